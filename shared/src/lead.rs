@@ -1,0 +1,285 @@
+//! What a lead is, and how posted fields become one.
+
+use crate::body::Fields;
+use crate::email::LeadEmail;
+use crate::FieldError;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadStatus {
+    New,
+    Contacted,
+    Qualified,
+    Won,
+    Lost,
+    Spam,
+}
+
+impl LeadStatus {
+    pub const ALL: [LeadStatus; 6] =
+        [Self::New, Self::Contacted, Self::Qualified, Self::Won, Self::Lost, Self::Spam];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Contacted => "contacted",
+            Self::Qualified => "qualified",
+            Self::Won => "won",
+            Self::Lost => "lost",
+            Self::Spam => "spam",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+pub const MAX_CUSTOM_FIELDS: usize = 50;
+const MAX_CUSTOM_KEY_CHARS: usize = 64;
+const MAX_CUSTOM_VALUE_CHARS: usize = 2000;
+const MAX_URL_CHARS: usize = 2048;
+const MAX_SHORT_CHARS: usize = 200;
+const MAX_MESSAGE_CHARS: usize = 5000;
+
+/// Lead attributes other than email: (field, accepted aliases, max length).
+const ATTRIBUTES: &[(&str, &[&str], usize)] = &[
+    ("name", &["full_name", "fullname", "your_name"], MAX_SHORT_CHARS),
+    ("phone", &["tel", "telephone", "phone_number", "mobile"], 50),
+    ("company", &["organization", "organisation", "company_name"], MAX_SHORT_CHARS),
+    ("message", &["comments", "comment", "msg", "body", "enquiry", "inquiry"], MAX_MESSAGE_CHARS),
+    ("campaign", &[], MAX_SHORT_CHARS),
+    ("utm_source", &[], MAX_SHORT_CHARS),
+    ("utm_medium", &[], MAX_SHORT_CHARS),
+    ("utm_campaign", &[], MAX_SHORT_CHARS),
+    ("utm_term", &[], MAX_SHORT_CHARS),
+    ("utm_content", &[], MAX_SHORT_CHARS),
+    ("page_url", &["landing_page", "landing_page_url", "url"], MAX_URL_CHARS),
+    ("referrer", &["referer"], MAX_URL_CHARS),
+    ("page_title", &[], MAX_SHORT_CHARS),
+    ("form_id", &[], MAX_SHORT_CHARS),
+    ("form_name", &[], MAX_SHORT_CHARS),
+];
+
+const EMAIL_ALIASES: &[&str] = &["email", "e_mail", "email_address", "emailaddress", "your_email"];
+
+/// Keys that hold nested groups of fields rather than a field.
+const CONTEXT_KEY: &str = "context";
+const CUSTOM_KEYS: &[&str] = &["custom", "fields"];
+
+/// A validated lead, before it has an id or a workspace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadDraft {
+    pub email: LeadEmail,
+    /// Attribute name → value, for the names in `ATTRIBUTES` that were given.
+    pub attributes: Map<String, Value>,
+    pub custom: Map<String, Value>,
+    /// The `_gotcha` honeypot was filled: a bot, stored as spam, triggers nothing.
+    pub honeypot_filled: bool,
+    pub submission_id: Option<String>,
+}
+
+impl LeadDraft {
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes.get(name).and_then(Value::as_str)
+    }
+}
+
+/// Every attribute name a lead can carry besides email.
+pub fn attribute_names() -> impl Iterator<Item = &'static str> {
+    ATTRIBUTES.iter().map(|(name, _, _)| *name)
+}
+
+/// Validates posted fields into a lead, reporting every problem at once.
+pub fn parse_lead(fields: &Fields) -> Result<LeadDraft, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let flat = flatten(fields, &mut errors);
+
+    let email = match lookup(&flat, "email", EMAIL_ALIASES) {
+        Some((_, value)) => text_of("email", value)
+            .map_err(|e| vec![e])
+            .and_then(|text| LeadEmail::parse(&text).map_err(|e| vec![e])),
+        None => Err(vec![FieldError::required("email")]),
+    };
+
+    let mut attributes = Map::new();
+    let mut consumed: Vec<&str> = EMAIL_ALIASES.to_vec();
+    for (name, aliases, max_chars) in ATTRIBUTES {
+        consumed.push(name);
+        consumed.extend_from_slice(aliases);
+        let Some((field, value)) = lookup(&flat, name, aliases) else { continue };
+        match text_of(field, value) {
+            Ok(text) if text.chars().count() > *max_chars => errors.push(FieldError::too_long(name, *max_chars)),
+            Ok(text) if !text.is_empty() => {
+                attributes.insert((*name).to_string(), Value::String(text));
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if !attributes.contains_key("name") {
+        if let Some(joined) = joined_name(&flat) {
+            attributes.insert("name".into(), Value::String(joined));
+        }
+    }
+    consumed.extend_from_slice(&["first_name", "last_name", "firstname", "lastname"]);
+    fill_utm_from_page_url(&mut attributes);
+
+    let custom = custom_fields(&flat, &consumed, &mut errors);
+    let honeypot_filled = flat.get("_gotcha").is_some_and(|v| !is_blank(v));
+    let submission_id = control_text(&flat, &["_submission_id", "submission_id"]);
+
+    match email {
+        Ok(email) if errors.is_empty() => Ok(LeadDraft { email, attributes, custom, honeypot_filled, submission_id }),
+        Ok(_) => Err(errors),
+        Err(mut email_errors) => {
+            email_errors.append(&mut errors);
+            Err(email_errors)
+        }
+    }
+}
+
+/// Top-level fields, with `context` lifted in and `custom`/`fields` merged in.
+fn flatten(fields: &Fields, errors: &mut Vec<FieldError>) -> Map<String, Value> {
+    let mut flat = Map::new();
+    for (key, value) in fields {
+        let nested = key == CONTEXT_KEY || CUSTOM_KEYS.contains(&key.as_str());
+        match (nested, value) {
+            (true, Value::Object(inner)) => {
+                for (k, v) in inner {
+                    flat.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+            (true, Value::Null) => {}
+            (true, _) => errors.push(FieldError::invalid_type(key, "an object")),
+            (false, _) => {
+                flat.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    flat
+}
+
+/// Field names compare case-insensitively, with `-` and spaces read as `_`,
+/// so `E-mail`, `Email` and `email` are one field.
+fn normalize(key: &str) -> String {
+    key.trim().to_ascii_lowercase().replace(['-', ' '], "_")
+}
+
+fn lookup<'a>(flat: &'a Map<String, Value>, name: &'a str, aliases: &[&'a str]) -> Option<(&'a str, &'a Value)> {
+    std::iter::once(name).chain(aliases.iter().copied()).find_map(|wanted| {
+        flat.iter()
+            .find(|(key, value)| !value.is_null() && normalize(key) == wanted)
+            .map(|(_, value)| (wanted, value))
+    })
+}
+
+/// The text of a scalar field; numbers and booleans are written out.
+fn text_of(field: &str, value: &Value) -> Result<String, FieldError> {
+    match value {
+        Value::String(s) => Ok(s.trim().to_string()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        _ => Err(FieldError::invalid_type(field, "a string")),
+    }
+}
+
+fn is_blank(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Bool(b) => !b,
+        _ => false,
+    }
+}
+
+fn control_text(flat: &Map<String, Value>, keys: &[&str]) -> Option<String> {
+    keys.iter()
+        .find_map(|k| lookup(flat, k, &[]).and_then(|(_, v)| v.as_str()))
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && s.len() <= 255)
+        .map(str::to_string)
+}
+
+fn joined_name(flat: &Map<String, Value>) -> Option<String> {
+    let part = |keys: &[&str]| control_text(flat, keys);
+    let joined = [part(&["first_name", "firstname"]), part(&["last_name", "lastname"])]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!joined.is_empty()).then(|| joined.chars().take(MAX_SHORT_CHARS).collect())
+}
+
+/// Landing pages usually carry the campaign in their query string; keep it
+/// even when the sender did not split it out.
+fn fill_utm_from_page_url(attributes: &mut Map<String, Value>) {
+    let Some(query) = attributes
+        .get("page_url")
+        .and_then(Value::as_str)
+        .and_then(|url| url.split_once('?'))
+        .map(|(_, q)| q.split('#').next().unwrap_or("").to_string())
+    else {
+        return;
+    };
+    let Ok(params) = crate::body::parse_urlencoded(query.as_bytes()) else { return };
+    for key in ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"] {
+        if let Some(Value::String(value)) = params.get(key) {
+            if !value.is_empty() && !attributes.contains_key(key) {
+                attributes.insert(key.into(), Value::String(value.chars().take(MAX_SHORT_CHARS).collect()));
+            }
+        }
+    }
+}
+
+fn custom_fields(flat: &Map<String, Value>, consumed: &[&str], errors: &mut Vec<FieldError>) -> Map<String, Value> {
+    let mut custom = Map::new();
+    for (key, value) in flat {
+        let normalized = normalize(key);
+        if key.starts_with('_') || consumed.contains(&normalized.as_str()) || ["submission_id", "source"].contains(&normalized.as_str()) {
+            continue;
+        }
+        if key.chars().count() > MAX_CUSTOM_KEY_CHARS {
+            errors.push(FieldError::new(truncate(key), "too_long", format!("custom field names must be at most {MAX_CUSTOM_KEY_CHARS} characters")));
+            continue;
+        }
+        match custom_value(key, value) {
+            Ok(Some(v)) => {
+                custom.insert(key.clone(), v);
+            }
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if custom.len() > MAX_CUSTOM_FIELDS {
+        errors.push(FieldError::new(
+            "custom",
+            "too_many_fields",
+            format!("a lead can carry at most {MAX_CUSTOM_FIELDS} custom fields, {} were sent", custom.len()),
+        ));
+    }
+    custom
+}
+
+fn custom_value(key: &str, value: &Value) -> Result<Option<Value>, FieldError> {
+    let too_long = || FieldError::too_long(key, MAX_CUSTOM_VALUE_CHARS);
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) if s.chars().count() > MAX_CUSTOM_VALUE_CHARS => Err(too_long()),
+        Value::String(s) => Ok(Some(Value::String(s.trim().to_string()))),
+        Value::Number(_) | Value::Bool(_) => Ok(Some(value.clone())),
+        Value::Array(items) if items.len() <= 100 && items.iter().all(|i| i.is_string() || i.is_number()) => {
+            let total: usize = items.iter().map(|i| i.to_string().len()).sum();
+            if total > MAX_CUSTOM_VALUE_CHARS { Err(too_long()) } else { Ok(Some(value.clone())) }
+        }
+        _ => Err(FieldError::invalid_type(key, "a string, number, boolean or list of strings")),
+    }
+}
+
+fn truncate(key: &str) -> String {
+    key.chars().take(MAX_CUSTOM_KEY_CHARS).collect()
+}
+
+#[cfg(test)]
+mod tests;

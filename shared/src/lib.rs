@@ -1,0 +1,16 @@
+//! LeadsBot's shared core: everything that is pure logic over plain data.
+//!
+//! No I/O and no dependency on the Workers runtime, so every rule here is
+//! unit-tested natively and the same code runs in the worker (and, where it
+//! costs no bytes, in the widget).
+
+pub mod body;
+pub mod email;
+pub mod encoding;
+pub mod field_error;
+pub mod ids;
+pub mod lead;
+pub mod signing;
+pub mod time;
+
+pub use field_error::FieldError;

@@ -1,0 +1,1 @@
+//! The LeadsBot listener widget (filled in by the widget work).
