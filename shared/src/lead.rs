@@ -59,6 +59,7 @@ const ATTRIBUTES: &[(&str, &[&str], usize)] = &[
     ("page_title", &[], MAX_SHORT_CHARS),
     ("form_id", &[], MAX_SHORT_CHARS),
     ("form_name", &[], MAX_SHORT_CHARS),
+    ("form_action", &[], MAX_URL_CHARS),
 ];
 
 const EMAIL_ALIASES: &[&str] = &["email", "e_mail", "email_address", "emailaddress", "your_email"];
