@@ -1,1 +1,106 @@
-//! The LeadsBot listener widget (filled in by the widget work).
+//! The LeadsBot widget. `loader/widget.js` (the script tag) listens for form
+//! submissions from the first moment and snapshots them; this module, loaded
+//! after it, turns snapshots into leads, sends them and keeps what could not
+//! be sent. The page's own form handling is never touched.
+//!
+//! - `fields` / `lead` — which control feeds which lead field, and the limits (pure)
+//! - `config` — token → endpoint, response status → what to do (pure)
+//! - `payload` — a snapshot as the JSON body
+//! - `outbox` / `send` — keeping, sending, retrying, announcing
+//! - `visit` — the landing page's `utm_*` for the rest of the visit
+//! - `embed` — the form we render ourselves in `data-mode="embed"`
+
+mod config;
+mod embed;
+mod fields;
+mod js;
+mod lead;
+mod outbox;
+mod payload;
+mod send;
+mod storage;
+mod visit;
+
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+
+/// The script tag's settings, fixed at start.
+struct Settings {
+    token: String,
+    endpoint: String,
+    campaign: String,
+}
+
+thread_local! {
+    static SETTINGS: RefCell<Option<Settings>> = const { RefCell::new(None) };
+}
+
+/// Called once by the loader with the script tag's `dataset` and its snapshot
+/// function (the embedded form reuses it).
+#[wasm_bindgen]
+pub fn start(options: JsValue, snapshot: js_sys::Function) {
+    let token = js::text(&options, "token");
+    let Some(endpoint) = config::endpoint(&js::text(&options, "api"), &token) else {
+        let detail = js_sys::Object::new();
+        js::set(&detail, "problem", &JsValue::from_str("data-token or data-api is missing or malformed"));
+        send::emit("leadsbot:error", &detail);
+        return;
+    };
+    let campaign = js::text(&options, "campaign");
+    SETTINGS.with(|s| *s.borrow_mut() = Some(Settings { token, endpoint, campaign }));
+    visit::remember();
+    for saved in outbox::take_loader_snapshots() {
+        capture(saved);
+    }
+    retry_waiting();
+    retry_when_online();
+    if js::text(&options, "mode") == "embed" {
+        embed::render(&js::text(&options, "target"), &js::text(&options, "fields"), snapshot);
+    }
+    send::emit("leadsbot:ready", &JsValue::NULL);
+}
+
+/// A submitted form's snapshot from the loader's listener.
+#[wasm_bindgen]
+pub fn capture(snapshot: JsValue) {
+    if let Some(entry) = prepare(&snapshot, "widget") {
+        spawn_local(async move {
+            send::deliver(entry).await;
+        });
+    }
+}
+
+/// Builds the body and keeps it in the outbox before the first attempt, so a
+/// page that navigates away mid-request still has it for the next load.
+pub(crate) fn prepare(snapshot: &JsValue, source: &str) -> Option<outbox::Entry> {
+    let entry = SETTINGS.with(|s| {
+        let settings = s.borrow();
+        let settings = settings.as_ref()?;
+        let sender = payload::Sender { token: &settings.token, source, campaign: &settings.campaign };
+        let Some(body) = payload::build(snapshot, &sender) else {
+            send::emit("leadsbot:skipped", snapshot);
+            return None;
+        };
+        let id = js::text(snapshot, "id");
+        Some(outbox::Entry { id, url: settings.endpoint.clone(), body: js::to_json(&body)? })
+    })?;
+    outbox::keep(&entry);
+    Some(entry)
+}
+
+fn retry_waiting() {
+    for entry in outbox::waiting() {
+        spawn_local(async move {
+            send::deliver(entry).await;
+        });
+    }
+}
+
+fn retry_when_online() {
+    let Some(window) = js::window() else { return };
+    let on_online = Closure::<dyn FnMut()>::new(retry_waiting);
+    let _ = window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
+    // The listener lives as long as the page, so its closure is never freed.
+    on_online.forget();
+}

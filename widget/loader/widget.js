@@ -1,0 +1,87 @@
+// The LeadsBot loader: the one script a site embeds. It does only what cannot
+// wait for the wasm module: it listens for submissions from the first moment
+// and reads each form at submit time (the page may navigate, or a framework may
+// reset the form, right after the event). The wasm module maps, sends and
+// retries. It never calls preventDefault and never changes the form.
+//
+// GLUE_FILE and WASM_FILE are content-hashed names filled in by scripts/build-widget.sh.
+(() => {
+  const script = document.currentScript || document.getElementById("leadsbot-listener");
+  if (!script) return;
+  const options = script.dataset;
+  const PENDING = "leadsbot:pending";
+  const SKIPPED_TYPES = /^(password|file|submit|button|reset|image|fieldset)$/;
+  const DOUBLE_SUBMIT_MS = 10000;
+
+  // Snapshots taken before the wasm is ready; also saved to localStorage so a
+  // form that navigates away first is still sent by the next page that loads us.
+  let early = [];
+  let hand = (snapshot) => {
+    early.push(snapshot);
+    try {
+      localStorage[PENDING] = JSON.stringify(JSON.parse(localStorage[PENDING] || "[]").concat(snapshot));
+    } catch {}
+  };
+
+  const newId = () =>
+    crypto.randomUUID
+      ? crypto.randomUUID()
+      : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => (b + 256).toString(16).slice(1)).join("");
+
+  // A double click submits twice: the same form with the same content shortly
+  // after is the same submission, so it keeps its id and the server dedupes it.
+  let last = {};
+
+  // Attributes, not properties: `form.name` is the <input name="name"> when there is one.
+  const snapshot = (form) => {
+    const attr = (name) => form.getAttribute(name) || "";
+    const fields = [];
+    for (const field of form.elements) {
+      const { type } = field;
+      const name = field.getAttribute("name") || "";
+      const explicit = field.getAttribute("data-leadsbot-field") || "";
+      if ((!name && !explicit) || field.disabled || SKIPPED_TYPES.test(type)) continue;
+      if (field.closest("[data-leadsbot-ignore]") || (/^(checkbox|radio)$/.test(type) && !field.checked)) continue;
+      const value = type == "select-multiple" ? [...field.selectedOptions].map((o) => o.value) : field.value;
+      fields.push([explicit, type, name, field.getAttribute("autocomplete") || "", value]);
+    }
+    const key = JSON.stringify(fields);
+    const now = Date.now();
+    if (last.form != form || last.key != key || now - last.at > DOUBLE_SUBMIT_MS) last = { form, key, id: newId() };
+    last.at = now;
+    return {
+      id: last.id,
+      url: location.href,
+      referrer: document.referrer,
+      title: document.title,
+      form: { id: attr("id"), name: attr("name"), action: new URL(attr("action"), document.baseURI).href, campaign: attr("data-campaign") },
+      fields,
+    };
+  };
+
+  // Capture phase on document: runs before the site's own handlers (which may
+  // stop propagation) and covers forms added later.
+  if (options.mode != "embed" && !document.leadsbotListening) {
+    document.leadsbotListening = 1;
+    document.addEventListener(
+      "submit",
+      (event) => {
+        const form = event.target;
+        if (form.closest("[data-leadsbot-ignore]") || (options.forms && !form.matches(options.forms))) return;
+        hand(snapshot(form));
+      },
+      true,
+    );
+  }
+
+  const wasm = fetch(new URL(WASM_FILE, script.src));
+  import(new URL(GLUE_FILE, script.src))
+    .then(async (glue) => {
+      await glue.default({ module_or_path: wasm });
+      glue.start(options, snapshot);
+      hand = glue.capture;
+      early.forEach(hand);
+      early = 0;
+    })
+    .catch((error) => document.dispatchEvent(new CustomEvent("leadsbot:error", { detail: { problem: "load", error } })));
+})();

@@ -1,0 +1,136 @@
+//! Which lead field a form control feeds, decided from what the page tells us.
+//!
+//! Pure functions of the control's attributes, so the rules are unit-tested natively.
+
+/// What the loader saw on one form control.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hints<'a> {
+    /// `data-leadsbot-field`, which always wins.
+    pub explicit: &'a str,
+    /// The control's `type` (`email`, `tel`, `hidden`, `textarea`, `select-one`…).
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub autocomplete: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    Email,
+    Name,
+    Phone,
+    Company,
+    Message,
+    /// The `_gotcha` honeypot: sent on its own so the server can mark spam.
+    Honeypot,
+    Custom(&'a str),
+    Skip,
+}
+
+const EMAIL_NAMES: &[&str] = &["email", "emailaddress", "youremail", "mail"];
+const NAME_NAMES: &[&str] = &[
+    "name", "fullname", "yourname", "firstname", "lastname", "fname", "lname", "givenname",
+    "familyname", "surname", "contactname",
+];
+const PHONE_NAMES: &[&str] = &["phone", "phonenumber", "tel", "telephone", "mobile", "cell", "yourphone"];
+const COMPANY_NAMES: &[&str] = &["company", "companyname", "organization", "organisation", "org", "business"];
+const MESSAGE_NAMES: &[&str] = &[
+    "message", "yourmessage", "comments", "comment", "msg", "body", "enquiry", "inquiry", "details",
+    "question", "notes",
+];
+
+/// Words that mark machine tokens rather than anything a visitor typed. Huge ones
+/// (`__VIEWSTATE`, captcha responses) would also push the lead over the size limits.
+const TOKEN_WORDS: &[&str] = &[
+    "csrf", "xsrf", "token", "nonce", "authenticity", "verification", "viewstate", "eventvalidation",
+    "captcha", "turnstile",
+];
+
+pub fn classify<'a>(hints: &Hints<'a>) -> Target<'a> {
+    if !hints.explicit.is_empty() {
+        return by_explicit(hints.explicit);
+    }
+    if hints.name == "_gotcha" {
+        return Target::Honeypot;
+    }
+    let name = key_of(hints.name);
+    if is_machine_token(hints.kind, hints.name, &name) {
+        return Target::Skip;
+    }
+    by_kind(hints.kind)
+        .or_else(|| by_autocomplete(hints.autocomplete))
+        .or_else(|| by_name(&name))
+        .unwrap_or(if hints.name.is_empty() { Target::Skip } else { Target::Custom(hints.name) })
+}
+
+fn by_explicit(explicit: &str) -> Target<'_> {
+    match explicit.trim().to_ascii_lowercase().as_str() {
+        "email" => Target::Email,
+        "name" => Target::Name,
+        "phone" => Target::Phone,
+        "company" => Target::Company,
+        "message" => Target::Message,
+        _ => Target::Custom(explicit.trim()),
+    }
+}
+
+/// Controls that never carry a lead: secrets, files, buttons (the loader drops
+/// most of these already; this is the second fence), and hidden or `_`-prefixed
+/// machine fields.
+fn is_machine_token(kind: &str, raw_name: &str, name: &str) -> bool {
+    const NEVER: &[&str] = &["password", "file", "submit", "button", "reset", "image", "fieldset"];
+    NEVER.contains(&kind)
+        || raw_name.starts_with('_')
+        || TOKEN_WORDS.iter().any(|word| name.contains(word))
+}
+
+fn by_kind(kind: &str) -> Option<Target<'static>> {
+    match kind {
+        "email" => Some(Target::Email),
+        "tel" => Some(Target::Phone),
+        _ => None,
+    }
+}
+
+/// `autocomplete` may carry section and address-type tokens first
+/// (`section-billing work email`); the field name is the last token.
+fn by_autocomplete(autocomplete: &str) -> Option<Target<'static>> {
+    let token = autocomplete.split_ascii_whitespace().last()?.to_ascii_lowercase();
+    match token.as_str() {
+        "email" => Some(Target::Email),
+        "name" | "given-name" | "family-name" | "additional-name" | "nickname" => Some(Target::Name),
+        "organization" => Some(Target::Company),
+        t if t.starts_with("tel") => Some(Target::Phone),
+        _ => None,
+    }
+}
+
+fn by_name(name: &str) -> Option<Target<'static>> {
+    let groups = [
+        (EMAIL_NAMES, Target::Email),
+        (NAME_NAMES, Target::Name),
+        (PHONE_NAMES, Target::Phone),
+        (COMPANY_NAMES, Target::Company),
+        (MESSAGE_NAMES, Target::Message),
+    ];
+    if let Some((_, target)) = groups.iter().find(|(names, _)| names.contains(&name)) {
+        return Some(*target);
+    }
+    if name.contains("email") {
+        return Some(Target::Email);
+    }
+    name.contains("phone").then_some(Target::Phone)
+}
+
+/// A name reduced to lowercase letters and digits, taking the innermost bracket
+/// segment so `contact[email]` (Shopify) and `your-email` (Contact Form 7) read as `email`.
+pub fn key_of(name: &str) -> String {
+    let inner = name
+        .trim_end_matches(']')
+        .rsplit('[')
+        .find(|segment| !segment.is_empty())
+        .unwrap_or(name);
+    inner.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+#[cfg(test)]
+mod tests;

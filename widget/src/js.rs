@@ -1,0 +1,42 @@
+//! Small helpers over plain JS objects, so the crate needs few typed bindings
+//! (each typed binding costs a shim in the generated glue).
+
+use js_sys::{Object, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+pub fn text(target: &JsValue, key: &str) -> String {
+    get(target, key).as_string().unwrap_or_default()
+}
+
+pub fn set(target: &Object, key: &str, value: &JsValue) {
+    // Setting a property on a plain object we created cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// Empty strings are left out so the server sees "not given", not "blank".
+pub fn set_text(target: &Object, key: &str, value: &str) {
+    if !value.is_empty() {
+        set(target, key, &JsValue::from_str(value));
+    }
+}
+
+pub fn to_json(value: &JsValue) -> Option<String> {
+    JSON::stringify(value).ok()?.as_string()
+}
+
+/// Parses JSON kept in storage; anything unreadable is treated as absent.
+pub fn from_json(text: &str) -> Option<Object> {
+    JSON::parse(text).ok()?.dyn_into::<Object>().ok()
+}
+
+pub fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+pub fn document() -> Option<web_sys::Document> {
+    window()?.document()
+}

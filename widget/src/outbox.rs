@@ -1,0 +1,77 @@
+//! Submissions not yet confirmed by the server, kept in localStorage under
+//! their submission id so a failed or interrupted send is retried later and
+//! never duplicated: the id is the server's idempotency key.
+
+use crate::js::{from_json, get, set, text, to_json};
+use crate::storage::{self, Kind};
+use js_sys::{Date, Object};
+use wasm_bindgen::JsValue;
+
+const KEY: &str = "leadsbot:outbox";
+/// Snapshots the loader saved because the page closed before this module loaded.
+const LOADER_KEY: &str = "leadsbot:pending";
+/// Past this, a submission that never got through is dropped rather than kept
+/// forever; a retry this late could also outlive the server's 24 h replay window.
+const MAX_AGE_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
+
+pub struct Entry {
+    pub id: String,
+    pub url: String,
+    pub body: String,
+}
+
+fn load() -> Object {
+    storage::read(Kind::Local, KEY).and_then(|json| from_json(&json)).unwrap_or_default()
+}
+
+fn save(entries: &Object) {
+    match to_json(entries) {
+        Some(json) if json != "{}" => storage::write(Kind::Local, KEY, &json),
+        _ => storage::remove(Kind::Local, KEY),
+    }
+}
+
+/// Keeps a submission until the server confirms it; re-reads storage first
+/// because another tab may have changed it.
+pub fn keep(entry: &Entry) {
+    let entries = load();
+    let kept = Object::new();
+    set(&kept, "url", &JsValue::from_str(&entry.url));
+    set(&kept, "body", &JsValue::from_str(&entry.body));
+    set(&kept, "at", &JsValue::from_f64(Date::now()));
+    set(&entries, &entry.id, &kept);
+    save(&entries);
+}
+
+pub fn forget(id: &str) {
+    let entries = load();
+    let _ = js_sys::Reflect::delete_property(&entries, &JsValue::from_str(id));
+    save(&entries);
+}
+
+/// Everything still waiting, oldest entries past `MAX_AGE_MS` dropped.
+pub fn waiting() -> Vec<Entry> {
+    let entries = load();
+    let now = Date::now();
+    let mut fresh = Vec::new();
+    for id in Object::keys(&entries).iter().filter_map(|k| k.as_string()) {
+        let kept = get(&entries, &id);
+        let age = now - get(&kept, "at").as_f64().unwrap_or(0.0);
+        if age > MAX_AGE_MS {
+            forget(&id);
+            continue;
+        }
+        fresh.push(Entry { url: text(&kept, "url"), body: text(&kept, "body"), id });
+    }
+    fresh
+}
+
+/// Takes the loader's saved snapshots out of storage, once.
+pub fn take_loader_snapshots() -> Vec<JsValue> {
+    let Some(json) = storage::read(Kind::Local, LOADER_KEY) else { return Vec::new() };
+    storage::remove(Kind::Local, LOADER_KEY);
+    match js_sys::JSON::parse(&json) {
+        Ok(list) if js_sys::Array::is_array(&list) => js_sys::Array::from(&list).iter().collect(),
+        _ => Vec::new(),
+    }
+}
