@@ -25,6 +25,15 @@ fn media_type(content_type: &str) -> (String, Vec<(String, String)>) {
     (essence, params)
 }
 
+/// Whether a body of this type could be read at all, checked before reading it.
+pub fn is_supported(content_type: Option<&str>) -> bool {
+    let (essence, _) = media_type(content_type.unwrap_or(""));
+    matches!(
+        essence.as_str(),
+        "application/json" | "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
+    ) || essence.ends_with("+json")
+}
+
 pub fn parse_fields(content_type: Option<&str>, body: &[u8]) -> Result<Fields, BodyError> {
     let (essence, params) = media_type(content_type.unwrap_or(""));
     match essence.as_str() {

@@ -10,6 +10,7 @@ pub mod encoding;
 pub mod field_error;
 pub mod ids;
 pub mod lead;
+pub mod mapping;
 pub mod signing;
 pub mod time;
 

@@ -1,0 +1,41 @@
+//! What every handler is given: the request, its route parameters, the store
+//! and the runtime, bundled once per request.
+
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+use crate::routes::table::Matched;
+use crate::store::Store;
+use worker::{Context, Env, Request};
+
+pub struct App {
+    pub req: Request,
+    pub env: Env,
+    pub ctx: Context,
+    pub store: Store,
+    pub now_ms: i64,
+    pub matched: Matched,
+    /// Set by handlers that answer browsers once the origin is known to be
+    /// allowed; every response to the request then carries CORS headers,
+    /// errors included, so the page can read why it failed.
+    pub cors_origin: Option<String>,
+}
+
+impl App {
+    pub fn header(&self, name: &str) -> Option<String> {
+        crate::http::header(&self.req, name)
+    }
+
+    pub fn param(&self, name: &str) -> String {
+        self.matched.param(name).to_string()
+    }
+
+    pub fn config(&self) -> ApiResult<Config> {
+        Config::from_env(&self.env)
+    }
+
+    /// `scheme://host` of this request, for URLs we hand back.
+    pub fn origin(&self) -> ApiResult<String> {
+        let url = self.req.url().map_err(|e| ApiError::BadRequest(format!("bad URL: {e}")))?;
+        Ok(url.origin().ascii_serialization())
+    }
+}

@@ -1,0 +1,137 @@
+//! Who is calling: the operator (admin token), a workspace's server (API key
+//! or signature), or a visitor's browser (public token + origin).
+
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+use crate::store::keys::KeyRow;
+use crate::store::workspaces::WorkspaceRow;
+use leadsbot_shared::ids::workspace_of_public_token;
+use leadsbot_shared::signing::{constant_time_eq, sha256_hex, verify_server_signature};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Read,
+    Write,
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+            Scope::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A live API key, resolved to its workspace.
+#[derive(Debug, Clone)]
+pub struct KeyAuth {
+    pub key_id: String,
+    pub workspace_id: String,
+    scopes: Vec<Scope>,
+}
+
+impl KeyAuth {
+    pub fn require(&self, scope: Scope) -> ApiResult<()> {
+        if self.scopes.contains(&scope) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!("this API key lacks the {} scope", scope.as_str())))
+        }
+    }
+}
+
+/// Keys are only ever compared by their SHA-256, so a database dump holds no usable key.
+pub fn key_hash(secret: &str) -> String {
+    sha256_hex(secret.as_bytes())
+}
+
+pub fn bearer(app: &App) -> Option<String> {
+    let value = app.header("Authorization")?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// `Authorization: Bearer <api key>` for `/api/v1/*`.
+pub async fn api_key(app: &App) -> ApiResult<KeyAuth> {
+    let secret = bearer(app).ok_or_else(|| ApiError::Unauthorized("send an API key as `Authorization: Bearer <key>`".into()))?;
+    resolve_key(app, &secret).await?.ok_or_else(|| ApiError::Unauthorized("this API key is invalid or revoked".into()))
+}
+
+pub async fn resolve_key(app: &App, secret: &str) -> ApiResult<Option<KeyAuth>> {
+    let Some(row) = app.store.live_key_by_hash(&key_hash(secret)).await? else { return Ok(None) };
+    touch_later(app, &row);
+    let scopes = row.scopes.split_whitespace().filter_map(Scope::parse).collect();
+    Ok(Some(KeyAuth { key_id: row.id, workspace_id: row.workspace_id, scopes }))
+}
+
+/// Records use at most once a minute, after the response, off the hot path.
+fn touch_later(app: &App, row: &KeyRow) {
+    let now = app.now_ms;
+    if row.last_used_at.is_some_and(|t| now - t < 60_000) {
+        return;
+    }
+    let store = app.store.clone();
+    let id = row.id.clone();
+    app.ctx.wait_until(async move {
+        if let Err(err) = store.touch_key(&id, now).await {
+            worker::console_warn!("could not record key use: {err:?}");
+        }
+    });
+}
+
+/// `Authorization: Bearer <ADMIN_TOKEN>` for `/api/admin/*`.
+pub fn admin(app: &App) -> ApiResult<()> {
+    let expected = app.config()?.admin_token.ok_or_else(|| ApiError::Unauthorized("the admin API is disabled: ADMIN_TOKEN is not set".into()))?;
+    match bearer(app) {
+        Some(given) if constant_time_eq(given.as_bytes(), expected.as_bytes()) => Ok(()),
+        _ => Err(ApiError::Unauthorized("send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`".into())),
+    }
+}
+
+/// An empty list admits every origin; otherwise the exact origin must be listed.
+pub fn origin_allowed(allowed: &[String], origin: Option<&str>) -> bool {
+    allowed.is_empty() || origin.is_some_and(|o| allowed.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(o)))
+}
+
+/// Checks a public token against its workspace. The token must name this
+/// workspace and match its hash; a forged token and an unknown workspace look
+/// the same to the caller.
+pub fn public_token_matches(workspace: Option<&WorkspaceRow>, token: &str) -> bool {
+    workspace.is_some_and(|w| {
+        workspace_of_public_token(token) == Some(w.id.as_str())
+            && constant_time_eq(key_hash(token).as_bytes(), w.public_token_hash.as_bytes())
+    })
+}
+
+/// Checks `X-LeadsBot-Timestamp` + `X-LeadsBot-Signature` over the raw body.
+pub fn server_signature(app: &App, sealed_secret: &str, body: &[u8]) -> ApiResult<()> {
+    let timestamp = app.header("X-LeadsBot-Timestamp").unwrap_or_default();
+    let signature = app.header("X-LeadsBot-Signature").unwrap_or_default();
+    let secret = app.config()?.secrets.open(sealed_secret).map_err(|e| ApiError::internal("open inbound secret", e))?;
+    verify_server_signature(&secret, &timestamp, &signature, body, crate::platform::now_secs())
+        .map_err(|e| ApiError::Unauthorized(e.describe().into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_matched_exactly() {
+        let allowed = vec!["https://site.example".to_string()];
+        assert!(origin_allowed(&allowed, Some("https://site.example")));
+        assert!(!origin_allowed(&allowed, Some("https://evil.example")));
+        assert!(!origin_allowed(&allowed, Some("https://site.example.evil.example")));
+        assert!(!origin_allowed(&allowed, None));
+        assert!(origin_allowed(&[], None));
+    }
+}

@@ -1,0 +1,80 @@
+//! The capture path every inbound route shares: validate, then store the lead
+//! and its event atomically (idempotently when a key is given), then answer.
+//! Nothing here waits on a receiver.
+
+use crate::app::App;
+use crate::credentials::new_id;
+use crate::error::{ApiError, ApiResult};
+use crate::events::{lead_event, LEAD_CREATED};
+use crate::http::json;
+use crate::leads::{build_lead, Origin};
+use crate::store::leads::{CaptureOutcome, CaptureWrite, Claim};
+use leadsbot_shared::body::Fields;
+use leadsbot_shared::ids::IdKind;
+use leadsbot_shared::lead::parse_lead;
+use serde_json::json;
+use worker::Response;
+
+const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+
+pub struct Capture<'a> {
+    pub workspace_id: &'a str,
+    /// Idempotency keys are scoped per workspace and per route.
+    pub scope: &'a str,
+    pub default_source: &'a str,
+    pub fields: Fields,
+}
+
+pub async fn capture(app: &mut App, capture: Capture<'_>) -> ApiResult<Response> {
+    let draft = parse_lead(&capture.fields).map_err(ApiError::Validation)?;
+    let key = idempotency_key(app, draft.submission_id.as_deref())?;
+    let now = app.now_ms;
+    let origin = Origin {
+        workspace_id: capture.workspace_id,
+        source: &source_of(&capture.fields).unwrap_or_else(|| capture.default_source.to_string()),
+        user_agent: app.header("User-Agent"),
+        country: app.req.cf().and_then(|cf| cf.country()).filter(|c| c.len() == 2 && c != "XX" && c != "T1"),
+    };
+    let lead = build_lead(new_id(IdKind::Lead, now)?, &draft, origin, now);
+    let event = if draft.honeypot_filled { None } else { Some(lead_event(LEAD_CREATED, &lead, None, now)?) };
+    let claim = key.as_deref().map(|key| Claim { scope: capture.scope, key, expired_before: now - IDEMPOTENCY_WINDOW_MS });
+    let outcome = app.store.store_capture(CaptureWrite { lead: &lead, claim, event: event.as_ref() }).await?;
+    match outcome {
+        CaptureOutcome::Stored => {
+            if let Some(event) = &event {
+                crate::delivery::dispatch_event(app, event).await;
+            }
+            json(201, &json!({"id": lead.id, "status": public_status(&lead.status)}))
+        }
+        CaptureOutcome::Replayed { lead_id, status } => {
+            let mut response = json(200, &json!({"id": lead_id, "status": public_status(&status)}))?;
+            response.headers_mut().set("Idempotent-Replayed", "true")?;
+            Ok(response)
+        }
+    }
+}
+
+/// Spam is never announced to whoever sent it.
+fn public_status(status: &str) -> &str {
+    if status == "spam" { "new" } else { status }
+}
+
+fn idempotency_key(app: &App, submission_id: Option<&str>) -> ApiResult<Option<String>> {
+    let key = app.header("Idempotency-Key").or_else(|| submission_id.map(str::to_string));
+    match key {
+        Some(k) if k.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS => Err(ApiError::invalid(
+            "Idempotency-Key",
+            "too_long",
+            format!("idempotency keys are at most {MAX_IDEMPOTENCY_KEY_CHARS} characters"),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// A sender may label its source (`embed`, `zapier`, …) with a short slug.
+fn source_of(fields: &Fields) -> Option<String> {
+    let source = fields.get("source")?.as_str()?.trim().to_ascii_lowercase();
+    let slug = !source.is_empty() && source.len() <= 32 && source.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    slug.then_some(source)
+}

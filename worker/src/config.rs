@@ -1,0 +1,67 @@
+//! Settings read from Worker vars and secrets, parsed once per request into
+//! plain values with safe defaults.
+
+use crate::error::{ApiError, ApiResult};
+use crate::secrets::SecretBox;
+use worker::Env;
+
+pub struct Config {
+    pub admin_token: Option<String>,
+    pub secrets: SecretBox,
+    pub allow_localhost_webhooks: bool,
+    pub retry_schedule_secs: Vec<u32>,
+    pub delivery_timeout_ms: u32,
+    pub rotation_grace_secs: i64,
+    pub endpoint_disable_after_secs: i64,
+    pub telegram_api_base: String,
+}
+
+fn text(env: &Env, name: &str) -> Option<String> {
+    env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok()
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> ApiResult<Self> {
+        let key = text(env, "SECRETS_KEY").ok_or_else(|| ApiError::internal("config", "SECRETS_KEY is not set"))?;
+        let secrets = SecretBox::new(&key).map_err(|e| ApiError::internal("config", e))?;
+        Ok(Self {
+            admin_token: text(env, "ADMIN_TOKEN").filter(|t| t.len() >= 16),
+            secrets,
+            allow_localhost_webhooks: text(env, "WEBHOOK_URL_POLICY").as_deref() == Some("allow-localhost"),
+            retry_schedule_secs: parse_schedule(text(env, "DELIVERY_RETRY_SCHEDULE").as_deref()),
+            delivery_timeout_ms: parse_number(text(env, "DELIVERY_TIMEOUT_MS").as_deref(), 10_000),
+            rotation_grace_secs: parse_number(text(env, "ROTATION_GRACE_SECS").as_deref(), 86_400),
+            endpoint_disable_after_secs: parse_number(text(env, "ENDPOINT_DISABLE_AFTER_SECS").as_deref(), 432_000),
+            telegram_api_base: text(env, "TELEGRAM_API_BASE")
+                .map(|b| b.trim_end_matches('/').to_string())
+                .unwrap_or_else(|| "https://api.telegram.org".into()),
+        })
+    }
+}
+
+/// The default matches Svix's schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+pub const DEFAULT_RETRY_SCHEDULE_SECS: [u32; 7] = [5, 300, 1800, 7200, 18000, 36000, 36000];
+
+pub fn parse_schedule(text: Option<&str>) -> Vec<u32> {
+    let parsed: Option<Vec<u32>> = text.map(|t| t.split(',').map(|s| s.trim().parse().ok()).collect()).unwrap_or(None);
+    match parsed {
+        Some(schedule) if !schedule.is_empty() => schedule,
+        _ => DEFAULT_RETRY_SCHEDULE_SECS.to_vec(),
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(text: Option<&str>, default: T) -> T {
+    text.and_then(|t| t.trim().parse().ok()).unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_parse_or_fall_back() {
+        assert_eq!(parse_schedule(Some("1, 2,3")), vec![1, 2, 3]);
+        assert_eq!(parse_schedule(Some("1,x")), DEFAULT_RETRY_SCHEDULE_SECS.to_vec());
+        assert_eq!(parse_schedule(None), DEFAULT_RETRY_SCHEDULE_SECS.to_vec());
+    }
+}

@@ -1,0 +1,51 @@
+//! Issuing credentials: each secret is shown once and stored as a hash (or,
+//! where we must use it later, sealed).
+
+use crate::auth::{key_hash, Scope};
+use crate::error::ApiResult;
+use crate::platform::random_bytes;
+use crate::store::keys::KeyRow;
+use leadsbot_shared::ids::{api_key, public_token, redacted_parts, sortable_id, IdKind};
+use serde_json::{json, Value};
+
+pub fn new_id(kind: IdKind, now_ms: i64) -> ApiResult<String> {
+    Ok(sortable_id(kind, now_ms as u64, random_bytes()?))
+}
+
+/// A fresh API key: the secret (to show once) and the row to store.
+pub fn issue_key(workspace_id: &str, name: &str, scopes: &[Scope], now_ms: i64) -> ApiResult<(String, KeyRow)> {
+    let secret = api_key(random_bytes()?);
+    let (prefix, last4) = redacted_parts(&secret);
+    let row = KeyRow {
+        id: new_id(IdKind::ApiKey, now_ms)?,
+        workspace_id: workspace_id.to_string(),
+        name: name.to_string(),
+        key_hash: key_hash(&secret),
+        prefix,
+        last4,
+        scopes: scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
+        created_at: now_ms,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    Ok((secret, row))
+}
+
+pub fn issue_public_token(workspace_id: &str) -> ApiResult<String> {
+    Ok(public_token(workspace_id, random_bytes()?))
+}
+
+/// What a key list may show: enough to recognise a key, never to use it.
+pub fn key_json(row: &KeyRow) -> Value {
+    let time = |t: Option<i64>| t.map(leadsbot_shared::time::format_rfc3339);
+    json!({
+        "id": row.id,
+        "name": row.name,
+        "prefix": row.prefix,
+        "last4": row.last4,
+        "scopes": row.scopes.split_whitespace().collect::<Vec<_>>(),
+        "created_at": leadsbot_shared::time::format_rfc3339(row.created_at),
+        "last_used_at": time(row.last_used_at),
+        "revoked_at": time(row.revoked_at),
+    })
+}

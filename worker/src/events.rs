@@ -1,0 +1,38 @@
+//! Events: what happened to a lead, in the exact bytes receivers get.
+
+use crate::credentials::new_id;
+use crate::error::ApiResult;
+use crate::leads::lead_json;
+use crate::store::leads::{EventRow, LeadRow};
+use leadsbot_shared::ids::IdKind;
+use leadsbot_shared::time::format_rfc3339;
+use serde_json::{json, Value};
+
+pub const LEAD_CREATED: &str = "lead.created";
+pub const LEAD_UPDATED: &str = "lead.updated";
+pub const LEAD_STATUS_CHANGED: &str = "lead.status_changed";
+
+/// The payload is serialised once, here, and stored: every delivery attempt
+/// then sends (and signs) identical bytes.
+pub fn lead_event(kind: &str, lead: &LeadRow, extra: Option<Value>, now_ms: i64) -> ApiResult<EventRow> {
+    let id = new_id(IdKind::Event, now_ms)?;
+    let mut data = lead_json(lead);
+    if let (Some(Value::Object(extra)), Value::Object(data)) = (extra, &mut data) {
+        data.extend(extra);
+    }
+    let payload = json!({
+        "id": id,
+        "event": kind,
+        "created_at": format_rfc3339(now_ms),
+        "workspace_id": lead.workspace_id,
+        "data": data,
+    });
+    Ok(EventRow {
+        id,
+        workspace_id: lead.workspace_id.clone(),
+        kind: kind.to_string(),
+        lead_id: Some(lead.id.clone()),
+        payload: payload.to_string(),
+        created_at: now_ms,
+    })
+}

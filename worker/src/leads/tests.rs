@@ -1,0 +1,61 @@
+use super::*;
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn lead(id: &str) -> LeadRow {
+    LeadRow { id: id.into(), status: "new".into(), tags: "[]".into(), custom: "{}".into(), ..LeadRow::default() }
+}
+
+#[test]
+fn query_filters_parse() {
+    let q = parse_query(&pairs(&[("status", "won"), ("limit", "10"), ("created_after", "2026-01-01"), ("q", "acme")])).unwrap();
+    assert_eq!(q.status.as_deref(), Some("won"));
+    assert_eq!(q.limit, 10);
+    assert_eq!(q.created_after, Some(1_767_225_600_000));
+    assert_eq!(q.search.as_deref(), Some("acme"));
+}
+
+#[test]
+fn bad_filters_are_422_with_their_names() {
+    let Err(ApiError::Validation(errors)) = parse_query(&pairs(&[("limit", "101"), ("status", "hot"), ("cursor", "x"), ("colour", "red"), ("created_before", "soon")])) else {
+        panic!("expected a validation error");
+    };
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["limit", "status", "cursor", "colour", "created_before"]);
+}
+
+#[test]
+fn pages_carry_a_cursor_only_when_more_exist() {
+    let rows = vec![lead("c"), lead("b"), lead("a")];
+    let (page_rows, next) = page(rows.clone(), 2);
+    assert_eq!(page_rows.len(), 2);
+    assert_eq!(next.as_deref(), Some("b"));
+    assert_eq!(page(rows, 3).1, None);
+}
+
+#[test]
+fn patch_records_status_transitions_and_validates() {
+    let patch = LeadPatch { status: Some("won".into()), tags: Some(vec!["vip".into(), "vip".into(), " hot ".into()]), note: Some(Some("call back".into())) };
+    let (row, transition) = apply_patch(lead("a"), patch, 5).unwrap();
+    assert_eq!(transition, Some(("new".into(), "won".into())));
+    assert_eq!(row.tags, r#"["vip","hot"]"#);
+    assert_eq!(row.note.as_deref(), Some("call back"));
+    assert_eq!(row.updated_at, 5);
+
+    let same = LeadPatch { status: Some("new".into()), ..LeadPatch::default() };
+    assert_eq!(apply_patch(lead("a"), same, 5).unwrap().1, None);
+
+    let bad = LeadPatch { status: Some("hot".into()), tags: Some(vec!["".into()]), note: None };
+    assert!(matches!(apply_patch(lead("a"), bad, 5), Err(ApiError::Validation(e)) if e.len() == 2));
+}
+
+#[test]
+fn patch_clears_a_note_with_null() {
+    let patch: LeadPatch = serde_json::from_str(r#"{"note": null}"#).unwrap();
+    let mut with_note = lead("a");
+    with_note.note = Some("old".into());
+    assert_eq!(apply_patch(with_note, patch, 1).unwrap().0.note, None);
+    assert!(serde_json::from_str::<LeadPatch>(r#"{"colour": "red"}"#).is_err());
+}

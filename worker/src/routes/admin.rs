@@ -1,0 +1,48 @@
+//! Operator bootstrap: creating workspaces.
+
+use crate::app::App;
+use crate::auth::{self, Scope};
+use crate::credentials::{issue_key, issue_public_token, new_id};
+use crate::error::ApiResult;
+use crate::http::{json, read_json};
+use crate::platform::random_bytes;
+use crate::store::workspaces::{NewWorkspace, WorkspaceRow};
+use crate::workspaces::{validate_settings, WorkspaceSettingsIn};
+use leadsbot_shared::ids::{redacted_parts, IdKind};
+use leadsbot_shared::signing::new_endpoint_secret;
+use serde_json::json;
+use worker::Response;
+
+pub async fn create_workspace(app: &mut App) -> ApiResult<Response> {
+    auth::admin(app)?;
+    let input: WorkspaceSettingsIn = read_json(&mut app.req).await?;
+    let settings = validate_settings(input.name.as_deref(), input.allowed_origins.as_deref(), true)?;
+    let config = app.config()?;
+    let now = app.now_ms;
+    let id = new_id(IdKind::Workspace, now)?;
+    let token = issue_public_token(&id)?;
+    let inbound_secret = new_endpoint_secret(random_bytes()?);
+    let (key, key_row) = issue_key(&id, "Default key", &Scope::ALL, now)?;
+    let row = WorkspaceRow {
+        id: id.clone(),
+        name: settings.name,
+        allowed_origins: serde_json::to_string(&settings.allowed_origins)?,
+        public_token_hash: auth::key_hash(&token),
+        public_token_prefix: redacted_parts(&token).0,
+        inbound_secret_sealed: config.secrets.seal(&inbound_secret, random_bytes()?).map_err(|e| crate::error::ApiError::internal("seal", e))?,
+        created_at: now,
+        updated_at: now,
+    };
+    app.store.create_workspace(NewWorkspace { row: &row, key: &key_row }).await?;
+    json(
+        201,
+        &json!({
+            "id": id,
+            "name": row.name,
+            "allowed_origins": settings.allowed_origins,
+            "public_token": token,
+            "api_key": key,
+            "inbound_signing_secret": inbound_secret,
+        }),
+    )
+}

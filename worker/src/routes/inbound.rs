@@ -1,0 +1,114 @@
+//! Inbound capture: browsers (public token), servers (API key or signature)
+//! and tools posting to a capture URL all end in the same capture path.
+
+use crate::app::App;
+use crate::auth::{self, Scope};
+use crate::capture::{capture as store_capture, Capture};
+use crate::error::{ApiError, ApiResult};
+use crate::http::read_body;
+use crate::store::workspaces::WorkspaceRow;
+use leadsbot_shared::body::{is_supported, parse_fields, BodyError, Fields};
+use leadsbot_shared::ids::{is_capture_url_id, is_sortable_id, IdKind};
+use leadsbot_shared::mapping::apply_mapping;
+use serde_json::Value;
+use worker::{Headers, Response};
+
+/// How long a browser may cache a successful preflight.
+const PREFLIGHT_MAX_AGE_SECS: &str = "86400";
+
+pub async fn capture(app: &mut App) -> ApiResult<Response> {
+    // Any page may read our answers (errors help a site's developer); whether
+    // a lead is accepted from that page is decided by the origin check below.
+    app.cors_origin = app.header("Origin");
+    let (body, fields) = read_fields(app).await?;
+    let business_id = app.param("business_id");
+    let workspace = if is_sortable_id(IdKind::Workspace, &business_id) { app.store.workspace(&business_id).await? } else { None };
+    let source = authorize(app, &business_id, workspace.as_ref(), &body, &fields).await?;
+    let capture = Capture { workspace_id: &business_id, scope: "inbound", default_source: source, fields };
+    store_capture(app, capture).await
+}
+
+/// Decides who is posting and returns the default source for the lead.
+async fn authorize(app: &App, business_id: &str, workspace: Option<&WorkspaceRow>, body: &[u8], fields: &Fields) -> ApiResult<&'static str> {
+    let unauthorized = |why: &str| ApiError::Unauthorized(why.to_string());
+    if app.header("X-LeadsBot-Signature").is_some() {
+        let workspace = workspace.ok_or_else(|| unauthorized("X-LeadsBot-Signature does not match the body"))?;
+        auth::server_signature(app, &workspace.inbound_secret_sealed, body)?;
+        return Ok("api");
+    }
+    if let Some(secret) = auth::bearer(app) {
+        let key = auth::resolve_key(app, &secret).await?.ok_or_else(|| unauthorized("this API key is invalid or revoked"))?;
+        if key.workspace_id != business_id {
+            return Err(ApiError::NotFound("no such business".into()));
+        }
+        key.require(Scope::Write)?;
+        return Ok("api");
+    }
+    let token = app
+        .header("X-LeadsBot-Token")
+        .or_else(|| fields.get("_token").and_then(Value::as_str).map(str::to_string))
+        .ok_or_else(|| unauthorized("send the public token (X-LeadsBot-Token or _token), an API key, or a server signature"))?;
+    if !auth::public_token_matches(workspace, &token) {
+        return Err(if leadsbot_shared::ids::workspace_of_public_token(&token).is_some_and(|w| w != business_id) {
+            ApiError::NotFound("no such business".into())
+        } else {
+            unauthorized("this public token is invalid")
+        });
+    }
+    let workspace = workspace.ok_or_else(|| unauthorized("this public token is invalid"))?;
+    let origin = app.header("Origin");
+    if !auth::origin_allowed(&workspace.allowed_origins(), origin.as_deref()) {
+        return Err(ApiError::Forbidden(format!("origin {} is not allowed for this workspace", origin.as_deref().unwrap_or("(none)"))));
+    }
+    crate::abuse::check(app, &token).await?;
+    Ok("widget")
+}
+
+pub async fn capture_via_url(app: &mut App) -> ApiResult<Response> {
+    let (body, fields) = read_fields(app).await?;
+    let id = app.param("webhook_id");
+    let not_found = || ApiError::NotFound("no such capture URL".into());
+    let endpoint = if is_capture_url_id(&id) { app.store.capture_url(&id).await? } else { None };
+    let endpoint = endpoint.ok_or_else(not_found)?;
+    if let Some(sealed) = &endpoint.secret_sealed {
+        auth::server_signature(app, sealed, &body)?;
+    }
+    let mapping: serde_json::Map<String, Value> = serde_json::from_str(&endpoint.field_mapping).unwrap_or_default();
+    let scope = format!("capture_url:{id}");
+    let capture = Capture { workspace_id: &endpoint.workspace_id, scope: &scope, default_source: "inbound_webhook", fields: apply_mapping(&mapping, fields) };
+    store_capture(app, capture).await
+}
+
+/// Refuses what cannot be read before reading it, then parses the body.
+async fn read_fields(app: &mut App) -> ApiResult<(Vec<u8>, Fields)> {
+    let content_type = app.header("Content-Type");
+    if !is_supported(content_type.as_deref()) {
+        let declared = content_type.as_deref().unwrap_or("no Content-Type");
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "{declared} is not accepted; send application/json, application/x-www-form-urlencoded, multipart/form-data or text/plain (JSON)"
+        )));
+    }
+    let body = read_body(&mut app.req).await?;
+    let fields = parse_fields(content_type.as_deref(), &body).map_err(|err| match err {
+        BodyError::UnsupportedMediaType(why) => ApiError::UnsupportedMediaType(why),
+        BodyError::Malformed(why) => ApiError::BadRequest(why),
+    })?;
+    Ok((body, fields))
+}
+
+/// Browsers ask before a non-simple cross-origin post (JSON, custom headers).
+pub async fn preflight(app: &mut App) -> ApiResult<Response> {
+    let business_id = app.param("business_id");
+    let origin = app.header("Origin").ok_or_else(|| ApiError::BadRequest("a preflight needs an Origin header".into()))?;
+    let workspace = if is_sortable_id(IdKind::Workspace, &business_id) { app.store.workspace(&business_id).await? } else { None };
+    let allowed = workspace.is_some_and(|w| auth::origin_allowed(&w.allowed_origins(), Some(&origin)));
+    if !allowed {
+        return Err(ApiError::Forbidden(format!("origin {origin} is not allowed to post here")));
+    }
+    let headers = Headers::new();
+    headers.set("Access-Control-Allow-Methods", "POST, OPTIONS")?;
+    headers.set("Access-Control-Allow-Headers", "Content-Type, X-LeadsBot-Token, Idempotency-Key")?;
+    headers.set("Access-Control-Max-Age", PREFLIGHT_MAX_AGE_SECS)?;
+    app.cors_origin = Some(origin);
+    Ok(Response::builder().with_status(204).with_headers(headers).empty())
+}

@@ -1,0 +1,64 @@
+//! The front door: match the route, run its handler, and turn any error into
+//! a problem document. Handlers live one file per resource.
+
+mod admin;
+mod capture_urls;
+mod inbound;
+mod keys;
+mod leads;
+mod meta;
+pub mod table;
+mod workspace;
+
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+use crate::store::Store;
+use table::{match_route, Miss, Route};
+use worker::{Context, Env, Request, Response};
+
+pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
+    let matched = match match_route(&req.method().to_string(), &req.path()) {
+        Ok(matched) => matched,
+        Err(Miss::NotFound) => return ApiError::NotFound(format!("no route for {}", req.path())).into_response(),
+        Err(Miss::MethodNotAllowed(allowed)) => return ApiError::MethodNotAllowed(allowed).into_response(),
+    };
+    let store = match env.d1("DB") {
+        Ok(db) => Store::new(db),
+        Err(err) => return ApiError::internal("D1 binding DB", err).into_response(),
+    };
+    let mut app = App { req, env, ctx, store, now_ms: crate::platform::now_ms(), matched, cors_origin: None };
+    let response = dispatch(&mut app).await.unwrap_or_else(ApiError::into_response);
+    with_cors(response, app.cors_origin.as_deref())
+}
+
+async fn dispatch(app: &mut App) -> ApiResult<Response> {
+    match app.matched.route {
+        Route::Health => meta::health(),
+        Route::OpenApi => meta::openapi(),
+        Route::AdminCreateWorkspace => admin::create_workspace(app).await,
+        Route::InboundCapture => inbound::capture(app).await,
+        Route::InboundPreflight => inbound::preflight(app).await,
+        Route::CaptureUrlCapture => inbound::capture_via_url(app).await,
+        Route::GetWorkspace => workspace::get(app).await,
+        Route::PatchWorkspace => workspace::patch(app).await,
+        Route::ListLeads => leads::list(app).await,
+        Route::GetLead => leads::get(app).await,
+        Route::PatchLead => leads::patch(app).await,
+        Route::ListKeys => keys::list(app).await,
+        Route::CreateKey => keys::create(app).await,
+        Route::RevokeKey => keys::revoke(app).await,
+        Route::ListCaptureUrls => capture_urls::list(app).await,
+        Route::CreateCaptureUrl => capture_urls::create(app).await,
+        Route::DeleteCaptureUrl => capture_urls::delete(app).await,
+    }
+}
+
+fn with_cors(mut response: Response, origin: Option<&str>) -> Response {
+    if let Some(origin) = origin {
+        let headers = response.headers_mut();
+        let _ = headers.set("Access-Control-Allow-Origin", origin);
+        let _ = headers.set("Access-Control-Expose-Headers", "Idempotent-Replayed, Retry-After");
+        let _ = headers.append("Vary", "Origin");
+    }
+    response
+}

@@ -1,0 +1,136 @@
+//! The route table: which method and path reach which handler. Pure data and
+//! matching, so the whole API surface is unit-tested (and checked against the
+//! OpenAPI document) natively.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    OpenApi,
+    AdminCreateWorkspace,
+    InboundCapture,
+    InboundPreflight,
+    CaptureUrlCapture,
+    GetWorkspace,
+    PatchWorkspace,
+    ListLeads,
+    GetLead,
+    PatchLead,
+    ListKeys,
+    CreateKey,
+    RevokeKey,
+    ListCaptureUrls,
+    CreateCaptureUrl,
+    DeleteCaptureUrl,
+}
+
+/// (method, path pattern, route). `:name` segments capture one path segment.
+pub const ROUTES: &[(&str, &str, Route)] = &[
+    ("GET", "/healthz", Route::Health),
+    ("GET", "/api/v1/openapi.json", Route::OpenApi),
+    ("POST", "/api/admin/workspaces", Route::AdminCreateWorkspace),
+    ("POST", "/api/inbound/:business_id/leads", Route::InboundCapture),
+    ("OPTIONS", "/api/inbound/:business_id/leads", Route::InboundPreflight),
+    ("POST", "/api/inbound/w/:webhook_id/leads", Route::CaptureUrlCapture),
+    ("GET", "/api/v1/workspace", Route::GetWorkspace),
+    ("PATCH", "/api/v1/workspace", Route::PatchWorkspace),
+    ("GET", "/api/v1/leads", Route::ListLeads),
+    ("GET", "/api/v1/leads/:id", Route::GetLead),
+    ("PATCH", "/api/v1/leads/:id", Route::PatchLead),
+    ("GET", "/api/v1/keys", Route::ListKeys),
+    ("POST", "/api/v1/keys", Route::CreateKey),
+    ("DELETE", "/api/v1/keys/:id", Route::RevokeKey),
+    ("GET", "/api/v1/inbound-webhooks", Route::ListCaptureUrls),
+    ("POST", "/api/v1/inbound-webhooks", Route::CreateCaptureUrl),
+    ("DELETE", "/api/v1/inbound-webhooks/:id", Route::DeleteCaptureUrl),
+];
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Matched {
+    pub route: Route,
+    pub params: Vec<(&'static str, String)>,
+}
+
+impl Matched {
+    pub fn param(&self, name: &str) -> &str {
+        self.params.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Miss {
+    NotFound,
+    /// The path exists, under these methods.
+    MethodNotAllowed(Vec<&'static str>),
+}
+
+pub fn match_route(method: &str, path: &str) -> Result<Matched, Miss> {
+    // HEAD is answered like GET; the runtime drops the body.
+    let method = if method == "HEAD" { "GET" } else { method };
+    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let mut allowed = Vec::new();
+    for (route_method, pattern, route) in ROUTES {
+        if let Some(params) = match_pattern(pattern, path) {
+            if *route_method == method {
+                return Ok(Matched { route: *route, params });
+            }
+            allowed.push(*route_method);
+        }
+    }
+    if allowed.is_empty() { Err(Miss::NotFound) } else { Err(Miss::MethodNotAllowed(allowed)) }
+}
+
+fn match_pattern(pattern: &'static str, path: &str) -> Option<Vec<(&'static str, String)>> {
+    let mut wanted = pattern.split('/');
+    let mut given = path.split('/');
+    let mut params = Vec::new();
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return Some(params),
+            (Some(w), Some(g)) if w.starts_with(':') && !g.is_empty() => params.push((&w[1..], g.to_string())),
+            (Some(w), Some(g)) if w == g => {}
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_static_and_parameterised_paths() {
+        assert_eq!(match_route("GET", "/healthz").unwrap().route, Route::Health);
+        let m = match_route("POST", "/api/inbound/ws_1/leads").unwrap();
+        assert_eq!((m.route, m.param("business_id")), (Route::InboundCapture, "ws_1"));
+        let m = match_route("POST", "/api/inbound/w/wh_9/leads").unwrap();
+        assert_eq!((m.route, m.param("webhook_id")), (Route::CaptureUrlCapture, "wh_9"));
+        assert_eq!(match_route("GET", "/api/v1/leads/").unwrap().route, Route::ListLeads);
+        assert_eq!(match_route("HEAD", "/healthz").unwrap().route, Route::Health);
+    }
+
+    #[test]
+    fn tells_unknown_paths_from_wrong_methods() {
+        assert_eq!(match_route("GET", "/nope"), Err(Miss::NotFound));
+        assert_eq!(match_route("GET", "/api/v1/leads/x/y"), Err(Miss::NotFound));
+        assert_eq!(match_route("GET", "/api/inbound//leads"), Err(Miss::NotFound));
+        assert_eq!(match_route("PUT", "/api/v1/leads/1"), Err(Miss::MethodNotAllowed(vec!["GET", "PATCH"])));
+    }
+
+    #[test]
+    fn every_route_is_in_the_openapi_document() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
+        for (method, pattern, _) in ROUTES {
+            let path = openapi_path(pattern);
+            let operation = &doc["paths"][&path][method.to_ascii_lowercase()];
+            assert!(operation.is_object(), "{method} {path} is missing from openapi.json");
+        }
+    }
+
+    fn openapi_path(pattern: &str) -> String {
+        pattern
+            .split('/')
+            .map(|s| s.strip_prefix(':').map(|p| format!("{{{p}}}")).unwrap_or_else(|| s.to_string()))
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}

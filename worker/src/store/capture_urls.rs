@@ -1,0 +1,38 @@
+use super::{number, opt_text, text, Store};
+use crate::error::ApiResult;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CaptureUrlRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    /// JSON object: lead field → dotted path into the posted JSON.
+    pub field_mapping: String,
+    pub secret_sealed: Option<String>,
+    pub created_at: i64,
+}
+
+impl Store {
+    pub async fn insert_capture_url(&self, row: &CaptureUrlRow) -> ApiResult<()> {
+        self.run(
+            "INSERT INTO capture_urls (id, workspace_id, name, field_mapping, secret_sealed, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            &[text(&row.id), text(&row.workspace_id), text(&row.name), text(&row.field_mapping), opt_text(row.secret_sealed.as_deref()), number(row.created_at)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Looked up by id alone: the id is the credential.
+    pub async fn capture_url(&self, id: &str) -> ApiResult<Option<CaptureUrlRow>> {
+        self.first("SELECT * FROM capture_urls WHERE id = ?", &[text(id)]).await
+    }
+
+    pub async fn capture_urls(&self, workspace_id: &str) -> ApiResult<Vec<CaptureUrlRow>> {
+        self.all("SELECT * FROM capture_urls WHERE workspace_id = ? ORDER BY created_at, id", &[text(workspace_id)]).await
+    }
+
+    pub async fn delete_capture_url(&self, workspace_id: &str, id: &str) -> ApiResult<bool> {
+        Ok(self.run("DELETE FROM capture_urls WHERE workspace_id = ? AND id = ?", &[text(workspace_id), text(id)]).await? == 1)
+    }
+}

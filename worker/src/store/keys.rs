@@ -1,0 +1,68 @@
+use super::{number, text, Store};
+use crate::error::ApiResult;
+use serde::Deserialize;
+use worker::D1PreparedStatement;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct KeyRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub key_hash: String,
+    pub prefix: String,
+    pub last4: String,
+    /// Space-separated scope names.
+    pub scopes: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl Store {
+    pub(super) fn insert_key_statement(&self, key: &KeyRow) -> ApiResult<D1PreparedStatement> {
+        self.statement(
+            "INSERT INTO api_keys (id, workspace_id, name, key_hash, prefix, last4, scopes, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            &[
+                text(&key.id),
+                text(&key.workspace_id),
+                text(&key.name),
+                text(&key.key_hash),
+                text(&key.prefix),
+                text(&key.last4),
+                text(&key.scopes),
+                number(key.created_at),
+            ],
+        )
+    }
+
+    pub async fn insert_key(&self, key: &KeyRow) -> ApiResult<()> {
+        self.insert_key_statement(key)?.run().await.map_err(|e| crate::error::ApiError::internal("insert key", e))?;
+        Ok(())
+    }
+
+    /// The live (unrevoked) key with this hash, whatever its workspace.
+    pub async fn live_key_by_hash(&self, key_hash: &str) -> ApiResult<Option<KeyRow>> {
+        self.first("SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", &[text(key_hash)]).await
+    }
+
+    pub async fn keys(&self, workspace_id: &str) -> ApiResult<Vec<KeyRow>> {
+        self.all("SELECT * FROM api_keys WHERE workspace_id = ? ORDER BY id", &[text(workspace_id)]).await
+    }
+
+    /// Returns false when the workspace has no such live key.
+    pub async fn revoke_key(&self, workspace_id: &str, id: &str, now: i64) -> ApiResult<bool> {
+        let changed = self
+            .run(
+                "UPDATE api_keys SET revoked_at = ? WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL",
+                &[number(now), text(workspace_id), text(id)],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    pub async fn touch_key(&self, id: &str, now: i64) -> ApiResult<()> {
+        self.run("UPDATE api_keys SET last_used_at = ? WHERE id = ?", &[number(now), text(id)]).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,251 @@
+use super::{changes, number, opt_text, text, Store};
+use crate::error::ApiResult;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::D1PreparedStatement;
+
+/// A lead as stored. `custom` and `tags` hold JSON text.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct LeadRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub message: Option<String>,
+    pub campaign: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_term: Option<String>,
+    pub utm_content: Option<String>,
+    pub page_url: Option<String>,
+    pub referrer: Option<String>,
+    pub page_title: Option<String>,
+    pub form_id: Option<String>,
+    pub form_name: Option<String>,
+    pub form_action: Option<String>,
+    pub custom: String,
+    pub source: String,
+    pub user_agent: Option<String>,
+    pub country: Option<String>,
+    pub status: String,
+    pub tags: String,
+    pub note: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const LEAD_COLUMNS: &str = "id, workspace_id, email, name, phone, company, message, campaign, \
+    utm_source, utm_medium, utm_campaign, utm_term, utm_content, page_url, referrer, page_title, \
+    form_id, form_name, form_action, custom, source, user_agent, country, status, tags, note, created_at, updated_at";
+const LEAD_PLACEHOLDERS: &str = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
+
+impl LeadRow {
+    fn values(&self) -> Vec<JsValue> {
+        let o = |v: &Option<String>| opt_text(v.as_deref());
+        vec![
+            text(&self.id), text(&self.workspace_id), text(&self.email), o(&self.name), o(&self.phone),
+            o(&self.company), o(&self.message), o(&self.campaign), o(&self.utm_source), o(&self.utm_medium),
+            o(&self.utm_campaign), o(&self.utm_term), o(&self.utm_content), o(&self.page_url), o(&self.referrer),
+            o(&self.page_title), o(&self.form_id), o(&self.form_name), o(&self.form_action), text(&self.custom),
+            text(&self.source), o(&self.user_agent), o(&self.country), text(&self.status), text(&self.tags),
+            o(&self.note), number(self.created_at), number(self.updated_at),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventRow {
+    pub id: String,
+    pub workspace_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub lead_id: Option<String>,
+    pub payload: String,
+    pub created_at: i64,
+}
+
+/// An idempotency key to claim in the same transaction as the lead.
+pub struct Claim<'a> {
+    pub scope: &'a str,
+    pub key: &'a str,
+    /// Claims older than this (unix ms) have expired and may be taken over.
+    pub expired_before: i64,
+}
+
+pub struct CaptureWrite<'a> {
+    pub lead: &'a LeadRow,
+    pub claim: Option<Claim<'a>>,
+    /// `None` for spam, which triggers nothing.
+    pub event: Option<&'a EventRow>,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum CaptureOutcome {
+    Stored,
+    /// The key was claimed before: the lead it produced.
+    Replayed { lead_id: String, status: String },
+}
+
+#[derive(Debug, Default)]
+pub struct LeadQuery {
+    pub status: Option<String>,
+    pub source: Option<String>,
+    pub campaign: Option<String>,
+    pub email: Option<String>,
+    pub search: Option<String>,
+    pub created_after: Option<i64>,
+    pub created_before: Option<i64>,
+    pub before_id: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatusChangeRow {
+    pub id: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub changed_by: Option<String>,
+    pub changed_at: i64,
+}
+
+impl Store {
+    /// Writes the lead and its event in one transaction. With a claim, the
+    /// writes only happen if this request won the key, so concurrent
+    /// duplicates store exactly one lead.
+    pub async fn store_capture(&self, write: CaptureWrite<'_>) -> ApiResult<CaptureOutcome> {
+        let lead = write.lead;
+        let (guard, guard_args) = match &write.claim {
+            Some(claim) => (
+                " WHERE EXISTS (SELECT 1 FROM idempotency_keys WHERE workspace_id = ? AND scope = ? AND key = ? AND lead_id = ?)",
+                vec![text(&lead.workspace_id), text(claim.scope), text(claim.key), text(&lead.id)],
+            ),
+            None => ("", Vec::new()),
+        };
+        let mut statements = Vec::new();
+        if let Some(claim) = &write.claim {
+            statements.push(self.statement(
+                "INSERT INTO idempotency_keys (workspace_id, scope, key, lead_id, created_at) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (workspace_id, scope, key) DO UPDATE SET lead_id = excluded.lead_id, created_at = excluded.created_at
+                 WHERE idempotency_keys.created_at < ?",
+                &[text(&lead.workspace_id), text(claim.scope), text(claim.key), text(&lead.id), number(lead.created_at), number(claim.expired_before)],
+            )?);
+        }
+        statements.push(self.guarded_insert(&format!("INSERT INTO leads ({LEAD_COLUMNS}) SELECT {LEAD_PLACEHOLDERS}{guard}"), lead.values(), &guard_args)?);
+        if let Some(event) = write.event {
+            statements.push(self.guarded_insert(
+                &format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ?{guard}"),
+                event_values(event),
+                &guard_args,
+            )?);
+        }
+        let results = self.batch(statements).await?;
+        let Some(claim) = write.claim else { return Ok(CaptureOutcome::Stored) };
+        if results.first().map(changes) == Some(1) {
+            return Ok(CaptureOutcome::Stored);
+        }
+        self.claimed_lead(&lead.workspace_id, &claim).await
+    }
+
+    fn guarded_insert(&self, sql: &str, mut values: Vec<JsValue>, guard_args: &[JsValue]) -> ApiResult<D1PreparedStatement> {
+        values.extend_from_slice(guard_args);
+        self.statement(sql, &values)
+    }
+
+    async fn claimed_lead(&self, workspace_id: &str, claim: &Claim<'_>) -> ApiResult<CaptureOutcome> {
+        #[derive(Deserialize)]
+        struct Claimed {
+            lead_id: String,
+            status: String,
+        }
+        let found: Option<Claimed> = self
+            .first(
+                "SELECT k.lead_id AS lead_id, l.status AS status FROM idempotency_keys k JOIN leads l ON l.id = k.lead_id
+                 WHERE k.workspace_id = ? AND k.scope = ? AND k.key = ?",
+                &[text(workspace_id), text(claim.scope), text(claim.key)],
+            )
+            .await?;
+        let found = found.ok_or_else(|| crate::error::ApiError::internal("idempotency", "claimed key has no lead"))?;
+        Ok(CaptureOutcome::Replayed { lead_id: found.lead_id, status: found.status })
+    }
+
+    pub async fn lead(&self, workspace_id: &str, id: &str) -> ApiResult<Option<LeadRow>> {
+        self.first("SELECT * FROM leads WHERE workspace_id = ? AND id = ?", &[text(workspace_id), text(id)]).await
+    }
+
+    /// Newest first; one row more than the limit tells the caller whether
+    /// another page exists.
+    pub async fn leads(&self, workspace_id: &str, query: &LeadQuery) -> ApiResult<Vec<LeadRow>> {
+        let mut sql = String::from("SELECT * FROM leads WHERE workspace_id = ?");
+        let mut args = vec![text(workspace_id)];
+        let mut equals = |column: &str, value: &Option<String>, sql: &mut String| {
+            if let Some(value) = value {
+                sql.push_str(&format!(" AND {column} = ?"));
+                args.push(text(value));
+            }
+        };
+        equals("status", &query.status, &mut sql);
+        equals("source", &query.source, &mut sql);
+        equals("campaign", &query.campaign, &mut sql);
+        equals("email", &query.email, &mut sql);
+        range_filters(&mut sql, &mut args, query);
+        if let Some(search) = &query.search {
+            let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            sql.push_str(" AND (email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR company LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\')");
+            args.extend(std::iter::repeat_n(text(&pattern), 4));
+        }
+        sql.push_str(" ORDER BY id DESC LIMIT ?");
+        args.push(number(i64::from(query.limit) + 1));
+        self.all(&sql, &args).await
+    }
+
+    /// Applies a change to a lead and records a status transition, atomically.
+    pub async fn update_lead(&self, lead: &LeadRow, change: Option<&StatusChangeRow>, extra: Vec<D1PreparedStatement>) -> ApiResult<()> {
+        let mut statements = vec![self.statement(
+            "UPDATE leads SET status = ?, tags = ?, note = ?, updated_at = ? WHERE workspace_id = ? AND id = ?",
+            &[text(&lead.status), text(&lead.tags), opt_text(lead.note.as_deref()), number(lead.updated_at), text(&lead.workspace_id), text(&lead.id)],
+        )?];
+        if let Some(change) = change {
+            statements.push(self.statement(
+                "INSERT INTO lead_status_changes (id, workspace_id, lead_id, from_status, to_status, changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                &[text(&change.id), text(&lead.workspace_id), text(&lead.id), text(&change.from_status), text(&change.to_status), opt_text(change.changed_by.as_deref()), number(change.changed_at)],
+            )?);
+        }
+        statements.extend(extra);
+        self.batch(statements).await?;
+        Ok(())
+    }
+
+    pub fn insert_event_statement(&self, event: &EventRow) -> ApiResult<D1PreparedStatement> {
+        self.statement("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)", &event_values(event))
+    }
+
+    pub async fn status_changes(&self, workspace_id: &str, lead_id: &str) -> ApiResult<Vec<StatusChangeRow>> {
+        self.all(
+            "SELECT id, from_status, to_status, changed_by, changed_at FROM lead_status_changes WHERE workspace_id = ? AND lead_id = ? ORDER BY changed_at, id",
+            &[text(workspace_id), text(lead_id)],
+        )
+        .await
+    }
+}
+
+fn range_filters(sql: &mut String, args: &mut Vec<JsValue>, query: &LeadQuery) {
+    if let Some(after) = query.created_after {
+        sql.push_str(" AND created_at >= ?");
+        args.push(number(after));
+    }
+    if let Some(before) = query.created_before {
+        sql.push_str(" AND created_at < ?");
+        args.push(number(before));
+    }
+    if let Some(before_id) = &query.before_id {
+        sql.push_str(" AND id < ?");
+        args.push(text(before_id));
+    }
+}
+
+fn event_values(event: &EventRow) -> Vec<JsValue> {
+    vec![text(&event.id), text(&event.workspace_id), text(&event.kind), opt_text(event.lead_id.as_deref()), text(&event.payload), number(event.created_at)]
+}

@@ -1,0 +1,67 @@
+//! Every SQL statement LeadsBot runs lives under this module, one file per
+//! group of tables, each returning plain structs. Every query is scoped by
+//! workspace.
+
+pub mod capture_urls;
+pub mod keys;
+pub mod leads;
+pub mod workspaces;
+
+use crate::error::{ApiError, ApiResult};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement};
+
+#[derive(Clone)]
+pub struct Store {
+    db: std::rc::Rc<D1Database>,
+}
+
+impl Store {
+    pub fn new(db: D1Database) -> Self {
+        Self { db: std::rc::Rc::new(db) }
+    }
+
+    fn statement(&self, sql: &str, args: &[JsValue]) -> ApiResult<D1PreparedStatement> {
+        self.db.prepare(sql).bind(args).map_err(|e| ApiError::internal("d1 bind", e))
+    }
+
+    async fn all<T: DeserializeOwned>(&self, sql: &str, args: &[JsValue]) -> ApiResult<Vec<T>> {
+        let result = self.statement(sql, args)?.all().await.map_err(|e| ApiError::internal("d1 query", e))?;
+        result.results().map_err(|e| ApiError::internal("d1 rows", e))
+    }
+
+    async fn first<T: DeserializeOwned>(&self, sql: &str, args: &[JsValue]) -> ApiResult<Option<T>> {
+        Ok(self.all(sql, args).await?.into_iter().next())
+    }
+
+    /// Runs one statement; returns how many rows it changed.
+    async fn run(&self, sql: &str, args: &[JsValue]) -> ApiResult<u32> {
+        let result = self.statement(sql, args)?.run().await.map_err(|e| ApiError::internal("d1 run", e))?;
+        Ok(changes(&result))
+    }
+
+    /// Runs statements atomically (D1 batches are transactions); returns the
+    /// rows changed by each.
+    async fn batch(&self, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<worker::D1Result>> {
+        self.db.batch(statements).await.map_err(|e| ApiError::internal("d1 batch", e))
+    }
+}
+
+fn changes(result: &worker::D1Result) -> u32 {
+    result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) as u32
+}
+
+pub fn text(value: &str) -> JsValue {
+    JsValue::from_str(value)
+}
+
+pub fn opt_text(value: Option<&str>) -> JsValue {
+    value.map(JsValue::from_str).unwrap_or(JsValue::NULL)
+}
+
+/// D1 takes numbers as JS numbers: exact for integers up to 2^53, which covers
+/// millisecond timestamps for the next quarter of a million years.
+pub fn number(value: i64) -> JsValue {
+    JsValue::from_f64(value as f64)
+}

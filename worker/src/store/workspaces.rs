@@ -1,0 +1,63 @@
+use super::{number, text, Store};
+use crate::error::ApiResult;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkspaceRow {
+    pub id: String,
+    pub name: String,
+    pub allowed_origins: String,
+    pub public_token_hash: String,
+    pub public_token_prefix: String,
+    pub inbound_secret_sealed: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl WorkspaceRow {
+    pub fn allowed_origins(&self) -> Vec<String> {
+        serde_json::from_str(&self.allowed_origins).unwrap_or_default()
+    }
+}
+
+/// A workspace with its first (all-scopes) key, created together.
+pub struct NewWorkspace<'a> {
+    pub row: &'a WorkspaceRow,
+    pub key: &'a super::keys::KeyRow,
+}
+
+impl Store {
+    pub async fn workspace(&self, id: &str) -> ApiResult<Option<WorkspaceRow>> {
+        self.first("SELECT * FROM workspaces WHERE id = ?", &[text(id)]).await
+    }
+
+    pub async fn create_workspace(&self, new: NewWorkspace<'_>) -> ApiResult<()> {
+        let w = new.row;
+        let insert_workspace = self.statement(
+            "INSERT INTO workspaces (id, name, allowed_origins, public_token_hash, public_token_prefix, inbound_secret_sealed, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            &[
+                text(&w.id),
+                text(&w.name),
+                text(&w.allowed_origins),
+                text(&w.public_token_hash),
+                text(&w.public_token_prefix),
+                text(&w.inbound_secret_sealed),
+                number(w.created_at),
+                number(w.updated_at),
+            ],
+        )?;
+        let insert_key = self.insert_key_statement(new.key)?;
+        self.batch(vec![insert_workspace, insert_key]).await?;
+        Ok(())
+    }
+
+    pub async fn update_workspace(&self, id: &str, name: &str, allowed_origins: &str, now: i64) -> ApiResult<()> {
+        self.run(
+            "UPDATE workspaces SET name = ?, allowed_origins = ?, updated_at = ? WHERE id = ?",
+            &[text(name), text(allowed_origins), number(now), text(id)],
+        )
+        .await?;
+        Ok(())
+    }
+}
