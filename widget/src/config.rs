@@ -1,5 +1,6 @@
 //! What the script tag asked for, and where leads go.
 
+use alloc::string::String;
 /// `pk_{workspace_id}_{secret}`: the workspace id is everything between the
 /// leading `pk_` and the last `_` (the id itself contains one, `ws_…`).
 pub fn workspace_of(token: &str) -> Option<&str> {

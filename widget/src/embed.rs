@@ -2,6 +2,7 @@
 //! neither the page's styles nor ours leak across, sent through the same
 //! outbox as the listener.
 
+use alloc::string::String;
 use crate::config::Disposition;
 use crate::js::{document, get, text};
 use wasm_bindgen::prelude::*;

@@ -2,6 +2,7 @@
 //!
 //! Pure functions of the control's attributes, so the rules are unit-tested natively.
 
+use alloc::string::String;
 /// What the loader saw on one form control.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Hints<'a> {

@@ -1,6 +1,7 @@
 //! Small helpers over plain JS objects, so the crate needs few typed bindings
 //! (each typed binding costs a shim in the generated glue).
 
+use alloc::string::String;
 use js_sys::{Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 

@@ -3,6 +3,8 @@
 //! The server rejects oversize fields with a 422, which would lose what the
 //! visitor typed; cutting them here keeps the lead. Limits mirror `shared/src/lead.rs`.
 
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use crate::fields::{classify, Hints, Target};
 
 pub const MAX_SHORT_CHARS: usize = 200;

@@ -9,19 +9,41 @@
 //! - `outbox` / `send` — keeping, sending, retrying, announcing
 //! - `visit` — the landing page's `utm_*` for the rest of the visit
 //! - `embed` — the form we render ourselves in `data-mode="embed"`
+//!
+//! On wasm the crate is `no_std` with its own panic handler and a tiny
+//! allocator: std's panic formatting and dlmalloc were over half the module's
+//! bytes. A panic (a bug) just stops the module; the page is unaffected.
+
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn on_panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+// SAFETY: the module runs on one thread (see `local.rs`).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
 mod config;
 mod embed;
 mod fields;
 mod js;
 mod lead;
+mod local;
 mod outbox;
 mod payload;
 mod send;
 mod storage;
 mod visit;
 
-use std::cell::RefCell;
+use alloc::string::String;
+use local::Local;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
@@ -32,9 +54,7 @@ struct Settings {
     campaign: String,
 }
 
-thread_local! {
-    static SETTINGS: RefCell<Option<Settings>> = const { RefCell::new(None) };
-}
+static SETTINGS: Local<Option<Settings>> = Local::new(None);
 
 /// Called once by the loader with the script tag's `dataset` and its snapshot
 /// function (the embedded form reuses it).
@@ -48,7 +68,7 @@ pub fn start(options: JsValue, snapshot: js_sys::Function) {
         return;
     };
     let campaign = js::text(&options, "campaign");
-    SETTINGS.with(|s| *s.borrow_mut() = Some(Settings { token, endpoint, campaign }));
+    SETTINGS.with(|s| *s = Some(Settings { token, endpoint, campaign }));
     visit::remember();
     for saved in outbox::take_loader_snapshots() {
         capture(saved);
@@ -74,8 +94,7 @@ pub fn capture(snapshot: JsValue) {
 /// Builds the body and keeps it in the outbox before the first attempt, so a
 /// page that navigates away mid-request still has it for the next load.
 pub(crate) fn prepare(snapshot: &JsValue, source: &str) -> Option<outbox::Entry> {
-    let entry = SETTINGS.with(|s| {
-        let settings = s.borrow();
+    let entry = SETTINGS.with(|settings| {
         let settings = settings.as_ref()?;
         let sender = payload::Sender { token: &settings.token, source, campaign: &settings.campaign };
         let Some(body) = payload::build(snapshot, &sender) else {

@@ -2,6 +2,8 @@
 //! their submission id so a failed or interrupted send is retried later and
 //! never duplicated: the id is the server's idempotency key.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use crate::js::{from_json, get, set, text, to_json};
 use crate::storage::{self, Kind};
 use js_sys::{Date, Object};

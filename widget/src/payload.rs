@@ -5,6 +5,8 @@
 //! `{id, url, referrer, title, form: {id, name, action, campaign},
 //!   fields: [[explicit, type, name, autocomplete, value | [values]], …]}`
 
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use crate::fields::Hints;
 use crate::js::{get, set, set_text, text};
 use crate::lead::{clip, Control, CustomValue, Lead, MAX_SHORT_CHARS, MAX_URL_CHARS};

@@ -5,15 +5,15 @@ use crate::config::{disposition, Disposition};
 use crate::js::{get, set, window};
 use crate::outbox::{self, Entry};
 use js_sys::Object;
-use std::cell::RefCell;
+use crate::local::Local;
+use alloc::string::String;
+use alloc::vec::Vec;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CustomEvent, RequestInit, Response};
 
-thread_local! {
-    /// Submission ids with a request on the wire, so a retry never races the first try.
-    static IN_FLIGHT: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-}
+/// Submission ids with a request on the wire, so a retry never races the first try.
+static IN_FLIGHT: Local<Vec<String>> = Local::new(Vec::new());
 
 pub struct Outcome {
     pub disposition: Disposition,
@@ -25,7 +25,6 @@ pub struct Outcome {
 /// Sends a kept submission, unless it is already being sent.
 pub async fn deliver(entry: Entry) -> Option<Outcome> {
     let claimed = IN_FLIGHT.with(|ids| {
-        let mut ids = ids.borrow_mut();
         let free = !ids.contains(&entry.id);
         if free {
             ids.push(entry.id.clone());
@@ -36,7 +35,7 @@ pub async fn deliver(entry: Entry) -> Option<Outcome> {
         return None;
     }
     let outcome = post(&entry).await;
-    IN_FLIGHT.with(|ids| ids.borrow_mut().retain(|id| *id != entry.id));
+    IN_FLIGHT.with(|ids| ids.retain(|id| *id != entry.id));
     match outcome.disposition {
         Disposition::Stored | Disposition::Rejected => outbox::forget(&entry.id),
         Disposition::Retry => {}

@@ -1,6 +1,7 @@
 //! The browser's storages, which may be missing or throw (private modes,
 //! sandboxed frames, full quotas): every failure here degrades to "not kept".
 
+use alloc::string::String;
 use web_sys::Storage;
 
 pub enum Kind {

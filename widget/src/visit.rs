@@ -1,6 +1,8 @@
 //! The campaign a visit arrived with. Landing pages carry `utm_*` in their URL;
 //! the form is often on a later page, so they are kept for the tab's session.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use crate::js::{from_json, get, set, to_json};
 use crate::storage::{self, Kind};
 use js_sys::Object;

@@ -1,6 +1,7 @@
 //! The embedded form's HTML and CSS. Labels are tied to their controls, errors
 //! to their fields with `aria-describedby`, and the status line is a live region.
 
+use alloc::string::String;
 const STYLE: &str = "<style>\
 :host{all:initial;display:block;font:15px/1.4 system-ui,sans-serif;color:#1f2328}\
 form{display:grid;gap:.75em;max-width:32em}\
