@@ -1,0 +1,164 @@
+// The one end-to-end harness: starts the built worker on `wrangler dev` with a
+// fresh, migrated local D1 and real local Queues, and gives tests one method
+// per thing they do. Tests wait on conditions (`waitFor`), never fixed sleeps.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const wrangler = join(root, 'node_modules/.bin/wrangler');
+const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+// A fixed test key: tests must never depend on a developer's .dev.vars.
+const SECRETS_KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
+
+const offlineEnv = {
+  ...process.env,
+  LEADSBOT_SKIP_BUILD: '1',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  WRANGLER_SEND_METRICS: 'false',
+  NO_COLOR: '1',
+};
+
+export async function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function waitFor(check, { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
+}
+
+/** Applies every migration to a fresh local D1 state directory. */
+export async function migratedState() {
+  const stateDir = await mkdtemp(join(tmpdir(), 'leadsbot-state-'));
+  await promisify(execFile)(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir], {
+    cwd: root,
+    env: offlineEnv,
+  });
+  return stateDir;
+}
+
+export async function spawnApp({ vars = {}, testScheduled = false, port } = {}) {
+  const stateDir = await migratedState();
+  port ??= await freePort();
+  const inspectorPort = await freePort();
+  const allVars = { ADMIN_TOKEN, SECRETS_KEY, WEBHOOK_URL_POLICY: 'allow-localhost', ...vars };
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+    '--persist-to', stateDir, '--log-level', 'warn'];
+  for (const [name, value] of Object.entries(allVars)) args.push('--var', `${name}:${value}`);
+  if (testScheduled) args.push('--test-scheduled');
+  const child = spawn(wrangler, args, { cwd: root, env: offlineEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
+      return (await fetch(`${baseUrl}/healthz`)).ok;
+    }, { timeoutMs: 60_000, intervalMs: 200, what: 'wrangler dev to serve /healthz' });
+  } catch (error) {
+    stopProcess(child);
+    throw error;
+  }
+  return new App({ baseUrl, child, stateDir, logs: () => output });
+}
+
+function stopProcess(child) {
+  if (child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    child.kill('SIGTERM');
+  }
+}
+
+export class App {
+  constructor({ baseUrl, child, stateDir, logs }) {
+    Object.assign(this, { baseUrl, child, stateDir, logs, adminToken: ADMIN_TOKEN });
+  }
+
+  /** Any request; the body is parsed as JSON when it is JSON. */
+  async request(method, path, { headers = {}, body, raw } = {}) {
+    const init = { method, headers: { ...headers } };
+    if (raw !== undefined) init.body = raw;
+    else if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers['Content-Type'] ??= 'application/json';
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, init);
+    const text = await response.text();
+    let parsed = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {}
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
+
+  api(apiKey, method, path, body) {
+    return this.request(method, path, { headers: { Authorization: `Bearer ${apiKey}` }, body });
+  }
+
+  async createWorkspace({ name = 'Test workspace', allowed_origins } = {}) {
+    const response = await this.request('POST', '/api/admin/workspaces', {
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: { name, allowed_origins },
+    });
+    if (response.status !== 201) throw new Error(`creating a workspace failed: ${JSON.stringify(response)}`);
+    return response.body;
+  }
+
+  /** Posts lead fields as a server would, with the workspace's API key. */
+  capture(workspace, fields, { headers = {} } = {}) {
+    return this.request('POST', `/api/inbound/${workspace.id}/leads`, {
+      headers: { Authorization: `Bearer ${workspace.api_key}`, ...headers },
+      body: fields,
+    });
+  }
+
+  async listLeads(apiKey, query = {}) {
+    const search = new URLSearchParams(query).toString();
+    const response = await this.api(apiKey, 'GET', `/api/v1/leads${search ? `?${search}` : ''}`);
+    if (response.status !== 200) throw new Error(`listing leads failed: ${JSON.stringify(response)}`);
+    return response.body;
+  }
+
+  waitFor(check, options) {
+    return waitFor(check, options);
+  }
+
+  /** Fires the cron handler (needs `testScheduled: true`). */
+  async triggerScheduled(cron = '* * * * *') {
+    const response = await fetch(`${this.baseUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
+    if (!response.ok) throw new Error(`scheduled trigger failed: ${response.status} ${await response.text()}`);
+  }
+
+  async stop() {
+    stopProcess(this.child);
+    await waitFor(() => this.child.exitCode !== null || this.child.signalCode !== null, { timeoutMs: 10_000, what: 'wrangler dev to stop' }).catch(() => {
+      try { process.kill(-this.child.pid, 'SIGKILL'); } catch {}
+    });
+    await rm(this.stateDir, { recursive: true, force: true });
+  }
+}
