@@ -65,7 +65,7 @@ export async function spawnApp({ vars = {}, testScheduled = false, port } = {}) 
   const inspectorPort = await freePort();
   const allVars = { ADMIN_TOKEN, SECRETS_KEY, WEBHOOK_URL_POLICY: 'allow-localhost', ...vars };
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', stateDir, '--log-level', 'warn'];
+    '--persist-to', stateDir, '--log-level', 'warn', '--show-interactive-dev-session=false'];
   for (const [name, value] of Object.entries(allVars)) args.push('--var', `${name}:${value}`);
   if (testScheduled) args.push('--test-scheduled');
   const child = spawn(wrangler, args, { cwd: root, env: offlineEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# `npm start`: build, migrate the local D1, serve on wrangler dev, create (once)
+# a demo workspace, and print how to use it. Ctrl-C stops the server.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$repo_root"
+
+bash scripts/bootstrap.sh
+bash scripts/build.sh
+
+port="${PORT:-8787}"
+base="http://127.0.0.1:$port"
+state=.leadsbot/state
+demo=.leadsbot/demo.json
+mkdir -p .leadsbot
+
+echo "==> Applying D1 migrations to the local database ($state)"
+LEADSBOT_SKIP_BUILD=1 wrangler d1 migrations apply DB --local --persist-to "$state" >/dev/null
+
+echo "==> Starting wrangler dev on $base"
+LEADSBOT_SKIP_BUILD=1 wrangler dev --ip 127.0.0.1 --port "$port" --persist-to "$state" \
+  --show-interactive-dev-session=false --test-scheduled &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT INT TERM
+
+for _ in $(seq 1 120); do
+  curl -fsS "$base/healthz" >/dev/null 2>&1 && break
+  kill -0 "$server" 2>/dev/null || { echo "wrangler dev exited; see its output above" >&2; exit 1; }
+  sleep 0.5
+done
+
+# The demo workspace is created once through the admin API; its secrets are
+# shown once, so they are kept (git-ignored) beside the local database.
+if [ -f "$demo" ] && curl -fsS "$base/api/v1/workspace" -H "Authorization: Bearer $(node -p "require('./$demo').api_key")" >/dev/null 2>&1; then
+  echo "==> Reusing the demo workspace in $demo"
+else
+  admin_token=$(grep '^ADMIN_TOKEN=' .dev.vars | cut -d= -f2-)
+  curl -fsS -X POST "$base/api/admin/workspaces" \
+    -H "Authorization: Bearer $admin_token" -H 'Content-Type: application/json' \
+    -d "{\"name\": \"Demo workspace\", \"allowed_origins\": []}" > "$demo"
+  echo "==> Created the demo workspace ($demo)"
+fi
+
+node - "$demo" "$base" <<'NODE'
+const [demoPath, base] = process.argv.slice(2);
+const demo = require(require('path').resolve(demoPath));
+const capture = `curl -s -X POST ${base}/api/inbound/${demo.id}/leads \\
+  -H 'Authorization: Bearer ${demo.api_key}' -H 'Content-Type: application/json' \\
+  -d '{"email": "ada@example.com", "name": "Ada Lovelace", "message": "Hello from curl"}'`;
+const list = `curl -s ${base}/api/v1/leads -H 'Authorization: Bearer ${demo.api_key}'`;
+console.log(`
+LeadsBot is running.
+
+  API base         ${base}
+  Workspace id     ${demo.id}
+  Public token     ${demo.public_token}
+  API key          ${demo.api_key}
+  Inbound secret   ${demo.inbound_signing_secret}
+  Demo page        ${base}/demo/?token=${demo.public_token}
+  OpenAPI          ${base}/api/v1/openapi.json
+
+Capture a lead:
+${capture}
+
+List leads:
+${list}
+
+Press Ctrl-C to stop.
+`);
+NODE
+
+wait "$server"

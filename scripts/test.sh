@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `npm test`: every test. Native unit tests first (fast, no runtime), then the
+# built worker on wrangler dev with real local D1 and Queues, real receivers and
+# real headless Chromium. Each test file starts (and stops) its own server.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$repo_root"
+
+bash scripts/bootstrap.sh --browser
+
+echo "==> Unit tests (native)"
+cargo test --workspace --quiet
+
+bash scripts/build.sh
+
+echo "==> End-to-end tests (wrangler dev, local D1 and Queues, Chromium)"
+LEADSBOT_SKIP_BUILD=1 node --test --test-concurrency=1 --test-reporter=spec tests/*.test.mjs
