@@ -43,7 +43,9 @@ cp widget/demo/* "$dist/demo/"
 cp tests/pages/* "$dist/test-pages/"
 
 # Sites load the glue and wasm cross-origin (import() and fetch() both need CORS).
-# The CSP test page gets the strictest policy the widget works under.
+# The CSP test page gets the strictest policy the widget works under (assets
+# serve `csp.html` at `/test-pages/csp`, so both paths carry it).
+csp="default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'"
 cat > "$dist/_headers" <<HEADERS
 /widget.js
   Cache-Control: public, max-age=300
@@ -51,8 +53,10 @@ cat > "$dist/_headers" <<HEADERS
 /widget-*
   Cache-Control: public, max-age=31536000, immutable
   Access-Control-Allow-Origin: *
+/test-pages/csp
+  Content-Security-Policy: $csp
 /test-pages/csp.html
-  Content-Security-Policy: default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'
+  Content-Security-Policy: $csp
 HEADERS
 
 size() { printf '%s %s bytes, %s gzip\n' "$1" "$(wc -c <"$dist/$1")" "$(gzip -9c "$dist/$1" | wc -c)"; }

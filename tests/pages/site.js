@@ -24,10 +24,10 @@ if (pageParams.has("late")) {
     }, 50);
   });
 }
-if (pageParams.has("autosubmit")) {
+// A submit soon after the widget's script has run, while its wasm is still loading.
+window.autoSubmitAfterWidget = (delayMs) =>
   setTimeout(() => {
     const form = document.querySelector("form");
     form.querySelector("[type=email]").value = pageParams.get("prefill") || "";
     form.requestSubmit();
-  }, Number(pageParams.get("autosubmit")));
-}
+  }, delayMs);

@@ -14,5 +14,8 @@ if (params.has("token")) {
   for (const name of ["target", "fields", "forms", "campaign"]) {
     if (params.has(name)) tag.dataset[name] = params.get(name);
   }
+  if (params.has("autosubmit")) {
+    tag.addEventListener("load", () => window.autoSubmitAfterWidget(Number(params.get("autosubmit"))));
+  }
   document.head.append(tag);
 }
