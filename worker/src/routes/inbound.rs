@@ -22,16 +22,26 @@ pub async fn capture(app: &mut App) -> ApiResult<Response> {
     app.cors_origin = app.header("Origin");
     let (body, fields) = read_fields(app).await?;
     let business_id = app.param("business_id");
-    let workspace = if is_sortable_id(IdKind::Workspace, &business_id) { app.store.workspace(&business_id).await? } else { None };
-    let source = authorize(app, &business_id, workspace.as_ref(), &body, &fields).await?;
+    let source = authorize(app, &business_id, &body, &fields).await?;
     let capture = Capture { workspace_id: &business_id, scope: "inbound", default_source: source, fields };
     store_capture(app, capture).await
 }
 
+/// The workspace a path names, if the id is well formed and exists.
+async fn workspace_named(app: &App, business_id: &str) -> ApiResult<Option<WorkspaceRow>> {
+    if !is_sortable_id(IdKind::Workspace, business_id) {
+        return Ok(None);
+    }
+    app.store.workspace(business_id).await
+}
+
 /// Decides who is posting and returns the default source for the lead.
-async fn authorize(app: &App, business_id: &str, workspace: Option<&WorkspaceRow>, body: &[u8], fields: &Fields) -> ApiResult<&'static str> {
+/// An API key names its workspace itself, so only signatures and public
+/// tokens cost a workspace lookup.
+async fn authorize(app: &App, business_id: &str, body: &[u8], fields: &Fields) -> ApiResult<&'static str> {
     let unauthorized = |why: &str| ApiError::Unauthorized(why.to_string());
     if app.header("X-LeadsBot-Signature").is_some() {
+        let workspace = workspace_named(app, business_id).await?;
         let workspace = workspace.ok_or_else(|| unauthorized("X-LeadsBot-Signature does not match the body"))?;
         auth::server_signature(app, &workspace.inbound_secret_sealed, body)?;
         return Ok("api");
@@ -48,6 +58,8 @@ async fn authorize(app: &App, business_id: &str, workspace: Option<&WorkspaceRow
         .header("X-LeadsBot-Token")
         .or_else(|| fields.get("_token").and_then(Value::as_str).map(str::to_string))
         .ok_or_else(|| unauthorized("send the public token (X-LeadsBot-Token or _token), an API key, or a server signature"))?;
+    let workspace = workspace_named(app, business_id).await?;
+    let workspace = workspace.as_ref();
     if !auth::public_token_matches(workspace, &token) {
         return Err(if leadsbot_shared::ids::workspace_of_public_token(&token).is_some_and(|w| w != business_id) {
             ApiError::NotFound("no such business".into())
@@ -100,7 +112,7 @@ async fn read_fields(app: &mut App) -> ApiResult<(Vec<u8>, Fields)> {
 pub async fn preflight(app: &mut App) -> ApiResult<Response> {
     let business_id = app.param("business_id");
     let origin = app.header("Origin").ok_or_else(|| ApiError::BadRequest("a preflight needs an Origin header".into()))?;
-    let workspace = if is_sortable_id(IdKind::Workspace, &business_id) { app.store.workspace(&business_id).await? } else { None };
+    let workspace = workspace_named(app, &business_id).await?;
     let allowed = workspace.is_some_and(|w| auth::origin_allowed(&w.allowed_origins(), Some(&origin)));
     if !allowed {
         return Err(ApiError::Forbidden(format!("origin {origin} is not allowed to post here")));

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `npm run bench`: speed and size figures, printed as ratios and recorded in
+# bench/RESULTS.md. Not a test: nothing here passes or fails on timing.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$repo_root"
+bash scripts/bootstrap.sh --browser
+bash scripts/build.sh
+export LEADSBOT_SKIP_BUILD=1
+for bench in capture delivery widget; do
+  if [ -f "bench/$bench.mjs" ]; then
+    echo "==> bench/$bench.mjs"
+    node "bench/$bench.mjs"
+  fi
+done
