@@ -12,5 +12,13 @@ if [ -f scripts/build-widget.sh ]; then
   bash scripts/build-widget.sh
 fi
 mkdir -p widget/dist
-echo "==> Building the worker (first build about 3 min, then seconds)"
-(cd worker && worker-build --release)
+
+# worker-build reruns wasm-bindgen and wasm-opt every time (a minute or more),
+# so skip it when nothing the worker is built from changed since the last build.
+worker_out=worker/build/index.js
+if [ -f "$worker_out" ] && [ -z "$(find worker/src worker/Cargo.toml shared/src shared/Cargo.toml Cargo.toml Cargo.lock -newer "$worker_out" -print -quit)" ]; then
+  echo "==> The worker build is up to date"
+else
+  echo "==> Building the worker (first build about 3 min, then about a minute)"
+  (cd worker && worker-build --release)
+fi
