@@ -28,7 +28,8 @@ rm -rf "$work" && mkdir -p "$work"
   --enable-bulk-memory --enable-reference-types --enable-multivalue --enable-mutable-globals \
   --enable-nontrapping-float-to-int --enable-sign-ext \
   "$work/glue_bg.wasm" -o "$work/widget.wasm"
-"$esbuild" "$work/glue.js" --minify --format=esm --target=es2020 --log-level=warning --outfile="$work/glue.min.js"
+# --bundle folds widget/src/host.js (a wasm-bindgen snippet) into the glue.
+"$esbuild" "$work/glue.js" --bundle --minify --format=esm --target=es2020 --log-level=warning --outfile="$work/glue.min.js"
 
 fingerprint() { sha256sum "$1" | cut -c1-12; }
 wasm_name="widget-$(fingerprint "$work/widget.wasm").wasm"

@@ -13,7 +13,7 @@ pub fn workspace_of(token: &str) -> Option<&str> {
 pub fn endpoint(api: &str, token: &str) -> Option<String> {
     let workspace = workspace_of(token)?;
     let api = api.trim().trim_end_matches('/');
-    (!api.is_empty()).then(|| [api, "/api/inbound/", workspace, "/leads"].concat())
+    (!api.is_empty()).then(|| crate::text::concat(&[api, "/api/inbound/", workspace, "/leads"]))
 }
 
 /// What a response status means for a kept submission.

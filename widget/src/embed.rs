@@ -2,11 +2,13 @@
 //! neither the page's styles nor ours leak across, sent through the same
 //! outbox as the listener.
 
-use alloc::string::String;
 use crate::config::Disposition;
-use crate::js::{document, get, text};
+use crate::host;
+use crate::js::{get, text};
+use crate::local::Local;
+use crate::send::Outcome;
+use alloc::string::String;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, Event, HtmlFormElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 mod markup;
@@ -14,52 +16,71 @@ mod markup;
 const SENT: &str = "Thanks! Your message was sent.";
 const QUEUED: &str = "You seem to be offline. Your message is saved and will be sent automatically.";
 const INVALID: &str = "Please correct the highlighted fields.";
+const FAILED: &str = "Sorry, your message could not be sent.";
+
+/// The embedded form, once rendered, and the submission it is waiting on.
+struct Embedded {
+    root: ShadowRoot,
+    form: HtmlFormElement,
+    snapshot: js_sys::Function,
+    waiting_for: Option<String>,
+}
+
+static EMBEDDED: Local<Option<Embedded>> = Local::new(None);
 
 pub fn render(target: &str, extra_fields: &str, snapshot: js_sys::Function) {
-    let Some(root) = attach(target) else {
-        crate::send::emit("leadsbot:error", &JsValue::from_str("data-target matches no element"));
+    let Some(host_element) = host::find(target) else {
+        host::emit("leadsbot:error", &JsValue::from_str("data-target matches no element"));
         return;
     };
+    let Ok(root) = host_element.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)) else { return };
     root.set_inner_html(&markup::form(extra_fields));
     let Some(form) = root.query_selector("form").ok().flatten() else { return };
-    let Ok(form) = form.dyn_into::<HtmlFormElement>() else { return };
-    let handler_form = form.clone();
-    let on_submit = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-        event.prevent_default();
-        submit(&handler_form, &root, &snapshot);
-    });
-    let _ = form.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
+    let form: HtmlFormElement = form.unchecked_into();
     // Lives as long as the form, which lives as long as the page.
-    on_submit.forget();
+    let on_submit = Closure::<dyn FnMut(Event)>::new(submit).into_js_value();
+    let _ = form.add_event_listener_with_callback("submit", on_submit.unchecked_ref());
+    EMBEDDED.with(|embedded| *embedded = Some(Embedded { root, form, snapshot, waiting_for: None }));
 }
 
-fn attach(target: &str) -> Option<ShadowRoot> {
-    let host = document()?.query_selector(target).ok()??;
-    host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)).ok()
-}
-
-fn submit(form: &HtmlFormElement, root: &ShadowRoot, snapshot: &js_sys::Function) {
-    if !show_field_errors(root) {
-        say(root, INVALID, true);
+fn submit(event: Event) {
+    event.prevent_default();
+    let Some((root, form, snapshot)) =
+        EMBEDDED.with(|e| e.as_ref().map(|e| (e.root.clone(), e.form.clone(), e.snapshot.clone())))
+    else {
+        return;
+    };
+    if !show_field_errors(&root) {
+        say(&root, INVALID, true);
         return;
     }
-    let Ok(snapshot) = snapshot.call1(&JsValue::NULL, form) else { return };
+    let Ok(snapshot) = snapshot.call1(&JsValue::NULL, &form) else { return };
     let Some(entry) = crate::prepare(&snapshot, "embed") else { return };
-    set_busy(root, true);
-    say(root, "Sending…", false);
-    let (form, root) = (form.clone(), root.clone());
-    spawn_local(async move {
-        let Some(outcome) = crate::send::deliver(entry).await else { return };
-        set_busy(&root, false);
-        match outcome.disposition {
-            Disposition::Stored => {
-                form.reset();
-                say(&root, SENT, false);
-            }
-            Disposition::Retry => say(&root, QUEUED, false),
-            Disposition::Rejected => say(&root, &problem_text(&outcome.answer), true),
+    set_busy(&root, true);
+    say(&root, "Sending…", false);
+    EMBEDDED.with(|e| e.as_mut().map(|e| e.waiting_for = Some(entry.id.clone())));
+    crate::send::deliver(&entry);
+}
+
+/// Shows the outcome of the submission the form is waiting on, if this is it.
+pub fn settled(submission_id: &str, outcome: &Outcome) {
+    let waiting = EMBEDDED.with(|e| match e {
+        Some(e) if e.waiting_for.as_deref() == Some(submission_id) => {
+            e.waiting_for = None;
+            Some((e.root.clone(), e.form.clone()))
         }
+        _ => None,
     });
+    let Some((root, form)) = waiting else { return };
+    set_busy(&root, false);
+    match outcome.disposition {
+        Disposition::Stored => {
+            form.reset();
+            say(&root, SENT, false);
+        }
+        Disposition::Retry => say(&root, QUEUED, false),
+        Disposition::Rejected => say(&root, &problem_text(outcome.answer), true),
+    }
 }
 
 /// Writes each control's validation message next to it and marks it invalid;
@@ -68,9 +89,9 @@ fn show_field_errors(root: &ShadowRoot) -> bool {
     let Ok(controls) = root.query_selector_all("input[id],textarea") else { return true };
     let mut first_invalid: Option<Element> = None;
     for control in (0..controls.length()).filter_map(|i| controls.item(i)) {
-        let Ok(control) = control.dyn_into::<Element>() else { continue };
+        let control: Element = control.unchecked_into();
         let message = text(&control, "validationMessage");
-        let error = root.get_element_by_id(&[control.id(), "-error".into()].concat());
+        let error = root.get_element_by_id(&crate::text::concat(&[&control.id(), "-error"]));
         if let Some(error) = error {
             error.set_text_content(Some(&message));
         }
@@ -104,11 +125,9 @@ fn set_busy(root: &ShadowRoot, busy: bool) {
 
 /// The server's problem+json, as one sentence for the visitor.
 fn problem_text(answer: &JsValue) -> String {
-    let detail = text(answer, "detail");
     let first_error = js_sys::Array::from(&get(answer, "errors")).get(0);
-    let field_message = text(&first_error, "message");
-    [field_message, detail, "Sorry, your message could not be sent.".into()]
+    [text(&first_error, "message"), text(answer, "detail")]
         .into_iter()
         .find(|m| !m.is_empty())
-        .unwrap_or_default()
+        .unwrap_or_else(|| FAILED.into())
 }

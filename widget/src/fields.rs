@@ -2,6 +2,7 @@
 //!
 //! Pure functions of the control's attributes, so the rules are unit-tested natively.
 
+use crate::text::has;
 use alloc::string::String;
 /// What the loader saw on one form control.
 #[derive(Debug, Clone, Copy, Default)]
@@ -81,7 +82,7 @@ fn is_machine_token(kind: &str, raw_name: &str, name: &str) -> bool {
     const NEVER: &[&str] = &["password", "file", "submit", "button", "reset", "image", "fieldset"];
     NEVER.contains(&kind)
         || raw_name.starts_with('_')
-        || TOKEN_WORDS.iter().any(|word| name.contains(word))
+        || TOKEN_WORDS.iter().any(|word| has(name, word))
 }
 
 fn by_kind(kind: &str) -> Option<Target<'static>> {
@@ -116,10 +117,10 @@ fn by_name(name: &str) -> Option<Target<'static>> {
     if let Some((_, target)) = groups.iter().find(|(names, _)| names.contains(&name)) {
         return Some(*target);
     }
-    if name.contains("email") {
+    if has(name, "email") {
         return Some(Target::Email);
     }
-    name.contains("phone").then_some(Target::Phone)
+    has(name, "phone").then_some(Target::Phone)
 }
 
 /// A name reduced to lowercase letters and digits, taking the innermost bracket

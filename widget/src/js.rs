@@ -33,11 +33,3 @@ pub fn to_json(value: &JsValue) -> Option<String> {
 pub fn from_json(text: &str) -> Option<Object> {
     JSON::parse(text).ok()?.dyn_into::<Object>().ok()
 }
-
-pub fn window() -> Option<web_sys::Window> {
-    web_sys::window()
-}
-
-pub fn document() -> Option<web_sys::Document> {
-    window()?.document()
-}

@@ -40,7 +40,7 @@ impl Lead {
     pub fn from_controls(controls: &[Control]) -> Lead {
         let mut lead = Lead::default();
         for control in controls {
-            let value = control.values.join(", ");
+            let value = crate::text::join(&control.values, ", ");
             let value = value.trim();
             match classify(&control.hints) {
                 Target::Email => fill_once(&mut lead.email, value, MAX_SHORT_CHARS),
@@ -104,10 +104,10 @@ fn append(slot: &mut String, separator: &str, value: &str, max_chars: usize) {
 }
 
 pub fn clip(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((end, _)) => text[..end].to_string(),
-        None => text.to_string(),
-    }
+    let end = text.char_indices().nth(max_chars).map_or(text.len(), |(end, _)| end);
+    // `get` rather than indexing: the end is a char boundary, and indexing
+    // would link in the panic formatting this crate avoids.
+    text.get(..end).unwrap_or(text).to_string()
 }
 
 fn clip_list(values: &[String]) -> Vec<String> {

@@ -33,19 +33,19 @@ static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> 
 mod config;
 mod embed;
 mod fields;
+mod host;
 mod js;
 mod lead;
 mod local;
 mod outbox;
 mod payload;
 mod send;
-mod storage;
+mod text;
 mod visit;
 
 use alloc::string::String;
 use local::Local;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::spawn_local;
 
 /// The script tag's settings, fixed at start.
 struct Settings {
@@ -64,7 +64,7 @@ pub fn start(options: JsValue, snapshot: js_sys::Function) {
     let Some(endpoint) = config::endpoint(&js::text(&options, "api"), &token) else {
         let detail = js_sys::Object::new();
         js::set(&detail, "problem", &JsValue::from_str("data-token or data-api is missing or malformed"));
-        send::emit("leadsbot:error", &detail);
+        host::emit("leadsbot:error", &detail);
         return;
     };
     let campaign = js::text(&options, "campaign");
@@ -78,16 +78,14 @@ pub fn start(options: JsValue, snapshot: js_sys::Function) {
     if js::text(&options, "mode") == "embed" {
         embed::render(&js::text(&options, "target"), &js::text(&options, "fields"), snapshot);
     }
-    send::emit("leadsbot:ready", &JsValue::NULL);
+    host::emit("leadsbot:ready", &JsValue::NULL);
 }
 
 /// A submitted form's snapshot from the loader's listener.
 #[wasm_bindgen]
 pub fn capture(snapshot: JsValue) {
     if let Some(entry) = prepare(&snapshot, "widget") {
-        spawn_local(async move {
-            send::deliver(entry).await;
-        });
+        send::deliver(&entry);
     }
 }
 
@@ -98,7 +96,7 @@ pub(crate) fn prepare(snapshot: &JsValue, source: &str) -> Option<outbox::Entry>
         let settings = settings.as_ref()?;
         let sender = payload::Sender { token: &settings.token, source, campaign: &settings.campaign };
         let Some(body) = payload::build(snapshot, &sender) else {
-            send::emit("leadsbot:skipped", snapshot);
+            host::emit("leadsbot:skipped", snapshot);
             return None;
         };
         let id = js::text(snapshot, "id");
@@ -110,16 +108,11 @@ pub(crate) fn prepare(snapshot: &JsValue, source: &str) -> Option<outbox::Entry>
 
 fn retry_waiting() {
     for entry in outbox::waiting() {
-        spawn_local(async move {
-            send::deliver(entry).await;
-        });
+        send::deliver(&entry);
     }
 }
 
 fn retry_when_online() {
-    let Some(window) = js::window() else { return };
-    let on_online = Closure::<dyn FnMut()>::new(retry_waiting);
-    let _ = window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref());
     // The listener lives as long as the page, so its closure is never freed.
-    on_online.forget();
+    host::on_online(&Closure::<dyn FnMut()>::new(retry_waiting).into_js_value());
 }

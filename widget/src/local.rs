@@ -1,8 +1,8 @@
 //! Module-wide state without std's `thread_local!`.
 
-use core::cell::RefCell;
+use core::cell::UnsafeCell;
 
-pub struct Local<T>(RefCell<T>);
+pub struct Local<T>(UnsafeCell<T>);
 
 // SAFETY: wasm32-unknown-unknown without the `atomics` target feature runs this
 // module on one thread only, so the cell is never reached from two threads.
@@ -11,11 +11,13 @@ unsafe impl<T> Sync for Local<T> {}
 
 impl<T> Local<T> {
     pub const fn new(value: T) -> Self {
-        Local(RefCell::new(value))
+        Local(UnsafeCell::new(value))
     }
 
-    /// Callers never nest `with` on the same cell, so the borrow cannot fail.
+    /// Callers never nest `with` on the same cell and never hold the borrow
+    /// across an `.await`, so there is only ever one `&mut` to the value.
     pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        f(&mut self.0.borrow_mut())
+        // SAFETY: one thread (above) and no nesting (the contract of `with`).
+        f(unsafe { &mut *self.0.get() })
     }
 }

@@ -4,8 +4,8 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use crate::host::{self, LOCAL};
 use crate::js::{from_json, get, set, text, to_json};
-use crate::storage::{self, Kind};
 use js_sys::{Date, Object};
 use wasm_bindgen::JsValue;
 
@@ -23,14 +23,11 @@ pub struct Entry {
 }
 
 fn load() -> Object {
-    storage::read(Kind::Local, KEY).and_then(|json| from_json(&json)).unwrap_or_default()
+    host::read(LOCAL, KEY).and_then(|json| from_json(&json)).unwrap_or_default()
 }
 
 fn save(entries: &Object) {
-    match to_json(entries) {
-        Some(json) if json != "{}" => storage::write(Kind::Local, KEY, &json),
-        _ => storage::remove(Kind::Local, KEY),
-    }
+    host::write(LOCAL, KEY, to_json(entries).filter(|json| json != "{}"));
 }
 
 /// Keeps a submission until the server confirms it; re-reads storage first
@@ -70,8 +67,8 @@ pub fn waiting() -> Vec<Entry> {
 
 /// Takes the loader's saved snapshots out of storage, once.
 pub fn take_loader_snapshots() -> Vec<JsValue> {
-    let Some(json) = storage::read(Kind::Local, LOADER_KEY) else { return Vec::new() };
-    storage::remove(Kind::Local, LOADER_KEY);
+    let Some(json) = host::read(LOCAL, LOADER_KEY) else { return Vec::new() };
+    host::write(LOCAL, LOADER_KEY, None);
     match js_sys::JSON::parse(&json) {
         Ok(list) if js_sys::Array::is_array(&list) => js_sys::Array::from(&list).iter().collect(),
         _ => Vec::new(),

@@ -1,6 +1,7 @@
 //! The embedded form's HTML and CSS. Labels are tied to their controls, errors
 //! to their fields with `aria-describedby`, and the status line is a live region.
 
+use crate::text::concat;
 use alloc::string::String;
 const STYLE: &str = "<style>\
 :host{all:initial;display:block;font:15px/1.4 system-ui,sans-serif;color:#1f2328}\
@@ -26,14 +27,13 @@ fn field(name: &str) -> String {
 }
 
 fn input(name: &str, label: &str, kind: &str, autocomplete: &str, required: bool) -> String {
-    let id = ["f-", name].concat();
+    let id = concat(&["f-", name]);
     let required = if required { " required" } else { "" };
-    [
+    concat(&[
         "<div><label for=\"", &id, "\">", label, "</label><input id=\"", &id, "\" name=\"", name,
         "\" type=\"", kind, "\" autocomplete=\"", autocomplete, "\" aria-describedby=\"", &id,
         "-error\"", required, "><p class=\"err\" id=\"", &id, "-error\"></p></div>",
-    ]
-    .concat()
+    ])
 }
 
 /// `data-fields="phone, company, budget"`: names are kept to letters, digits,

@@ -1,0 +1,52 @@
+// The few browser calls the widget makes, as plain functions. wasm-bindgen
+// generates one small shim per import, so a handful of these replace dozens
+// of typed web-sys bindings, and fetch reports back through a callback rather
+// than a futures runtime in the wasm. No decisions are made here.
+
+/** Storage may be missing or throw (private modes, sandboxed frames, quotas). */
+export function read(session, key) {
+  try {
+    return (session ? sessionStorage : localStorage).getItem(key) ?? undefined;
+  } catch {}
+}
+
+/** `value` undefined removes the key. */
+export function write(session, key, value) {
+  try {
+    const storage = session ? sessionStorage : localStorage;
+    value == null ? storage.removeItem(key) : storage.setItem(key, value);
+  } catch {}
+}
+
+/** A CORS-simple POST (text/plain, no custom headers: no preflight). keepalive
+ *  lets it finish after the page navigates away, but browsers cap keepalive
+ *  bodies at 64 KiB, so a larger lead is sent without it. */
+export function post(url, body, id, done) {
+  fetch(url, {
+    method: "POST",
+    keepalive: body.length < 60000,
+    headers: { "Content-Type": "text/plain;charset=UTF-8" },
+    body,
+  }).then(
+    (response) => response.json().catch(() => null).then((answer) => done(id, response.status, answer)),
+    () => done(id, 0, null),
+  );
+}
+
+export function emit(name, detail) {
+  document.dispatchEvent(new CustomEvent(name, { detail }));
+}
+
+export function landing_param(key) {
+  return new URLSearchParams(location.search).get(key) ?? undefined;
+}
+
+export function on_online(callback) {
+  addEventListener("online", callback);
+}
+
+export function find(selector) {
+  try {
+    return document.querySelector(selector) ?? undefined;
+  } catch {}
+}

@@ -1,0 +1,24 @@
+//! The browser, as the widget sees it: the plain functions in `host.js`.
+
+use alloc::string::String;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/src/host.js")]
+extern "C" {
+    /// Reads localStorage, or sessionStorage when `session`.
+    pub fn read(session: bool, key: &str) -> Option<String>;
+    /// Writes (or with `None` removes) a storage key.
+    pub fn write(session: bool, key: &str, value: Option<String>);
+    /// Sends `body`; `done(id, status, answer)` is called with status 0 when the network failed.
+    pub fn post(url: &str, body: &str, id: &str, done: &JsValue);
+    /// Dispatches a `CustomEvent` on `document`.
+    pub fn emit(name: &str, detail: &JsValue);
+    /// A query parameter of the current page's URL.
+    pub fn landing_param(key: &str) -> Option<String>;
+    pub fn on_online(callback: &JsValue);
+    /// `document.querySelector`, `None` for no match or a bad selector.
+    pub fn find(selector: &str) -> Option<web_sys::Element>;
+}
+
+pub const LOCAL: bool = false;
+pub const SESSION: bool = true;
