@@ -14,6 +14,11 @@ pub struct Config {
     pub rotation_grace_secs: i64,
     pub endpoint_disable_after_secs: i64,
     pub telegram_api_base: String,
+    /// Dev-only fault injection: producers skip the queue, as if every send
+    /// were lost. Honoured only under `allow-localhost`.
+    pub skip_enqueue: bool,
+    /// How overdue a pending delivery must be before the sweeper re-enqueues it.
+    pub sweep_after_secs: i64,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -24,10 +29,13 @@ impl Config {
     pub fn from_env(env: &Env) -> ApiResult<Self> {
         let key = text(env, "SECRETS_KEY").ok_or_else(|| ApiError::internal("config", "SECRETS_KEY is not set"))?;
         let secrets = SecretBox::new(&key).map_err(|e| ApiError::internal("config", e))?;
+        let allow_localhost_webhooks = text(env, "WEBHOOK_URL_POLICY").as_deref() == Some("allow-localhost");
         Ok(Self {
             admin_token: text(env, "ADMIN_TOKEN").filter(|t| t.len() >= 16),
             secrets,
-            allow_localhost_webhooks: text(env, "WEBHOOK_URL_POLICY").as_deref() == Some("allow-localhost"),
+            allow_localhost_webhooks,
+            skip_enqueue: allow_localhost_webhooks && text(env, "DELIVERY_SKIP_ENQUEUE").as_deref() == Some("1"),
+            sweep_after_secs: parse_number(text(env, "DELIVERY_SWEEP_AFTER_SECS").as_deref(), 120),
             retry_schedule_secs: parse_schedule(text(env, "DELIVERY_RETRY_SCHEDULE").as_deref()),
             delivery_timeout_ms: parse_number(text(env, "DELIVERY_TIMEOUT_MS").as_deref(), 10_000),
             rotation_grace_secs: parse_number(text(env, "ROTATION_GRACE_SECS").as_deref(), 86_400),

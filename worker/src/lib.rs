@@ -18,9 +18,23 @@ mod secrets;
 mod store;
 mod workspaces;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use worker::{event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(routes::handle(req, env, ctx).await)
+}
+
+/// The delivery queue's consumer. Every message is acked or retried inside;
+/// this never returns an error (workers-rs would panic on one).
+#[event(queue)]
+async fn queue(batch: MessageBatch<delivery::message::DeliveryMessage>, env: Env, _ctx: Context) -> Result<()> {
+    delivery::consumer::consume(batch, env).await;
+    Ok(())
+}
+
+/// The cron: re-enqueues overdue deliveries.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    delivery::sweeper::sweep(env).await;
 }

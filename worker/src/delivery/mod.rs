@@ -1,14 +1,47 @@
-//! Delivery: fanning events out to webhook endpoints and Telegram through
-//! Cloudflare Queues. (Filled in by the delivery work; for now events are
-//! recorded in D1 and nothing is sent.)
+//! Delivery: fanning events out to webhook endpoints and Telegram through a
+//! D1 outbox and Cloudflare Queues. The outbox rows are written with the
+//! event; here they are enqueued, consumed, retried and swept.
+
+mod attempt;
+pub mod consumer;
+pub mod endpoints;
+pub mod message;
+mod outbound;
+pub mod sweeper;
+pub mod telegram;
+pub mod webhook;
 
 use crate::app::App;
 use crate::error::ApiResult;
+use crate::store::deliveries::DueDelivery;
 use crate::store::leads::{EventRow, LeadRow};
+use message::{enqueue, DeliveryMessage};
 
-/// Hands a stored event to delivery. Never fails the caller: the event is
-/// already committed, and the sweeper picks up anything not enqueued.
-pub async fn dispatch_event(_app: &App, _event: &EventRow) {}
+/// Hands a stored event to delivery. Never fails the caller: the event and
+/// its deliveries are already committed, and the sweeper picks up anything
+/// not enqueued. Runs after the response, so a capture never waits on it.
+pub async fn dispatch_event(app: &App, event: &EventRow) {
+    let config = match app.config() {
+        Ok(config) => config,
+        Err(err) => return worker::console_error!("dispatch: {err:?}"),
+    };
+    if config.skip_enqueue {
+        return worker::console_warn!("DELIVERY_SKIP_ENQUEUE: leaving event {} to the sweeper", event.id);
+    }
+    let (store, env) = (app.store.clone(), app.env.clone());
+    let (workspace_id, event_id) = (event.workspace_id.clone(), event.id.clone());
+    app.ctx.wait_until(async move {
+        match store.pending_for_event(&workspace_id, &event_id).await {
+            Ok(due) => enqueue(&env, due.iter().map(DeliveryMessage::from).collect()).await,
+            Err(err) => worker::console_error!("dispatch of {event_id} failed, the sweeper will retry: {err:?}"),
+        }
+    });
+}
+
+/// Enqueues replayed deliveries now.
+pub async fn enqueue_now(app: &App, due: &[DueDelivery]) {
+    enqueue(&app.env, due.iter().map(DeliveryMessage::from).collect()).await;
+}
 
 /// The events a PATCH to a lead produces.
 pub fn lead_change_events(app: &App, lead: &LeadRow, transition: Option<&(String, String)>) -> ApiResult<Vec<EventRow>> {

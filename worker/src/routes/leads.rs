@@ -47,7 +47,7 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
         None => None,
     };
     let events = crate::delivery::lead_change_events(app, &updated, transition.as_ref())?;
-    let event_statements = events.iter().map(|e| app.store.insert_event_statement(e)).collect::<ApiResult<Vec<_>>>()?;
+    let event_statements = events.iter().map(|e| app.store.event_statements(e)).collect::<ApiResult<Vec<_>>>()?.concat();
     app.store.update_lead(&updated, change.as_ref(), event_statements).await?;
     for event in &events {
         crate::delivery::dispatch_event(app, event).await;

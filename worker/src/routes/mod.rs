@@ -3,11 +3,14 @@
 
 mod admin;
 mod capture_urls;
+mod deliveries;
 mod inbound;
 mod keys;
 mod leads;
 mod meta;
+mod telegram;
 pub mod table;
+mod webhooks;
 mod workspace;
 
 use crate::app::App;
@@ -50,6 +53,18 @@ async fn dispatch(app: &mut App) -> ApiResult<Response> {
         Route::ListCaptureUrls => capture_urls::list(app).await,
         Route::CreateCaptureUrl => capture_urls::create(app).await,
         Route::DeleteCaptureUrl => capture_urls::delete(app).await,
+        Route::ListWebhooks => webhooks::list(app).await,
+        Route::CreateWebhook => webhooks::create(app).await,
+        Route::GetWebhook => webhooks::get(app).await,
+        Route::PatchWebhook => webhooks::patch(app).await,
+        Route::DeleteWebhook => webhooks::delete(app).await,
+        Route::RotateWebhookSecret => webhooks::rotate_secret(app).await,
+        Route::ListWebhookDeliveries => webhooks::deliveries(app).await,
+        Route::RecoverWebhook => webhooks::recover(app).await,
+        Route::RetryDelivery => deliveries::retry(app).await,
+        Route::PutTelegram => telegram::put(app).await,
+        Route::GetTelegram => telegram::get(app).await,
+        Route::DeleteTelegram => telegram::delete(app).await,
     }
 }
 

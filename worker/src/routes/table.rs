@@ -21,6 +21,18 @@ pub enum Route {
     ListCaptureUrls,
     CreateCaptureUrl,
     DeleteCaptureUrl,
+    ListWebhooks,
+    CreateWebhook,
+    GetWebhook,
+    PatchWebhook,
+    DeleteWebhook,
+    RotateWebhookSecret,
+    ListWebhookDeliveries,
+    RecoverWebhook,
+    RetryDelivery,
+    PutTelegram,
+    GetTelegram,
+    DeleteTelegram,
 }
 
 /// (method, path pattern, route). `:name` segments capture one path segment.
@@ -42,6 +54,18 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("GET", "/api/v1/inbound-webhooks", Route::ListCaptureUrls),
     ("POST", "/api/v1/inbound-webhooks", Route::CreateCaptureUrl),
     ("DELETE", "/api/v1/inbound-webhooks/:id", Route::DeleteCaptureUrl),
+    ("GET", "/api/v1/webhooks", Route::ListWebhooks),
+    ("POST", "/api/v1/webhooks", Route::CreateWebhook),
+    ("GET", "/api/v1/webhooks/:id", Route::GetWebhook),
+    ("PATCH", "/api/v1/webhooks/:id", Route::PatchWebhook),
+    ("DELETE", "/api/v1/webhooks/:id", Route::DeleteWebhook),
+    ("POST", "/api/v1/webhooks/:id/rotate-secret", Route::RotateWebhookSecret),
+    ("GET", "/api/v1/webhooks/:id/deliveries", Route::ListWebhookDeliveries),
+    ("POST", "/api/v1/webhooks/:id/recover", Route::RecoverWebhook),
+    ("POST", "/api/v1/deliveries/:id/retry", Route::RetryDelivery),
+    ("PUT", "/api/v1/integrations/telegram", Route::PutTelegram),
+    ("GET", "/api/v1/integrations/telegram", Route::GetTelegram),
+    ("DELETE", "/api/v1/integrations/telegram", Route::DeleteTelegram),
 ];
 
 #[derive(Debug, PartialEq, Eq)]

@@ -117,12 +117,13 @@ impl Store {
     /// duplicates store exactly one lead.
     pub async fn store_capture(&self, write: CaptureWrite<'_>) -> ApiResult<CaptureOutcome> {
         let lead = write.lead;
+        let claimed = "EXISTS (SELECT 1 FROM idempotency_keys WHERE workspace_id = ? AND scope = ? AND key = ? AND lead_id = ?)";
         let (guard, guard_args) = match &write.claim {
             Some(claim) => (
-                " WHERE EXISTS (SELECT 1 FROM idempotency_keys WHERE workspace_id = ? AND scope = ? AND key = ? AND lead_id = ?)",
+                format!(" WHERE {claimed}"),
                 vec![text(&lead.workspace_id), text(claim.scope), text(claim.key), text(&lead.id)],
             ),
-            None => ("", Vec::new()),
+            None => (String::new(), Vec::new()),
         };
         let mut statements = Vec::new();
         if let Some(claim) = &write.claim {
@@ -140,6 +141,9 @@ impl Store {
                 event_values(event),
                 &guard_args,
             )?);
+            // The outbox rows ride the same transaction: no event without its deliveries.
+            let fan_out_guard = write.claim.as_ref().map(|_| (claimed, guard_args.as_slice()));
+            statements.extend(self.fan_out_statements(event, fan_out_guard)?);
         }
         let results = self.batch(statements).await?;
         let Some(claim) = write.claim else { return Ok(CaptureOutcome::Stored) };
@@ -218,8 +222,11 @@ impl Store {
         Ok(())
     }
 
-    pub fn insert_event_statement(&self, event: &EventRow) -> ApiResult<D1PreparedStatement> {
-        self.statement("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)", &event_values(event))
+    /// An event and its outbox rows, for a caller's batch.
+    pub fn event_statements(&self, event: &EventRow) -> ApiResult<Vec<D1PreparedStatement>> {
+        let mut statements = vec![self.statement("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)", &event_values(event))?];
+        statements.extend(self.fan_out_statements(event, None)?);
+        Ok(statements)
     }
 
     pub async fn status_changes(&self, workspace_id: &str, lead_id: &str) -> ApiResult<Vec<StatusChangeRow>> {

@@ -3,6 +3,10 @@
 //! workspace.
 
 pub mod capture_urls;
+pub mod deliveries;
+mod delivery_history;
+pub mod endpoints;
+pub mod integrations;
 pub mod keys;
 pub mod leads;
 pub mod workspaces;

@@ -1,0 +1,88 @@
+//! One attempt at one target: load what it needs, build and sign the
+//! request, send it. Returns plain data; deciding what happens next is the
+//! consumer's job.
+
+use super::outbound::{post, Reply};
+use super::telegram;
+use super::webhook::{signed_headers, SigningInput};
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+use crate::platform::now_ms;
+use crate::store::deliveries::DeliveryJob;
+use crate::store::integrations::TELEGRAM;
+use crate::store::Store;
+use leadsbot_shared::retry::parse_retry_after;
+
+pub struct Call {
+    pub started_at: i64,
+    pub duration_ms: i64,
+    pub reply: Reply,
+    pub retry_after_secs: Option<u32>,
+    /// Set when there is nothing to send to (endpoint deleted or disabled):
+    /// the delivery fails without retries.
+    pub stopped: Option<&'static str>,
+}
+
+impl Call {
+    fn stopped(reason: &'static str) -> Self {
+        let reply = Reply { error: Some(reason.to_string()), ..Reply::default() };
+        Call { started_at: now_ms(), duration_ms: 0, reply, retry_after_secs: None, stopped: Some(reason) }
+    }
+}
+
+fn open(config: &Config, sealed: &str) -> ApiResult<String> {
+    config.secrets.open(sealed).map_err(|e| ApiError::internal("open sealed secret", e))
+}
+
+async fn timed_post(url: &str, headers: &[(&str, String)], body: &str, timeout_ms: u32) -> (i64, i64, Reply) {
+    let started_at = now_ms();
+    let reply = post(url, headers, body, timeout_ms).await;
+    (started_at, now_ms() - started_at, reply)
+}
+
+pub async fn call_webhook(store: &Store, config: &Config, job: &DeliveryJob) -> ApiResult<Call> {
+    let Some(endpoint) = store.endpoint(&job.workspace_id, &job.target_id).await? else {
+        return Ok(Call::stopped("the endpoint was deleted"));
+    };
+    if endpoint.disabled_at.is_some() {
+        return Ok(Call::stopped("the endpoint is disabled"));
+    }
+    let now = now_ms();
+    let secret = open(config, &endpoint.secret_sealed)?;
+    let previous = match (&endpoint.previous_secret_sealed, endpoint.previous_secret_expires_at) {
+        (Some(sealed), Some(expires)) if expires > now => Some(open(config, sealed)?),
+        _ => None,
+    };
+    let headers = signed_headers(&SigningInput {
+        body: job.payload.as_bytes(),
+        event_type: &job.event_type,
+        delivery_id: &job.id,
+        timestamp: now / 1000,
+        secret: &secret,
+        previous_secret: previous.as_deref(),
+    });
+    let (started_at, duration_ms, reply) = timed_post(&endpoint.url, &headers, &job.payload, config.delivery_timeout_ms).await;
+    let retry_after_secs = parse_retry_after(reply.retry_after.as_deref());
+    Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None })
+}
+
+pub async fn call_telegram(store: &Store, config: &Config, job: &DeliveryJob) -> ApiResult<Call> {
+    let Some(integration) = store.integration(&job.workspace_id, TELEGRAM).await? else {
+        return Ok(Call::stopped("the Telegram integration was removed"));
+    };
+    let token = open(config, &integration.secret_sealed)?;
+    let settings: serde_json::Value = serde_json::from_str(&integration.settings)?;
+    let chat_id = settings["chat_id"].as_str().unwrap_or_default();
+    let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
+    let body = telegram::send_message_body(chat_id, &telegram::lead_alert_text(&payload));
+    let url = telegram::send_message_url(&config.telegram_api_base, &token);
+    let headers = [("Content-Type", "application/json".to_string())];
+    let (started_at, duration_ms, mut reply) = timed_post(&url, &headers, &body, config.delivery_timeout_ms).await;
+    // The token is in the URL; make sure no error text carries it into the log.
+    reply.error = reply.error.map(|e| e.replace(&token, "<bot token>"));
+    let retry_after_secs = match reply.status {
+        Some(429) => reply.body.as_deref().and_then(telegram::retry_after),
+        _ => None,
+    };
+    Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None })
+}

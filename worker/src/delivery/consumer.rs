@@ -1,0 +1,146 @@
+//! The queue consumer: for each message, claim the attempt, call the target,
+//! record what happened, then ack (scheduling any retry as a new delayed
+//! message carrying the attempt count). It never returns an error: workers-rs
+//! panics on one, and a panic would retry the whole batch.
+
+use super::attempt::{call_telegram, call_webhook, Call};
+use super::message::{dead_letter, enqueue_later, DeliveryMessage};
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+use crate::platform::now_ms;
+use crate::store::deliveries::{AttemptRecord, AttemptRow, DeliveryJob, FAILED, PENDING, SUCCEEDED};
+use crate::store::Store;
+use futures_util::future::join_all;
+use leadsbot_shared::retry::{verdict, AttemptResult, Verdict};
+use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
+
+/// How long to wait before retrying a message whose handling hit our own
+/// fault (D1 unavailable, say): the delivery itself is untouched.
+const INTERNAL_RETRY_SECS: u32 = 10;
+
+pub struct Deliverer {
+    store: Store,
+    config: Config,
+    env: Env,
+}
+
+pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
+    let deliverer = match Deliverer::new(env) {
+        Ok(deliverer) => deliverer,
+        Err(err) => {
+            worker::console_error!("delivery consumer cannot start: {err:?}");
+            return batch.retry_all_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECS).build());
+        }
+    };
+    let messages: Vec<RawMessage> = batch.raw_iter().collect();
+    // Concurrently: one slow receiver must not hold up the others.
+    join_all(messages.iter().map(|m| deliverer.handle(m))).await;
+}
+
+impl Deliverer {
+    fn new(env: Env) -> ApiResult<Self> {
+        let store = Store::new(env.d1("DB").map_err(|e| ApiError::internal("D1 binding DB", e))?);
+        Ok(Self { store, config: Config::from_env(&env)?, env })
+    }
+
+    async fn handle(&self, raw: &RawMessage) {
+        let text = js_sys::JSON::stringify(&raw.body()).ok().and_then(|s| s.as_string()).unwrap_or_default();
+        let message = match DeliveryMessage::parse(&text) {
+            Ok(message) => message,
+            Err(err) => {
+                // Retrying cannot make it readable.
+                worker::console_error!("dropping an unreadable delivery message ({err}): {text}");
+                return raw.ack();
+            }
+        };
+        match self.process(&message).await {
+            Ok(()) => raw.ack(),
+            Err(err) => {
+                worker::console_error!("delivery {message:?} hit an internal error, retrying: {err:?}");
+                raw.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECS).build());
+            }
+        }
+    }
+
+    async fn process(&self, message: &DeliveryMessage) -> ApiResult<()> {
+        let DeliveryMessage::DeliveryV1 { workspace_id, delivery_id, attempts } = message;
+        let Some(job) = self.store.delivery_job(workspace_id, delivery_id).await? else { return Ok(()) };
+        // A message for a finished delivery, or a duplicate of an attempt
+        // already made (sweeper and queue racing), is acked and forgotten.
+        if job.status != PENDING || job.attempts != *attempts {
+            return Ok(());
+        }
+        let now = now_ms();
+        let busy_until = now + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;
+        if !self.store.claim_attempt(workspace_id, delivery_id, *attempts, busy_until, now).await? {
+            return Ok(());
+        }
+        let call = match job.target_kind.as_str() {
+            "webhook" => call_webhook(&self.store, &self.config, &job).await?,
+            "telegram" => call_telegram(&self.store, &self.config, &job).await?,
+            other => return Err(ApiError::internal("delivery", format!("unknown target kind {other}"))),
+        };
+        self.settle(&job, attempts + 1, call).await
+    }
+
+    /// Records the attempt and acts on its verdict.
+    async fn settle(&self, job: &DeliveryJob, attempt: u32, call: Call) -> ApiResult<()> {
+        let result = match call.reply.status {
+            Some(code) => AttemptResult::Status { code, retry_after_secs: call.retry_after_secs },
+            None => AttemptResult::NoResponse,
+        };
+        let verdict = if call.stopped.is_some() { Verdict::Exhausted } else { verdict(result, attempt, &self.config.retry_schedule_secs) };
+        let now = now_ms();
+        let (status, next_attempt_at) = match verdict {
+            Verdict::Delivered => (SUCCEEDED, None),
+            Verdict::RetryIn(secs) => (PENDING, Some(now + i64::from(secs) * 1000)),
+            Verdict::Exhausted | Verdict::Gone => (FAILED, None),
+        };
+        let row = attempt_row(job, attempt, &call);
+        self.store.record_attempt(&job.workspace_id, AttemptRecord { attempt: &row, status, next_attempt_at }).await?;
+        if job.target_kind == "webhook" && call.stopped.is_none() {
+            self.endpoint_health(job, verdict, now).await?;
+        }
+        let next = DeliveryMessage::DeliveryV1 { workspace_id: job.workspace_id.clone(), delivery_id: job.id.clone(), attempts: attempt };
+        match verdict {
+            // If this send is lost, the row is due at next_attempt_at and the sweeper finds it.
+            Verdict::RetryIn(secs) => drop(enqueue_later(&self.env, next, secs).await),
+            Verdict::Exhausted if call.stopped.is_none() => dead_letter(&self.env, next).await,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn endpoint_health(&self, job: &DeliveryJob, verdict: Verdict, now: i64) -> ApiResult<()> {
+        let (ws, id) = (&job.workspace_id, &job.target_id);
+        match verdict {
+            Verdict::Delivered => self.store.endpoint_succeeded(ws, id).await,
+            Verdict::Gone => self.store.disable_endpoint(ws, id, "gone", now).await,
+            Verdict::RetryIn(_) | Verdict::Exhausted => {
+                let cutoff = now - self.config.endpoint_disable_after_secs * 1000;
+                if self.store.endpoint_failed(ws, id, now, cutoff).await? {
+                    worker::console_warn!("endpoint {id} disabled: it has failed every delivery for {} s", self.config.endpoint_disable_after_secs);
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn attempt_row(job: &DeliveryJob, attempt: u32, call: &Call) -> AttemptRow {
+    let error = call.reply.error.clone().or_else(|| match call.reply.status {
+        Some(code) if (200..300).contains(&code) => None,
+        Some(code) if (300..400).contains(&code) => Some(format!("HTTP {code}: redirects are not followed")),
+        Some(code) => Some(format!("HTTP {code}")),
+        None => Some("no response".into()),
+    });
+    AttemptRow {
+        delivery_id: job.id.clone(),
+        attempt,
+        attempted_at: call.started_at,
+        status_code: call.reply.status,
+        duration_ms: call.duration_ms,
+        error,
+        response_body: call.reply.body.clone(),
+    }
+}

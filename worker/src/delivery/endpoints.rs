@@ -1,0 +1,147 @@
+//! Webhook endpoints and their delivery log as the API sees them: input
+//! checks, patches and JSON. Pure.
+
+use super::webhook::{validate_events, validate_url};
+use crate::error::{ApiError, ApiResult};
+use crate::store::deliveries::{AttemptRow, DeliveryRow};
+use crate::store::endpoints::EndpointRow;
+use leadsbot_shared::time::format_rfc3339;
+use leadsbot_shared::FieldError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+const MAX_DESCRIPTION_CHARS: usize = 500;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointIn {
+    pub url: String,
+    #[serde(default)]
+    pub events: Vec<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointPatch {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub description: Option<String>,
+    /// `true` re-enables a disabled endpoint (and forgets its failures).
+    pub enabled: Option<bool>,
+}
+
+/// Checked fields of a new endpoint: (url, events JSON, description).
+pub fn check_new(input: EndpointIn, allow_localhost: bool) -> ApiResult<(String, String, Option<String>)> {
+    let patch = EndpointPatch { url: Some(input.url), events: Some(input.events), description: input.description, enabled: None };
+    let mut row = EndpointRow { events: "[]".into(), ..blank() };
+    apply_patch(&mut row, patch, allow_localhost, 0)?;
+    Ok((row.url, row.events, row.description))
+}
+
+fn blank() -> EndpointRow {
+    EndpointRow {
+        id: String::new(), workspace_id: String::new(), url: String::new(), description: None, events: String::new(),
+        secret_sealed: String::new(), previous_secret_sealed: None, previous_secret_expires_at: None,
+        disabled_at: None, disabled_reason: None, failing_since: None, created_at: 0, updated_at: 0,
+    }
+}
+
+pub fn apply_patch(row: &mut EndpointRow, patch: EndpointPatch, allow_localhost: bool, now: i64) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    if let Some(url) = patch.url {
+        match validate_url(&url, allow_localhost) {
+            Ok(url) => row.url = url,
+            Err(err) => errors.push(err),
+        }
+    }
+    if let Some(events) = patch.events {
+        match validate_events(&events) {
+            Ok(events) => row.events = Value::from(events).to_string(),
+            Err(errs) => errors.extend(errs),
+        }
+    }
+    if let Some(description) = patch.description {
+        let description = description.trim().to_string();
+        if description.chars().count() > MAX_DESCRIPTION_CHARS {
+            errors.push(FieldError::too_long("description", MAX_DESCRIPTION_CHARS));
+        }
+        row.description = Some(description).filter(|d| !d.is_empty());
+    }
+    match patch.enabled {
+        Some(true) => (row.disabled_at, row.disabled_reason, row.failing_since) = (None, None, None),
+        Some(false) if row.disabled_at.is_none() => (row.disabled_at, row.disabled_reason) = (Some(now), Some("manual".into())),
+        _ => {}
+    }
+    row.updated_at = now;
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
+}
+
+pub fn endpoint_json(row: &EndpointRow) -> Value {
+    let time = |t: Option<i64>| t.map(format_rfc3339);
+    json!({
+        "id": row.id,
+        "url": row.url,
+        "description": row.description,
+        "events": serde_json::from_str::<Value>(&row.events).unwrap_or_else(|_| json!([])),
+        "enabled": row.disabled_at.is_none(),
+        "disabled_at": time(row.disabled_at),
+        "disabled_reason": row.disabled_reason,
+        "failing_since": time(row.failing_since),
+        "previous_secret_expires_at": time(row.previous_secret_expires_at),
+        "created_at": format_rfc3339(row.created_at),
+        "updated_at": format_rfc3339(row.updated_at),
+    })
+}
+
+pub fn delivery_json(row: &DeliveryRow, attempts: &[AttemptRow]) -> Value {
+    json!({
+        "id": row.id,
+        "event_id": row.event_id,
+        "event": row.event_type,
+        "target": row.target_kind,
+        "target_id": row.target_id,
+        "status": row.status,
+        "attempt_count": row.attempts,
+        "next_attempt_at": row.next_attempt_at.filter(|_| row.status == "pending").map(format_rfc3339),
+        "last_status_code": row.last_status_code,
+        "last_error": row.last_error,
+        "created_at": format_rfc3339(row.created_at),
+        "attempts": attempts.iter().filter(|a| a.delivery_id == row.id).map(attempt_json).collect::<Vec<_>>(),
+    })
+}
+
+fn attempt_json(a: &AttemptRow) -> Value {
+    json!({
+        "attempt": a.attempt,
+        "attempted_at": format_rfc3339(a.attempted_at),
+        "status_code": a.status_code,
+        "duration_ms": a.duration_ms,
+        "error": a.error,
+        "response_body": a.response_body,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_endpoints_are_checked_field_by_field() {
+        let input = EndpointIn { url: "http://evil.example/".into(), events: vec!["nope".into()], description: None };
+        let ApiError::Validation(errors) = check_new(input, true).unwrap_err() else { panic!() };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["url", "events[0]"]);
+        let ok = EndpointIn { url: "https://hooks.example/in".into(), events: vec![], description: Some(" CRM ".into()) };
+        assert_eq!(check_new(ok, false).unwrap(), ("https://hooks.example/in".into(), "[]".into(), Some("CRM".into())));
+    }
+
+    #[test]
+    fn enabling_forgets_failures_and_disabling_is_manual() {
+        let mut row = EndpointRow { disabled_at: Some(5), disabled_reason: Some("gone".into()), failing_since: Some(1), ..blank() };
+        apply_patch(&mut row, EndpointPatch { enabled: Some(true), ..Default::default() }, false, 9).unwrap();
+        assert_eq!((row.disabled_at, row.failing_since), (None, None));
+        apply_patch(&mut row, EndpointPatch { enabled: Some(false), ..Default::default() }, false, 10).unwrap();
+        assert_eq!((row.disabled_at, row.disabled_reason.as_deref()), (Some(10), Some("manual")));
+    }
+}

@@ -1,0 +1,92 @@
+//! What travels on the delivery queue: ids and the attempt count only. The
+//! payload stays in D1, so a message can be lost or doubled without harm.
+
+use crate::store::deliveries::DueDelivery;
+use serde::{Deserialize, Serialize};
+use worker::{Env, MessageBuilder, SendMessage};
+
+pub const QUEUE: &str = "DELIVERIES";
+pub const DEAD_LETTERS: &str = "DEAD_LETTERS";
+/// Cloudflare Queues takes at most 100 messages per send.
+const MAX_BATCH: usize = 100;
+
+/// Tagged and versioned, so a consumer of a newer release can still read
+/// (or knowingly drop) messages a previous one left on the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum DeliveryMessage {
+    #[serde(rename = "delivery.v1")]
+    DeliveryV1 {
+        workspace_id: String,
+        delivery_id: String,
+        /// Attempts already made; the consumer only acts if the row agrees.
+        attempts: u32,
+    },
+}
+
+impl From<&DueDelivery> for DeliveryMessage {
+    fn from(due: &DueDelivery) -> Self {
+        Self::DeliveryV1 { workspace_id: due.workspace_id.clone(), delivery_id: due.id.clone(), attempts: due.attempts }
+    }
+}
+
+impl DeliveryMessage {
+    pub fn parse(json: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+}
+
+/// Sends messages now. Failures are logged, not returned: the rows are
+/// committed and the sweeper re-enqueues anything overdue.
+pub async fn enqueue(env: &Env, messages: Vec<DeliveryMessage>) {
+    if messages.is_empty() {
+        return;
+    }
+    let queue = match env.queue(QUEUE) {
+        Ok(queue) => queue,
+        Err(err) => return worker::console_error!("delivery queue binding: {err}"),
+    };
+    for chunk in messages.chunks(MAX_BATCH) {
+        if let Err(err) = queue.send_batch(chunk.to_vec()).await {
+            worker::console_error!("enqueue of {} deliveries failed, the sweeper will retry: {err}", chunk.len());
+        }
+    }
+}
+
+/// Sends one message after a delay; false if it could not be sent.
+pub async fn enqueue_later(env: &Env, message: DeliveryMessage, delay_secs: u32) -> bool {
+    let send: SendMessage<DeliveryMessage> = MessageBuilder::new(message).delay_seconds(delay_secs).build();
+    match env.queue(QUEUE) {
+        Ok(queue) => queue.send(send).await.map_err(|e| worker::console_error!("delayed enqueue failed: {e}")).is_ok(),
+        Err(err) => {
+            worker::console_error!("delivery queue binding: {err}");
+            false
+        }
+    }
+}
+
+/// Exhausted deliveries go to the dead-letter queue for whoever watches it;
+/// they stay in D1, marked failed and replayable.
+pub async fn dead_letter(env: &Env, message: DeliveryMessage) {
+    let sent = match env.queue(DEAD_LETTERS) {
+        Ok(queue) => queue.send(message).await,
+        Err(err) => Err(err),
+    };
+    if let Err(err) = sent {
+        worker::console_error!("dead-letter send failed (the delivery is still marked failed): {err}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_tagged_and_versioned() {
+        let message = DeliveryMessage::DeliveryV1 { workspace_id: "ws_1".into(), delivery_id: "dlv_1".into(), attempts: 2 };
+        let json = serde_json::to_string(&message).unwrap();
+        assert_eq!(json, r#"{"type":"delivery.v1","workspace_id":"ws_1","delivery_id":"dlv_1","attempts":2}"#);
+        assert_eq!(DeliveryMessage::parse(&json).unwrap(), message);
+        assert!(DeliveryMessage::parse(r#"{"type":"delivery.v9","delivery_id":"x"}"#).is_err());
+    }
+}

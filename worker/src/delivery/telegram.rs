@@ -1,0 +1,137 @@
+//! Telegram alerts for new leads: the message text (pure) and the Bot API
+//! call's parts.
+
+use serde_json::{json, Value};
+
+/// Telegram refuses messages over 4096 characters (after entity parsing; we
+/// count before, which is stricter).
+pub const MAX_MESSAGE_CHARS: usize = 4096;
+const MESSAGE_EXCERPT_CHARS: usize = 500;
+
+/// The `sendMessage` URL. The token is part of the path, so this URL is
+/// never logged.
+pub fn send_message_url(api_base: &str, bot_token: &str) -> String {
+    format!("{api_base}/bot{bot_token}/sendMessage")
+}
+
+pub fn send_message_body(chat_id: &str, text: &str) -> String {
+    json!({"chat_id": chat_id, "text": text, "parse_mode": "HTML", "disable_web_page_preview": true}).to_string()
+}
+
+/// A 429 from the Bot API says how long to wait in `parameters.retry_after`.
+pub fn retry_after(response_body: &str) -> Option<u32> {
+    let body: Value = serde_json::from_str(response_body).ok()?;
+    body["parameters"]["retry_after"].as_u64().map(|s| s.min(u64::from(u32::MAX)) as u32)
+}
+
+/// The alert for a `lead.created` payload: every value escaped, the whole
+/// cut under Telegram's limit without ever splitting an entity.
+pub fn lead_alert_text(payload: &Value) -> String {
+    let lead = &payload["data"];
+    let field = |name: &str| lead[name].as_str().map(str::trim).filter(|v| !v.is_empty());
+    let message = field("message").map(|m| excerpt(m, MESSAGE_EXCERPT_CHARS));
+    let lines: [(&str, Option<&str>); 8] = [
+        ("Name", field("name")),
+        ("Email", field("email")),
+        ("Phone", field("phone")),
+        ("Company", field("company")),
+        ("Message", message.as_deref()),
+        ("Source", field("source")),
+        ("Campaign", field("campaign").or_else(|| field("utm_campaign"))),
+        ("Landing page", field("page_url")),
+    ];
+    let mut text = Bounded::new(MAX_MESSAGE_CHARS);
+    text.push_markup("<b>New lead</b>");
+    for (label, value) in lines {
+        let Some(value) = value else { continue };
+        if !text.push_markup(&format!("\n<b>{label}:</b> ")) {
+            break;
+        }
+        text.push_escaped(value);
+    }
+    text.out
+}
+
+fn excerpt(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max_chars - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// A string that refuses to grow past a character budget.
+struct Bounded {
+    out: String,
+    chars: usize,
+    limit: usize,
+}
+
+impl Bounded {
+    fn new(limit: usize) -> Self {
+        Self { out: String::new(), chars: 0, limit }
+    }
+
+    /// Appends all of `markup` or nothing (a half tag would break parsing).
+    fn push_markup(&mut self, markup: &str) -> bool {
+        let n = markup.chars().count();
+        if self.chars + n > self.limit {
+            return false;
+        }
+        self.out.push_str(markup);
+        self.chars += n;
+        true
+    }
+
+    /// Escapes `<`, `>` and `&` one character at a time, stopping (with an
+    /// ellipsis) before the budget, so an entity is never cut in half.
+    fn push_escaped(&mut self, value: &str) {
+        for c in value.chars() {
+            let unit = match c {
+                '<' => "&lt;".to_string(),
+                '>' => "&gt;".to_string(),
+                '&' => "&amp;".to_string(),
+                c => c.to_string(),
+            };
+            // Keep one character for the ellipsis.
+            if self.chars + unit.chars().count() + 1 > self.limit {
+                self.push_markup("…");
+                return;
+            }
+            self.push_markup(&unit);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_escaped_and_labelled() {
+        let payload = json!({"data": {"name": "<b>&</b>", "email": "a@b.co", "page_url": "https://x.example/?a=1&b=2", "campaign": null, "utm_campaign": "spring"}});
+        let text = lead_alert_text(&payload);
+        assert!(text.contains("<b>Name:</b> &lt;b&gt;&amp;&lt;/b&gt;"), "{text}");
+        assert!(text.contains("<b>Landing page:</b> https://x.example/?a=1&amp;b=2"));
+        assert!(text.contains("<b>Campaign:</b> spring"));
+        assert!(!text.contains("Phone"));
+    }
+
+    #[test]
+    fn long_leads_are_cut_under_the_limit_without_splitting_entities() {
+        let huge = "&".repeat(5000);
+        let payload = json!({"data": {"name": huge, "email": "a@b.co", "message": huge, "company": huge}});
+        let text = lead_alert_text(&payload);
+        assert!(text.chars().count() <= MAX_MESSAGE_CHARS);
+        let tail = text.trim_end_matches('…');
+        assert!(tail.ends_with("&amp;") || tail.ends_with(' '), "{}", &tail[tail.len() - 10..]);
+        assert!(excerpt("abcdef", 4) == "abc…");
+    }
+
+    #[test]
+    fn telegram_retry_after_comes_from_the_body() {
+        assert_eq!(retry_after(r#"{"ok":false,"error_code":429,"parameters":{"retry_after":3}}"#), Some(3));
+        assert_eq!(retry_after("not json"), None);
+    }
+}

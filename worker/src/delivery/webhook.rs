@@ -1,0 +1,117 @@
+//! Webhook rules as pure functions: which URLs may receive, which events
+//! exist, and the headers that sign a delivery.
+
+use leadsbot_shared::signing::{body_signature_hex, standard_webhook_signature};
+use leadsbot_shared::FieldError;
+use worker::Url;
+
+/// Every event type an endpoint may subscribe to.
+pub const EVENT_TYPES: [&str; 3] = [crate::events::LEAD_CREATED, crate::events::LEAD_UPDATED, crate::events::LEAD_STATUS_CHANGED];
+const MAX_URL_CHARS: usize = 2000;
+
+/// https only; plain http to this machine when the dev policy allows it.
+pub fn validate_url(raw: &str, allow_localhost: bool) -> Result<String, FieldError> {
+    let bad = |message: &str| FieldError::new("url", "invalid_url", message);
+    let raw = raw.trim();
+    if raw.chars().count() > MAX_URL_CHARS {
+        return Err(FieldError::too_long("url", MAX_URL_CHARS));
+    }
+    let url = Url::parse(raw).map_err(|_| bad("url must be an absolute https URL"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("url must not carry credentials"));
+    }
+    let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    match url.scheme() {
+        "https" if url.host_str().is_some() => Ok(url.to_string()),
+        "http" if local && allow_localhost => Ok(url.to_string()),
+        _ => Err(bad("url must use https (plain http is only allowed to localhost in development)")),
+    }
+}
+
+/// Known, deduplicated event types; an empty list subscribes to all.
+pub fn validate_events(events: &[String]) -> Result<Vec<String>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut clean: Vec<String> = Vec::new();
+    for (i, event) in events.iter().enumerate() {
+        if !EVENT_TYPES.contains(&event.as_str()) {
+            errors.push(FieldError::new(format!("events[{i}]"), "unknown_event", format!("events are {}", EVENT_TYPES.join(", "))));
+        } else if !clean.contains(event) {
+            clean.push(event.clone());
+        }
+    }
+    if errors.is_empty() { Ok(clean) } else { Err(errors) }
+}
+
+/// What identifies and signs one attempt.
+pub struct SigningInput<'a> {
+    pub body: &'a [u8],
+    pub event_type: &'a str,
+    /// Stable across retries: the receiver's idempotency key.
+    pub delivery_id: &'a str,
+    pub timestamp: i64,
+    pub secret: &'a str,
+    /// The secret before a rotation, while its grace period lasts.
+    pub previous_secret: Option<&'a str>,
+}
+
+/// Every header of a delivery: ours (hex HMAC of the body) and Standard
+/// Webhooks' (`v1,` base64 HMAC of `{id}.{timestamp}.{body}`).
+pub fn signed_headers(input: &SigningInput<'_>) -> Vec<(&'static str, String)> {
+    let mut headers = vec![
+        ("Content-Type", "application/json".to_string()),
+        ("User-Agent", "LeadsBot-Webhooks/1.0".to_string()),
+        ("X-LeadsBot-Event", input.event_type.to_string()),
+        ("X-LeadsBot-Delivery", input.delivery_id.to_string()),
+        ("X-LeadsBot-Timestamp", input.timestamp.to_string()),
+        ("X-LeadsBot-Signature", body_signature_hex(input.secret, input.body)),
+    ];
+    if let Some(previous) = input.previous_secret {
+        headers.push(("X-LeadsBot-Signature-Previous", body_signature_hex(previous, input.body)));
+    }
+    let standard: Vec<String> = std::iter::once(input.secret)
+        .chain(input.previous_secret)
+        .filter_map(|secret| standard_webhook_signature(secret, input.delivery_id, input.timestamp, input.body))
+        .collect();
+    headers.push(("webhook-id", input.delivery_id.to_string()));
+    headers.push(("webhook-timestamp", input.timestamp.to_string()));
+    headers.push(("webhook-signature", standard.join(" ")));
+    headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_must_be_https_unless_local_and_allowed() {
+        assert_eq!(validate_url("https://hooks.example/x?y=1", false).unwrap(), "https://hooks.example/x?y=1");
+        assert!(validate_url("http://hooks.example/x", true).is_err());
+        assert!(validate_url("http://127.0.0.1:9000/x", false).is_err());
+        assert!(validate_url("http://127.0.0.1:9000/x", true).is_ok());
+        assert!(validate_url("http://localhost:9000/x", true).is_ok());
+        assert!(validate_url("https://user:pw@hooks.example/", false).is_err());
+        assert!(validate_url("ftp://hooks.example/", true).is_err());
+        assert!(validate_url("not a url", true).is_err());
+    }
+
+    #[test]
+    fn events_are_known_and_deduplicated() {
+        let events = vec!["lead.created".to_string(), "lead.created".to_string()];
+        assert_eq!(validate_events(&events).unwrap(), vec!["lead.created"]);
+        assert_eq!(validate_events(&["lead.nope".into()]).unwrap_err()[0].field, "events[0]");
+    }
+
+    #[test]
+    fn grace_periods_sign_with_both_secrets() {
+        let secret = leadsbot_shared::signing::new_endpoint_secret([1; 32]);
+        let previous = leadsbot_shared::signing::new_endpoint_secret([2; 32]);
+        let input = SigningInput { body: b"{}", event_type: "lead.created", delivery_id: "dlv_1", timestamp: 1_700_000_000, secret: &secret, previous_secret: Some(&previous) };
+        let headers = signed_headers(&input);
+        let get = |name: &str| headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()).unwrap();
+        assert_eq!(get("X-LeadsBot-Signature"), body_signature_hex(&secret, b"{}"));
+        assert_eq!(get("X-LeadsBot-Signature-Previous"), body_signature_hex(&previous, b"{}"));
+        let signatures: Vec<&str> = get("webhook-signature").leak().split(' ').collect();
+        assert_eq!(signatures.len(), 2);
+        assert!(signatures.iter().all(|s| s.starts_with("v1,")));
+    }
+}

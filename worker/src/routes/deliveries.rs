@@ -1,0 +1,23 @@
+//! Replaying one delivery (`POST /api/v1/deliveries/:id/retry`).
+
+use crate::app::App;
+use crate::auth::{self, Scope};
+use crate::error::{ApiError, ApiResult};
+use crate::http::json;
+use serde_json::json;
+use worker::Response;
+
+/// Sends a finished delivery again (same id, same `webhook-id`). A pending
+/// one is already on its way; asking again changes nothing.
+pub async fn retry(app: &mut App) -> ApiResult<Response> {
+    let key = auth::api_key(app).await?;
+    key.require(Scope::Write)?;
+    let id = app.param("id");
+    if app.store.delivery(&key.workspace_id, &id).await?.is_none() {
+        return Err(ApiError::NotFound("no delivery with this id in this workspace".into()));
+    }
+    if let Some(due) = app.store.replay_delivery(&key.workspace_id, &id, app.now_ms).await? {
+        crate::delivery::enqueue_now(app, &[due]).await;
+    }
+    json(202, &json!({"id": id, "status": "pending"}))
+}

@@ -1,0 +1,182 @@
+//! The delivery outbox and its attempt log.
+
+use super::{number, opt_text, text, Store};
+use crate::error::ApiResult;
+use crate::store::leads::EventRow;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use worker::D1PreparedStatement;
+
+pub const PENDING: &str = "pending";
+pub const SUCCEEDED: &str = "succeeded";
+pub const FAILED: &str = "failed";
+
+/// A delivery with the bytes it sends.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeliveryJob {
+    pub id: String,
+    pub workspace_id: String,
+    pub event_type: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub status: String,
+    pub attempts: u32,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub status: String,
+    pub attempts: u32,
+    pub next_attempt_at: Option<i64>,
+    pub last_status_code: Option<u16>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AttemptRow {
+    pub delivery_id: String,
+    pub attempt: u32,
+    pub attempted_at: i64,
+    pub status_code: Option<u16>,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+    pub response_body: Option<String>,
+}
+
+/// Where a delivery stands after an attempt.
+pub struct AttemptRecord<'a> {
+    pub attempt: &'a AttemptRow,
+    pub status: &'a str,
+    pub next_attempt_at: Option<i64>,
+}
+
+/// A delivery to (re-)enqueue: ids and the attempts already made.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DueDelivery {
+    pub id: String,
+    pub workspace_id: String,
+    pub attempts: u32,
+}
+
+/// A condition the capture batch adds so its writes happen only if this
+/// request won its idempotency key.
+pub type Guard<'a> = Option<(&'a str, &'a [JsValue])>;
+
+impl Store {
+    /// The outbox rows for an event, to run in the same batch as the event:
+    /// one per subscribed live endpoint, and a Telegram alert for new leads.
+    /// Ids derive from event and target, so a delivery is never doubled.
+    pub fn fan_out_statements(&self, event: &EventRow, guard: Guard<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
+        let (guard_sql, guard_args) = guard.map(|(sql, args)| (format!(" AND {sql}"), args)).unwrap_or_default();
+        let common = [text(&event.id), text(&event.kind), number(event.created_at)];
+        let mut webhook_args = common.to_vec();
+        webhook_args.extend([text(&event.workspace_id), text(&event.kind)]);
+        webhook_args.extend_from_slice(guard_args);
+        let webhooks = self.statement(
+            &format!(
+                "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
+                 SELECT 'dlv_' || substr(?1, 5) || '_' || substr(e.id, 4), e.workspace_id, ?1, ?2, 'webhook', e.id, ?3, ?3, ?3
+                 FROM webhook_endpoints e WHERE e.workspace_id = ?4 AND e.disabled_at IS NULL
+                 AND (e.events = '[]' OR EXISTS (SELECT 1 FROM json_each(e.events) WHERE value = ?5)){}",
+                numbered(&guard_sql, 6)
+            ),
+            &webhook_args,
+        )?;
+        let mut telegram_args = common.to_vec();
+        telegram_args.push(text(&event.workspace_id));
+        telegram_args.extend_from_slice(guard_args);
+        let telegram = self.statement(
+            &format!(
+                "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
+                 SELECT 'dlv_' || substr(?1, 5) || '_tg', i.workspace_id, ?1, ?2, 'telegram', 'telegram', ?3, ?3, ?3
+                 FROM integrations i WHERE i.workspace_id = ?4 AND i.kind = 'telegram' AND ?2 = 'lead.created'{}",
+                numbered(&guard_sql, 5)
+            ),
+            &telegram_args,
+        )?;
+        Ok(vec![webhooks, telegram])
+    }
+
+    /// Pending deliveries of a just-committed event, to enqueue.
+    pub async fn pending_for_event(&self, workspace_id: &str, event_id: &str) -> ApiResult<Vec<DueDelivery>> {
+        self.all(
+            "SELECT id, workspace_id, attempts FROM deliveries WHERE workspace_id = ? AND event_id = ? AND status = 'pending'",
+            &[text(workspace_id), text(event_id)],
+        )
+        .await
+    }
+
+    pub async fn delivery_job(&self, workspace_id: &str, id: &str) -> ApiResult<Option<DeliveryJob>> {
+        self.first(
+            "SELECT d.id, d.workspace_id, d.event_type, d.target_kind, d.target_id, d.status, d.attempts, e.payload
+             FROM deliveries d JOIN events e ON e.id = d.event_id AND e.workspace_id = d.workspace_id
+             WHERE d.workspace_id = ? AND d.id = ?",
+            &[text(workspace_id), text(id)],
+        )
+        .await
+    }
+
+    /// Claims the next attempt of a pending delivery, so a duplicate message
+    /// (the sweeper's and the queue's) sends once. `busy_until` keeps the
+    /// sweeper off while the attempt runs.
+    pub async fn claim_attempt(&self, workspace_id: &str, id: &str, attempts_made: u32, busy_until: i64, now: i64) -> ApiResult<bool> {
+        let changed = self
+            .run(
+                "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
+                 WHERE workspace_id = ? AND id = ? AND status = 'pending' AND attempts = ?",
+                &[number(busy_until), number(now), text(workspace_id), text(id), number(i64::from(attempts_made))],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    /// Logs an attempt and moves the delivery on, atomically.
+    pub async fn record_attempt(&self, workspace_id: &str, record: AttemptRecord<'_>) -> ApiResult<()> {
+        let a = record.attempt;
+        let code = a.status_code.map(|c| number(i64::from(c))).unwrap_or(JsValue::NULL);
+        let next = record.next_attempt_at.map(number).unwrap_or(JsValue::NULL);
+        let insert = self.statement(
+            "INSERT INTO delivery_attempts (workspace_id, delivery_id, attempt, attempted_at, status_code, duration_ms, error, response_body)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            &[text(workspace_id), text(&a.delivery_id), number(i64::from(a.attempt)), number(a.attempted_at), code.clone(), number(a.duration_ms), opt_text(a.error.as_deref()), opt_text(a.response_body.as_deref())],
+        )?;
+        let update = self.statement(
+            "UPDATE deliveries SET status = ?, next_attempt_at = ?, last_status_code = ?, last_error = ?, updated_at = ? WHERE workspace_id = ? AND id = ?",
+            &[text(record.status), next, code, opt_text(a.error.as_deref()), number(a.attempted_at + a.duration_ms), text(workspace_id), text(&a.delivery_id)],
+        )?;
+        self.batch(vec![insert, update]).await?;
+        Ok(())
+    }
+}
+
+/// Renumbers a guard's `?` placeholders from `first`, so it can follow
+/// numbered ones (SQLite numbers a bare `?` after the largest so far, but
+/// explicit numbers keep the intent plain).
+fn numbered(guard_sql: &str, first: usize) -> String {
+    let mut n = first;
+    let mut out = String::with_capacity(guard_sql.len() + 8);
+    for c in guard_sql.chars() {
+        if c == '?' {
+            out.push_str(&format!("?{n}"));
+            n += 1;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn guard_placeholders_continue_the_numbering() {
+        assert_eq!(super::numbered(" AND EXISTS (SELECT 1 WHERE a = ? AND b = ?)", 6), " AND EXISTS (SELECT 1 WHERE a = ?6 AND b = ?7)");
+    }
+}

@@ -1,0 +1,65 @@
+//! Reading the delivery log, replaying deliveries, and the sweeper's scan.
+
+use super::deliveries::{AttemptRow, DeliveryRow, DueDelivery};
+use super::{number, opt_text, text, Store};
+use crate::error::ApiResult;
+
+impl Store {
+    /// Newest first; one row more than `limit` tells the caller another page exists.
+    pub async fn deliveries_for_target(&self, workspace_id: &str, target_id: &str, status: Option<&str>, before_id: Option<&str>, limit: u32) -> ApiResult<Vec<DeliveryRow>> {
+        self.all(
+            "SELECT * FROM deliveries WHERE workspace_id = ?1 AND target_id = ?2 AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR id < ?4)
+             ORDER BY id DESC LIMIT ?5",
+            &[text(workspace_id), text(target_id), opt_text(status), opt_text(before_id), number(i64::from(limit) + 1)],
+        )
+        .await
+    }
+
+    pub async fn attempts_for(&self, workspace_id: &str, delivery_ids: &[String]) -> ApiResult<Vec<AttemptRow>> {
+        let ids = serde_json::to_string(delivery_ids)?;
+        self.all(
+            "SELECT delivery_id, attempt, attempted_at, status_code, duration_ms, error, response_body FROM delivery_attempts
+             WHERE workspace_id = ? AND delivery_id IN (SELECT value FROM json_each(?)) ORDER BY delivery_id, attempt",
+            &[text(workspace_id), text(&ids)],
+        )
+        .await
+    }
+
+    pub async fn delivery(&self, workspace_id: &str, id: &str) -> ApiResult<Option<DeliveryRow>> {
+        self.first("SELECT * FROM deliveries WHERE workspace_id = ? AND id = ?", &[text(workspace_id), text(id)]).await
+    }
+
+    /// Makes a finished delivery pending again; `None` if it is pending already.
+    pub async fn replay_delivery(&self, workspace_id: &str, id: &str, now: i64) -> ApiResult<Option<DueDelivery>> {
+        self.first(
+            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE workspace_id = ? AND id = ? AND status != 'pending'
+             RETURNING id, workspace_id, attempts",
+            &[number(now), number(now), text(workspace_id), text(id)],
+        )
+        .await
+    }
+
+    /// Makes every failed delivery to a target created since `since` pending again.
+    pub async fn replay_failed_since(&self, workspace_id: &str, target_id: &str, since: i64, now: i64) -> ApiResult<Vec<DueDelivery>> {
+        self.all(
+            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?
+             WHERE workspace_id = ? AND target_id = ? AND status = 'failed' AND created_at >= ?
+             RETURNING id, workspace_id, attempts",
+            &[number(now), number(now), text(workspace_id), text(target_id), number(since)],
+        )
+        .await
+    }
+
+    /// The sweeper's scan, across workspaces by design: pending deliveries
+    /// due before `overdue_before` (so their queue message, if any, is long
+    /// late). Marks them due `now`, so a lost re-enqueue is found again.
+    pub async fn claim_overdue(&self, overdue_before: i64, now: i64, limit: u32) -> ApiResult<Vec<DueDelivery>> {
+        self.all(
+            "UPDATE deliveries SET next_attempt_at = ? WHERE id IN (
+               SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
+             RETURNING id, workspace_id, attempts",
+            &[number(now), number(overdue_before), number(i64::from(limit))],
+        )
+        .await
+    }
+}
