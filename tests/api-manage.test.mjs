@@ -61,8 +61,10 @@ test('API keys: created once, listed redacted, scoped, revoked at once', async (
   assert.deepEqual([listed.prefix, listed.last4, listed.scopes], [created.body.key.slice(0, 10), created.body.key.slice(-4), ['read', 'write']]);
   assert.equal((await app.api(created.body.key, 'GET', '/api/v1/keys')).status, 403, 'key management needs admin');
   assert.equal((await app.api(created.body.key, 'GET', '/api/v1/leads')).status, 200);
-  const used = (await app.api(ws.api_key, 'GET', '/api/v1/keys')).body.data.find((k) => k.id === created.body.id);
-  await app.waitFor(async () => (await app.api(ws.api_key, 'GET', '/api/v1/keys')).body.data.find((k) => k.id === created.body.id).last_used_at, { what: 'last_used_at' });
+  const used = await app.waitFor(async () => {
+    const key = (await app.api(ws.api_key, 'GET', '/api/v1/keys')).body.data.find((k) => k.id === created.body.id);
+    return key.last_used_at && key;
+  }, { what: 'last_used_at to be recorded' });
   assert.equal(used.revoked_at, null);
 
   assert.equal((await app.api(ws.api_key, 'DELETE', `/api/v1/keys/${created.body.id}`)).status, 204);
@@ -180,4 +182,23 @@ test('capture URLs: the id is the capability; mapping and optional signature', a
   assert.equal((await app.request('POST', '/api/inbound/w/wh_guess/leads', { body: payload })).status, 404);
   const badMapping = await app.api(ws.api_key, 'POST', '/api/v1/inbound-webhooks', { field_mapping: { email: 'a..b' } });
   assert.equal(badMapping.status, 422);
+});
+
+test('garbage sent to the management API never produces a 5xx', async () => {
+  const targets = [['PATCH', '/api/v1/workspace'], ['POST', '/api/v1/keys'], ['POST', '/api/v1/inbound-webhooks'], ['PATCH', `/api/v1/leads/lead_${'0'.repeat(26)}`], ['POST', '/api/admin/workspaces']];
+  const bodies = [['application/json', '{'], ['application/json', '[]'], ['application/json', '{"name": 5}'], ['application/json', '{"scopes": "read"}'], ['application/json', '{"field_mapping": []}'], ['text/plain', 'hello'], [undefined, '']];
+  for (const [method, path] of targets) {
+    for (const [type, raw] of bodies) {
+      const headers = { Authorization: `Bearer ${path.includes('admin') ? app.adminToken : ws.api_key}` };
+      if (type) headers['Content-Type'] = type;
+      const response = await app.request(method, path, { headers, raw });
+      assert.ok(response.status >= 400 && response.status < 500, `${method} ${path} ${raw} -> ${response.status}`);
+      assert.equal(response.headers.get('content-type'), 'application/problem+json');
+    }
+  }
+  for (const query of ['limit=abc', 'cursor=%00', 'created_after=2026-99-99', 'q=' + '%'.repeat(3), `email=${'a'.repeat(500)}`]) {
+    const response = await app.api(ws.api_key, 'GET', `/api/v1/leads?${query}`);
+    assert.ok(response.status < 500, `${query} -> ${response.status}`);
+  }
+  assert.equal((await app.api(ws.api_key, 'GET', `/api/v1/leads/${'x'.repeat(5000)}`)).status, 404);
 });

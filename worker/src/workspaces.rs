@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WorkspaceSettingsIn {
     pub name: Option<String>,
     pub allowed_origins: Option<Vec<String>>,

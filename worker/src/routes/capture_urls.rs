@@ -17,6 +17,7 @@ use serde_json::{json, Map, Value};
 use worker::Response;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CaptureUrlIn {
     name: Option<String>,
     #[serde(default)]

@@ -9,6 +9,7 @@ use serde_json::json;
 use worker::Response;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct KeyIn {
     name: Option<String>,
     scopes: Option<Vec<String>>,
