@@ -1,0 +1,47 @@
+// README's promise: `npm start` serves, and the curl commands it prints
+// capture a lead and list it. Runs the real script, on a free port.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, waitFor } from './support/app.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The shell commands printed under a heading, joined across `\` continuations. */
+function printedCommand(output, heading) {
+  const after = output.split(`${heading}\n`)[1] ?? '';
+  const lines = [];
+  for (const line of after.split('\n')) {
+    lines.push(line);
+    if (!line.endsWith('\\')) break;
+  }
+  return lines.join('\n');
+}
+
+test('npm start prints working curl commands for the demo workspace', { timeout: 15 * 60_000 }, async () => {
+  const port = await freePort();
+  const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, PORT: String(port) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  try {
+    await waitFor(() => {
+      if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
+      return output.includes('Press Ctrl-C to stop.');
+    }, { timeoutMs: 14 * 60_000, intervalMs: 250, what: 'npm start to print its summary' });
+    assert.match(output, new RegExp(`API base\\s+http://127\\.0\\.0\\.1:${port}`));
+    for (const label of ['Workspace id', 'Public token', 'API key', 'Demo page']) assert.match(output, new RegExp(label));
+
+    const capture = printedCommand(output, 'Capture a lead:');
+    const { stdout: captured } = await promisify(execFile)('bash', ['-c', capture]);
+    const lead = JSON.parse(captured);
+    assert.match(lead.id, /^lead_/);
+    const { stdout: listed } = await promisify(execFile)('bash', ['-c', printedCommand(output, 'List leads:')]);
+    assert.ok(JSON.parse(listed).data.some((l) => l.id === lead.id && l.email === 'ada@example.com'));
+  } finally {
+    try { process.kill(-child.pid, 'SIGTERM'); } catch {}
+  }
+});
