@@ -26,7 +26,7 @@ rm -rf "$work" && mkdir -p "$work"
 # WebAssembly reference types (the glue needs them) has all of these.
 "$wasm_opt" -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-reference-types --enable-multivalue --enable-mutable-globals \
-  --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-nontrapping-float-to-int --enable-sign-ext --strip-target-features \
   "$work/glue_bg.wasm" -o "$work/widget.wasm"
 # --bundle folds widget/src/host.js (a wasm-bindgen snippet) into the glue.
 "$esbuild" "$work/glue.js" --bundle --minify --format=esm --target=es2020 --log-level=warning --outfile="$work/glue.min.js"

@@ -13,13 +13,20 @@
   const SKIPPED_TYPES = /^(password|file|submit|button|reset|image|fieldset)$/;
   const DOUBLE_SUBMIT_MS = 10000;
 
-  // Snapshots taken before the wasm is ready; also saved to localStorage so a
-  // form that navigates away first is still sent by the next page that loads us.
+  // Snapshots taken before the wasm is ready are also saved, so a form that
+  // navigates away first is still sent by the next page that loads us.
   let early = [];
+  const saved = () => {
+    try {
+      return JSON.parse(localStorage[PENDING] || "[]");
+    } catch {
+      return [];
+    }
+  };
   let hand = (snapshot) => {
     early.push(snapshot);
     try {
-      localStorage[PENDING] = JSON.stringify(JSON.parse(localStorage[PENDING] || "[]").concat(snapshot));
+      localStorage[PENDING] = JSON.stringify(saved().concat([snapshot]));
     } catch {}
   };
 
@@ -32,31 +39,27 @@
   // after is the same submission, so it keeps its id and the server dedupes it.
   let last = {};
 
+  // A flat list of strings (the layout is documented in widget/src/payload.rs):
+  // 8 header cells, then [explicit, type, name, autocomplete, value] per value.
   // Attributes, not properties: `form.name` is the <input name="name"> when there is one.
   const snapshot = (form) => {
     const attr = (name) => form.getAttribute(name) || "";
-    const fields = [];
+    const rows = [];
     for (const field of form.elements) {
       const { type } = field;
       const name = field.getAttribute("name") || "";
       const explicit = field.getAttribute("data-leadsbot-field") || "";
       if ((!name && !explicit) || field.disabled || SKIPPED_TYPES.test(type)) continue;
       if (field.closest("[data-leadsbot-ignore]") || (/^(checkbox|radio)$/.test(type) && !field.checked)) continue;
-      const value = type == "select-multiple" ? [...field.selectedOptions].map((o) => o.value) : field.value;
-      fields.push([explicit, type, name, field.getAttribute("autocomplete") || "", value]);
+      const values = type == "select-multiple" ? [...field.selectedOptions].map((o) => o.value) : [field.value];
+      for (const value of values) rows.push(explicit, type, name, field.getAttribute("autocomplete") || "", value);
     }
-    const key = JSON.stringify(fields);
+    const key = rows.join("\0");
     const now = Date.now();
     if (last.form != form || last.key != key || now - last.at > DOUBLE_SUBMIT_MS) last = { form, key, id: newId() };
     last.at = now;
-    return {
-      id: last.id,
-      url: location.href,
-      referrer: document.referrer,
-      title: document.title,
-      form: { id: attr("id"), name: attr("name"), action: new URL(attr("action"), document.baseURI).href, campaign: attr("data-campaign") },
-      fields,
-    };
+    const action = new URL(attr("action"), document.baseURI).href;
+    return [last.id, location.href, document.referrer, document.title, attr("id"), attr("name"), action, attr("data-campaign"), ...rows];
   };
 
   // Capture phase on document: runs before the site's own handlers (which may
@@ -80,8 +83,12 @@
       await glue.default({ module_or_path: wasm });
       glue.start(options, snapshot);
       hand = glue.capture;
-      early.forEach(hand);
+      // Both lists may hold the same submission; the wasm sends each id once.
+      saved().concat(early).forEach(hand);
       early = 0;
+      try {
+        localStorage.removeItem(PENDING);
+      } catch {}
     })
     .catch((error) => document.dispatchEvent(new CustomEvent("leadsbot:error", { detail: { problem: "load", error } })));
 })();

@@ -55,6 +55,8 @@ fn submit(event: Event) {
         return;
     }
     let Ok(snapshot) = snapshot.call1(&JsValue::NULL, &form) else { return };
+    let snapshot: alloc::vec::Vec<String> =
+        js_sys::Array::from(&snapshot).iter().map(|cell| cell.as_string().unwrap_or_default()).collect();
     let Some(entry) = crate::prepare(&snapshot, "embed") else { return };
     set_busy(&root, true);
     say(&root, "Sending…", false);

@@ -18,13 +18,6 @@ pub fn set(target: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
-/// Empty strings are left out so the server sees "not given", not "blank".
-pub fn set_text(target: &Object, key: &str, value: &str) {
-    if !value.is_empty() {
-        set(target, key, &JsValue::from_str(value));
-    }
-}
-
 pub fn to_json(value: &JsValue) -> Option<String> {
     JSON::stringify(value).ok()?.as_string()
 }

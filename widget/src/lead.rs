@@ -19,10 +19,10 @@ const MAX_CUSTOM_VALUE_CHARS: usize = 2000;
 const MAX_CUSTOM_LIST_CHARS: usize = 1600;
 const MAX_CUSTOM_LIST_ITEMS: usize = 100;
 
-/// One control's name hints and value(s); a multi-select or checkbox group gives several.
+/// One control's name hints and one value (a multi-select gives one per option).
 pub struct Control<'a> {
     pub hints: Hints<'a>,
-    pub values: Vec<String>,
+    pub value: &'a str,
 }
 
 #[derive(Debug, Default, PartialEq)]
@@ -40,8 +40,7 @@ impl Lead {
     pub fn from_controls(controls: &[Control]) -> Lead {
         let mut lead = Lead::default();
         for control in controls {
-            let value = crate::text::join(&control.values, ", ");
-            let value = value.trim();
+            let value = control.value.trim();
             match classify(&control.hints) {
                 Target::Email => fill_once(&mut lead.email, value, MAX_SHORT_CHARS),
                 Target::Name => append(&mut lead.name, " ", value, MAX_SHORT_CHARS),
@@ -49,21 +48,21 @@ impl Lead {
                 Target::Company => fill_once(&mut lead.company, value, MAX_SHORT_CHARS),
                 Target::Message => append(&mut lead.message, "\n\n", value, MAX_MESSAGE_CHARS),
                 Target::Honeypot => lead.honeypot = Some(value.to_string()),
-                Target::Custom(name) => lead.add_custom(name, &control.values),
+                Target::Custom(name) => lead.add_custom(name, value),
                 Target::Skip => {}
             }
         }
         lead
     }
 
-    /// Repeated names (checkbox groups) gather into one list.
-    fn add_custom(&mut self, name: &str, values: &[String]) {
+    /// Repeated names (checkbox groups, multi-selects) gather into one list.
+    fn add_custom(&mut self, name: &str, value: &str) {
         let name = clip(name.trim(), MAX_CUSTOM_KEY_CHARS);
-        let values = values.iter().map(|v| v.trim()).filter(|v| !v.is_empty());
+        let values = (!value.is_empty()).then(|| value.to_string());
         if let Some((_, existing)) = self.custom.iter_mut().find(|(n, _)| *n == name) {
-            existing.extend(values.map(str::to_string));
+            existing.extend(values);
         } else if self.custom.len() < MAX_CUSTOM_FIELDS && !name.is_empty() {
-            self.custom.push((name, values.map(str::to_string).collect()));
+            self.custom.push((name, values.into_iter().collect()));
         }
     }
 

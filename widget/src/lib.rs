@@ -35,6 +35,7 @@ mod embed;
 mod fields;
 mod host;
 mod js;
+mod json;
 mod lead;
 mod local;
 mod outbox;
@@ -70,9 +71,6 @@ pub fn start(options: JsValue, snapshot: js_sys::Function) {
     let campaign = js::text(&options, "campaign");
     SETTINGS.with(|s| *s = Some(Settings { token, endpoint, campaign }));
     visit::remember();
-    for saved in outbox::take_loader_snapshots() {
-        capture(saved);
-    }
     retry_waiting();
     retry_when_online();
     if js::text(&options, "mode") == "embed" {
@@ -81,9 +79,9 @@ pub fn start(options: JsValue, snapshot: js_sys::Function) {
     host::emit("leadsbot:ready", &JsValue::NULL);
 }
 
-/// A submitted form's snapshot from the loader's listener.
+/// A submitted form's snapshot (see `payload`) from the loader's listener.
 #[wasm_bindgen]
-pub fn capture(snapshot: JsValue) {
+pub fn capture(snapshot: alloc::vec::Vec<String>) {
     if let Some(entry) = prepare(&snapshot, "widget") {
         send::deliver(&entry);
     }
@@ -91,16 +89,16 @@ pub fn capture(snapshot: JsValue) {
 
 /// Builds the body and keeps it in the outbox before the first attempt, so a
 /// page that navigates away mid-request still has it for the next load.
-pub(crate) fn prepare(snapshot: &JsValue, source: &str) -> Option<outbox::Entry> {
+pub(crate) fn prepare(snapshot: &[String], source: &str) -> Option<outbox::Entry> {
+    let utm_members = visit::campaign_members();
     let entry = SETTINGS.with(|settings| {
         let settings = settings.as_ref()?;
-        let sender = payload::Sender { token: &settings.token, source, campaign: &settings.campaign };
+        let sender = payload::Sender { token: &settings.token, source, campaign: &settings.campaign, utm_members: &utm_members };
         let Some(body) = payload::build(snapshot, &sender) else {
-            host::emit("leadsbot:skipped", snapshot);
+            host::emit("leadsbot:skipped", &JsValue::NULL);
             return None;
         };
-        let id = js::text(snapshot, "id");
-        Some(outbox::Entry { id, url: settings.endpoint.clone(), body: js::to_json(&body)? })
+        Some(outbox::Entry { id: body.submission_id, url: settings.endpoint.clone(), body: body.json })
     })?;
     outbox::keep(&entry);
     Some(entry)

@@ -10,8 +10,6 @@ use js_sys::{Date, Object};
 use wasm_bindgen::JsValue;
 
 const KEY: &str = "leadsbot:outbox";
-/// Snapshots the loader saved because the page closed before this module loaded.
-const LOADER_KEY: &str = "leadsbot:pending";
 /// Past this, a submission that never got through is dropped rather than kept
 /// forever; a retry this late could also outlive the server's 24 h replay window.
 const MAX_AGE_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
@@ -63,14 +61,4 @@ pub fn waiting() -> Vec<Entry> {
         fresh.push(Entry { url: text(&kept, "url"), body: text(&kept, "body"), id });
     }
     fresh
-}
-
-/// Takes the loader's saved snapshots out of storage, once.
-pub fn take_loader_snapshots() -> Vec<JsValue> {
-    let Some(json) = host::read(LOCAL, LOADER_KEY) else { return Vec::new() };
-    host::write(LOCAL, LOADER_KEY, None);
-    match js_sys::JSON::parse(&json) {
-        Ok(list) if js_sys::Array::is_array(&list) => js_sys::Array::from(&list).iter().collect(),
-        _ => Vec::new(),
-    }
 }

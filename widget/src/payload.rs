@@ -1,17 +1,20 @@
 //! The loader's snapshot of a submitted form, turned into the JSON body the
-//! capture endpoint takes.
+//! capture endpoint takes. Pure: unit-tested natively.
 //!
-//! Snapshot shape (written by `loader/widget.js`):
-//! `{id, url, referrer, title, form: {id, name, action, campaign},
-//!   fields: [[explicit, type, name, autocomplete, value | [values]], …]}`
+//! A snapshot (written by `loader/widget.js`) is a flat list of strings: the
+//! `HEADER` fields, then one `ROW` per control value:
+//! `[id, url, referrer, title, form_id, form_name, form_action, form_campaign,
+//!   explicit, type, name, autocomplete, value, …]`.
+//! A multi-select gives one row per selected option; checkbox groups one row per box.
 
-use alloc::string::{String, ToString};
-use alloc::vec::Vec;
 use crate::fields::Hints;
-use crate::js::{get, set, set_text, text};
+use crate::json::{list, JsonObject};
 use crate::lead::{clip, Control, CustomValue, Lead, MAX_SHORT_CHARS, MAX_URL_CHARS};
-use js_sys::{Array, Object};
-use wasm_bindgen::{JsCast, JsValue};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+const HEADER: usize = 8;
+const ROW: usize = 5;
 
 pub struct Sender<'a> {
     pub token: &'a str,
@@ -19,97 +22,66 @@ pub struct Sender<'a> {
     pub source: &'a str,
     /// The script tag's `data-campaign`, used when the form has none.
     pub campaign: &'a str,
+    /// The visit's `utm_*` as JSON members (see `visit`).
+    pub utm_members: &'a str,
 }
 
-/// The body to send, or `None` when the form had no email: a search or login
-/// form, not a lead.
-pub fn build(snapshot: &JsValue, sender: &Sender) -> Option<Object> {
-    let raw = raw_fields(&get(snapshot, "fields"));
-    let controls: Vec<Control> = raw.iter().map(RawField::control).collect();
+pub struct Body {
+    pub submission_id: String,
+    pub json: String,
+}
+
+/// The body to send, or `None` when the form had no email (a search or login
+/// form, not a lead) or the snapshot is malformed.
+pub fn build(snapshot: &[String], sender: &Sender) -> Option<Body> {
+    let (header, rows) = (snapshot.get(..HEADER)?, snapshot.get(HEADER..)?);
+    let controls: Vec<Control> = rows.chunks_exact(ROW).map(control).collect();
     let lead = Lead::from_controls(&controls);
-    if lead.email.is_empty() {
+    if lead.email.is_empty() || header[0].is_empty() {
         return None;
     }
-    let body = Object::new();
-    set_text(&body, "_token", sender.token);
-    set_text(&body, "_submission_id", &text(snapshot, "id"));
-    set_text(&body, "source", sender.source);
-    for (key, value) in [
-        ("email", &lead.email),
-        ("name", &lead.name),
-        ("phone", &lead.phone),
-        ("company", &lead.company),
-        ("message", &lead.message),
-    ] {
-        set_text(&body, key, value);
-    }
+    let mut body = JsonObject::new();
+    body.text("_token", sender.token).text("_submission_id", &header[0]).text("source", sender.source);
+    body.text("email", &lead.email).text("name", &lead.name).text("phone", &lead.phone);
+    body.text("company", &lead.company).text("message", &lead.message);
     if let Some(honeypot) = &lead.honeypot {
-        set(&body, "_gotcha", &JsValue::from_str(honeypot));
+        body.text("_gotcha", honeypot);
     }
-    set(&body, "custom", &custom(&lead));
-    set(&body, "context", &context(snapshot, sender));
-    Some(body)
+    body.raw("custom", &custom(&lead)).raw("context", &context(header, sender));
+    Some(Body { submission_id: header[0].clone(), json: body.finish() })
 }
 
-fn custom(lead: &Lead) -> Object {
-    let custom = Object::new();
+fn control(row: &[String]) -> Control<'_> {
+    Control {
+        hints: Hints { explicit: &row[0], kind: &row[1], name: &row[2], autocomplete: &row[3] },
+        value: &row[4],
+    }
+}
+
+fn custom(lead: &Lead) -> String {
+    let mut custom = JsonObject::new();
     for (name, value) in lead.custom_fields() {
-        let value = match value {
-            CustomValue::Text(text) => JsValue::from_str(&text),
-            CustomValue::List(items) => items.iter().map(|item| JsValue::from_str(item)).collect::<Array>().into(),
+        match value {
+            CustomValue::Text(text) => custom.text(name, &text),
+            CustomValue::List(items) => {
+                let items: Vec<&str> = items.iter().map(String::as_str).collect();
+                custom.raw(name, &list(&items))
+            }
         };
-        set(&custom, name, &value);
     }
-    custom
+    custom.finish()
 }
 
-fn context(snapshot: &JsValue, sender: &Sender) -> Object {
-    let form = get(snapshot, "form");
-    let context = Object::new();
-    let clipped = |value: String, max| clip(&value, max);
-    set_text(&context, "page_url", &clipped(text(snapshot, "url"), MAX_URL_CHARS));
-    set_text(&context, "referrer", &clipped(text(snapshot, "referrer"), MAX_URL_CHARS));
-    set_text(&context, "page_title", &clipped(text(snapshot, "title"), MAX_SHORT_CHARS));
-    set_text(&context, "form_id", &clipped(text(&form, "id"), MAX_SHORT_CHARS));
-    set_text(&context, "form_name", &clipped(text(&form, "name"), MAX_SHORT_CHARS));
-    set_text(&context, "form_action", &clipped(text(&form, "action"), MAX_URL_CHARS));
-    let campaign = Some(text(&form, "campaign")).filter(|c| !c.is_empty());
-    let campaign = campaign.unwrap_or_else(|| sender.campaign.to_string());
-    set_text(&context, "campaign", &clip(&campaign, MAX_SHORT_CHARS));
-    for (key, value) in crate::visit::campaign() {
-        set_text(&context, key, &clip(&value, MAX_SHORT_CHARS));
-    }
-    context
+fn context(header: &[String], sender: &Sender) -> String {
+    let short = |i: usize| clip(&header[i], MAX_SHORT_CHARS);
+    let url = |i: usize| clip(&header[i], MAX_URL_CHARS);
+    let campaign = if header[7].is_empty() { sender.campaign } else { &header[7] };
+    let mut context = JsonObject::new();
+    context.text("page_url", &url(1)).text("referrer", &url(2)).text("page_title", &short(3));
+    context.text("form_id", &short(4)).text("form_name", &short(5)).text("form_action", &url(6));
+    context.text("campaign", &clip(campaign, MAX_SHORT_CHARS)).members(sender.utm_members);
+    context.finish()
 }
 
-/// One snapshot row, owned so `Control` can borrow from it.
-struct RawField {
-    hints: [String; 4],
-    values: Vec<String>,
-}
-
-impl RawField {
-    fn control(&self) -> Control<'_> {
-        let [explicit, kind, name, autocomplete] = &self.hints;
-        Control {
-            hints: Hints { explicit, kind, name, autocomplete },
-            values: self.values.clone(),
-        }
-    }
-}
-
-fn raw_fields(fields: &JsValue) -> Vec<RawField> {
-    let Some(rows) = fields.dyn_ref::<Array>() else { return Vec::new() };
-    rows.iter()
-        .map(|row| {
-            let cell = |i: u32| Array::from(&row).get(i);
-            let hint = |i| cell(i).as_string().unwrap_or_default();
-            let value = cell(4);
-            let values = match value.dyn_ref::<Array>() {
-                Some(list) => list.iter().filter_map(|v| v.as_string()).collect(),
-                None => value.as_string().into_iter().collect(),
-            };
-            RawField { hints: [hint(0), hint(1), hint(2), hint(3)], values }
-        })
-        .collect()
-}
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,4 @@
-//! Two string helpers written out by hand: core's generic `concat`/`join` and
+//! Two string helpers written out by hand: core's generic `concat` and
 //! substring search (the Two-Way algorithm) cost kilobytes of wasm each, far
 //! more than these short inputs need.
 
@@ -12,17 +12,6 @@ pub fn concat(parts: &[&str]) -> String {
     joined
 }
 
-pub fn join(parts: &[String], separator: &str) -> String {
-    let mut joined = String::new();
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            joined.push_str(separator);
-        }
-        joined.push_str(part);
-    }
-    joined
-}
-
 pub fn has(haystack: &str, needle: &str) -> bool {
     haystack.as_bytes().windows(needle.len()).any(|window| window == needle.as_bytes())
 }
@@ -30,13 +19,10 @@ pub fn has(haystack: &str, needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::string::ToString;
 
     #[test]
     fn helpers_match_the_std_versions() {
         assert_eq!(concat(&["a", "", "bc"]), "abc");
-        assert_eq!(join(&["a".to_string(), "b".to_string()], ", "), "a, b");
-        assert_eq!(join(&[], ", "), "");
         assert!(has("work_email", "email"));
         assert!(!has("mail", "email"));
     }

@@ -1,38 +1,30 @@
 //! The campaign a visit arrived with. Landing pages carry `utm_*` in their URL;
-//! the form is often on a later page, so they are kept for the tab's session.
+//! the form is often on a later page, so they are kept for the tab's session,
+//! already written as JSON members for the body's `context`.
 
 use crate::host::{self, SESSION};
-use crate::js::{from_json, get, set, to_json};
+use crate::json::JsonObject;
+use crate::lead::{clip, MAX_SHORT_CHARS};
 use alloc::string::String;
-use alloc::vec::Vec;
-use js_sys::Object;
-use wasm_bindgen::JsValue;
 
 const KEY: &str = "leadsbot:utm";
-pub const UTM_KEYS: [&str; 5] = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
+const UTM_KEYS: [&str; 5] = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
 
 /// Keeps the current URL's campaign, if it has one; a new campaign replaces the old.
 pub fn remember() {
-    let found = Object::new();
-    let mut any = false;
+    let mut found = JsonObject::new();
     for key in UTM_KEYS {
-        if let Some(value) = host::landing_param(key).filter(|v| !v.is_empty()) {
-            set(&found, key, &JsValue::from_str(&value));
-            any = true;
+        if let Some(value) = host::landing_param(key) {
+            found.text(key, &clip(&value, MAX_SHORT_CHARS));
         }
     }
-    if any {
-        host::write(SESSION, KEY, to_json(&found));
+    let found = found.finish();
+    if let Some(members) = found.get(1..found.len() - 1).filter(|m| !m.is_empty()) {
+        host::write(SESSION, KEY, Some(members.into()));
     }
 }
 
-/// The visit's campaign parameters, as `(key, value)` pairs.
-pub fn campaign() -> Vec<(&'static str, String)> {
-    let Some(saved) = host::read(SESSION, KEY).and_then(|json| from_json(&json)) else {
-        return Vec::new();
-    };
-    UTM_KEYS
-        .iter()
-        .filter_map(|key| get(&saved, key).as_string().map(|value| (*key, value)))
-        .collect()
+/// The visit's `utm_*` as JSON members (`"utm_source":"x",…`), or empty.
+pub fn campaign_members() -> String {
+    host::read(SESSION, KEY).unwrap_or_default()
 }
