@@ -77,18 +77,23 @@
     );
   }
 
-  const wasm = fetch(new URL(WASM_FILE, script.src));
-  import(new URL(GLUE_FILE, script.src))
-    .then(async (glue) => {
-      await glue.default({ module_or_path: wasm });
-      glue.start(options, snapshot);
-      hand = glue.capture;
-      // Both lists may hold the same submission; the wasm sends each id once.
-      saved().concat(early).forEach(hand);
-      early = 0;
-      try {
-        localStorage.removeItem(PENDING);
-      } catch {}
-    })
-    .catch((error) => document.dispatchEvent(new CustomEvent("leadsbot:error", { detail: { problem: "load", error } })));
+  // The wasm loads after the page's load event, so it never delays it;
+  // submissions before then wait in `early`.
+  const boot = () => {
+    const wasm = fetch(new URL(WASM_FILE, script.src));
+    import(new URL(GLUE_FILE, script.src))
+      .then(async (glue) => {
+        await glue.default({ module_or_path: wasm });
+        glue.start(options, snapshot);
+        hand = glue.capture;
+        // Both lists may hold the same submission; the wasm sends each id once.
+        saved().concat(early).forEach(hand);
+        early = 0;
+        try {
+          localStorage.removeItem(PENDING);
+        } catch {}
+      })
+      .catch((error) => document.dispatchEvent(new CustomEvent("leadsbot:error", { detail: { problem: "load", error } })));
+  };
+  document.readyState == "complete" ? boot() : addEventListener("load", boot);
 })();
