@@ -143,6 +143,6 @@ await recordSection("Widget", [
   }),
   "",
   `- main-thread script time added by the widget (loader + glue + wasm start): **${ms(added("scriptMs"))} ms**; all main-thread task time added (includes wasm compile): **${ms(added("taskMs"))} ms**`,
-  `- long tasks with the widget: **${cost.with.longTasks}** (without: ${cost.without.longTasks}); layout shift added: **${added("layoutShift").toFixed(4)}**`,
+  `- long tasks with the widget: **${cost.with.longTasks}** (without: ${cost.without.longTasks}); layout shift added: **${Math.max(0, added("layoutShift")).toFixed(4)}**`,
   `- load event with/without widget: **${loadRatio}x** (the wasm loads after the load event; only the async loader itself precedes it)`,
 ]);

@@ -110,6 +110,25 @@ test("an opted-out form and a form without email are ignored", async () => {
   await context.close();
 });
 
+test("data-forms limits the listener to the forms it selects", async () => {
+  const ws = await workspace("forms selector");
+  const url = pageUrl(app.baseUrl, "ajax.html", { token: ws.public_token, forms: "#late", late: 1 });
+  const { context, page } = await openPage(browser, url);
+  await waitForWidgetEvent(page, "leadsbot:ready");
+  await fillSignup(page, "unselected@example.com");
+  await page.click("#signup button");
+  await page.waitForSelector("#late");
+  await page.fill("#late [name=email]", "selected@example.com");
+  await page.click("#late button");
+  await waitForWidgetEvent(page, "leadsbot:captured");
+  await waitForEmptyOutbox(page);
+
+  const lead = await theOnlyLead(app, ws.api_key);
+  assert.equal(lead.email, "selected@example.com");
+  assert.equal(await page.evaluate(() => window.siteSubmits), 2);
+  await context.close();
+});
+
 test("a form added by script after load is captured", async () => {
   const ws = await workspace("late form");
   const { context, page } = await openPage(browser, pageUrl(app.baseUrl, "ajax.html", { token: ws.public_token, late: 1 }));

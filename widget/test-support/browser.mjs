@@ -35,8 +35,10 @@ export async function openPage(browser, url, { beforeLoad } = {}) {
   return { context, page };
 }
 
+// Timeouts are generous: the machine may be busy building; every wait is on a condition.
+
 /** Waits until the page has recorded `count` widget events of `type` (see tests/pages/site.js). */
-export async function waitForWidgetEvent(page, type, count = 1, timeout = 15000) {
+export async function waitForWidgetEvent(page, type, count = 1, timeout = 30000) {
   await page.waitForFunction(
     ([type, count]) => (window.widgetEvents || []).filter((e) => e.type === type).length >= count,
     [type, count],
@@ -51,7 +53,7 @@ export function outboxOf(page) {
 }
 
 /** Waits until the widget holds nothing back: everything sent has been answered. */
-export async function waitForEmptyOutbox(page, timeout = 15000) {
+export async function waitForEmptyOutbox(page, timeout = 30000) {
   await page.waitForFunction(() => !localStorage.getItem("leadsbot:outbox"), null, { timeout });
 }
 
@@ -62,7 +64,7 @@ export async function theOnlyLead(app, apiKey) {
       const { data } = await app.listLeads(apiKey);
       return data.length > 0 && data;
     },
-    { timeoutMs: 15000 },
+    { timeoutMs: 30000 },
   );
   assert.equal(leads.length, 1, `expected exactly one lead, got ${JSON.stringify(leads)}`);
   return leads[0];
