@@ -12,7 +12,7 @@ use crate::store::deliveries::{AttemptRecord, AttemptRow, DeliveryJob, FAILED, P
 use crate::store::Store;
 use futures_util::future::join_all;
 use leadsbot_shared::retry::{verdict, AttemptResult, Verdict};
-use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
+use worker::{D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
 
 /// How long to wait before retrying a message whose handling hit our own
 /// fault (D1 unavailable, say): the delivery itself is untouched.
@@ -64,17 +64,13 @@ impl Deliverer {
 
     async fn process(&self, message: &DeliveryMessage) -> ApiResult<()> {
         let DeliveryMessage::DeliveryV1 { workspace_id, delivery_id, attempts } = message;
-        let Some(job) = self.store.delivery_job(workspace_id, delivery_id).await? else { return Ok(()) };
-        // A message for a finished delivery, or a duplicate of an attempt
-        // already made (sweeper and queue racing), is acked and forgotten.
-        if job.status != PENDING || job.attempts != *attempts {
-            return Ok(());
-        }
         let now = now_ms();
         let busy_until = now + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;
-        if !self.store.claim_attempt(workspace_id, delivery_id, *attempts, busy_until, now).await? {
+        // A message for a finished delivery, or a duplicate of an attempt
+        // already made, claims nothing and is acked and forgotten.
+        let Some(job) = self.store.claim_attempt(workspace_id, delivery_id, *attempts, busy_until, now).await? else {
             return Ok(());
-        }
+        };
         let call = match job.target_kind.as_str() {
             "webhook" => call_webhook(&self.store, &self.config, &job).await?,
             "telegram" => call_telegram(&self.store, &self.config, &job).await?,
@@ -97,10 +93,8 @@ impl Deliverer {
             Verdict::Exhausted | Verdict::Gone => (FAILED, None),
         };
         let row = attempt_row(job, attempt, &call);
-        self.store.record_attempt(&job.workspace_id, AttemptRecord { attempt: &row, status, next_attempt_at }).await?;
-        if job.target_kind == "webhook" && call.stopped.is_none() {
-            self.endpoint_health(job, verdict, now).await?;
-        }
+        let health = if job.target_kind == "webhook" && call.stopped.is_none() { self.endpoint_health(job, verdict, now)? } else { Vec::new() };
+        self.store.record_attempt(&job.workspace_id, AttemptRecord { attempt: &row, status, next_attempt_at }, health).await?;
         let next = DeliveryMessage::DeliveryV1 { workspace_id: job.workspace_id.clone(), delivery_id: job.id.clone(), attempts: attempt };
         match verdict {
             // If this send is lost, the row is due at next_attempt_at and the sweeper finds it.
@@ -111,17 +105,16 @@ impl Deliverer {
         Ok(())
     }
 
-    async fn endpoint_health(&self, job: &DeliveryJob, verdict: Verdict, now: i64) -> ApiResult<()> {
+    /// Statements that keep the endpoint's health, for the attempt's batch:
+    /// 410 disables it; failing every delivery for the configured period
+    /// disables it; any success resets the count.
+    fn endpoint_health(&self, job: &DeliveryJob, verdict: Verdict, now: i64) -> ApiResult<Vec<D1PreparedStatement>> {
         let (ws, id) = (&job.workspace_id, &job.target_id);
         match verdict {
-            Verdict::Delivered => self.store.endpoint_succeeded(ws, id).await,
-            Verdict::Gone => self.store.disable_endpoint(ws, id, "gone", now).await,
+            Verdict::Delivered => self.store.endpoint_succeeded(ws, id),
+            Verdict::Gone => self.store.disable_endpoint(ws, id, "gone", now),
             Verdict::RetryIn(_) | Verdict::Exhausted => {
-                let cutoff = now - self.config.endpoint_disable_after_secs * 1000;
-                if self.store.endpoint_failed(ws, id, now, cutoff).await? {
-                    worker::console_warn!("endpoint {id} disabled: it has failed every delivery for {} s", self.config.endpoint_disable_after_secs);
-                }
-                Ok(())
+                self.store.endpoint_failed(ws, id, now, now - self.config.endpoint_disable_after_secs * 1000)
             }
         }
     }

@@ -19,8 +19,6 @@ pub struct DeliveryJob {
     pub event_type: String,
     pub target_kind: String,
     pub target_id: String,
-    pub status: String,
-    pub attempts: u32,
     pub payload: String,
 }
 
@@ -113,32 +111,24 @@ impl Store {
         .await
     }
 
-    pub async fn delivery_job(&self, workspace_id: &str, id: &str) -> ApiResult<Option<DeliveryJob>> {
+    /// Claims the next attempt of a pending delivery and loads what it
+    /// sends, in one round trip. `None` for a finished delivery or a
+    /// duplicate message (sweeper and queue racing), so each attempt is made
+    /// once. `busy_until` keeps the sweeper off while the attempt runs.
+    pub async fn claim_attempt(&self, workspace_id: &str, id: &str, attempts_made: u32, busy_until: i64, now: i64) -> ApiResult<Option<DeliveryJob>> {
         self.first(
-            "SELECT d.id, d.workspace_id, d.event_type, d.target_kind, d.target_id, d.status, d.attempts, e.payload
-             FROM deliveries d JOIN events e ON e.id = d.event_id AND e.workspace_id = d.workspace_id
-             WHERE d.workspace_id = ? AND d.id = ?",
-            &[text(workspace_id), text(id)],
+            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
+             WHERE workspace_id = ? AND id = ? AND status = 'pending' AND attempts = ?
+             RETURNING id, workspace_id, event_type, target_kind, target_id,
+               (SELECT payload FROM events e WHERE e.id = deliveries.event_id AND e.workspace_id = deliveries.workspace_id) AS payload",
+            &[number(busy_until), number(now), text(workspace_id), text(id), number(i64::from(attempts_made))],
         )
         .await
     }
 
-    /// Claims the next attempt of a pending delivery, so a duplicate message
-    /// (the sweeper's and the queue's) sends once. `busy_until` keeps the
-    /// sweeper off while the attempt runs.
-    pub async fn claim_attempt(&self, workspace_id: &str, id: &str, attempts_made: u32, busy_until: i64, now: i64) -> ApiResult<bool> {
-        let changed = self
-            .run(
-                "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
-                 WHERE workspace_id = ? AND id = ? AND status = 'pending' AND attempts = ?",
-                &[number(busy_until), number(now), text(workspace_id), text(id), number(i64::from(attempts_made))],
-            )
-            .await?;
-        Ok(changed == 1)
-    }
-
     /// Logs an attempt and moves the delivery on, atomically.
-    pub async fn record_attempt(&self, workspace_id: &str, record: AttemptRecord<'_>) -> ApiResult<()> {
+    /// `extra` statements (the endpoint's health) join the same batch.
+    pub async fn record_attempt(&self, workspace_id: &str, record: AttemptRecord<'_>, extra: Vec<D1PreparedStatement>) -> ApiResult<()> {
         let a = record.attempt;
         let code = a.status_code.map(|c| number(i64::from(c))).unwrap_or(JsValue::NULL);
         let next = record.next_attempt_at.map(number).unwrap_or(JsValue::NULL);
@@ -151,7 +141,9 @@ impl Store {
             "UPDATE deliveries SET status = ?, next_attempt_at = ?, last_status_code = ?, last_error = ?, updated_at = ? WHERE workspace_id = ? AND id = ?",
             &[text(record.status), next, code, opt_text(a.error.as_deref()), number(a.attempted_at + a.duration_ms), text(workspace_id), text(&a.delivery_id)],
         )?;
-        self.batch(vec![insert, update]).await?;
+        let mut statements = vec![insert, update];
+        statements.extend(extra);
+        self.batch(statements).await?;
         Ok(())
     }
 }

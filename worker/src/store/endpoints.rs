@@ -5,6 +5,7 @@ use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
+use worker::D1PreparedStatement;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct EndpointRow {
@@ -69,40 +70,34 @@ impl Store {
     }
 
     /// A success ends the endpoint's run of failures.
-    pub async fn endpoint_succeeded(&self, workspace_id: &str, id: &str) -> ApiResult<()> {
-        self.run(
+    pub fn endpoint_succeeded(&self, workspace_id: &str, id: &str) -> ApiResult<Vec<D1PreparedStatement>> {
+        Ok(vec![self.statement(
             "UPDATE webhook_endpoints SET failing_since = NULL WHERE workspace_id = ? AND id = ? AND failing_since IS NOT NULL",
             &[text(workspace_id), text(id)],
-        )
-        .await?;
-        Ok(())
+        )?])
     }
 
-    /// Notes a failure; disables the endpoint once it has failed every
-    /// delivery since `disable_if_failing_before`. Returns true if it did.
-    pub async fn endpoint_failed(&self, workspace_id: &str, id: &str, now: i64, disable_if_failing_before: i64) -> ApiResult<bool> {
-        self.run(
-            "UPDATE webhook_endpoints SET failing_since = ? WHERE workspace_id = ? AND id = ? AND failing_since IS NULL",
-            &[number(now), text(workspace_id), text(id)],
-        )
-        .await?;
-        let disabled = self
-            .run(
+    /// Notes a failure, and disables the endpoint once it has failed every
+    /// delivery since `disable_if_failing_before`.
+    pub fn endpoint_failed(&self, workspace_id: &str, id: &str, now: i64, disable_if_failing_before: i64) -> ApiResult<Vec<D1PreparedStatement>> {
+        Ok(vec![
+            self.statement(
+                "UPDATE webhook_endpoints SET failing_since = ? WHERE workspace_id = ? AND id = ? AND failing_since IS NULL",
+                &[number(now), text(workspace_id), text(id)],
+            )?,
+            self.statement(
                 "UPDATE webhook_endpoints SET disabled_at = ?, disabled_reason = 'failing', updated_at = ?
                  WHERE workspace_id = ? AND id = ? AND disabled_at IS NULL AND failing_since <= ?",
                 &[number(now), number(now), text(workspace_id), text(id), number(disable_if_failing_before)],
-            )
-            .await?;
-        Ok(disabled == 1)
+            )?,
+        ])
     }
 
     /// The receiver answered 410 Gone: stop sending.
-    pub async fn disable_endpoint(&self, workspace_id: &str, id: &str, reason: &str, now: i64) -> ApiResult<()> {
-        self.run(
+    pub fn disable_endpoint(&self, workspace_id: &str, id: &str, reason: &str, now: i64) -> ApiResult<Vec<D1PreparedStatement>> {
+        Ok(vec![self.statement(
             "UPDATE webhook_endpoints SET disabled_at = ?, disabled_reason = ?, updated_at = ? WHERE workspace_id = ? AND id = ? AND disabled_at IS NULL",
             &[number(now), text(reason), number(now), text(workspace_id), text(id)],
-        )
-        .await?;
-        Ok(())
+        )?])
     }
 }
