@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::{lead_event, LEAD_CREATED};
 use crate::http::json;
 use crate::leads::{build_lead, Origin};
-use crate::store::leads::{CaptureOutcome, CaptureWrite, Claim};
+use crate::store::capture::{CaptureOutcome, CaptureWrite, Claim, Writer};
 use leadsbot_shared::body::Fields;
 use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::lead::parse_lead;
@@ -20,13 +20,23 @@ const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 
 pub struct Capture<'a> {
     pub workspace_id: &'a str,
+    /// The credential, confirmed inside the write itself.
+    pub writer: Writer<'a>,
     /// Idempotency keys are scoped per workspace and per route.
     pub scope: &'a str,
     pub default_source: &'a str,
     pub fields: Fields,
 }
 
-pub async fn capture(app: &mut App, capture: Capture<'_>) -> ApiResult<Response> {
+pub enum Outcome {
+    Answered(Response),
+    /// Nothing was written. Once the caller has confirmed the credential
+    /// (and produced the precise error if it does not hold), this was a
+    /// repeated idempotency key: `Replay::answer` returns the first lead.
+    NotWritten(Replay),
+}
+
+pub async fn capture(app: &mut App, capture: Capture<'_>) -> ApiResult<Outcome> {
     let draft = parse_lead(&capture.fields).map_err(ApiError::Validation)?;
     let key = idempotency_key(app, draft.submission_id.as_deref())?;
     let now = app.now_ms;
@@ -39,19 +49,36 @@ pub async fn capture(app: &mut App, capture: Capture<'_>) -> ApiResult<Response>
     let lead = build_lead(new_id(IdKind::Lead, now)?, &draft, origin, now);
     let event = if draft.honeypot_filled { None } else { Some(lead_event(LEAD_CREATED, &lead, None, now)?) };
     let claim = key.as_deref().map(|key| Claim { scope: capture.scope, key, expired_before: now - IDEMPOTENCY_WINDOW_MS });
-    let outcome = app.store.store_capture(CaptureWrite { lead: &lead, claim, event: event.as_ref() }).await?;
-    match outcome {
-        CaptureOutcome::Stored => {
-            if let Some(event) = &event {
-                crate::delivery::dispatch_event(app, event).await;
-            }
-            json(201, &json!({"id": lead.id, "status": public_status(&lead.status)}))
-        }
-        CaptureOutcome::Replayed { lead_id, status } => {
-            let mut response = json(200, &json!({"id": lead_id, "status": public_status(&status)}))?;
-            response.headers_mut().set("Idempotent-Replayed", "true")?;
-            Ok(response)
-        }
+    let write = CaptureWrite { lead: &lead, writer: capture.writer, claim: claim.as_ref(), event: event.as_ref() };
+    if app.store.store_capture(write).await? == CaptureOutcome::NotWritten {
+        let replay = Replay { workspace_id: capture.workspace_id.to_string(), scope: capture.scope.to_string(), key };
+        return Ok(Outcome::NotWritten(replay));
+    }
+    if let Some(event) = &event {
+        crate::delivery::dispatch_event(app, event).await;
+    }
+    Ok(Outcome::Answered(json(201, &json!({"id": lead.id, "status": public_status(&lead.status)}))?))
+}
+
+pub struct Replay {
+    workspace_id: String,
+    scope: String,
+    key: Option<String>,
+}
+
+impl Replay {
+    pub async fn answer(self, app: &App) -> ApiResult<Response> {
+        let claim = self.key.as_deref().map(|key| Claim { scope: &self.scope, key, expired_before: 0 });
+        let found = match &claim {
+            Some(claim) => app.store.claimed_lead(&self.workspace_id, claim).await?,
+            None => None,
+        };
+        // With a valid credential and no earlier claim, the credential changed
+        // between the write and the check (a key revoked mid-request).
+        let (lead_id, status) = found.ok_or_else(|| ApiError::Unauthorized("the credential was revoked while this lead was being stored".into()))?;
+        let mut response = json(200, &json!({"id": lead_id, "status": public_status(&status)}))?;
+        response.headers_mut().set("Idempotent-Replayed", "true")?;
+        Ok(response)
     }
 }
 

@@ -3,12 +3,15 @@
 
 use crate::app::App;
 use crate::auth::{self, Scope};
-use crate::capture::{capture as store_capture, Capture};
+use crate::capture::{capture as store_capture, Capture, Outcome};
+use crate::store::capture::Writer;
+use crate::workspaces::normalize_origin;
 use crate::error::{ApiError, ApiResult};
 use crate::http::read_body;
 use crate::store::workspaces::WorkspaceRow;
 use leadsbot_shared::body::{is_supported, parse_fields, BodyError, Fields};
-use leadsbot_shared::ids::{is_capture_url_id, is_sortable_id, IdKind};
+use leadsbot_shared::ids::{is_capture_url_id, is_sortable_id, workspace_of_public_token, IdKind};
+use leadsbot_shared::signing::SignatureError;
 use leadsbot_shared::mapping::apply_mapping;
 use serde_json::Value;
 use worker::{Headers, Response};
@@ -18,13 +21,57 @@ const PREFLIGHT_MAX_AGE_SECS: &str = "86400";
 
 pub async fn capture(app: &mut App) -> ApiResult<Response> {
     // Any page may read our answers (errors help a site's developer); whether
-    // a lead is accepted from that page is decided by the origin check below.
+    // a lead is accepted from that page is decided by the origin check.
     app.cors_origin = app.header("Origin");
     let (body, fields) = read_fields(app).await?;
     let business_id = app.param("business_id");
-    let source = authorize(app, &business_id, &body, &fields).await?;
-    let capture = Capture { workspace_id: &business_id, scope: "inbound", default_source: source, fields };
-    store_capture(app, capture).await
+    let credential = credential(app, &fields)?;
+    let origin = app.header("Origin").map(|o| normalize_origin(&o).unwrap_or(o));
+    let (secret_hash, source) = match &credential {
+        Credential::Signature => {
+            let workspace = workspace_named(app, &business_id).await?;
+            let workspace = workspace.ok_or_else(|| ApiError::Unauthorized(SignatureError::Mismatch.describe().into()))?;
+            auth::server_signature(app, &workspace.inbound_secret_sealed, &body)?;
+            (String::new(), "api")
+        }
+        Credential::ApiKey(secret) => (auth::key_hash(secret), "api"),
+        Credential::PublicToken(token) => {
+            crate::abuse::check(app, token).await?;
+            (auth::key_hash(token), "widget")
+        }
+    };
+    let writer = match &credential {
+        Credential::Signature => Writer::Verified,
+        Credential::ApiKey(_) => Writer::ApiKey { key_hash: &secret_hash },
+        Credential::PublicToken(_) => Writer::PublicToken { token_hash: &secret_hash, origin: origin.as_deref() },
+    };
+    let capture = Capture { workspace_id: &business_id, writer, scope: "inbound", default_source: source, fields };
+    match store_capture(app, capture).await? {
+        Outcome::Answered(response) => Ok(response),
+        Outcome::NotWritten(replay) => {
+            diagnose(app, &business_id, &credential).await?;
+            replay.answer(app).await
+        }
+    }
+}
+
+enum Credential {
+    Signature,
+    ApiKey(String),
+    PublicToken(String),
+}
+
+fn credential(app: &App, fields: &Fields) -> ApiResult<Credential> {
+    if app.header("X-LeadsBot-Signature").is_some() {
+        return Ok(Credential::Signature);
+    }
+    if let Some(secret) = auth::bearer(app) {
+        return Ok(Credential::ApiKey(secret));
+    }
+    app.header("X-LeadsBot-Token")
+        .or_else(|| fields.get("_token").and_then(Value::as_str).map(str::to_string))
+        .map(Credential::PublicToken)
+        .ok_or_else(|| ApiError::Unauthorized("send the public token (X-LeadsBot-Token or _token), an API key, or a server signature".into()))
 }
 
 /// The workspace a path names, if the id is well formed and exists.
@@ -35,45 +82,32 @@ async fn workspace_named(app: &App, business_id: &str) -> ApiResult<Option<Works
     app.store.workspace(business_id).await
 }
 
-/// Decides who is posting and returns the default source for the lead.
-/// An API key names its workspace itself, so only signatures and public
-/// tokens cost a workspace lookup.
-async fn authorize(app: &App, business_id: &str, body: &[u8], fields: &Fields) -> ApiResult<&'static str> {
+/// Runs only when the write did not happen: finds out why, answering with
+/// the precise problem, or returns Ok when the credential holds (a replay).
+async fn diagnose(app: &App, business_id: &str, credential: &Credential) -> ApiResult<()> {
     let unauthorized = |why: &str| ApiError::Unauthorized(why.to_string());
-    if app.header("X-LeadsBot-Signature").is_some() {
-        let workspace = workspace_named(app, business_id).await?;
-        let workspace = workspace.ok_or_else(|| unauthorized("X-LeadsBot-Signature does not match the body"))?;
-        auth::server_signature(app, &workspace.inbound_secret_sealed, body)?;
-        return Ok("api");
-    }
-    if let Some(secret) = auth::bearer(app) {
-        let key = auth::resolve_key(app, &secret).await?.ok_or_else(|| unauthorized("this API key is invalid or revoked"))?;
-        if key.workspace_id != business_id {
-            return Err(ApiError::NotFound("no such business".into()));
+    match credential {
+        Credential::Signature => Ok(()),
+        Credential::ApiKey(secret) => {
+            let key = auth::resolve_key(app, secret).await?.ok_or_else(|| unauthorized("this API key is invalid or revoked"))?;
+            if key.workspace_id != business_id {
+                return Err(ApiError::NotFound("no such business".into()));
+            }
+            key.require(Scope::Write)
         }
-        key.require(Scope::Write)?;
-        return Ok("api");
+        Credential::PublicToken(token) => {
+            if workspace_of_public_token(token).is_some_and(|w| w != business_id) {
+                return Err(ApiError::NotFound("no such business".into()));
+            }
+            let workspace = workspace_named(app, business_id).await?;
+            let workspace = workspace.filter(|w| auth::public_token_matches(Some(w), token)).ok_or_else(|| unauthorized("this public token is invalid"))?;
+            let origin = app.header("Origin");
+            if !auth::origin_allowed(&workspace.allowed_origins(), origin.as_deref()) {
+                return Err(ApiError::Forbidden(format!("origin {} is not allowed for this workspace", origin.as_deref().unwrap_or("(none)"))));
+            }
+            Ok(())
+        }
     }
-    let token = app
-        .header("X-LeadsBot-Token")
-        .or_else(|| fields.get("_token").and_then(Value::as_str).map(str::to_string))
-        .ok_or_else(|| unauthorized("send the public token (X-LeadsBot-Token or _token), an API key, or a server signature"))?;
-    let workspace = workspace_named(app, business_id).await?;
-    let workspace = workspace.as_ref();
-    if !auth::public_token_matches(workspace, &token) {
-        return Err(if leadsbot_shared::ids::workspace_of_public_token(&token).is_some_and(|w| w != business_id) {
-            ApiError::NotFound("no such business".into())
-        } else {
-            unauthorized("this public token is invalid")
-        });
-    }
-    let workspace = workspace.ok_or_else(|| unauthorized("this public token is invalid"))?;
-    let origin = app.header("Origin");
-    if !auth::origin_allowed(&workspace.allowed_origins(), origin.as_deref()) {
-        return Err(ApiError::Forbidden(format!("origin {} is not allowed for this workspace", origin.as_deref().unwrap_or("(none)"))));
-    }
-    crate::abuse::check(app, &token).await?;
-    Ok("widget")
 }
 
 pub async fn capture_via_url(app: &mut App) -> ApiResult<Response> {
@@ -87,8 +121,12 @@ pub async fn capture_via_url(app: &mut App) -> ApiResult<Response> {
     }
     let mapping: serde_json::Map<String, Value> = serde_json::from_str(&endpoint.field_mapping).unwrap_or_default();
     let scope = format!("capture_url:{id}");
-    let capture = Capture { workspace_id: &endpoint.workspace_id, scope: &scope, default_source: "inbound_webhook", fields: apply_mapping(&mapping, fields) };
-    store_capture(app, capture).await
+    let fields = apply_mapping(&mapping, fields);
+    let capture = Capture { workspace_id: &endpoint.workspace_id, writer: Writer::Verified, scope: &scope, default_source: "inbound_webhook", fields };
+    match store_capture(app, capture).await? {
+        Outcome::Answered(response) => Ok(response),
+        Outcome::NotWritten(replay) => replay.answer(app).await,
+    }
 }
 
 /// Refuses what cannot be read before reading it, then parses the body.

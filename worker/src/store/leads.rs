@@ -1,4 +1,4 @@
-use super::{changes, number, opt_text, text, Store};
+use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -37,13 +37,13 @@ pub struct LeadRow {
     pub updated_at: i64,
 }
 
-const LEAD_COLUMNS: &str = "id, workspace_id, email, name, phone, company, message, campaign, \
+pub(super) const LEAD_COLUMNS: &str = "id, workspace_id, email, name, phone, company, message, campaign, \
     utm_source, utm_medium, utm_campaign, utm_term, utm_content, page_url, referrer, page_title, \
     form_id, form_name, form_action, custom, source, user_agent, country, status, tags, note, created_at, updated_at";
-const LEAD_PLACEHOLDERS: &str = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
+pub(super) const LEAD_PLACEHOLDERS: &str = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?";
 
 impl LeadRow {
-    fn values(&self) -> Vec<JsValue> {
+    pub(super) fn values(&self) -> Vec<JsValue> {
         let o = |v: &Option<String>| opt_text(v.as_deref());
         vec![
             text(&self.id), text(&self.workspace_id), text(&self.email), o(&self.name), o(&self.phone),
@@ -65,28 +65,6 @@ pub struct EventRow {
     pub lead_id: Option<String>,
     pub payload: String,
     pub created_at: i64,
-}
-
-/// An idempotency key to claim in the same transaction as the lead.
-pub struct Claim<'a> {
-    pub scope: &'a str,
-    pub key: &'a str,
-    /// Claims older than this (unix ms) have expired and may be taken over.
-    pub expired_before: i64,
-}
-
-pub struct CaptureWrite<'a> {
-    pub lead: &'a LeadRow,
-    pub claim: Option<Claim<'a>>,
-    /// `None` for spam, which triggers nothing.
-    pub event: Option<&'a EventRow>,
-}
-
-#[derive(Debug, PartialEq)]
-pub enum CaptureOutcome {
-    Stored,
-    /// The key was claimed before: the lead it produced.
-    Replayed { lead_id: String, status: String },
 }
 
 #[derive(Debug, Default)]
@@ -112,69 +90,6 @@ pub struct StatusChangeRow {
 }
 
 impl Store {
-    /// Writes the lead and its event in one transaction. With a claim, the
-    /// writes only happen if this request won the key, so concurrent
-    /// duplicates store exactly one lead.
-    pub async fn store_capture(&self, write: CaptureWrite<'_>) -> ApiResult<CaptureOutcome> {
-        let lead = write.lead;
-        let claimed = "EXISTS (SELECT 1 FROM idempotency_keys WHERE workspace_id = ? AND scope = ? AND key = ? AND lead_id = ?)";
-        let (guard, guard_args) = match &write.claim {
-            Some(claim) => (
-                format!(" WHERE {claimed}"),
-                vec![text(&lead.workspace_id), text(claim.scope), text(claim.key), text(&lead.id)],
-            ),
-            None => (String::new(), Vec::new()),
-        };
-        let mut statements = Vec::new();
-        if let Some(claim) = &write.claim {
-            statements.push(self.statement(
-                "INSERT INTO idempotency_keys (workspace_id, scope, key, lead_id, created_at) VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT (workspace_id, scope, key) DO UPDATE SET lead_id = excluded.lead_id, created_at = excluded.created_at
-                 WHERE idempotency_keys.created_at < ?",
-                &[text(&lead.workspace_id), text(claim.scope), text(claim.key), text(&lead.id), number(lead.created_at), number(claim.expired_before)],
-            )?);
-        }
-        statements.push(self.guarded_insert(&format!("INSERT INTO leads ({LEAD_COLUMNS}) SELECT {LEAD_PLACEHOLDERS}{guard}"), lead.values(), &guard_args)?);
-        if let Some(event) = write.event {
-            statements.push(self.guarded_insert(
-                &format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ?{guard}"),
-                event_values(event),
-                &guard_args,
-            )?);
-            // The outbox rows ride the same transaction: no event without its deliveries.
-            let fan_out_guard = write.claim.as_ref().map(|_| (claimed, guard_args.as_slice()));
-            statements.extend(self.fan_out_statements(event, fan_out_guard)?);
-        }
-        let results = self.batch(statements).await?;
-        let Some(claim) = write.claim else { return Ok(CaptureOutcome::Stored) };
-        if results.first().map(changes) == Some(1) {
-            return Ok(CaptureOutcome::Stored);
-        }
-        self.claimed_lead(&lead.workspace_id, &claim).await
-    }
-
-    fn guarded_insert(&self, sql: &str, mut values: Vec<JsValue>, guard_args: &[JsValue]) -> ApiResult<D1PreparedStatement> {
-        values.extend_from_slice(guard_args);
-        self.statement(sql, &values)
-    }
-
-    async fn claimed_lead(&self, workspace_id: &str, claim: &Claim<'_>) -> ApiResult<CaptureOutcome> {
-        #[derive(Deserialize)]
-        struct Claimed {
-            lead_id: String,
-            status: String,
-        }
-        let found: Option<Claimed> = self
-            .first(
-                "SELECT k.lead_id AS lead_id, l.status AS status FROM idempotency_keys k JOIN leads l ON l.id = k.lead_id
-                 WHERE k.workspace_id = ? AND k.scope = ? AND k.key = ?",
-                &[text(workspace_id), text(claim.scope), text(claim.key)],
-            )
-            .await?;
-        let found = found.ok_or_else(|| crate::error::ApiError::internal("idempotency", "claimed key has no lead"))?;
-        Ok(CaptureOutcome::Replayed { lead_id: found.lead_id, status: found.status })
-    }
-
     pub async fn lead(&self, workspace_id: &str, id: &str) -> ApiResult<Option<LeadRow>> {
         self.first("SELECT * FROM leads WHERE workspace_id = ? AND id = ?", &[text(workspace_id), text(id)]).await
     }
@@ -253,6 +168,6 @@ fn range_filters(sql: &mut String, args: &mut Vec<JsValue>, query: &LeadQuery) {
     }
 }
 
-fn event_values(event: &EventRow) -> Vec<JsValue> {
+pub(super) fn event_values(event: &EventRow) -> Vec<JsValue> {
     vec![text(&event.id), text(&event.workspace_id), text(&event.kind), opt_text(event.lead_id.as_deref()), text(&event.payload), number(event.created_at)]
 }

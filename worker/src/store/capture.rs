@@ -1,0 +1,131 @@
+//! The capture write: one D1 batch that checks the sender's credential,
+//! claims the idempotency key, and stores the lead, its event and its outbox
+//! rows. Checking the credential inside the transaction keeps the happy path
+//! to a single round trip, and a key revoked a moment ago fails at once.
+
+use super::leads::{event_values, EventRow, LeadRow, LEAD_COLUMNS, LEAD_PLACEHOLDERS};
+use super::{changes, number, text, Store};
+use crate::error::{ApiError, ApiResult};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+
+/// Who is writing, as the transaction must confirm it.
+pub enum Writer<'a> {
+    /// Already verified by the caller (server signatures, capture URLs).
+    Verified,
+    /// A live API key of this workspace with the write scope.
+    ApiKey { key_hash: &'a str },
+    /// This workspace's public token, from an allowed origin (lower-cased).
+    PublicToken { token_hash: &'a str, origin: Option<&'a str> },
+}
+
+/// An idempotency key to claim in the same transaction as the lead.
+pub struct Claim<'a> {
+    pub scope: &'a str,
+    pub key: &'a str,
+    /// Claims older than this (unix ms) have expired and may be taken over.
+    pub expired_before: i64,
+}
+
+pub struct CaptureWrite<'a> {
+    pub lead: &'a LeadRow,
+    pub writer: Writer<'a>,
+    pub claim: Option<&'a Claim<'a>>,
+    /// `None` for spam, which triggers nothing.
+    pub event: Option<&'a EventRow>,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum CaptureOutcome {
+    Stored,
+    /// Nothing was written: the credential did not hold, or the key was
+    /// claimed before. The caller tells which, off the hot path.
+    NotWritten,
+}
+
+const KEY_TOUCH_INTERVAL_MS: i64 = 60_000;
+
+impl Store {
+    pub async fn store_capture(&self, write: CaptureWrite<'_>) -> ApiResult<CaptureOutcome> {
+        let lead = write.lead;
+        let (writer_sql, writer_args) = writer_condition(&write.writer, &lead.workspace_id);
+        let mut statements = Vec::new();
+        if let Writer::ApiKey { key_hash } = write.writer {
+            statements.push(self.statement(
+                "UPDATE api_keys SET last_used_at = ? WHERE key_hash = ? AND workspace_id = ? AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < ?)",
+                &[number(lead.created_at), text(key_hash), text(&lead.workspace_id), number(lead.created_at - KEY_TOUCH_INTERVAL_MS)],
+            )?);
+        }
+        let mut lead_sql = format!("INSERT INTO leads ({LEAD_COLUMNS}) SELECT {LEAD_PLACEHOLDERS} WHERE {writer_sql}");
+        let mut lead_args = lead.values();
+        lead_args.extend_from_slice(&writer_args);
+        if let Some(claim) = write.claim {
+            statements.push(self.claim_statement(lead, claim, &writer_sql, &writer_args)?);
+            lead_sql.push_str(" AND EXISTS (SELECT 1 FROM idempotency_keys WHERE workspace_id = ? AND scope = ? AND key = ? AND lead_id = ?)");
+            lead_args.extend([text(&lead.workspace_id), text(claim.scope), text(claim.key), text(&lead.id)]);
+        }
+        let lead_insert = statements.len();
+        statements.push(self.statement(&lead_sql, &lead_args)?);
+        if let Some(event) = write.event {
+            // The event and its outbox rows exist exactly when the lead does.
+            let lead_exists = "EXISTS (SELECT 1 FROM leads WHERE id = ?)";
+            let lead_id = [text(&lead.id)];
+            let mut event_args = event_values(event);
+            event_args.extend_from_slice(&lead_id);
+            statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {lead_exists}"), &event_args)?);
+            statements.extend(self.fan_out_statements(event, Some((lead_exists, &lead_id)))?);
+        }
+        let results = self.batch(statements).await?;
+        let stored = results.get(lead_insert).map(changes) == Some(1);
+        Ok(if stored { CaptureOutcome::Stored } else { CaptureOutcome::NotWritten })
+    }
+
+    /// Takes the key if it is new or expired, and only for a confirmed writer,
+    /// so nobody can squat on a workspace's keys.
+    fn claim_statement(&self, lead: &LeadRow, claim: &Claim<'_>, writer_sql: &str, writer_args: &[JsValue]) -> ApiResult<worker::D1PreparedStatement> {
+        let mut args = vec![text(&lead.workspace_id), text(claim.scope), text(claim.key), text(&lead.id), number(lead.created_at)];
+        args.extend_from_slice(writer_args);
+        args.push(number(claim.expired_before));
+        self.statement(
+            &format!(
+                "INSERT INTO idempotency_keys (workspace_id, scope, key, lead_id, created_at) SELECT ?, ?, ?, ?, ? WHERE {writer_sql}
+                 ON CONFLICT (workspace_id, scope, key) DO UPDATE SET lead_id = excluded.lead_id, created_at = excluded.created_at
+                 WHERE idempotency_keys.created_at < ?"
+            ),
+            &args,
+        )
+    }
+
+    /// The lead an earlier request stored under this key, if any.
+    pub async fn claimed_lead(&self, workspace_id: &str, claim: &Claim<'_>) -> ApiResult<Option<(String, String)>> {
+        #[derive(Deserialize)]
+        struct Claimed {
+            lead_id: String,
+            status: String,
+        }
+        let found: Option<Claimed> = self
+            .first(
+                "SELECT k.lead_id AS lead_id, l.status AS status FROM idempotency_keys k JOIN leads l ON l.id = k.lead_id
+                 WHERE k.workspace_id = ? AND k.scope = ? AND k.key = ?",
+                &[text(workspace_id), text(claim.scope), text(claim.key)],
+            )
+            .await
+            .map_err(|e| ApiError::internal("idempotency lookup", format!("{e:?}")))?;
+        Ok(found.map(|c| (c.lead_id, c.status)))
+    }
+}
+
+fn writer_condition(writer: &Writer<'_>, workspace_id: &str) -> (&'static str, Vec<JsValue>) {
+    match writer {
+        Writer::Verified => ("1", Vec::new()),
+        Writer::ApiKey { key_hash } => (
+            "EXISTS (SELECT 1 FROM api_keys WHERE key_hash = ? AND workspace_id = ? AND revoked_at IS NULL AND instr(' ' || scopes || ' ', ' write ') > 0)",
+            vec![text(key_hash), text(workspace_id)],
+        ),
+        Writer::PublicToken { token_hash, origin } => (
+            "EXISTS (SELECT 1 FROM workspaces w WHERE w.id = ? AND w.public_token_hash = ?
+               AND (w.allowed_origins = '[]' OR EXISTS (SELECT 1 FROM json_each(w.allowed_origins) WHERE value = ?)))",
+            vec![text(workspace_id), text(token_hash), super::opt_text(*origin)],
+        ),
+    }
+}
