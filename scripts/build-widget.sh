@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the widget into widget/dist/, which the worker serves at the site root:
-#   widget.js              the loader sites embed (short cache: it names the others)
-#   widget-<hash>.js       wasm-bindgen glue, an ES module the loader imports
-#   widget-<hash>.wasm     the listener itself, size-optimised
-#   _headers               cache, CORS and CSP headers for Workers static assets
-#   demo/, test-pages/     the demo and the browser-test pages
+#   widget.js                  the loader sites embed (short cache: it names the others)
+#   widget-<hash>.js / .wasm   the listener: wasm-bindgen glue (an ES module the
+#                              loader imports) and the size-optimised module
+#   widget-<hash>.js / .wasm   the same with the embedded form, for data-mode="embed"
+#   _headers                   cache, CORS and CSP headers for Workers static assets
+#   demo/, test-pages/         the demo and the browser-test pages
 # Hashed files never change under their name, so they are cached for a year.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,32 +15,43 @@ wasm_opt=${WASM_OPT_BIN:-node_modules/.bin/wasm-opt}
 esbuild=node_modules/.bin/esbuild
 work=target/widget-build
 dist=widget/dist
-
-cargo build -p leadsbot-widget --target wasm32-unknown-unknown --profile widget
-
-rm -rf "$work" && mkdir -p "$work"
-# `web` glue is an ES module the loader can import() from a classic script;
-# the wasm URL is passed in, so the glue needs no default path.
-"$wasm_bindgen" --target web --no-typescript --omit-default-module-path \
-  --out-dir "$work" --out-name glue target/wasm32-unknown-unknown/widget/leadsbot_widget.wasm
-# The features rustc enables by default for wasm32; every browser with
-# WebAssembly reference types (the glue needs them) has all of these.
-"$wasm_opt" -Oz --strip-debug --strip-producers \
-  --enable-bulk-memory --enable-reference-types --enable-multivalue --enable-mutable-globals \
-  --enable-nontrapping-float-to-int --enable-sign-ext --strip-target-features \
-  "$work/glue_bg.wasm" -o "$work/widget.wasm"
-# --bundle folds widget/src/host.js (a wasm-bindgen snippet) into the glue.
-"$esbuild" "$work/glue.js" --bundle --minify --format=esm --target=es2020 --log-level=warning --outfile="$work/glue.min.js"
-
 fingerprint() { sha256sum "$1" | cut -c1-12; }
-wasm_name="widget-$(fingerprint "$work/widget.wasm").wasm"
-glue_name="widget-$(fingerprint "$work/glue.min.js").js"
 
-rm -rf "$dist" && mkdir -p "$dist/demo" "$dist/test-pages"
-cp "$work/widget.wasm" "$dist/$wasm_name"
-cp "$work/glue.min.js" "$dist/$glue_name"
+rm -rf "$work" "$dist" && mkdir -p "$work" "$dist/demo" "$dist/test-pages"
+
+# build_variant NAME CARGO_FEATURE_FLAGS...: sets ${NAME}_glue and ${NAME}_wasm to the hashed file names.
+build_variant() {
+  local name=$1 out="$work/$1"
+  shift
+  cargo build -p leadsbot-widget --target wasm32-unknown-unknown --profile widget "$@"
+  mkdir -p "$out"
+  # `web` glue is an ES module the loader can import() from a classic script;
+  # the wasm URL is passed in, so the glue needs no default path.
+  "$wasm_bindgen" --target web --no-typescript --omit-default-module-path \
+    --out-dir "$out" --out-name glue target/wasm32-unknown-unknown/widget/leadsbot_widget.wasm
+  # The features rustc enables by default for wasm32; every browser with
+  # WebAssembly reference types (the glue needs them) has all of these.
+  "$wasm_opt" -Oz --strip-debug --strip-producers \
+    --enable-bulk-memory --enable-reference-types --enable-multivalue --enable-mutable-globals \
+    --enable-nontrapping-float-to-int --enable-sign-ext --strip-target-features \
+    "$out/glue_bg.wasm" -o "$out/widget.wasm"
+  # --bundle folds widget/src/host.js (a wasm-bindgen snippet) into the glue.
+  "$esbuild" "$out/glue.js" --bundle --minify --format=esm --target=es2020 --log-level=warning --outfile="$out/glue.min.js"
+  local wasm_name="widget-$(fingerprint "$out/widget.wasm").wasm"
+  local glue_name="widget-$(fingerprint "$out/glue.min.js").js"
+  cp "$out/widget.wasm" "$dist/$wasm_name"
+  cp "$out/glue.min.js" "$dist/$glue_name"
+  printf -v "${name}_wasm" '%s' "$wasm_name"
+  printf -v "${name}_glue" '%s' "$glue_name"
+}
+
+build_variant listener --no-default-features
+build_variant embed
+
 "$esbuild" widget/loader/widget.js --minify --target=es2020 --log-level=warning \
-  --define:GLUE_FILE="\"$glue_name\"" --define:WASM_FILE="\"$wasm_name\"" --outfile="$dist/widget.js"
+  --define:LISTENER_GLUE="\"$listener_glue\"" --define:LISTENER_WASM="\"$listener_wasm\"" \
+  --define:EMBED_GLUE="\"$embed_glue\"" --define:EMBED_WASM="\"$embed_wasm\"" \
+  --outfile="$dist/widget.js"
 cp widget/demo/* "$dist/demo/"
 cp tests/pages/* "$dist/test-pages/"
 
@@ -60,7 +72,10 @@ cat > "$dist/_headers" <<HEADERS
   Content-Security-Policy: $csp
 HEADERS
 
-size() { printf '%s %s bytes, %s gzip\n' "$1" "$(wc -c <"$dist/$1")" "$(gzip -9c "$dist/$1" | wc -c)"; }
+# Which hashed file is which, for bench/widget.mjs (build output, not served).
+printf '{"listener":{"glue":"%s","wasm":"%s"},"embed":{"glue":"%s","wasm":"%s"}}\n' \
+  "$listener_glue" "$listener_wasm" "$embed_glue" "$embed_wasm" >"$work/files.json"
+
+size() { printf '%-28s %6s bytes, %5s gzip\n' "$1" "$(wc -c <"$dist/$1")" "$(gzip -9c "$dist/$1" | wc -c)"; }
 size widget.js
-size "$glue_name"
-size "$wasm_name"
+for file in "$listener_glue" "$listener_wasm" "$embed_glue" "$embed_wasm"; do size "$file"; done

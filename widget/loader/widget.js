@@ -4,7 +4,9 @@
 // reset the form, right after the event). The wasm module maps, sends and
 // retries. It never calls preventDefault and never changes the form.
 //
-// GLUE_FILE and WASM_FILE are content-hashed names filled in by scripts/build-widget.sh.
+// The module comes in two builds, the listener and (for data-mode="embed") the
+// listener plus the embedded form; their content-hashed file names are filled
+// in by scripts/build-widget.sh.
 (() => {
   const script = document.currentScript || document.getElementById("leadsbot-listener");
   if (!script) return;
@@ -80,8 +82,9 @@
   // The wasm loads after the page's load event, so it never delays it;
   // submissions before then wait in `early`.
   const boot = () => {
-    const wasm = fetch(new URL(WASM_FILE, script.src));
-    import(new URL(GLUE_FILE, script.src))
+    const embed = options.mode == "embed";
+    const wasm = fetch(new URL(embed ? EMBED_WASM : LISTENER_WASM, script.src));
+    import(new URL(embed ? EMBED_GLUE : LISTENER_GLUE, script.src))
       .then(async (glue) => {
         await glue.default({ module_or_path: wasm });
         glue.start(options, snapshot);

@@ -8,7 +8,8 @@
 //! - `payload` — a snapshot as the JSON body
 //! - `outbox` / `send` — keeping, sending, retrying, announcing
 //! - `visit` — the landing page's `utm_*` for the rest of the visit
-//! - `embed` — the form we render ourselves in `data-mode="embed"`
+//! - `embed` — the form we render ourselves in `data-mode="embed"`; behind the
+//!   `embed` feature, so the listener build that most sites load carries none of it
 //!
 //! On wasm the crate is `no_std` with its own panic handler and a tiny
 //! allocator: std's panic formatting and dlmalloc were over half the module's
@@ -31,6 +32,7 @@ static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> 
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
 mod config;
+#[cfg(feature = "embed")]
 mod embed;
 mod fields;
 mod host;
@@ -60,6 +62,7 @@ static SETTINGS: Local<Option<Settings>> = Local::new(None);
 /// Called once by the loader with the script tag's `dataset` and its snapshot
 /// function (the embedded form reuses it).
 #[wasm_bindgen]
+#[cfg_attr(not(feature = "embed"), allow(unused_variables))]
 pub fn start(options: JsValue, snapshot: js_sys::Function) {
     let token = js::text(&options, "token");
     let Some(endpoint) = config::endpoint(&js::text(&options, "api"), &token) else {
@@ -73,6 +76,7 @@ pub fn start(options: JsValue, snapshot: js_sys::Function) {
     visit::remember();
     retry_waiting();
     retry_when_online();
+    #[cfg(feature = "embed")]
     if js::text(&options, "mode") == "embed" {
         embed::render(&js::text(&options, "target"), &js::text(&options, "fields"), snapshot);
     }

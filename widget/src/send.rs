@@ -49,6 +49,7 @@ fn settle(id: String, status: u16, answer: JsValue) {
         outbox::forget(&id);
     }
     announce(&id, &outcome);
+    #[cfg(feature = "embed")]
     crate::embed::settled(&id, &outcome);
 }
 
