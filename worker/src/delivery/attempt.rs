@@ -1,5 +1,5 @@
-//! One attempt at one target: load what it needs, build and sign the
-//! request, send it. Returns plain data; deciding what happens next is the
+//! One attempt at one (already loaded) target: build and sign the request,
+//! send it. Returns plain data; deciding what happens next is the
 //! consumer's job.
 
 use super::outbound::{post, Reply};
@@ -9,8 +9,8 @@ use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
 use crate::store::deliveries::DeliveryJob;
-use crate::store::integrations::TELEGRAM;
-use crate::store::Store;
+use crate::store::endpoints::EndpointRow;
+use crate::store::integrations::IntegrationRow;
 use leadsbot_shared::retry::parse_retry_after;
 
 pub struct Call {
@@ -40,8 +40,8 @@ async fn timed_post(url: &str, headers: &[(&str, String)], body: &str, timeout_m
     (started_at, now_ms() - started_at, reply)
 }
 
-pub async fn call_webhook(store: &Store, config: &Config, job: &DeliveryJob) -> ApiResult<Call> {
-    let Some(endpoint) = store.endpoint(&job.workspace_id, &job.target_id).await? else {
+pub async fn call_webhook(config: &Config, job: &DeliveryJob, endpoint: Option<&EndpointRow>) -> ApiResult<Call> {
+    let Some(endpoint) = endpoint else {
         return Ok(Call::stopped("the endpoint was deleted"));
     };
     if endpoint.disabled_at.is_some() {
@@ -66,8 +66,8 @@ pub async fn call_webhook(store: &Store, config: &Config, job: &DeliveryJob) -> 
     Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None })
 }
 
-pub async fn call_telegram(store: &Store, config: &Config, job: &DeliveryJob) -> ApiResult<Call> {
-    let Some(integration) = store.integration(&job.workspace_id, TELEGRAM).await? else {
+pub async fn call_telegram(config: &Config, job: &DeliveryJob, integration: Option<&IntegrationRow>) -> ApiResult<Call> {
+    let Some(integration) = integration else {
         return Ok(Call::stopped("the Telegram integration was removed"));
     };
     let token = open(config, &integration.secret_sealed)?;

@@ -4,6 +4,7 @@
 //! panics on one, and a panic would retry the whole batch.
 
 use super::attempt::{call_telegram, call_webhook, Call};
+use super::targets::{self, Targets};
 use super::message::{dead_letter, enqueue_later, DeliveryMessage};
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
@@ -12,7 +13,7 @@ use crate::store::deliveries::{AttemptRecord, AttemptRow, DeliveryJob, FAILED, P
 use crate::store::Store;
 use futures_util::future::join_all;
 use leadsbot_shared::retry::{verdict, AttemptResult, Verdict};
-use worker::{D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage};
+use worker::{D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptions, QueueRetryOptionsBuilder, RawMessage};
 
 /// How long to wait before retrying a message whose handling hit our own
 /// fault (D1 unavailable, say): the delivery itself is untouched.
@@ -29,12 +30,31 @@ pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
         Ok(deliverer) => deliverer,
         Err(err) => {
             worker::console_error!("delivery consumer cannot start: {err:?}");
-            return batch.retry_all_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECS).build());
+            return batch.retry_all_with_options(&retry_later());
         }
     };
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
-    // Concurrently: one slow receiver must not hold up the others.
-    join_all(messages.iter().map(|m| deliverer.handle(m))).await;
+    // Stages, each concurrent across the batch so one slow receiver holds up
+    // nobody: claim every attempt, load each target once, call and settle.
+    let claims = join_all(messages.iter().map(|m| deliverer.claim(m))).await;
+    let claimed: Vec<(&RawMessage, DeliveryJob)> = messages.iter().zip(claims).filter_map(|(m, job)| Some((m, job?))).collect();
+    if claimed.is_empty() {
+        return;
+    }
+    let jobs: Vec<&DeliveryJob> = claimed.iter().map(|(_, job)| job).collect();
+    let targets = match targets::load(&deliverer.store, &jobs).await {
+        Ok(targets) => targets,
+        Err(err) => {
+            // The claimed attempts are spent; the sweeper re-enqueues them once overdue.
+            worker::console_error!("loading delivery targets failed: {err:?}");
+            return claimed.iter().for_each(|(m, _)| m.retry_with_options(&retry_later()));
+        }
+    };
+    join_all(claimed.iter().map(|(m, job)| deliverer.deliver(m, job, &targets))).await;
+}
+
+fn retry_later() -> QueueRetryOptions {
+    QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECS).build()
 }
 
 impl Deliverer {
@@ -43,40 +63,53 @@ impl Deliverer {
         Ok(Self { store, config: Config::from_env(&env)?, env })
     }
 
-    async fn handle(&self, raw: &RawMessage) {
+    /// Reads a message and claims its attempt. `None` when there is nothing
+    /// to send; the message is then already acked (or set to retry).
+    async fn claim(&self, raw: &RawMessage) -> Option<DeliveryJob> {
         let text = js_sys::JSON::stringify(&raw.body()).ok().and_then(|s| s.as_string()).unwrap_or_default();
-        let message = match DeliveryMessage::parse(&text) {
-            Ok(message) => message,
-            Err(err) => {
-                // Retrying cannot make it readable.
-                worker::console_error!("dropping an unreadable delivery message ({err}): {text}");
-                return raw.ack();
-            }
+        let Ok(DeliveryMessage::DeliveryV1 { workspace_id, delivery_id, attempts }) = DeliveryMessage::parse(&text) else {
+            // Retrying cannot make it readable.
+            worker::console_error!("dropping an unreadable delivery message: {text}");
+            raw.ack();
+            return None;
         };
-        match self.process(&message).await {
-            Ok(()) => raw.ack(),
-            Err(err) => {
-                worker::console_error!("delivery {message:?} hit an internal error, retrying: {err:?}");
-                raw.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECS).build());
-            }
-        }
-    }
-
-    async fn process(&self, message: &DeliveryMessage) -> ApiResult<()> {
-        let DeliveryMessage::DeliveryV1 { workspace_id, delivery_id, attempts } = message;
         let now = now_ms();
         let busy_until = now + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;
         // A message for a finished delivery, or a duplicate of an attempt
         // already made, claims nothing and is acked and forgotten.
-        let Some(job) = self.store.claim_attempt(workspace_id, delivery_id, *attempts, busy_until, now).await? else {
-            return Ok(());
-        };
+        match self.store.claim_attempt(&workspace_id, &delivery_id, attempts, busy_until, now).await {
+            Ok(Some(job)) => Some(job),
+            Ok(None) => {
+                raw.ack();
+                None
+            }
+            Err(err) => {
+                worker::console_error!("claiming delivery {delivery_id} failed, retrying: {err:?}");
+                raw.retry_with_options(&retry_later());
+                None
+            }
+        }
+    }
+
+    async fn deliver(&self, raw: &RawMessage, job: &DeliveryJob, targets: &Targets) {
         let call = match job.target_kind.as_str() {
-            "webhook" => call_webhook(&self.store, &self.config, &job).await?,
-            "telegram" => call_telegram(&self.store, &self.config, &job).await?,
-            other => return Err(ApiError::internal("delivery", format!("unknown target kind {other}"))),
+            "webhook" => call_webhook(&self.config, job, targets.endpoint(job)).await,
+            _ => call_telegram(&self.config, job, targets.telegram(job)).await,
         };
-        self.settle(&job, attempts + 1, call).await
+        let attempts_made = job.attempts + 1;
+        match call {
+            Ok(call) => match self.settle(job, attempts_made, call).await {
+                Ok(()) => raw.ack(),
+                Err(err) => {
+                    worker::console_error!("recording delivery {} failed: {err:?}", job.id);
+                    raw.retry_with_options(&retry_later());
+                }
+            },
+            Err(err) => {
+                worker::console_error!("delivery {} could not be attempted: {err:?}", job.id);
+                raw.retry_with_options(&retry_later());
+            }
+        }
     }
 
     /// Records the attempt and acts on its verdict.

@@ -7,6 +7,7 @@ pub mod consumer;
 pub mod endpoints;
 pub mod message;
 mod outbound;
+mod targets;
 pub mod sweeper;
 pub mod telegram;
 pub mod webhook;

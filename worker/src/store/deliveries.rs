@@ -19,6 +19,8 @@ pub struct DeliveryJob {
     pub event_type: String,
     pub target_kind: String,
     pub target_id: String,
+    /// Attempts made before this one.
+    pub attempts: u32,
     pub payload: String,
 }
 
@@ -119,7 +121,7 @@ impl Store {
         self.first(
             "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
              WHERE workspace_id = ? AND id = ? AND status = 'pending' AND attempts = ?
-             RETURNING id, workspace_id, event_type, target_kind, target_id,
+             RETURNING id, workspace_id, event_type, target_kind, target_id, attempts - 1 AS attempts,
                (SELECT payload FROM events e WHERE e.id = deliveries.event_id AND e.workspace_id = deliveries.workspace_id) AS payload",
             &[number(busy_until), number(now), text(workspace_id), text(id), number(i64::from(attempts_made))],
         )
