@@ -191,6 +191,23 @@ test("double-clicking submit stores one lead", async () => {
   await context.close();
 });
 
+test("the demo page (npm start) captures its contact form", async () => {
+  const ws = await workspace("demo");
+  const { context, page } = await openPage(browser, `${app.baseUrl}/demo/?token=${ws.public_token}`);
+  await page.waitForFunction(() => document.getElementById("log").textContent.includes("leadsbot:ready"));
+  await page.fill("#email", "demo@example.com");
+  await page.fill("#name", "Demo Visitor");
+  await page.fill("#message", "Trying it out");
+  await page.click("button[type=submit]");
+  await page.waitForFunction(() => document.getElementById("log").textContent.includes("leadsbot:captured"));
+
+  const lead = await theOnlyLead(app, ws.api_key);
+  assert.equal(lead.email, "demo@example.com");
+  assert.equal(lead.campaign, "demo");
+  assert.match(await page.textContent("#log"), new RegExp(lead.id));
+  await context.close();
+});
+
 async function fillSignup(page, email) {
   await page.fill("#signup [name=work_email]", email);
   await page.fill("#signup [name=first_name]", "Ada");

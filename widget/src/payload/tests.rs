@@ -1,6 +1,5 @@
 use super::*;
 use alloc::string::ToString;
-use alloc::vec;
 
 fn snapshot(rows: &[[&str; 5]]) -> Vec<String> {
     let header = ["sub-1", "https://site.example/contact?x=1", "https://google.com/", "Contact", "contact", "contact-form",
@@ -42,7 +41,7 @@ fn a_form_without_email_is_not_a_lead() {
 
 #[test]
 fn a_malformed_snapshot_is_ignored() {
-    assert!(build(&vec!["only".to_string()], &sender("")).is_none());
+    assert!(build(&["only".to_string()], &sender("")).is_none());
 }
 
 #[test]
