@@ -85,6 +85,17 @@ test('every lead arrives once, signed both ways; spam emits nothing', async () =
   assert.ok(!got.some((r) => r.json.data.email === 'bot@spam.example'), 'spam is never delivered');
 });
 
+test('duplicates under one idempotency key deliver once', async () => {
+  const { ws, endpoint } = await setup('/idem');
+  const headers = { 'Idempotency-Key': 'order-42' };
+  const answers = await Promise.all([1, 2, 3].map(() => app.capture(ws, { email: 'idem@example.com' }, { headers })));
+  assert.equal(new Set(answers.map((a) => a.body.id)).size, 1);
+  await receiver.waitForCount('/idem', 1);
+  await settled(ws, endpoint.id, 'succeeded');
+  assert.equal((await deliveries(ws, endpoint.id)).length, 1);
+  assert.equal(receiver.to('/idem').length, 1);
+});
+
 test('500 then 200: retried under one webhook-id, every attempt logged', async () => {
   const { ws, endpoint, secret } = await setup('/flaky');
   receiver.plan('/flaky', [{ status: 500, body: 'boom' }, { status: 500 }, { status: 200, body: 'thanks' }]);
@@ -136,10 +147,11 @@ test('3xx counts as a failure and is never followed', async () => {
 
 test('410 Gone disables the endpoint at once', async () => {
   const { ws, endpoint } = await setup('/gone');
-  receiver.plan('/gone', [{ status: 410 }]);
+  receiver.plan('/gone', [{ status: 410, body: 'é'.repeat(3000) }]);
   await app.capture(ws, { email: 'gone@example.com' });
   const delivery = await settled(ws, endpoint.id, 'failed');
   assert.equal(delivery.attempt_count, 1);
+  assert.equal(Buffer.byteLength(delivery.attempts[0].response_body), 1024, 'only the first KiB of a response is kept');
   const after = await app.api(ws.api_key, 'GET', `/api/v1/webhooks/${endpoint.id}`);
   assert.equal(after.body.enabled, false);
   assert.equal(after.body.disabled_reason, 'gone');
