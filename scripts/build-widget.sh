@@ -56,8 +56,8 @@ cp widget/demo/* "$dist/demo/"
 cp tests/pages/* "$dist/test-pages/"
 
 # Sites load the glue and wasm cross-origin (import() and fetch() both need CORS).
-# The CSP test page gets the strictest policy the widget works under (assets
-# serve `csp.html` at `/test-pages/csp`, so both paths carry it).
+# The CSP test pages (csp.html, csp-embed.html) get the strictest policy the
+# widget works under; assets serve `csp.html` at `/test-pages/csp`, hence the splat.
 csp="default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'"
 cat > "$dist/_headers" <<HEADERS
 /widget.js
@@ -66,9 +66,7 @@ cat > "$dist/_headers" <<HEADERS
 /widget-*
   Cache-Control: public, max-age=31536000, immutable
   Access-Control-Allow-Origin: *
-/test-pages/csp
-  Content-Security-Policy: $csp
-/test-pages/csp.html
+/test-pages/csp*
   Content-Security-Policy: $csp
 HEADERS
 

@@ -84,3 +84,26 @@ test("embed mode submits a lead and confirms it inline", async () => {
   assert.equal(await box.getByLabel("Email").inputValue(), "", "the form is cleared after success");
   await context.close();
 });
+
+test("embed mode keeps its styles and submits on a page with a strict CSP", async () => {
+  const ws = await createWidgetWorkspace(app, "embed csp");
+  const url = pageUrl(app.baseUrl, "csp-embed.html", { token: ws.public_token, mode: "embed", target: "#contact-box" });
+  const policy = (await fetch(url)).headers.get("content-security-policy") || "";
+  assert.match(policy, /style-src 'self'/, "the CSP header was not applied");
+  const { context, page } = await openPage(browser, "about:blank");
+  const violations = [];
+  page.on("console", (message) => /Content.Security.Policy/i.test(message.text()) && violations.push(message.text()));
+  await page.goto(url);
+  await waitForWidgetEvent(page, "leadsbot:ready");
+  const box = page.locator("#contact-box");
+  const button = box.getByRole("button", { name: "Send" });
+  assert.equal(await button.evaluate((b) => getComputedStyle(b).backgroundColor), "rgb(9, 105, 218)");
+  await box.getByLabel("Email").fill("strict@example.com");
+  await button.click();
+
+  const lead = await theOnlyLead(app, ws.api_key);
+  assert.equal(lead.email, "strict@example.com");
+  assert.equal(lead.source, "embed");
+  assert.deepEqual(violations, []);
+  await context.close();
+});

@@ -13,6 +13,12 @@ use web_sys::{Element, Event, HtmlFormElement, ShadowRoot, ShadowRootInit, Shado
 
 mod markup;
 
+#[wasm_bindgen(module = "/src/embed/style.js")]
+extern "C" {
+    /// Styles a shadow root with a constructed stylesheet.
+    fn adopt_style(root: &ShadowRoot, css: &str);
+}
+
 const SENT: &str = "Thanks! Your message was sent.";
 const QUEUED: &str = "You seem to be offline. Your message is saved and will be sent automatically.";
 const INVALID: &str = "Please correct the highlighted fields.";
@@ -34,6 +40,7 @@ pub fn render(target: &str, extra_fields: &str, snapshot: js_sys::Function) {
         return;
     };
     let Ok(root) = host_element.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)) else { return };
+    adopt_style(&root, markup::STYLE);
     root.set_inner_html(&markup::form(extra_fields));
     let Some(form) = root.query_selector("form").ok().flatten() else { return };
     let form: HtmlFormElement = form.unchecked_into();

@@ -3,7 +3,10 @@
 
 use crate::text::concat;
 use alloc::string::String;
-const STYLE: &str = "<style>\
+
+/// Applied as a constructed stylesheet (see `host.js`), which a strict
+/// `style-src` CSP allows, unlike a `<style>` element.
+pub const STYLE: &str = "\
 :host{all:initial;display:block;font:15px/1.4 system-ui,sans-serif;color:#1f2328}\
 form{display:grid;gap:.75em;max-width:32em}\
 label{display:block;font-weight:600;margin-bottom:.25em}\
@@ -13,8 +16,7 @@ textarea{min-height:6em}\
 .err,.error{color:#cf222e;font-size:.9em;margin:.25em 0 0}\
 .hp{position:absolute;left:-9999px}\
 button{font:inherit;padding:.55em 1.2em;border:0;border-radius:6px;background:var(--leadsbot-accent,#0969da);color:#fff;cursor:pointer}\
-button[disabled]{opacity:.6}\
-</style>";
+button[disabled]{opacity:.6}";
 
 /// Known extra fields get the right input type and autofill hint.
 fn field(name: &str) -> String {
@@ -46,8 +48,7 @@ fn extra_names(extra_fields: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 pub fn form(extra_fields: &str) -> String {
-    let mut html = String::from(STYLE);
-    html.push_str("<form novalidate part=\"form\">");
+    let mut html = String::from("<form novalidate part=\"form\">");
     html.push_str(&input("email", "Email", "email", "email", true));
     html.push_str(&input("name", "Name", "text", "name", false));
     for name in extra_names(extra_fields) {
