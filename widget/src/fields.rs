@@ -65,14 +65,18 @@ pub fn classify<'a>(hints: &Hints<'a>) -> Target<'a> {
 }
 
 fn by_explicit(explicit: &str) -> Target<'_> {
-    match explicit.trim().to_ascii_lowercase().as_str() {
-        "email" => Target::Email,
-        "name" => Target::Name,
-        "phone" => Target::Phone,
-        "company" => Target::Company,
-        "message" => Target::Message,
-        _ => Target::Custom(explicit.trim()),
-    }
+    let explicit = explicit.trim_ascii();
+    let known = [
+        ("email", Target::Email),
+        ("name", Target::Name),
+        ("phone", Target::Phone),
+        ("company", Target::Company),
+        ("message", Target::Message),
+    ];
+    known
+        .into_iter()
+        .find(|(word, _)| word.eq_ignore_ascii_case(explicit))
+        .map_or(Target::Custom(explicit), |(_, target)| target)
 }
 
 /// Controls that never carry a lead: secrets, files, buttons (the loader drops
@@ -96,13 +100,16 @@ fn by_kind(kind: &str) -> Option<Target<'static>> {
 /// `autocomplete` may carry section and address-type tokens first
 /// (`section-billing work email`); the field name is the last token.
 fn by_autocomplete(autocomplete: &str) -> Option<Target<'static>> {
-    let token = autocomplete.split_ascii_whitespace().last()?.to_ascii_lowercase();
-    match token.as_str() {
-        "email" => Some(Target::Email),
-        "name" | "given-name" | "family-name" | "additional-name" | "nickname" => Some(Target::Name),
-        "organization" => Some(Target::Company),
-        t if t.starts_with("tel") => Some(Target::Phone),
-        _ => None,
+    let token = autocomplete.as_bytes().rsplit(u8::is_ascii_whitespace).find(|t| !t.is_empty())?;
+    let is = |word: &str| token.eq_ignore_ascii_case(word.as_bytes());
+    if is("email") {
+        Some(Target::Email)
+    } else if ["name", "given-name", "family-name", "additional-name", "nickname"].into_iter().any(is) {
+        Some(Target::Name)
+    } else if is("organization") {
+        Some(Target::Company)
+    } else {
+        token.get(..3).filter(|prefix| prefix.eq_ignore_ascii_case(b"tel")).map(|_| Target::Phone)
     }
 }
 
@@ -125,13 +132,13 @@ fn by_name(name: &str) -> Option<Target<'static>> {
 
 /// A name reduced to lowercase letters and digits, taking the innermost bracket
 /// segment so `contact[email]` (Shopify) and `your-email` (Contact Form 7) read as `email`.
+/// Works on bytes: names are matched on their ASCII letters only.
 pub fn key_of(name: &str) -> String {
-    let inner = name
-        .trim_end_matches(']')
-        .rsplit('[')
-        .find(|segment| !segment.is_empty())
-        .unwrap_or(name);
-    inner.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+    let bytes = name.as_bytes();
+    let end = bytes.iter().rposition(|&b| b != b']').map_or(0, |last| last + 1);
+    let trimmed = bytes.get(..end).unwrap_or(bytes);
+    let inner = trimmed.rsplit(|&b| b == b'[').find(|segment| !segment.is_empty()).unwrap_or(bytes);
+    inner.iter().filter(|b| b.is_ascii_alphanumeric()).map(|b| b.to_ascii_lowercase() as char).collect()
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ impl Lead {
     pub fn from_controls(controls: &[Control]) -> Lead {
         let mut lead = Lead::default();
         for control in controls {
-            let value = control.value.trim();
+            let value = control.value.trim_ascii();
             match classify(&control.hints) {
                 Target::Email => fill_once(&mut lead.email, value, MAX_SHORT_CHARS),
                 Target::Name => append(&mut lead.name, " ", value, MAX_SHORT_CHARS),
@@ -57,7 +57,7 @@ impl Lead {
 
     /// Repeated names (checkbox groups, multi-selects) gather into one list.
     fn add_custom(&mut self, name: &str, value: &str) {
-        let name = clip(name.trim(), MAX_CUSTOM_KEY_CHARS);
+        let name = clip(name.trim_ascii(), MAX_CUSTOM_KEY_CHARS);
         let values = (!value.is_empty()).then(|| value.to_string());
         if let Some((_, existing)) = self.custom.iter_mut().find(|(n, _)| *n == name) {
             existing.extend(values);
@@ -103,17 +103,23 @@ fn append(slot: &mut String, separator: &str, value: &str, max_chars: usize) {
 }
 
 pub fn clip(text: &str, max_chars: usize) -> String {
-    let end = text.char_indices().nth(max_chars).map_or(text.len(), |(end, _)| end);
+    let end = char_starts(text).nth(max_chars).unwrap_or(text.len());
     // `get` rather than indexing: the end is a char boundary, and indexing
     // would link in the panic formatting this crate avoids.
     text.get(..end).unwrap_or(text).to_string()
+}
+
+/// Byte offsets where characters start: UTF-8 continuation bytes are `0b10xx_xxxx`.
+/// Counting on bytes avoids linking in full UTF-8 decoding.
+fn char_starts(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes().enumerate().filter(|(_, b)| (*b as i8) >= -0x40).map(|(i, _)| i)
 }
 
 fn clip_list(values: &[String]) -> Vec<String> {
     let mut budget = MAX_CUSTOM_LIST_CHARS;
     let mut kept = Vec::new();
     for value in values.iter().take(MAX_CUSTOM_LIST_ITEMS) {
-        let cost = value.chars().count() + 3;
+        let cost = char_starts(value).count() + 3;
         if cost > budget {
             break;
         }
