@@ -1,28 +1,38 @@
-//! The queue consumer: for each message, claim the attempt, call the target,
-//! record what happened, then ack (scheduling any retry as a new delayed
-//! message carrying the attempt count). It never returns an error: workers-rs
-//! panics on one, and a panic would retry the whole batch.
+//! The queue consumer, in stages across the whole batch: read the messages,
+//! claim every attempt (one D1 round trip), load each target once, call every
+//! target concurrently, record every attempt (one D1 round trip), then ack
+//! each message, scheduling retries as new delayed messages that carry the
+//! attempt count. It never returns an error: workers-rs panics on one, and
+//! a panic would retry the whole batch.
 
 use super::attempt::{call_telegram, call_webhook, Call};
-use super::targets::{self, Targets};
 use super::message::{dead_letter, enqueue_later, DeliveryMessage};
+use super::targets::{self, Targets};
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
-use crate::store::deliveries::{AttemptRecord, AttemptRow, DeliveryJob, FAILED, PENDING, SUCCEEDED};
+use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, FAILED, PENDING, SUCCEEDED};
 use crate::store::Store;
 use futures_util::future::join_all;
 use leadsbot_shared::retry::{verdict, AttemptResult, Verdict};
 use worker::{D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptions, QueueRetryOptionsBuilder, RawMessage};
 
 /// How long to wait before retrying a message whose handling hit our own
-/// fault (D1 unavailable, say): the delivery itself is untouched.
+/// fault (D1 unavailable, say).
 const INTERNAL_RETRY_SECS: u32 = 10;
 
 pub struct Deliverer {
     store: Store,
     config: Config,
     env: Env,
+}
+
+/// A settled attempt: what to do once its record is committed.
+struct Settled<'a> {
+    raw: &'a RawMessage,
+    next: DeliveryMessage,
+    verdict: Verdict,
+    stopped: bool,
 }
 
 pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
@@ -34,10 +44,8 @@ pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
         }
     };
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
-    // Stages, each concurrent across the batch so one slow receiver holds up
-    // nobody: claim every attempt, load each target once, call and settle.
-    let claims = join_all(messages.iter().map(|m| deliverer.claim(m))).await;
-    let claimed: Vec<(&RawMessage, DeliveryJob)> = messages.iter().zip(claims).filter_map(|(m, job)| Some((m, job?))).collect();
+    let readable: Vec<(&RawMessage, DeliveryMessage)> = messages.iter().filter_map(|m| read(m).map(|msg| (m, msg))).collect();
+    let claimed = deliverer.claim_all(&readable).await;
     if claimed.is_empty() {
         return;
     }
@@ -50,11 +58,24 @@ pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
             return claimed.iter().for_each(|(m, _)| m.retry_with_options(&retry_later()));
         }
     };
-    join_all(claimed.iter().map(|(m, job)| deliverer.deliver(m, job, &targets))).await;
+    // Concurrently: one slow receiver holds up nobody.
+    let calls = join_all(claimed.iter().map(|(_, job)| deliverer.call(job, &targets))).await;
+    deliverer.settle_all(&claimed, calls).await;
 }
 
 fn retry_later() -> QueueRetryOptions {
     QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECS).build()
+}
+
+/// Parses a message; an unreadable one is acked (retrying cannot fix it).
+fn read(raw: &RawMessage) -> Option<DeliveryMessage> {
+    let text = js_sys::JSON::stringify(&raw.body()).ok().and_then(|s| s.as_string()).unwrap_or_default();
+    let parsed = DeliveryMessage::parse(&text).ok();
+    if parsed.is_none() {
+        worker::console_error!("dropping an unreadable delivery message: {text}");
+        raw.ack();
+    }
+    parsed
 }
 
 impl Deliverer {
@@ -63,62 +84,85 @@ impl Deliverer {
         Ok(Self { store, config: Config::from_env(&env)?, env })
     }
 
-    /// Reads a message and claims its attempt. `None` when there is nothing
-    /// to send; the message is then already acked (or set to retry).
-    async fn claim(&self, raw: &RawMessage) -> Option<DeliveryJob> {
-        let text = js_sys::JSON::stringify(&raw.body()).ok().and_then(|s| s.as_string()).unwrap_or_default();
-        let Ok(DeliveryMessage::DeliveryV1 { workspace_id, delivery_id, attempts }) = DeliveryMessage::parse(&text) else {
-            // Retrying cannot make it readable.
-            worker::console_error!("dropping an unreadable delivery message: {text}");
-            raw.ack();
-            return None;
-        };
+    /// Claims every attempt; messages with nothing to send (finished, or a
+    /// duplicate of an attempt already made) are acked here.
+    async fn claim_all<'a>(&self, readable: &[(&'a RawMessage, DeliveryMessage)]) -> Vec<(&'a RawMessage, DeliveryJob)> {
+        let claims: Vec<AttemptClaim<'_>> = readable
+            .iter()
+            .map(|(_, DeliveryMessage::DeliveryV1 { workspace_id, delivery_id, attempts })| AttemptClaim { workspace_id, delivery_id, attempts_made: *attempts })
+            .collect();
         let now = now_ms();
         let busy_until = now + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;
-        // A message for a finished delivery, or a duplicate of an attempt
-        // already made, claims nothing and is acked and forgotten.
-        match self.store.claim_attempt(&workspace_id, &delivery_id, attempts, busy_until, now).await {
-            Ok(Some(job)) => Some(job),
-            Ok(None) => {
-                raw.ack();
-                None
-            }
+        match self.store.claim_attempts(&claims, busy_until, now).await {
+            Ok(jobs) => readable
+                .iter()
+                .zip(jobs)
+                .filter_map(|((raw, _), job)| {
+                    if job.is_none() {
+                        raw.ack();
+                    }
+                    Some((*raw, job?))
+                })
+                .collect(),
             Err(err) => {
-                worker::console_error!("claiming delivery {delivery_id} failed, retrying: {err:?}");
-                raw.retry_with_options(&retry_later());
-                None
+                worker::console_error!("claiming deliveries failed, retrying the batch: {err:?}");
+                readable.iter().for_each(|(raw, _)| raw.retry_with_options(&retry_later()));
+                Vec::new()
             }
         }
     }
 
-    async fn deliver(&self, raw: &RawMessage, job: &DeliveryJob, targets: &Targets) {
-        let call = match job.target_kind.as_str() {
+    async fn call(&self, job: &DeliveryJob, targets: &Targets) -> ApiResult<Call> {
+        match job.target_kind.as_str() {
             "webhook" => call_webhook(&self.config, job, targets.endpoint(job)).await,
             _ => call_telegram(&self.config, job, targets.telegram(job)).await,
-        };
-        let attempts_made = job.attempts + 1;
-        match call {
-            Ok(call) => match self.settle(job, attempts_made, call).await {
-                Ok(()) => raw.ack(),
-                Err(err) => {
-                    worker::console_error!("recording delivery {} failed: {err:?}", job.id);
-                    raw.retry_with_options(&retry_later());
-                }
-            },
-            Err(err) => {
-                worker::console_error!("delivery {} could not be attempted: {err:?}", job.id);
-                raw.retry_with_options(&retry_later());
-            }
         }
     }
 
-    /// Records the attempt and acts on its verdict.
-    async fn settle(&self, job: &DeliveryJob, attempt: u32, call: Call) -> ApiResult<()> {
+    /// Records every attempt in one batch, then acks each message and
+    /// schedules its retry or dead letter.
+    async fn settle_all(&self, claimed: &[(&RawMessage, DeliveryJob)], calls: Vec<ApiResult<Call>>) {
+        let mut statements = Vec::new();
+        let mut settled = Vec::new();
+        for ((raw, job), call) in claimed.iter().zip(calls) {
+            match call.and_then(|call| self.settle(job, call)) {
+                Ok((stmts, verdict, stopped)) => {
+                    statements.extend(stmts);
+                    let next = DeliveryMessage::DeliveryV1 { workspace_id: job.workspace_id.clone(), delivery_id: job.id.clone(), attempts: job.attempts + 1 };
+                    settled.push(Settled { raw, next, verdict, stopped });
+                }
+                Err(err) => {
+                    worker::console_error!("delivery {} could not be attempted: {err:?}", job.id);
+                    raw.retry_with_options(&retry_later());
+                }
+            }
+        }
+        if let Err(err) = self.store.record_attempts(statements).await {
+            worker::console_error!("recording delivery attempts failed: {err:?}");
+            return settled.iter().for_each(|s| s.raw.retry_with_options(&retry_later()));
+        }
+        join_all(settled.into_iter().map(|s| self.follow_up(s))).await;
+    }
+
+    async fn follow_up(&self, settled: Settled<'_>) {
+        match settled.verdict {
+            // If this send is lost, the row is due at next_attempt_at and the sweeper finds it.
+            Verdict::RetryIn(secs) => drop(enqueue_later(&self.env, settled.next, secs).await),
+            Verdict::Exhausted if !settled.stopped => dead_letter(&self.env, settled.next).await,
+            _ => {}
+        }
+        settled.raw.ack();
+    }
+
+    /// An attempt's verdict and the statements that record it.
+    fn settle(&self, job: &DeliveryJob, call: Call) -> ApiResult<(Vec<D1PreparedStatement>, Verdict, bool)> {
+        let attempt = job.attempts + 1;
         let result = match call.reply.status {
             Some(code) => AttemptResult::Status { code, retry_after_secs: call.retry_after_secs },
             None => AttemptResult::NoResponse,
         };
-        let verdict = if call.stopped.is_some() { Verdict::Exhausted } else { verdict(result, attempt, &self.config.retry_schedule_secs) };
+        let stopped = call.stopped.is_some();
+        let verdict = if stopped { Verdict::Exhausted } else { verdict(result, attempt, &self.config.retry_schedule_secs) };
         let now = now_ms();
         let (status, next_attempt_at) = match verdict {
             Verdict::Delivered => (SUCCEEDED, None),
@@ -126,29 +170,21 @@ impl Deliverer {
             Verdict::Exhausted | Verdict::Gone => (FAILED, None),
         };
         let row = attempt_row(job, attempt, &call);
-        let health = if job.target_kind == "webhook" && call.stopped.is_none() { self.endpoint_health(job, verdict, now)? } else { Vec::new() };
-        self.store.record_attempt(&job.workspace_id, AttemptRecord { attempt: &row, status, next_attempt_at }, health).await?;
-        let next = DeliveryMessage::DeliveryV1 { workspace_id: job.workspace_id.clone(), delivery_id: job.id.clone(), attempts: attempt };
-        match verdict {
-            // If this send is lost, the row is due at next_attempt_at and the sweeper finds it.
-            Verdict::RetryIn(secs) => drop(enqueue_later(&self.env, next, secs).await),
-            Verdict::Exhausted if call.stopped.is_none() => dead_letter(&self.env, next).await,
-            _ => {}
+        let mut statements = self.store.attempt_statements(&job.workspace_id, AttemptRecord { attempt: &row, status, next_attempt_at })?;
+        if job.target_kind == "webhook" && !stopped {
+            statements.extend(self.endpoint_health(job, verdict, now)?);
         }
-        Ok(())
+        Ok((statements, verdict, stopped))
     }
 
-    /// Statements that keep the endpoint's health, for the attempt's batch:
-    /// 410 disables it; failing every delivery for the configured period
-    /// disables it; any success resets the count.
+    /// 410 disables the endpoint; failing every delivery for the configured
+    /// period disables it; any success resets the count.
     fn endpoint_health(&self, job: &DeliveryJob, verdict: Verdict, now: i64) -> ApiResult<Vec<D1PreparedStatement>> {
         let (ws, id) = (&job.workspace_id, &job.target_id);
         match verdict {
             Verdict::Delivered => self.store.endpoint_succeeded(ws, id),
             Verdict::Gone => self.store.disable_endpoint(ws, id, "gone", now),
-            Verdict::RetryIn(_) | Verdict::Exhausted => {
-                self.store.endpoint_failed(ws, id, now, now - self.config.endpoint_disable_after_secs * 1000)
-            }
+            Verdict::RetryIn(_) | Verdict::Exhausted => self.store.endpoint_failed(ws, id, now, now - self.config.endpoint_disable_after_secs * 1000),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The delivery outbox and its attempt log.
 
 use super::{number, opt_text, text, Store};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::store::leads::EventRow;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -55,6 +55,13 @@ pub struct AttemptRecord<'a> {
     pub attempt: &'a AttemptRow,
     pub status: &'a str,
     pub next_attempt_at: Option<i64>,
+}
+
+/// An attempt a queue message asks for.
+pub struct AttemptClaim<'a> {
+    pub workspace_id: &'a str,
+    pub delivery_id: &'a str,
+    pub attempts_made: u32,
 }
 
 /// A delivery to (re-)enqueue: ids and the attempts already made.
@@ -113,24 +120,36 @@ impl Store {
         .await
     }
 
-    /// Claims the next attempt of a pending delivery and loads what it
-    /// sends, in one round trip. `None` for a finished delivery or a
-    /// duplicate message (sweeper and queue racing), so each attempt is made
-    /// once. `busy_until` keeps the sweeper off while the attempt runs.
-    pub async fn claim_attempt(&self, workspace_id: &str, id: &str, attempts_made: u32, busy_until: i64, now: i64) -> ApiResult<Option<DeliveryJob>> {
-        self.first(
-            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
-             WHERE workspace_id = ? AND id = ? AND status = 'pending' AND attempts = ?
-             RETURNING id, workspace_id, event_type, target_kind, target_id, attempts - 1 AS attempts,
-               (SELECT payload FROM events e WHERE e.id = deliveries.event_id AND e.workspace_id = deliveries.workspace_id) AS payload",
-            &[number(busy_until), number(now), text(workspace_id), text(id), number(i64::from(attempts_made))],
-        )
-        .await
+    /// Claims the next attempt of each delivery and loads what it sends,
+    /// all in one round trip. `None` for a finished delivery or a duplicate
+    /// message (sweeper and queue racing), so each attempt is made once.
+    /// `busy_until` keeps the sweeper off while the attempts run.
+    pub async fn claim_attempts(&self, claims: &[AttemptClaim<'_>], busy_until: i64, now: i64) -> ApiResult<Vec<Option<DeliveryJob>>> {
+        if claims.is_empty() {
+            return Ok(Vec::new());
+        }
+        let statements = claims
+            .iter()
+            .map(|c| {
+                self.statement(
+                    "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
+                     WHERE workspace_id = ? AND id = ? AND status = 'pending' AND attempts = ?
+                     RETURNING id, workspace_id, event_type, target_kind, target_id, attempts - 1 AS attempts,
+                       (SELECT payload FROM events e WHERE e.id = deliveries.event_id AND e.workspace_id = deliveries.workspace_id) AS payload",
+                    &[number(busy_until), number(now), text(c.workspace_id), text(c.delivery_id), number(i64::from(c.attempts_made))],
+                )
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        let results = self.batch(statements).await?;
+        results
+            .iter()
+            .map(|r| Ok(r.results::<DeliveryJob>().map_err(|e| ApiError::internal("d1 rows", e))?.into_iter().next()))
+            .collect()
     }
 
-    /// Logs an attempt and moves the delivery on, atomically.
-    /// `extra` statements (the endpoint's health) join the same batch.
-    pub async fn record_attempt(&self, workspace_id: &str, record: AttemptRecord<'_>, extra: Vec<D1PreparedStatement>) -> ApiResult<()> {
+    /// Logging an attempt and moving its delivery on, for the batch that
+    /// records every attempt of a queue batch at once.
+    pub fn attempt_statements(&self, workspace_id: &str, record: AttemptRecord<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
         let a = record.attempt;
         let code = a.status_code.map(|c| number(i64::from(c))).unwrap_or(JsValue::NULL);
         let next = record.next_attempt_at.map(number).unwrap_or(JsValue::NULL);
@@ -143,9 +162,14 @@ impl Store {
             "UPDATE deliveries SET status = ?, next_attempt_at = ?, last_status_code = ?, last_error = ?, updated_at = ? WHERE workspace_id = ? AND id = ?",
             &[text(record.status), next, code, opt_text(a.error.as_deref()), number(a.attempted_at + a.duration_ms), text(workspace_id), text(&a.delivery_id)],
         )?;
-        let mut statements = vec![insert, update];
-        statements.extend(extra);
-        self.batch(statements).await?;
+        Ok(vec![insert, update])
+    }
+
+    /// Runs the recording statements of a queue batch atomically.
+    pub async fn record_attempts(&self, statements: Vec<D1PreparedStatement>) -> ApiResult<()> {
+        if !statements.is_empty() {
+            self.batch(statements).await?;
+        }
         Ok(())
     }
 }
