@@ -29,6 +29,7 @@ build_variant() {
   # the wasm URL is passed in, so the glue needs no default path.
   "$wasm_bindgen" --target web --no-typescript --omit-default-module-path \
     --out-dir "$out" --out-name glue target/wasm32-unknown-unknown/widget/leadsbot_widget.wasm
+  node widget/tools/short-imports.mjs "$out/glue_bg.wasm" "$out/glue.js"
   # The features rustc enables by default for wasm32; every browser with
   # WebAssembly reference types (the glue needs them) has all of these.
   "$wasm_opt" -Oz --strip-debug --strip-producers \
