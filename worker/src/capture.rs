@@ -50,13 +50,14 @@ pub async fn capture(app: &mut App, capture: Capture<'_>) -> ApiResult<Outcome> 
     let event = if draft.honeypot_filled { None } else { Some(lead_event(LEAD_CREATED, &lead, None, now)?) };
     let claim = key.as_deref().map(|key| Claim { scope: capture.scope, key, expired_before: now - IDEMPOTENCY_WINDOW_MS });
     let write = CaptureWrite { lead: &lead, writer: capture.writer, claim: claim.as_ref(), event: event.as_ref() };
-    if app.store.store_capture(write).await? == CaptureOutcome::NotWritten {
-        let replay = Replay { workspace_id: capture.workspace_id.to_string(), scope: capture.scope.to_string(), key };
-        return Ok(Outcome::NotWritten(replay));
-    }
-    if let Some(event) = &event {
-        crate::delivery::dispatch_event(app, event).await;
-    }
+    let deliveries = match app.store.store_capture(write).await? {
+        CaptureOutcome::Stored { deliveries } => deliveries,
+        CaptureOutcome::NotWritten => {
+            let replay = Replay { workspace_id: capture.workspace_id.to_string(), scope: capture.scope.to_string(), key };
+            return Ok(Outcome::NotWritten(replay));
+        }
+    };
+    crate::delivery::dispatch(app, deliveries);
     Ok(Outcome::Answered(json(201, &json!({"id": lead.id, "status": public_status(&lead.status)}))?))
 }
 

@@ -18,25 +18,34 @@ use crate::store::deliveries::DueDelivery;
 use crate::store::leads::{EventRow, LeadRow};
 use message::{enqueue, DeliveryMessage};
 
-/// Hands a stored event to delivery. Never fails the caller: the event and
-/// its deliveries are already committed, and the sweeper picks up anything
-/// not enqueued. Runs after the response, so a capture never waits on it.
+/// Hands a stored event to delivery (for writes that did not return their
+/// outbox rows). Never fails the caller: the event and its deliveries are
+/// already committed, and the sweeper picks up anything not enqueued.
 pub async fn dispatch_event(app: &App, event: &EventRow) {
-    let config = match app.config() {
-        Ok(config) => config,
-        Err(err) => return worker::console_error!("dispatch: {err:?}"),
-    };
-    if config.skip_enqueue {
-        return worker::console_warn!("DELIVERY_SKIP_ENQUEUE: leaving event {} to the sweeper", event.id);
-    }
-    let (store, env) = (app.store.clone(), app.env.clone());
-    let (workspace_id, event_id) = (event.workspace_id.clone(), event.id.clone());
-    app.ctx.wait_until(async move {
-        match store.pending_for_event(&workspace_id, &event_id).await {
-            Ok(due) => enqueue(&env, due.iter().map(DeliveryMessage::from).collect()).await,
-            Err(err) => worker::console_error!("dispatch of {event_id} failed, the sweeper will retry: {err:?}"),
-        }
+    let (store, workspace_id, event_id) = (app.store.clone(), event.workspace_id.clone(), event.id.clone());
+    later(app, async move {
+        store.pending_for_event(&workspace_id, &event_id).await.map_err(|err| worker::console_error!("dispatch of {event_id} failed, the sweeper will retry: {err:?}")).unwrap_or_default()
     });
+}
+
+/// Enqueues just-committed deliveries after the response, so a capture
+/// never waits on the queue; a failure is logged and left to the sweeper.
+pub fn dispatch(app: &App, deliveries: Vec<DueDelivery>) {
+    if !deliveries.is_empty() {
+        later(app, async move { deliveries });
+    }
+}
+
+fn later(app: &App, due: impl std::future::Future<Output = Vec<DueDelivery>> + 'static) {
+    match app.config() {
+        // Dev-only fault injection: as if every producer send were lost.
+        Ok(config) if config.skip_enqueue => worker::console_warn!("DELIVERY_SKIP_ENQUEUE: leaving deliveries to the sweeper"),
+        Ok(_) => {
+            let env = app.env.clone();
+            app.ctx.wait_until(async move { enqueue(&env, due.await.iter().map(DeliveryMessage::from).collect()).await });
+        }
+        Err(err) => worker::console_error!("dispatch: {err:?}"),
+    }
 }
 
 /// Enqueues replayed deliveries now.

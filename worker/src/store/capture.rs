@@ -3,6 +3,7 @@
 //! rows. Checking the credential inside the transaction keeps the happy path
 //! to a single round trip, and a key revoked a moment ago fails at once.
 
+use super::deliveries::DueDelivery;
 use super::leads::{event_values, EventRow, LeadRow, LEAD_COLUMNS, LEAD_PLACEHOLDERS};
 use super::{changes, number, text, Store};
 use crate::error::{ApiError, ApiResult};
@@ -37,7 +38,8 @@ pub struct CaptureWrite<'a> {
 
 #[derive(Debug, PartialEq)]
 pub enum CaptureOutcome {
-    Stored,
+    /// With the outbox rows written beside the lead, to enqueue.
+    Stored { deliveries: Vec<DueDelivery> },
     /// Nothing was written: the credential did not hold, or the key was
     /// claimed before. The caller tells which, off the hot path.
     NotWritten,
@@ -75,9 +77,14 @@ impl Store {
             statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {lead_exists}"), &event_args)?);
             statements.extend(self.fan_out_statements(event, Some((lead_exists, &lead_id)))?);
         }
+        let fan_out = lead_insert + 2;
         let results = self.batch(statements).await?;
-        let stored = results.get(lead_insert).map(changes) == Some(1);
-        Ok(if stored { CaptureOutcome::Stored } else { CaptureOutcome::NotWritten })
+        if results.get(lead_insert).map(changes) != Some(1) {
+            return Ok(CaptureOutcome::NotWritten);
+        }
+        // Unreadable RETURNING rows only cost speed: the sweeper enqueues them.
+        let deliveries = results.iter().skip(fan_out).flat_map(|r| r.results::<DueDelivery>().unwrap_or_default()).collect();
+        Ok(CaptureOutcome::Stored { deliveries })
     }
 
     /// Takes the key if it is new or expired, and only for a confirmed writer,

@@ -65,7 +65,7 @@ pub struct AttemptClaim<'a> {
 }
 
 /// A delivery to (re-)enqueue: ids and the attempts already made.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct DueDelivery {
     pub id: String,
     pub workspace_id: String,
@@ -80,6 +80,7 @@ impl Store {
     /// The outbox rows for an event, to run in the same batch as the event:
     /// one per subscribed live endpoint, and a Telegram alert for new leads.
     /// Ids derive from event and target, so a delivery is never doubled.
+    /// Each returns the rows it wrote (as `DueDelivery`), ready to enqueue.
     pub fn fan_out_statements(&self, event: &EventRow, guard: Guard<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
         let (guard_sql, guard_args) = guard.map(|(sql, args)| (format!(" AND {sql}"), args)).unwrap_or_default();
         let common = [text(&event.id), text(&event.kind), number(event.created_at)];
@@ -91,7 +92,8 @@ impl Store {
                 "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
                  SELECT 'dlv_' || substr(?1, 5) || '_' || substr(e.id, 4), e.workspace_id, ?1, ?2, 'webhook', e.id, ?3, ?3, ?3
                  FROM webhook_endpoints e WHERE e.workspace_id = ?4 AND e.disabled_at IS NULL
-                 AND (e.events = '[]' OR EXISTS (SELECT 1 FROM json_each(e.events) WHERE value = ?5)){}",
+                 AND (e.events = '[]' OR EXISTS (SELECT 1 FROM json_each(e.events) WHERE value = ?5)){}
+                 RETURNING id, workspace_id, attempts",
                 numbered(&guard_sql, 6)
             ),
             &webhook_args,
@@ -103,7 +105,8 @@ impl Store {
             &format!(
                 "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
                  SELECT 'dlv_' || substr(?1, 5) || '_tg', i.workspace_id, ?1, ?2, 'telegram', 'telegram', ?3, ?3, ?3
-                 FROM integrations i WHERE i.workspace_id = ?4 AND i.kind = 'telegram' AND ?2 = 'lead.created'{}",
+                 FROM integrations i WHERE i.workspace_id = ?4 AND i.kind = 'telegram' AND ?2 = 'lead.created'{}
+                 RETURNING id, workspace_id, attempts",
                 numbered(&guard_sql, 5)
             ),
             &telegram_args,
