@@ -26,17 +26,6 @@ async function setup(path) {
   return { ws, endpoint: created.body, secret: created.body.secret };
 }
 
-/** Fires the cron. wrangler 4.86 answers /cdn-cgi/handler/scheduled with a 500
- * and runs the handler at /__scheduled, so fall back to that. */
-async function sweep() {
-  try {
-    await app.triggerScheduled();
-  } catch {
-    const response = await fetch(`${app.baseUrl}/__scheduled?cron=${encodeURIComponent('* * * * *')}`);
-    assert.equal(response.status, 200, await response.text());
-  }
-}
-
 const deliveries = async (ws, id) => (await app.api(ws.api_key, 'GET', `/api/v1/webhooks/${id}/deliveries`)).body.data;
 
 test('a lost enqueue is recovered by the sweeper', async () => {
@@ -47,14 +36,14 @@ test('a lost enqueue is recovered by the sweeper', async () => {
   assert.equal(waiting.status, 'pending');
   assert.equal(waiting.attempt_count, 0);
   assert.equal(receiver.to('/swept').length, 0);
-  await sweep();
+  await app.triggerScheduled();
   await receiver.waitForCount('/swept', 1);
   const [request] = receiver.to('/swept');
   assert.equal(request.json.data.id, lead.body.id);
   assert.ok(verifyLeadsBotSignature(request.rawBody, request.headers['x-leadsbot-signature'], secret));
   assert.ok(verifyStandardWebhook(request.rawBody, request.headers, secret));
   await app.waitFor(async () => (await deliveries(ws, endpoint.id))[0].status === 'succeeded', { timeoutMs: 10_000 });
-  await sweep();
+  await app.triggerScheduled();
   await new Promise((r) => setImmediate(r));
   assert.equal((await deliveries(ws, endpoint.id))[0].attempt_count, 1, 'a delivered row is not swept again');
 });
@@ -63,7 +52,7 @@ test('an endpoint failing every delivery for the configured period is disabled',
   const { ws, endpoint } = await setup('/down');
   receiver.plan('/down', [{ status: 500 }]);
   await app.capture(ws, { email: 'down@example.com' });
-  await sweep();
+  await app.triggerScheduled();
   const disabled = await app.waitFor(async () => {
     const row = (await app.api(ws.api_key, 'GET', `/api/v1/webhooks/${endpoint.id}`)).body;
     return row.enabled === false && row;

@@ -150,7 +150,8 @@ export class App {
 
   /** Fires the cron handler (needs `testScheduled: true`). */
   async triggerScheduled(cron = '* * * * *') {
-    const response = await fetch(`${this.baseUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
+    // wrangler 4.86 answers /__scheduled; its /cdn-cgi/handler/scheduled returns 500.
+    const response = await fetch(`${this.baseUrl}/__scheduled?cron=${encodeURIComponent(cron)}`);
     if (!response.ok) throw new Error(`scheduled trigger failed: ${response.status} ${await response.text()}`);
   }
 
