@@ -5,8 +5,9 @@
 //!
 //! - `fields` / `lead` — which control feeds which lead field, and the limits (pure)
 //! - `config` — token → endpoint, response status → what to do (pure)
-//! - `payload` — a snapshot as the JSON body
+//! - `payload` / `json` — a snapshot as the JSON body (pure)
 //! - `outbox` / `send` — keeping, sending, retrying, announcing
+//! - `host` — the few browser calls, as plain functions in `host.js`
 //! - `visit` — the landing page's `utm_*` for the rest of the visit
 //! - `embed` — the form we render ourselves in `data-mode="embed"`; behind the
 //!   `embed` feature, so the listener build that most sites load carries none of it
