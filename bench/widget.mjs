@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import http from "node:http";
 import path from "node:path";
-import { launchBrowser } from "../widget/test-support/browser.mjs";
+import { launchBrowser } from "../tests/support/browser.mjs";
 import { recordSection } from "./results.mjs";
 
 const DIST = new URL("../widget/dist/", import.meta.url).pathname;

@@ -8,7 +8,7 @@ import { spawnApp } from "./support/app.mjs";
 import {
   launchBrowser, createWidgetWorkspace, pageUrl, openPage, waitForWidgetEvent,
   waitForEmptyOutbox, outboxOf, theOnlyLead, leadCount,
-} from "../widget/test-support/browser.mjs";
+} from "./support/browser.mjs";
 
 let app;
 let browser;

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnApp } from "./support/app.mjs";
 import {
   launchBrowser, createWidgetWorkspace, pageUrl, openPage, waitForWidgetEvent, theOnlyLead, leadCount,
-} from "../widget/test-support/browser.mjs";
+} from "./support/browser.mjs";
 
 let app;
 let browser;

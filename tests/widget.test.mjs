@@ -6,7 +6,7 @@ import { spawnApp } from "./support/app.mjs";
 import {
   launchBrowser, createWidgetWorkspace, pageUrl, openPage, waitForWidgetEvent,
   waitForEmptyOutbox, theOnlyLead, leadCount,
-} from "../widget/test-support/browser.mjs";
+} from "./support/browser.mjs";
 
 let app;
 let browser;
