@@ -35,9 +35,7 @@ impl LeadStatus {
     }
 }
 
-pub const MAX_CUSTOM_FIELDS: usize = 50;
-const MAX_CUSTOM_KEY_CHARS: usize = 64;
-const MAX_CUSTOM_VALUE_CHARS: usize = 2000;
+pub use custom::MAX_CUSTOM_FIELDS;
 const MAX_URL_CHARS: usize = 2048;
 const MAX_SHORT_CHARS: usize = 200;
 const MAX_MESSAGE_CHARS: usize = 5000;
@@ -126,7 +124,7 @@ pub fn parse_lead(fields: &Fields) -> Result<LeadDraft, Vec<FieldError>> {
     consumed.extend_from_slice(&["first_name", "last_name", "firstname", "lastname"]);
     fill_utm_from_page_url(&mut attributes);
 
-    let custom = custom_fields(&flat, &consumed, &mut errors);
+    let custom = custom::custom_fields(&flat, &consumed, &mut errors);
     let honeypot_filled = flat.get("_gotcha").is_some_and(|v| !is_blank(v));
     let submission_id = control_text(&flat, &["_submission_id", "submission_id"]);
 
@@ -233,54 +231,7 @@ fn fill_utm_from_page_url(attributes: &mut Map<String, Value>) {
     }
 }
 
-fn custom_fields(flat: &Map<String, Value>, consumed: &[&str], errors: &mut Vec<FieldError>) -> Map<String, Value> {
-    let mut custom = Map::new();
-    for (key, value) in flat {
-        let normalized = normalize(key);
-        if key.starts_with('_') || consumed.contains(&normalized.as_str()) || ["submission_id", "source"].contains(&normalized.as_str()) {
-            continue;
-        }
-        if key.chars().count() > MAX_CUSTOM_KEY_CHARS {
-            errors.push(FieldError::new(truncate(key), "too_long", format!("custom field names must be at most {MAX_CUSTOM_KEY_CHARS} characters")));
-            continue;
-        }
-        match custom_value(key, value) {
-            Ok(Some(v)) => {
-                custom.insert(key.clone(), v);
-            }
-            Ok(None) => {}
-            Err(e) => errors.push(e),
-        }
-    }
-    if custom.len() > MAX_CUSTOM_FIELDS {
-        errors.push(FieldError::new(
-            "custom",
-            "too_many_fields",
-            format!("a lead can carry at most {MAX_CUSTOM_FIELDS} custom fields, {} were sent", custom.len()),
-        ));
-    }
-    custom
-}
-
-fn custom_value(key: &str, value: &Value) -> Result<Option<Value>, FieldError> {
-    let too_long = || FieldError::too_long(key, MAX_CUSTOM_VALUE_CHARS);
-    match value {
-        Value::Null => Ok(None),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
-        Value::String(s) if s.chars().count() > MAX_CUSTOM_VALUE_CHARS => Err(too_long()),
-        Value::String(s) => Ok(Some(Value::String(s.trim().to_string()))),
-        Value::Number(_) | Value::Bool(_) => Ok(Some(value.clone())),
-        Value::Array(items) if items.len() <= 100 && items.iter().all(|i| i.is_string() || i.is_number()) => {
-            let total: usize = items.iter().map(|i| i.to_string().len()).sum();
-            if total > MAX_CUSTOM_VALUE_CHARS { Err(too_long()) } else { Ok(Some(value.clone())) }
-        }
-        _ => Err(FieldError::invalid_type(key, "a string, number, boolean or list of strings")),
-    }
-}
-
-fn truncate(key: &str) -> String {
-    key.chars().take(MAX_CUSTOM_KEY_CHARS).collect()
-}
+mod custom;
 
 #[cfg(test)]
 mod tests;
