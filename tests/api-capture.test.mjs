@@ -123,6 +123,25 @@ test('bad bodies get 400, 413, 415 and 422 problems', async () => {
   assert.equal(tooMany.body.errors[0].code, 'too_many_fields');
 });
 
+test('a streamed body without Content-Length is read, and cut off past 64 KiB', async () => {
+  const streamed = (text) => fetch(`${app.baseUrl}${inbound()}`, {
+    method: 'POST',
+    duplex: 'half',
+    headers: { Authorization: `Bearer ${ws.api_key}`, 'Content-Type': 'application/json' },
+    body: new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < text.length; i += 8192) controller.enqueue(new TextEncoder().encode(text.slice(i, i + 8192)));
+        controller.close();
+      },
+    }),
+  });
+  const small = await streamed(JSON.stringify({ email: 'streamed@example.com' }));
+  assert.equal(small.status, 201);
+  const huge = await streamed(JSON.stringify({ email: 'huge@example.com', message: 'x'.repeat(100 * 1024) }));
+  assert.equal(huge.status, 413);
+  assert.equal(huge.headers.get('content-type'), 'application/problem+json');
+});
+
 test('a filled honeypot looks accepted but is stored as spam', async () => {
   const response = await browser({ _token: ws.public_token, email: 'bot@spam.example', _gotcha: 'http://spam.example' });
   assert.equal(response.status, 201);

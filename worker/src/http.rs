@@ -1,7 +1,10 @@
 //! Reading requests and writing responses: bounded bodies, JSON in and out.
 
 use crate::error::{ApiError, ApiResult};
-use futures_util::StreamExt;
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use js_sys::futures::JsFuture;
+use web_sys::ReadableStreamDefaultReader;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{Headers, Request, Response};
@@ -17,16 +20,43 @@ pub async fn read_body(req: &mut Request) -> ApiResult<Vec<u8>> {
     if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
         return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
     }
-    let mut body = Vec::new();
-    let Ok(mut stream) = req.stream() else { return Ok(body) };
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("the body could not be read: {e}")))?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
-        }
-        body.extend_from_slice(&chunk);
+    if declared.is_some() {
+        // The length is known and within bounds: one read, no stream machinery.
+        return req.bytes().await.map_err(|e| ApiError::BadRequest(format!("the body could not be read: {e}")));
     }
-    Ok(body)
+    read_stream_bounded(req).await
+}
+
+/// Past the limit, a streamed body is still drained (and discarded) up to this
+/// much, so the connection stays usable for the client's next request; beyond
+/// it the upload is cancelled. (Locally, wrangler's dev proxy then fails the
+/// connection's next request with a 503; Workers in production do not.)
+const MAX_DRAIN_BYTES: usize = 1024 * 1024;
+
+/// Reads a body of unknown length through the JS reader, keeping at most
+/// `MAX_BODY_BYTES` of it.
+async fn read_stream_bounded(req: &Request) -> ApiResult<Vec<u8>> {
+    let unreadable = |e: JsValue| ApiError::BadRequest(format!("the body could not be read: {e:?}"));
+    let Some(stream) = req.inner().body() else { return Ok(Vec::new()) };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    let mut seen = 0usize;
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(unreadable)?;
+        if Reflect::get(&chunk, &"done".into()).map_err(unreadable)?.is_truthy() {
+            break;
+        }
+        let bytes = Uint8Array::new(&Reflect::get(&chunk, &"value".into()).map_err(unreadable)?);
+        seen += bytes.length() as usize;
+        if seen > MAX_DRAIN_BYTES {
+            let _ = JsFuture::from(reader.cancel()).await;
+            break;
+        }
+        if seen <= MAX_BODY_BYTES {
+            body.extend_from_slice(&bytes.to_vec());
+        }
+    }
+    if seen > MAX_BODY_BYTES { Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES)) } else { Ok(body) }
 }
 
 pub fn header(req: &Request, name: &str) -> Option<String> {
