@@ -1,27 +1,15 @@
 // The widget's delivery guarantees in a real browser: nothing typed is lost
 // offline or on server errors, nothing is stored twice, the visit's campaign
 // follows the visitor, and it all works under a strict CSP and cross-origin.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { spawnApp } from "./support/app.mjs";
 import {
-  launchBrowser, createWidgetWorkspace, pageUrl, openPage, waitForWidgetEvent,
+  useAppAndBrowser, createWidgetWorkspace, pageUrl, openPage, waitForWidgetEvent,
   waitForEmptyOutbox, outboxOf, theOnlyLead, leadCount,
 } from "./support/browser.mjs";
 
-let app;
-let browser;
-
-before(async () => {
-  app = await spawnApp();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const fixture = useAppAndBrowser();
 
 async function submitLateForm(page, email, message = "") {
   await page.waitForSelector("#late");
@@ -31,30 +19,30 @@ async function submitLateForm(page, email, message = "") {
 }
 
 test("a submission made offline is kept and sent once when the browser is back online", async () => {
-  const ws = await createWidgetWorkspace(app, "offline");
-  const url = pageUrl(app.baseUrl, "ajax.html", { token: ws.public_token, late: 1 });
-  const { context, page } = await openPage(browser, url);
+  const ws = await createWidgetWorkspace(fixture.app, "offline");
+  const url = pageUrl(fixture.app.baseUrl, "ajax.html", { token: ws.public_token, late: 1 });
+  const { context, page } = await openPage(fixture.browser, url);
   await waitForWidgetEvent(page, "leadsbot:ready");
   await context.setOffline(true);
   await submitLateForm(page, "offline@example.com", "Sent from a tunnel");
   const [failure] = await waitForWidgetEvent(page, "leadsbot:error");
   assert.equal(failure.detail.retrying, true);
   assert.equal(Object.keys(await outboxOf(page)).length, 1);
-  assert.equal(await leadCount(app, ws.api_key), 0);
+  assert.equal(await leadCount(fixture.app, ws.api_key), 0);
 
   await context.setOffline(false);
   await waitForWidgetEvent(page, "leadsbot:captured");
   await waitForEmptyOutbox(page);
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   assert.equal(lead.email, "offline@example.com");
   assert.equal(lead.message, "Sent from a tunnel");
   await context.close();
 });
 
 test("a submission the server failed (503) is retried on the next page load, once", async () => {
-  const ws = await createWidgetWorkspace(app, "server error");
-  const url = pageUrl(app.baseUrl, "ajax.html", { token: ws.public_token, late: 1 });
-  const { context, page } = await openPage(browser, url, {
+  const ws = await createWidgetWorkspace(fixture.app, "server error");
+  const url = pageUrl(fixture.app.baseUrl, "ajax.html", { token: ws.public_token, late: 1 });
+  const { context, page } = await openPage(fixture.browser, url, {
     beforeLoad: (page) =>
       page.route(/\/api\/inbound\//, (route) =>
         route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Down","status":503}' })),
@@ -63,7 +51,7 @@ test("a submission the server failed (503) is retried on the next page load, onc
   await submitLateForm(page, "retry@example.com");
   const [failure] = await waitForWidgetEvent(page, "leadsbot:error");
   assert.equal(failure.detail.status, 503);
-  assert.equal(await leadCount(app, ws.api_key), 0);
+  assert.equal(await leadCount(fixture.app, ws.api_key), 0);
 
   await page.unroute(/\/api\/inbound\//);
   await page.reload();
@@ -71,15 +59,15 @@ test("a submission the server failed (503) is retried on the next page load, onc
   await waitForEmptyOutbox(page);
   await page.reload();
   await waitForWidgetEvent(page, "leadsbot:ready");
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   assert.equal(lead.email, "retry@example.com");
   await context.close();
 });
 
 test("a rejected submission (422) is reported and not retried", async () => {
-  const ws = await createWidgetWorkspace(app, "rejected");
-  const url = pageUrl(app.baseUrl, "ajax.html", { token: ws.public_token, late: 1 });
-  const { context, page } = await openPage(browser, url);
+  const ws = await createWidgetWorkspace(fixture.app, "rejected");
+  const url = pageUrl(fixture.app.baseUrl, "ajax.html", { token: ws.public_token, late: 1 });
+  const { context, page } = await openPage(fixture.browser, url);
   await waitForWidgetEvent(page, "leadsbot:ready");
   await submitLateForm(page, "not-an-email@");
   const [failure] = await waitForWidgetEvent(page, "leadsbot:error");
@@ -87,21 +75,21 @@ test("a rejected submission (422) is reported and not retried", async () => {
   assert.equal(failure.detail.retrying, false);
   assert.equal(failure.detail.problem.errors[0].field, "email");
   assert.deepEqual(await outboxOf(page), {});
-  assert.equal(await leadCount(app, ws.api_key), 0);
+  assert.equal(await leadCount(fixture.app, ws.api_key), 0);
   await context.close();
 });
 
 test("UTM parameters from the landing page are carried to a form on a later page", async () => {
-  const ws = await createWidgetWorkspace(app, "utm");
-  const landing = pageUrl(app.baseUrl, "contact.html", {
+  const ws = await createWidgetWorkspace(fixture.app, "utm");
+  const landing = pageUrl(fixture.app.baseUrl, "contact.html", {
     token: ws.public_token, utm_source: "newsletter", utm_medium: "email", utm_campaign: "spring", utm_term: "leads", utm_content: "hero",
   });
-  const { context, page } = await openPage(browser, landing);
+  const { context, page } = await openPage(fixture.browser, landing);
   await waitForWidgetEvent(page, "leadsbot:ready");
-  await page.goto(pageUrl(app.baseUrl, "ajax.html", { token: ws.public_token, late: 1 }));
+  await page.goto(pageUrl(fixture.app.baseUrl, "ajax.html", { token: ws.public_token, late: 1 }));
   await submitLateForm(page, "utm@example.com");
 
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   assert.equal(lead.utm_source, "newsletter");
   assert.equal(lead.utm_medium, "email");
   assert.equal(lead.utm_campaign, "spring");
@@ -112,32 +100,32 @@ test("UTM parameters from the landing page are carried to a form on a later page
 });
 
 test("the widget works on a page with a strict CSP", async () => {
-  const ws = await createWidgetWorkspace(app, "csp");
-  const url = pageUrl(app.baseUrl, "csp.html", { token: ws.public_token, late: 1 });
+  const ws = await createWidgetWorkspace(fixture.app, "csp");
+  const url = pageUrl(fixture.app.baseUrl, "csp.html", { token: ws.public_token, late: 1 });
   const response = await fetch(url);
   const policy = response.headers.get("content-security-policy") || "";
   assert.match(policy, /script-src 'self' 'wasm-unsafe-eval'/, "the CSP header was not applied");
-  const { context, page } = await openPage(browser, url);
+  const { context, page } = await openPage(fixture.browser, url);
   const violations = [];
   page.on("console", (message) => /Content.Security.Policy/i.test(message.text()) && violations.push(message.text()));
   await waitForWidgetEvent(page, "leadsbot:ready");
   await submitLateForm(page, "csp@example.com");
 
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   assert.equal(lead.email, "csp@example.com");
   assert.deepEqual(violations, []);
   await context.close();
 });
 
 test("a site on another origin loads the widget and sends leads cross-origin", async () => {
-  const site = await startSiteServer(app.baseUrl);
+  const site = await startSiteServer(fixture.app.baseUrl);
   try {
-    const ws = await createWidgetWorkspace(app, "cross origin", [site.origin]);
-    const url = `${site.origin}/test-pages/ajax.html?` + new URLSearchParams({ token: ws.public_token, host: app.baseUrl, late: 1 });
-    const { context, page } = await openPage(browser, url);
+    const ws = await createWidgetWorkspace(fixture.app, "cross origin", [site.origin]);
+    const url = `${site.origin}/test-pages/ajax.html?` + new URLSearchParams({ token: ws.public_token, host: fixture.app.baseUrl, late: 1 });
+    const { context, page } = await openPage(fixture.browser, url);
     await waitForWidgetEvent(page, "leadsbot:ready");
     await submitLateForm(page, "cors@example.com");
-    const lead = await theOnlyLead(app, ws.api_key);
+    const lead = await theOnlyLead(fixture.app, ws.api_key);
     assert.equal(lead.email, "cors@example.com");
     assert.ok(lead.page_url.startsWith(site.origin));
     await context.close();
@@ -147,18 +135,18 @@ test("a site on another origin loads the widget and sends leads cross-origin", a
 });
 
 test("widget assets are served with the right types and cache headers", async () => {
-  const loader = await fetch(`${app.baseUrl}/widget.js`);
+  const loader = await fetch(`${fixture.app.baseUrl}/widget.js`);
   assert.equal(loader.status, 200);
   assert.match(loader.headers.get("content-type"), /javascript/);
   assert.match(loader.headers.get("cache-control"), /max-age=300/);
   const source = await loader.text();
   const [wasmName] = source.match(/widget-[0-9a-f]+\.wasm/);
   const [glueName] = source.match(/widget-[0-9a-f]+\.js/);
-  const wasm = await fetch(`${app.baseUrl}/${wasmName}`);
+  const wasm = await fetch(`${fixture.app.baseUrl}/${wasmName}`);
   assert.equal(wasm.status, 200);
   assert.equal(wasm.headers.get("content-type"), "application/wasm");
   assert.equal(wasm.headers.get("cache-control"), "public, max-age=31536000, immutable");
-  const glue = await fetch(`${app.baseUrl}/${glueName}`);
+  const glue = await fetch(`${fixture.app.baseUrl}/${glueName}`);
   assert.match(glue.headers.get("content-type"), /javascript/);
   assert.equal(glue.headers.get("cache-control"), "public, max-age=31536000, immutable");
   assert.equal(glue.headers.get("access-control-allow-origin"), "*");

@@ -1,32 +1,20 @@
 // Embed mode in a real browser: the widget renders its own accessible form in
 // a shadow root, validates it, and sends through the same path as the listener.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnApp } from "./support/app.mjs";
 import {
-  launchBrowser, createWidgetWorkspace, pageUrl, openPage, waitForWidgetEvent, theOnlyLead, leadCount,
+  useAppAndBrowser, createWidgetWorkspace, pageUrl, openPage, waitForWidgetEvent, theOnlyLead, leadCount,
 } from "./support/browser.mjs";
 
-let app;
-let browser;
-
-before(async () => {
-  app = await spawnApp();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const fixture = useAppAndBrowser();
 
 function embedUrl(token) {
-  return pageUrl(app.baseUrl, "embed.html", { token, mode: "embed", target: "#contact-box", fields: "phone,company,budget" });
+  return pageUrl(fixture.app.baseUrl, "embed.html", { token, mode: "embed", target: "#contact-box", fields: "phone,company,budget" });
 }
 
 test("embed mode renders a labelled form isolated from the page's styles", async () => {
-  const ws = await createWidgetWorkspace(app, "embed render");
-  const { context, page } = await openPage(browser, embedUrl(ws.public_token));
+  const ws = await createWidgetWorkspace(fixture.app, "embed render");
+  const { context, page } = await openPage(fixture.browser, embedUrl(ws.public_token));
   await waitForWidgetEvent(page, "leadsbot:ready");
   const box = page.locator("#contact-box");
   for (const label of ["Email", "Name", "Phone", "Company", "budget", "Message"]) {
@@ -41,8 +29,8 @@ test("embed mode renders a labelled form isolated from the page's styles", async
 });
 
 test("embed mode announces validation errors and sends nothing until they are fixed", async () => {
-  const ws = await createWidgetWorkspace(app, "embed validate");
-  const { context, page } = await openPage(browser, embedUrl(ws.public_token));
+  const ws = await createWidgetWorkspace(fixture.app, "embed validate");
+  const { context, page } = await openPage(fixture.browser, embedUrl(ws.public_token));
   await waitForWidgetEvent(page, "leadsbot:ready");
   const box = page.locator("#contact-box");
   await box.getByLabel("Email").fill("not an email");
@@ -54,13 +42,13 @@ test("embed mode announces validation errors and sends nothing until they are fi
   const describedBy = await email.getAttribute("aria-describedby");
   assert.notEqual((await box.locator(`#${describedBy}`).textContent()).trim(), "");
   assert.match(await box.getByRole("status").textContent(), /correct the highlighted/);
-  assert.equal(await leadCount(app, ws.api_key), 0);
+  assert.equal(await leadCount(fixture.app, ws.api_key), 0);
   await context.close();
 });
 
 test("embed mode submits a lead and confirms it inline", async () => {
-  const ws = await createWidgetWorkspace(app, "embed submit");
-  const { context, page } = await openPage(browser, embedUrl(ws.public_token));
+  const ws = await createWidgetWorkspace(fixture.app, "embed submit");
+  const { context, page } = await openPage(fixture.browser, embedUrl(ws.public_token));
   await waitForWidgetEvent(page, "leadsbot:ready");
   const box = page.locator("#contact-box");
   await box.getByLabel("Email").fill("embed@example.com");
@@ -73,7 +61,7 @@ test("embed mode submits a lead and confirms it inline", async () => {
   await page.waitForFunction(() =>
     document.querySelector("#contact-box").shadowRoot.querySelector("[role=status]").textContent.startsWith("Thanks"));
 
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   assert.equal(lead.email, "embed@example.com");
   assert.equal(lead.name, "Em Bed");
   assert.equal(lead.phone, "+44 20 7946 0000");
@@ -86,11 +74,11 @@ test("embed mode submits a lead and confirms it inline", async () => {
 });
 
 test("embed mode keeps its styles and submits on a page with a strict CSP", async () => {
-  const ws = await createWidgetWorkspace(app, "embed csp");
-  const url = pageUrl(app.baseUrl, "csp-embed.html", { token: ws.public_token, mode: "embed", target: "#contact-box" });
+  const ws = await createWidgetWorkspace(fixture.app, "embed csp");
+  const url = pageUrl(fixture.app.baseUrl, "csp-embed.html", { token: ws.public_token, mode: "embed", target: "#contact-box" });
   const policy = (await fetch(url)).headers.get("content-security-policy") || "";
   assert.match(policy, /style-src 'self'/, "the CSP header was not applied");
-  const { context, page } = await openPage(browser, "about:blank");
+  const { context, page } = await openPage(fixture.browser, "about:blank");
   const violations = [];
   page.on("console", (message) => /Content.Security.Policy/i.test(message.text()) && violations.push(message.text()));
   await page.goto(url);
@@ -101,7 +89,7 @@ test("embed mode keeps its styles and submits on a page with a strict CSP", asyn
   await box.getByLabel("Email").fill("strict@example.com");
   await button.click();
 
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   assert.equal(lead.email, "strict@example.com");
   assert.equal(lead.source, "embed");
   assert.deepEqual(violations, []);

@@ -1,33 +1,21 @@
 // The listener in a real browser: forms are captured however the site handles
 // them, and each submission is stored exactly once.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnApp } from "./support/app.mjs";
 import {
-  launchBrowser, createWidgetWorkspace, pageUrl, openPage, waitForWidgetEvent,
+  useAppAndBrowser, createWidgetWorkspace, pageUrl, openPage, waitForWidgetEvent,
   waitForEmptyOutbox, theOnlyLead, leadCount,
 } from "./support/browser.mjs";
 
-let app;
-let browser;
-
-before(async () => {
-  app = await spawnApp();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await app?.stop();
-});
+const fixture = useAppAndBrowser();
 
 async function workspace(name) {
-  return createWidgetWorkspace(app, name);
+  return createWidgetWorkspace(fixture.app, name);
 }
 
 test("a static form that navigates away is stored anyway", async () => {
   const ws = await workspace("navigating form");
-  const { context, page } = await openPage(browser, pageUrl(app.baseUrl, "contact.html", { token: ws.public_token }));
+  const { context, page } = await openPage(fixture.browser, pageUrl(fixture.app.baseUrl, "contact.html", { token: ws.public_token }));
   await waitForWidgetEvent(page, "leadsbot:ready");
   await page.fill("[name=email]", "nav@example.com");
   await page.fill("[name=name]", "Nav Igator");
@@ -36,7 +24,7 @@ test("a static form that navigates away is stored anyway", async () => {
   await page.fill("[name=message]", "Leaving now");
   await Promise.all([page.waitForURL(/\/thanks/), page.click("button[type=submit]")]);
 
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   assert.equal(lead.email, "nav@example.com");
   assert.equal(lead.name, "Nav Igator");
   assert.equal(lead.phone, "+1 555 0100");
@@ -46,7 +34,7 @@ test("a static form that navigates away is stored anyway", async () => {
   assert.equal(lead.campaign, "spring-launch");
   assert.equal(lead.form_id, "contact");
   assert.equal(lead.form_name, "contact-form");
-  assert.equal(lead.form_action, `${app.baseUrl}/test-pages/thanks.html`);
+  assert.equal(lead.form_action, `${fixture.app.baseUrl}/test-pages/thanks.html`);
   assert.equal(lead.page_title, "Contact us");
   // Workers assets serve `contact.html` at `/contact`.
   assert.match(lead.page_url, /\/test-pages\/contact(\.html)?\?token=/);
@@ -55,7 +43,7 @@ test("a static form that navigates away is stored anyway", async () => {
 
 test("an AJAX form whose site calls preventDefault is captured, and the site's handler still runs", async () => {
   const ws = await workspace("ajax form");
-  const { context, page } = await openPage(browser, pageUrl(app.baseUrl, "ajax.html", { token: ws.public_token }));
+  const { context, page } = await openPage(fixture.browser, pageUrl(fixture.app.baseUrl, "ajax.html", { token: ws.public_token }));
   await waitForWidgetEvent(page, "leadsbot:ready");
   await fillSignup(page, "ajax@example.com");
   await page.click("#signup button");
@@ -63,7 +51,7 @@ test("an AJAX form whose site calls preventDefault is captured, and the site's h
   assert.equal(await page.evaluate(() => window.siteSubmits), 1);
   assert.equal(await page.textContent("#site-status"), "Thanks from the site (1)");
 
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   assert.equal(captured.detail.id, lead.id);
   assert.equal(lead.email, "ajax@example.com");
   assert.equal(lead.name, "Ada Lovelace");
@@ -73,7 +61,7 @@ test("an AJAX form whose site calls preventDefault is captured, and the site's h
 
 test("passwords, files, CSRF tokens and ignored fields never reach the stored lead", async () => {
   const ws = await workspace("privacy");
-  const { context, page } = await openPage(browser, pageUrl(app.baseUrl, "ajax.html", { token: ws.public_token }));
+  const { context, page } = await openPage(fixture.browser, pageUrl(fixture.app.baseUrl, "ajax.html", { token: ws.public_token }));
   await waitForWidgetEvent(page, "leadsbot:ready");
   await fillSignup(page, "private@example.com");
   const sent = page.waitForRequest((r) => r.url().includes("/api/inbound/"));
@@ -81,7 +69,7 @@ test("passwords, files, CSRF tokens and ignored fields never reach the stored le
   const body = (await sent).postData();
   await waitForWidgetEvent(page, "leadsbot:captured");
 
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   const stored = JSON.stringify(lead);
   for (const secret of ["hunter2", "csrf-secret-123", "4111111111111111", "cv.txt", "card_number", "csrf_token", "password"]) {
     assert.ok(!stored.includes(secret), `stored lead contains ${secret}`);
@@ -92,7 +80,7 @@ test("passwords, files, CSRF tokens and ignored fields never reach the stored le
 
 test("an opted-out form and a form without email are ignored", async () => {
   const ws = await workspace("opt out");
-  const { context, page } = await openPage(browser, pageUrl(app.baseUrl, "ajax.html", { token: ws.public_token }));
+  const { context, page } = await openPage(fixture.browser, pageUrl(fixture.app.baseUrl, "ajax.html", { token: ws.public_token }));
   await waitForWidgetEvent(page, "leadsbot:ready");
   await page.fill("#newsletter [name=email]", "optout@example.com");
   await page.click("#newsletter button");
@@ -104,7 +92,7 @@ test("an opted-out form and a form without email are ignored", async () => {
   await page.click("#signup button");
   await waitForWidgetEvent(page, "leadsbot:captured");
 
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   assert.equal(lead.email, "after@example.com");
   assert.equal(await page.evaluate(() => window.siteSubmits), 3);
   await context.close();
@@ -112,8 +100,8 @@ test("an opted-out form and a form without email are ignored", async () => {
 
 test("data-forms limits the listener to the forms it selects", async () => {
   const ws = await workspace("forms selector");
-  const url = pageUrl(app.baseUrl, "ajax.html", { token: ws.public_token, forms: "#late", late: 1 });
-  const { context, page } = await openPage(browser, url);
+  const url = pageUrl(fixture.app.baseUrl, "ajax.html", { token: ws.public_token, forms: "#late", late: 1 });
+  const { context, page } = await openPage(fixture.browser, url);
   await waitForWidgetEvent(page, "leadsbot:ready");
   await fillSignup(page, "unselected@example.com");
   await page.click("#signup button");
@@ -123,7 +111,7 @@ test("data-forms limits the listener to the forms it selects", async () => {
   await waitForWidgetEvent(page, "leadsbot:captured");
   await waitForEmptyOutbox(page);
 
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   assert.equal(lead.email, "selected@example.com");
   assert.equal(await page.evaluate(() => window.siteSubmits), 2);
   await context.close();
@@ -131,13 +119,13 @@ test("data-forms limits the listener to the forms it selects", async () => {
 
 test("a form added by script after load is captured", async () => {
   const ws = await workspace("late form");
-  const { context, page } = await openPage(browser, pageUrl(app.baseUrl, "ajax.html", { token: ws.public_token, late: 1 }));
+  const { context, page } = await openPage(fixture.browser, pageUrl(fixture.app.baseUrl, "ajax.html", { token: ws.public_token, late: 1 }));
   await page.waitForSelector("#late");
   await page.fill("#late [name=email]", "late@example.com");
   await page.fill("#late [name=message]", "Rendered later");
   await page.click("#late button");
 
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   assert.equal(lead.email, "late@example.com");
   assert.equal(lead.message, "Rendered later");
   assert.equal(lead.form_id, "late");
@@ -149,8 +137,8 @@ test("a submit 20 ms after the widget script runs, before the wasm has loaded, i
   let wasmRequested = false;
   let releaseWasm;
   const wasmHeld = new Promise((resolve) => (releaseWasm = resolve));
-  const url = pageUrl(app.baseUrl, "ajax.html", { token: ws.public_token, autosubmit: 20, prefill: "early@example.com" });
-  const { context, page } = await openPage(browser, "about:blank", {
+  const url = pageUrl(fixture.app.baseUrl, "ajax.html", { token: ws.public_token, autosubmit: 20, prefill: "early@example.com" });
+  const { context, page } = await openPage(fixture.browser, "about:blank", {
     beforeLoad: async (page) => {
       // Hold the wasm back so the submit is certain to come first.
       await page.route(/\/widget-[0-9a-f]+\.wasm$/, async (route) => {
@@ -168,14 +156,14 @@ test("a submit 20 ms after the widget script runs, before the wasm has loaded, i
 
   await waitForWidgetEvent(page, "leadsbot:captured");
   await waitForEmptyOutbox(page);
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   assert.equal(lead.email, "early@example.com");
   await context.close();
 });
 
 test("double-clicking submit stores one lead", async () => {
   const ws = await workspace("double click");
-  const { context, page } = await openPage(browser, pageUrl(app.baseUrl, "ajax.html", { token: ws.public_token }));
+  const { context, page } = await openPage(fixture.browser, pageUrl(fixture.app.baseUrl, "ajax.html", { token: ws.public_token }));
   await waitForWidgetEvent(page, "leadsbot:ready");
   await fillSignup(page, "twice@example.com");
   await page.dblclick("#signup button");
@@ -183,17 +171,17 @@ test("double-clicking submit stores one lead", async () => {
   await waitForWidgetEvent(page, "leadsbot:captured");
   await waitForEmptyOutbox(page);
 
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   assert.equal(lead.email, "twice@example.com");
   const captured = await page.evaluate(() => window.widgetEvents.filter((e) => e.type === "leadsbot:captured"));
   assert.ok(captured.every((e) => e.detail.id === lead.id));
-  assert.equal(await leadCount(app, ws.api_key), 1);
+  assert.equal(await leadCount(fixture.app, ws.api_key), 1);
   await context.close();
 });
 
 test("the demo page (npm start) captures its contact form", async () => {
   const ws = await workspace("demo");
-  const { context, page } = await openPage(browser, `${app.baseUrl}/demo/?token=${ws.public_token}`);
+  const { context, page } = await openPage(fixture.browser, `${fixture.app.baseUrl}/demo/?token=${ws.public_token}`);
   await page.waitForFunction(() => document.getElementById("log").textContent.includes("leadsbot:ready"));
   await page.fill("#email", "demo@example.com");
   await page.fill("#name", "Demo Visitor");
@@ -201,7 +189,7 @@ test("the demo page (npm start) captures its contact form", async () => {
   await page.click("button[type=submit]");
   await page.waitForFunction(() => document.getElementById("log").textContent.includes("leadsbot:captured"));
 
-  const lead = await theOnlyLead(app, ws.api_key);
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
   assert.equal(lead.email, "demo@example.com");
   assert.equal(lead.campaign, "demo");
   assert.match(await page.textContent("#log"), new RegExp(lead.id));

@@ -3,6 +3,8 @@
 // The worker itself comes from tests/support/app.mjs.
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
+import { before, after } from "node:test";
+import { spawnApp } from "./app.mjs";
 
 const CHROMIUM_ARGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -12,6 +14,23 @@ const CHROMIUM_ARGS = [
 /** The system chromium; never a downloaded browser. */
 export function launchBrowser() {
   return chromium.launch({ executablePath: process.env.CHROMIUM_BIN || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+/**
+ * One worker and one browser for a whole test file, stopped after it.
+ * Returns a holder whose `app` and `browser` are set once `before` has run.
+ */
+export function useAppAndBrowser() {
+  const fixture = { app: undefined, browser: undefined };
+  before(async () => {
+    fixture.app = await spawnApp();
+    fixture.browser = await launchBrowser();
+  });
+  after(async () => {
+    await fixture.browser?.close();
+    await fixture.app?.stop();
+  });
+  return fixture;
 }
 
 /** A workspace whose token may be used from the worker's own origin (and any others given). */
