@@ -25,11 +25,12 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     Ok(routes::handle(req, env, ctx).await)
 }
 
-/// The delivery queue's consumer. Every message is acked or retried inside;
-/// this never returns an error (workers-rs would panic on one).
+/// The delivery queue's and the dead-letter queue's consumer. Every message
+/// is acked or retried inside; this never returns an error (workers-rs would
+/// panic on one).
 #[event(queue)]
 async fn queue(batch: MessageBatch<delivery::message::DeliveryMessage>, env: Env, _ctx: Context) -> Result<()> {
-    delivery::consumer::consume(batch, env).await;
+    delivery::consume(batch, env).await;
     Ok(())
 }
 

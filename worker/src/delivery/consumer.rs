@@ -63,12 +63,12 @@ pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
     deliverer.settle_all(&claimed, calls).await;
 }
 
-fn retry_later() -> QueueRetryOptions {
+pub(super) fn retry_later() -> QueueRetryOptions {
     QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECS).build()
 }
 
 /// Parses a message; an unreadable one is acked (retrying cannot fix it).
-fn read(raw: &RawMessage) -> Option<DeliveryMessage> {
+pub(super) fn read(raw: &RawMessage) -> Option<DeliveryMessage> {
     let text = js_sys::JSON::stringify(&raw.body()).ok().and_then(|s| s.as_string()).unwrap_or_default();
     let parsed = DeliveryMessage::parse(&text).ok();
     if parsed.is_none() {

@@ -107,6 +107,7 @@ pub fn delivery_json(row: &DeliveryRow, attempts: &[AttemptRow]) -> Value {
         "last_status_code": row.last_status_code,
         "last_error": row.last_error,
         "created_at": format_rfc3339(row.created_at),
+        "dead_lettered_at": row.dead_lettered_at.map(format_rfc3339),
         "attempts": attempts.iter().filter(|a| a.delivery_id == row.id).map(attempt_json).collect::<Vec<_>>(),
     })
 }
@@ -143,5 +144,17 @@ mod tests {
         assert_eq!((row.disabled_at, row.failing_since), (None, None));
         apply_patch(&mut row, EndpointPatch { enabled: Some(false), ..Default::default() }, false, 10).unwrap();
         assert_eq!((row.disabled_at, row.disabled_reason.as_deref()), (Some(10), Some("manual")));
+    }
+
+    #[test]
+    fn deliveries_show_when_they_were_dead_lettered() {
+        let row = DeliveryRow {
+            id: "dlv_1".into(), event_id: "evt_1".into(), event_type: "lead.created".into(), target_kind: "webhook".into(),
+            target_id: "we_1".into(), status: "failed".into(), attempts: 3, next_attempt_at: None, last_status_code: None,
+            last_error: Some("no response".into()), created_at: 0, dead_lettered_at: Some(1_709_210_096_789),
+        };
+        assert_eq!(delivery_json(&row, &[])["dead_lettered_at"], "2024-02-29T12:34:56.789Z");
+        let live = DeliveryRow { dead_lettered_at: None, status: "pending".into(), ..row };
+        assert!(delivery_json(&live, &[])["dead_lettered_at"].is_null());
     }
 }

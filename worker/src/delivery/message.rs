@@ -7,6 +7,9 @@ use worker::{Env, MessageBuilder, SendMessage};
 
 pub const QUEUE: &str = "DELIVERIES";
 pub const DEAD_LETTERS: &str = "DEAD_LETTERS";
+/// The dead-letter queue's name (wrangler.toml): this worker consumes it too,
+/// and a batch says which queue it came from only by name.
+pub const DEAD_LETTER_QUEUE: &str = "leadsbot-deliveries-dlq";
 /// Cloudflare Queues takes at most 100 messages per send.
 const MAX_BATCH: usize = 100;
 

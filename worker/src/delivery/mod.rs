@@ -3,7 +3,8 @@
 //! event; here they are enqueued, consumed, retried and swept.
 
 mod attempt;
-pub mod consumer;
+mod consumer;
+mod dead_letters;
 pub mod endpoints;
 pub mod message;
 mod outbound;
@@ -16,7 +17,31 @@ use crate::app::App;
 use crate::error::ApiResult;
 use crate::store::deliveries::DueDelivery;
 use crate::store::leads::{EventRow, LeadRow};
-use message::{enqueue, DeliveryMessage};
+use message::{enqueue, DeliveryMessage, DEAD_LETTER_QUEUE};
+use worker::{Env, MessageBatch};
+
+/// The two queues this worker consumes.
+#[derive(Debug, PartialEq, Eq)]
+enum Consumer {
+    Deliveries,
+    DeadLetters,
+}
+
+/// Any queue but the dead-letter one is treated as deliveries: a delivery
+/// message for a finished row is acked without effect, so a renamed queue
+/// fails safe.
+fn consumer_for(queue: &str) -> Consumer {
+    if queue == DEAD_LETTER_QUEUE { Consumer::DeadLetters } else { Consumer::Deliveries }
+}
+
+/// Every queue batch, whichever queue it came from. Never fails: each
+/// message is acked or retried inside.
+pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
+    match consumer_for(&batch.queue()) {
+        Consumer::Deliveries => consumer::consume(batch, env).await,
+        Consumer::DeadLetters => dead_letters::consume(batch, env).await,
+    }
+}
 
 /// Hands a stored event to delivery (for writes that did not return their
 /// outbox rows). Never fails the caller: the event and its deliveries are
@@ -65,4 +90,16 @@ pub fn lead_change_events(app: &App, lead: &LeadRow, transition: Option<&(String
         events.push(crate::events::lead_event(crate::events::LEAD_STATUS_CHANGED, lead, Some(extra), app.now_ms)?);
     }
     Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_from_the_dead_letter_queue_go_to_its_consumer() {
+        assert_eq!(consumer_for("leadsbot-deliveries-dlq"), Consumer::DeadLetters);
+        assert_eq!(consumer_for("leadsbot-deliveries"), Consumer::Deliveries);
+        assert_eq!(consumer_for("leadsbot-staging-deliveries"), Consumer::Deliveries);
+    }
 }

@@ -37,6 +37,8 @@ pub struct DeliveryRow {
     pub last_status_code: Option<u16>,
     pub last_error: Option<String>,
     pub created_at: i64,
+    /// When its exhausted message reached the dead-letter queue; cleared by a replay.
+    pub dead_lettered_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -69,6 +71,14 @@ pub struct AttemptClaim<'a> {
 pub struct DueDelivery {
     pub id: String,
     pub workspace_id: String,
+    pub attempts: u32,
+}
+
+/// A delivery as its dead letter found it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DeadLettered {
+    pub target_kind: String,
+    pub target_id: String,
     pub attempts: u32,
 }
 

@@ -1,6 +1,6 @@
 //! Reading the delivery log, replaying deliveries, and the sweeper's scan.
 
-use super::deliveries::{AttemptRow, DeliveryRow, DueDelivery};
+use super::deliveries::{AttemptRow, DeadLettered, DeliveryRow, DueDelivery};
 use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
 
@@ -32,7 +32,8 @@ impl Store {
     /// Makes a finished delivery pending again; `None` if it is pending already.
     pub async fn replay_delivery(&self, workspace_id: &str, id: &str, now: i64) -> ApiResult<Option<DueDelivery>> {
         self.first(
-            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE workspace_id = ? AND id = ? AND status != 'pending'
+            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?, dead_lettered_at = NULL
+             WHERE workspace_id = ? AND id = ? AND status != 'pending'
              RETURNING id, workspace_id, attempts",
             &[number(now), number(now), text(workspace_id), text(id)],
         )
@@ -42,10 +43,24 @@ impl Store {
     /// Makes every failed delivery to a target created since `since` pending again.
     pub async fn replay_failed_since(&self, workspace_id: &str, target_id: &str, since: i64, now: i64) -> ApiResult<Vec<DueDelivery>> {
         self.all(
-            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?
+            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?, dead_lettered_at = NULL
              WHERE workspace_id = ? AND target_id = ? AND status = 'failed' AND created_at >= ?
              RETURNING id, workspace_id, attempts",
             &[number(now), number(now), text(workspace_id), text(target_id), number(since)],
+        )
+        .await
+    }
+
+    /// Notes that a failed delivery's message reached the dead-letter queue.
+    /// Keeps the first arrival, as queues may deliver a message twice. `None`
+    /// if the delivery is not failed (replayed meanwhile, or a message the
+    /// delivery queue gave up on while its row stays pending for the sweeper).
+    pub async fn mark_dead_lettered(&self, workspace_id: &str, id: &str, now: i64) -> ApiResult<Option<DeadLettered>> {
+        self.first(
+            "UPDATE deliveries SET dead_lettered_at = COALESCE(dead_lettered_at, ?1), updated_at = ?1
+             WHERE workspace_id = ?2 AND id = ?3 AND status = 'failed'
+             RETURNING target_kind, target_id, attempts",
+            &[number(now), text(workspace_id), text(id)],
         )
         .await
     }

@@ -1,0 +1,49 @@
+//! The dead-letter queue's consumer. A delivery whose retries are exhausted
+//! is already marked failed; its message arriving here is recorded on the
+//! row (`dead_lettered_at`, shown in the delivery log) and logged, so the
+//! path can be watched. Like the delivery consumer it never returns an
+//! error: each message is acked, or retried on a store error.
+
+use super::consumer::{read, retry_later};
+use super::message::DeliveryMessage;
+use crate::error::ApiResult;
+use crate::platform::now_ms;
+use crate::store::Store;
+use futures_util::future::join_all;
+use worker::{Env, MessageBatch, MessageExt, RawMessage};
+
+pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
+    let store = match env.d1("DB") {
+        Ok(db) => Store::new(db),
+        Err(err) => {
+            worker::console_error!("dead-letter consumer: D1 binding DB: {err}");
+            return batch.retry_all_with_options(&retry_later());
+        }
+    };
+    let messages: Vec<RawMessage> = batch.raw_iter().collect();
+    // Concurrently: each message stands alone, so one store error retries only its own.
+    join_all(messages.iter().filter_map(|raw| read(raw).map(|message| settle(&store, raw, message)))).await;
+}
+
+async fn settle(store: &Store, raw: &RawMessage, message: DeliveryMessage) {
+    match record(store, &message).await {
+        Ok(()) => raw.ack(),
+        Err(err) => {
+            worker::console_error!("recording a dead letter failed, retrying it: {err:?}");
+            raw.retry_with_options(&retry_later());
+        }
+    }
+}
+
+async fn record(store: &Store, message: &DeliveryMessage) -> ApiResult<()> {
+    let DeliveryMessage::DeliveryV1 { workspace_id, delivery_id, attempts } = message;
+    match store.mark_dead_lettered(workspace_id, delivery_id, now_ms()).await? {
+        Some(row) => worker::console_warn!(
+            "dead letter: delivery {delivery_id} (workspace {workspace_id}, {} {}) failed after {} attempts; replay it with POST /api/v1/deliveries/{delivery_id}/retry",
+            row.target_kind, row.target_id, row.attempts
+        ),
+        // Not failed: replayed since, or given up on by the delivery queue while the sweeper still owns it.
+        None => worker::console_warn!("dead letter: delivery {delivery_id} (workspace {workspace_id}, message after {attempts} attempts) is not failed; nothing to record"),
+    }
+    Ok(())
+}
