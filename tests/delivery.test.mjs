@@ -190,6 +190,38 @@ test('connection refused exhausts the schedule; replay and recover deliver it', 
   assert.equal(new Set((await deliveries(ws, endpoint.id, '?status=failed'))).size, 0);
 });
 
+/** Waits until the newest delivery has failed and its dead letter has been recorded. */
+const deadLettered = (ws, endpointId) => app.waitFor(async () => {
+  const [first] = await deliveries(ws, endpointId);
+  return first?.status === 'failed' && first.dead_lettered_at && first;
+}, { timeoutMs: 30_000, intervalMs: 200, what: 'a failed delivery recorded by the dead-letter consumer' });
+
+test('an exhausted delivery reaches the dead-letter queue; retry and recover bring it back', async () => {
+  const { ws, endpoint } = await setup('/dead', { url: await deadUrl() });
+  const since = new Date(Date.now() - 1000).toISOString();
+  await app.capture(ws, { email: 'dead@example.com' });
+  const dead = await deadLettered(ws, endpoint.id);
+  assert.equal(dead.attempt_count, 4, 'dead-lettered only once the schedule is exhausted');
+  assert.ok(Date.parse(dead.dead_lettered_at) >= Date.parse(dead.attempts.at(-1).attempted_at), 'recorded after the last attempt');
+  await app.waitFor(() => app.logs().includes(`dead letter: delivery ${dead.id}`), { what: 'the dead letter to be logged' });
+  await app.api(ws.api_key, 'PATCH', `/api/v1/webhooks/${endpoint.id}`, { url: receiver.url('/dead') });
+  assert.equal((await app.api(ws.api_key, 'POST', `/api/v1/deliveries/${dead.id}/retry`)).status, 202);
+  const retried = await settled(ws, endpoint.id, 'succeeded');
+  assert.equal(retried.id, dead.id);
+  assert.equal(retried.dead_lettered_at, null, 'a replayed delivery is live again');
+  assert.equal(receiver.to('/dead').length, 1);
+  // The same through recover.
+  await app.api(ws.api_key, 'PATCH', `/api/v1/webhooks/${endpoint.id}`, { url: await deadUrl() });
+  await app.capture(ws, { email: 'dead2@example.com' });
+  const deadAgain = await deadLettered(ws, endpoint.id);
+  await app.api(ws.api_key, 'PATCH', `/api/v1/webhooks/${endpoint.id}`, { url: receiver.url('/dead') });
+  assert.equal((await app.api(ws.api_key, 'POST', `/api/v1/webhooks/${endpoint.id}/recover`, { since })).body.replayed, 1);
+  const recovered = await settled(ws, endpoint.id, 'succeeded');
+  assert.equal(recovered.id, deadAgain.id);
+  assert.equal(recovered.dead_lettered_at, null);
+  assert.equal(receiver.to('/dead').length, 2);
+});
+
 test('rotation: both signatures valid during grace, only the new one after', async () => {
   const { ws, endpoint, secret: oldSecret } = await setup('/rotate');
   await app.capture(ws, { email: 'before@example.com' });
