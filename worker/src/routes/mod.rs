@@ -20,7 +20,7 @@ use table::{match_route, Miss, Route};
 use worker::{Context, Env, Request, Response};
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
-    let matched = match match_route(&req.method().to_string(), &req.path()) {
+    let matched = match match_route(req.method().as_ref(), &req.path()) {
         Ok(matched) => matched,
         Err(Miss::NotFound) => return ApiError::NotFound(format!("no route for {}", req.path())).into_response(),
         Err(Miss::MethodNotAllowed(allowed)) => return ApiError::MethodNotAllowed(allowed).into_response(),

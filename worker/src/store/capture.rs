@@ -62,7 +62,7 @@ impl Store {
         let mut lead_args = lead.values();
         lead_args.extend_from_slice(&writer_args);
         if let Some(claim) = write.claim {
-            statements.push(self.claim_statement(lead, claim, &writer_sql, &writer_args)?);
+            statements.push(self.claim_statement(lead, claim, writer_sql, &writer_args)?);
             lead_sql.push_str(" AND EXISTS (SELECT 1 FROM idempotency_keys WHERE workspace_id = ? AND scope = ? AND key = ? AND lead_id = ?)");
             lead_args.extend([text(&lead.workspace_id), text(claim.scope), text(claim.key), text(&lead.id)]);
         }
