@@ -32,12 +32,16 @@ build_variant() {
   node widget/tools/short-imports.mjs "$out/glue_bg.wasm" "$out/glue.js"
   # The features rustc enables by default for wasm32; every browser with
   # WebAssembly reference types (the glue needs them) has all of these.
-  "$wasm_opt" -Oz --strip-debug --strip-producers \
+  # --converge repeats -Oz until it stops shrinking; --low-memory-unused lets
+  # it fold constant offsets into loads (rustc's data and stack start at 1 MiB).
+  "$wasm_opt" -Oz --converge --low-memory-unused --strip-debug --strip-producers \
     --enable-bulk-memory --enable-reference-types --enable-multivalue --enable-mutable-globals \
     --enable-nontrapping-float-to-int --enable-sign-ext --strip-target-features \
     "$out/glue_bg.wasm" -o "$out/widget.wasm"
+  # The loader needs only load/start/capture; the entry lets esbuild drop the rest.
+  node widget/tools/glue-entry.mjs "$out/glue.js" "$out/entry.js"
   # --bundle folds widget/src/host.js (a wasm-bindgen snippet) into the glue.
-  "$esbuild" "$out/glue.js" --bundle --minify --format=esm --target=es2020 --log-level=warning --outfile="$out/glue.min.js"
+  "$esbuild" "$out/entry.js" --bundle --minify --format=esm --target=es2020 --log-level=warning --outfile="$out/glue.min.js"
   local wasm_name="widget-$(fingerprint "$out/widget.wasm").wasm"
   local glue_name="widget-$(fingerprint "$out/glue.min.js").js"
   cp "$out/widget.wasm" "$dist/$wasm_name"

@@ -86,7 +86,7 @@
     const wasm = fetch(new URL(embed ? EMBED_WASM : LISTENER_WASM, script.src));
     import(new URL(embed ? EMBED_GLUE : LISTENER_GLUE, script.src))
       .then(async (glue) => {
-        await glue.default({ module_or_path: wasm });
+        await glue.load(wasm);
         glue.start(options, snapshot);
         hand = glue.capture;
         // Both lists may hold the same submission; the wasm sends each id once.
