@@ -5,14 +5,19 @@ use alloc::string::String;
 /// leading `pk_` and the last `_` (the id itself contains one, `ws_…`).
 pub fn workspace_of(token: &str) -> Option<&str> {
     let rest = token.strip_prefix("pk_")?;
-    let (workspace, secret) = rest.rsplit_once('_')?;
+    // By hand, not `rsplit_once`: that links memrchr and slice-index panics.
+    let last = rest.bytes().rposition(|b| b == b'_')?;
+    let (workspace, secret) = (rest.get(..last)?, rest.get(last + 1..)?);
     (workspace.starts_with("ws_") && !secret.is_empty()).then_some(workspace)
 }
 
 /// The capture URL for a token, on the API origin given in `data-api`.
 pub fn endpoint(api: &str, token: &str) -> Option<String> {
     let workspace = workspace_of(token)?;
-    let api = api.trim().trim_end_matches('/');
+    let mut api = api.trim();
+    while let Some(shorter) = api.strip_suffix("/") {
+        api = shorter;
+    }
     (!api.is_empty()).then(|| crate::text::concat(&[api, "/api/inbound/", workspace, "/leads"]))
 }
 
@@ -48,6 +53,7 @@ mod tests {
         assert_eq!(workspace_of("sk_ws_1_x"), None);
         assert_eq!(workspace_of("pk_ws_1_"), None);
         assert_eq!(workspace_of("pk_nounderscore"), None);
+        assert_eq!(workspace_of("pk_ws_a_b_c"), Some("ws_a_b"));
     }
 
     #[test]
@@ -55,6 +61,8 @@ mod tests {
         let url = endpoint("https://leads.example/", "pk_ws_ABC_secret");
         assert_eq!(url.as_deref(), Some("https://leads.example/api/inbound/ws_ABC/leads"));
         assert_eq!(endpoint("", "pk_ws_ABC_secret"), None);
+        let url = endpoint(" https://leads.example// ", "pk_ws_ABC_secret");
+        assert_eq!(url.as_deref(), Some("https://leads.example/api/inbound/ws_ABC/leads"));
     }
 
     #[test]
