@@ -32,9 +32,10 @@ build_variant() {
   node widget/tools/short-imports.mjs "$out/glue_bg.wasm" "$out/glue.js"
   # The features rustc enables by default for wasm32; every browser with
   # WebAssembly reference types (the glue needs them) has all of these.
+  # --flatten --rereloop rebuilds the control flow first (about 100 B gzip less);
   # --converge repeats -Oz until it stops shrinking; --low-memory-unused lets
   # it fold constant offsets into loads (rustc's data and stack start at 1 MiB).
-  "$wasm_opt" -Oz --converge --low-memory-unused --strip-debug --strip-producers \
+  "$wasm_opt" --flatten --rereloop -Oz --converge --low-memory-unused --strip-debug --strip-producers \
     --enable-bulk-memory --enable-reference-types --enable-multivalue --enable-mutable-globals \
     --enable-nontrapping-float-to-int --enable-sign-ext --strip-target-features \
     "$out/glue_bg.wasm" -o "$out/widget.wasm"
