@@ -2,7 +2,8 @@
 //! (each typed binding costs a shim in the generated glue).
 
 use alloc::string::String;
-use js_sys::{Object, Reflect, JSON};
+use alloc::vec::Vec;
+use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
 pub fn get(target: &JsValue, key: &str) -> JsValue {
@@ -25,4 +26,13 @@ pub fn to_json(value: &JsValue) -> Option<String> {
 /// Parses JSON kept in storage; anything unreadable is treated as absent.
 pub fn from_json(text: &str) -> Option<Object> {
     JSON::parse(text).ok()?.dyn_into::<Object>().ok()
+}
+
+/// Every cell of `array` as a string, `None` if one is not a string.
+pub fn strings(array: &Array) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for i in 0..array.length() {
+        out.push(array.get(i).as_string()?);
+    }
+    Some(out)
 }

@@ -85,8 +85,13 @@ pub fn start(options: JsValue, snapshot: js_sys::Function) {
 }
 
 /// A submitted form's snapshot (see `payload`) from the loader's listener.
+/// Taken as a JS array and read cell by cell: wasm-bindgen's own `Vec<String>`
+/// conversion is over a kilobyte of generic iterator code. It behaves the same:
+/// a cell that is not a string throws the same error before anything is done.
 #[wasm_bindgen]
-pub fn capture(snapshot: alloc::vec::Vec<String>) {
+pub fn capture(snapshot: JsValue) {
+    let snapshot = js::strings(snapshot.unchecked_ref())
+        .unwrap_or_else(|| wasm_bindgen::throw_str("array contains a value of the wrong type"));
     if let Some(entry) = prepare(&snapshot, "widget") {
         send::deliver(&entry);
     }
