@@ -138,7 +138,13 @@ pub fn key_of(name: &str) -> String {
     let end = bytes.iter().rposition(|&b| b != b']').map_or(0, |last| last + 1);
     let trimmed = bytes.get(..end).unwrap_or(bytes);
     let inner = trimmed.rsplit(|&b| b == b'[').find(|segment| !segment.is_empty()).unwrap_or(bytes);
-    inner.iter().filter(|b| b.is_ascii_alphanumeric()).map(|b| b.to_ascii_lowercase() as char).collect()
+    // Pushed one by one rather than collected from chars: `FromIterator<char>`
+    // is generic UTF-8 encoding code, and these are ASCII.
+    let mut key = String::with_capacity(inner.len());
+    for b in inner.iter().filter(|b| b.is_ascii_alphanumeric()) {
+        key.push(b.to_ascii_lowercase() as char);
+    }
+    key
 }
 
 #[cfg(test)]

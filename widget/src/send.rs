@@ -43,7 +43,13 @@ pub fn deliver(entry: &Entry) {
 /// One answer (status 0: the network failed): forget the submission unless it
 /// is worth retrying, and tell the page.
 fn settle(id: String, status: u16, answer: JsValue) {
-    IN_FLIGHT.with(|ids| ids.retain(|other| *other != id));
+    // Order does not matter and an id is in flight once: swap_remove is
+    // smaller code than `retain`.
+    IN_FLIGHT.with(|ids| {
+        if let Some(at) = ids.iter().position(|other| *other == id) {
+            ids.swap_remove(at);
+        }
+    });
     let outcome = Outcome { disposition: disposition(status), status, answer: &answer };
     if outcome.disposition != Disposition::Retry {
         outbox::forget(&id);
