@@ -162,7 +162,9 @@ impl Deliverer {
             None => AttemptResult::NoResponse,
         };
         let stopped = call.stopped.is_some();
-        let verdict = if stopped { Verdict::Exhausted } else { verdict(result, attempt, &self.config.retry_schedule_secs) };
+        // Without randomness the retry is merely not spread out.
+        let jitter = crate::platform::random_bytes::<4>().map(u32::from_le_bytes).unwrap_or(0);
+        let verdict = if stopped { Verdict::Exhausted } else { verdict(result, attempt, &self.config.retry_schedule_secs, jitter) };
         let now = now_ms();
         let (status, next_attempt_at) = match verdict {
             Verdict::Delivered => (SUCCEEDED, None),
