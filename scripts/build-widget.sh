@@ -60,6 +60,8 @@ build_variant embed
   --outfile="$dist/widget.js"
 cp widget/demo/* "$dist/demo/"
 cp tests/pages/* "$dist/test-pages/"
+# The strict-CSP test is the AJAX page under the path that _headers locks down.
+cp tests/pages/ajax.html "$dist/test-pages/csp.html"
 
 # Sites load the glue and wasm cross-origin (import() and fetch() both need CORS).
 # The CSP test pages (csp.html, csp-embed.html) get the strictest policy the
