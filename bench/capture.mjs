@@ -5,25 +5,21 @@ import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { spawnApp } from '../tests/support/app.mjs';
-import { recordSection, percentile } from './results.mjs';
+import { recordSection, percentile, forEachConcurrently } from './results.mjs';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 
 async function load(name, send) {
   const latencies = [];
-  let next = 0;
   let failures = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < REQUESTS) {
-      const i = next++;
-      const t = performance.now();
-      const ok = await send(i);
-      latencies.push(performance.now() - t);
-      if (!ok) failures++;
-    }
-  }));
+  await forEachConcurrently(REQUESTS, CONCURRENCY, async (i) => {
+    const t = performance.now();
+    const ok = await send(i);
+    latencies.push(performance.now() - t);
+    if (!ok) failures++;
+  });
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return { name, rps: REQUESTS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), failures };

@@ -3,7 +3,7 @@
 // figures are ratios that survive a slower or busier machine.
 import { spawnApp } from '../tests/support/app.mjs';
 import { startReceiver, verifyLeadsBotSignature } from '../tests/support/receiver.mjs';
-import { recordSection, percentile } from './results.mjs';
+import { recordSection, percentile, forEachConcurrently } from './results.mjs';
 
 const LEADS = Number(process.env.BENCH_DELIVERY_LEADS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -21,24 +21,19 @@ try {
 
   const sentAt = new Map();
   const answeredAt = new Map();
-  let next = 0;
   let failures = 0;
   const started = Date.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < LEADS) {
-      const i = next++;
-      const t = Date.now();
-      const r = await app.capture(ws, { email: `bench${i}@example.com`, name: 'Bench Lead', message: 'Hello' });
-      if (r.status === 201) {
-        sentAt.set(r.body.id, t);
-        answeredAt.set(r.body.id, Date.now());
-      }
-      else {
-        failures++;
-        console.error(`capture failed: ${r.status} ${JSON.stringify(r.body)}`);
-      }
+  await forEachConcurrently(LEADS, CONCURRENCY, async (i) => {
+    const t = Date.now();
+    const r = await app.capture(ws, { email: `bench${i}@example.com`, name: 'Bench Lead', message: 'Hello' });
+    if (r.status === 201) {
+      sentAt.set(r.body.id, t);
+      answeredAt.set(r.body.id, Date.now());
+    } else {
+      failures++;
+      console.error(`capture failed: ${r.status} ${JSON.stringify(r.body)}`);
     }
-  }));
+  });
   const capturesDone = Date.now();
   await receiver.waitForCount('/bench', warm + sentAt.size, 120_000);
   const got = receiver.requests.slice(warm);

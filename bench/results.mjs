@@ -20,3 +20,11 @@ export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
+
+/** Runs `task(i)` for i in 0..total with at most `concurrency` in flight: bounded load. */
+export async function forEachConcurrently(total, concurrency, task) {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < total) await task(next++);
+  }));
+}
