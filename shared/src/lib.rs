@@ -11,6 +11,7 @@ pub mod field_error;
 pub mod ids;
 pub mod lead;
 pub mod mapping;
+pub mod presets;
 pub mod retry;
 pub mod signing;
 pub mod time;

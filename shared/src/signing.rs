@@ -80,6 +80,25 @@ pub fn verify_server_signature(
     if constant_time_eq(&given, &expected) { Ok(()) } else { Err(SignatureError::Mismatch) }
 }
 
+/// Typeform's `Typeform-Signature`: `sha256=` + base64 HMAC-SHA256 of the raw
+/// body, keyed by the secret string pasted into Typeform's webhook settings.
+pub fn typeform_signature(secret: &str, body: &[u8]) -> String {
+    format!("sha256={}", BASE64.encode(hmac(secret.as_bytes(), &[body])))
+}
+
+/// Tally's `Tally-Signature`: base64 HMAC-SHA256 of the raw body, keyed by the
+/// signing secret set on the Tally webhook (no prefix, no timestamp).
+pub fn tally_signature(secret: &str, body: &[u8]) -> String {
+    BASE64.encode(hmac(secret.as_bytes(), &[body]))
+}
+
+/// Whether `given_base64` is the base64 HMAC-SHA256 of `body` under `secret`,
+/// compared in constant time on the decoded bytes.
+pub fn verify_base64_body_signature(secret: &str, given_base64: &str, body: &[u8]) -> bool {
+    let Ok(given) = BASE64.decode(given_base64.trim()) else { return false };
+    constant_time_eq(&given, &hmac(secret.as_bytes(), &[body]))
+}
+
 /// A new endpoint secret from 32 random bytes: `whsec_` + base64.
 pub fn new_endpoint_secret(random: [u8; 32]) -> String {
     format!("{SECRET_PREFIX}{}", BASE64.encode(random))
@@ -128,6 +147,29 @@ mod tests {
             br#"{"test": 2432232314}"#,
         );
         assert_eq!(signature.as_deref(), Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="));
+    }
+
+    // Vectors computed independently with Node:
+    // crypto.createHmac('sha256', secret).update(body).digest('base64')
+    const TOOL_SECRET: &str = "whsec_dGVzdC1zZWNyZXQtZm9yLXByZXNldHM=";
+    const TOOL_BODY: &[u8] = br#"{"event_id":"LtWXD3crgy","event_type":"form_response"}"#;
+    const TOOL_VECTOR: &str = "LSJ0AkNS4nLtMdAPCm79N6lBVXWRJrB4v1YE+hioSFE=";
+
+    #[test]
+    fn typeform_and_tally_signatures_match_node_vectors() {
+        assert_eq!(typeform_signature(TOOL_SECRET, TOOL_BODY), format!("sha256={TOOL_VECTOR}"));
+        assert_eq!(tally_signature(TOOL_SECRET, TOOL_BODY), TOOL_VECTOR);
+        // A plain secret, as Typeform's docs suggest generating (any string).
+        assert_eq!(typeform_signature("abc123", b"hello"), "sha256=M5Y3FmJ9DVlhekvtkcfxO887MS55uUanOTcAD6kQ4/U=");
+    }
+
+    #[test]
+    fn base64_body_signatures_verify_exactly() {
+        assert!(verify_base64_body_signature(TOOL_SECRET, TOOL_VECTOR, TOOL_BODY));
+        assert!(!verify_base64_body_signature("other", TOOL_VECTOR, TOOL_BODY));
+        assert!(!verify_base64_body_signature(TOOL_SECRET, TOOL_VECTOR, b"{}"));
+        assert!(!verify_base64_body_signature(TOOL_SECRET, "not base64!", TOOL_BODY));
+        assert!(!verify_base64_body_signature(TOOL_SECRET, "", TOOL_BODY));
     }
 
     #[test]
