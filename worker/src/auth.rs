@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::keys::KeyRow;
 use crate::store::workspaces::WorkspaceRow;
 use leadsbot_shared::ids::workspace_of_public_token;
+use leadsbot_shared::presets::Preset;
 use leadsbot_shared::signing::{constant_time_eq, sha256_hex, verify_server_signature};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +120,14 @@ pub fn server_signature(app: &App, sealed_secret: &str, body: &[u8]) -> ApiResul
     let secret = app.config()?.secrets.open(sealed_secret).map_err(|e| ApiError::internal("open inbound secret", e))?;
     verify_server_signature(&secret, &timestamp, &signature, body, crate::platform::now_secs())
         .map_err(|e| ApiError::Unauthorized(e.describe().into()))
+}
+
+/// A form tool's own signature (`Typeform-Signature`, `Tally-Signature`) on a
+/// preset capture URL, made with the secret the operator pasted into the tool.
+pub fn tool_signature(app: &App, preset: Preset, sealed_secret: &str, body: &[u8]) -> ApiResult<()> {
+    let given = app.header(preset.signature_header());
+    let secret = app.config()?.secrets.open(sealed_secret).map_err(|e| ApiError::internal("open capture URL secret", e))?;
+    preset.verify_signature(&secret, given.as_deref(), body).map_err(|e| ApiError::Unauthorized(e.describe()))
 }
 
 #[cfg(test)]

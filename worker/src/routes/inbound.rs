@@ -116,12 +116,18 @@ pub async fn capture_via_url(app: &mut App) -> ApiResult<Response> {
     let not_found = || ApiError::NotFound("no such capture URL".into());
     let endpoint = if is_capture_url_id(&id) { app.store.capture_url(&id).await? } else { None };
     let endpoint = endpoint.ok_or_else(not_found)?;
-    if let Some(sealed) = &endpoint.secret_sealed {
-        auth::server_signature(app, sealed, &body)?;
+    let preset = endpoint.preset();
+    match (preset, &endpoint.secret_sealed) {
+        (Some(preset), Some(sealed)) => auth::tool_signature(app, preset, sealed, &body)?,
+        (None, Some(sealed)) => auth::server_signature(app, sealed, &body)?,
+        (_, None) => {}
     }
     let mapping: serde_json::Map<String, Value> = serde_json::from_str(&endpoint.field_mapping).unwrap_or_default();
     let scope = format!("capture_url:{id}");
-    let fields = apply_mapping(&mapping, fields);
+    let fields = match preset {
+        Some(preset) => preset.lead_fields(&fields, &mapping).map_err(ApiError::Validation)?,
+        None => apply_mapping(&mapping, fields),
+    };
     let capture = Capture { workspace_id: &endpoint.workspace_id, writer: Writer::Verified, scope: &scope, default_source: "inbound_webhook", fields };
     match store_capture(app, capture).await? {
         Outcome::Answered(response) => Ok(response),

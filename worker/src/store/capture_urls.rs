@@ -1,5 +1,6 @@
 use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
+use leadsbot_shared::presets::Preset;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -11,13 +12,31 @@ pub struct CaptureUrlRow {
     pub field_mapping: String,
     pub secret_sealed: Option<String>,
     pub created_at: i64,
+    /// The form tool this URL speaks (`typeform`, `tally`); None is generic.
+    #[serde(default)]
+    pub preset: Option<String>,
+}
+
+impl CaptureUrlRow {
+    /// A preset name the code no longer knows reads as generic.
+    pub fn preset(&self) -> Option<Preset> {
+        self.preset.as_deref().and_then(Preset::parse)
+    }
 }
 
 impl Store {
     pub async fn insert_capture_url(&self, row: &CaptureUrlRow) -> ApiResult<()> {
         self.run(
-            "INSERT INTO capture_urls (id, workspace_id, name, field_mapping, secret_sealed, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            &[text(&row.id), text(&row.workspace_id), text(&row.name), text(&row.field_mapping), opt_text(row.secret_sealed.as_deref()), number(row.created_at)],
+            "INSERT INTO capture_urls (id, workspace_id, name, field_mapping, secret_sealed, created_at, preset) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            &[
+                text(&row.id),
+                text(&row.workspace_id),
+                text(&row.name),
+                text(&row.field_mapping),
+                opt_text(row.secret_sealed.as_deref()),
+                number(row.created_at),
+                opt_text(row.preset.as_deref()),
+            ],
         )
         .await?;
         Ok(())
