@@ -15,5 +15,6 @@ pub mod presets;
 pub mod retry;
 pub mod signing;
 pub mod time;
+pub mod webhook_url;
 
 pub use field_error::FieldError;
