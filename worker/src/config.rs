@@ -3,12 +3,14 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::secrets::SecretBox;
+use leadsbot_shared::webhook_url::UrlPolicy;
 use worker::Env;
 
 pub struct Config {
     pub admin_token: Option<String>,
     pub secrets: SecretBox,
-    pub allow_localhost_webhooks: bool,
+    /// Where outbound requests may go (`WEBHOOK_URL_POLICY`).
+    pub url_policy: UrlPolicy,
     pub retry_schedule_secs: Vec<u32>,
     pub delivery_timeout_ms: u32,
     pub rotation_grace_secs: i64,
@@ -29,12 +31,12 @@ impl Config {
     pub fn from_env(env: &Env) -> ApiResult<Self> {
         let key = text(env, "SECRETS_KEY").ok_or_else(|| ApiError::internal("config", "SECRETS_KEY is not set"))?;
         let secrets = SecretBox::new(&key).map_err(|e| ApiError::internal("config", e))?;
-        let allow_localhost_webhooks = text(env, "WEBHOOK_URL_POLICY").as_deref() == Some("allow-localhost");
+        let url_policy = UrlPolicy::from_setting(text(env, "WEBHOOK_URL_POLICY").as_deref());
         Ok(Self {
             admin_token: text(env, "ADMIN_TOKEN").filter(|t| t.len() >= 16),
             secrets,
-            allow_localhost_webhooks,
-            skip_enqueue: allow_localhost_webhooks && text(env, "DELIVERY_SKIP_ENQUEUE").as_deref() == Some("1"),
+            url_policy,
+            skip_enqueue: url_policy == UrlPolicy::AllowLocalhost && text(env, "DELIVERY_SKIP_ENQUEUE").as_deref() == Some("1"),
             sweep_after_secs: parse_number(text(env, "DELIVERY_SWEEP_AFTER_SECS").as_deref(), 120),
             retry_schedule_secs: parse_schedule(text(env, "DELIVERY_RETRY_SCHEDULE").as_deref()),
             delivery_timeout_ms: parse_number(text(env, "DELIVERY_TIMEOUT_MS").as_deref(), 10_000),

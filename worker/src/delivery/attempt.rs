@@ -12,6 +12,7 @@ use crate::store::deliveries::DeliveryJob;
 use crate::store::endpoints::EndpointRow;
 use crate::store::integrations::IntegrationRow;
 use leadsbot_shared::retry::parse_retry_after;
+use leadsbot_shared::webhook_url::{UrlError, WebhookUrl};
 
 pub struct Call {
     pub started_at: i64,
@@ -21,12 +22,23 @@ pub struct Call {
     /// Set when there is nothing to send to (endpoint deleted or disabled):
     /// the delivery fails without retries.
     pub stopped: Option<&'static str>,
+    /// The target's URL failed the receiver rule, so nothing was sent; a
+    /// webhook endpoint is disabled for it.
+    pub url_refused: bool,
 }
 
 impl Call {
     fn stopped(reason: &'static str) -> Self {
         let reply = Reply { error: Some(reason.to_string()), ..Reply::default() };
-        Call { started_at: now_ms(), duration_ms: 0, reply, retry_after_secs: None, stopped: Some(reason) }
+        Call { started_at: now_ms(), duration_ms: 0, reply, retry_after_secs: None, stopped: Some(reason), url_refused: false }
+    }
+
+    /// Stopped before sending, with the rule's reason as the attempt's error.
+    fn url_refused(refused: &UrlError) -> Self {
+        let mut call = Call::stopped("the URL is not allowed");
+        call.reply.error = Some(format!("not sent: {refused}"));
+        call.url_refused = true;
+        call
     }
 }
 
@@ -34,7 +46,7 @@ fn open(config: &Config, sealed: &str) -> ApiResult<String> {
     config.secrets.open(sealed).map_err(|e| ApiError::internal("open sealed secret", e))
 }
 
-async fn timed_post(url: &str, headers: &[(&str, String)], body: &str, timeout_ms: u32) -> (i64, i64, Reply) {
+async fn timed_post(url: &WebhookUrl, headers: &[(&str, String)], body: &str, timeout_ms: u32) -> (i64, i64, Reply) {
     let started_at = now_ms();
     let reply = post(url, headers, body, timeout_ms).await;
     (started_at, now_ms() - started_at, reply)
@@ -47,6 +59,11 @@ pub async fn call_webhook(config: &Config, job: &DeliveryJob, endpoint: Option<&
     if endpoint.disabled_at.is_some() {
         return Ok(Call::stopped("the endpoint is disabled"));
     }
+    // Checked again before every attempt: the row may predate the rule, or the policy may be stricter now.
+    let url = match WebhookUrl::parse(&endpoint.url, config.url_policy) {
+        Ok(url) => url,
+        Err(refused) => return Ok(Call::url_refused(&refused)),
+    };
     let now = now_ms();
     let secret = open(config, &endpoint.secret_sealed)?;
     let previous = match (&endpoint.previous_secret_sealed, endpoint.previous_secret_expires_at) {
@@ -61,9 +78,9 @@ pub async fn call_webhook(config: &Config, job: &DeliveryJob, endpoint: Option<&
         secret: &secret,
         previous_secret: previous.as_deref(),
     });
-    let (started_at, duration_ms, reply) = timed_post(&endpoint.url, &headers, &job.payload, config.delivery_timeout_ms).await;
+    let (started_at, duration_ms, reply) = timed_post(&url, &headers, &job.payload, config.delivery_timeout_ms).await;
     let retry_after_secs = parse_retry_after(reply.retry_after.as_deref());
-    Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None })
+    Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None, url_refused: false })
 }
 
 pub async fn call_telegram(config: &Config, job: &DeliveryJob, integration: Option<&IntegrationRow>) -> ApiResult<Call> {
@@ -75,7 +92,14 @@ pub async fn call_telegram(config: &Config, job: &DeliveryJob, integration: Opti
     let chat_id = settings["chat_id"].as_str().unwrap_or_default();
     let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
     let body = telegram::send_message_body(chat_id, &telegram::lead_alert_text(&payload));
-    let url = telegram::send_message_url(&config.telegram_api_base, &token);
+    // The error names only the host: the token is in the URL's path.
+    let url = match WebhookUrl::parse(&telegram::send_message_url(&config.telegram_api_base, &token), config.url_policy) {
+        Ok(url) => url,
+        Err(refused) => {
+            worker::console_error!("TELEGRAM_API_BASE is not allowed, no Telegram alert is sent: {refused}");
+            return Ok(Call::url_refused(&refused));
+        }
+    };
     let headers = [("Content-Type", "application/json".to_string())];
     let (started_at, duration_ms, mut reply) = timed_post(&url, &headers, &body, config.delivery_timeout_ms).await;
     // The token is in the URL; make sure no error text carries it into the log.
@@ -84,5 +108,5 @@ pub async fn call_telegram(config: &Config, job: &DeliveryJob, integration: Opti
         Some(429) => reply.body.as_deref().and_then(telegram::retry_after),
         _ => None,
     };
-    Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None })
+    Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None, url_refused: false })
 }

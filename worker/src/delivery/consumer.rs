@@ -8,6 +8,7 @@
 use super::attempt::{call_telegram, call_webhook, Call};
 use super::message::{dead_letter, enqueue_later, DeliveryMessage};
 use super::targets::{self, Targets};
+use super::webhook::URL_NOT_ALLOWED;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
@@ -175,6 +176,9 @@ impl Deliverer {
         let mut statements = self.store.attempt_statements(&job.workspace_id, AttemptRecord { attempt: &row, status, next_attempt_at })?;
         if job.target_kind == "webhook" && !stopped {
             statements.extend(self.endpoint_health(job, verdict, now)?);
+        }
+        if job.target_kind == "webhook" && call.url_refused {
+            statements.extend(self.store.disable_endpoint(&job.workspace_id, &job.target_id, URL_NOT_ALLOWED, now)?);
         }
         Ok((statements, verdict, stopped))
     }

@@ -1,11 +1,12 @@
 //! Webhook endpoints and their delivery log as the API sees them: input
 //! checks, patches and JSON. Pure.
 
-use super::webhook::{validate_events, validate_url};
+use super::webhook::validate_events;
 use crate::error::{ApiError, ApiResult};
 use crate::store::deliveries::{AttemptRow, DeliveryRow};
 use crate::store::endpoints::EndpointRow;
 use leadsbot_shared::time::format_rfc3339;
+use leadsbot_shared::webhook_url::{UrlPolicy, WebhookUrl};
 use leadsbot_shared::FieldError;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -32,10 +33,10 @@ pub struct EndpointPatch {
 }
 
 /// Checked fields of a new endpoint: (url, events JSON, description).
-pub fn check_new(input: EndpointIn, allow_localhost: bool) -> ApiResult<(String, String, Option<String>)> {
+pub fn check_new(input: EndpointIn, policy: UrlPolicy) -> ApiResult<(String, String, Option<String>)> {
     let patch = EndpointPatch { url: Some(input.url), events: Some(input.events), description: input.description, enabled: None };
     let mut row = EndpointRow { events: "[]".into(), ..blank() };
-    apply_patch(&mut row, patch, allow_localhost, 0)?;
+    apply_patch(&mut row, patch, policy, 0)?;
     Ok((row.url, row.events, row.description))
 }
 
@@ -47,13 +48,15 @@ fn blank() -> EndpointRow {
     }
 }
 
-pub fn apply_patch(row: &mut EndpointRow, patch: EndpointPatch, allow_localhost: bool, now: i64) -> ApiResult<()> {
+/// Applies a checked patch. The URL is checked when it changes, and when
+/// the endpoint is turned back on (it may have been disabled for its URL).
+pub fn apply_patch(row: &mut EndpointRow, patch: EndpointPatch, policy: UrlPolicy, now: i64) -> ApiResult<()> {
     let mut errors = Vec::new();
-    if let Some(url) = patch.url {
-        match validate_url(&url, allow_localhost) {
-            Ok(url) => row.url = url,
-            Err(err) => errors.push(err),
-        }
+    let url = patch.url.as_deref().or((patch.enabled == Some(true)).then_some(row.url.as_str()));
+    match url.map(|url| WebhookUrl::parse(url, policy)) {
+        Some(Ok(url)) => row.url = url.as_str().to_string(),
+        Some(Err(refused)) => errors.push(FieldError::from(&refused)),
+        None => {}
     }
     if let Some(events) = patch.events {
         match validate_events(&events) {
@@ -126,24 +129,41 @@ fn attempt_json(a: &AttemptRow) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::delivery::webhook::URL_NOT_ALLOWED;
 
     #[test]
     fn new_endpoints_are_checked_field_by_field() {
         let input = EndpointIn { url: "http://evil.example/".into(), events: vec!["nope".into()], description: None };
-        let ApiError::Validation(errors) = check_new(input, true).unwrap_err() else { panic!() };
+        let ApiError::Validation(errors) = check_new(input, UrlPolicy::AllowLocalhost).unwrap_err() else { panic!() };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["url", "events[0]"]);
         let ok = EndpointIn { url: "https://hooks.example/in".into(), events: vec![], description: Some(" CRM ".into()) };
-        assert_eq!(check_new(ok, false).unwrap(), ("https://hooks.example/in".into(), "[]".into(), Some("CRM".into())));
+        assert_eq!(check_new(ok, UrlPolicy::PublicHttpsOnly).unwrap(), ("https://hooks.example/in".into(), "[]".into(), Some("CRM".into())));
     }
 
     #[test]
     fn enabling_forgets_failures_and_disabling_is_manual() {
-        let mut row = EndpointRow { disabled_at: Some(5), disabled_reason: Some("gone".into()), failing_since: Some(1), ..blank() };
-        apply_patch(&mut row, EndpointPatch { enabled: Some(true), ..Default::default() }, false, 9).unwrap();
+        let url = "https://hooks.example/in".to_string();
+        let mut row = EndpointRow { url, disabled_at: Some(5), disabled_reason: Some("gone".into()), failing_since: Some(1), ..blank() };
+        apply_patch(&mut row, EndpointPatch { enabled: Some(true), ..Default::default() }, UrlPolicy::PublicHttpsOnly, 9).unwrap();
         assert_eq!((row.disabled_at, row.failing_since), (None, None));
-        apply_patch(&mut row, EndpointPatch { enabled: Some(false), ..Default::default() }, false, 10).unwrap();
+        apply_patch(&mut row, EndpointPatch { enabled: Some(false), ..Default::default() }, UrlPolicy::PublicHttpsOnly, 10).unwrap();
         assert_eq!((row.disabled_at, row.disabled_reason.as_deref()), (Some(10), Some("manual")));
+    }
+
+    #[test]
+    fn an_endpoint_is_not_turned_back_on_while_its_url_is_refused() {
+        let url = "https://169.254.169.254/".to_string();
+        let mut row = EndpointRow { url, disabled_at: Some(5), disabled_reason: Some(URL_NOT_ALLOWED.into()), ..blank() };
+        let enable = || EndpointPatch { enabled: Some(true), ..Default::default() };
+        let Err(ApiError::Validation(errors)) = apply_patch(&mut row, enable(), UrlPolicy::PublicHttpsOnly, 9) else { panic!() };
+        assert_eq!((errors[0].field.as_str(), errors[0].code), ("url", "private_host"));
+        let fixed = EndpointPatch { url: Some("https://hooks.example/in".into()), ..enable() };
+        apply_patch(&mut row, fixed, UrlPolicy::PublicHttpsOnly, 10).unwrap();
+        assert_eq!((row.url.as_str(), row.disabled_at), ("https://hooks.example/in", None));
+        // Turning an endpoint off never needs its URL to pass.
+        let mut legacy = EndpointRow { url: "http://10.0.0.1/".into(), ..blank() };
+        apply_patch(&mut legacy, EndpointPatch { enabled: Some(false), ..Default::default() }, UrlPolicy::PublicHttpsOnly, 11).unwrap();
     }
 
     #[test]

@@ -1,8 +1,10 @@
-//! One outbound POST: bounded by a timeout that aborts it, redirects never
-//! followed, and only the first KiB of the answer kept.
+//! One outbound POST: only to a `WebhookUrl` (a URL that passed the receiver
+//! rule), bounded by a timeout that aborts it, redirects never followed, and
+//! only the first KiB of the answer kept.
 
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
+use leadsbot_shared::webhook_url::WebhookUrl;
 use std::time::Duration;
 use wasm_bindgen::JsValue;
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
@@ -19,10 +21,10 @@ pub struct Reply {
     pub error: Option<String>,
 }
 
-pub async fn post(url: &str, headers: &[(&str, String)], body: &str, timeout_ms: u32) -> Reply {
+pub async fn post(url: &WebhookUrl, headers: &[(&str, String)], body: &str, timeout_ms: u32) -> Reply {
     let controller = AbortController::default();
     let signal = controller.signal();
-    let request = match build(url, headers, body) {
+    let request = match build(url.as_str(), headers, body) {
         Ok(request) => request,
         Err(err) => return Reply { error: Some(format!("could not build the request: {err}")), ..Reply::default() },
     };

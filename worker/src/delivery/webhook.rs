@@ -1,32 +1,14 @@
-//! Webhook rules as pure functions: which URLs may receive, which events
-//! exist, and the headers that sign a delivery.
+//! Webhook rules as pure functions: which events exist and the headers that
+//! sign a delivery. Which URLs may receive is `leadsbot_shared::webhook_url`.
 
 use leadsbot_shared::signing::{body_signature_hex, standard_webhook_signature};
 use leadsbot_shared::FieldError;
-use worker::Url;
 
 /// Every event type an endpoint may subscribe to.
 pub const EVENT_TYPES: [&str; 3] = [crate::events::LEAD_CREATED, crate::events::LEAD_UPDATED, crate::events::LEAD_STATUS_CHANGED];
-const MAX_URL_CHARS: usize = 2000;
-
-/// https only; plain http to this machine when the dev policy allows it.
-pub fn validate_url(raw: &str, allow_localhost: bool) -> Result<String, FieldError> {
-    let bad = |message: &str| FieldError::new("url", "invalid_url", message);
-    let raw = raw.trim();
-    if raw.chars().count() > MAX_URL_CHARS {
-        return Err(FieldError::too_long("url", MAX_URL_CHARS));
-    }
-    let url = Url::parse(raw).map_err(|_| bad("url must be an absolute https URL"))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("url must not carry credentials"));
-    }
-    let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    match url.scheme() {
-        "https" if url.host_str().is_some() => Ok(url.to_string()),
-        "http" if local && allow_localhost => Ok(url.to_string()),
-        _ => Err(bad("url must use https (plain http is only allowed to localhost in development)")),
-    }
-}
+/// `disabled_reason` of an endpoint whose stored URL failed the receiver
+/// rule (`leadsbot_shared::webhook_url`) just before an attempt.
+pub const URL_NOT_ALLOWED: &str = "url_not_allowed";
 
 /// Known, deduplicated event types; an empty list subscribes to all.
 pub fn validate_events(events: &[String]) -> Result<Vec<String>, Vec<FieldError>> {
@@ -81,18 +63,6 @@ pub fn signed_headers(input: &SigningInput<'_>) -> Vec<(&'static str, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_must_be_https_unless_local_and_allowed() {
-        assert_eq!(validate_url("https://hooks.example/x?y=1", false).unwrap(), "https://hooks.example/x?y=1");
-        assert!(validate_url("http://hooks.example/x", true).is_err());
-        assert!(validate_url("http://127.0.0.1:9000/x", false).is_err());
-        assert!(validate_url("http://127.0.0.1:9000/x", true).is_ok());
-        assert!(validate_url("http://localhost:9000/x", true).is_ok());
-        assert!(validate_url("https://user:pw@hooks.example/", false).is_err());
-        assert!(validate_url("ftp://hooks.example/", true).is_err());
-        assert!(validate_url("not a url", true).is_err());
-    }
 
     #[test]
     fn events_are_known_and_deduplicated() {

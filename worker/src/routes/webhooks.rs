@@ -42,7 +42,7 @@ pub async fn list(app: &mut App) -> ApiResult<Response> {
 pub async fn create(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
     let input: EndpointIn = read_json(&mut app.req).await?;
-    let (url, events, description) = check_new(input, app.config()?.allow_localhost_webhooks)?;
+    let (url, events, description) = check_new(input, app.config()?.url_policy)?;
     let (secret, secret_sealed) = new_secret(app)?;
     let now = app.now_ms;
     let row = EndpointRow {
@@ -68,7 +68,7 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
     let patch: EndpointPatch = read_json(&mut app.req).await?;
     let mut row = load(app, &key).await?;
-    apply_patch(&mut row, patch, app.config()?.allow_localhost_webhooks, app.now_ms)?;
+    apply_patch(&mut row, patch, app.config()?.url_policy, app.now_ms)?;
     app.store.update_endpoint(&row).await?;
     json(200, &endpoint_json(&row))
 }

@@ -93,7 +93,7 @@ impl Store {
         ])
     }
 
-    /// The receiver answered 410 Gone: stop sending.
+    /// Stop sending: the receiver answered 410 Gone, or its URL is no longer allowed.
     pub fn disable_endpoint(&self, workspace_id: &str, id: &str, reason: &str, now: i64) -> ApiResult<Vec<D1PreparedStatement>> {
         Ok(vec![self.statement(
             "UPDATE webhook_endpoints SET disabled_at = ?, disabled_reason = ?, updated_at = ? WHERE workspace_id = ? AND id = ? AND disabled_at IS NULL",
