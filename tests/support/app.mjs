@@ -148,6 +148,26 @@ export class App {
     return waitFor(check, options);
   }
 
+  /**
+   * Runs SQL straight against this app's local D1, behind the API's back
+   * (e.g. to plant a row an older release could have written); returns the
+   * rows of the last statement.
+   */
+  async sql(query) {
+    const args = ['d1', 'execute', 'DB', '--local', '--persist-to', this.stateDir, '--json', '--command', query];
+    // The JSON is printed at wrangler's `log` level, which scripts/env.sh turns down.
+    const run = () => promisify(execFile)(wrangler, args, { cwd: root, env: { ...offlineEnv, WRANGLER_LOG: 'log' } });
+    // The running worker holds the database now and then: run again (each run takes a second to start).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { stdout } = await run();
+        return JSON.parse(stdout).at(-1)?.results ?? [];
+      } catch (error) {
+        if (attempt >= 10 || !String(error.message).includes('SQLITE_BUSY')) throw error;
+      }
+    }
+  }
+
   /** Fires the cron handler (needs `testScheduled: true`). */
   async triggerScheduled(cron = '* * * * *') {
     // wrangler 4.86 answers /__scheduled; its /cdn-cgi/handler/scheduled returns 500.
