@@ -70,6 +70,14 @@ pub fn lead_json(row: &LeadRow) -> Value {
     })
 }
 
+/// A lead with its status history: what `GET /api/v1/leads/:id` answers and
+/// what each NDJSON export line holds.
+pub fn lead_detail_json(row: &LeadRow, history: &[StatusChangeRow]) -> Value {
+    let mut body = lead_json(row);
+    body["status_history"] = json!(history.iter().map(status_change_json).collect::<Vec<_>>());
+    body
+}
+
 pub fn status_change_json(change: &StatusChangeRow) -> Value {
     json!({
         "from": change.from_status, "to": change.to_status,
@@ -83,7 +91,29 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 /// Reads list filters; unknown parameters are refused so typos do not
 /// silently return everything.
 pub fn parse_query(pairs: &[(String, String)]) -> ApiResult<LeadQuery> {
-    let mut query = LeadQuery { limit: DEFAULT_PAGE_SIZE, ..LeadQuery::default() };
+    let (mut limit, mut before_id) = (DEFAULT_PAGE_SIZE, None);
+    let mut query = parse_filters(pairs, |name, value, errors| {
+        match name {
+            "cursor" if is_sortable_id(IdKind::Lead, value) => before_id = Some(value.to_string()),
+            "cursor" => errors.push(FieldError::new("cursor", "invalid_cursor", "use the next_cursor of a previous page")),
+            "limit" => match value.parse::<u32>() {
+                Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => limit = n,
+                _ => errors.push(FieldError::new("limit", "out_of_range", format!("limit is a whole number from 1 to {MAX_PAGE_SIZE}"))),
+            },
+            _ => return false,
+        }
+        true
+    })?;
+    query.limit = limit;
+    query.before_id = before_id;
+    Ok(query)
+}
+
+/// The filters every lead listing shares (the list, the export): one rule in
+/// one place. `own` reads the caller's other parameters (trimmed values) and
+/// says whether it knew the name; anything neither knows is refused.
+pub fn parse_filters(pairs: &[(String, String)], mut own: impl FnMut(&str, &str, &mut Vec<FieldError>) -> bool) -> ApiResult<LeadQuery> {
+    let mut query = LeadQuery::default();
     let mut errors = Vec::new();
     for (name, value) in pairs {
         let value = value.trim().to_string();
@@ -104,12 +134,7 @@ pub fn parse_query(pairs: &[(String, String)]) -> ApiResult<LeadQuery> {
             "q" => {}
             "created_after" => query.created_after = time(&mut errors),
             "created_before" => query.created_before = time(&mut errors),
-            "cursor" if is_sortable_id(IdKind::Lead, &value) => query.before_id = Some(value),
-            "cursor" => errors.push(FieldError::new("cursor", "invalid_cursor", "use the next_cursor of a previous page")),
-            "limit" => match value.parse::<u32>() {
-                Ok(limit) if (1..=MAX_PAGE_SIZE).contains(&limit) => query.limit = limit,
-                _ => errors.push(FieldError::new("limit", "out_of_range", format!("limit is a whole number from 1 to {MAX_PAGE_SIZE}"))),
-            },
+            other if own(other, &value, &mut errors) => {}
             other => errors.push(FieldError::new(other, "unknown_parameter", "this filter does not exist")),
         }
     }

@@ -10,6 +10,7 @@ mod credentials;
 mod delivery;
 mod error;
 mod events;
+mod exports;
 mod http;
 mod leads;
 mod platform;

@@ -3,7 +3,7 @@ use crate::auth::{self, Scope};
 use crate::credentials::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, query_pairs, read_json};
-use crate::leads::{apply_patch, lead_json, page, parse_query, status_change_json, LeadPatch};
+use crate::leads::{apply_patch, lead_detail_json, lead_json, page, parse_query, LeadPatch};
 use crate::store::leads::StatusChangeRow;
 use leadsbot_shared::ids::IdKind;
 use serde_json::json;
@@ -24,9 +24,7 @@ pub async fn get(app: &mut App) -> ApiResult<Response> {
     let id = app.param("id");
     let lead = app.store.lead(&key.workspace_id, &id).await?.ok_or_else(not_found)?;
     let history = app.store.status_changes(&key.workspace_id, &id).await?;
-    let mut body = lead_json(&lead);
-    body["status_history"] = json!(history.iter().map(status_change_json).collect::<Vec<_>>());
-    json(200, &body)
+    json(200, &lead_detail_json(&lead, &history))
 }
 
 pub async fn patch(app: &mut App) -> ApiResult<Response> {
@@ -39,6 +37,7 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let change = match &transition {
         Some((from, to)) => Some(StatusChangeRow {
             id: new_id(IdKind::StatusChange, app.now_ms)?,
+            lead_id: updated.id.clone(),
             from_status: from.clone(),
             to_status: to.clone(),
             changed_by: Some(key.key_id.clone()),

@@ -4,6 +4,7 @@
 mod admin;
 mod capture_urls;
 mod deliveries;
+mod exports;
 mod inbound;
 mod keys;
 mod leads;
@@ -45,6 +46,7 @@ async fn dispatch(app: &mut App) -> ApiResult<Response> {
         Route::GetWorkspace => workspace::get(app).await,
         Route::PatchWorkspace => workspace::patch(app).await,
         Route::ListLeads => leads::list(app).await,
+        Route::ExportLeads => exports::export(app).await,
         Route::GetLead => leads::get(app).await,
         Route::PatchLead => leads::patch(app).await,
         Route::ListKeys => keys::list(app).await,

@@ -13,6 +13,7 @@ pub enum Route {
     GetWorkspace,
     PatchWorkspace,
     ListLeads,
+    ExportLeads,
     GetLead,
     PatchLead,
     ListKeys,
@@ -46,6 +47,8 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("GET", "/api/v1/workspace", Route::GetWorkspace),
     ("PATCH", "/api/v1/workspace", Route::PatchWorkspace),
     ("GET", "/api/v1/leads", Route::ListLeads),
+    // Before `/api/v1/leads/:id`: the first match wins.
+    ("GET", "/api/v1/leads/export", Route::ExportLeads),
     ("GET", "/api/v1/leads/:id", Route::GetLead),
     ("PATCH", "/api/v1/leads/:id", Route::PatchLead),
     ("GET", "/api/v1/keys", Route::ListKeys),
@@ -130,6 +133,8 @@ mod tests {
         assert_eq!((m.route, m.param("webhook_id")), (Route::CaptureUrlCapture, "wh_9"));
         assert_eq!(match_route("GET", "/api/v1/leads/").unwrap().route, Route::ListLeads);
         assert_eq!(match_route("HEAD", "/healthz").unwrap().route, Route::Health);
+        assert_eq!(match_route("GET", "/api/v1/leads/export").unwrap().route, Route::ExportLeads);
+        assert_eq!(match_route("GET", "/api/v1/leads/lead_1").unwrap().route, Route::GetLead);
     }
 
     #[test]

@@ -83,6 +83,8 @@ pub struct LeadQuery {
 #[derive(Debug, Clone, Deserialize)]
 pub struct StatusChangeRow {
     pub id: String,
+    #[serde(default)]
+    pub lead_id: String,
     pub from_status: String,
     pub to_status: String,
     pub changed_by: Option<String>,
@@ -97,24 +99,7 @@ impl Store {
     /// Newest first; one row more than the limit tells the caller whether
     /// another page exists.
     pub async fn leads(&self, workspace_id: &str, query: &LeadQuery) -> ApiResult<Vec<LeadRow>> {
-        let mut sql = String::from("SELECT * FROM leads WHERE workspace_id = ?");
-        let mut args = vec![text(workspace_id)];
-        let mut equals = |column: &str, value: &Option<String>, sql: &mut String| {
-            if let Some(value) = value {
-                sql.push_str(&format!(" AND {column} = ?"));
-                args.push(text(value));
-            }
-        };
-        equals("status", &query.status, &mut sql);
-        equals("source", &query.source, &mut sql);
-        equals("campaign", &query.campaign, &mut sql);
-        equals("email", &query.email, &mut sql);
-        range_filters(&mut sql, &mut args, query);
-        if let Some(search) = &query.search {
-            let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-            sql.push_str(" AND (email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR company LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\')");
-            args.extend(std::iter::repeat_n(text(&pattern), 4));
-        }
+        let (mut sql, mut args) = lead_filter("*", workspace_id, query);
         sql.push_str(" ORDER BY id DESC LIMIT ?");
         args.push(number(i64::from(query.limit) + 1));
         self.all(&sql, &args).await
@@ -151,6 +136,26 @@ impl Store {
         )
         .await
     }
+}
+
+/// `SELECT {columns} FROM leads WHERE` the workspace and every filter of the
+/// query: the one place lead filters become SQL (the list and the export).
+pub(super) fn lead_filter(columns: &str, workspace_id: &str, query: &LeadQuery) -> (String, Vec<JsValue>) {
+    let mut sql = format!("SELECT {columns} FROM leads WHERE workspace_id = ?");
+    let mut args = vec![text(workspace_id)];
+    for (column, value) in [("status", &query.status), ("source", &query.source), ("campaign", &query.campaign), ("email", &query.email)] {
+        if let Some(value) = value {
+            sql.push_str(&format!(" AND {column} = ?"));
+            args.push(text(value));
+        }
+    }
+    range_filters(&mut sql, &mut args, query);
+    if let Some(search) = &query.search {
+        let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        sql.push_str(" AND (email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR company LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\')");
+        args.extend(std::iter::repeat_n(text(&pattern), 4));
+    }
+    (sql, args)
 }
 
 fn range_filters(sql: &mut String, args: &mut Vec<JsValue>, query: &LeadQuery) {

@@ -5,6 +5,7 @@
 pub mod capture;
 pub mod capture_urls;
 pub mod deliveries;
+mod exports;
 mod delivery_history;
 pub mod endpoints;
 pub mod integrations;

@@ -1,0 +1,125 @@
+//! CSV rows for the export, pure: the column order, one lead's cells, the
+//! spreadsheet-formula neutralisation, and RFC 4180 writing (the `csv`
+//! crate quotes fields holding commas, quotes or line breaks and doubles
+//! quotes; we ask it for CRLF row ends).
+
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// The lead's own fields under the API's names, in the API's order. `custom`
+/// and `tags` are spread into their own columns after these.
+pub const FIXED_COLUMNS: [&str; 26] = [
+    "id", "workspace_id", "email", "name", "phone", "company", "message", "source", "campaign",
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
+    "page_url", "referrer", "page_title", "form_id", "form_name", "form_action",
+    "user_agent", "country", "status", "note", "created_at", "updated_at",
+];
+
+/// A UTF-8 byte order mark, so Excel reads the file as UTF-8.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The columns of one export: fixed, then `custom.<key>` per key, then `tags`.
+pub struct Columns {
+    custom_keys: Vec<String>,
+}
+
+impl Columns {
+    pub fn new(mut custom_keys: Vec<String>) -> Self {
+        custom_keys.sort();
+        custom_keys.dedup();
+        Self { custom_keys }
+    }
+
+    pub fn header(&self) -> Vec<String> {
+        let fixed = FIXED_COLUMNS.iter().map(|c| c.to_string());
+        let custom = self.custom_keys.iter().map(|k| format!("custom.{k}"));
+        fixed.chain(custom).chain(std::iter::once("tags".to_string())).collect()
+    }
+
+    /// One lead (its API JSON) as cells, in header order.
+    pub fn row(&self, lead: &Value) -> Vec<String> {
+        let fixed = FIXED_COLUMNS.iter().map(|c| cell(&lead[*c]));
+        let custom = self.custom_keys.iter().map(|k| cell(&lead["custom"][k.as_str()]));
+        let tags = lead["tags"].as_array().map(|t| t.iter().map(cell).collect::<Vec<_>>().join(";")).unwrap_or_default();
+        fixed.chain(custom).chain(std::iter::once(tags)).collect()
+    }
+}
+
+/// Text as is, null as an empty cell, anything else as its JSON.
+fn cell(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// OWASP's rule against CSV injection: a cell a spreadsheet would read as a
+/// formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a
+/// leading single quote, so it is shown as text.
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+/// Records as RFC 4180 CSV (CRLF row ends), every cell neutralised.
+pub fn write_records<'a>(records: impl IntoIterator<Item = &'a [String]>) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    for record in records {
+        writer.write_record(record.iter().map(|c| neutralise(c).into_owned()))?;
+    }
+    writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn csv_of(cells: &[&str]) -> String {
+        let record: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+        String::from_utf8(write_records([record.as_slice()]).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for (given, shown) in [("=1+1", "'=1+1"), ("+x", "'+x"), ("-y", "'-y"), ("@z", "'@z"), ("\tt", "'\tt"), ("\rr", "'\rr")] {
+            assert_eq!(neutralise(given), shown);
+        }
+        for plain in ["", "a=b", "ada@example.com", "'quoted", " =spaced", "1-2"] {
+            assert_eq!(neutralise(plain), plain);
+        }
+    }
+
+    #[test]
+    fn fields_are_quoted_per_rfc_4180_with_crlf_rows() {
+        assert_eq!(csv_of(&["a", "b, c", "say \"hi\"", "two\nlines", "cr\rhere"]), "a,\"b, c\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\rhere\"\r\n");
+        assert_eq!(csv_of(&["😀", "ünï"]), "😀,ünï\r\n");
+        assert_eq!(csv_of(&["=SUM(A1),x"]), "\"'=SUM(A1),x\"\r\n");
+    }
+
+    #[test]
+    fn columns_are_fixed_then_custom_sorted_then_tags() {
+        let columns = Columns::new(vec!["budget".into(), "age".into(), "budget".into()]);
+        let header = columns.header();
+        assert_eq!(&header[..3], ["id", "workspace_id", "email"]);
+        assert_eq!(header[FIXED_COLUMNS.len()..], ["custom.age", "custom.budget", "tags"]);
+        let lead = json!({"id": "lead_1", "email": "a@b.co", "name": null, "custom": {"budget": 500, "age": "40"}, "tags": ["vip", "eu"]});
+        let row = columns.row(&lead);
+        assert_eq!(row.len(), header.len());
+        assert_eq!((row[0].as_str(), row[2].as_str(), row[3].as_str()), ("lead_1", "a@b.co", ""));
+        assert_eq!(row[FIXED_COLUMNS.len()..], ["40", "500", "vip;eu"]);
+    }
+
+    #[test]
+    fn fixed_columns_are_the_api_fields() {
+        let lead = crate::leads::lead_json(&crate::store::leads::LeadRow::default());
+        let mut api: Vec<&str> = lead.as_object().unwrap().keys().map(String::as_str).filter(|k| !["custom", "tags"].contains(k)).collect();
+        let mut fixed = FIXED_COLUMNS.to_vec();
+        api.sort();
+        fixed.sort();
+        assert_eq!(api, fixed);
+    }
+}
