@@ -88,7 +88,7 @@ pub fn parse_urlencoded(body: &[u8]) -> Result<Fields, BodyError> {
     Ok(fields)
 }
 
-fn percent_decode(text: &str) -> Result<String, BodyError> {
+pub(crate) fn percent_decode(text: &str) -> Result<String, BodyError> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -2,6 +2,7 @@
 
 use crate::body::Fields;
 use crate::email::LeadEmail;
+use crate::privacy;
 use crate::FieldError;
 use serde_json::{Map, Value};
 
@@ -60,6 +61,9 @@ const ATTRIBUTES: &[(&str, &[&str], usize)] = &[
     ("form_action", &[], MAX_URL_CHARS),
 ];
 
+/// Attributes that hold URLs, stored without the query parameters that carry secrets.
+const URL_ATTRIBUTES: &[&str] = &["page_url", "referrer", "form_action"];
+
 const EMAIL_ALIASES: &[&str] = &["email", "e_mail", "email_address", "emailaddress", "your_email"];
 
 /// Keys that hold nested groups of fields rather than a field.
@@ -109,10 +113,11 @@ pub fn parse_lead(fields: &Fields) -> Result<LeadDraft, Vec<FieldError>> {
         let Some((field, value)) = lookup(&flat, name, aliases) else { continue };
         match text_of(field, value) {
             Ok(text) if text.chars().count() > *max_chars => errors.push(FieldError::too_long(name, *max_chars)),
-            Ok(text) if !text.is_empty() => {
-                attributes.insert((*name).to_string(), Value::String(text));
+            Ok(text) => {
+                if let Some(text) = stored_text(name, text) {
+                    attributes.insert((*name).to_string(), Value::String(text));
+                }
             }
-            Ok(_) => {}
             Err(e) => errors.push(e),
         }
     }
@@ -171,6 +176,13 @@ fn lookup<'a>(flat: &'a Map<String, Value>, name: &'a str, aliases: &[&'a str]) 
             .find(|(key, value)| !value.is_null() && normalize(key) == wanted)
             .map(|(_, value)| (wanted, value))
     })
+}
+
+/// What is kept of an attribute's text: nothing when it is empty or a card
+/// number (whatever field it was typed into), and URLs without their secrets.
+fn stored_text(name: &str, text: String) -> Option<String> {
+    let text = if URL_ATTRIBUTES.contains(&name) { privacy::without_secret_params(&text) } else { text };
+    (!text.is_empty() && !privacy::is_card_number(&text)).then_some(text)
 }
 
 /// The text of a scalar field; numbers and booleans are written out.

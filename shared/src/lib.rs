@@ -12,6 +12,7 @@ pub mod ids;
 pub mod lead;
 pub mod mapping;
 pub mod presets;
+pub mod privacy;
 pub mod retry;
 pub mod signing;
 pub mod time;

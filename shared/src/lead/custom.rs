@@ -1,7 +1,9 @@
 //! Custom fields: whatever a form posts beyond the known lead attributes,
-//! kept as long as it stays within limits a serious inbox can display.
+//! kept as long as it stays within limits a serious inbox can display, and
+//! never when it is a secret (see `privacy`): dropped silently, as the widget would.
 
 use super::normalize;
+use crate::privacy::is_secret_field;
 use crate::FieldError;
 use serde_json::{Map, Value};
 
@@ -14,6 +16,9 @@ pub(super) fn custom_fields(flat: &Map<String, Value>, consumed: &[&str], errors
     for (key, value) in flat {
         let normalized = normalize(key);
         if key.starts_with('_') || consumed.contains(&normalized.as_str()) || ["submission_id", "source"].contains(&normalized.as_str()) {
+            continue;
+        }
+        if is_secret_field(key, value) {
             continue;
         }
         if key.chars().count() > MAX_CUSTOM_KEY_CHARS {

@@ -78,3 +78,38 @@ fn statuses_round_trip() {
     }
     assert_eq!(LeadStatus::parse("NEW"), None);
 }
+
+#[test]
+fn secrets_posted_as_custom_fields_are_dropped_not_refused() {
+    let draft = parse_lead(&fields(json!({
+        "email": "a@b.co", "plan": "pro", "cvv": "123", "Card Number": "4242 4242 4242 4242",
+        "reference": "4111-1111-1111-1111", "iban": "DE89370400440532013000", "amount": 4242424242424242_u64,
+        "custom": {"ssn": "078-05-1120", "notes_list": ["ok", "5555555555554444"], "discount_code": "SPRING"}
+    })))
+    .unwrap();
+    assert_eq!(draft.custom, fields(json!({"plan": "pro", "discount_code": "SPRING"})));
+}
+
+#[test]
+fn a_card_number_typed_into_any_attribute_is_not_kept() {
+    let draft = parse_lead(&fields(json!({"email": "a@b.co", "phone": "4242424242424242", "company": "Acme"}))).unwrap();
+    assert_eq!(draft.attribute("phone"), None);
+    assert_eq!(draft.attribute("company"), Some("Acme"));
+}
+
+#[test]
+fn urls_are_stored_without_secret_parameters() {
+    let draft = parse_lead(&fields(json!({
+        "email": "a@b.co",
+        "context": {
+            "page_url": "https://s.example/welcome?token=abc&utm_source=x&reset=1",
+            "referrer": "https://mail.example/open?session=s1&ref=nl",
+            "form_action": "https://s.example/submit?key=k"
+        }
+    })))
+    .unwrap();
+    assert_eq!(draft.attribute("page_url"), Some("https://s.example/welcome?utm_source=x"));
+    assert_eq!(draft.attribute("utm_source"), Some("x"));
+    assert_eq!(draft.attribute("referrer"), Some("https://mail.example/open?ref=nl"));
+    assert_eq!(draft.attribute("form_action"), Some("https://s.example/submit"));
+}
