@@ -14,6 +14,21 @@
   const PENDING = "leadsbot:pending";
   const SKIPPED_TYPES = /^(password|file|submit|button|reset|image|fieldset)$/;
   const DOUBLE_SUBMIT_MS = 10000;
+  const emit = (name, detail) => document.dispatchEvent(new CustomEvent(name, { detail }));
+
+  // What never leaves the browser, checked before a value is kept anywhere: a
+  // copy of the rule in shared/src/privacy.rs (the server's second fence), both
+  // tested against one corpus, tests/fixtures/privacy.json. A control's name,
+  // data-leadsbot-field and autocomplete are read as words: `cardNumber`,
+  // `card[number]` and `cc-number` hold `card number` or `cc number`. Machine
+  // tokens and a few long marks count anywhere in their letters. A value that
+  // is a card number (13 to 19 digits passing the Luhn check) never goes either.
+  const SECRET =
+    /csrf|xsrf|token|nonce|verification|viewstate|captcha|turnstile|passw(or)?d|passport|expir(y|ation)|onetimecode|_(c(ards?|c|cv|v[cv]2?|sc)|creditcard|cardholder|iban|ssn|pass|pwd|t?otp|secret|(card|cc|account|acct|routing)_?(num(ber)?|no)|(security|sort)_?code|exp_?(date|month|year)|mm_?yy|bank_?account|social_?security|national_?(id|insurance)|tax_?(id|num(ber)?|no))_/;
+  const isSecret = (name, value, words = "_" + name.replace(/([a-z])(?=[A-Z])/g, "$1_").replace(/[^A-Za-z0-9]+/g, "_").toLowerCase() + "_") =>
+    SECRET.test(words + words.replace(/_/g, "")) ||
+    (/^\d{13,19}$/.test((value = value.replace(/[ -]/g, ""))) &&
+      !([...value].reverse().reduce((sum, digit, i) => sum + +(i % 2 ? "0246813579"[digit] : digit), 0) % 10));
 
   // Snapshots taken before the wasm is ready are also saved, so a form that
   // navigates away first is still sent by the next page that loads us.
@@ -44,24 +59,31 @@
   // A flat list of strings (the layout is documented in widget/src/payload.rs):
   // 8 header cells, then [explicit, type, name, autocomplete, value] per value.
   // Attributes, not properties: `form.name` is the <input name="name"> when there is one.
+  // A form with a password (sign-in, sign-up, change password) is not a lead:
+  // no snapshot, unless the form opts in with data-leadsbot-capture.
+  const attr = (element, name) => element.getAttribute(name) || "";
   const snapshot = (form) => {
-    const attr = (name) => form.getAttribute(name) || "";
     const rows = [];
+    let login;
     for (const field of form.elements) {
       const { type } = field;
-      const name = field.getAttribute("name") || "";
-      const explicit = field.getAttribute("data-leadsbot-field") || "";
+      const name = attr(field, "name");
+      const explicit = attr(field, "data-leadsbot-field");
+      const autocomplete = attr(field, "autocomplete");
+      if (type == "password") login = 1;
       if ((!name && !explicit) || field.disabled || SKIPPED_TYPES.test(type)) continue;
       if (field.closest("[data-leadsbot-ignore]") || (/^(checkbox|radio)$/.test(type) && !field.checked)) continue;
       const values = type == "select-multiple" ? [...field.selectedOptions].map((o) => o.value) : [field.value];
-      for (const value of values) rows.push(explicit, type, name, field.getAttribute("autocomplete") || "", value);
+      for (const value of values)
+        if (!isSecret(`${name} ${explicit} ${autocomplete}`, value)) rows.push(explicit, type, name, autocomplete, value);
     }
+    if (login && !form.hasAttribute("data-leadsbot-capture")) return;
     const key = rows.join("\0");
     const now = Date.now();
     if (last.form != form || last.key != key || now - last.at > DOUBLE_SUBMIT_MS) last = { form, key, id: newId() };
     last.at = now;
-    const action = new URL(attr("action"), document.baseURI).href;
-    return [last.id, location.href, document.referrer, document.title, attr("id"), attr("name"), action, attr("data-campaign"), ...rows];
+    const action = new URL(attr(form, "action"), document.baseURI).href;
+    return [last.id, location.href, document.referrer, document.title, attr(form, "id"), attr(form, "name"), action, attr(form, "data-campaign"), ...rows];
   };
 
   // Capture phase on document: runs before the site's own handlers (which may
@@ -73,7 +95,8 @@
       (event) => {
         const form = event.target;
         if (form.closest("[data-leadsbot-ignore]") || (options.forms && !form.matches(options.forms))) return;
-        hand(snapshot(form));
+        const taken = snapshot(form);
+        taken ? hand(taken) : emit("leadsbot:skipped", { reason: "password" });
       },
       true,
     );
@@ -96,7 +119,7 @@
           localStorage.removeItem(PENDING);
         } catch {}
       })
-      .catch((error) => document.dispatchEvent(new CustomEvent("leadsbot:error", { detail: { problem: "load", error } })));
+      .catch((error) => emit("leadsbot:error", { problem: "load", error }));
   };
   document.readyState == "complete" ? boot() : addEventListener("load", boot);
 })();
