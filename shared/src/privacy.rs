@@ -6,7 +6,8 @@
 //! loader (`widget/loader/widget.js`) must filter before anything is stored or
 //! sent, before any wasm exists, so it carries a JavaScript copy. Both copies
 //! are tested against one corpus, `tests/fixtures/privacy.json`: natively here,
-//! and in Chromium by `tests/widget-privacy.test.mjs`.
+//! and in Chromium by `tests/widget-privacy.test.mjs`; a native test also reads
+//! the loader's regex and checks it names exactly the words listed here.
 //!
 //! Names are read as words: split at anything that is not an ASCII letter or
 //! digit and where a lowercase letter meets an uppercase one, then lowercased,

@@ -137,3 +137,81 @@ fn no_lead_attribute_name_is_mistaken_for_a_secret() {
         assert!(!is_secret_name(name), "{name}");
     }
 }
+
+/// The widget's loader carries a JavaScript copy of the name rule (it must
+/// filter before any wasm exists). Its vocabulary must be exactly this one:
+/// every string its regex matches is a secret name here, and every word, pair
+/// and part here is matched by its regex. (The corpus covers how both split words.)
+#[test]
+fn the_loader_copy_of_the_rule_has_exactly_this_vocabulary() {
+    let loader = include_str!("../../../widget/loader/widget.js");
+    let start = loader.find("const SECRET =").expect("the loader defines SECRET");
+    let pattern = loader[start..].split('/').nth(1).expect("SECRET is a regex literal");
+    let language = expand(pattern);
+    for matched in &language {
+        assert!(is_secret_name(matched.trim_matches('_')), "the loader drops {matched:?}, the server keeps it");
+    }
+    let mut ours: Vec<String> = SECRET_WORDS.iter().map(|w| format!("_{w}_")).collect();
+    for (firsts, seconds) in SECRET_PAIRS {
+        for (a, b) in firsts.iter().flat_map(|a| seconds.iter().map(move |b| (a, b))) {
+            ours.extend([format!("_{a}_{b}_"), format!("_{a}{b}_")]);
+        }
+    }
+    ours.extend(SECRET_PARTS.iter().map(|part| part.to_string()));
+    for phrase in ours {
+        assert!(language.contains(&phrase), "the server drops {phrase:?}, the loader keeps it");
+    }
+}
+
+/// Every string a regex matches, for the finite syntax the loader's rule uses:
+/// literals, groups, `|`, `?` and one-character classes. Anything else fails
+/// loudly, so the loader cannot drift into syntax this test does not read.
+fn expand(pattern: &str) -> Vec<String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut at = 0;
+    let language = alternatives(&chars, &mut at);
+    assert_eq!(at, chars.len(), "unbalanced ) in {pattern}");
+    language
+}
+
+fn alternatives(chars: &[char], at: &mut usize) -> Vec<String> {
+    let mut all = sequence(chars, at);
+    while chars.get(*at) == Some(&'|') {
+        *at += 1;
+        all.extend(sequence(chars, at));
+    }
+    all
+}
+
+fn sequence(chars: &[char], at: &mut usize) -> Vec<String> {
+    let mut strings = vec![String::new()];
+    while let Some(&c) = chars.get(*at) {
+        *at += 1;
+        let mut atom: Vec<String> = match c {
+            '|' | ')' => {
+                *at -= 1;
+                break;
+            }
+            '(' => {
+                let inner = alternatives(chars, at);
+                assert_eq!(chars.get(*at), Some(&')'), "unclosed (");
+                *at += 1;
+                inner
+            }
+            '[' => {
+                let end = chars[*at..].iter().position(|&c| c == ']').expect("unclosed [") + *at;
+                let class = chars[*at..end].iter().map(|c| c.to_string()).collect();
+                *at = end + 1;
+                class
+            }
+            c if c.is_ascii_alphanumeric() || c == '_' => vec![c.to_string()],
+            other => panic!("the loader's rule uses {other:?}, which this test cannot read"),
+        };
+        if chars.get(*at) == Some(&'?') {
+            *at += 1;
+            atom.push(String::new());
+        }
+        strings = strings.iter().flat_map(|prefix| atom.iter().map(move |a| format!("{prefix}{a}"))).collect();
+    }
+    strings
+}
