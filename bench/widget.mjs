@@ -11,6 +11,7 @@ import { launchBrowser } from "../tests/support/browser.mjs";
 import { recordSection } from "./results.mjs";
 
 const DIST = new URL("../widget/dist/", import.meta.url).pathname;
+const TEST_PAGES = new URL("../tests/pages/", import.meta.url).pathname;
 const TARGET_TOTAL_GZIP = 10 * 1024;
 const TARGET_LOADER_GZIP = 1.5 * 1024;
 const RUNS = Number(process.env.BENCH_RUNS || 21);
@@ -45,10 +46,14 @@ function sizes() {
 
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
 
-/** Serves widget/dist as the worker would (without the API: the bench submits nothing). */
+/** Serves widget/dist as the worker would (without the API: the bench submits nothing),
+ *  and the test pages under /test-pages/ as the tests do. */
 async function serveDist() {
   const server = http.createServer((request, response) => {
-    const file = path.join(DIST, decodeURIComponent(new URL(request.url, "http://x").pathname));
+    const pathname = decodeURIComponent(new URL(request.url, "http://x").pathname);
+    const file = pathname.startsWith("/test-pages/")
+      ? path.join(TEST_PAGES, pathname.slice("/test-pages/".length))
+      : path.join(DIST, pathname);
     try {
       const body = readFileSync(file);
       response.writeHead(200, { "content-type": TYPES[path.extname(file)] || "application/octet-stream" });

@@ -4,8 +4,10 @@
 #   widget-<hash>.js / .wasm   the listener: wasm-bindgen glue (an ES module the
 #                              loader imports) and the size-optimised module
 #   widget-<hash>.js / .wasm   the same with the embedded form, for data-mode="embed"
-#   _headers                   cache, CORS and CSP headers for Workers static assets
-#   demo/, test-pages/         the demo and the browser-test pages
+#   _headers                   cache and CORS headers for Workers static assets
+#   demo/                      the demo page `npm start` points to
+# This directory is what production serves: the browser-test pages (tests/pages)
+# are never copied here; tests/support/app.mjs serves them from a test-only copy.
 # Hashed files never change under their name, so they are cached for a year.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,7 +19,7 @@ work=target/widget-build
 dist=widget/dist
 fingerprint() { sha256sum "$1" | cut -c1-12; }
 
-rm -rf "$work" "$dist" && mkdir -p "$work" "$dist/demo" "$dist/test-pages"
+rm -rf "$work" "$dist" && mkdir -p "$work" "$dist/demo"
 
 # build_variant NAME CARGO_FEATURE_FLAGS...: sets ${NAME}_glue and ${NAME}_wasm to the hashed file names.
 build_variant() {
@@ -59,14 +61,8 @@ build_variant embed
   --define:EMBED_GLUE="\"$embed_glue\"" --define:EMBED_WASM="\"$embed_wasm\"" \
   --outfile="$dist/widget.js"
 cp widget/demo/* "$dist/demo/"
-cp tests/pages/* "$dist/test-pages/"
-# The strict-CSP test is the AJAX page under the path that _headers locks down.
-cp tests/pages/ajax.html "$dist/test-pages/csp.html"
 
 # Sites load the glue and wasm cross-origin (import() and fetch() both need CORS).
-# The CSP test pages (csp.html, csp-embed.html) get the strictest policy the
-# widget works under; assets serve `csp.html` at `/test-pages/csp`, hence the splat.
-csp="default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'"
 cat > "$dist/_headers" <<HEADERS
 /widget.js
   Cache-Control: public, max-age=300
@@ -74,8 +70,6 @@ cat > "$dist/_headers" <<HEADERS
 /widget-*
   Cache-Control: public, max-age=31536000, immutable
   Access-Control-Allow-Origin: *
-/test-pages/csp*
-  Content-Security-Policy: $csp
 HEADERS
 
 # Which hashed file is which, for bench/widget.mjs (build output, not served).

@@ -4,6 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import { readdirSync } from "node:fs";
+import { basename } from "node:path";
 import {
   useAppAndBrowser, createWidgetWorkspace, pageUrl, openPage, waitForWidgetEvent,
   waitForEmptyOutbox, outboxOf, theOnlyLead, leadCount,
@@ -150,6 +152,14 @@ test("widget assets are served with the right types and cache headers", async ()
   assert.match(glue.headers.get("content-type"), /javascript/);
   assert.equal(glue.headers.get("cache-control"), "public, max-age=31536000, immutable");
   assert.equal(glue.headers.get("access-control-allow-origin"), "*");
+});
+
+test("the production asset directory holds no test pages", async () => {
+  const dist = new URL("../widget/dist/", import.meta.url);
+  const served = readdirSync(dist, { recursive: true }).map(String);
+  assert.ok(served.includes("widget.js"), "widget/dist is built");
+  const testPages = readdirSync(new URL("./pages/", import.meta.url));
+  assert.deepEqual(served.filter((file) => file.startsWith("test-pages") || testPages.includes(basename(file))), []);
 });
 
 /** A second origin serving the same test pages, proxied from the worker. */

@@ -2,7 +2,7 @@
 // fresh, migrated local D1 and real local Queues, and gives tests one method
 // per thing they do. Tests wait on conditions (`waitFor`), never fixed sleeps.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, copyFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -59,13 +59,33 @@ export async function migratedState() {
   return stateDir;
 }
 
+// The strictest policy the widget works under, for the CSP test pages.
+const TEST_PAGE_CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'";
+
+/**
+ * The assets the tests serve: the production build (widget/dist) plus the
+ * browser-test pages under /test-pages/. Test pages never go into widget/dist,
+ * which is what production serves.
+ */
+export async function testAssets() {
+  const dir = await mkdtemp(join(tmpdir(), 'leadsbot-assets-'));
+  await cp(join(root, 'widget/dist'), dir, { recursive: true });
+  await cp(join(root, 'tests/pages'), join(dir, 'test-pages'), { recursive: true });
+  // The strict-CSP page is the AJAX page under the path the CSP rule locks down;
+  // assets serve `csp.html` at `/test-pages/csp`, hence the splat.
+  await copyFile(join(root, 'tests/pages/ajax.html'), join(dir, 'test-pages/csp.html'));
+  await appendFile(join(dir, '_headers'), `/test-pages/csp*\n  Content-Security-Policy: ${TEST_PAGE_CSP}\n`);
+  return dir;
+}
+
 export async function spawnApp({ vars = {}, testScheduled = false, port } = {}) {
   const stateDir = await migratedState();
+  const assetsDir = await testAssets();
   port ??= await freePort();
   const inspectorPort = await freePort();
   const allVars = { ADMIN_TOKEN, SECRETS_KEY, WEBHOOK_URL_POLICY: 'allow-localhost', ...vars };
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', stateDir, '--log-level', 'warn', '--show-interactive-dev-session=false'];
+    '--persist-to', stateDir, '--assets', assetsDir, '--log-level', 'warn', '--show-interactive-dev-session=false'];
   for (const [name, value] of Object.entries(allVars)) args.push('--var', `${name}:${value}`);
   if (testScheduled) args.push('--test-scheduled');
   const child = spawn(wrangler, args, { cwd: root, env: offlineEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -82,7 +102,7 @@ export async function spawnApp({ vars = {}, testScheduled = false, port } = {}) 
     stopProcess(child);
     throw error;
   }
-  return new App({ baseUrl, child, stateDir, logs: () => output });
+  return new App({ baseUrl, child, stateDir, assetsDir, logs: () => output });
 }
 
 function stopProcess(child) {
@@ -95,8 +115,8 @@ function stopProcess(child) {
 }
 
 export class App {
-  constructor({ baseUrl, child, stateDir, logs }) {
-    Object.assign(this, { baseUrl, child, stateDir, logs, adminToken: ADMIN_TOKEN });
+  constructor({ baseUrl, child, stateDir, assetsDir, logs }) {
+    Object.assign(this, { baseUrl, child, stateDir, assetsDir, logs, adminToken: ADMIN_TOKEN });
   }
 
   /** Any request; the body is parsed as JSON when it is JSON. */
@@ -181,5 +201,6 @@ export class App {
       try { process.kill(-this.child.pid, 'SIGKILL'); } catch {}
     });
     await rm(this.stateDir, { recursive: true, force: true });
+    await rm(this.assetsDir, { recursive: true, force: true });
   }
 }
