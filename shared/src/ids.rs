@@ -67,6 +67,17 @@ pub fn api_key(random: [u8; 32]) -> String {
     format!("{API_KEY_PREFIX}{}", base62(&random))
 }
 
+/// Characters of base62 for 32 random bytes (3 per pair of bytes).
+const API_KEY_SECRET_CHARS: usize = 48;
+/// Characters of base62 for a public token's 16 random bytes.
+const PUBLIC_TOKEN_SECRET_CHARS: usize = 24;
+
+/// True when `text` has the shape `api_key` produces. Anything else cannot be
+/// a key, so it is refused without a database lookup.
+pub fn is_api_key_shaped(text: &str) -> bool {
+    text.strip_prefix(API_KEY_PREFIX).is_some_and(|secret| secret.len() == API_KEY_SECRET_CHARS && is_base62(secret))
+}
+
 /// A public token names its workspace, because the embed tag carries nothing
 /// else: `pk_{workspace_id}_{secret}`. It is public by design (it sits in page
 /// HTML); its secret part only proves it was issued by us, and origin checks
@@ -79,7 +90,7 @@ pub fn public_token(workspace_id: &str, random: [u8; 16]) -> String {
 pub fn workspace_of_public_token(token: &str) -> Option<&str> {
     let rest = token.strip_prefix("pk_")?;
     let (workspace_id, secret) = rest.rsplit_once('_')?;
-    (is_sortable_id(IdKind::Workspace, workspace_id) && !secret.is_empty() && is_base62(secret))
+    (is_sortable_id(IdKind::Workspace, workspace_id) && secret.len() == PUBLIC_TOKEN_SECRET_CHARS && is_base62(secret))
         .then_some(workspace_id)
 }
 
@@ -113,8 +124,18 @@ mod tests {
     }
 
     #[test]
+    fn api_keys_are_recognised_by_shape() {
+        assert!(is_api_key_shaped(&api_key([3; 32])));
+        for bad in ["", "lb_sk_", "lb_sk_nope", "sk_live_x", &format!("lb_sk_{}", "a".repeat(47)), &format!("lb_sk_{}!", "a".repeat(47))] {
+            assert!(!is_api_key_shaped(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn malformed_public_tokens_name_nothing() {
-        for bad in ["", "pk_", "pk_ws_x_abc", "sk_ws_01H_abc", "pk_ws_0000000000000000000000000A_"] {
+        let ws = sortable_id(IdKind::Workspace, 1_700_000_000_000, [7; 10]);
+        let short = format!("pk_{ws}_abc");
+        for bad in ["", "pk_", "pk_ws_x_abc", "sk_ws_01H_abc", "pk_ws_0000000000000000000000000A_", &short] {
             assert_eq!(workspace_of_public_token(bad), None, "{bad}");
         }
     }

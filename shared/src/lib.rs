@@ -8,6 +8,7 @@ pub mod body;
 pub mod email;
 pub mod encoding;
 pub mod field_error;
+pub mod idempotency;
 pub mod ids;
 pub mod lead;
 pub mod mapping;

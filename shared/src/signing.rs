@@ -63,6 +63,20 @@ impl SignatureError {
     }
 }
 
+/// What can be checked of an inbound server signature without its secret: a
+/// fresh timestamp and an HMAC-SHA256-sized hex value. Whatever fails here is
+/// refused before any secret is looked up.
+pub fn precheck_server_signature(timestamp: &str, signature_hex: &str, now_secs: i64) -> Result<(), SignatureError> {
+    let sent_at: i64 = timestamp.trim().parse().map_err(|_| SignatureError::MalformedTimestamp)?;
+    if (now_secs - sent_at).abs() > TIMESTAMP_TOLERANCE_SECS {
+        return Err(SignatureError::StaleTimestamp);
+    }
+    match from_hex(signature_hex.trim()) {
+        Some(bytes) if bytes.len() == 32 => Ok(()),
+        _ => Err(SignatureError::Mismatch),
+    }
+}
+
 /// Checks an inbound server signature and its freshness.
 pub fn verify_server_signature(
     secret: &str,
@@ -71,10 +85,7 @@ pub fn verify_server_signature(
     body: &[u8],
     now_secs: i64,
 ) -> Result<(), SignatureError> {
-    let sent_at: i64 = timestamp.trim().parse().map_err(|_| SignatureError::MalformedTimestamp)?;
-    if (now_secs - sent_at).abs() > TIMESTAMP_TOLERANCE_SECS {
-        return Err(SignatureError::StaleTimestamp);
-    }
+    precheck_server_signature(timestamp, signature_hex, now_secs)?;
     let given = from_hex(signature_hex.trim()).ok_or(SignatureError::Mismatch)?;
     let expected = hmac(secret.as_bytes(), &[timestamp.trim().as_bytes(), b".", body]);
     if constant_time_eq(&given, &expected) { Ok(()) } else { Err(SignatureError::Mismatch) }

@@ -11,7 +11,9 @@ use wasm_bindgen::JsValue;
 
 const KEY: &str = "leadsbot:outbox";
 /// Past this, a submission that never got through is dropped rather than kept
-/// forever; a retry this late could also outlive the server's 24 h replay window.
+/// forever. Mirrors `leadsbot_shared::idempotency::WIDGET_RETRY_WINDOW_MS` (the
+/// widget does not link `shared`; the test below keeps the two equal): the
+/// server remembers idempotency keys longer than this, so no retry is stored twice.
 const MAX_AGE_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
 
 pub struct Entry {
@@ -61,4 +63,15 @@ pub fn waiting() -> Vec<Entry> {
         fresh.push(Entry { url: text(&kept, "url"), body: text(&kept, "body"), id });
     }
     fresh
+}
+
+#[cfg(test)]
+mod tests {
+    use leadsbot_shared::idempotency::{IDEMPOTENCY_WINDOW_MS, WIDGET_RETRY_WINDOW_MS};
+
+    #[test]
+    fn the_outbox_keeps_submissions_exactly_as_long_as_shared_says() {
+        assert_eq!(super::MAX_AGE_MS as i64, WIDGET_RETRY_WINDOW_MS);
+        assert!((super::MAX_AGE_MS as i64) < IDEMPOTENCY_WINDOW_MS, "the server must remember keys longer");
+    }
 }
