@@ -12,6 +12,8 @@ pub enum ApiError {
     Forbidden(String),
     NotFound(String),
     MethodNotAllowed(Vec<&'static str>),
+    /// The request is valid but conflicts with the resource's state.
+    Conflict(String),
     PayloadTooLarge(usize),
     UnsupportedMediaType(String),
     Validation(Vec<FieldError>),
@@ -38,6 +40,7 @@ impl ApiError {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::MethodNotAllowed(_) => 405,
+            Self::Conflict(_) => 409,
             Self::PayloadTooLarge(_) => 413,
             Self::UnsupportedMediaType(_) => 415,
             Self::Validation(_) => 422,
@@ -54,6 +57,7 @@ impl ApiError {
             Self::Forbidden(_) => ("forbidden", "Not allowed"),
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
+            Self::Conflict(_) => ("conflict", "Conflict"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             Self::Validation(_) => ("validation", "Invalid input"),
@@ -65,7 +69,7 @@ impl ApiError {
     fn detail(&self) -> String {
         match self {
             Self::BadRequest(d) | Self::Unauthorized(d) | Self::Forbidden(d) | Self::NotFound(d) => d.clone(),
-            Self::UnsupportedMediaType(d) => d.clone(),
+            Self::UnsupportedMediaType(d) | Self::Conflict(d) => d.clone(),
             Self::MethodNotAllowed(allowed) => format!("this resource accepts {}", allowed.join(", ")),
             Self::PayloadTooLarge(limit) => format!("the body must be at most {limit} bytes"),
             Self::Validation(errors) => match errors.as_slice() {

@@ -3,6 +3,7 @@ use crate::auth::{self, Scope};
 use crate::credentials::{issue_key, key_json};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, no_content, read_json};
+use crate::store::keys::Revocation;
 use leadsbot_shared::FieldError;
 use serde::Deserialize;
 use serde_json::json;
@@ -37,10 +38,12 @@ pub async fn create(app: &mut App) -> ApiResult<Response> {
 pub async fn revoke(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Admin)?;
-    if app.store.revoke_key(&key.workspace_id, &app.param("id"), app.now_ms).await? {
-        no_content()
-    } else {
-        Err(ApiError::NotFound("no live key with this id".into()))
+    match app.store.revoke_key(&key.workspace_id, &app.param("id"), app.now_ms).await? {
+        Revocation::Revoked => no_content(),
+        Revocation::NoSuchKey => Err(ApiError::NotFound("no live key with this id".into())),
+        Revocation::LastAdminKey => Err(ApiError::Conflict(
+            "this is the workspace's last live admin key; create another admin key before revoking it".into(),
+        )),
     }
 }
 

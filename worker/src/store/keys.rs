@@ -18,6 +18,14 @@ pub struct KeyRow {
     pub revoked_at: Option<i64>,
 }
 
+#[derive(Debug, PartialEq, Eq)]
+pub enum Revocation {
+    Revoked,
+    NoSuchKey,
+    /// Refused: the workspace would be left without a live admin key.
+    LastAdminKey,
+}
+
 impl Store {
     pub(super) fn insert_key_statement(&self, key: &KeyRow) -> ApiResult<D1PreparedStatement> {
         self.statement(
@@ -50,15 +58,24 @@ impl Store {
         self.all("SELECT * FROM api_keys WHERE workspace_id = ? ORDER BY id", &[text(workspace_id)]).await
     }
 
-    /// Returns false when the workspace has no such live key.
-    pub async fn revoke_key(&self, workspace_id: &str, id: &str, now: i64) -> ApiResult<bool> {
+    /// Revokes a live key, unless it is the workspace's last live admin key
+    /// (checked in the same statement, so two concurrent revocations cannot
+    /// both pass).
+    pub async fn revoke_key(&self, workspace_id: &str, id: &str, now: i64) -> ApiResult<Revocation> {
         let changed = self
             .run(
-                "UPDATE api_keys SET revoked_at = ? WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL",
-                &[number(now), text(workspace_id), text(id)],
+                "UPDATE api_keys SET revoked_at = ? WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL
+                   AND (instr(' ' || scopes || ' ', ' admin ') = 0 OR EXISTS (SELECT 1 FROM api_keys o WHERE o.workspace_id = ?
+                        AND o.id != ? AND o.revoked_at IS NULL AND instr(' ' || o.scopes || ' ', ' admin ') > 0))",
+                &[number(now), text(workspace_id), text(id), text(workspace_id), text(id)],
             )
             .await?;
-        Ok(changed == 1)
+        if changed == 1 {
+            return Ok(Revocation::Revoked);
+        }
+        let live: Option<KeyRow> =
+            self.first("SELECT * FROM api_keys WHERE workspace_id = ? AND id = ? AND revoked_at IS NULL", &[text(workspace_id), text(id)]).await?;
+        Ok(if live.is_some() { Revocation::LastAdminKey } else { Revocation::NoSuchKey })
     }
 
     pub async fn touch_key(&self, id: &str, now: i64) -> ApiResult<()> {
