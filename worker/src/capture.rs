@@ -8,21 +8,23 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::{lead_event, LEAD_CREATED};
 use crate::http::json;
 use crate::leads::{build_lead, Origin};
-use crate::store::capture::{CaptureOutcome, CaptureWrite, Claim, Writer};
+use crate::auth::capture::Requirement;
+use crate::store::capture::{CaptureOutcome, CaptureWrite, Claim};
 use leadsbot_shared::body::Fields;
+use leadsbot_shared::idempotency::IDEMPOTENCY_WINDOW_MS;
 use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::lead::parse_lead;
 use serde_json::json;
 use worker::Response;
 
-const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 
 pub struct Capture<'a> {
     pub workspace_id: &'a str,
-    /// The credential, confirmed inside the write itself.
-    pub writer: Writer<'a>,
-    /// Idempotency keys are scoped per workspace and per route.
+    /// The credential's requirement, confirmed inside the write itself.
+    pub requirement: &'a Requirement,
+    /// Idempotency keys are scoped per workspace and per writer class (or
+    /// capture URL), so one writer can never claim another's keys.
     pub scope: &'a str,
     pub default_source: &'a str,
     pub fields: Fields,
@@ -49,7 +51,7 @@ pub async fn capture(app: &mut App, capture: Capture<'_>) -> ApiResult<Outcome> 
     let lead = build_lead(new_id(IdKind::Lead, now)?, &draft, origin, now);
     let event = if draft.honeypot_filled { None } else { Some(lead_event(LEAD_CREATED, &lead, None, now)?) };
     let claim = key.as_deref().map(|key| Claim { scope: capture.scope, key, expired_before: now - IDEMPOTENCY_WINDOW_MS });
-    let write = CaptureWrite { lead: &lead, writer: capture.writer, claim: claim.as_ref(), event: event.as_ref() };
+    let write = CaptureWrite { lead: &lead, requirement: capture.requirement, claim: claim.as_ref(), event: event.as_ref() };
     let deliveries = match app.store.store_capture(write).await? {
         CaptureOutcome::Stored { deliveries } => deliveries,
         CaptureOutcome::NotWritten => {

@@ -73,6 +73,20 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
     serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for this request: {e}")))
 }
 
+/// Like `read_json`, for bodies that may be left out: no body at all means
+/// `T::default()`.
+pub async fn read_optional_json<T: DeserializeOwned + Default>(req: &mut Request) -> ApiResult<T> {
+    let content_type = header(req, "Content-Type").unwrap_or_default().to_ascii_lowercase();
+    let body = read_body(req).await?;
+    if body.is_empty() {
+        return Ok(T::default());
+    }
+    if !content_type.starts_with("application/json") {
+        return Err(ApiError::UnsupportedMediaType("send the body as application/json".into()));
+    }
+    serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for this request: {e}")))
+}
+
 pub fn query_pairs(req: &Request) -> ApiResult<Vec<(String, String)>> {
     let url = req.url().map_err(|e| ApiError::BadRequest(format!("bad URL: {e}")))?;
     Ok(url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())

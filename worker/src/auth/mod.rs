@@ -4,10 +4,10 @@
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::store::keys::KeyRow;
-use crate::store::workspaces::WorkspaceRow;
-use leadsbot_shared::ids::workspace_of_public_token;
 use leadsbot_shared::presets::Preset;
-use leadsbot_shared::signing::{constant_time_eq, sha256_hex, verify_server_signature};
+use leadsbot_shared::signing::{constant_time_eq, sha256_hex, verify_server_signature, SignatureError};
+
+pub mod capture;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -98,28 +98,21 @@ pub fn admin(app: &App) -> ApiResult<()> {
     }
 }
 
-/// An empty list admits every origin; otherwise the exact origin must be listed.
-pub fn origin_allowed(allowed: &[String], origin: Option<&str>) -> bool {
-    allowed.is_empty() || origin.is_some_and(|o| allowed.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(o)))
-}
-
-/// Checks a public token against its workspace. The token must name this
-/// workspace and match its hash; a forged token and an unknown workspace look
-/// the same to the caller.
-pub fn public_token_matches(workspace: Option<&WorkspaceRow>, token: &str) -> bool {
-    workspace.is_some_and(|w| {
-        workspace_of_public_token(token) == Some(w.id.as_str())
-            && constant_time_eq(key_hash(token).as_bytes(), w.public_token_hash.as_bytes())
-    })
-}
-
-/// Checks `X-LeadsBot-Timestamp` + `X-LeadsBot-Signature` over the raw body.
-pub fn server_signature(app: &App, sealed_secret: &str, body: &[u8]) -> ApiResult<()> {
+/// Checks `X-LeadsBot-Timestamp` + `X-LeadsBot-Signature` over the raw body
+/// against any of the sealed secrets (during a rotation, the old one too).
+pub fn server_signature(app: &App, sealed_secrets: &[&str], body: &[u8]) -> ApiResult<()> {
     let timestamp = app.header("X-LeadsBot-Timestamp").unwrap_or_default();
     let signature = app.header("X-LeadsBot-Signature").unwrap_or_default();
-    let secret = app.config()?.secrets.open(sealed_secret).map_err(|e| ApiError::internal("open inbound secret", e))?;
-    verify_server_signature(&secret, &timestamp, &signature, body, crate::platform::now_secs())
-        .map_err(|e| ApiError::Unauthorized(e.describe().into()))
+    let secrets = app.config()?.secrets;
+    let mut outcome = Err(SignatureError::Mismatch);
+    for sealed in sealed_secrets {
+        let secret = secrets.open(sealed).map_err(|e| ApiError::internal("open inbound secret", e))?;
+        outcome = verify_server_signature(&secret, &timestamp, &signature, body, crate::platform::now_secs());
+        if !matches!(outcome, Err(SignatureError::Mismatch)) {
+            break;
+        }
+    }
+    outcome.map_err(|e| ApiError::Unauthorized(e.describe().into()))
 }
 
 /// A form tool's own signature (`Typeform-Signature`, `Tally-Signature`) on a
@@ -128,19 +121,4 @@ pub fn tool_signature(app: &App, preset: Preset, sealed_secret: &str, body: &[u8
     let given = app.header(preset.signature_header());
     let secret = app.config()?.secrets.open(sealed_secret).map_err(|e| ApiError::internal("open capture URL secret", e))?;
     preset.verify_signature(&secret, given.as_deref(), body).map_err(|e| ApiError::Unauthorized(e.describe()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origins_are_matched_exactly() {
-        let allowed = vec!["https://site.example".to_string()];
-        assert!(origin_allowed(&allowed, Some("https://site.example")));
-        assert!(!origin_allowed(&allowed, Some("https://evil.example")));
-        assert!(!origin_allowed(&allowed, Some("https://site.example.evil.example")));
-        assert!(!origin_allowed(&allowed, None));
-        assert!(origin_allowed(&[], None));
-    }
 }

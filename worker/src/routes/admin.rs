@@ -30,6 +30,10 @@ pub async fn create_workspace(app: &mut App) -> ApiResult<Response> {
         public_token_hash: auth::key_hash(&token),
         public_token_prefix: redacted_parts(&token).0,
         inbound_secret_sealed: config.secrets.seal(&inbound_secret, random_bytes()?).map_err(|e| crate::error::ApiError::internal("seal", e))?,
+        previous_public_token_hash: None,
+        previous_public_token_expires_at: None,
+        previous_inbound_secret_sealed: None,
+        previous_inbound_secret_expires_at: None,
         created_at: now,
         updated_at: now,
     };

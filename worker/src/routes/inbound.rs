@@ -1,18 +1,18 @@
 //! Inbound capture: browsers (public token), servers (API key or signature)
 //! and tools posting to a capture URL all end in the same capture path.
 
+use crate::abuse;
 use crate::app::App;
-use crate::auth::{self, Scope};
+use crate::auth::capture::{diagnose, inbound_secrets, origin_allowed, require, Credential, Proof, Refusal, Requirement};
+use crate::auth::{server_signature, tool_signature};
 use crate::capture::{capture as store_capture, Capture, Outcome};
-use crate::store::capture::Writer;
-use crate::workspaces::normalize_origin;
 use crate::error::{ApiError, ApiResult};
 use crate::http::read_body;
-use crate::store::workspaces::WorkspaceRow;
+use crate::workspaces::normalize_origin;
 use leadsbot_shared::body::{is_supported, parse_fields, BodyError, Fields};
-use leadsbot_shared::ids::{is_capture_url_id, is_sortable_id, workspace_of_public_token, IdKind};
-use leadsbot_shared::signing::SignatureError;
+use leadsbot_shared::ids::{is_capture_url_id, is_sortable_id, IdKind};
 use leadsbot_shared::mapping::apply_mapping;
+use leadsbot_shared::signing::SignatureError;
 use serde_json::Value;
 use worker::{Headers, Response};
 
@@ -25,101 +25,67 @@ pub async fn capture(app: &mut App) -> ApiResult<Response> {
     app.cors_origin = app.header("Origin");
     let (body, fields) = read_fields(app).await?;
     let business_id = app.param("business_id");
-    let credential = credential(app, &fields)?;
-    let origin = app.header("Origin").map(|o| normalize_origin(&o).unwrap_or(o));
-    let (secret_hash, source) = match &credential {
-        Credential::Signature => {
-            let workspace = workspace_named(app, &business_id).await?;
-            let workspace = workspace.ok_or_else(|| ApiError::Unauthorized(SignatureError::Mismatch.describe().into()))?;
-            auth::server_signature(app, &workspace.inbound_secret_sealed, &body)?;
-            (String::new(), "api")
+    let credential = Credential::from_request(app, &fields)?;
+    let requirement = require(&business_id, &credential, request_origin(app).as_deref(), app.now_ms).map_err(Refusal::into_error)?;
+    match &requirement.proof {
+        Proof::PublicToken { token_hash, .. } => abuse::limit_browser(app, token_hash).await?,
+        Proof::ApiKey { key_hash, .. } => abuse::limit_credential(app, format!("key:{key_hash}")).await?,
+        Proof::Verified => {
+            abuse::limit_credential(app, format!("signature:{business_id}")).await?;
+            verify_signature(app, &business_id, &body).await?;
         }
-        Credential::ApiKey(secret) => (auth::key_hash(secret), "api"),
-        Credential::PublicToken(token) => {
-            crate::abuse::check(app, token).await?;
-            (auth::key_hash(token), "widget")
-        }
-    };
-    let writer = match &credential {
-        Credential::Signature => Writer::Verified,
-        Credential::ApiKey(_) => Writer::ApiKey { key_hash: &secret_hash },
-        Credential::PublicToken(_) => Writer::PublicToken { token_hash: &secret_hash, origin: origin.as_deref() },
-    };
-    let capture = Capture { workspace_id: &business_id, writer, scope: "inbound", default_source: source, fields };
+    }
+    let class = credential.class();
+    let capture = Capture { workspace_id: &business_id, requirement: &requirement, scope: class.idempotency_scope(), default_source: class.default_source(), fields };
     match store_capture(app, capture).await? {
         Outcome::Answered(response) => Ok(response),
         Outcome::NotWritten(replay) => {
-            diagnose(app, &business_id, &credential).await?;
+            if let Err(refusal) = diagnose(app, &requirement).await? {
+                record_rejection(app, &requirement, &refusal);
+                return Err(refusal.into_error());
+            }
             replay.answer(app).await
         }
     }
 }
 
-enum Credential {
-    Signature,
-    ApiKey(String),
-    PublicToken(String),
+/// The request's `Origin`, normalized like `allowed_origins` (kept as sent
+/// when it is not a web origin, e.g. `null`, so it matches nothing).
+fn request_origin(app: &App) -> Option<String> {
+    app.header("Origin").map(|o| normalize_origin(&o).unwrap_or(o))
 }
 
-fn credential(app: &App, fields: &Fields) -> ApiResult<Credential> {
-    if app.header("X-LeadsBot-Signature").is_some() {
-        return Ok(Credential::Signature);
-    }
-    if let Some(secret) = auth::bearer(app) {
-        return Ok(Credential::ApiKey(secret));
-    }
-    app.header("X-LeadsBot-Token")
-        .or_else(|| fields.get("_token").and_then(Value::as_str).map(str::to_string))
-        .map(Credential::PublicToken)
-        .ok_or_else(|| ApiError::Unauthorized("send the public token (X-LeadsBot-Token or _token), an API key, or a server signature".into()))
+async fn verify_signature(app: &App, business_id: &str, body: &[u8]) -> ApiResult<()> {
+    let workspace = app.store.workspace(business_id).await?;
+    let workspace = workspace.ok_or_else(|| ApiError::Unauthorized(SignatureError::Mismatch.describe().into()))?;
+    server_signature(app, &inbound_secrets(&workspace, app.now_ms), body)
 }
 
-/// The workspace a path names, if the id is well formed and exists.
-async fn workspace_named(app: &App, business_id: &str) -> ApiResult<Option<WorkspaceRow>> {
-    if !is_sortable_id(IdKind::Workspace, business_id) {
-        return Ok(None);
-    }
-    app.store.workspace(business_id).await
-}
-
-/// Runs only when the write did not happen: finds out why, answering with
-/// the precise problem, or returns Ok when the credential holds (a replay).
-async fn diagnose(app: &App, business_id: &str, credential: &Credential) -> ApiResult<()> {
-    let unauthorized = |why: &str| ApiError::Unauthorized(why.to_string());
-    match credential {
-        Credential::Signature => Ok(()),
-        Credential::ApiKey(secret) => {
-            let key = auth::resolve_key(app, secret).await?.ok_or_else(|| unauthorized("this API key is invalid or revoked"))?;
-            if key.workspace_id != business_id {
-                return Err(ApiError::NotFound("no such business".into()));
-            }
-            key.require(Scope::Write)
+/// Counts a refused browser capture for the operator, after the response.
+fn record_rejection(app: &App, requirement: &Requirement, refusal: &Refusal) {
+    let (Some(reason), Proof::PublicToken { origin, .. }) = (refusal.rejection_reason(), &requirement.proof) else { return };
+    let store = app.store.clone();
+    let (workspace_id, origin, now) = (requirement.workspace_id.clone(), origin.clone(), app.now_ms);
+    app.ctx.wait_until(async move {
+        if let Err(err) = store.record_rejection(&workspace_id, origin.as_deref(), reason, now).await {
+            worker::console_warn!("could not record a refused capture: {err:?}");
         }
-        Credential::PublicToken(token) => {
-            if workspace_of_public_token(token).is_some_and(|w| w != business_id) {
-                return Err(ApiError::NotFound("no such business".into()));
-            }
-            let workspace = workspace_named(app, business_id).await?;
-            let workspace = workspace.filter(|w| auth::public_token_matches(Some(w), token)).ok_or_else(|| unauthorized("this public token is invalid"))?;
-            let origin = app.header("Origin");
-            if !auth::origin_allowed(&workspace.allowed_origins(), origin.as_deref()) {
-                return Err(ApiError::Forbidden(format!("origin {} is not allowed for this workspace", origin.as_deref().unwrap_or("(none)"))));
-            }
-            Ok(())
-        }
-    }
+    });
 }
 
 pub async fn capture_via_url(app: &mut App) -> ApiResult<Response> {
     let (body, fields) = read_fields(app).await?;
     let id = app.param("webhook_id");
     let not_found = || ApiError::NotFound("no such capture URL".into());
-    let endpoint = if is_capture_url_id(&id) { app.store.capture_url(&id).await? } else { None };
-    let endpoint = endpoint.ok_or_else(not_found)?;
+    if !is_capture_url_id(&id) {
+        return Err(not_found());
+    }
+    abuse::limit_credential(app, format!("url:{id}")).await?;
+    let endpoint = app.store.capture_url(&id).await?.ok_or_else(not_found)?;
     let preset = endpoint.preset();
     match (preset, &endpoint.secret_sealed) {
-        (Some(preset), Some(sealed)) => auth::tool_signature(app, preset, sealed, &body)?,
-        (None, Some(sealed)) => auth::server_signature(app, sealed, &body)?,
+        (Some(preset), Some(sealed)) => tool_signature(app, preset, sealed, &body)?,
+        (None, Some(sealed)) => server_signature(app, &[sealed.as_str()], &body)?,
         (_, None) => {}
     }
     let mapping: serde_json::Map<String, Value> = serde_json::from_str(&endpoint.field_mapping).unwrap_or_default();
@@ -128,7 +94,8 @@ pub async fn capture_via_url(app: &mut App) -> ApiResult<Response> {
         Some(preset) => preset.lead_fields(&fields, &mapping).map_err(ApiError::Validation)?,
         None => apply_mapping(&mapping, fields),
     };
-    let capture = Capture { workspace_id: &endpoint.workspace_id, writer: Writer::Verified, scope: &scope, default_source: "inbound_webhook", fields };
+    let requirement = Requirement::verified(&endpoint.workspace_id);
+    let capture = Capture { workspace_id: &endpoint.workspace_id, requirement: &requirement, scope: &scope, default_source: "inbound_webhook", fields };
     match store_capture(app, capture).await? {
         Outcome::Answered(response) => Ok(response),
         Outcome::NotWritten(replay) => replay.answer(app).await,
@@ -156,8 +123,9 @@ async fn read_fields(app: &mut App) -> ApiResult<(Vec<u8>, Fields)> {
 pub async fn preflight(app: &mut App) -> ApiResult<Response> {
     let business_id = app.param("business_id");
     let origin = app.header("Origin").ok_or_else(|| ApiError::BadRequest("a preflight needs an Origin header".into()))?;
-    let workspace = workspace_named(app, &business_id).await?;
-    let allowed = workspace.is_some_and(|w| auth::origin_allowed(&w.allowed_origins(), Some(&origin)));
+    let workspace = if is_sortable_id(IdKind::Workspace, &business_id) { app.store.workspace(&business_id).await? } else { None };
+    let normalized = normalize_origin(&origin).unwrap_or_else(|| origin.clone());
+    let allowed = workspace.is_some_and(|w| origin_allowed(&w.allowed_origins(), Some(&normalized)));
     if !allowed {
         return Err(ApiError::Forbidden(format!("origin {origin} is not allowed to post here")));
     }

@@ -13,6 +13,7 @@ mod telegram;
 pub mod table;
 mod webhooks;
 mod workspace;
+mod workspace_credentials;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -45,6 +46,9 @@ async fn dispatch(app: &mut App) -> ApiResult<Response> {
         Route::CaptureUrlCapture => inbound::capture_via_url(app).await,
         Route::GetWorkspace => workspace::get(app).await,
         Route::PatchWorkspace => workspace::patch(app).await,
+        Route::ListRejections => workspace::rejections(app).await,
+        Route::RotatePublicToken => workspace_credentials::rotate_public_token(app).await,
+        Route::RotateInboundSecret => workspace_credentials::rotate_inbound_secret(app).await,
         Route::ListLeads => leads::list(app).await,
         Route::ExportLeads => exports::export(app).await,
         Route::GetLead => leads::get(app).await,

@@ -6,19 +6,10 @@
 use super::deliveries::DueDelivery;
 use super::leads::{event_values, EventRow, LeadRow, LEAD_COLUMNS, LEAD_PLACEHOLDERS};
 use super::{changes, number, text, Store};
+use crate::auth::capture::{Proof, Requirement};
 use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-
-/// Who is writing, as the transaction must confirm it.
-pub enum Writer<'a> {
-    /// Already verified by the caller (server signatures, capture URLs).
-    Verified,
-    /// A live API key of this workspace with the write scope.
-    ApiKey { key_hash: &'a str },
-    /// This workspace's public token, from an allowed origin (lower-cased).
-    PublicToken { token_hash: &'a str, origin: Option<&'a str> },
-}
 
 /// An idempotency key to claim in the same transaction as the lead.
 pub struct Claim<'a> {
@@ -30,7 +21,8 @@ pub struct Claim<'a> {
 
 pub struct CaptureWrite<'a> {
     pub lead: &'a LeadRow,
-    pub writer: Writer<'a>,
+    /// Who may write, as decided by `auth::capture`; checked in the batch.
+    pub requirement: &'a Requirement,
     pub claim: Option<&'a Claim<'a>>,
     /// `None` for spam, which triggers nothing.
     pub event: Option<&'a EventRow>,
@@ -50,9 +42,10 @@ const KEY_TOUCH_INTERVAL_MS: i64 = 60_000;
 impl Store {
     pub async fn store_capture(&self, write: CaptureWrite<'_>) -> ApiResult<CaptureOutcome> {
         let lead = write.lead;
-        let (writer_sql, writer_args) = writer_condition(&write.writer, &lead.workspace_id);
+        let (writer_sql, writer_args) = writer_condition(write.requirement);
+        let writer_sql = writer_sql.as_str();
         let mut statements = Vec::new();
-        if let Writer::ApiKey { key_hash } = write.writer {
+        if let Proof::ApiKey { key_hash, .. } = &write.requirement.proof {
             statements.push(self.statement(
                 "UPDATE api_keys SET last_used_at = ? WHERE key_hash = ? AND workspace_id = ? AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < ?)",
                 &[number(lead.created_at), text(key_hash), text(&lead.workspace_id), number(lead.created_at - KEY_TOUCH_INTERVAL_MS)],
@@ -122,17 +115,25 @@ impl Store {
     }
 }
 
-fn writer_condition(writer: &Writer<'_>, workspace_id: &str) -> (&'static str, Vec<JsValue>) {
-    match writer {
-        Writer::Verified => ("1", Vec::new()),
-        Writer::ApiKey { key_hash } => (
-            "EXISTS (SELECT 1 FROM api_keys WHERE key_hash = ? AND workspace_id = ? AND revoked_at IS NULL AND instr(' ' || scopes || ' ', ' write ') > 0)",
-            vec![text(key_hash), text(workspace_id)],
+/// The SQL form of `auth::capture`'s rules (`judge_key`, `judge_token`): the
+/// same requirement, checked inside the write so the happy path is one round
+/// trip. Keep the two in step; the e2e tests exercise both sides.
+fn writer_condition(requirement: &Requirement) -> (String, Vec<JsValue>) {
+    let workspace_id = text(&requirement.workspace_id);
+    match &requirement.proof {
+        Proof::Verified => ("1".into(), Vec::new()),
+        Proof::ApiKey { key_hash, scope } => (
+            "EXISTS (SELECT 1 FROM api_keys WHERE key_hash = ? AND workspace_id = ? AND revoked_at IS NULL
+               AND instr(' ' || scopes || ' ', ' ' || ? || ' ') > 0)"
+                .into(),
+            vec![text(key_hash), workspace_id, text(scope.as_str())],
         ),
-        Writer::PublicToken { token_hash, origin } => (
-            "EXISTS (SELECT 1 FROM workspaces w WHERE w.id = ? AND w.public_token_hash = ?
-               AND (w.allowed_origins = '[]' OR EXISTS (SELECT 1 FROM json_each(w.allowed_origins) WHERE value = ?)))",
-            vec![text(workspace_id), text(token_hash), super::opt_text(*origin)],
+        Proof::PublicToken { token_hash, origin, now } => (
+            "EXISTS (SELECT 1 FROM workspaces w WHERE w.id = ?
+               AND (w.public_token_hash = ? OR (w.previous_public_token_hash = ? AND w.previous_public_token_expires_at > ?))
+               AND (w.allowed_origins = '[]' OR EXISTS (SELECT 1 FROM json_each(w.allowed_origins) WHERE value = ?)))"
+                .into(),
+            vec![workspace_id, text(token_hash), text(token_hash), number(*now), super::opt_text(origin.as_deref())],
         ),
     }
 }

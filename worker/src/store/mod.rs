@@ -11,6 +11,7 @@ pub mod endpoints;
 pub mod integrations;
 pub mod keys;
 pub mod leads;
+pub mod rejections;
 pub mod workspaces;
 
 use crate::error::{ApiError, ApiResult};

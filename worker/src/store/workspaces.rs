@@ -10,6 +10,15 @@ pub struct WorkspaceRow {
     pub public_token_hash: String,
     pub public_token_prefix: String,
     pub inbound_secret_sealed: String,
+    /// The credentials before their last rotation, accepted until these times.
+    #[serde(default)]
+    pub previous_public_token_hash: Option<String>,
+    #[serde(default)]
+    pub previous_public_token_expires_at: Option<i64>,
+    #[serde(default)]
+    pub previous_inbound_secret_sealed: Option<String>,
+    #[serde(default)]
+    pub previous_inbound_secret_expires_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -59,5 +68,29 @@ impl Store {
         )
         .await?;
         Ok(())
+    }
+
+    /// Replaces the public token; the old one stays valid until `previous_expires_at`.
+    pub async fn rotate_public_token(&self, id: &str, token_hash: &str, token_prefix: &str, previous_expires_at: i64, now: i64) -> ApiResult<bool> {
+        let changed = self
+            .run(
+                "UPDATE workspaces SET previous_public_token_hash = public_token_hash, previous_public_token_expires_at = ?,
+                   public_token_hash = ?, public_token_prefix = ?, updated_at = ? WHERE id = ?",
+                &[number(previous_expires_at), text(token_hash), text(token_prefix), number(now), text(id)],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    /// Replaces the inbound signing secret; the old one verifies until `previous_expires_at`.
+    pub async fn rotate_inbound_secret(&self, id: &str, secret_sealed: &str, previous_expires_at: i64, now: i64) -> ApiResult<bool> {
+        let changed = self
+            .run(
+                "UPDATE workspaces SET previous_inbound_secret_sealed = inbound_secret_sealed, previous_inbound_secret_expires_at = ?,
+                   inbound_secret_sealed = ?, updated_at = ? WHERE id = ?",
+                &[number(previous_expires_at), text(secret_sealed), number(now), text(id)],
+            )
+            .await?;
+        Ok(changed == 1)
     }
 }
