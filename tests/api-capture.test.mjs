@@ -173,3 +173,160 @@ test('garbage never produces a 5xx', async () => {
     }
   }
 });
+
+test("a browser holding the public token cannot take over a server's idempotency key", async () => {
+  const key = 'order-2026-0001';
+  const fromBrowser = { 'Idempotency-Key': key, 'CF-Connecting-IP': '192.0.2.10' };
+  const attacker = await browser({ _token: ws.public_token, email: 'evil@attacker.example' }, fromBrowser);
+  assert.equal(attacker.status, 201);
+  const server = await app.capture(ws, { email: 'buyer@shop.example' }, { headers: { 'Idempotency-Key': key } });
+  assert.equal(server.status, 201, 'the server gets its own lead, not a replay of the browser\'s');
+  assert.equal(server.headers.get('idempotent-replayed'), null);
+  assert.notEqual(server.body.id, attacker.body.id);
+  assert.equal((await leadById(server.body.id)).email, 'buyer@shop.example');
+
+  // Each class still replays its own retries; signed posts are servers too.
+  const retried = await app.capture(ws, { email: 'buyer@shop.example' }, { headers: { 'Idempotency-Key': key } });
+  assert.deepEqual([retried.status, retried.body.id], [200, server.body.id]);
+  const raw = JSON.stringify({ email: 'buyer@shop.example' });
+  const signed = await app.request('POST', inbound(), { headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key, ...signInbound(ws.inbound_signing_secret, raw) }, raw });
+  assert.deepEqual([signed.status, signed.body.id], [200, server.body.id]);
+  const browserRetry = await browser({ _token: ws.public_token, email: 'evil@attacker.example' }, fromBrowser);
+  assert.deepEqual([browserRetry.status, browserRetry.body.id], [200, attacker.body.id]);
+});
+
+test('idempotency keys outlive the widget\'s 7-day retries: a retry after 2 days is not stored twice', async () => {
+  const headers = { 'CF-Connecting-IP': '192.0.2.11' };
+  const first = await browser({ _token: ws.public_token, email: 'patient@example.com', _submission_id: 'sub-late-retry' }, headers);
+  assert.equal(first.status, 201);
+  // The claim was made two days ago, as far as the database knows.
+  await app.sql(`UPDATE idempotency_keys SET created_at = created_at - ${2 * 86_400_000} WHERE key = 'sub-late-retry'`);
+  const retry = await browser({ _token: ws.public_token, email: 'patient@example.com', _submission_id: 'sub-late-retry' }, headers);
+  assert.deepEqual([retry.status, retry.body.id], [200, first.body.id]);
+  // Past the window (8 days: the outbox's 7 plus a day of clock slack) a key may be used again.
+  await app.sql(`UPDATE idempotency_keys SET created_at = created_at - ${7 * 86_400_000} WHERE key = 'sub-late-retry'`);
+  const reused = await browser({ _token: ws.public_token, email: 'patient@example.com', _submission_id: 'sub-late-retry' }, headers);
+  assert.equal(reused.status, 201);
+});
+
+/** Rows in every table of the local D1, by table. */
+async function rowCounts() {
+  const tables = (await app.sql("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name")).map((t) => t.name);
+  const [counts] = await app.sql(`SELECT ${tables.map((t) => `(SELECT COUNT(*) FROM "${t}") AS "${t}"`).join(', ')}`);
+  return counts;
+}
+
+test('garbage credentials write nothing, and one client sending them is cut off with 429', async () => {
+  const target = await app.createWorkspace({ name: 'Target', allowed_origins: ['https://site.example'] });
+  const path = `/api/inbound/${target.id}/leads`;
+  const post = (ip, fields, headers = {}) => app.request('POST', path, { headers: { 'Content-Type': 'text/plain', Origin: 'https://site.example', 'CF-Connecting-IP': ip, ...headers }, raw: JSON.stringify({ email: 'junk@example.com', ...fields }) });
+  const wellShaped = (i) => `pk_${target.id}_${String(i).padStart(24, 'A')}`;
+  const before = await rowCounts();
+
+  assertProblem(await post('198.51.100.1', { _token: 'pk_garbage' }), 401);
+  assertProblem(await post('198.51.100.1', { _token: wellShaped(1) }), 401);
+  assertProblem(await post('198.51.100.1', { _token: `pk_${ws.id}_${'A'.repeat(24)}` }), 404);
+  assertProblem(await post('198.51.100.1', {}, { Authorization: 'Bearer lb_sk_nope' }), 401);
+  assertProblem(await post('198.51.100.1', {}, { Authorization: `Bearer lb_sk_${'x'.repeat(48)}` }), 401);
+  assertProblem(await post('198.51.100.1', {}, { 'X-LeadsBot-Timestamp': String(Math.floor(Date.now() / 1000)), 'X-LeadsBot-Signature': 'ab'.repeat(32) }), 401);
+
+  const statuses = [];
+  for (let i = 0; i < 60 && !statuses.includes(429); i++) statuses.push((await post('198.51.100.2', { _token: wellShaped(100 + i) })).status);
+  assert.ok(statuses.includes(429), `no 429 among ${statuses}`);
+  assert.ok(statuses.slice(0, -1).every((s) => s === 401), String(statuses));
+  const limited = await post('198.51.100.2', { _token: target.public_token });
+  assertProblem(limited, 429);
+  assert.ok(Number(limited.headers.get('retry-after')) > 0);
+  assert.equal((await post('198.51.100.3', { _token: target.public_token })).status, 201, 'another client is not affected');
+  const after = await rowCounts();
+  assert.deepEqual(after, { ...before, leads: before.leads + 1, events: before.events + 1 }, 'only the one real lead was written');
+  assert.deepEqual((await app.api(target.api_key, 'GET', '/api/v1/workspace/rejections')).body.data, []);
+});
+
+test('each server credential is limited on its own, before D1: 429 with Retry-After', async () => {
+  const busy = await app.createWorkspace({ name: 'Busy server' });
+  const path = `/api/inbound/${busy.id}/leads`;
+  // Bodies without an email are refused (422) without touching D1, but they count.
+  const send = () => app.request('POST', path, { headers: { Authorization: `Bearer ${busy.api_key}` }, body: { name: 'No email' } });
+  let limited;
+  for (let sent = 0; sent < 1500 && !limited; sent += 50) {
+    limited = (await Promise.all(Array.from({ length: 50 }, send))).find((r) => r.status === 429);
+  }
+  assert.ok(limited, 'the API key was never limited');
+  assertProblem(limited, 429);
+  assert.ok(Number(limited.headers.get('retry-after')) > 0);
+  const second = (await app.api(busy.api_key, 'POST', '/api/v1/keys', { name: 'second', scopes: ['write'] })).body.key;
+  const other = await app.request('POST', path, { headers: { Authorization: `Bearer ${second}` }, body: { email: 'second@example.com' } });
+  assert.equal(other.status, 201, 'another key of the same workspace is not limited');
+});
+
+test('a refused browser origin is visible to the operator: per origin and reason, counted, no lead data', async () => {
+  const shop = await app.createWorkspace({ name: 'Shop', allowed_origins: ['https://site.example'] });
+  const post = (origin, token = shop.public_token) => app.request('POST', `/api/inbound/${shop.id}/leads`, {
+    headers: { 'Content-Type': 'text/plain', Origin: origin, 'CF-Connecting-IP': '192.0.2.20' },
+    raw: JSON.stringify({ _token: token, email: 'lost-lead@example.com' }),
+  });
+  const rejections = async () => (await app.api(shop.api_key, 'GET', '/api/v1/workspace/rejections')).body;
+  const www = (body, count) => body.data.find((r) => r.origin === 'https://www.site.example' && r.count === count);
+
+  assertProblem(await post('https://www.site.example'), 403);
+  const once = www(await app.waitFor(async () => { const b = await rejections(); return www(b, 1) && b; }, { what: 'the first refusal to be recorded' }), 1);
+  assert.deepEqual(Object.keys(once).sort(), ['count', 'first_at', 'last_at', 'origin', 'reason']);
+  assert.equal(once.reason, 'origin_not_allowed');
+  assert.equal(once.first_at, once.last_at);
+  assertProblem(await post('https://www.site.example'), 403);
+  const body = await app.waitFor(async () => { const b = await rejections(); return www(b, 2) && b; }, { what: 'the second refusal to be counted' });
+  assert.ok(www(body, 2).last_at >= once.first_at);
+  assert.equal(JSON.stringify(body).includes('lost-lead'), false, 'no lead data is kept');
+
+  // A garbage token records nothing; a later genuine refusal shows the order.
+  assertProblem(await post('https://garbage.example', `pk_${shop.id}_${'B'.repeat(24)}`), 401);
+  assertProblem(await post('https://third.example'), 403);
+  const latest = await app.waitFor(async () => { const b = await rejections(); return b.data[0]?.origin === 'https://third.example' && b; }, { what: 'the newest refusal first' });
+  assert.deepEqual(latest.data.map((r) => r.origin), ['https://third.example', 'https://www.site.example']);
+  assert.deepEqual((await app.api(ws.api_key, 'GET', '/api/v1/workspace/rejections')).body.data.some((r) => r.origin === 'https://third.example'), false, 'other workspaces see none of it');
+});
+
+test('rotating the public token keeps the old one for its grace, then refuses it', async () => {
+  const site = await app.createWorkspace({ name: 'Rotating site' });
+  const post = (token) => app.request('POST', `/api/inbound/${site.id}/leads`, { headers: { 'Content-Type': 'text/plain', 'CF-Connecting-IP': '192.0.2.30' }, raw: JSON.stringify({ _token: token, email: 'rotate@example.com' }) });
+  const reader = (await app.api(site.api_key, 'POST', '/api/v1/keys', { scopes: ['read'] })).body.key;
+  assertProblem(await app.api(reader, 'POST', '/api/v1/workspace/rotate-public-token'), 403);
+
+  const rotated = await app.api(site.api_key, 'POST', '/api/v1/workspace/rotate-public-token');
+  assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+  assert.match(rotated.body.public_token, new RegExp(`^pk_${site.id}_`));
+  assert.notEqual(rotated.body.public_token, site.public_token);
+  assert.ok(Date.parse(rotated.body.previous_expires_at) > Date.now() + 23 * 3600 * 1000, 'a 24 h grace by default');
+  assert.equal((await post(rotated.body.public_token)).status, 201);
+  assert.equal((await post(site.public_token)).status, 201, 'the old token works during its grace');
+  assert.equal((await app.api(site.api_key, 'GET', '/api/v1/workspace')).body.public_token_prefix, rotated.body.public_token_prefix);
+
+  const again = await app.api(site.api_key, 'POST', '/api/v1/workspace/rotate-public-token', { grace_secs: 3 });
+  assert.equal(again.status, 200);
+  assertProblem(await post(site.public_token), 401);
+  const expired = await app.waitFor(async () => { const r = await post(rotated.body.public_token); return r.status === 401 && r; }, { what: 'the grace to end', intervalMs: 500, timeoutMs: 20_000 });
+  assert.match(expired.body.detail, /grace period has ended/);
+  assert.equal((await post(again.body.public_token)).status, 201);
+  await app.waitFor(async () => (await app.api(site.api_key, 'GET', '/api/v1/workspace/rejections')).body.data.some((r) => r.reason === 'token_expired'), { what: 'the expired token to be recorded' });
+  assert.equal((await app.api(site.api_key, 'POST', '/api/v1/workspace/rotate-public-token', { grace_secs: -1 })).status, 422);
+});
+
+test('rotating the inbound signing secret keeps the old one verifying for its grace', async () => {
+  const server = await app.createWorkspace({ name: 'Rotating server' });
+  const signedPost = (secret) => {
+    const raw = JSON.stringify({ email: 'signed-rotate@example.com' });
+    return app.request('POST', `/api/inbound/${server.id}/leads`, { headers: { 'Content-Type': 'application/json', ...signInbound(secret, raw) }, raw });
+  };
+  const rotated = await app.api(server.api_key, 'POST', '/api/v1/workspace/rotate-inbound-secret');
+  assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+  assert.match(rotated.body.inbound_signing_secret, /^whsec_/);
+  assert.ok(Date.parse(rotated.body.previous_expires_at) > Date.now() + 23 * 3600 * 1000);
+  assert.equal((await signedPost(rotated.body.inbound_signing_secret)).status, 201);
+  assert.equal((await signedPost(server.inbound_signing_secret)).status, 201, 'the old secret verifies during its grace');
+  const immediate = await app.api(server.api_key, 'POST', '/api/v1/workspace/rotate-inbound-secret', { grace_secs: 0 });
+  assert.equal(immediate.status, 200);
+  assertProblem(await signedPost(rotated.body.inbound_signing_secret), 401);
+  assertProblem(await signedPost(server.inbound_signing_secret), 401);
+  assert.equal((await signedPost(immediate.body.inbound_signing_secret)).status, 201);
+});

@@ -202,3 +202,20 @@ test('garbage sent to the management API never produces a 5xx', async () => {
   }
   assert.equal((await app.api(ws.api_key, 'GET', `/api/v1/leads/${'x'.repeat(5000)}`)).status, 404);
 });
+
+test("a workspace's last live admin key cannot be revoked: 409", async () => {
+  const solo = await app.createWorkspace({ name: 'Solo' });
+  const [only] = (await app.api(solo.api_key, 'GET', '/api/v1/keys')).body.data;
+  const refused = await app.api(solo.api_key, 'DELETE', `/api/v1/keys/${only.id}`);
+  assert.equal(refused.status, 409);
+  assert.equal(refused.headers.get('content-type'), 'application/problem+json');
+  assert.equal(refused.body.status, 409);
+  assert.match(refused.body.detail, /last live admin key/);
+  assert.equal((await app.api(solo.api_key, 'GET', '/api/v1/leads')).status, 200, 'the key still works');
+
+  const writer = (await app.api(solo.api_key, 'POST', '/api/v1/keys', { scopes: ['write'] })).body;
+  assert.equal((await app.api(solo.api_key, 'DELETE', `/api/v1/keys/${writer.id}`)).status, 204, 'other keys revoke as before');
+  const admin = (await app.api(solo.api_key, 'POST', '/api/v1/keys', { name: 'second admin', scopes: ['admin'] })).body;
+  assert.equal((await app.api(admin.key, 'DELETE', `/api/v1/keys/${only.id}`)).status, 204);
+  assert.equal((await app.api(admin.key, 'DELETE', `/api/v1/keys/${admin.id}`)).status, 409, 'now the second is the last');
+});
