@@ -21,6 +21,12 @@ pub struct Config {
     pub skip_enqueue: bool,
     /// How overdue a pending delivery must be before the sweeper re-enqueues it.
     pub sweep_after_secs: i64,
+    /// Days delivery attempt logs (and settled deliveries and events) are kept.
+    pub delivery_log_retention_days: i64,
+    /// The length of a retention "day" in ms: a day, except in local tests,
+    /// which shorten it with `RETENTION_DAY_SECS` (honoured only under
+    /// `allow-localhost`).
+    pub retention_day_ms: i64,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -38,6 +44,11 @@ impl Config {
             url_policy,
             skip_enqueue: url_policy == UrlPolicy::AllowLocalhost && text(env, "DELIVERY_SKIP_ENQUEUE").as_deref() == Some("1"),
             sweep_after_secs: parse_number(text(env, "DELIVERY_SWEEP_AFTER_SECS").as_deref(), 120),
+            delivery_log_retention_days: parse_number(text(env, "DELIVERY_LOG_RETENTION_DAYS").as_deref(), 30i64).max(1),
+            retention_day_ms: match url_policy {
+                UrlPolicy::AllowLocalhost => parse_number(text(env, "RETENTION_DAY_SECS").as_deref(), 86_400i64).max(1) * 1000,
+                _ => 86_400_000,
+            },
             retry_schedule_secs: parse_schedule(text(env, "DELIVERY_RETRY_SCHEDULE").as_deref()),
             delivery_timeout_ms: parse_number(text(env, "DELIVERY_TIMEOUT_MS").as_deref(), 10_000),
             rotation_grace_secs: parse_number(text(env, "ROTATION_GRACE_SECS").as_deref(), 86_400),

@@ -11,6 +11,8 @@ use serde_json::{json, Value};
 pub const LEAD_CREATED: &str = "lead.created";
 pub const LEAD_UPDATED: &str = "lead.updated";
 pub const LEAD_STATUS_CHANGED: &str = "lead.status_changed";
+/// A lead was erased; its data holds the lead id only, so receivers can erase too.
+pub const LEAD_ERASED: &str = "lead.erased";
 
 /// The payload is serialised once, here, and stored: every delivery attempt
 /// then sends (and signs) identical bytes.
@@ -32,6 +34,26 @@ pub fn lead_event(kind: &str, lead: &LeadRow, extra: Option<Value>, now_ms: i64)
         workspace_id: lead.workspace_id.clone(),
         kind: kind.to_string(),
         lead_id: Some(lead.id.clone()),
+        payload: payload.to_string(),
+        created_at: now_ms,
+    })
+}
+
+/// `lead.erased`: ids only, nothing of the person.
+pub fn erased_event(workspace_id: &str, lead_id: &str, now_ms: i64) -> ApiResult<EventRow> {
+    let id = new_id(IdKind::Event, now_ms)?;
+    let payload = json!({
+        "id": id,
+        "event": LEAD_ERASED,
+        "created_at": format_rfc3339(now_ms),
+        "workspace_id": workspace_id,
+        "data": {"id": lead_id},
+    });
+    Ok(EventRow {
+        id,
+        workspace_id: workspace_id.to_string(),
+        kind: LEAD_ERASED.to_string(),
+        lead_id: Some(lead_id.to_string()),
         payload: payload.to_string(),
         created_at: now_ms,
     })

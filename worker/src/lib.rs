@@ -8,12 +8,14 @@ mod capture;
 mod config;
 mod credentials;
 mod delivery;
+mod erasure;
 mod error;
 mod events;
 mod exports;
 mod http;
 mod leads;
 mod platform;
+mod retention;
 mod routes;
 mod secrets;
 mod store;
@@ -35,8 +37,9 @@ async fn queue(batch: MessageBatch<delivery::message::DeliveryMessage>, env: Env
     Ok(())
 }
 
-/// The cron: re-enqueues overdue deliveries.
+/// The cron: re-enqueues overdue deliveries, then applies retention.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    delivery::sweeper::sweep(env).await;
+    delivery::sweeper::sweep(env.clone()).await;
+    retention::run(env).await;
 }

@@ -14,6 +14,35 @@ pub struct WorkspaceSettingsIn {
     pub allowed_origins: Option<Vec<String>>,
 }
 
+/// `PATCH /api/v1/workspace`: absent fields keep their value;
+/// `"lead_retention_days": null` keeps leads forever again.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspacePatchIn {
+    pub name: Option<String>,
+    pub allowed_origins: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub lead_retention_days: Option<Option<i64>>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Ten years at most; at least a day.
+pub const MAX_LEAD_RETENTION_DAYS: i64 = 3650;
+
+pub fn validate_retention(days: Option<i64>) -> ApiResult<Option<i64>> {
+    match days {
+        Some(d) if !(1..=MAX_LEAD_RETENTION_DAYS).contains(&d) => Err(ApiError::invalid(
+            "lead_retention_days",
+            "out_of_range",
+            format!("lead_retention_days is a whole number of days from 1 to {MAX_LEAD_RETENTION_DAYS}, or null to keep leads"),
+        )),
+        other => Ok(other),
+    }
+}
+
 #[derive(Debug, PartialEq)]
 pub struct WorkspaceSettings {
     pub name: String,
@@ -72,6 +101,7 @@ pub fn workspace_json(row: &WorkspaceRow) -> Value {
         "allowed_origins": row.allowed_origins(),
         "public_token_prefix": row.public_token_prefix,
         "inbound_url": format!("/api/inbound/{}/leads", row.id),
+        "lead_retention_days": row.lead_retention_days,
         "created_at": format_rfc3339(row.created_at),
         "updated_at": format_rfc3339(row.updated_at),
     })
@@ -87,6 +117,15 @@ mod tests {
         assert_eq!(normalize_origin("http://127.0.0.1:8787").as_deref(), Some("http://127.0.0.1:8787"));
         for bad in ["site.example", "ftp://x.y", "https://x.y/path", "https://", "javascript:alert(1)"] {
             assert_eq!(normalize_origin(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn retention_is_a_day_to_ten_years_or_none() {
+        assert_eq!(validate_retention(Some(30)).unwrap(), Some(30));
+        assert_eq!(validate_retention(None).unwrap(), None);
+        for bad in [0, -1, 3651] {
+            assert!(matches!(validate_retention(Some(bad)), Err(ApiError::Validation(_))), "{bad}");
         }
     }
 

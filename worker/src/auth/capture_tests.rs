@@ -22,6 +22,7 @@ fn workspace(token: &str, origins: &str) -> WorkspaceRow {
         previous_inbound_secret_expires_at: None,
         created_at: 0,
         updated_at: 0,
+        lead_retention_days: None,
     }
 }
 

@@ -36,6 +36,7 @@ pub async fn create_workspace(app: &mut App) -> ApiResult<Response> {
         previous_inbound_secret_expires_at: None,
         created_at: now,
         updated_at: now,
+        lead_retention_days: None,
     };
     app.store.create_workspace(NewWorkspace { row: &row, key: &key_row }).await?;
     json(

@@ -4,6 +4,7 @@
 mod admin;
 mod capture_urls;
 mod deliveries;
+mod erasures;
 mod exports;
 mod inbound;
 mod keys;
@@ -53,6 +54,8 @@ async fn dispatch(app: &mut App) -> ApiResult<Response> {
         Route::ExportLeads => exports::export(app).await,
         Route::GetLead => leads::get(app).await,
         Route::PatchLead => leads::patch(app).await,
+        Route::EraseLead => erasures::erase_lead(app).await,
+        Route::EraseByEmail => erasures::erase_by_email(app).await,
         Route::ListKeys => keys::list(app).await,
         Route::CreateKey => keys::create(app).await,
         Route::RevokeKey => keys::revoke(app).await,

@@ -19,6 +19,8 @@ pub enum Route {
     ExportLeads,
     GetLead,
     PatchLead,
+    EraseLead,
+    EraseByEmail,
     ListKeys,
     CreateKey,
     RevokeKey,
@@ -57,6 +59,8 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("GET", "/api/v1/leads/export", Route::ExportLeads),
     ("GET", "/api/v1/leads/:id", Route::GetLead),
     ("PATCH", "/api/v1/leads/:id", Route::PatchLead),
+    ("DELETE", "/api/v1/leads/:id", Route::EraseLead),
+    ("POST", "/api/v1/erasures", Route::EraseByEmail),
     ("GET", "/api/v1/keys", Route::ListKeys),
     ("POST", "/api/v1/keys", Route::CreateKey),
     ("DELETE", "/api/v1/keys/:id", Route::RevokeKey),
@@ -148,7 +152,7 @@ mod tests {
         assert_eq!(match_route("GET", "/nope"), Err(Miss::NotFound));
         assert_eq!(match_route("GET", "/api/v1/leads/x/y"), Err(Miss::NotFound));
         assert_eq!(match_route("GET", "/api/inbound//leads"), Err(Miss::NotFound));
-        assert_eq!(match_route("PUT", "/api/v1/leads/1"), Err(Miss::MethodNotAllowed(vec!["GET", "PATCH"])));
+        assert_eq!(match_route("PUT", "/api/v1/leads/1"), Err(Miss::MethodNotAllowed(vec!["GET", "PATCH", "DELETE"])));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod capture;
 pub mod capture_urls;
 pub mod deliveries;
+pub mod erasure;
 mod exports;
 mod delivery_history;
 pub mod endpoints;
@@ -12,6 +13,7 @@ pub mod integrations;
 pub mod keys;
 pub mod leads;
 pub mod rejections;
+pub mod retention;
 pub mod workspaces;
 
 use crate::error::{ApiError, ApiResult};

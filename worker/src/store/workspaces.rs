@@ -21,6 +21,9 @@ pub struct WorkspaceRow {
     pub previous_inbound_secret_expires_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Leads older than this many days are erased by the cron; `None` keeps them.
+    #[serde(default)]
+    pub lead_retention_days: Option<i64>,
 }
 
 impl WorkspaceRow {
@@ -61,10 +64,11 @@ impl Store {
         Ok(())
     }
 
-    pub async fn update_workspace(&self, id: &str, name: &str, allowed_origins: &str, now: i64) -> ApiResult<()> {
+    pub async fn update_workspace(&self, id: &str, name: &str, allowed_origins: &str, lead_retention_days: Option<i64>, now: i64) -> ApiResult<()> {
+        let retention = lead_retention_days.map(number).unwrap_or(wasm_bindgen::JsValue::NULL);
         self.run(
-            "UPDATE workspaces SET name = ?, allowed_origins = ?, updated_at = ? WHERE id = ?",
-            &[text(name), text(allowed_origins), number(now), text(id)],
+            "UPDATE workspaces SET name = ?, allowed_origins = ?, lead_retention_days = ?, updated_at = ? WHERE id = ?",
+            &[text(name), text(allowed_origins), retention, number(now), text(id)],
         )
         .await?;
         Ok(())

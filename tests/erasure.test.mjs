@@ -1,0 +1,113 @@
+// Erasure: a lead or a person erased leaves no trace of them in any D1 table
+// (every table of the local database is read back), is announced to
+// webhooks as `lead.erased` with the id only, is recorded without personal
+// data, and never reaches another workspace.
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnApp } from './support/app.mjs';
+import { startReceiver } from './support/receiver.mjs';
+
+const TOKEN = '123456:erasure-test-token';
+const EMAIL = 'gone.person@example.com';
+const NAME = 'Gwendolyn Erasable';
+let app, receiver, ws, other, endpoint;
+
+before(async () => {
+  receiver = await startReceiver();
+  app = await spawnApp({ vars: { TELEGRAM_API_BASE: receiver.url(''), DELIVERY_RETRY_SCHEDULE: '1,1,1' } });
+  [ws, other] = [await app.createWorkspace({ name: 'Erase' }), await app.createWorkspace({ name: 'Other' })];
+  endpoint = (await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url('/erase') })).body;
+  assert.equal((await app.api(ws.api_key, 'PUT', '/api/v1/integrations/telegram', { bot_token: TOKEN, chat_id: '42' })).status, 200);
+});
+after(async () => {
+  await app?.stop();
+  await receiver?.close();
+});
+
+/** Every row of every table (listed from sqlite_master), as lower-cased JSON text, except another workspace's rows. */
+async function everyRowOutside(workspaceId) {
+  const columns = await app.sql(`SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p
+    WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE '\\_cf\\_%' ESCAPE '\\'`);
+  const tables = [...new Set(columns.map((c) => c.t))];
+  assert.ok(tables.includes('leads') && tables.includes('delivery_attempts') && tables.includes('idempotency_keys'));
+  const quote = (name) => `"${name.replaceAll('"', '""')}"`;
+  // One statement (D1 refuses long compound SELECTs): each table's rows as one JSON array.
+  const arrays = tables.map((t) => {
+    const pairs = columns.filter((c) => c.t === t).map((c) => `'${c.c}', ${quote(c.c)}`).join(', ');
+    return `(SELECT json_group_array(json_object(${pairs})) FROM ${quote(t)}) AS ${quote(t)}`;
+  });
+  const [all] = await app.sql(`SELECT ${arrays.join(', ')}`);
+  const dump = {};
+  for (const t of tables) {
+    const rows = JSON.parse(all[t]).filter((r) => r.workspace_id !== workspaceId && r.id !== workspaceId);
+    dump[t] = rows.map((r) => JSON.stringify(r).toLowerCase());
+  }
+  return dump;
+}
+
+const tracesOf = (dump, ...needles) => Object.entries(dump).flatMap(([table, rows]) => rows.filter((r) => needles.some((n) => r.includes(n.toLowerCase()))).map((r) => `${table}: ${r}`));
+
+test('a read-only key cannot erase; unknown and foreign leads are 404; bad input is 422', async () => {
+  const readOnly = (await app.api(ws.api_key, 'POST', '/api/v1/keys', { name: 'ro', scopes: ['read'] })).body.key;
+  const { id } = (await app.capture(ws, { email: 'kept@example.com' })).body;
+  assert.equal((await app.api(readOnly, 'DELETE', `/api/v1/leads/${id}`)).status, 403);
+  assert.equal((await app.api(readOnly, 'POST', '/api/v1/erasures', { email: 'kept@example.com' })).status, 403);
+  const foreign = (await app.capture(other, { email: 'foreign@example.com' })).body.id;
+  assert.equal((await app.api(ws.api_key, 'DELETE', `/api/v1/leads/${foreign}`)).status, 404);
+  assert.equal((await app.api(other.api_key, 'GET', `/api/v1/leads/${foreign}`)).status, 200, 'untouched');
+  const bad = await app.api(ws.api_key, 'POST', '/api/v1/erasures', { email: 'not an email' });
+  assert.equal(bad.status, 422);
+  assert.equal(bad.body.errors[0].field, 'email');
+  assert.equal((await app.api(ws.api_key, 'POST', '/api/v1/erasures', { mail: EMAIL })).status, 400);
+  const none = await app.api(ws.api_key, 'POST', '/api/v1/erasures', { email: 'nobody@example.com' });
+  assert.deepEqual([none.status, none.body], [200, { erased: 0 }]);
+  assert.equal((await app.api(ws.api_key, 'GET', `/api/v1/leads/${id}`)).status, 200);
+});
+
+test('erasing a person leaves no trace in any table, announces lead.erased, spares the other workspace', async () => {
+  // Receivers that echo the lead back while its events are delivered, so the attempt log holds its data too.
+  const echo = (body) => {
+    receiver.plan('/erase', [{ status: 200, body: JSON.stringify(body) }]);
+    receiver.plan(`/bot${TOKEN}/sendMessage`, [{ status: 200, body: JSON.stringify({ ok: true, result: body }) }]);
+  };
+  // The first test's lead is delivered (without the echo) before this one's.
+  await receiver.waitForCount('/erase', 1);
+  await receiver.waitForCount(`/bot${TOKEN}/sendMessage`, 1);
+  echo({ echo: EMAIL, name: NAME });
+  const ids = [];
+  ids.push((await app.capture(ws, { email: EMAIL, name: NAME, phone: '+44 20 7946 0958', budget: EMAIL }, { headers: { 'Idempotency-Key': `signup-${EMAIL}` } })).body.id);
+  ids.push((await app.capture(ws, { email: EMAIL.toUpperCase().replace('@EXAMPLE.COM', '@example.com'), name: NAME, message: 'second form' })).body.id);
+  const theirs = (await app.capture(other, { email: EMAIL, name: NAME })).body.id;
+  assert.equal((await app.api(ws.api_key, 'PATCH', `/api/v1/leads/${ids[0]}`, { status: 'contacted', note: `called ${NAME}` })).status, 200);
+  // lead.created ×2, lead.updated, lead.status_changed to the endpoint; two Telegram alerts.
+  await receiver.waitForCount('/erase', 5);
+  await receiver.waitForCount(`/bot${TOKEN}/sendMessage`, 3);
+  await app.waitFor(async () => (await app.sql(`SELECT count(*) AS n FROM delivery_attempts WHERE response_body LIKE '%${EMAIL}%'`))[0].n >= 6, { what: 'every attempt logged' });
+  assert.ok(tracesOf(await everyRowOutside(other.id), EMAIL, NAME).length > 0, 'the data is there before');
+  echo({ ok: true });
+
+  const erased = await app.api(ws.api_key, 'POST', '/api/v1/erasures', { email: EMAIL });
+  assert.deepEqual([erased.status, erased.body], [200, { erased: 2 }]);
+  for (const id of ids) assert.equal((await app.api(ws.api_key, 'GET', `/api/v1/leads/${id}`)).status, 404);
+  assert.deepEqual(tracesOf(await everyRowOutside(other.id), EMAIL, NAME, '7946 0958'), []);
+  assert.equal((await app.api(other.api_key, 'GET', `/api/v1/leads/${theirs}`)).body.email, EMAIL, "the other workspace's lead stays");
+
+  await app.waitFor(() => receiver.to('/erase').filter((r) => r.json?.event === 'lead.erased').length >= 2, { what: 'two lead.erased webhooks' });
+  const announced = receiver.to('/erase').filter((r) => r.json.event === 'lead.erased');
+  assert.deepEqual(announced.map((r) => r.json.data).sort((a, b) => a.id.localeCompare(b.id)), ids.map((id) => ({ id })).sort((a, b) => a.id.localeCompare(b.id)));
+  assert.ok(announced.every((r) => r.headers['x-leadsbot-event'] === 'lead.erased' && r.json.workspace_id === ws.id));
+});
+
+test('DELETE erases one lead and records every erasure without personal data', async () => {
+  const { id } = (await app.capture(ws, { email: 'solo@example.com', name: 'Solo Erasable' })).body;
+  assert.equal((await app.api(ws.api_key, 'DELETE', `/api/v1/leads/${id}`)).status, 204);
+  assert.equal((await app.api(ws.api_key, 'DELETE', `/api/v1/leads/${id}`)).status, 404);
+  assert.deepEqual(tracesOf(await everyRowOutside(other.id), 'solo@example.com', 'Solo Erasable'), []);
+  const keyId = (await app.api(ws.api_key, 'GET', '/api/v1/keys')).body.data.find((k) => k.name === 'Default key').id;
+  const records = await app.sql(`SELECT requested_by, leads_erased, created_at FROM erasures WHERE workspace_id = '${ws.id}' ORDER BY id`);
+  assert.deepEqual(records.map((r) => [r.requested_by, r.leads_erased]), [[keyId, 0], [keyId, 2], [keyId, 1]]);
+  assert.ok(records.every((r) => r.created_at > 0));
+  await app.waitFor(() => receiver.to('/erase').some((r) => r.json?.event === 'lead.erased' && r.json.data.id === id), { what: 'the lead.erased webhook' });
+  const list = await app.api(ws.api_key, 'GET', `/api/v1/webhooks/${endpoint.id}/deliveries`);
+  assert.equal(list.status, 200);
+});

@@ -1,0 +1,46 @@
+//! Erasure: one lead (`DELETE /api/v1/leads/:id`) or every lead of a person
+//! (`POST /api/v1/erasures`). Needs the write scope.
+
+use crate::app::App;
+use crate::auth::{self, Scope};
+use crate::erasure::{erase_leads, erase_person, Eraser};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json, no_content, read_json};
+use leadsbot_shared::email::LeadEmail;
+use serde::{Deserialize, Serialize};
+use worker::Response;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureIn {
+    pub email: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ErasureOut {
+    pub erased: u32,
+}
+
+pub async fn erase_lead(app: &mut App) -> ApiResult<Response> {
+    let key = auth::api_key(app).await?;
+    key.require(Scope::Write)?;
+    let id = app.param("id");
+    if app.store.lead(&key.workspace_id, &id).await?.is_none() {
+        return Err(ApiError::NotFound("no lead with this id in this workspace".into()));
+    }
+    let who = Eraser { workspace_id: &key.workspace_id, requested_by: &key.key_id, now_ms: app.now_ms };
+    let deliveries = erase_leads(&app.store, &who, &[id]).await?;
+    crate::delivery::dispatch(app, deliveries);
+    no_content()
+}
+
+pub async fn erase_by_email(app: &mut App) -> ApiResult<Response> {
+    let key = auth::api_key(app).await?;
+    key.require(Scope::Write)?;
+    let input: ErasureIn = read_json(&mut app.req).await?;
+    let email = LeadEmail::parse(input.email.as_deref().unwrap_or_default()).map_err(|e| ApiError::Validation(vec![e]))?;
+    let who = Eraser { workspace_id: &key.workspace_id, requested_by: &key.key_id, now_ms: app.now_ms };
+    let (erased, deliveries) = erase_person(&app.store, &who, email.as_ref()).await?;
+    crate::delivery::dispatch(app, deliveries);
+    json(200, &ErasureOut { erased })
+}

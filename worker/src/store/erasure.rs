@@ -1,0 +1,93 @@
+//! Erasing leads: every statement that removes a lead's personal data, for
+//! one atomic batch per group of leads, and the erasure log (no personal data).
+
+use super::deliveries::DueDelivery;
+use super::leads::EventRow;
+use super::{number, text, Store};
+use crate::error::ApiResult;
+use serde::Deserialize;
+use worker::D1PreparedStatement;
+
+/// What deliveries of an erased lead's events keep: ids and outcomes.
+pub const ERASED_REASON: &str = "lead erased";
+
+#[derive(Deserialize)]
+struct IdRow {
+    id: String,
+}
+
+/// One erasure request: who asked (an API key id, or `retention`), when.
+pub struct ErasureRecord<'a> {
+    pub workspace_id: &'a str,
+    pub requested_by: &'a str,
+    pub leads_erased: u32,
+    pub at: i64,
+}
+
+impl Store {
+    /// Ids of this person's leads in the workspace, a bounded page at a time.
+    /// Matched ignoring case, so `Ada@…` and `ada@…` are the same person.
+    pub async fn lead_ids_by_email(&self, workspace_id: &str, email: &str, limit: u32) -> ApiResult<Vec<String>> {
+        let rows: Vec<IdRow> = self
+            .all("SELECT id FROM leads WHERE workspace_id = ? AND email = ? COLLATE NOCASE ORDER BY id LIMIT ?", &[text(workspace_id), text(email), number(i64::from(limit))])
+            .await?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// Removes a lead's data: its history, idempotency claims, the response
+    /// excerpts its deliveries logged, its events' payloads (reduced to ids),
+    /// and the row. Deliveries still pending are given up: there is nothing
+    /// left to send.
+    pub fn erase_lead_statements(&self, workspace_id: &str, lead_id: &str, now: i64) -> ApiResult<Vec<D1PreparedStatement>> {
+        let (ws, lead) = (text(workspace_id), text(lead_id));
+        let lead_events = "SELECT id FROM events WHERE workspace_id = ?1 AND lead_id = ?2";
+        Ok(vec![
+            self.statement("DELETE FROM lead_status_changes WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
+            self.statement("DELETE FROM idempotency_keys WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
+            self.statement(
+                &format!(
+                    "UPDATE delivery_attempts SET response_body = NULL WHERE workspace_id = ?1 AND response_body IS NOT NULL
+                     AND delivery_id IN (SELECT id FROM deliveries WHERE workspace_id = ?1 AND event_id IN ({lead_events}))"
+                ),
+                &[ws.clone(), lead.clone()],
+            )?,
+            self.statement(
+                &format!(
+                    "UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ?3, updated_at = ?4
+                     WHERE workspace_id = ?1 AND status = 'pending' AND event_id IN ({lead_events})"
+                ),
+                &[ws.clone(), lead.clone(), text(ERASED_REASON), number(now)],
+            )?,
+            self.statement(
+                "UPDATE events SET payload = json_object('id', id, 'event', type, 'created_at', json_extract(payload, '$.created_at'),
+                   'workspace_id', workspace_id, 'data', json_object('id', lead_id))
+                 WHERE workspace_id = ?1 AND lead_id = ?2",
+                &[ws.clone(), lead.clone()],
+            )?,
+            self.statement("DELETE FROM leads WHERE workspace_id = ?1 AND id = ?2", &[ws, lead])?,
+        ])
+    }
+
+    pub fn erasure_record_statement(&self, record: &ErasureRecord<'_>) -> ApiResult<D1PreparedStatement> {
+        self.statement(
+            "INSERT INTO erasures (workspace_id, requested_by, leads_erased, created_at) VALUES (?, ?, ?, ?)",
+            &[text(record.workspace_id), text(record.requested_by), number(i64::from(record.leads_erased)), number(record.at)],
+        )
+    }
+
+    /// Runs one erasure batch: the erasing statements, then each `lead.erased`
+    /// event with its outbox rows, then (optionally) the record. Returns the
+    /// deliveries to enqueue.
+    pub async fn run_erasure(&self, mut statements: Vec<D1PreparedStatement>, events: &[EventRow], record: Option<&ErasureRecord<'_>>) -> ApiResult<Vec<DueDelivery>> {
+        let fan_out_from = statements.len();
+        for event in events {
+            statements.extend(self.event_statements(event)?);
+        }
+        if let Some(record) = record {
+            statements.push(self.erasure_record_statement(record)?);
+        }
+        let results = self.batch(statements).await?;
+        // Unreadable RETURNING rows only cost speed: the sweeper enqueues them.
+        Ok(results.iter().skip(fan_out_from).flat_map(|r| r.results::<DueDelivery>().unwrap_or_default()).collect())
+    }
+}
