@@ -13,6 +13,8 @@ pub const LEAD_UPDATED: &str = "lead.updated";
 pub const LEAD_STATUS_CHANGED: &str = "lead.status_changed";
 /// A lead was erased; its data holds the lead id only, so receivers can erase too.
 pub const LEAD_ERASED: &str = "lead.erased";
+/// A workspace's daily or weekly digest, sent to Telegram only.
+pub const SUMMARY_DIGEST: &str = "summary.digest";
 
 /// The payload is serialised once, here, and stored: every delivery attempt
 /// then sends (and signs) identical bytes.

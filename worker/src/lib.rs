@@ -19,6 +19,7 @@ mod retention;
 mod routes;
 mod secrets;
 mod store;
+mod summaries;
 mod workspaces;
 
 use worker::{event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};
@@ -37,9 +38,10 @@ async fn queue(batch: MessageBatch<delivery::message::DeliveryMessage>, env: Env
     Ok(())
 }
 
-/// The cron: re-enqueues overdue deliveries, then applies retention.
+/// The cron: re-enqueues overdue deliveries, applies retention, sends digests.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     delivery::sweeper::sweep(env.clone()).await;
-    retention::run(env).await;
+    retention::run(env.clone()).await;
+    summaries::cron::run(env).await;
 }

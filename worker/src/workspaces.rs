@@ -23,6 +23,18 @@ pub struct WorkspacePatchIn {
     pub allowed_origins: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
     pub lead_retention_days: Option<Option<i64>>,
+    /// An IANA name, like `Europe/Berlin`.
+    pub timezone: Option<String>,
+    /// The local hour the daily digest is sent at, 0 to 23.
+    pub digest_hour: Option<i64>,
+}
+
+pub fn validate_digest_hour(hour: i64) -> ApiResult<i64> {
+    if (0..=23).contains(&hour) {
+        Ok(hour)
+    } else {
+        Err(ApiError::invalid("digest_hour", "out_of_range", "digest_hour is a whole hour from 0 to 23"))
+    }
 }
 
 fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
@@ -102,6 +114,8 @@ pub fn workspace_json(row: &WorkspaceRow) -> Value {
         "public_token_prefix": row.public_token_prefix,
         "inbound_url": format!("/api/inbound/{}/leads", row.id),
         "lead_retention_days": row.lead_retention_days,
+        "timezone": row.timezone,
+        "digest_hour": row.digest_hour,
         "created_at": format_rfc3339(row.created_at),
         "updated_at": format_rfc3339(row.updated_at),
     })

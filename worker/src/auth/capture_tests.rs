@@ -23,6 +23,8 @@ fn workspace(token: &str, origins: &str) -> WorkspaceRow {
         created_at: 0,
         updated_at: 0,
         lead_retention_days: None,
+        timezone: "UTC".into(),
+        digest_hour: 8,
     }
 }
 

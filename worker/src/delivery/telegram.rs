@@ -24,6 +24,15 @@ pub fn retry_after(response_body: &str) -> Option<u32> {
     body["parameters"]["retry_after"].as_u64().map(|s| s.min(u64::from(u32::MAX)) as u32)
 }
 
+/// The message a delivery sends: a digest's prepared text, or the alert for a
+/// new lead.
+pub fn message_text(event_type: &str, payload: &Value) -> String {
+    match (event_type, payload["text"].as_str()) {
+        (crate::events::SUMMARY_DIGEST, Some(text)) => text.to_string(),
+        _ => lead_alert_text(payload),
+    }
+}
+
 /// The alert for a `lead.created` payload: every value escaped, the whole
 /// cut under Telegram's limit without ever splitting an entity.
 pub fn lead_alert_text(payload: &Value) -> String {
@@ -62,19 +71,19 @@ fn excerpt(text: &str, max_chars: usize) -> String {
 }
 
 /// A string that refuses to grow past a character budget.
-struct Bounded {
-    out: String,
+pub struct Bounded {
+    pub out: String,
     chars: usize,
     limit: usize,
 }
 
 impl Bounded {
-    fn new(limit: usize) -> Self {
+    pub fn new(limit: usize) -> Self {
         Self { out: String::new(), chars: 0, limit }
     }
 
     /// Appends all of `markup` or nothing (a half tag would break parsing).
-    fn push_markup(&mut self, markup: &str) -> bool {
+    pub fn push_markup(&mut self, markup: &str) -> bool {
         let n = markup.chars().count();
         if self.chars + n > self.limit {
             return false;
@@ -86,7 +95,7 @@ impl Bounded {
 
     /// Escapes `<`, `>` and `&` one character at a time, stopping (with an
     /// ellipsis) before the budget, so an entity is never cut in half.
-    fn push_escaped(&mut self, value: &str) {
+    pub fn push_escaped(&mut self, value: &str) {
         for c in value.chars() {
             let unit = match c {
                 '<' => "&lt;".to_string(),

@@ -37,6 +37,8 @@ pub async fn create_workspace(app: &mut App) -> ApiResult<Response> {
         created_at: now,
         updated_at: now,
         lead_retention_days: None,
+        timezone: "UTC".into(),
+        digest_hour: 8,
     };
     app.store.create_workspace(NewWorkspace { row: &row, key: &key_row }).await?;
     json(

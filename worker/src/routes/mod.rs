@@ -10,6 +10,7 @@ mod inbound;
 mod keys;
 mod leads;
 mod meta;
+mod summaries;
 mod telegram;
 pub mod table;
 mod webhooks;
@@ -56,6 +57,7 @@ async fn dispatch(app: &mut App) -> ApiResult<Response> {
         Route::PatchLead => leads::patch(app).await,
         Route::EraseLead => erasures::erase_lead(app).await,
         Route::EraseByEmail => erasures::erase_by_email(app).await,
+        Route::GetSummary => summaries::get(app).await,
         Route::ListKeys => keys::list(app).await,
         Route::CreateKey => keys::create(app).await,
         Route::RevokeKey => keys::revoke(app).await,

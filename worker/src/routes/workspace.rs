@@ -3,7 +3,9 @@ use crate::auth::{self, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, read_json};
 use crate::store::rejections::RejectionRow;
-use crate::workspaces::{validate_retention, validate_settings, workspace_json, WorkspacePatchIn};
+use crate::store::workspaces::WorkspaceUpdate;
+use crate::summaries::zone::Zone;
+use crate::workspaces::{validate_digest_hour, validate_retention, validate_settings, workspace_json, WorkspacePatchIn};
 use leadsbot_shared::time::format_rfc3339;
 use serde::Serialize;
 use worker::Response;
@@ -23,9 +25,15 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let name = input.name.unwrap_or_else(|| current.name.clone());
     let origins = input.allowed_origins.unwrap_or_else(|| current.allowed_origins());
     let settings = validate_settings(Some(&name), Some(&origins), true)?;
-    let retention = validate_retention(input.lead_retention_days.unwrap_or(current.lead_retention_days))?;
-    let origins_json = serde_json::to_string(&settings.allowed_origins)?;
-    app.store.update_workspace(&current.id, &settings.name, &origins_json, retention, app.now_ms).await?;
+    let lead_retention_days = validate_retention(input.lead_retention_days.unwrap_or(current.lead_retention_days))?;
+    let timezone = input.timezone.map(|t| t.trim().to_string()).unwrap_or_else(|| current.timezone.clone());
+    if Zone::new(&timezone).is_none() {
+        return Err(ApiError::invalid("timezone", "unknown_timezone", "timezone is an IANA time zone name, like Europe/Berlin"));
+    }
+    let digest_hour = validate_digest_hour(input.digest_hour.unwrap_or(current.digest_hour))?;
+    let allowed_origins = serde_json::to_string(&settings.allowed_origins)?;
+    let update = WorkspaceUpdate { name: &settings.name, allowed_origins: &allowed_origins, lead_retention_days, timezone: &timezone, digest_hour };
+    app.store.update_workspace(&current.id, &update, app.now_ms).await?;
     let updated = app.store.workspace(&current.id).await?.ok_or_else(|| ApiError::NotFound("workspace not found".into()))?;
     json(200, &workspace_json(&updated))
 }

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod leads;
 pub mod rejections;
 pub mod retention;
+pub mod summaries;
 pub mod workspaces;
 
 use crate::error::{ApiError, ApiResult};

@@ -24,6 +24,29 @@ pub struct WorkspaceRow {
     /// Leads older than this many days are erased by the cron; `None` keeps them.
     #[serde(default)]
     pub lead_retention_days: Option<i64>,
+    /// IANA time zone summaries and digests use.
+    #[serde(default = "utc")]
+    pub timezone: String,
+    /// Local hour (0–23) the daily digest is sent at.
+    #[serde(default = "eight")]
+    pub digest_hour: i64,
+}
+
+fn utc() -> String {
+    "UTC".into()
+}
+
+fn eight() -> i64 {
+    8
+}
+
+/// What `PATCH /api/v1/workspace` may change, all validated.
+pub struct WorkspaceUpdate<'a> {
+    pub name: &'a str,
+    pub allowed_origins: &'a str,
+    pub lead_retention_days: Option<i64>,
+    pub timezone: &'a str,
+    pub digest_hour: i64,
 }
 
 impl WorkspaceRow {
@@ -64,11 +87,11 @@ impl Store {
         Ok(())
     }
 
-    pub async fn update_workspace(&self, id: &str, name: &str, allowed_origins: &str, lead_retention_days: Option<i64>, now: i64) -> ApiResult<()> {
-        let retention = lead_retention_days.map(number).unwrap_or(wasm_bindgen::JsValue::NULL);
+    pub async fn update_workspace(&self, id: &str, update: &WorkspaceUpdate<'_>, now: i64) -> ApiResult<()> {
+        let retention = update.lead_retention_days.map(number).unwrap_or(wasm_bindgen::JsValue::NULL);
         self.run(
-            "UPDATE workspaces SET name = ?, allowed_origins = ?, lead_retention_days = ?, updated_at = ? WHERE id = ?",
-            &[text(name), text(allowed_origins), retention, number(now), text(id)],
+            "UPDATE workspaces SET name = ?, allowed_origins = ?, lead_retention_days = ?, timezone = ?, digest_hour = ?, updated_at = ? WHERE id = ?",
+            &[text(update.name), text(update.allowed_origins), retention, text(update.timezone), number(update.digest_hour), number(now), text(id)],
         )
         .await?;
         Ok(())

@@ -1,0 +1,142 @@
+//! A workspace's summary for a time range, read in one round trip.
+
+use super::{number, text, Store};
+use crate::error::{ApiError, ApiResult};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+struct Counted {
+    key: String,
+    n: u32,
+}
+
+#[derive(Debug, Deserialize)]
+struct Count {
+    n: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UntouchedRow {
+    pub id: String,
+    pub email: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Default)]
+pub struct SummaryCounts {
+    pub by_source: BTreeMap<String, u32>,
+    pub by_campaign: BTreeMap<String, u32>,
+    pub by_status: BTreeMap<String, u32>,
+    pub untouched: Vec<UntouchedRow>,
+    pub delivery_failures: u32,
+    pub disabled_endpoints: u32,
+}
+
+/// Untouched leads listed at most.
+pub const MAX_UNTOUCHED: u32 = 100;
+
+impl Store {
+    /// Leads created in `[start, end)` by source, campaign and status; those
+    /// still `new` and created before `stale_before`; deliveries that failed
+    /// in the range; endpoints disabled now.
+    pub async fn summary_counts(&self, workspace_id: &str, start: i64, end: i64, stale_before: i64) -> ApiResult<SummaryCounts> {
+        let (ws, s, e) = (text(workspace_id), number(start), number(end));
+        let grouped = |column: &str| {
+            format!("SELECT {column} AS key, count(*) AS n FROM leads WHERE workspace_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND {column} IS NOT NULL GROUP BY {column}")
+        };
+        let range = [ws.clone(), s.clone(), e.clone()];
+        let statements = vec![
+            self.statement(&grouped("source"), &range)?,
+            self.statement(&grouped("campaign"), &range)?,
+            self.statement(&grouped("status"), &range)?,
+            self.statement(
+                "SELECT id, email, created_at FROM leads WHERE workspace_id = ?1 AND created_at >= ?2 AND created_at < ?3
+                 AND status = 'new' AND created_at < ?4 ORDER BY id LIMIT ?5",
+                &[ws.clone(), s.clone(), e.clone(), number(stale_before), number(i64::from(MAX_UNTOUCHED))],
+            )?,
+            self.statement("SELECT count(*) AS n FROM deliveries WHERE workspace_id = ?1 AND status = 'failed' AND updated_at >= ?2 AND updated_at < ?3", &range)?,
+            self.statement("SELECT count(*) AS n FROM webhook_endpoints WHERE workspace_id = ?1 AND disabled_at IS NOT NULL", &[ws])?,
+        ];
+        let results = self.batch(statements).await?;
+        let rows = |i: usize| results.get(i).ok_or_else(|| ApiError::internal("summary", "missing result"));
+        let counted = |i: usize| -> ApiResult<BTreeMap<String, u32>> {
+            Ok(rows(i)?.results::<Counted>().map_err(|e| ApiError::internal("d1 rows", e))?.into_iter().map(|c| (c.key, c.n)).collect())
+        };
+        let count = |i: usize| -> ApiResult<u32> {
+            Ok(rows(i)?.results::<Count>().map_err(|e| ApiError::internal("d1 rows", e))?.first().map(|c| c.n).unwrap_or(0))
+        };
+        Ok(SummaryCounts {
+            by_source: counted(0)?,
+            by_campaign: counted(1)?,
+            by_status: counted(2)?,
+            untouched: rows(3)?.results::<UntouchedRow>().map_err(|e| ApiError::internal("d1 rows", e))?,
+            delivery_failures: count(4)?,
+            disabled_endpoints: count(5)?,
+        })
+    }
+}
+
+/// A workspace that gets digests (it has Telegram), with its schedule.
+#[derive(Debug, Deserialize)]
+pub struct DigestTarget {
+    pub id: String,
+    pub timezone: String,
+    pub digest_hour: i64,
+}
+
+/// One digest to send: claimed, stored as an event, and put in the outbox,
+/// all in one batch that writes nothing if the period was claimed before.
+pub struct DigestWrite<'a> {
+    pub workspace_id: &'a str,
+    pub period: &'a str,
+    pub date: &'a str,
+    pub event_id: &'a str,
+    pub payload: &'a str,
+    pub now: i64,
+}
+
+impl Store {
+    /// Workspaces with a Telegram integration (the cron's scan, across
+    /// workspaces by design).
+    pub async fn digest_targets(&self, limit: u32) -> ApiResult<Vec<DigestTarget>> {
+        self.all(
+            "SELECT w.id AS id, w.timezone AS timezone, w.digest_hour AS digest_hour FROM workspaces w
+             JOIN integrations i ON i.workspace_id = w.id AND i.kind = 'telegram' ORDER BY w.id LIMIT ?",
+            &[number(i64::from(limit))],
+        )
+        .await
+    }
+
+    pub async fn digest_sent(&self, workspace_id: &str, period: &str, date: &str) -> ApiResult<bool> {
+        let found: Option<Count> = self
+            .first("SELECT 1 AS n FROM digests WHERE workspace_id = ? AND period = ? AND date = ?", &[text(workspace_id), text(period), text(date)])
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// Claims the period and writes its event and Telegram delivery; the
+    /// event and delivery exist only if this run made the claim (its
+    /// `created_at`), so a second run or a retry sends nothing. Returns the
+    /// delivery to enqueue.
+    pub async fn write_digest(&self, d: &DigestWrite<'_>) -> ApiResult<Vec<crate::store::deliveries::DueDelivery>> {
+        let claim = [text(d.workspace_id), text(d.period), text(d.date), number(d.now)];
+        let statements = vec![
+            self.statement("INSERT INTO digests (workspace_id, period, date, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING", &claim)?,
+            self.statement(
+                "INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?5, ?1, ?7, NULL, ?6, ?4
+                 WHERE EXISTS (SELECT 1 FROM digests WHERE workspace_id = ?1 AND period = ?2 AND date = ?3 AND created_at = ?4)",
+                &[claim[0].clone(), claim[1].clone(), claim[2].clone(), claim[3].clone(), text(d.event_id), text(d.payload), text(crate::events::SUMMARY_DIGEST)],
+            )?,
+            self.statement(
+                "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
+                 SELECT 'dlv_' || substr(?1, 5) || '_tg', ?2, ?1, ?3, 'telegram', 'telegram', ?4, ?4, ?4
+                 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1 AND workspace_id = ?2)
+                 RETURNING id, workspace_id, attempts",
+                &[text(d.event_id), text(d.workspace_id), text(crate::events::SUMMARY_DIGEST), number(d.now)],
+            )?,
+        ];
+        let results = self.batch(statements).await?;
+        Ok(results.get(2).map(|r| r.results().unwrap_or_default()).unwrap_or_default())
+    }
+}
