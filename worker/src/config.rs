@@ -27,6 +27,8 @@ pub struct Config {
     /// which shorten it with `RETENTION_DAY_SECS` (honoured only under
     /// `allow-localhost`).
     pub retention_day_ms: i64,
+    /// At most this many deliveries are replayed or created by one recover call.
+    pub recover_max_per_call: u32,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -36,7 +38,11 @@ fn text(env: &Env, name: &str) -> Option<String> {
 impl Config {
     pub fn from_env(env: &Env) -> ApiResult<Self> {
         let key = text(env, "SECRETS_KEY").ok_or_else(|| ApiError::internal("config", "SECRETS_KEY is not set"))?;
-        let secrets = SecretBox::new(&key).map_err(|e| ApiError::internal("config", e))?;
+        let mut secrets = SecretBox::new(&key).map_err(|e| ApiError::internal("config", e))?;
+        // During a rotation of SECRETS_KEY, the old key keeps opening what it sealed.
+        if let Some(previous) = text(env, "SECRETS_KEY_PREVIOUS").filter(|k| !k.trim().is_empty()) {
+            secrets = secrets.with_previous(&previous).map_err(|e| ApiError::internal("config: SECRETS_KEY_PREVIOUS", e))?;
+        }
         let url_policy = UrlPolicy::from_setting(text(env, "WEBHOOK_URL_POLICY").as_deref());
         Ok(Self {
             admin_token: text(env, "ADMIN_TOKEN").filter(|t| t.len() >= 16),
@@ -49,6 +55,7 @@ impl Config {
                 UrlPolicy::AllowLocalhost => parse_number(text(env, "RETENTION_DAY_SECS").as_deref(), 86_400i64).max(1) * 1000,
                 _ => 86_400_000,
             },
+            recover_max_per_call: parse_number::<u32>(text(env, "RECOVER_MAX_PER_CALL").as_deref(), 1000).clamp(1, 1000),
             retry_schedule_secs: parse_schedule(text(env, "DELIVERY_RETRY_SCHEDULE").as_deref()),
             delivery_timeout_ms: parse_number(text(env, "DELIVERY_TIMEOUT_MS").as_deref(), 10_000),
             rotation_grace_secs: parse_number(text(env, "ROTATION_GRACE_SECS").as_deref(), 86_400),

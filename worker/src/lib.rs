@@ -16,6 +16,7 @@ mod http;
 mod leads;
 mod platform;
 mod retention;
+mod rotation;
 mod routes;
 mod secrets;
 mod store;
@@ -38,10 +39,13 @@ async fn queue(batch: MessageBatch<delivery::message::DeliveryMessage>, env: Env
     Ok(())
 }
 
-/// The cron: re-enqueues overdue deliveries, applies retention, sends digests.
+/// The cron: sweeps deliveries (overdue, waiting their turn, unattemptable),
+/// applies retention, sends digests, then re-seals secrets still under a
+/// previous `SECRETS_KEY`.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     delivery::sweeper::sweep(env.clone()).await;
     retention::run(env.clone()).await;
-    summaries::cron::run(env).await;
+    summaries::cron::run(env.clone()).await;
+    rotation::reseal(&env).await;
 }

@@ -19,18 +19,26 @@ pub struct Call {
     pub duration_ms: i64,
     pub reply: Reply,
     pub retry_after_secs: Option<u32>,
-    /// Set when there is nothing to send to (endpoint deleted or disabled):
-    /// the delivery fails without retries.
+    /// Set when there is nothing to send to (endpoint deleted or disabled,
+    /// event gone): the delivery fails without retries.
     pub stopped: Option<&'static str>,
     /// The target's URL failed the receiver rule, so nothing was sent; a
     /// webhook endpoint is disabled for it.
     pub url_refused: bool,
+    /// False when no request was made: the receiver's health is not judged by it.
+    pub sent: bool,
 }
 
 impl Call {
-    fn stopped(reason: &'static str) -> Self {
-        let reply = Reply { error: Some(reason.to_string()), ..Reply::default() };
-        Call { started_at: now_ms(), duration_ms: 0, reply, retry_after_secs: None, stopped: Some(reason), url_refused: false }
+    pub fn stopped(reason: &'static str) -> Self {
+        Call { stopped: Some(reason), ..Self::not_sent(reason.to_string()) }
+    }
+
+    /// The attempt could not be made (its secret does not open, say): a
+    /// failure with the reason, retried on the schedule like any other.
+    pub fn not_sent(reason: String) -> Self {
+        let reply = Reply { error: Some(reason), ..Reply::default() };
+        Call { started_at: now_ms(), duration_ms: 0, reply, retry_after_secs: None, stopped: None, url_refused: false, sent: false }
     }
 
     /// Stopped before sending, with the rule's reason as the attempt's error.
@@ -42,8 +50,8 @@ impl Call {
     }
 }
 
-fn open(config: &Config, sealed: &str) -> ApiResult<String> {
-    config.secrets.open(sealed).map_err(|e| ApiError::internal("open sealed secret", e))
+fn open(config: &Config, sealed: &str, what: &str) -> ApiResult<String> {
+    config.secrets.open(sealed).map_err(|e| ApiError::Internal(format!("{what} cannot be unsealed: {e}")))
 }
 
 async fn timed_post(url: &WebhookUrl, headers: &[(&str, String)], body: &str, timeout_ms: u32) -> (i64, i64, Reply) {
@@ -65,32 +73,32 @@ pub async fn call_webhook(config: &Config, job: &DeliveryJob, endpoint: Option<&
         Err(refused) => return Ok(Call::url_refused(&refused)),
     };
     let now = now_ms();
-    let secret = open(config, &endpoint.secret_sealed)?;
+    let secret = open(config, &endpoint.secret_sealed, "the endpoint's signing secret")?;
     let previous = match (&endpoint.previous_secret_sealed, endpoint.previous_secret_expires_at) {
-        (Some(sealed), Some(expires)) if expires > now => Some(open(config, sealed)?),
+        (Some(sealed), Some(expires)) if expires > now => Some(open(config, sealed, "the endpoint's previous signing secret")?),
         _ => None,
     };
     let headers = signed_headers(&SigningInput {
-        body: job.payload.as_bytes(),
+        body: job.body().as_bytes(),
         event_type: &job.event_type,
         delivery_id: &job.id,
         timestamp: now / 1000,
         secret: &secret,
         previous_secret: previous.as_deref(),
     });
-    let (started_at, duration_ms, reply) = timed_post(&url, &headers, &job.payload, config.delivery_timeout_ms).await;
+    let (started_at, duration_ms, reply) = timed_post(&url, &headers, job.body(), config.delivery_timeout_ms).await;
     let retry_after_secs = parse_retry_after(reply.retry_after.as_deref());
-    Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None, url_refused: false })
+    Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None, url_refused: false, sent: true })
 }
 
 pub async fn call_telegram(config: &Config, job: &DeliveryJob, integration: Option<&IntegrationRow>) -> ApiResult<Call> {
     let Some(integration) = integration else {
         return Ok(Call::stopped("the Telegram integration was removed"));
     };
-    let token = open(config, &integration.secret_sealed)?;
+    let token = open(config, &integration.secret_sealed, "the Telegram bot token")?;
     let settings: serde_json::Value = serde_json::from_str(&integration.settings)?;
     let chat_id = settings["chat_id"].as_str().unwrap_or_default();
-    let payload: serde_json::Value = serde_json::from_str(&job.payload)?;
+    let payload: serde_json::Value = serde_json::from_str(job.body())?;
     let body = telegram::send_message_body(chat_id, &telegram::message_text(&job.event_type, &payload));
     // The error names only the host: the token is in the URL's path.
     let url = match WebhookUrl::parse(&telegram::send_message_url(&config.telegram_api_base, &token), config.url_policy) {
@@ -108,5 +116,5 @@ pub async fn call_telegram(config: &Config, job: &DeliveryJob, integration: Opti
         Some(429) => reply.body.as_deref().and_then(telegram::retry_after),
         _ => None,
     };
-    Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None, url_refused: false })
+    Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None, url_refused: false, sent: true })
 }

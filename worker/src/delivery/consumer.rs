@@ -6,13 +6,13 @@
 //! a panic would retry the whole batch.
 
 use super::attempt::{call_telegram, call_webhook, Call};
-use super::message::{dead_letter, enqueue_later, DeliveryMessage};
+use super::message::{dead_letter, enqueue, enqueue_later, DeliveryMessage};
 use super::targets::{self, Targets};
 use super::webhook::URL_NOT_ALLOWED;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
-use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, FAILED, PENDING, SUCCEEDED};
+use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, DueDelivery, FAILED, PENDING, SUCCEEDED};
 use crate::store::Store;
 use futures_util::future::join_all;
 use leadsbot_shared::retry::{verdict, AttemptResult, Verdict};
@@ -33,7 +33,31 @@ struct Settled<'a> {
     raw: &'a RawMessage,
     next: DeliveryMessage,
     verdict: Verdict,
-    stopped: bool,
+    /// Index of the statement releasing the next of its in-order line, if any.
+    release_at: Option<usize>,
+}
+
+/// What follows a recorded attempt.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    Done,
+    RetryIn(u32),
+    /// It ended failed, whatever the reason (schedule spent, 410, nothing to
+    /// send to, not even attemptable): dead-lettered, still replayable.
+    DeadLetter,
+}
+
+fn next_step(verdict: Verdict) -> Next {
+    match verdict {
+        Verdict::Delivered => Next::Done,
+        Verdict::RetryIn(secs) => Next::RetryIn(secs),
+        Verdict::Exhausted | Verdict::Gone => Next::DeadLetter,
+    }
+}
+
+/// An in-order delivery that finished, either way, lets the next of its line go.
+fn releases_line(in_order: bool, verdict: Verdict) -> bool {
+    in_order && !matches!(verdict, Verdict::RetryIn(_))
 }
 
 pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
@@ -113,50 +137,80 @@ impl Deliverer {
         }
     }
 
-    async fn call(&self, job: &DeliveryJob, targets: &Targets) -> ApiResult<Call> {
-        match job.target_kind.as_str() {
+    /// Never an error: what keeps an attempt from being made is its outcome.
+    async fn call(&self, job: &DeliveryJob, targets: &Targets) -> Call {
+        if job.payload.is_none() {
+            return Call::stopped("the event no longer exists");
+        }
+        let call = match job.target_kind.as_str() {
             "webhook" => call_webhook(&self.config, job, targets.endpoint(job)).await,
             _ => call_telegram(&self.config, job, targets.telegram(job)).await,
-        }
+        };
+        call.unwrap_or_else(|err| {
+            worker::console_error!("delivery {} could not be attempted: {err:?}", job.id);
+            Call::not_sent(match err {
+                ApiError::Internal(reason) => format!("could not be attempted: {reason}"),
+                other => format!("could not be attempted: {other:?}"),
+            })
+        })
     }
 
     /// Records every attempt in one batch, then acks each message and
-    /// schedules its retry or dead letter.
-    async fn settle_all(&self, claimed: &[(&RawMessage, DeliveryJob)], calls: Vec<ApiResult<Call>>) {
+    /// schedules its retry or dead letter, and enqueues any in-order
+    /// delivery whose turn has come.
+    async fn settle_all(&self, claimed: &[(&RawMessage, DeliveryJob)], calls: Vec<Call>) {
         let mut statements = Vec::new();
         let mut settled = Vec::new();
         for ((raw, job), call) in claimed.iter().zip(calls) {
-            match call.and_then(|call| self.settle(job, call)) {
-                Ok((stmts, verdict, stopped)) => {
+            match self.settle(job, call) {
+                Ok((stmts, verdict)) => {
                     statements.extend(stmts);
+                    // A lost release is found by the sweeper, which releases waiting heads.
+                    let release = releases_line(job.in_order == 1, verdict).then(|| self.store.release_head(&job.workspace_id, &job.target_id, now_ms()).ok()).flatten();
+                    let release_at = release.map(|statement| {
+                        statements.push(statement);
+                        statements.len() - 1
+                    });
                     let next = DeliveryMessage::DeliveryV1 { workspace_id: job.workspace_id.clone(), delivery_id: job.id.clone(), attempts: job.attempts + 1 };
-                    settled.push(Settled { raw, next, verdict, stopped });
+                    settled.push(Settled { raw, next, verdict, release_at });
                 }
                 Err(err) => {
-                    worker::console_error!("delivery {} could not be attempted: {err:?}", job.id);
+                    // Its claim stays unrecorded; the claim cap ends a loop of these.
+                    worker::console_error!("delivery {} could not be settled: {err:?}", job.id);
                     raw.retry_with_options(&retry_later());
                 }
             }
         }
-        if let Err(err) = self.store.record_attempts(statements).await {
-            worker::console_error!("recording delivery attempts failed: {err:?}");
-            return settled.iter().for_each(|s| s.raw.retry_with_options(&retry_later()));
-        }
+        let results = match self.store.record_attempts(statements).await {
+            Ok(results) => results,
+            Err(err) => {
+                worker::console_error!("recording delivery attempts failed: {err:?}");
+                return settled.iter().for_each(|s| s.raw.retry_with_options(&retry_later()));
+            }
+        };
+        let released: Vec<DeliveryMessage> = settled
+            .iter()
+            .filter_map(|s| results.get(s.release_at?)?.results::<DueDelivery>().ok())
+            .flatten()
+            .map(|due| DeliveryMessage::from(&due))
+            .collect();
+        // If this send is lost, the sweeper releases the line's waiting head.
+        enqueue(&self.env, released).await;
         join_all(settled.into_iter().map(|s| self.follow_up(s))).await;
     }
 
     async fn follow_up(&self, settled: Settled<'_>) {
-        match settled.verdict {
+        match next_step(settled.verdict) {
             // If this send is lost, the row is due at next_attempt_at and the sweeper finds it.
-            Verdict::RetryIn(secs) => drop(enqueue_later(&self.env, settled.next, secs).await),
-            Verdict::Exhausted if !settled.stopped => dead_letter(&self.env, settled.next).await,
-            _ => {}
+            Next::RetryIn(secs) => drop(enqueue_later(&self.env, settled.next, secs).await),
+            Next::DeadLetter => dead_letter(&self.env, settled.next).await,
+            Next::Done => {}
         }
         settled.raw.ack();
     }
 
     /// An attempt's verdict and the statements that record it.
-    fn settle(&self, job: &DeliveryJob, call: Call) -> ApiResult<(Vec<D1PreparedStatement>, Verdict, bool)> {
+    fn settle(&self, job: &DeliveryJob, call: Call) -> ApiResult<(Vec<D1PreparedStatement>, Verdict)> {
         let attempt = job.attempts + 1;
         let result = match call.reply.status {
             Some(code) => AttemptResult::Status { code, retry_after_secs: call.retry_after_secs },
@@ -174,13 +228,13 @@ impl Deliverer {
         };
         let row = attempt_row(job, attempt, &call);
         let mut statements = self.store.attempt_statements(&job.workspace_id, AttemptRecord { attempt: &row, status, next_attempt_at })?;
-        if job.target_kind == "webhook" && !stopped {
+        if job.target_kind == "webhook" && call.sent {
             statements.extend(self.endpoint_health(job, verdict, now)?);
         }
         if job.target_kind == "webhook" && call.url_refused {
             statements.extend(self.store.disable_endpoint(&job.workspace_id, &job.target_id, URL_NOT_ALLOWED, now)?);
         }
-        Ok((statements, verdict, stopped))
+        Ok((statements, verdict))
     }
 
     /// 410 disables the endpoint; failing every delivery for the configured
@@ -210,5 +264,27 @@ fn attempt_row(job: &DeliveryJob, attempt: u32, call: &Call) -> AttemptRow {
         duration_ms: call.duration_ms,
         error,
         response_body: call.reply.body.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_delivery_that_ends_failed_is_dead_lettered() {
+        assert_eq!(next_step(Verdict::Delivered), Next::Done);
+        assert_eq!(next_step(Verdict::RetryIn(5)), Next::RetryIn(5));
+        assert_eq!(next_step(Verdict::Exhausted), Next::DeadLetter);
+        assert_eq!(next_step(Verdict::Gone), Next::DeadLetter);
+    }
+
+    #[test]
+    fn an_in_order_line_moves_on_only_once_its_head_has_finished() {
+        assert!(releases_line(true, Verdict::Delivered));
+        assert!(releases_line(true, Verdict::Exhausted));
+        assert!(releases_line(true, Verdict::Gone));
+        assert!(!releases_line(true, Verdict::RetryIn(5)), "a head being retried keeps its line waiting");
+        assert!(!releases_line(false, Verdict::Delivered), "ordinary deliveries are in no line");
     }
 }

@@ -4,6 +4,7 @@ use crate::app::App;
 use crate::auth::{self, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::http::json;
+use crate::store::deliveries::DueDelivery;
 use serde_json::json;
 use worker::Response;
 
@@ -16,8 +17,13 @@ pub async fn retry(app: &mut App) -> ApiResult<Response> {
     if app.store.delivery(&key.workspace_id, &id).await?.is_none() {
         return Err(ApiError::NotFound("no delivery with this id in this workspace".into()));
     }
-    if let Some(due) = app.store.replay_delivery(&key.workspace_id, &id, app.now_ms).await? {
-        crate::delivery::enqueue_now(app, &[due]).await;
+    if let Some(replayed) = app.store.replay_delivery(&key.workspace_id, &id, app.now_ms).await? {
+        // An in-order delivery rejoins its line and goes when its turn comes.
+        let due = match replayed.in_order {
+            1 => app.store.release_heads_of(&key.workspace_id, &replayed.target_id, app.now_ms).await?,
+            _ => vec![DueDelivery { id: replayed.id, workspace_id: replayed.workspace_id, attempts: replayed.attempts, in_order: 0 }],
+        };
+        crate::delivery::enqueue_now(app, &due).await;
     }
     json(202, &json!({"id": id, "status": "pending"}))
 }

@@ -12,7 +12,8 @@ use crate::store::endpoints::EndpointRow;
 use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::signing::new_endpoint_secret;
 use leadsbot_shared::time::parse_rfc3339;
-use serde::Deserialize;
+use crate::store::deliveries::DueDelivery;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use worker::Response;
 
@@ -124,14 +125,39 @@ struct RecoverIn {
     since: String,
 }
 
-/// Replays every failed delivery to this endpoint created since a time.
+/// The answer to a recover call.
+#[derive(Serialize)]
+struct RecoverOut {
+    /// Failed deliveries made pending again.
+    replayed: usize,
+    delivery_ids: Vec<String>,
+    /// Deliveries created for events the endpoint never received.
+    missing: u32,
+    /// True when the cap was reached: call again for the rest.
+    more: bool,
+}
+
+/// Replays the failed deliveries to this endpoint since a time, and creates
+/// deliveries for the events since then that it subscribes to but never
+/// received (raised while it was disabled, say), at most
+/// `RECOVER_MAX_PER_CALL` in all. The missing events go out one at a time in
+/// event order, through the queue; nothing is sent inside this request.
 pub async fn recover(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Write)?;
     let input: RecoverIn = read_json(&mut app.req).await?;
     let since = parse_rfc3339(input.since.trim()).ok_or_else(|| ApiError::invalid("since", "invalid_datetime", "use an RFC 3339 date-time"))?;
     let endpoint = load(app, &key).await?;
-    let due = app.store.replay_failed_since(&key.workspace_id, &endpoint.id, since, app.now_ms).await?;
+    let config = app.config()?;
+    let cap = config.recover_max_per_call;
+    // Older deliveries may have been removed by retention: their events would look missing.
+    let since = since.max(app.now_ms - config.delivery_log_retention_days * config.retention_day_ms);
+    let replayed = app.store.replay_failed_since(&key.workspace_id, &endpoint.id, since, app.now_ms, cap).await?;
+    let room = cap.saturating_sub(replayed.len() as u32);
+    let recovered = app.store.recover_missing(&key.workspace_id, &endpoint.id, since, app.now_ms, room).await?;
+    let mut due: Vec<DueDelivery> = replayed.iter().filter(|d| d.in_order == 0).cloned().collect();
+    due.extend(recovered.released);
     crate::delivery::enqueue_now(app, &due).await;
-    json(202, &json!({"replayed": due.len(), "delivery_ids": due.iter().map(|d| d.id.clone()).collect::<Vec<_>>()}))
+    let out = RecoverOut { replayed: replayed.len(), delivery_ids: replayed.into_iter().map(|d| d.id).collect(), missing: recovered.missing, more: recovered.more };
+    json(202, &out)
 }

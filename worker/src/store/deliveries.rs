@@ -21,8 +21,23 @@ pub struct DeliveryJob {
     pub target_id: String,
     /// Attempts made before this one.
     pub attempts: u32,
-    pub payload: String,
+    /// The event's bytes; `None` when the event row is gone.
+    pub payload: Option<String>,
+    /// 1 for recovered deliveries that go out one at a time, in event order.
+    #[serde(default)]
+    pub in_order: u32,
 }
+
+impl DeliveryJob {
+    /// What is sent: the event's stored bytes.
+    pub fn body(&self) -> &str {
+        self.payload.as_deref().unwrap_or_default()
+    }
+}
+
+/// Claims in a row that may end without a recorded attempt before the
+/// delivery is given up on (marked failed, with that reason, and dead-lettered).
+pub const MAX_UNRECORDED_CLAIMS: u32 = 3;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct DeliveryRow {
@@ -72,6 +87,9 @@ pub struct DueDelivery {
     pub id: String,
     pub workspace_id: String,
     pub attempts: u32,
+    /// 1 when it waits its turn in its endpoint's in-order line (never enqueued directly).
+    #[serde(default)]
+    pub in_order: u32,
 }
 
 /// A delivery as its dead letter found it.
@@ -134,9 +152,12 @@ impl Store {
     }
 
     /// Claims the next attempt of each delivery and loads what it sends,
-    /// all in one round trip. `None` for a finished delivery or a duplicate
-    /// message (sweeper and queue racing), so each attempt is made once.
-    /// `busy_until` keeps the sweeper off while the attempts run.
+    /// all in one round trip. `None` for a finished delivery, a duplicate
+    /// message (sweeper and queue racing), a delivery still waiting its turn
+    /// (in-order, not yet released) or one claimed too often without an
+    /// outcome (the sweeper gives up on it), so each attempt is made once and
+    /// no delivery is claimed forever. `busy_until` keeps the sweeper off
+    /// while the attempts run. The payload is `None` if the event is gone.
     pub async fn claim_attempts(&self, claims: &[AttemptClaim<'_>], busy_until: i64, now: i64) -> ApiResult<Vec<Option<DeliveryJob>>> {
         if claims.is_empty() {
             return Ok(Vec::new());
@@ -145,11 +166,11 @@ impl Store {
             .iter()
             .map(|c| {
                 self.statement(
-                    "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ?
-                     WHERE workspace_id = ? AND id = ? AND status = 'pending' AND attempts = ?
-                     RETURNING id, workspace_id, event_type, target_kind, target_id, attempts - 1 AS attempts,
+                    "UPDATE deliveries SET attempts = attempts + 1, unrecorded_claims = unrecorded_claims + 1, next_attempt_at = ?, updated_at = ?
+                     WHERE workspace_id = ? AND id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at IS NOT NULL AND unrecorded_claims < ?
+                     RETURNING id, workspace_id, event_type, target_kind, target_id, attempts - 1 AS attempts, in_order,
                        (SELECT payload FROM events e WHERE e.id = deliveries.event_id AND e.workspace_id = deliveries.workspace_id) AS payload",
-                    &[number(busy_until), number(now), text(c.workspace_id), text(c.delivery_id), number(i64::from(c.attempts_made))],
+                    &[number(busy_until), number(now), text(c.workspace_id), text(c.delivery_id), number(i64::from(c.attempts_made)), number(i64::from(MAX_UNRECORDED_CLAIMS))],
                 )
             })
             .collect::<ApiResult<Vec<_>>>()?;
@@ -172,18 +193,20 @@ impl Store {
             &[text(workspace_id), text(&a.delivery_id), number(i64::from(a.attempt)), number(a.attempted_at), code.clone(), number(a.duration_ms), opt_text(a.error.as_deref()), opt_text(a.response_body.as_deref())],
         )?;
         let update = self.statement(
-            "UPDATE deliveries SET status = ?, next_attempt_at = ?, last_status_code = ?, last_error = ?, updated_at = ? WHERE workspace_id = ? AND id = ?",
+            "UPDATE deliveries SET status = ?, next_attempt_at = ?, last_status_code = ?, last_error = ?, updated_at = ?, unrecorded_claims = 0
+             WHERE workspace_id = ? AND id = ?",
             &[text(record.status), next, code, opt_text(a.error.as_deref()), number(a.attempted_at + a.duration_ms), text(workspace_id), text(&a.delivery_id)],
         )?;
         Ok(vec![insert, update])
     }
 
-    /// Runs the recording statements of a queue batch atomically.
-    pub async fn record_attempts(&self, statements: Vec<D1PreparedStatement>) -> ApiResult<()> {
-        if !statements.is_empty() {
-            self.batch(statements).await?;
+    /// Runs the recording statements of a queue batch atomically; returns
+    /// each statement's result.
+    pub async fn record_attempts(&self, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<worker::D1Result>> {
+        if statements.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(())
+        self.batch(statements).await
     }
 }
 

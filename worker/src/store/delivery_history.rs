@@ -1,6 +1,7 @@
 //! Reading the delivery log, replaying deliveries, and the sweeper's scan.
 
-use super::deliveries::{AttemptRow, DeadLettered, DeliveryRow, DueDelivery};
+use super::deliveries::{AttemptRow, DeadLettered, DeliveryRow, DueDelivery, MAX_UNRECORDED_CLAIMS};
+use serde::Deserialize;
 use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
 
@@ -29,24 +30,15 @@ impl Store {
         self.first("SELECT * FROM deliveries WHERE workspace_id = ? AND id = ?", &[text(workspace_id), text(id)]).await
     }
 
-    /// Makes a finished delivery pending again; `None` if it is pending already.
-    pub async fn replay_delivery(&self, workspace_id: &str, id: &str, now: i64) -> ApiResult<Option<DueDelivery>> {
+    /// Makes a finished delivery pending again; `None` if it is pending
+    /// already. An in-order one rejoins its line, held (`in_order` = 1).
+    pub async fn replay_delivery(&self, workspace_id: &str, id: &str, now: i64) -> ApiResult<Option<ReplayedDelivery>> {
         self.first(
-            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?, dead_lettered_at = NULL
+            "UPDATE deliveries SET status = 'pending', next_attempt_at = CASE WHEN in_order = 1 THEN NULL ELSE ? END, updated_at = ?,
+               dead_lettered_at = NULL, unrecorded_claims = 0
              WHERE workspace_id = ? AND id = ? AND status != 'pending'
-             RETURNING id, workspace_id, attempts",
+             RETURNING id, workspace_id, attempts, in_order, target_id",
             &[number(now), number(now), text(workspace_id), text(id)],
-        )
-        .await
-    }
-
-    /// Makes every failed delivery to a target created since `since` pending again.
-    pub async fn replay_failed_since(&self, workspace_id: &str, target_id: &str, since: i64, now: i64) -> ApiResult<Vec<DueDelivery>> {
-        self.all(
-            "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?, dead_lettered_at = NULL
-             WHERE workspace_id = ? AND target_id = ? AND status = 'failed' AND created_at >= ?
-             RETURNING id, workspace_id, attempts",
-            &[number(now), number(now), text(workspace_id), text(target_id), number(since)],
         )
         .await
     }
@@ -71,10 +63,20 @@ impl Store {
     pub async fn claim_overdue(&self, overdue_before: i64, now: i64, limit: u32) -> ApiResult<Vec<DueDelivery>> {
         self.all(
             "UPDATE deliveries SET next_attempt_at = ? WHERE id IN (
-               SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
+               SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? AND unrecorded_claims < ? ORDER BY next_attempt_at LIMIT ?)
              RETURNING id, workspace_id, attempts",
-            &[number(now), number(overdue_before), number(i64::from(limit))],
+            &[number(now), number(overdue_before), number(i64::from(MAX_UNRECORDED_CLAIMS)), number(i64::from(limit))],
         )
         .await
     }
+}
+
+/// A replayed delivery, and where it goes (its line, if in order).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReplayedDelivery {
+    pub id: String,
+    pub workspace_id: String,
+    pub attempts: u32,
+    pub in_order: u32,
+    pub target_id: String,
 }

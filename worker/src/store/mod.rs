@@ -6,14 +6,16 @@ pub mod capture;
 pub mod capture_urls;
 pub mod deliveries;
 pub mod erasure;
+pub mod delivery_history;
 mod exports;
-mod delivery_history;
 pub mod endpoints;
 pub mod integrations;
 pub mod keys;
 pub mod leads;
 pub mod rejections;
 pub mod retention;
+pub mod recovery;
+pub mod sealed;
 pub mod summaries;
 pub mod workspaces;
 
