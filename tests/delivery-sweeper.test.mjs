@@ -43,9 +43,50 @@ test('a lost enqueue is recovered by the sweeper', async () => {
   assert.ok(verifyLeadsBotSignature(request.rawBody, request.headers['x-leadsbot-signature'], secret));
   assert.ok(verifyStandardWebhook(request.rawBody, request.headers, secret));
   await app.waitFor(async () => (await deliveries(ws, endpoint.id))[0].status === 'succeeded', { timeoutMs: 10_000 });
+  // A second lead waits for the next sweep, which is thus seen to have run and
+  // been consumed: anything it wrongly re-enqueued was consumed with it.
+  const marker = await app.capture(ws, { email: 'marker@example.com' });
   await app.triggerScheduled();
-  await new Promise((r) => setImmediate(r));
-  assert.equal((await deliveries(ws, endpoint.id))[0].attempt_count, 1, 'a delivered row is not swept again');
+  await receiver.waitForCount('/swept', 2);
+  const rows = await app.waitFor(async () => {
+    const all = await deliveries(ws, endpoint.id);
+    return all.every((d) => d.status === 'succeeded') && all;
+  }, { timeoutMs: 10_000, what: 'the sweep to be consumed' });
+  assert.deepEqual(receiver.to('/swept').map((r) => r.json.data.id), [lead.body.id, marker.body.id], 'a delivered row is not swept again');
+  assert.deepEqual(rows.map((d) => d.attempt_count), [1, 1]);
+});
+
+test('a delivery whose event is gone fails at once with that reason and is dead-lettered', async () => {
+  const { ws, endpoint } = await setup('/no-event');
+  const lead = await app.capture(ws, { email: 'gone-event@example.com' });
+  await app.d1(`DELETE FROM events WHERE workspace_id = '${ws.id}' AND lead_id = '${lead.body.id}'`);
+  await app.triggerScheduled();
+  const [dead] = await app.waitFor(async () => {
+    const rows = await deliveries(ws, endpoint.id);
+    return rows[0]?.status === 'failed' && rows[0].dead_lettered_at && rows;
+  }, { timeoutMs: 15_000, what: 'the delivery to fail and be dead-lettered' });
+  assert.equal(dead.attempt_count, 1);
+  assert.equal(dead.attempts[0].error, 'the event no longer exists');
+  assert.equal(receiver.to('/no-event').length, 0);
+});
+
+test('a delivery claimed again and again without an outcome is given up on, with its reason, and dead-lettered', async () => {
+  const { ws, endpoint } = await setup('/stuck');
+  await app.capture(ws, { email: 'stuck@example.com' });
+  const [pending] = await deliveries(ws, endpoint.id);
+  // As if three claims had each ended before any outcome could be recorded.
+  await app.d1(`UPDATE deliveries SET attempts = 3, unrecorded_claims = 3 WHERE id = '${pending.id}'`);
+  await app.triggerScheduled();
+  const [dead] = await app.waitFor(async () => {
+    const rows = await deliveries(ws, endpoint.id);
+    return rows[0]?.status === 'failed' && rows[0].dead_lettered_at && rows;
+  }, { timeoutMs: 15_000, what: 'the stuck delivery to be given up on' });
+  assert.equal(dead.attempt_count, 3, 'not claimed again');
+  assert.match(dead.attempts.at(-1).error, /given up: claimed 3 times without an attempt being made or recorded/);
+  assert.equal(receiver.to('/stuck').length, 0);
+  const replayed = await app.api(ws.api_key, 'POST', `/api/v1/deliveries/${dead.id}/retry`);
+  assert.equal(replayed.status, 202);
+  await receiver.waitForCount('/stuck', 1);
 });
 
 test('an endpoint failing every delivery for the configured period is disabled', async () => {

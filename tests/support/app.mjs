@@ -78,8 +78,12 @@ export async function testAssets() {
   return dir;
 }
 
-export async function spawnApp({ vars = {}, testScheduled = false, port } = {}) {
-  const stateDir = await migratedState();
+/**
+ * Starts the worker. `stateDir` reuses a stopped app's local D1 (stop it with
+ * `{ keepState: true }`), as a restart or a redeploy would.
+ */
+export async function spawnApp({ vars = {}, testScheduled = false, port, stateDir } = {}) {
+  stateDir ??= await migratedState();
   const assetsDir = await testAssets();
   port ??= await freePort();
   const inspectorPort = await freePort();
@@ -195,12 +199,22 @@ export class App {
     if (!response.ok) throw new Error(`scheduled trigger failed: ${response.status} ${await response.text()}`);
   }
 
-  async stop() {
+  /** Runs SQL on this app's local D1 (as an operator would with wrangler); returns the rows. */
+  async d1(sql) {
+    const { stdout } = await promisify(execFile)(wrangler, ['d1', 'execute', 'DB', '--local', '--persist-to', this.stateDir, '--json', '--command', sql], {
+      cwd: root,
+      // At a quieter log level wrangler prints no results at all.
+      env: { ...offlineEnv, WRANGLER_LOG: 'log' },
+    });
+    return JSON.parse(stdout).flatMap((statement) => statement.results ?? []);
+  }
+
+  async stop({ keepState = false } = {}) {
     stopProcess(this.child);
     await waitFor(() => this.child.exitCode !== null || this.child.signalCode !== null, { timeoutMs: 10_000, what: 'wrangler dev to stop' }).catch(() => {
       try { process.kill(-this.child.pid, 'SIGKILL'); } catch {}
     });
-    await rm(this.stateDir, { recursive: true, force: true });
+    if (!keepState) await rm(this.stateDir, { recursive: true, force: true });
     await rm(this.assetsDir, { recursive: true, force: true });
   }
 }
