@@ -74,7 +74,7 @@ test('events raised while an endpoint was disabled are recovered in order, each 
 test('a delivery whose secret cannot be unsealed is attempted a bounded number of times, with its reason, then dead-lettered', async () => {
   const { ws, endpoint } = await setup('/unsealable');
   // As if sealed under a SECRETS_KEY this deployment no longer has.
-  await app.d1(`UPDATE webhook_endpoints SET secret_sealed = 'v2:0badc0de:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE id = '${endpoint.id}'`);
+  await app.sql(`UPDATE webhook_endpoints SET secret_sealed = 'v2:0badc0de:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE id = '${endpoint.id}'`);
   await app.capture(ws, { email: 'unsealable@example.com' });
   const dead = await app.waitFor(async () => {
     const [first] = await deliveries(ws, endpoint.id);

@@ -59,7 +59,7 @@ test('a lost enqueue is recovered by the sweeper', async () => {
 test('a delivery whose event is gone fails at once with that reason and is dead-lettered', async () => {
   const { ws, endpoint } = await setup('/no-event');
   const lead = await app.capture(ws, { email: 'gone-event@example.com' });
-  await app.d1(`DELETE FROM events WHERE workspace_id = '${ws.id}' AND lead_id = '${lead.body.id}'`);
+  await app.sql(`DELETE FROM events WHERE workspace_id = '${ws.id}' AND lead_id = '${lead.body.id}'`);
   await app.triggerScheduled();
   const [dead] = await app.waitFor(async () => {
     const rows = await deliveries(ws, endpoint.id);
@@ -75,7 +75,7 @@ test('a delivery claimed again and again without an outcome is given up on, with
   await app.capture(ws, { email: 'stuck@example.com' });
   const [pending] = await deliveries(ws, endpoint.id);
   // As if three claims had each ended before any outcome could be recorded.
-  await app.d1(`UPDATE deliveries SET attempts = 3, unrecorded_claims = 3 WHERE id = '${pending.id}'`);
+  await app.sql(`UPDATE deliveries SET attempts = 3, unrecorded_claims = 3 WHERE id = '${pending.id}'`);
   await app.triggerScheduled();
   const [dead] = await app.waitFor(async () => {
     const rows = await deliveries(ws, endpoint.id);

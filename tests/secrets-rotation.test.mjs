@@ -32,7 +32,7 @@ const SEALED = [
 async function sealedValues(app) {
   const values = [];
   for (const [table, column] of SEALED) {
-    for (const row of await app.d1(`SELECT ${column} AS v FROM ${table} WHERE ${column} IS NOT NULL`)) values.push(row.v);
+    for (const row of await app.sql(`SELECT ${column} AS v FROM ${table} WHERE ${column} IS NOT NULL`)) values.push(row.v);
   }
   return values;
 }
@@ -54,7 +54,7 @@ test('SECRETS_KEY rotates: old values open under the previous key, the cron re-s
   const captureUrl = await app.api(ws.api_key, 'POST', '/api/v1/inbound-webhooks', { name: 'signed', require_signature: true });
   assert.equal(captureUrl.status, 201, JSON.stringify(captureUrl.body));
   // The previous webhook secret as older releases sealed it.
-  await app.d1(`UPDATE webhook_endpoints SET previous_secret_sealed = '${legacySeal(KEY_A, oldSecret)}' WHERE id = '${created.body.id}'`);
+  await app.sql(`UPDATE webhook_endpoints SET previous_secret_sealed = '${legacySeal(KEY_A, oldSecret)}' WHERE id = '${created.body.id}'`);
   const before = await sealedValues(app);
   assert.equal(before.length, 4);
   assert.ok(before.every((v) => v.startsWith(`v2:${keyId(KEY_A)}:`) || v.startsWith('v1:')), before.join('\n'));

@@ -199,16 +199,6 @@ export class App {
     if (!response.ok) throw new Error(`scheduled trigger failed: ${response.status} ${await response.text()}`);
   }
 
-  /** Runs SQL on this app's local D1 (as an operator would with wrangler); returns the rows. */
-  async d1(sql) {
-    const { stdout } = await promisify(execFile)(wrangler, ['d1', 'execute', 'DB', '--local', '--persist-to', this.stateDir, '--json', '--command', sql], {
-      cwd: root,
-      // At a quieter log level wrangler prints no results at all.
-      env: { ...offlineEnv, WRANGLER_LOG: 'log' },
-    });
-    return JSON.parse(stdout).flatMap((statement) => statement.results ?? []);
-  }
-
   async stop({ keepState = false } = {}) {
     stopProcess(this.child);
     await waitFor(() => this.child.exitCode !== null || this.child.signalCode !== null, { timeoutMs: 10_000, what: 'wrangler dev to stop' }).catch(() => {
