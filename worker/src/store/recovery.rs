@@ -22,16 +22,26 @@ pub struct Recovered {
     pub released: Vec<DueDelivery>,
 }
 
+/// The endpoint to recover, and the event types webhooks carry.
+pub struct EndpointRef<'a> {
+    pub workspace_id: &'a str,
+    pub id: &'a str,
+    pub event_types: &'a [&'a str],
+}
+
 #[derive(Deserialize)]
 struct More {
     more: u32,
 }
 
 /// The events of a workspace since a time (never before the endpoint
-/// existed) that the endpoint subscribes to and has no delivery for.
-/// ?1 workspace, ?2 endpoint id, ?3 since.
+/// existed) of a type webhooks carry, that the endpoint subscribes to and
+/// has no delivery for. ?1 workspace, ?2 endpoint id, ?3 since, ?4 JSON
+/// array of the event types webhooks carry (others, like Telegram digests,
+/// never go to endpoints).
 const MISSING_EVENTS: &str = "FROM events ev JOIN webhook_endpoints e ON e.workspace_id = ?1 AND e.id = ?2
      WHERE ev.workspace_id = ?1 AND ev.created_at >= max(?3, e.created_at)
+       AND ev.type IN (SELECT value FROM json_each(?4))
        AND (e.events = '[]' OR EXISTS (SELECT 1 FROM json_each(e.events) WHERE value = ev.type))
        AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.workspace_id = ?1 AND d.event_id = ev.id AND d.target_id = ?2)";
 
@@ -58,20 +68,22 @@ impl Store {
     /// `limit` missing events (by event time), tells whether more remain, and
     /// releases the head of the line. Delivery ids derive from event and
     /// endpoint, so a repeated or concurrent call never doubles one.
-    pub async fn recover_missing(&self, workspace_id: &str, endpoint_id: &str, since: i64, now: i64, limit: u32) -> ApiResult<Recovered> {
-        let args = [text(workspace_id), text(endpoint_id), number(since), number(now), number(i64::from(limit))];
+    pub async fn recover_missing(&self, endpoint: EndpointRef<'_>, since: i64, now: i64, limit: u32) -> ApiResult<Recovered> {
+        let (workspace_id, endpoint_id) = (endpoint.workspace_id, endpoint.id);
+        let types = serde_json::to_string(endpoint.event_types)?;
+        let args = [text(workspace_id), text(endpoint_id), number(since), text(&types), number(now), number(i64::from(limit))];
         let insert = self.statement(
             &format!(
                 "INSERT OR IGNORE INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, in_order, next_attempt_at, created_at, updated_at)
-                 SELECT 'dlv_' || substr(ev.id, 5) || '_' || substr(?2, 4), ?1, ev.id, ev.type, 'webhook', ?2, 1, NULL, ev.created_at, ?4
-                 {MISSING_EVENTS} ORDER BY ev.created_at, ev.id LIMIT ?5
+                 SELECT 'dlv_' || substr(ev.id, 5) || '_' || substr(?2, 4), ?1, ev.id, ev.type, 'webhook', ?2, 1, NULL, ev.created_at, ?5
+                 {MISSING_EVENTS} ORDER BY ev.created_at, ev.id LIMIT ?6
                  RETURNING id"
             ),
             &args,
         )?;
         let more = self.statement(
             &format!("SELECT (EXISTS (SELECT 1 {MISSING_EVENTS}) OR EXISTS (SELECT 1 {FAILED_SINCE})) AS more"),
-            &args[..3],
+            &args[..4],
         )?;
         let release = self.release_head(workspace_id, endpoint_id, now)?;
         let results = self.batch(vec![insert, more, release]).await?;
