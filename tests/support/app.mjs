@@ -82,14 +82,14 @@ export async function testAssets() {
  * Starts the worker. `stateDir` reuses a stopped app's local D1 (stop it with
  * `{ keepState: true }`), as a restart or a redeploy would.
  */
-export async function spawnApp({ vars = {}, testScheduled = false, port, stateDir } = {}) {
+export async function spawnApp({ vars = {}, testScheduled = false, port, stateDir, logLevel = 'warn' } = {}) {
   stateDir ??= await migratedState();
   const assetsDir = await testAssets();
   port ??= await freePort();
   const inspectorPort = await freePort();
   const allVars = { ADMIN_TOKEN, SECRETS_KEY, WEBHOOK_URL_POLICY: 'allow-localhost', ...vars };
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', stateDir, '--assets', assetsDir, '--log-level', 'warn', '--show-interactive-dev-session=false'];
+    '--persist-to', stateDir, '--assets', assetsDir, '--log-level', logLevel, '--show-interactive-dev-session=false'];
   for (const [name, value] of Object.entries(allVars)) args.push('--var', `${name}:${value}`);
   if (testScheduled) args.push('--test-scheduled');
   const child = spawn(wrangler, args, { cwd: root, env: offlineEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -79,6 +79,9 @@ pub struct Export {
     columns: Option<Columns>,
     started: bool,
     done: bool,
+    /// Rows and bytes sent, for the closing log line.
+    rows: u64,
+    bytes: u64,
 }
 
 impl Export {
@@ -88,15 +91,22 @@ impl Export {
             Format::Csv { .. } => Some(Columns::new(store.custom_keys(&workspace_id, &request.query, MAX_CUSTOM_COLUMNS).await?)),
             Format::Ndjson => None,
         };
-        Ok(Self { store, workspace_id, request, columns, started: false, done: false })
+        Ok(Self { store, workspace_id, request, columns, started: false, done: false, rows: 0, bytes: 0 })
     }
 
     /// The body as a stream of chunks, one page each.
     pub fn into_stream(self) -> impl futures_util::Stream<Item = Result<Vec<u8>, worker::Error>> + 'static {
         futures_util::stream::unfold(self, |mut export| async move {
             match export.next_chunk().await {
-                Ok(Some(chunk)) => Some((Ok(chunk), export)),
-                Ok(None) => None,
+                Ok(Some(chunk)) => {
+                    export.bytes += chunk.len() as u64;
+                    Some((Ok(chunk), export))
+                }
+                Ok(None) => {
+                    // The Rust heap only ever grows, so its size now is the export's peak (the bench reads this).
+                    worker::console_log!("export finished: {} leads, {} bytes, wasm memory {} bytes", export.rows, export.bytes, wasm_memory_bytes());
+                    None
+                }
                 Err(err) => {
                     // Headers are gone already: the client sees a cut body and resumes with `after`.
                     worker::console_error!("export failed mid-stream: {err:?}");
@@ -119,6 +129,7 @@ impl Export {
             return Ok((!prelude.is_empty()).then_some(prelude));
         };
         self.request.after = Some(last.id.clone());
+        self.rows += rows.len() as u64;
         let mut chunk = prelude;
         chunk.extend(self.render(&rows).await?);
         Ok(Some(chunk))
@@ -147,6 +158,14 @@ impl Export {
             }
         }
     }
+}
+
+fn wasm_memory_bytes() -> u32 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|memory| memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length())
+        .unwrap_or(0)
 }
 
 /// One line per lead, each exactly the JSON `GET /api/v1/leads/:id` answers.
