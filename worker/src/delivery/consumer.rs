@@ -7,6 +7,7 @@
 
 use super::attempt::{call_telegram, call_webhook, Call};
 use super::message::{dead_letter, enqueue, enqueue_later, DeliveryMessage};
+use super::outcome::{next_step, releases_line, Next};
 use super::targets::{self, Targets};
 use super::webhook::URL_NOT_ALLOWED;
 use crate::config::Config;
@@ -37,28 +38,6 @@ struct Settled<'a> {
     release_at: Option<usize>,
 }
 
-/// What follows a recorded attempt.
-#[derive(Debug, PartialEq, Eq)]
-enum Next {
-    Done,
-    RetryIn(u32),
-    /// It ended failed, whatever the reason (schedule spent, 410, nothing to
-    /// send to, not even attemptable): dead-lettered, still replayable.
-    DeadLetter,
-}
-
-fn next_step(verdict: Verdict) -> Next {
-    match verdict {
-        Verdict::Delivered => Next::Done,
-        Verdict::RetryIn(secs) => Next::RetryIn(secs),
-        Verdict::Exhausted | Verdict::Gone => Next::DeadLetter,
-    }
-}
-
-/// An in-order delivery that finished, either way, lets the next of its line go.
-fn releases_line(in_order: bool, verdict: Verdict) -> bool {
-    in_order && !matches!(verdict, Verdict::RetryIn(_))
-}
 
 pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
     let deliverer = match Deliverer::new(env) {
@@ -264,27 +243,5 @@ fn attempt_row(job: &DeliveryJob, attempt: u32, call: &Call) -> AttemptRow {
         duration_ms: call.duration_ms,
         error,
         response_body: call.reply.body.clone(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_delivery_that_ends_failed_is_dead_lettered() {
-        assert_eq!(next_step(Verdict::Delivered), Next::Done);
-        assert_eq!(next_step(Verdict::RetryIn(5)), Next::RetryIn(5));
-        assert_eq!(next_step(Verdict::Exhausted), Next::DeadLetter);
-        assert_eq!(next_step(Verdict::Gone), Next::DeadLetter);
-    }
-
-    #[test]
-    fn an_in_order_line_moves_on_only_once_its_head_has_finished() {
-        assert!(releases_line(true, Verdict::Delivered));
-        assert!(releases_line(true, Verdict::Exhausted));
-        assert!(releases_line(true, Verdict::Gone));
-        assert!(!releases_line(true, Verdict::RetryIn(5)), "a head being retried keeps its line waiting");
-        assert!(!releases_line(false, Verdict::Delivered), "ordinary deliveries are in no line");
     }
 }

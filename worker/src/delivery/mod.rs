@@ -8,6 +8,7 @@ mod dead_letters;
 pub mod endpoints;
 pub mod message;
 mod outbound;
+mod outcome;
 mod targets;
 pub mod sweeper;
 pub mod telegram;
