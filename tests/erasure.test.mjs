@@ -111,3 +111,13 @@ test('DELETE erases one lead and records every erasure without personal data', a
   const list = await app.api(ws.api_key, 'GET', `/api/v1/webhooks/${endpoint.id}/deliveries`);
   assert.equal(list.status, 200);
 });
+
+test('erasures racing for one lead announce it once', async () => {
+  const { id } = (await app.capture(ws, { email: 'raced@example.com' })).body;
+  const statuses = (await Promise.all(Array.from({ length: 6 }, () => app.api(ws.api_key, 'DELETE', `/api/v1/leads/${id}`)))).map((r) => r.status);
+  assert.ok(statuses.includes(204) && statuses.every((s) => s === 204 || s === 404), statuses.join());
+  const events = await app.sql(`SELECT count(*) AS n FROM events WHERE type = 'lead.erased' AND lead_id = '${id}'`);
+  assert.equal(events[0].n, 1);
+  const outbox = await app.sql(`SELECT count(*) AS n FROM deliveries WHERE event_type = 'lead.erased' AND event_id IN (SELECT id FROM events WHERE lead_id = '${id}')`);
+  assert.equal(outbox[0].n, 1, 'one delivery to the one endpoint');
+});

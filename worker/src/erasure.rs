@@ -6,7 +6,7 @@
 use crate::error::ApiResult;
 use crate::events::erased_event;
 use crate::store::deliveries::DueDelivery;
-use crate::store::erasure::ErasureRecord;
+use crate::store::erasure::{ErasureBatch, ErasureRecord};
 use crate::store::Store;
 
 /// Leads erased per D1 batch (each takes a handful of statements).
@@ -30,7 +30,7 @@ impl Eraser<'_> {
 /// deliveries to enqueue.
 pub async fn erase_leads(store: &Store, who: &Eraser<'_>, lead_ids: &[String]) -> ApiResult<Vec<DueDelivery>> {
     let record = who.record(lead_ids.len() as u32);
-    erase_batch(store, who, lead_ids, Some(&record)).await
+    Ok(erase_batch(store, who, lead_ids, Some(&record)).await?.deliveries)
 }
 
 /// Erases every lead with this (normalised) email, a batch at a time, then
@@ -42,19 +42,19 @@ pub async fn erase_person(store: &Store, who: &Eraser<'_>, email: &str) -> ApiRe
         if ids.is_empty() {
             break;
         }
-        deliveries.extend(erase_batch(store, who, &ids, None).await?);
-        erased += ids.len() as u32;
+        let batch = erase_batch(store, who, &ids, None).await?;
+        erased += batch.erased;
+        deliveries.extend(batch.deliveries);
     }
-    store.run_erasure(Vec::new(), &[], Some(&who.record(erased))).await?;
+    store.run_erasure(Vec::new(), Some(&who.record(erased))).await?;
     Ok((erased, deliveries))
 }
 
-async fn erase_batch(store: &Store, who: &Eraser<'_>, lead_ids: &[String], record: Option<&ErasureRecord<'_>>) -> ApiResult<Vec<DueDelivery>> {
-    let mut statements = Vec::new();
-    let mut events = Vec::new();
+async fn erase_batch(store: &Store, who: &Eraser<'_>, lead_ids: &[String], record: Option<&ErasureRecord<'_>>) -> ApiResult<ErasureBatch> {
+    let mut per_lead = Vec::new();
     for id in lead_ids {
-        statements.extend(store.erase_lead_statements(who.workspace_id, id, who.now_ms)?);
-        events.push(erased_event(who.workspace_id, id, who.now_ms)?);
+        let event = erased_event(who.workspace_id, id, who.now_ms)?;
+        per_lead.push(store.erase_lead_statements(who.workspace_id, id, &event, who.now_ms)?);
     }
-    store.run_erasure(statements, &events, record).await
+    store.run_erasure(per_lead, record).await
 }

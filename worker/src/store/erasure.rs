@@ -2,8 +2,8 @@
 //! one atomic batch per group of leads, and the erasure log (no personal data).
 
 use super::deliveries::DueDelivery;
-use super::leads::EventRow;
-use super::{number, text, Store};
+use super::leads::{event_values, EventRow};
+use super::{changes, number, text, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -14,6 +14,12 @@ pub const ERASED_REASON: &str = "lead erased";
 #[derive(Deserialize)]
 struct IdRow {
     id: String,
+}
+
+/// What one erasure batch did.
+pub struct ErasureBatch {
+    pub erased: u32,
+    pub deliveries: Vec<DueDelivery>,
 }
 
 /// One erasure request: who asked (an API key id, or `retention`), when.
@@ -36,12 +42,17 @@ impl Store {
 
     /// Removes a lead's data: its history, idempotency claims, the response
     /// excerpts its deliveries logged, its events' payloads (reduced to ids),
-    /// and the row. Deliveries still pending are given up: there is nothing
-    /// left to send.
-    pub fn erase_lead_statements(&self, workspace_id: &str, lead_id: &str, now: i64) -> ApiResult<Vec<D1PreparedStatement>> {
+    /// and, last, the row. Deliveries still pending are given up: there is
+    /// nothing left to send. `erased` (its `lead.erased` event) and its
+    /// outbox rows are written only while the lead still exists, so two
+    /// erasures racing announce it once.
+    pub fn erase_lead_statements(&self, workspace_id: &str, lead_id: &str, erased: &EventRow, now: i64) -> ApiResult<Vec<D1PreparedStatement>> {
         let (ws, lead) = (text(workspace_id), text(lead_id));
         let lead_events = "SELECT id FROM events WHERE workspace_id = ?1 AND lead_id = ?2";
-        Ok(vec![
+        let lead_exists = "EXISTS (SELECT 1 FROM leads WHERE workspace_id = ? AND id = ?)";
+        let mut event_args = event_values(erased);
+        event_args.extend([ws.clone(), lead.clone()]);
+        let mut statements = vec![
             self.statement("DELETE FROM lead_status_changes WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
             self.statement("DELETE FROM idempotency_keys WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
             self.statement(
@@ -64,8 +75,14 @@ impl Store {
                  WHERE workspace_id = ?1 AND lead_id = ?2",
                 &[ws.clone(), lead.clone()],
             )?,
-            self.statement("DELETE FROM leads WHERE workspace_id = ?1 AND id = ?2", &[ws, lead])?,
-        ])
+        ];
+        statements.push(self.statement(
+            &format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {lead_exists}"),
+            &event_args,
+        )?);
+        statements.extend(self.fan_out_statements(erased, Some((lead_exists, &[ws.clone(), lead.clone()])))?);
+        statements.push(self.statement("DELETE FROM leads WHERE workspace_id = ?1 AND id = ?2", &[ws, lead])?);
+        Ok(statements)
     }
 
     pub fn erasure_record_statement(&self, record: &ErasureRecord<'_>) -> ApiResult<D1PreparedStatement> {
@@ -75,19 +92,23 @@ impl Store {
         )
     }
 
-    /// Runs one erasure batch: the erasing statements, then each `lead.erased`
-    /// event with its outbox rows, then (optionally) the record. Returns the
-    /// deliveries to enqueue.
-    pub async fn run_erasure(&self, mut statements: Vec<D1PreparedStatement>, events: &[EventRow], record: Option<&ErasureRecord<'_>>) -> ApiResult<Vec<DueDelivery>> {
-        let fan_out_from = statements.len();
-        for event in events {
-            statements.extend(self.event_statements(event)?);
+    /// Runs one erasure batch: each lead's statements (`erase_lead_statements`,
+    /// its row deleted last), then (optionally) the record. Returns how many
+    /// leads it erased and the deliveries to enqueue.
+    pub async fn run_erasure(&self, per_lead: Vec<Vec<D1PreparedStatement>>, record: Option<&ErasureRecord<'_>>) -> ApiResult<ErasureBatch> {
+        let mut statements = Vec::new();
+        let mut deletes = Vec::new();
+        for group in per_lead {
+            statements.extend(group);
+            deletes.push(statements.len().saturating_sub(1));
         }
         if let Some(record) = record {
             statements.push(self.erasure_record_statement(record)?);
         }
         let results = self.batch(statements).await?;
-        // Unreadable RETURNING rows only cost speed: the sweeper enqueues them.
-        Ok(results.iter().skip(fan_out_from).flat_map(|r| r.results::<DueDelivery>().unwrap_or_default()).collect())
+        let erased = deletes.iter().filter(|&&i| results.get(i).map(changes) == Some(1)).count() as u32;
+        // Only the outbox inserts return rows. Unreadable ones only cost speed: the sweeper enqueues them.
+        let deliveries = results.iter().flat_map(|r| r.results::<DueDelivery>().unwrap_or_default()).collect();
+        Ok(ErasureBatch { erased, deliveries })
     }
 }
