@@ -37,6 +37,52 @@ test('a browser posts text/plain JSON with the public token and gets CORS header
   assert.equal('ip' in lead, false, 'no raw IP at rest');
 });
 
+test('the widget wire format 2: controls mapped on the server by the one alias table', async () => {
+  const response = await browser({
+    _v: 2, _token: ws.public_token, _submission_id: 'wire-2-a', source: 'widget',
+    controls: [
+      { name: 'your-email', value: 'wire2@example.com', type: 'email', autocomplete: 'email' },
+      { name: 'First Name', value: 'Grace', type: 'text' },
+      { name: 'lname', value: 'Hopper', type: 'text' },
+      { name: 'input_7', value: '+1 555 0199', type: 'text', label: 'Telephone' },
+      { name: 'org', value: 'Navy', type: 'text' },
+      { name: 'contact[body]', value: 'Hello', type: 'textarea' },
+      { name: 'x', value: 'Big', type: 'text', field: 'budget' },
+      { name: 'topics', value: 'a', type: 'checkbox' }, { name: 'topics', value: 'b', type: 'checkbox' },
+      { name: 'gform_unique_id', value: '5f1a', type: 'hidden' }, { name: '_wpnonce', value: 'n1', type: 'hidden' },
+    ],
+    context: { page_url: 'https://site.example/contact?utm_source=news', form_id: 'f1', page_title: 'T'.repeat(500) },
+  });
+  assert.equal(response.status, 201, JSON.stringify(response.body));
+  const lead = await leadById(response.body.id);
+  assert.deepEqual(
+    [lead.email, lead.name, lead.phone, lead.company, lead.message, lead.utm_source, lead.form_id, lead.page_title.length],
+    ['wire2@example.com', 'Grace Hopper', '+1 555 0199', 'Navy', 'Hello', 'news', 'f1', 200],
+  );
+  assert.deepEqual(lead.custom, { budget: 'Big', topics: ['a', 'b'] });
+});
+
+test('an older cached widget (wire format 1, no _v) still captures', async () => {
+  const response = await browser({
+    _token: ws.public_token, _submission_id: 'wire-1-a', source: 'widget', email: 'wire1@example.com', name: 'Ada',
+    phone: '+44 20 7946 0000', company: 'Engines', message: 'Old widget', custom: { topics: ['x', 'y'] },
+    context: { page_url: 'https://site.example/old', form_id: 'old', campaign: 'legacy', utm_source: 'cache' },
+  });
+  assert.equal(response.status, 201, JSON.stringify(response.body));
+  const lead = await leadById(response.body.id);
+  assert.deepEqual(
+    [lead.email, lead.name, lead.phone, lead.company, lead.message, lead.campaign, lead.utm_source],
+    ['wire1@example.com', 'Ada', '+44 20 7946 0000', 'Engines', 'Old widget', 'legacy', 'cache'],
+  );
+  assert.deepEqual(lead.custom, { topics: ['x', 'y'] });
+});
+
+test('an unknown wire version is refused by name', async () => {
+  const response = await browser({ _v: 3, _token: ws.public_token, controls: [] });
+  assertProblem(response, 422);
+  assert.equal(response.body.errors[0].field, '_v');
+});
+
 test('the public token also works as a header', async () => {
   const response = await browser({ email: 'header@example.com' }, { 'X-LeadsBot-Token': ws.public_token });
   assert.equal(response.status, 201);

@@ -41,30 +41,29 @@ const MAX_URL_CHARS: usize = 2048;
 const MAX_SHORT_CHARS: usize = 200;
 const MAX_MESSAGE_CHARS: usize = 5000;
 
-/// Lead attributes other than email: (field, accepted aliases, max length).
-const ATTRIBUTES: &[(&str, &[&str], usize)] = &[
-    ("name", &["full_name", "fullname", "your_name"], MAX_SHORT_CHARS),
-    ("phone", &["tel", "telephone", "phone_number", "mobile"], 50),
-    ("company", &["organization", "organisation", "company_name"], MAX_SHORT_CHARS),
-    ("message", &["comments", "comment", "msg", "body", "enquiry", "inquiry"], MAX_MESSAGE_CHARS),
-    ("campaign", &[], MAX_SHORT_CHARS),
-    ("utm_source", &[], MAX_SHORT_CHARS),
-    ("utm_medium", &[], MAX_SHORT_CHARS),
-    ("utm_campaign", &[], MAX_SHORT_CHARS),
-    ("utm_term", &[], MAX_SHORT_CHARS),
-    ("utm_content", &[], MAX_SHORT_CHARS),
-    ("page_url", &["landing_page", "landing_page_url", "url"], MAX_URL_CHARS),
-    ("referrer", &["referer"], MAX_URL_CHARS),
-    ("page_title", &[], MAX_SHORT_CHARS),
-    ("form_id", &[], MAX_SHORT_CHARS),
-    ("form_name", &[], MAX_SHORT_CHARS),
-    ("form_action", &[], MAX_URL_CHARS),
+/// Lead attributes other than email and their max length. Which posted names
+/// feed them is the one table in `aliases`.
+const ATTRIBUTES: &[(&str, usize)] = &[
+    ("name", MAX_SHORT_CHARS),
+    ("phone", 50),
+    ("company", MAX_SHORT_CHARS),
+    ("message", MAX_MESSAGE_CHARS),
+    ("campaign", MAX_SHORT_CHARS),
+    ("utm_source", MAX_SHORT_CHARS),
+    ("utm_medium", MAX_SHORT_CHARS),
+    ("utm_campaign", MAX_SHORT_CHARS),
+    ("utm_term", MAX_SHORT_CHARS),
+    ("utm_content", MAX_SHORT_CHARS),
+    ("page_url", MAX_URL_CHARS),
+    ("referrer", MAX_URL_CHARS),
+    ("page_title", MAX_SHORT_CHARS),
+    ("form_id", MAX_SHORT_CHARS),
+    ("form_name", MAX_SHORT_CHARS),
+    ("form_action", MAX_URL_CHARS),
 ];
 
 /// Attributes that hold URLs, stored without the query parameters that carry secrets.
 const URL_ATTRIBUTES: &[&str] = &["page_url", "referrer", "form_action"];
-
-const EMAIL_ALIASES: &[&str] = &["email", "e_mail", "email_address", "emailaddress", "your_email"];
 
 /// Keys that hold nested groups of fields rather than a field.
 const CONTEXT_KEY: &str = "context";
@@ -90,28 +89,37 @@ impl LeadDraft {
 
 /// Every attribute name a lead can carry besides email.
 pub fn attribute_names() -> impl Iterator<Item = &'static str> {
-    ATTRIBUTES.iter().map(|(name, _, _)| *name)
+    ATTRIBUTES.iter().map(|(name, _)| *name)
 }
 
 /// Validates posted fields into a lead, reporting every problem at once.
+/// A widget's version 2 body (`controls`) is first lifted into plain fields.
 pub fn parse_lead(fields: &Fields) -> Result<LeadDraft, Vec<FieldError>> {
+    match controls::lift(fields) {
+        Ok(Some(lifted)) => parse_fields(&lifted),
+        Ok(None) => parse_fields(fields),
+        Err(error) => Err(vec![error]),
+    }
+}
+
+fn parse_fields(fields: &Fields) -> Result<LeadDraft, Vec<FieldError>> {
     let mut errors = Vec::new();
     let flat = flatten(fields, &mut errors);
+    let mut used: Vec<&str> = Vec::new();
 
-    let email = match lookup(&flat, "email", EMAIL_ALIASES) {
-        Some((_, value)) => text_of("email", value)
-            .map_err(|e| vec![e])
-            .and_then(|text| LeadEmail::parse(&text).map_err(|e| vec![e])),
+    let email = match lookup(&flat, "email") {
+        Some((key, value)) => {
+            used.push(key);
+            text_of(key, value).map_err(|e| vec![e]).and_then(|text| LeadEmail::parse(&text).map_err(|e| vec![e]))
+        }
         None => Err(vec![FieldError::required("email")]),
     };
 
     let mut attributes = Map::new();
-    let mut consumed: Vec<&str> = EMAIL_ALIASES.to_vec();
-    for (name, aliases, max_chars) in ATTRIBUTES {
-        consumed.push(name);
-        consumed.extend_from_slice(aliases);
-        let Some((field, value)) = lookup(&flat, name, aliases) else { continue };
-        match text_of(field, value) {
+    for (name, max_chars) in ATTRIBUTES {
+        let Some((key, value)) = lookup(&flat, name) else { continue };
+        used.push(key);
+        match text_of(key, value) {
             Ok(text) if text.chars().count() > *max_chars => errors.push(FieldError::too_long(name, *max_chars)),
             Ok(text) => {
                 if let Some(text) = stored_text(name, text) {
@@ -126,9 +134,9 @@ pub fn parse_lead(fields: &Fields) -> Result<LeadDraft, Vec<FieldError>> {
             attributes.insert("name".into(), Value::String(joined));
         }
     }
-    consumed.extend_from_slice(&["first_name", "last_name", "firstname", "lastname"]);
     fill_utm_from_page_url(&mut attributes);
 
+    let consumed = |key: &str| used.contains(&key) || aliases::is_known_key(key) || attribute_names().any(|a| a == normalize(key));
     let custom = custom::custom_fields(&flat, &consumed, &mut errors);
     let honeypot_filled = flat.get("_gotcha").is_some_and(|v| !is_blank(v));
     let submission_id = control_text(&flat, &["_submission_id", "submission_id"]);
@@ -170,12 +178,16 @@ fn normalize(key: &str) -> String {
     key.trim().to_ascii_lowercase().replace(['-', ' '], "_")
 }
 
-fn lookup<'a>(flat: &'a Map<String, Value>, name: &'a str, aliases: &[&'a str]) -> Option<(&'a str, &'a Value)> {
-    std::iter::once(name).chain(aliases.iter().copied()).find_map(|wanted| {
-        flat.iter()
-            .find(|(key, value)| !value.is_null() && normalize(key) == wanted)
-            .map(|(_, value)| (wanted, value))
-    })
+/// The field that feeds an attribute: its own name first, then the table's
+/// aliases, then (for email and phone) names that merely hold the word.
+fn lookup<'a>(flat: &'a Map<String, Value>, name: &str) -> Option<(&'a str, &'a Value)> {
+    let present = || flat.iter().filter(|(_, value)| !value.is_null());
+    let weak = |key: &str| aliases::name_part(key).is_none() && aliases::attribute_for(key) == Some(name);
+    present()
+        .find(|(key, _)| normalize(key) == name)
+        .or_else(|| present().find(|(key, _)| aliases::exact_attribute(key) == Some(name)))
+        .or_else(|| present().find(|(key, _)| weak(key)))
+        .map(|(key, value)| (key.as_str(), value))
 }
 
 /// What is kept of an attribute's text: nothing when it is empty or a card
@@ -206,15 +218,15 @@ fn is_blank(value: &Value) -> bool {
 
 fn control_text(flat: &Map<String, Value>, keys: &[&str]) -> Option<String> {
     keys.iter()
-        .find_map(|k| lookup(flat, k, &[]).and_then(|(_, v)| v.as_str()))
+        .find_map(|k| flat.iter().find(|(key, v)| !v.is_null() && normalize(key) == *k).and_then(|(_, v)| v.as_str()))
         .map(str::trim)
         .filter(|s| !s.is_empty() && s.len() <= 255)
         .map(str::to_string)
 }
 
 fn joined_name(flat: &Map<String, Value>) -> Option<String> {
-    let part = |keys: &[&str]| control_text(flat, keys);
-    let joined = [part(&["first_name", "firstname"]), part(&["last_name", "lastname"])]
+    let part = |first: bool| flat.iter().find(|(key, v)| aliases::name_part(key) == Some(first) && !v.is_null()).and_then(|(_, v)| v.as_str()).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let joined = [part(true), part(false)]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
@@ -243,7 +255,10 @@ fn fill_utm_from_page_url(attributes: &mut Map<String, Value>) {
     }
 }
 
+mod aliases;
+pub mod controls;
 mod custom;
+mod machine;
 
 #[cfg(test)]
 mod tests;

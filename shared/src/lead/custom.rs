@@ -11,11 +11,11 @@ pub const MAX_CUSTOM_FIELDS: usize = 50;
 const MAX_CUSTOM_KEY_CHARS: usize = 64;
 const MAX_CUSTOM_VALUE_CHARS: usize = 2000;
 
-pub(super) fn custom_fields(flat: &Map<String, Value>, consumed: &[&str], errors: &mut Vec<FieldError>) -> Map<String, Value> {
+pub(super) fn custom_fields(flat: &Map<String, Value>, consumed: &dyn Fn(&str) -> bool, errors: &mut Vec<FieldError>) -> Map<String, Value> {
     let mut custom = Map::new();
     for (key, value) in flat {
         let normalized = normalize(key);
-        if key.starts_with('_') || consumed.contains(&normalized.as_str()) || ["submission_id", "source"].contains(&normalized.as_str()) {
+        if key.starts_with('_') || consumed(key) || ["submission_id", "source"].contains(&normalized.as_str()) {
             continue;
         }
         if is_secret_field(key, value) {

@@ -1,0 +1,23 @@
+//! Hidden fields that page builders add for their own bookkeeping (form and
+//! post ids, page numbers, state): never something a visitor typed. Tokens,
+//! nonces and captcha answers are secrets and are dropped by `privacy`;
+//! `_`-prefixed names (Contact Form 7's `_wpcf7…`) by the controls' rule.
+
+/// Whole names, lowercased.
+const NAMES: &[&str] = &[
+    "wpforms[id]", "wpforms[author]", "wpforms[post_id]", "wpforms[submit]", "page_id", "post_id", "form_id",
+    "queried_id", "referer_title", "referrer", "referer", "action", "gform_submit",
+];
+
+/// Name starts (Gravity Forms numbers its fields per form).
+const PREFIXES: &[&str] = &["gform_", "is_submit_", "state_", "wpcf7", "elementor_"];
+
+pub fn is_machine_field(name: &str) -> bool {
+    let name = name.trim().to_ascii_lowercase();
+    NAMES.contains(&name.as_str()) || PREFIXES.iter().any(|p| name.starts_with(p)) || is_mailchimp_honeypot(&name)
+}
+
+/// Mailchimp's bot trap: `b_<user hex>_<list hex>`.
+fn is_mailchimp_honeypot(name: &str) -> bool {
+    name.strip_prefix("b_").is_some_and(|rest| rest.len() >= 12 && rest.contains('_') && rest.bytes().all(|b| b == b'_' || b.is_ascii_hexdigit()))
+}
