@@ -39,6 +39,9 @@ pub fn render(target: &str, extra_fields: &str, snapshot: js_sys::Function) {
         host::emit("leadsbot:error", &JsValue::from_str("data-target matches no element"));
         return;
     };
+    // Marks the host so a listener-mode loader on the same page leaves this
+    // form to us rather than capturing it a second time through its shadow root.
+    let _ = host_element.set_attribute("data-leadsbot-ignore", "");
     let Ok(root) = host_element.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)) else { return };
     adopt_style(&root, markup::STYLE);
     root.set_inner_html(&markup::form(extra_fields));

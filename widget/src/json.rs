@@ -56,19 +56,6 @@ impl JsonObject {
     }
 }
 
-/// `["a","b"]`
-pub fn list(items: &[&str]) -> String {
-    let mut out = String::from("[");
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        quote(&mut out, item);
-    }
-    out.push(']');
-    out
-}
-
 fn quote(out: &mut String, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
@@ -96,7 +83,7 @@ mod tests {
         let json = JsonObject::new()
             .text("a", "say \"hi\"\n\\")
             .text("empty", "")
-            .raw("list", &list(&["x", "é"]))
+            .raw("list", r#"["x","é"]"#)
             .members("\"k\":\"v\"")
             .finish();
         assert_eq!(json, r#"{"a":"say \"hi\"\u000a\\","list":["x","é"],"k":"v"}"#);

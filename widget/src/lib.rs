@@ -1,11 +1,11 @@
 //! The LeadsBot widget. `loader/widget.js` (the script tag) listens for form
 //! submissions from the first moment and snapshots them; this module, loaded
 //! after it, turns snapshots into leads, sends them and keeps what could not
-//! be sent. The page's own form handling is never touched.
+//! be sent. The page's own form handling is never touched. Which lead field a
+//! control feeds is decided on the server, by the one table in `shared`.
 //!
-//! - `fields` / `lead` — which control feeds which lead field, and the limits (pure)
 //! - `config` — token → endpoint, response status → what to do (pure)
-//! - `payload` / `json` — a snapshot as the JSON body (pure)
+//! - `payload` / `json` — a snapshot as the JSON body, wire format 2 (pure)
 //! - `outbox` / `send` — keeping, sending, retrying, announcing
 //! - `host` — the few browser calls, as plain functions in `host.js`
 //! - `visit` — the landing page's `utm_*` for the rest of the visit
@@ -35,11 +35,9 @@ static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> 
 mod config;
 #[cfg(feature = "embed")]
 mod embed;
-mod fields;
 mod host;
 mod js;
 mod json;
-mod lead;
 mod local;
 mod outbox;
 mod payload;

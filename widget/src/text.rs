@@ -1,7 +1,5 @@
-//! Two string helpers written out by hand: core's generic `concat` and
-//! substring search (the Two-Way algorithm) cost kilobytes of wasm each, far
-//! more than these short inputs need. `has` compares with `get`, not `windows`,
-//! whose zero-size check and bounds checks link in core's panic formatting.
+//! A string helper written out by hand: core's generic `concat` costs far more
+//! wasm than these short inputs need.
 
 use alloc::string::String;
 
@@ -13,20 +11,12 @@ pub fn concat(parts: &[&str]) -> String {
     joined
 }
 
-pub fn has(haystack: &str, needle: &str) -> bool {
-    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
-    (0..haystack.len()).any(|start| haystack.get(start..start + needle.len()) == Some(needle))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn helpers_match_the_std_versions() {
+    fn concat_matches_the_std_version() {
         assert_eq!(concat(&["a", "", "bc"]), "abc");
-        assert!(has("work_email", "email"));
-        assert!(!has("mail", "email"));
-        assert!(has("email", "email") && has("my_email", "email"));
     }
 }

@@ -4,7 +4,6 @@
 
 use crate::host::{self, SESSION};
 use crate::json::JsonObject;
-use crate::lead::{clip, MAX_SHORT_CHARS};
 use alloc::string::String;
 
 const KEY: &str = "leadsbot:utm";
@@ -15,7 +14,7 @@ pub fn remember() {
     let mut found = JsonObject::new();
     for key in UTM_KEYS {
         if let Some(value) = host::landing_param(key) {
-            found.text(key, &clip(&value, MAX_SHORT_CHARS));
+            found.text(key, &value);
         }
     }
     let found = found.finish();

@@ -1,5 +1,6 @@
 use super::*;
 use alloc::string::ToString;
+use alloc::vec::Vec;
 
 fn snapshot(rows: &[[&str; 5]]) -> Vec<String> {
     let header = ["sub-1", "https://site.example/contact?x=1", "https://google.com/", "Contact", "contact", "contact-form",
@@ -12,21 +13,21 @@ fn sender<'a>(utm_members: &'a str) -> Sender<'a> {
 }
 
 #[test]
-fn a_form_becomes_the_capture_body() {
+fn a_form_becomes_a_version_2_body_of_controls_and_hints() {
     let rows = [
-        ["", "email", "email", "email", "ada@example.com"],
-        ["", "text", "name", "", "Ada \"The\" Countess"],
+        ["", "email", "your-email", "email", "ada@example.com"],
+        ["company", "text", "org", "", "Ada \"The\" Ltd"],
         ["", "select-multiple", "topics", "", "sales"],
-        ["", "select-multiple", "topics", "", "support"],
-        ["", "hidden", "csrf_token", "", "secret"],
     ];
     let body = build(&snapshot(&rows), &sender(r#""utm_source":"news""#)).unwrap();
     assert_eq!(body.submission_id, "sub-1");
     assert_eq!(
         body.json,
         concat!(
-            r#"{"_token":"pk_ws_A_b","_submission_id":"sub-1","source":"widget","email":"ada@example.com","#,
-            r#""name":"Ada \"The\" Countess","custom":{"topics":["sales","support"]},"#,
+            r#"{"_v":2,"_token":"pk_ws_A_b","_submission_id":"sub-1","source":"widget","controls":["#,
+            r#"{"name":"your-email","value":"ada@example.com","type":"email","autocomplete":"email"},"#,
+            r#"{"name":"org","value":"Ada \"The\" Ltd","type":"text","field":"company"},"#,
+            r#"{"name":"topics","value":"sales","type":"select-multiple"}],"#,
             r#""context":{"page_url":"https://site.example/contact?x=1","referrer":"https://google.com/","#,
             r#""page_title":"Contact","form_id":"contact","form_name":"contact-form","#,
             r#""form_action":"https://site.example/thanks","campaign":"tag-campaign","utm_source":"news"}}"#
@@ -35,19 +36,23 @@ fn a_form_becomes_the_capture_body() {
 }
 
 #[test]
-fn a_form_without_email_is_not_a_lead() {
-    assert!(build(&snapshot(&[["", "search", "q", "", "pricing"]]), &sender("")).is_none());
+fn the_body_is_what_the_server_parses_into_a_lead() {
+    let rows = [["", "email", "contact[email]", "", "ada@example.com"], ["", "text", "First Name", "", "Ada"]];
+    let body = build(&snapshot(&rows), &sender("")).unwrap();
+    let fields: leadsbot_shared::body::Fields = serde_json::from_str(&body.json).unwrap();
+    let draft = leadsbot_shared::lead::parse_lead(&fields).unwrap();
+    assert_eq!((draft.email.as_ref(), draft.attribute("name")), ("ada@example.com", Some("Ada")));
+}
+
+#[test]
+fn a_form_without_an_email_looking_value_is_not_a_lead() {
+    for value in ["pricing", "a@b", "@example.com", "a b@example.com"] {
+        assert!(build(&snapshot(&[["", "search", "q", "", value]]), &sender("")).is_none(), "{value}");
+    }
+    assert!(build(&snapshot(&[["", "text", "contact", "", " a@example.com "]]), &sender("")).is_some());
 }
 
 #[test]
 fn a_malformed_snapshot_is_ignored() {
     assert!(build(&["only".to_string()], &sender("")).is_none());
-}
-
-#[test]
-fn the_honeypot_is_sent_at_the_top_level() {
-    let rows = [["", "email", "email", "", "a@example.com"], ["", "text", "_gotcha", "", "http://spam"]];
-    let body = build(&snapshot(&rows), &sender("")).unwrap();
-    assert!(body.json.contains(r#""_gotcha":"http://spam""#));
-    assert!(body.json.contains(r#""custom":{}"#));
 }
