@@ -8,13 +8,18 @@
 // listener plus the embedded form; their content-hashed file names are filled
 // in by scripts/build-widget.sh.
 (() => {
-  const script = document.currentScript || document.getElementById("leadsbot-listener");
+  // One name for the page's document: the minifier shortens a local, never a global.
+  const doc = document;
+  const script = doc.currentScript || doc.getElementById("leadsbot-listener");
   if (!script) return;
   const options = script.dataset;
+  const embed = options.mode == "embed";
   const PENDING = "leadsbot:pending";
-  const SKIPPED_TYPES = /^(password|file|submit|button|reset|image|fieldset)$/;
+  const IGNORED = "[data-leadsbot-ignore]";
+  // password, file, submit, button, reset, image, fieldset: no other control type starts so.
+  const SKIPPED_TYPES = /^(pa|f|su|b|re|im)/;
   const DOUBLE_SUBMIT_MS = 10000;
-  const emit = (name, detail) => document.dispatchEvent(new CustomEvent(name, { detail }));
+  const emit = (name, detail) => doc.dispatchEvent(new CustomEvent(name, { detail }));
 
   // What never leaves the browser, checked before a value is kept anywhere: a
   // copy of the rule in shared/src/privacy.rs (the server's second fence), both
@@ -33,25 +38,22 @@
   // Snapshots taken before the wasm is ready are also saved, so a form that
   // navigates away first is still sent by the next page that loads us.
   let early = [];
-  const saved = () => {
+  // Reads the saved snapshots, or with a list saves it instead (storage may be
+  // missing or full: then `early` alone carries them).
+  const pending = (list) => {
     try {
-      return JSON.parse(localStorage[PENDING] || "[]");
+      return list ? (localStorage[PENDING] = JSON.stringify(list)) : JSON.parse(localStorage[PENDING] || "[]");
     } catch {
       return [];
     }
   };
   let hand = (snapshot) => {
     early.push(snapshot);
-    try {
-      localStorage[PENDING] = JSON.stringify(saved().concat([snapshot]));
-    } catch {}
+    pending(pending().concat([snapshot]));
   };
 
-  const newId = () =>
-    crypto.randomUUID
-      ? crypto.randomUUID()
-      : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => (b + 256).toString(16).slice(1)).join("");
-
+  // Ids come from crypto.randomUUID, which every browser the wasm runs in (it
+  // needs reference types) has but Safari 15.0 to 15.3, where nothing is captured.
   // A double click submits twice: the same form with the same content shortly
   // after is the same submission, so it keeps its id and the server dedupes it.
   let last = {};
@@ -72,40 +74,57 @@
       const autocomplete = attr(field, "autocomplete");
       if (type == "password") login = 1;
       if ((!name && !explicit) || field.disabled || SKIPPED_TYPES.test(type)) continue;
-      if (field.closest("[data-leadsbot-ignore]") || (/^(checkbox|radio)$/.test(type) && !field.checked)) continue;
-      const values = type == "select-multiple" ? [...field.selectedOptions].map((o) => o.value) : [field.value];
+      if (field.closest(IGNORED) || (/^(checkbox|radio)/.test(type) && !field.checked)) continue;
+      // A select gives each selected option (a multi-select may give several).
+      const values = field.selectedOptions ? [...field.selectedOptions].map((o) => o.value) : [field.value];
       for (const value of values)
         if (!isSecret(`${name} ${explicit} ${autocomplete}`, value)) rows.push(explicit, type, name, autocomplete, value);
     }
     if (login && !form.hasAttribute("data-leadsbot-capture")) return;
     const key = rows.join("\0");
     const now = Date.now();
-    if (last.form != form || last.key != key || now - last.at > DOUBLE_SUBMIT_MS) last = { form, key, id: newId() };
+    if (last.form != form || last.key != key || now - last.at > DOUBLE_SUBMIT_MS) last = { form, key, id: crypto.randomUUID() };
     last.at = now;
-    const action = new URL(attr(form, "action"), document.baseURI).href;
-    return [last.id, location.href, document.referrer, document.title, attr(form, "id"), attr(form, "name"), action, attr(form, "data-campaign"), ...rows];
+    // The action as written: the server resolves it against the page URL.
+    return [last.id, location.href, doc.referrer, doc.title, attr(form, "id"), attr(form, "name"), attr(form, "action"), attr(form, "data-campaign"), ...rows];
   };
 
-  // Capture phase on document: runs before the site's own handlers (which may
-  // stop propagation) and covers forms added later.
-  if (options.mode != "embed" && !document.leadsbotListening) {
-    document.leadsbotListening = 1;
-    document.addEventListener(
-      "submit",
-      (event) => {
-        const form = event.target;
-        if (form.closest("[data-leadsbot-ignore]") || (options.forms && !form.matches(options.forms))) return;
-        const taken = snapshot(form);
-        taken ? hand(taken) : emit("leadsbot:skipped", { reason: "password" });
-      },
-      true,
-    );
+  // Capture phase: runs before the site's own handlers (which may stop
+  // propagation) and covers forms added later. Submit events do not leave a
+  // shadow root, so each open root gets the listener as it is attached.
+  // `form.submit()` fires no event: the wrapper snapshots the form, then calls
+  // the original exactly as before (a snapshot that throws never stops it).
+  // The guard makes every wrap happen at most once per page.
+  const onSubmit = (form) => {
+    if (form.closest(IGNORED) || (options.forms && !form.matches(options.forms))) return;
+    const taken = snapshot(form);
+    taken ? hand(taken) : emit("leadsbot:skipped", { reason: "password" });
+  };
+  const listen = (root) => root.addEventListener("submit", (event) => onSubmit(event.target), true);
+  if (!embed && !doc.leadsbotListening) {
+    doc.leadsbotListening = 1;
+    listen(doc);
+    const forms = HTMLFormElement.prototype;
+    const elements = Element.prototype;
+    const { submit } = forms;
+    const { attachShadow } = elements;
+    forms.submit = function () {
+      try {
+        onSubmit(this);
+      } catch {}
+      return submit.apply(this, arguments);
+    };
+    // A host inside data-leadsbot-ignore (the embedded form's own host is) is left alone.
+    elements.attachShadow = function (init) {
+      const root = attachShadow.apply(this, arguments);
+      if (init.mode == "open" && !this.closest(IGNORED)) listen(root);
+      return root;
+    };
   }
 
   // The wasm loads after the page's load event, so it never delays it;
   // submissions before then wait in `early`.
   const boot = () => {
-    const embed = options.mode == "embed";
     const wasm = fetch(new URL(embed ? EMBED_WASM : LISTENER_WASM, script.src));
     import(new URL(embed ? EMBED_GLUE : LISTENER_GLUE, script.src))
       .then(async (glue) => {
@@ -113,13 +132,10 @@
         glue.start(options, snapshot);
         hand = glue.capture;
         // Both lists may hold the same submission; the wasm sends each id once.
-        saved().concat(early).forEach(hand);
-        early = 0;
-        try {
-          localStorage.removeItem(PENDING);
-        } catch {}
+        pending().concat(early).forEach(hand);
+        pending((early = []));
       })
       .catch((error) => emit("leadsbot:error", { problem: "load", error }));
   };
-  document.readyState == "complete" ? boot() : addEventListener("load", boot);
+  doc.readyState == "complete" ? boot() : addEventListener("load", boot);
 })();
