@@ -11,7 +11,7 @@ const ALIASES: &[(&str, &[&str])] = &[
     ("email", &["email", "emailaddress", "youremail", "mail"]),
     ("name", &["name", "fullname", "yourname", "contactname"]),
     ("phone", &["phone", "phonenumber", "tel", "telephone", "mobile", "cell", "yourphone"]),
-    ("company", &["company", "companyname", "organization", "organisation", "org", "business"]),
+    ("company", &["company", "companyname", "yourcompany", "organization", "organisation", "org", "business"]),
     (
         "message",
         &[
@@ -24,8 +24,9 @@ const ALIASES: &[(&str, &[&str])] = &[
 ];
 
 /// Parts of a name, joined (first, then last) when no full name was given.
-pub const FIRST_NAME_KEYS: &[&str] = &["firstname", "fname", "givenname"];
-pub const LAST_NAME_KEYS: &[&str] = &["lastname", "lname", "familyname", "surname"];
+/// (`wpforms[fields][1][first]` reads as `first`.)
+pub const FIRST_NAME_KEYS: &[&str] = &["firstname", "fname", "givenname", "first"];
+pub const LAST_NAME_KEYS: &[&str] = &["lastname", "lname", "familyname", "surname", "last"];
 
 /// A field name as the table compares it.
 pub fn key_of(name: &str) -> String {

@@ -6,7 +6,8 @@
 /// Whole names, lowercased.
 const NAMES: &[&str] = &[
     "wpforms[id]", "wpforms[author]", "wpforms[post_id]", "wpforms[submit]", "page_id", "post_id", "form_id",
-    "queried_id", "referer_title", "referrer", "referer", "action", "gform_submit",
+    "queried_id", "referer_title", "referrer", "referer", "action", "gform_submit", "page_title", "page_url",
+    "url_referer",
 ];
 
 /// Name starts (Gravity Forms numbers its fields per form).

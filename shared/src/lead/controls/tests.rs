@@ -18,9 +18,9 @@ fn attribute(field: &'static str) -> Target {
 fn every_name_the_widget_knew_maps_to_its_field() {
     let table: &[(&'static str, &[&str])] = &[
         ("email", &["email", "emailaddress", "youremail", "mail", "your-email", "contact[email]", "E-mail", "work_email", "email_address"]),
-        ("name", &["name", "fullname", "yourname", "firstname", "lastname", "fname", "lname", "givenname", "familyname", "surname", "contactname", "First Name", "your-name"]),
+        ("name", &["name", "fullname", "yourname", "firstname", "lastname", "fname", "lname", "givenname", "familyname", "surname", "contactname", "First Name", "your-name", "wpforms[fields][1][first]", "wpforms[fields][1][last]", "FNAME", "fullName"]),
         ("phone", &["phone", "phonenumber", "tel", "telephone", "mobile", "cell", "yourphone", "phone_mobile"]),
-        ("company", &["company", "companyname", "organization", "organisation", "org", "business"]),
+        ("company", &["company", "companyname", "your-company", "organization", "organisation", "org", "business", "form_fields[company]"]),
         ("message", &["message", "yourmessage", "comments", "comment", "msg", "body", "enquiry", "inquiry", "details", "question", "notes", "contact[body]", "your-message"]),
     ];
     for (field, names) in table {
@@ -67,7 +67,8 @@ fn secrets_files_and_machine_fields_are_never_kept() {
         ("hidden", "cf-turnstile-response"), ("submit", "send"), ("hidden", "_wpcf7_unit_tag"),
         ("hidden", "gform_unique_id"), ("hidden", "is_submit_1"), ("hidden", "state_1"), ("hidden", "gform_target_page_number_1"),
         ("hidden", "wpforms[id]"), ("hidden", "post_id"), ("hidden", "form_id"), ("hidden", "queried_id"),
-        ("hidden", "referer_title"), ("text", "b_4e3a1c0d9f8e7b6a5c4d3e2f1_9a8b7c6d5e"), ("text", "card_number"),
+        ("hidden", "referer_title"), ("hidden", "page_title"), ("hidden", "page_url"), ("hidden", "url_referer"),
+        ("hidden", "wpforms[token]"), ("hidden", "_ajax_nonce"), ("text", "b_4e3a1c0d9f8e7b6a5c4d3e2f1_9a8b7c6d5e"), ("text", "card_number"),
     ] {
         assert_eq!(target(kind, name), Target::Skip, "{kind} {name}");
     }
