@@ -200,7 +200,8 @@ test("the loader drops exactly what the shared corpus says, before storing anyth
   const [snapshot] = await pendingOf(page);
   assert.ok(snapshot, "the loader kept the submission");
   const rows = [];
-  for (let i = 8; i < snapshot.length; i += 5) rows.push(snapshot.slice(i, i + 5));
+  // 8 header cells, then [explicit, type, name, autocomplete, value, label] (widget/src/payload.rs).
+  for (let i = 8; i < snapshot.length; i += 6) rows.push(snapshot.slice(i, i + 6));
   const wrong = controls
     .filter((c) => rows.some(([, , name, , value]) => name === c.name && value === c.value) === c.drop)
     .map((c) => `${c.type} ${JSON.stringify(c.name)} ${JSON.stringify(c.autocomplete)} ${JSON.stringify(c.value)} should drop: ${c.drop}`);

@@ -16,9 +16,9 @@
   const embed = options.mode == "embed";
   const PENDING = "leadsbot:pending";
   const IGNORED = "[data-leadsbot-ignore]";
-  // password, file, submit, button, reset, image, fieldset: no other control type starts so.
+  // password, file, submit, button, reset, image, fieldset: no other control type
+  // starts so (and only checkbox and radio start with ch and rad).
   const SKIPPED_TYPES = /^(pa|f|su|b|re|im)/;
-  const DOUBLE_SUBMIT_MS = 10000;
   const emit = (name, detail) => doc.dispatchEvent(new CustomEvent(name, { detail }));
 
   // What never leaves the browser, checked before a value is kept anywhere: a
@@ -49,20 +49,19 @@
   };
   let hand = (snapshot) => {
     early.push(snapshot);
-    pending(pending().concat([snapshot]));
+    pending([...pending(), snapshot]);
   };
 
+  // A flat list of strings (the layout is documented in widget/src/payload.rs):
+  // 8 header cells, then [explicit, type, name, autocomplete, value, label] per value.
   // Ids come from crypto.randomUUID, which every browser the wasm runs in (it
   // needs reference types) has but Safari 15.0 to 15.3, where nothing is captured.
   // A double click submits twice: the same form with the same content shortly
   // after is the same submission, so it keeps its id and the server dedupes it.
-  let last = {};
-
-  // A flat list of strings (the layout is documented in widget/src/payload.rs):
-  // 8 header cells, then [explicit, type, name, autocomplete, value] per value.
   // Attributes, not properties: `form.name` is the <input name="name"> when there is one.
   // A form with a password (sign-in, sign-up, change password) is not a lead:
   // no snapshot, unless the form opts in with data-leadsbot-capture.
+  let last = {};
   const attr = (element, name) => element.getAttribute(name) || "";
   const snapshot = (form) => {
     const rows = [];
@@ -74,16 +73,18 @@
       const autocomplete = attr(field, "autocomplete");
       if (type == "password") login = 1;
       if ((!name && !explicit) || field.disabled || SKIPPED_TYPES.test(type)) continue;
-      if (field.closest(IGNORED) || (/^(checkbox|radio)/.test(type) && !field.checked)) continue;
+      if (field.closest(IGNORED) || (/^(ch|rad)/.test(type) && !field.checked)) continue;
       // A select gives each selected option (a multi-select may give several).
-      const values = field.selectedOptions ? [...field.selectedOptions].map((o) => o.value) : [field.value];
+      const values = [...(field.selectedOptions || [field])].map((option) => option.value);
+      // The label's text is a hint for the server's mapping (hidden inputs have no labels).
       for (const value of values)
-        if (!isSecret(`${name} ${explicit} ${autocomplete}`, value)) rows.push(explicit, type, name, autocomplete, value);
+        if (!isSecret(`${name} ${explicit} ${autocomplete}`, value))
+          rows.push(explicit, type, name, autocomplete, value, field.labels?.[0]?.textContent || "");
     }
     if (login && !form.hasAttribute("data-leadsbot-capture")) return;
     const key = rows.join("\0");
     const now = Date.now();
-    if (last.form != form || last.key != key || now - last.at > DOUBLE_SUBMIT_MS) last = { form, key, id: crypto.randomUUID() };
+    if (last.form != form || last.key != key || now - last.at > 1e4) last = { form, key, id: crypto.randomUUID() };
     last.at = now;
     // The action as written: the server resolves it against the page URL.
     return [last.id, location.href, doc.referrer, doc.title, attr(form, "id"), attr(form, "name"), attr(form, "action"), attr(form, "data-campaign"), ...rows];
@@ -132,7 +133,7 @@
         glue.start(options, snapshot);
         hand = glue.capture;
         // Both lists may hold the same submission; the wasm sends each id once.
-        pending().concat(early).forEach(hand);
+        [...pending(), ...early].forEach(hand);
         pending((early = []));
       })
       .catch((error) => emit("leadsbot:error", { problem: "load", error }));

@@ -8,14 +8,14 @@
 //! A snapshot (written by `loader/widget.js`) is a flat list of strings: the
 //! `HEADER` fields, then one `ROW` per control value:
 //! `[id, url, referrer, title, form_id, form_name, form_action, form_campaign,
-//!   explicit, type, name, autocomplete, value, …]`.
+//!   explicit, type, name, autocomplete, value, label, …]`.
 //! A multi-select gives one row per selected option; checkbox groups one row per box.
 
 use crate::json::JsonObject;
 use alloc::string::String;
 
 const HEADER: usize = 8;
-const ROW: usize = 5;
+const ROW: usize = 6;
 const WIRE_VERSION: &str = "2";
 
 pub struct Sender<'a> {
@@ -40,18 +40,18 @@ pub fn build(snapshot: &[String], sender: &Sender) -> Option<Body> {
     // of bounds, so no bounds checks (and their panic formatting) are linked in.
     let (header, rows) = snapshot.split_at_checked(HEADER)?;
     let header: &[String; HEADER] = header.try_into().ok()?;
-    if header[0].is_empty() || !rows.chunks_exact(ROW).any(|row| row.last().is_some_and(|v| looks_like_email(v))) {
+    if header[0].is_empty() || !rows.chunks_exact(ROW).any(|row| row.get(4).is_some_and(|v| looks_like_email(v))) {
         return None;
     }
     let mut controls = String::from("[");
     for row in rows.chunks_exact(ROW) {
-        let [explicit, kind, name, autocomplete, value] = row else { continue };
+        let [explicit, kind, name, autocomplete, value, label] = row else { continue };
         if controls.len() > 1 {
             controls.push(',');
         }
         let mut control = JsonObject::new();
         control.text("name", name).text("value", value).text("type", kind);
-        control.text("autocomplete", autocomplete).text("field", explicit);
+        control.text("autocomplete", autocomplete).text("field", explicit).text("label", label.trim_ascii());
         controls.push_str(&control.finish());
     }
     controls.push(']');

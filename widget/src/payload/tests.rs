@@ -2,7 +2,7 @@ use super::*;
 use alloc::string::ToString;
 use alloc::vec::Vec;
 
-fn snapshot(rows: &[[&str; 5]]) -> Vec<String> {
+fn snapshot(rows: &[[&str; 6]]) -> Vec<String> {
     let header = ["sub-1", "https://site.example/contact?x=1", "https://google.com/", "Contact", "contact", "contact-form",
         "https://site.example/thanks", ""];
     header.iter().chain(rows.iter().flatten()).map(|s| s.to_string()).collect()
@@ -15,9 +15,9 @@ fn sender<'a>(utm_members: &'a str) -> Sender<'a> {
 #[test]
 fn a_form_becomes_a_version_2_body_of_controls_and_hints() {
     let rows = [
-        ["", "email", "your-email", "email", "ada@example.com"],
-        ["company", "text", "org", "", "Ada \"The\" Ltd"],
-        ["", "select-multiple", "topics", "", "sales"],
+        ["", "email", "your-email", "email", "ada@example.com", ""],
+        ["company", "text", "org", "", "Ada \"The\" Ltd", " Organisation\n"],
+        ["", "select-multiple", "topics", "", "sales", ""],
     ];
     let body = build(&snapshot(&rows), &sender(r#""utm_source":"news""#)).unwrap();
     assert_eq!(body.submission_id, "sub-1");
@@ -26,7 +26,7 @@ fn a_form_becomes_a_version_2_body_of_controls_and_hints() {
         concat!(
             r#"{"_v":2,"_token":"pk_ws_A_b","_submission_id":"sub-1","source":"widget","controls":["#,
             r#"{"name":"your-email","value":"ada@example.com","type":"email","autocomplete":"email"},"#,
-            r#"{"name":"org","value":"Ada \"The\" Ltd","type":"text","field":"company"},"#,
+            r#"{"name":"org","value":"Ada \"The\" Ltd","type":"text","field":"company","label":"Organisation"},"#,
             r#"{"name":"topics","value":"sales","type":"select-multiple"}],"#,
             r#""context":{"page_url":"https://site.example/contact?x=1","referrer":"https://google.com/","#,
             r#""page_title":"Contact","form_id":"contact","form_name":"contact-form","#,
@@ -37,19 +37,19 @@ fn a_form_becomes_a_version_2_body_of_controls_and_hints() {
 
 #[test]
 fn the_body_is_what_the_server_parses_into_a_lead() {
-    let rows = [["", "email", "contact[email]", "", "ada@example.com"], ["", "text", "First Name", "", "Ada"]];
+    let rows = [["", "email", "contact[email]", "", "ada@example.com", ""], ["", "text", "input_4", "", "Acme", "Company *"]];
     let body = build(&snapshot(&rows), &sender("")).unwrap();
     let fields: leadsbot_shared::body::Fields = serde_json::from_str(&body.json).unwrap();
     let draft = leadsbot_shared::lead::parse_lead(&fields).unwrap();
-    assert_eq!((draft.email.as_ref(), draft.attribute("name")), ("ada@example.com", Some("Ada")));
+    assert_eq!((draft.email.as_ref(), draft.attribute("company")), ("ada@example.com", Some("Acme")));
 }
 
 #[test]
 fn a_form_without_an_email_looking_value_is_not_a_lead() {
     for value in ["pricing", "a@b", "@example.com", "a b@example.com"] {
-        assert!(build(&snapshot(&[["", "search", "q", "", value]]), &sender("")).is_none(), "{value}");
+        assert!(build(&snapshot(&[["", "search", "q", "", value, ""]]), &sender("")).is_none(), "{value}");
     }
-    assert!(build(&snapshot(&[["", "text", "contact", "", " a@example.com "]]), &sender("")).is_some());
+    assert!(build(&snapshot(&[["", "text", "contact", "", " a@example.com ", ""]]), &sender("")).is_some());
 }
 
 #[test]
