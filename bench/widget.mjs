@@ -13,6 +13,8 @@ import { recordSection } from "./results.mjs";
 const DIST = new URL("../widget/dist/", import.meta.url).pathname;
 const TEST_PAGES = new URL("../tests/pages/", import.meta.url).pathname;
 const TARGET_TOTAL_GZIP = 10 * 1024;
+// Embed mode renders a whole form, so its budget (issue 10) is larger.
+const TARGET_EMBED_GZIP = 15 * 1024;
 const TARGET_LOADER_GZIP = 1.5 * 1024;
 const RUNS = Number(process.env.BENCH_RUNS || 21);
 const TOKEN = "pk_ws_00000000000000000000000000_bench";
@@ -128,12 +130,12 @@ const rows = [loader, modes.listener.glue, modes.listener.wasm, modes.listener.t
 const ratio = (bytes, target) => (bytes / target).toFixed(2);
 const verdict = (r) => (Number(r) <= 1 ? "met" : "not met");
 const listenerRatio = ratio(modes.listener.total.gzip, TARGET_TOTAL_GZIP);
-const embedRatio = ratio(modes.embed.total.gzip, TARGET_TOTAL_GZIP);
+const embedRatio = ratio(modes.embed.total.gzip, TARGET_EMBED_GZIP);
 const loaderRatio = ratio(loader.gzip, TARGET_LOADER_GZIP);
 console.log("Widget weight (bytes)");
 console.table(rows);
 console.log(`listener mode, everything: gzip ${modes.listener.total.gzip} B = ${listenerRatio}x the 10 KB target`);
-console.log(`embed mode, everything: gzip ${modes.embed.total.gzip} B = ${embedRatio}x the 10 KB target`);
+console.log(`embed mode, everything: gzip ${modes.embed.total.gzip} B = ${embedRatio}x the 15 KB target`);
 console.log(`loader alone: gzip ${loader.gzip} B = ${loaderRatio}x the 1.5 KB target`);
 
 const cost = await pageCost();
@@ -160,7 +162,7 @@ await recordSection("Widget", [
   }),
   "",
   `- listener mode, everything, gzip: **${modes.listener.total.gzip} B** = **${listenerRatio}x** the 10 KB target (${verdict(listenerRatio)})`,
-  `- embed mode, everything, gzip: **${modes.embed.total.gzip} B** = **${embedRatio}x** the 10 KB target (${verdict(embedRatio)})`,
+  `- embed mode, everything, gzip: **${modes.embed.total.gzip} B** = **${embedRatio}x** the 15 KB target (${verdict(embedRatio)})`,
   `- loader alone, gzip: **${loader.gzip} B** = **${loaderRatio}x** the 1.5 KB target (${verdict(loaderRatio)})`,
   "",
   "| page | script ms | main-thread task ms | long tasks | layout shift | load event ms | widget ready ms |",
