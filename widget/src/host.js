@@ -1,7 +1,11 @@
 // The few browser calls the widget makes, as plain functions. wasm-bindgen
 // generates one small shim per import, so a handful of these replace dozens
-// of typed web-sys bindings, and fetch reports back through a callback rather
-// than a futures runtime in the wasm. No decisions are made here.
+// of typed web-sys bindings, and fetch reports back by calling the module's
+// `settle` export rather than through a futures runtime or a wasm-bindgen
+// Closure (whose machinery costs bytes in both the glue and the module). The
+// import is circular (the glue imports this file), which ES modules allow: it
+// is only read once the module is running. No decisions are made here.
+import { settle, retry } from "../../../glue.js";
 
 /** Storage may be missing or throw (private modes, sandboxed frames, quotas). */
 export function read(session, key) {
@@ -21,15 +25,15 @@ export function write(session, key, value) {
 /** A CORS-simple POST (text/plain, no custom headers: no preflight). keepalive
  *  lets it finish after the page navigates away, but browsers cap keepalive
  *  bodies at 64 KiB, so a larger lead is sent without it. */
-export function post(url, body, id, done) {
+export function post(url, body, id) {
   fetch(url, {
     method: "POST",
     keepalive: body.length < 60000,
     headers: { "Content-Type": "text/plain;charset=UTF-8" },
     body,
   }).then(
-    (response) => response.json().catch(() => null).then((answer) => done(id, response.status, answer)),
-    () => done(id, 0, null),
+    (response) => response.json().catch(() => null).then((answer) => settle(id, response.status, answer)),
+    () => settle(id, 0, null),
   );
 }
 
@@ -41,8 +45,8 @@ export function landing_param(key) {
   return new URLSearchParams(location.search).get(key) ?? undefined;
 }
 
-export function on_online(callback) {
-  addEventListener("online", callback);
+export function on_online() {
+  addEventListener("online", () => retry());
 }
 
 export function find(selector) {

@@ -9,13 +9,15 @@ extern "C" {
     pub fn read(session: bool, key: &str) -> Option<String>;
     /// Writes (or with `None` removes) a storage key.
     pub fn write(session: bool, key: &str, value: Option<String>);
-    /// Sends `body`; `done(id, status, answer)` is called with status 0 when the network failed.
-    pub fn post(url: &str, body: &str, id: &str, done: &JsValue);
+    /// Sends `body`; the export `settle(id, status, answer)` is called with the
+    /// answer, status 0 when the network failed.
+    pub fn post(url: &str, body: &str, id: &str);
     /// Dispatches a `CustomEvent` on `document`.
     pub fn emit(name: &str, detail: &JsValue);
     /// A query parameter of the current page's URL.
     pub fn landing_param(key: &str) -> Option<String>;
-    pub fn on_online(callback: &JsValue);
+    /// Calls the export `retry` whenever the browser comes back online.
+    pub fn on_online();
     /// `document.querySelector`, `None` for no match or a bad selector.
     pub fn find(selector: &str) -> Option<web_sys::Element>;
 }

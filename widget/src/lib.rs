@@ -73,8 +73,8 @@ pub fn start(options: JsValue, snapshot: js_sys::Function) {
     let campaign = js::text(&options, "campaign");
     SETTINGS.with(|s| *s = Some(Settings { token, endpoint, campaign }));
     visit::remember();
-    retry_waiting();
-    retry_when_online();
+    retry();
+    host::on_online();
     #[cfg(feature = "embed")]
     if js::text(&options, "mode") == "embed" {
         embed::render(&js::text(&options, "target"), &js::text(&options, "fields"), snapshot);
@@ -112,13 +112,10 @@ pub(crate) fn prepare(snapshot: &[String], source: &str) -> Option<outbox::Entry
     Some(entry)
 }
 
-fn retry_waiting() {
+/// Sends everything kept: at start, and (from `host.js`) whenever the browser is back online.
+#[wasm_bindgen]
+pub fn retry() {
     for entry in outbox::waiting() {
         send::deliver(&entry);
     }
-}
-
-fn retry_when_online() {
-    // The listener lives as long as the page, so its closure is never freed.
-    host::on_online(&Closure::<dyn FnMut()>::new(retry_waiting).into_js_value());
 }

@@ -13,8 +13,6 @@ use wasm_bindgen::prelude::*;
 
 /// Submission ids with a request on the wire, so a retry never races the first try.
 static IN_FLIGHT: Local<Vec<String>> = Local::new(Vec::new());
-/// The JS function `host::post` calls back with each answer (see `settle`).
-static ON_ANSWER: Local<Option<JsValue>> = Local::new(None);
 
 pub struct Outcome<'a> {
     pub disposition: Disposition,
@@ -33,16 +31,16 @@ pub fn deliver(entry: &Entry) {
         free
     });
     if claimed {
-        let on_answer = ON_ANSWER.with(|callback| {
-            callback.get_or_insert_with(|| Closure::<dyn FnMut(String, u16, JsValue)>::new(settle).into_js_value()).clone()
-        });
-        host::post(&entry.url, &entry.body, &entry.id, &on_answer);
+        host::post(&entry.url, &entry.body, &entry.id);
     }
 }
 
 /// One answer (status 0: the network failed): forget the submission unless it
-/// is worth retrying, and tell the page.
-fn settle(id: String, status: u16, answer: JsValue) {
+/// is worth retrying, and tell the page. Called by `host.js` with each answer:
+/// an export rather than a `Closure`, which would bring wasm-bindgen's closure
+/// machinery into the glue and the module.
+#[wasm_bindgen]
+pub fn settle(id: String, status: u16, answer: JsValue) {
     // Order does not matter and an id is in flight once: swap_remove is
     // smaller code than `retain`.
     IN_FLIGHT.with(|ids| {
