@@ -54,3 +54,36 @@ export function find(selector) {
     return document.querySelector(selector) ?? undefined;
   } catch {}
 }
+
+export function get(target, key) {
+  try {
+    return target[key];
+  } catch {}
+}
+
+export function set(target, key, value) {
+  target[key] = value;
+}
+
+export function remove(target, key) {
+  delete target[key];
+}
+
+export function keys(target) {
+  return Object.keys(target);
+}
+
+export function object() {
+  return {};
+}
+
+export function parse(text) {
+  try {
+    const value = JSON.parse(text);
+    if (value instanceof Object) return value;
+  } catch {}
+}
+
+export function stringify(value) {
+  return JSON.stringify(value);
+}

@@ -18,6 +18,19 @@ extern "C" {
     pub fn landing_param(key: &str) -> Option<String>;
     /// Calls the export `retry` whenever the browser comes back online.
     pub fn on_online();
+    /// `target[key]`, undefined when reading it throws.
+    pub fn get(target: &JsValue, key: &str) -> JsValue;
+    /// `target[key] = value` on an object we made.
+    pub fn set(target: &JsValue, key: &str, value: &JsValue);
+    /// `delete target[key]`.
+    pub fn remove(target: &JsValue, key: &str);
+    /// `Object.keys(target)`.
+    pub fn keys(target: &JsValue) -> js_sys::Array;
+    /// A new plain object.
+    pub fn object() -> JsValue;
+    /// `JSON.parse`, undefined when the text is not JSON of an object.
+    pub fn parse(text: &str) -> JsValue;
+    pub fn stringify(value: &JsValue) -> String;
     /// `document.querySelector`, `None` for no match or a bad selector.
     pub fn find(selector: &str) -> Option<web_sys::Element>;
 }

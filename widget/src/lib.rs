@@ -65,7 +65,7 @@ static SETTINGS: Local<Option<Settings>> = Local::new(None);
 pub fn start(options: JsValue, snapshot: js_sys::Function) {
     let token = js::text(&options, "token");
     let Some(endpoint) = config::endpoint(&js::text(&options, "api"), &token) else {
-        let detail = js_sys::Object::new();
+        let detail = js::object();
         js::set(&detail, "problem", &JsValue::from_str("data-token or data-api is missing or malformed"));
         host::emit("leadsbot:error", &detail);
         return;

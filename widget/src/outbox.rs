@@ -5,8 +5,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use crate::host::{self, LOCAL};
-use crate::js::{from_json, get, set, text, to_json};
-use js_sys::{Date, Object};
+use crate::js::{from_json, get, object, set, text, to_json};
+use js_sys::Date;
 use wasm_bindgen::JsValue;
 
 const KEY: &str = "leadsbot:outbox";
@@ -22,19 +22,19 @@ pub struct Entry {
     pub body: String,
 }
 
-fn load() -> Object {
-    host::read(LOCAL, KEY).and_then(|json| from_json(&json)).unwrap_or_default()
+fn load() -> JsValue {
+    host::read(LOCAL, KEY).and_then(|json| from_json(&json)).unwrap_or_else(object)
 }
 
-fn save(entries: &Object) {
-    host::write(LOCAL, KEY, to_json(entries).filter(|json| json != "{}"));
+fn save(entries: &JsValue) {
+    host::write(LOCAL, KEY, Some(to_json(entries)).filter(|json| json != "{}"));
 }
 
 /// Keeps a submission until the server confirms it; re-reads storage first
 /// because another tab may have changed it.
 pub fn keep(entry: &Entry) {
     let entries = load();
-    let kept = Object::new();
+    let kept = object();
     set(&kept, "url", &JsValue::from_str(&entry.url));
     set(&kept, "body", &JsValue::from_str(&entry.body));
     set(&kept, "at", &JsValue::from_f64(Date::now()));
@@ -44,7 +44,7 @@ pub fn keep(entry: &Entry) {
 
 pub fn forget(id: &str) {
     let entries = load();
-    let _ = js_sys::Reflect::delete_property(&entries, &JsValue::from_str(id));
+    host::remove(&entries, id);
     save(&entries);
 }
 
@@ -53,7 +53,7 @@ pub fn waiting() -> Vec<Entry> {
     let entries = load();
     let now = Date::now();
     let mut fresh = Vec::new();
-    for id in Object::keys(&entries).iter().filter_map(|k| k.as_string()) {
+    for id in host::keys(&entries).iter().filter_map(|k| k.as_string()) {
         let kept = get(&entries, &id);
         let age = now - get(&kept, "at").as_f64().unwrap_or(0.0);
         if age > MAX_AGE_MS {

@@ -3,12 +3,11 @@
 
 use crate::config::{disposition, Disposition};
 use crate::host;
-use crate::js::{get, set};
+use crate::js::{get, object, set};
 use crate::local::Local;
 use crate::outbox::{self, Entry};
 use alloc::string::String;
 use alloc::vec::Vec;
-use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
 /// Submission ids with a request on the wire, so a retry never races the first try.
@@ -60,7 +59,7 @@ pub fn settle(id: String, status: u16, answer: JsValue) {
 /// `leadsbot:captured` with `{id, submission_id}`, or `leadsbot:error` with
 /// `{submission_id, status, retrying, problem}`.
 fn announce(submission_id: &str, outcome: &Outcome) {
-    let detail = Object::new();
+    let detail = object();
     set(&detail, "submission_id", &JsValue::from_str(submission_id));
     let name = if outcome.disposition == Disposition::Stored {
         set(&detail, "id", &get(outcome.answer, "id"));
