@@ -14,7 +14,8 @@ pub fn workspace_of(token: &str) -> Option<&str> {
 /// The capture URL for a token, on the API origin given in `data-api`.
 pub fn endpoint(api: &str, token: &str) -> Option<String> {
     let workspace = workspace_of(token)?;
-    let mut api = api.trim();
+    // ASCII whitespace only: a URL has no other, and Unicode `trim` links its tables.
+    let mut api = api.trim_ascii();
     while let Some(shorter) = api.strip_suffix("/") {
         api = shorter;
     }

@@ -56,21 +56,31 @@ impl JsonObject {
     }
 }
 
+/// Works on bytes: everything escaped is ASCII, so the text between escapes
+/// is copied as whole UTF-8 slices, and no character decoding or encoding
+/// code is linked in.
 fn quote(out: &mut String, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    const HEX: &str = "0123456789abcdef";
+    let hex = |n: u8| HEX.get(usize::from(n)..usize::from(n) + 1).unwrap_or_default();
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
+    let mut copied = 0;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if b != b'"' && b != b'\\' && b >= 0x20 {
+            continue;
+        }
+        out.push_str(text.get(copied..i).unwrap_or_default());
+        copied = i + 1;
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            _ => {
                 out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 15] as char);
+                out.push_str(hex(b >> 4));
+                out.push_str(hex(b & 15));
             }
-            c => out.push(c),
         }
     }
+    out.push_str(text.get(copied..).unwrap_or_default());
     out.push('"');
 }
 
@@ -82,11 +92,12 @@ mod tests {
     fn writes_escaped_objects_and_skips_empty_values() {
         let json = JsonObject::new()
             .text("a", "say \"hi\"\n\\")
+            .text("u", "é—\u{1f}x")
             .text("empty", "")
             .raw("list", r#"["x","é"]"#)
             .members("\"k\":\"v\"")
             .finish();
-        assert_eq!(json, r#"{"a":"say \"hi\"\u000a\\","list":["x","é"],"k":"v"}"#);
+        assert_eq!(json, r#"{"a":"say \"hi\"\u000a\\","u":"é—\u001fx","list":["x","é"],"k":"v"}"#);
         assert_eq!(JsonObject::new().members("").finish(), "{}");
     }
 }

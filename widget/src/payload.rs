@@ -51,7 +51,7 @@ pub fn build(snapshot: &[String], sender: &Sender) -> Option<Body> {
         }
         let mut control = JsonObject::new();
         control.text("name", name).text("value", value).text("type", kind);
-        control.text("autocomplete", autocomplete).text("field", explicit).text("label", label.trim_ascii());
+        control.text("autocomplete", autocomplete).text("field", explicit).text("label", label);
         controls.push_str(&control.finish());
     }
     controls.push(']');
@@ -61,12 +61,15 @@ pub fn build(snapshot: &[String], sender: &Sender) -> Option<Body> {
     Some(Body { submission_id: header[0].clone(), json: body.finish() })
 }
 
-/// `something@host.tld`, without spaces: the one mapping decision the browser
-/// makes, so forms that are not leads never leave it.
+/// `something@host.tld` somewhere in the value: the one mapping decision the
+/// browser makes, so forms that are not leads never leave it. Loops rather than
+/// `trim`/`contains`, which would link UTF-8 and memchr code for this one check.
 fn looks_like_email(value: &str) -> bool {
-    let value = value.trim_ascii().as_bytes();
+    let value = value.as_bytes();
     let Some(at) = value.iter().position(|&b| b == b'@') else { return false };
-    at > 0 && !value.contains(&b' ') && value.get(at + 2..).is_some_and(|host| host.contains(&b'.'))
+    let local = at.checked_sub(1).and_then(|before| value.get(before)).is_some_and(|&b| b > b' ');
+    let host = value.get(at + 2..).unwrap_or_default().iter().take_while(|&&b| b > b' ');
+    local && value.get(at + 1).is_some_and(|&b| b > b' ') && host.into_iter().any(|&b| b == b'.')
 }
 
 fn context(header: &[String; HEADER], sender: &Sender) -> String {
