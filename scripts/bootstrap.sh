@@ -2,7 +2,8 @@
 # Installs everything LeadsBot needs on a fresh machine, and nothing twice:
 # each step checks first, so a rerun takes seconds.
 #   bash scripts/bootstrap.sh            toolchain + npm packages
-#   bash scripts/bootstrap.sh --browser  also Debian's Chromium, for the widget tests
+#   bash scripts/bootstrap.sh --browser  also Debian's Chromium (widget tests) and the
+#                                        API fuzzer (schemathesis, into .venv/)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$repo_root"
@@ -47,6 +48,23 @@ if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null; then
   else
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
+fi
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# The API fuzzer (tests/api-fuzz.test.mjs): schemathesis from PyPI, pinned in
+# tests/fuzz/requirements.txt, in a project venv. Reinstalled when the pins change.
+if [ "${1:-}" = "--browser" ] && { [ ! -x .venv/bin/schemathesis ] || [ tests/fuzz/requirements.txt -nt .venv/.installed ]; }; then
+  step "Installing the API fuzzer (schemathesis) into .venv (about 30 s, once)"
+  python=$(command -v python3 || true)
+  if [ -z "$python" ] || ! "$python" -m venv --help >/dev/null 2>&1 || ! "$python" -c 'import ensurepip' >/dev/null 2>&1; then
+    # Debian's python3 ships venv and ensurepip separately.
+    as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+    python=$(command -v python3)
+  fi
+  "$python" -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r tests/fuzz/requirements.txt
+  touch .venv/.installed
 fi
 
 if [ ! -f .dev.vars ]; then

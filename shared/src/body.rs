@@ -144,7 +144,7 @@ fn disposition(headers: &str) -> Option<(String, bool)> {
         .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
     let mut name = None;
     let mut is_file = false;
-    for param in line.split(';').skip(1) {
+    for param in split_params(line).into_iter().skip(1) {
         let (key, value) = param.split_once('=')?;
         match key.trim().to_ascii_lowercase().as_str() {
             "name" => name = Some(value.trim().trim_matches('"').to_string()),
@@ -153,6 +153,26 @@ fn disposition(headers: &str) -> Option<(String, bool)> {
         }
     }
     Some((name?, is_file))
+}
+
+/// Splits a header at the `;` outside quoted strings: browsers send a field
+/// named `a;b` as `name="a;b"` (HTML's encoding: `"`, CR and LF become
+/// `%22`, `%0D`, `%0A`; nothing is backslash-escaped).
+fn split_params(line: &str) -> Vec<&str> {
+    let mut params = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                params.push(&line[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    params.push(&line[start..]);
+    params
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -188,6 +208,13 @@ mod tests {
         let fields = parse_fields(Some("multipart/form-data; boundary=XyZ"), body).unwrap();
         assert_eq!(fields["email"], "a@b.co");
         assert!(!fields.contains_key("cv"));
+    }
+
+    #[test]
+    fn multipart_names_may_hold_semicolons() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"a;b=c\"\r\n\r\nx\r\n--XyZ--\r\n";
+        let fields = parse_multipart(body.as_bytes(), "XyZ").unwrap();
+        assert_eq!(fields["a;b=c"], "x");
     }
 
     #[test]

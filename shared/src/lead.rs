@@ -36,7 +36,7 @@ impl LeadStatus {
     }
 }
 
-pub use custom::MAX_CUSTOM_FIELDS;
+pub use custom::{MAX_CUSTOM_FIELDS, MAX_CUSTOM_KEY_CHARS, MAX_CUSTOM_VALUE_CHARS};
 const MAX_URL_CHARS: usize = 2048;
 const MAX_SHORT_CHARS: usize = 200;
 const MAX_MESSAGE_CHARS: usize = 5000;
@@ -90,6 +90,11 @@ impl LeadDraft {
 /// Every attribute name a lead can carry besides email.
 pub fn attribute_names() -> impl Iterator<Item = &'static str> {
     ATTRIBUTES.iter().map(|(name, _)| *name)
+}
+
+/// Each attribute with the most characters it may hold.
+pub fn attribute_limits() -> impl Iterator<Item = (&'static str, usize)> {
+    ATTRIBUTES.iter().map(|(name, _, max)| (*name, *max))
 }
 
 /// Validates posted fields into a lead, reporting every problem at once.

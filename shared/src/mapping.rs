@@ -33,6 +33,12 @@ pub fn apply_mapping(mapping: &Map<String, Value>, posted: Fields) -> Fields {
         .collect()
 }
 
+/// A path key needs a visible character (whitespace as a `\s` pattern reads
+/// it, which also counts the separators U+001C to U+001F).
+fn visible(key: &str) -> bool {
+    key.chars().any(|c| !c.is_whitespace() && !('\u{1c}'..='\u{1f}').contains(&c))
+}
+
 pub fn validate_mapping(mapping: &Map<String, Value>) -> Result<(), Vec<FieldError>> {
     let mut errors = Vec::new();
     if mapping.len() > MAX_MAPPED_FIELDS {
@@ -42,7 +48,7 @@ pub fn validate_mapping(mapping: &Map<String, Value>) -> Result<(), Vec<FieldErr
         let name = format!("field_mapping.{field}");
         match path.as_str() {
             _ if field.is_empty() || field.chars().count() > 64 => errors.push(FieldError::new(name, "invalid_field", "field names are 1 to 64 characters")),
-            Some(p) if !p.is_empty() && p.chars().count() <= MAX_PATH_CHARS && !p.split('.').any(str::is_empty) => {}
+            Some(p) if p.chars().count() <= MAX_PATH_CHARS && p.split('.').all(visible) => {}
             _ => errors.push(FieldError::new(name, "invalid_path", "a path is dotted keys or indexes, like form_response.answers.0.email")),
         }
     }
@@ -70,9 +76,9 @@ mod tests {
 
     #[test]
     fn bad_mappings_are_named() {
-        let mapping = json!({"email": "a..b", "name": 5, "ok": "x.y"});
+        let mapping = json!({"email": "a..b", "name": 5, "ok": "x.y", "blank": "a. "});
         let errors = validate_mapping(mapping.as_object().unwrap()).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["field_mapping.email", "field_mapping.name"]);
+        assert_eq!(fields, ["field_mapping.blank", "field_mapping.email", "field_mapping.name"]);
     }
 }

@@ -7,14 +7,13 @@ use crate::credentials::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{lead_event, LEAD_CREATED};
 use crate::http::json;
-use crate::leads::{build_lead, Origin};
+use crate::leads::{build_lead, CapturedOut, Origin};
 use crate::auth::capture::Requirement;
 use crate::store::capture::{CaptureOutcome, CaptureWrite, Claim};
 use leadsbot_shared::body::Fields;
 use leadsbot_shared::idempotency::IDEMPOTENCY_WINDOW_MS;
 use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::lead::parse_lead;
-use serde_json::json;
 use worker::Response;
 
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
@@ -60,7 +59,7 @@ pub async fn capture(app: &mut App, capture: Capture<'_>) -> ApiResult<Outcome> 
         }
     };
     crate::delivery::dispatch(app, deliveries);
-    Ok(Outcome::Answered(json(201, &json!({"id": lead.id, "status": public_status(&lead.status)}))?))
+    Ok(Outcome::Answered(json(201, &CapturedOut { id: lead.id, status: public_status(&lead.status).into() })?))
 }
 
 pub struct Replay {
@@ -79,7 +78,7 @@ impl Replay {
         // With a valid credential and no earlier claim, the credential changed
         // between the write and the check (a key revoked mid-request).
         let (lead_id, status) = found.ok_or_else(|| ApiError::Unauthorized("the credential was revoked while this lead was being stored".into()))?;
-        let mut response = json(200, &json!({"id": lead_id, "status": public_status(&status)}))?;
+        let mut response = json(200, &CapturedOut { status: public_status(&status).into(), id: lead_id })?;
         response.headers_mut().set("Idempotent-Replayed", "true")?;
         Ok(response)
     }

@@ -6,7 +6,8 @@ use crate::error::ApiResult;
 use crate::platform::random_bytes;
 use crate::store::keys::KeyRow;
 use leadsbot_shared::ids::{api_key, public_token, redacted_parts, sortable_id, IdKind};
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 pub fn new_id(kind: IdKind, now_ms: i64) -> ApiResult<String> {
     Ok(sortable_id(kind, now_ms as u64, random_bytes()?))
@@ -35,17 +36,36 @@ pub fn issue_public_token(workspace_id: &str) -> ApiResult<String> {
     Ok(public_token(workspace_id, random_bytes()?))
 }
 
-/// What a key list may show: enough to recognise a key, never to use it.
-pub fn key_json(row: &KeyRow) -> Value {
-    let time = |t: Option<i64>| t.map(leadsbot_shared::time::format_rfc3339);
-    json!({
-        "id": row.id,
-        "name": row.name,
-        "prefix": row.prefix,
-        "last4": row.last4,
-        "scopes": row.scopes.split_whitespace().collect::<Vec<_>>(),
-        "created_at": leadsbot_shared::time::format_rfc3339(row.created_at),
-        "last_used_at": time(row.last_used_at),
-        "revoked_at": time(row.revoked_at),
-    })
+/// An API key as lists show it: enough to recognise it, never to use it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyOut {
+    pub id: String,
+    pub name: String,
+    /// The key's first characters (`lb_sk_…`).
+    pub prefix: String,
+    pub last4: String,
+    #[schema(schema_with = crate::openapi::schemas::scopes)]
+    pub scopes: Vec<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub last_used_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub revoked_at: Option<String>,
+}
+
+impl From<&KeyRow> for KeyOut {
+    fn from(row: &KeyRow) -> Self {
+        let time = |t: Option<i64>| t.map(leadsbot_shared::time::format_rfc3339);
+        Self {
+            id: row.id.clone(),
+            name: row.name.clone(),
+            prefix: row.prefix.clone(),
+            last4: row.last4.clone(),
+            scopes: row.scopes.split_whitespace().map(str::to_string).collect(),
+            created_at: leadsbot_shared::time::format_rfc3339(row.created_at),
+            last_used_at: time(row.last_used_at),
+            revoked_at: time(row.revoked_at),
+        }
+    }
 }

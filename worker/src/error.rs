@@ -2,12 +2,15 @@
 //! error looks on the wire: RFC 9457 `application/problem+json`.
 
 use leadsbot_shared::FieldError;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 use worker::{Headers, Response};
 
 #[derive(Debug)]
 pub enum ApiError {
     BadRequest(String),
+    /// The request names a field the resource does not have (400, field named).
+    UnknownField(FieldError),
     Unauthorized(String),
     Forbidden(String),
     NotFound(String),
@@ -15,6 +18,8 @@ pub enum ApiError {
     /// The request is valid but conflicts with the resource's state.
     Conflict(String),
     PayloadTooLarge(usize),
+    /// An `If-Match` that no longer matches: someone changed the resource first.
+    PreconditionFailed(String),
     UnsupportedMediaType(String),
     Validation(Vec<FieldError>),
     RateLimited { retry_after_secs: u32 },
@@ -35,12 +40,13 @@ impl ApiError {
 
     pub fn status(&self) -> u16 {
         match self {
-            Self::BadRequest(_) => 400,
+            Self::BadRequest(_) | Self::UnknownField(_) => 400,
             Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::MethodNotAllowed(_) => 405,
             Self::Conflict(_) => 409,
+            Self::PreconditionFailed(_) => 412,
             Self::PayloadTooLarge(_) => 413,
             Self::UnsupportedMediaType(_) => 415,
             Self::Validation(_) => 422,
@@ -52,12 +58,13 @@ impl ApiError {
     /// (slug of the problem type, human title)
     fn kind(&self) -> (&'static str, &'static str) {
         match self {
-            Self::BadRequest(_) => ("malformed-request", "Malformed request"),
+            Self::BadRequest(_) | Self::UnknownField(_) => ("malformed-request", "Malformed request"),
             Self::Unauthorized(_) => ("unauthorized", "Missing or invalid credentials"),
             Self::Forbidden(_) => ("forbidden", "Not allowed"),
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "Conflict"),
+            Self::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             Self::Validation(_) => ("validation", "Invalid input"),
@@ -69,7 +76,8 @@ impl ApiError {
     fn detail(&self) -> String {
         match self {
             Self::BadRequest(d) | Self::Unauthorized(d) | Self::Forbidden(d) | Self::NotFound(d) => d.clone(),
-            Self::UnsupportedMediaType(d) | Self::Conflict(d) => d.clone(),
+            Self::UnsupportedMediaType(d) | Self::Conflict(d) | Self::PreconditionFailed(d) => d.clone(),
+            Self::UnknownField(error) => error.message.clone(),
             Self::MethodNotAllowed(allowed) => format!("this resource accepts {}", allowed.join(", ")),
             Self::PayloadTooLarge(limit) => format!("the body must be at most {limit} bytes"),
             Self::Validation(errors) => match errors.as_slice() {
@@ -82,18 +90,14 @@ impl ApiError {
     }
 
     /// The problem document clients see.
-    pub fn body(&self) -> serde_json::Value {
+    pub fn body(&self) -> Problem {
         let (slug, title) = self.kind();
-        let mut body = json!({
-            "type": format!("urn:leadsbot:problem:{slug}"),
-            "title": title,
-            "status": self.status(),
-            "detail": self.detail(),
-        });
-        if let Self::Validation(errors) = self {
-            body["errors"] = json!(errors);
-        }
-        body
+        let errors = match self {
+            Self::Validation(errors) => Some(errors.iter().map(FieldProblem::from).collect()),
+            Self::UnknownField(error) => Some(vec![FieldProblem::from(error)]),
+            _ => None,
+        };
+        Problem { kind: format!("urn:leadsbot:problem:{slug}"), title: title.into(), status: self.status(), detail: self.detail(), errors }
     }
 
     pub fn into_response(self) -> Response {
@@ -117,8 +121,60 @@ impl ApiError {
         Response::builder()
             .with_status(self.status())
             .with_headers(headers)
-            .fixed(self.body().to_string().into_bytes())
+            .fixed(serde_json::to_vec(&self.body()).unwrap_or_default())
     }
+}
+
+/// A problem document (RFC 9457), the body of every error answer, sent as
+/// `application/problem+json`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:leadsbot:problem:<slug>`, stable for programs to branch on.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// What was wrong, for people.
+    pub detail: String,
+    /// Present when fields are named: each bad field and why (422, and 400 for unknown fields).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldProblem>>,
+}
+
+/// One bad field in a problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldProblem {
+    /// The field as sent: `email`, `tags[2]`, `field_mapping.email`, a header or query name.
+    pub field: String,
+    /// A stable code: `required`, `too_long`, `invalid_type`, `unknown_field`, …
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&FieldError> for FieldProblem {
+    fn from(error: &FieldError) -> Self {
+        Self { field: error.field.clone(), code: error.code.into(), message: error.message.clone() }
+    }
+}
+
+/// The title of each status an error can answer with, for the OpenAPI document.
+#[cfg_attr(not(test), allow(dead_code))]
+pub fn title_of(status: u16) -> &'static str {
+    let sample = match status {
+        400 => ApiError::BadRequest(String::new()),
+        401 => ApiError::Unauthorized(String::new()),
+        403 => ApiError::Forbidden(String::new()),
+        404 => ApiError::NotFound(String::new()),
+        405 => ApiError::MethodNotAllowed(Vec::new()),
+        409 => ApiError::Conflict(String::new()),
+        412 => ApiError::PreconditionFailed(String::new()),
+        413 => ApiError::PayloadTooLarge(0),
+        415 => ApiError::UnsupportedMediaType(String::new()),
+        422 => ApiError::Validation(Vec::new()),
+        429 => ApiError::RateLimited { retry_after_secs: 0 },
+        _ => ApiError::Internal(String::new()),
+    };
+    sample.kind().1
 }
 
 impl From<worker::Error> for ApiError {
@@ -140,7 +196,7 @@ mod tests {
     #[test]
     fn validation_problems_name_their_fields() {
         let err = ApiError::Validation(vec![FieldError::required("email")]);
-        let body = err.body();
+        let body = serde_json::to_value(err.body()).unwrap();
         assert_eq!(body["status"], 422);
         assert_eq!(body["type"], "urn:leadsbot:problem:validation");
         assert_eq!(body["errors"][0]["field"], "email");
@@ -149,8 +205,9 @@ mod tests {
 
     #[test]
     fn internal_errors_never_leak_their_cause() {
-        let body = ApiError::internal("d1", "table leads is locked at /secret/path").body();
+        let body = serde_json::to_value(ApiError::internal("d1", "table leads is locked at /secret/path").body()).unwrap();
         assert!(!body.to_string().contains("secret"));
+        assert!(body.get("errors").is_none());
         assert_eq!(body["status"], 500);
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::credentials::new_id;
 use crate::error::ApiResult;
-use crate::leads::lead_json;
+use crate::leads::LeadOut;
 use crate::store::leads::{EventRow, LeadRow};
 use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::time::format_rfc3339;
@@ -20,7 +20,7 @@ pub const SUMMARY_DIGEST: &str = "summary.digest";
 /// then sends (and signs) identical bytes.
 pub fn lead_event(kind: &str, lead: &LeadRow, extra: Option<Value>, now_ms: i64) -> ApiResult<EventRow> {
     let id = new_id(IdKind::Event, now_ms)?;
-    let mut data = lead_json(lead);
+    let mut data = serde_json::to_value(LeadOut::from(lead))?;
     if let (Some(Value::Object(extra)), Value::Object(data)) = (extra, &mut data) {
         data.extend(extra);
     }

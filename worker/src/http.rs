@@ -70,11 +70,11 @@ pub async fn read_json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
         return Err(ApiError::UnsupportedMediaType("send the body as application/json".into()));
     }
     let body = read_body(req).await?;
-    serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for this request: {e}")))
+    crate::wire::decode_json(&body)
 }
 
-/// Like `read_json`, for bodies that may be left out: no body at all means
-/// `T::default()`.
+/// Like `read_json`, for bodies that may be left out: no body at all, or
+/// `null`, means `T::default()`.
 pub async fn read_optional_json<T: DeserializeOwned + Default>(req: &mut Request) -> ApiResult<T> {
     let content_type = header(req, "Content-Type").unwrap_or_default().to_ascii_lowercase();
     let body = read_body(req).await?;
@@ -84,7 +84,7 @@ pub async fn read_optional_json<T: DeserializeOwned + Default>(req: &mut Request
     if !content_type.starts_with("application/json") {
         return Err(ApiError::UnsupportedMediaType("send the body as application/json".into()));
     }
-    serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON for this request: {e}")))
+    Ok(crate::wire::decode_json::<Option<T>>(&body)?.unwrap_or_default())
 }
 
 pub fn query_pairs(req: &Request) -> ApiResult<Vec<(String, String)>> {

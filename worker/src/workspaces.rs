@@ -2,30 +2,46 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::workspaces::WorkspaceRow;
+use crate::openapi::schemas;
+use crate::wire::{non_null, non_null_whole, nullable_whole};
 use leadsbot_shared::time::format_rfc3339;
 use leadsbot_shared::FieldError;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+/// A new workspace (operator only).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct WorkspaceSettingsIn {
-    pub name: Option<String>,
+pub struct WorkspaceIn {
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
+    pub name: String,
+    /// Origins whose pages may post with the public token; empty admits any.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(schema_with = schemas::origins)]
     pub allowed_origins: Option<Vec<String>>,
 }
 
-/// `PATCH /api/v1/workspace`: absent fields keep their value;
-/// `"lead_retention_days": null` keeps leads forever again.
-#[derive(Debug, Deserialize)]
+/// Workspace settings to change; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct WorkspacePatchIn {
+pub struct WorkspacePatch {
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false, min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(schema_with = schemas::origins)]
     pub allowed_origins: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "present")]
+    /// Leads older than this many days are erased by the cron; `null` keeps leads forever.
+    #[serde(default, deserialize_with = "nullable_whole")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 3650)]
     pub lead_retention_days: Option<Option<i64>>,
-    /// An IANA name, like `Europe/Berlin`.
+    /// An IANA time zone name the runtime knows, like `Europe/Berlin`.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false, min_length = 1)]
     pub timezone: Option<String>,
     /// The local hour the daily digest is sent at, 0 to 23.
+    #[serde(default, deserialize_with = "non_null_whole")]
+    #[schema(nullable = false, minimum = 0, maximum = 23)]
     pub digest_hour: Option<i64>,
 }
 
@@ -35,10 +51,6 @@ pub fn validate_digest_hour(hour: i64) -> ApiResult<i64> {
     } else {
         Err(ApiError::invalid("digest_hour", "out_of_range", "digest_hour is a whole hour from 0 to 23"))
     }
-}
-
-fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Ten years at most; at least a day.
@@ -61,18 +73,20 @@ pub struct WorkspaceSettings {
     pub allowed_origins: Vec<String>,
 }
 
-const MAX_ORIGINS: usize = 50;
+pub const MAX_ORIGINS: usize = 50;
+pub const MAX_NAME_CHARS: usize = 200;
 
 /// `name_required` is true on creation; on update, absent fields keep their value
 /// (the caller passes the current ones in).
 pub fn validate_settings(name: Option<&str>, origins: Option<&[String]>, name_required: bool) -> ApiResult<WorkspaceSettings> {
     let mut errors = Vec::new();
-    let name = name.map(str::trim).unwrap_or_default();
-    if name.is_empty() && name_required {
+    let raw = name.unwrap_or_default();
+    if raw.chars().count() > MAX_NAME_CHARS {
+        errors.push(FieldError::too_long("name", MAX_NAME_CHARS));
+    } else if crate::wire::is_blank(raw) && name_required {
         errors.push(FieldError::required("name"));
-    } else if name.chars().count() > 200 {
-        errors.push(FieldError::too_long("name", 200));
     }
+    let name = raw.trim();
     let origins = origins.unwrap_or_default();
     if origins.len() > MAX_ORIGINS {
         errors.push(FieldError::new("allowed_origins", "too_many", format!("at most {MAX_ORIGINS} origins")));
@@ -95,30 +109,78 @@ pub fn validate_settings(name: Option<&str>, origins: Option<&[String]>, name_re
 }
 
 /// `https://Site.Example/` → `https://site.example`; anything with a path,
-/// query or another scheme is refused.
+/// query, surrounding spaces, another scheme or a malformed host is refused
+/// (`schemas::origins` says the same as a pattern).
 pub fn normalize_origin(origin: &str) -> Option<String> {
-    let trimmed = origin.trim().trim_end_matches('/');
-    let (scheme, host) = trimmed.split_once("://")?;
+    let trimmed = origin.trim_end_matches('/');
+    let (scheme, authority) = trimmed.split_once("://")?;
     let scheme = scheme.to_ascii_lowercase();
-    let valid_host = !host.is_empty()
-        && host.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
-        && !host.starts_with(':');
-    (matches!(scheme.as_str(), "http" | "https") && valid_host).then(|| format!("{scheme}://{}", host.to_ascii_lowercase()))
+    (matches!(scheme.as_str(), "http" | "https") && valid_authority(authority)).then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
 }
 
-pub fn workspace_json(row: &WorkspaceRow) -> Value {
-    json!({
-        "id": row.id,
-        "name": row.name,
-        "allowed_origins": row.allowed_origins(),
-        "public_token_prefix": row.public_token_prefix,
-        "inbound_url": format!("/api/inbound/{}/leads", row.id),
-        "lead_retention_days": row.lead_retention_days,
-        "timezone": row.timezone,
-        "digest_hour": row.digest_hour,
-        "created_at": format_rfc3339(row.created_at),
-        "updated_at": format_rfc3339(row.updated_at),
-    })
+/// `host[:port]`: DNS labels (letters, digits, hyphens) joined by dots, which
+/// covers IPv4 addresses too; a port of 1 to 5 digits. (IPv6 literals are not
+/// taken: no site serves a form from one.)
+fn valid_authority(authority: &str) -> bool {
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let port_ok = port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    port_ok && host.split('.').all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+}
+
+/// A workspace's settings, as the API shows them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkspaceOut {
+    pub id: String,
+    pub name: String,
+    pub allowed_origins: Vec<String>,
+    /// Enough of the public token to recognise it.
+    pub public_token_prefix: String,
+    /// Where browsers and servers post leads (relative to the API).
+    pub inbound_url: String,
+    /// Leads older than this many days are erased; `null` keeps them.
+    pub lead_retention_days: Option<i64>,
+    /// The IANA time zone of summaries and the digest.
+    pub timezone: String,
+    /// The local hour of the daily digest.
+    pub digest_hour: i64,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+impl From<&WorkspaceRow> for WorkspaceOut {
+    fn from(row: &WorkspaceRow) -> Self {
+        Self {
+            id: row.id.clone(),
+            name: row.name.clone(),
+            allowed_origins: row.allowed_origins(),
+            public_token_prefix: row.public_token_prefix.clone(),
+            inbound_url: format!("/api/inbound/{}/leads", row.id),
+            lead_retention_days: row.lead_retention_days,
+            timezone: row.timezone.clone(),
+            digest_hour: row.digest_hour,
+            created_at: format_rfc3339(row.created_at),
+            updated_at: format_rfc3339(row.updated_at),
+        }
+    }
+}
+
+/// A new workspace with its credentials, each shown only this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkspaceCreatedOut {
+    pub id: String,
+    pub name: String,
+    pub allowed_origins: Vec<String>,
+    /// `pk_{workspace id}_{secret}`, for the widget.
+    pub public_token: String,
+    /// An API key with every scope.
+    pub api_key: String,
+    /// Signs server posts to the capture endpoint (X-LeadsBot-Signature).
+    pub inbound_signing_secret: String,
 }
 
 #[cfg(test)]
@@ -129,7 +191,7 @@ mod tests {
     fn origins_are_normalized_or_refused() {
         assert_eq!(normalize_origin("HTTPS://Site.Example/").as_deref(), Some("https://site.example"));
         assert_eq!(normalize_origin("http://127.0.0.1:8787").as_deref(), Some("http://127.0.0.1:8787"));
-        for bad in ["site.example", "ftp://x.y", "https://x.y/path", "https://", "javascript:alert(1)"] {
+        for bad in ["site.example", "ftp://x.y", "https://x.y/path", "https://", "javascript:alert(1)", " https://x.y", "https://[]", "https://a..b", "https://a:", "https://a:123456", "https://:80", "http://[::1]"] {
             assert_eq!(normalize_origin(bad), None, "{bad}");
         }
     }

@@ -8,8 +8,8 @@ use crate::FieldError;
 use serde_json::{Map, Value};
 
 pub const MAX_CUSTOM_FIELDS: usize = 50;
-const MAX_CUSTOM_KEY_CHARS: usize = 64;
-const MAX_CUSTOM_VALUE_CHARS: usize = 2000;
+pub const MAX_CUSTOM_KEY_CHARS: usize = 64;
+pub const MAX_CUSTOM_VALUE_CHARS: usize = 2000;
 
 pub(super) fn custom_fields(flat: &Map<String, Value>, consumed: &dyn Fn(&str) -> bool, errors: &mut Vec<FieldError>) -> Map<String, Value> {
     let mut custom = Map::new();

@@ -1,34 +1,53 @@
 //! Webhook endpoints and their delivery log as the API sees them: input
-//! checks, patches and JSON. Pure.
+//! checks, patches and wire types. Pure.
 
 use super::webhook::validate_events;
 use crate::error::{ApiError, ApiResult};
 use crate::store::deliveries::{AttemptRow, DeliveryRow};
 use crate::store::endpoints::EndpointRow;
+use crate::openapi::schemas;
+use crate::wire::non_null;
 use leadsbot_shared::time::format_rfc3339;
 use leadsbot_shared::webhook_url::{UrlPolicy, WebhookUrl};
 use leadsbot_shared::FieldError;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
-const MAX_DESCRIPTION_CHARS: usize = 500;
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
 
-#[derive(Debug, Deserialize)]
+/// A new webhook endpoint.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointIn {
+    /// https (plain http only to localhost in development); public hosts only.
+    #[schema(schema_with = schemas::webhook_url)]
     pub url: String,
+    /// Event types to receive; empty (the default) means all.
     #[serde(default)]
+    #[schema(schema_with = schemas::event_types)]
     pub events: Vec<String>,
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false, max_length = 500)]
     pub description: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// Changes to an endpoint; absent fields stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointPatch {
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(schema_with = schemas::webhook_url)]
     pub url: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(schema_with = schemas::event_types)]
     pub events: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false, max_length = 500)]
     pub description: Option<String>,
-    /// `true` re-enables a disabled endpoint (and forgets its failures).
+    /// `true` re-enables a disabled endpoint (and forgets its failures); `false` disables it.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub enabled: Option<bool>,
 }
 
@@ -65,11 +84,10 @@ pub fn apply_patch(row: &mut EndpointRow, patch: EndpointPatch, policy: UrlPolic
         }
     }
     if let Some(description) = patch.description {
-        let description = description.trim().to_string();
         if description.chars().count() > MAX_DESCRIPTION_CHARS {
             errors.push(FieldError::too_long("description", MAX_DESCRIPTION_CHARS));
         }
-        row.description = Some(description).filter(|d| !d.is_empty());
+        row.description = Some(description.trim().to_string()).filter(|d| !d.is_empty());
     }
     match patch.enabled {
         Some(true) => (row.disabled_at, row.disabled_reason, row.failing_since) = (None, None, None),
@@ -80,50 +98,126 @@ pub fn apply_patch(row: &mut EndpointRow, patch: EndpointPatch, policy: UrlPolic
     if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
 }
 
-pub fn endpoint_json(row: &EndpointRow) -> Value {
-    let time = |t: Option<i64>| t.map(format_rfc3339);
-    json!({
-        "id": row.id,
-        "url": row.url,
-        "description": row.description,
-        "events": serde_json::from_str::<Value>(&row.events).unwrap_or_else(|_| json!([])),
-        "enabled": row.disabled_at.is_none(),
-        "disabled_at": time(row.disabled_at),
-        "disabled_reason": row.disabled_reason,
-        "failing_since": time(row.failing_since),
-        "previous_secret_expires_at": time(row.previous_secret_expires_at),
-        "created_at": format_rfc3339(row.created_at),
-        "updated_at": format_rfc3339(row.updated_at),
-    })
+/// A webhook endpoint; its secret is never shown again after creation or rotation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EndpointOut {
+    pub id: String,
+    pub url: String,
+    pub description: Option<String>,
+    #[schema(schema_with = schemas::event_types)]
+    pub events: Vec<String>,
+    pub enabled: bool,
+    #[schema(format = DateTime)]
+    pub disabled_at: Option<String>,
+    /// `manual`, `gone` (the receiver answered 410), `failing` (5 days of failures), …
+    pub disabled_reason: Option<String>,
+    #[schema(format = DateTime)]
+    pub failing_since: Option<String>,
+    /// Until when the previous secret still signs, after a rotation.
+    #[schema(format = DateTime)]
+    pub previous_secret_expires_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
 }
 
-pub fn delivery_json(row: &DeliveryRow, attempts: &[AttemptRow]) -> Value {
-    json!({
-        "id": row.id,
-        "event_id": row.event_id,
-        "event": row.event_type,
-        "target": row.target_kind,
-        "target_id": row.target_id,
-        "status": row.status,
-        "attempt_count": row.attempts,
-        "next_attempt_at": row.next_attempt_at.filter(|_| row.status == "pending").map(format_rfc3339),
-        "last_status_code": row.last_status_code,
-        "last_error": row.last_error,
-        "created_at": format_rfc3339(row.created_at),
-        "dead_lettered_at": row.dead_lettered_at.map(format_rfc3339),
-        "attempts": attempts.iter().filter(|a| a.delivery_id == row.id).map(attempt_json).collect::<Vec<_>>(),
-    })
+impl From<&EndpointRow> for EndpointOut {
+    fn from(row: &EndpointRow) -> Self {
+        let time = |t: Option<i64>| t.map(format_rfc3339);
+        Self {
+            id: row.id.clone(),
+            url: row.url.clone(),
+            description: row.description.clone(),
+            events: serde_json::from_str(&row.events).unwrap_or_default(),
+            enabled: row.disabled_at.is_none(),
+            disabled_at: time(row.disabled_at),
+            disabled_reason: row.disabled_reason.clone(),
+            failing_since: time(row.failing_since),
+            previous_secret_expires_at: time(row.previous_secret_expires_at),
+            created_at: format_rfc3339(row.created_at),
+            updated_at: format_rfc3339(row.updated_at),
+        }
+    }
 }
 
-fn attempt_json(a: &AttemptRow) -> Value {
-    json!({
-        "attempt": a.attempt,
-        "attempted_at": format_rfc3339(a.attempted_at),
-        "status_code": a.status_code,
-        "duration_ms": a.duration_ms,
-        "error": a.error,
-        "response_body": a.response_body,
-    })
+/// An endpoint with its new secret (`whsec_…`), shown only this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EndpointWithSecretOut {
+    #[serde(flatten)]
+    pub endpoint: EndpointOut,
+    pub secret: String,
+}
+
+/// One delivery of one event to one target, with every attempt.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryOut {
+    pub id: String,
+    pub event_id: String,
+    /// The event type.
+    pub event: String,
+    /// `webhook` or `telegram`.
+    pub target: String,
+    pub target_id: String,
+    #[schema(schema_with = schemas::delivery_status)]
+    pub status: String,
+    pub attempt_count: u32,
+    /// When the next attempt is due, while pending.
+    #[schema(format = DateTime)]
+    pub next_attempt_at: Option<String>,
+    pub last_status_code: Option<u16>,
+    pub last_error: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub dead_lettered_at: Option<String>,
+    pub attempts: Vec<AttemptOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptOut {
+    pub attempt: u32,
+    #[schema(format = DateTime)]
+    pub attempted_at: String,
+    /// `null` when no response came (timeout, refused connection).
+    pub status_code: Option<u16>,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+    /// The first KiB of the receiver's answer.
+    pub response_body: Option<String>,
+}
+
+impl DeliveryOut {
+    pub fn new(row: &DeliveryRow, attempts: &[AttemptRow]) -> Self {
+        Self {
+            id: row.id.clone(),
+            event_id: row.event_id.clone(),
+            event: row.event_type.clone(),
+            target: row.target_kind.clone(),
+            target_id: row.target_id.clone(),
+            status: row.status.clone(),
+            attempt_count: row.attempts,
+            next_attempt_at: row.next_attempt_at.filter(|_| row.status == "pending").map(format_rfc3339),
+            last_status_code: row.last_status_code,
+            last_error: row.last_error.clone(),
+            created_at: format_rfc3339(row.created_at),
+            dead_lettered_at: row.dead_lettered_at.map(format_rfc3339),
+            attempts: attempts.iter().filter(|a| a.delivery_id == row.id).map(AttemptOut::from).collect(),
+        }
+    }
+}
+
+impl From<&AttemptRow> for AttemptOut {
+    fn from(a: &AttemptRow) -> Self {
+        Self {
+            attempt: a.attempt,
+            attempted_at: format_rfc3339(a.attempted_at),
+            status_code: a.status_code,
+            duration_ms: a.duration_ms,
+            error: a.error.clone(),
+            response_body: a.response_body.clone(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -173,8 +267,8 @@ mod tests {
             target_id: "we_1".into(), status: "failed".into(), attempts: 3, next_attempt_at: None, last_status_code: None,
             last_error: Some("no response".into()), created_at: 0, dead_lettered_at: Some(1_709_210_096_789),
         };
-        assert_eq!(delivery_json(&row, &[])["dead_lettered_at"], "2024-02-29T12:34:56.789Z");
+        assert_eq!(DeliveryOut::new(&row, &[]).dead_lettered_at.as_deref(), Some("2024-02-29T12:34:56.789Z"));
         let live = DeliveryRow { dead_lettered_at: None, status: "pending".into(), ..row };
-        assert!(delivery_json(&live, &[])["dead_lettered_at"].is_null());
+        assert!(DeliveryOut::new(&live, &[]).dead_lettered_at.is_none());
     }
 }

@@ -9,7 +9,7 @@
 pub mod csv_rows;
 
 use crate::error::{ApiError, ApiResult};
-use crate::leads::{lead_detail_json, lead_json, parse_filters};
+use crate::leads::{parse_filters, LeadDetailOut, LeadOut};
 use crate::store::leads::{LeadQuery, LeadRow, StatusChangeRow};
 use crate::store::Store;
 use csv_rows::Columns;
@@ -148,7 +148,7 @@ impl Export {
     async fn render(&self, rows: &[LeadRow]) -> ApiResult<Vec<u8>> {
         match &self.columns {
             Some(columns) => {
-                let records: Vec<Vec<String>> = rows.iter().map(|r| columns.row(&lead_json(r))).collect();
+                let records: Vec<Vec<String>> = rows.iter().map(|r| columns.row(&serde_json::to_value(LeadOut::from(r)).unwrap_or_default())).collect();
                 csv_rows::write_records(records.iter().map(Vec::as_slice)).map_err(|e| ApiError::internal("csv", e))
             }
             None => {
@@ -173,7 +173,7 @@ fn ndjson_lines(rows: &[LeadRow], history: &[StatusChangeRow]) -> Vec<u8> {
     let mut out = Vec::new();
     for row in rows {
         let own: Vec<StatusChangeRow> = history.iter().filter(|c| c.lead_id == row.id).cloned().collect();
-        out.extend(lead_detail_json(row, &own).to_string().into_bytes());
+        out.extend(serde_json::to_vec(&LeadDetailOut::new(row, &own)).unwrap_or_default());
         out.push(b'\n');
     }
     out

@@ -36,26 +36,55 @@ fn pages_carry_a_cursor_only_when_more_exist() {
 }
 
 #[test]
+fn an_empty_cursor_is_the_first_page() {
+    assert_eq!(parse_query(&pairs(&[("cursor", "")])).unwrap().before_id, None);
+    assert!(parse_query(&pairs(&[("limit", "+5")])).is_err());
+}
+
+#[test]
 fn patch_records_status_transitions_and_validates() {
     let patch = LeadPatch { status: Some("won".into()), tags: Some(vec!["vip".into(), "vip".into(), " hot ".into()]), note: Some(Some("call back".into())) };
-    let (row, transition) = apply_patch(lead("a"), patch, 5).unwrap();
-    assert_eq!(transition, Some(("new".into(), "won".into())));
-    assert_eq!(row.tags, r#"["vip","hot"]"#);
-    assert_eq!(row.note.as_deref(), Some("call back"));
-    assert_eq!(row.updated_at, 5);
-
-    let same = LeadPatch { status: Some("new".into()), ..LeadPatch::default() };
-    assert_eq!(apply_patch(lead("a"), same, 5).unwrap().1, None);
+    let patched = apply_patch(lead("a"), patch, 5).unwrap();
+    assert_eq!(patched.transition, Some(("new".into(), "won".into())));
+    assert_eq!(patched.lead.tags, r#"["vip","hot"]"#);
+    assert_eq!(patched.lead.note.as_deref(), Some("call back"));
+    assert_eq!((patched.lead.updated_at, patched.changed), (5, true));
 
     let bad = LeadPatch { status: Some("hot".into()), tags: Some(vec!["".into()]), note: None };
     assert!(matches!(apply_patch(lead("a"), bad, 5), Err(ApiError::Validation(e)) if e.len() == 2));
+    let too_many = LeadPatch { tags: Some(vec!["x".into(); 21]), ..LeadPatch::default() };
+    assert!(apply_patch(lead("a"), too_many, 5).is_err(), "limits apply to the tags as sent");
+}
+
+#[test]
+fn a_patch_that_changes_nothing_says_so() {
+    let mut current = lead("a");
+    current.tags = r#"["vip"]"#.into();
+    for patch in [LeadPatch::default(), LeadPatch { status: Some("new".into()), tags: Some(vec![" vip ".into()]), note: Some(None) }] {
+        let patched = apply_patch(current.clone(), patch, 9).unwrap();
+        assert_eq!((patched.changed, patched.transition, patched.lead.updated_at), (false, None, 0));
+    }
+}
+
+#[test]
+fn if_match_compares_strong_etags() {
+    let mut row = lead("a");
+    row.updated_at = 255;
+    row.revision = "r1".into();
+    let tag = etag(&row);
+    assert_eq!(tag, "\"ff-r1\"");
+    assert!(if_match_admits(&tag, &tag));
+    assert!(if_match_admits("\"x\", \"ff-r1\"", &tag));
+    assert!(if_match_admits("*", &tag));
+    assert!(!if_match_admits("\"ff-r0\"", &tag));
 }
 
 #[test]
 fn patch_clears_a_note_with_null() {
-    let patch: LeadPatch = serde_json::from_str(r#"{"note": null}"#).unwrap();
+    let patch: LeadPatch = crate::wire::decode_json(br#"{"note": null}"#).unwrap();
     let mut with_note = lead("a");
     with_note.note = Some("old".into());
-    assert_eq!(apply_patch(with_note, patch, 1).unwrap().0.note, None);
-    assert!(serde_json::from_str::<LeadPatch>(r#"{"colour": "red"}"#).is_err());
+    assert_eq!(apply_patch(with_note, patch, 1).unwrap().lead.note, None);
+    assert!(crate::wire::decode_json::<LeadPatch>(br#"{"colour": "red"}"#).is_err());
+    assert!(crate::wire::decode_json::<LeadPatch>(br#"{"status": null}"#).is_err());
 }

@@ -5,18 +5,24 @@ use crate::auth::{self, Scope};
 use crate::credentials::{issue_key, issue_public_token, new_id};
 use crate::error::ApiResult;
 use crate::http::{json, read_json};
+use crate::openapi::{AdminProblems, BodyProblems};
 use crate::platform::random_bytes;
 use crate::store::workspaces::{NewWorkspace, WorkspaceRow};
-use crate::workspaces::{validate_settings, WorkspaceSettingsIn};
+use crate::workspaces::{validate_settings, WorkspaceCreatedOut, WorkspaceIn};
 use leadsbot_shared::ids::{redacted_parts, IdKind};
 use leadsbot_shared::signing::new_endpoint_secret;
-use serde_json::json;
 use worker::Response;
 
+/// Create a workspace
+///
+/// Returns its public token, an admin API key and the inbound signing secret, each shown only this once.
+#[utoipa::path(post, path = "/api/admin/workspaces", operation_id = "createWorkspace", tag = "admin", security(("adminToken" = [])),
+    request_body = WorkspaceIn,
+    responses((status = 201, description = "Created", body = WorkspaceCreatedOut), AdminProblems, BodyProblems))]
 pub async fn create_workspace(app: &mut App) -> ApiResult<Response> {
     auth::admin(app)?;
-    let input: WorkspaceSettingsIn = read_json(&mut app.req).await?;
-    let settings = validate_settings(input.name.as_deref(), input.allowed_origins.as_deref(), true)?;
+    let input: WorkspaceIn = read_json(&mut app.req).await?;
+    let settings = validate_settings(Some(&input.name), input.allowed_origins.as_deref(), true)?;
     let config = app.config()?;
     let now = app.now_ms;
     let id = new_id(IdKind::Workspace, now)?;
@@ -41,15 +47,13 @@ pub async fn create_workspace(app: &mut App) -> ApiResult<Response> {
         digest_hour: 8,
     };
     app.store.create_workspace(NewWorkspace { row: &row, key: &key_row }).await?;
-    json(
-        201,
-        &json!({
-            "id": id,
-            "name": row.name,
-            "allowed_origins": settings.allowed_origins,
-            "public_token": token,
-            "api_key": key,
-            "inbound_signing_secret": inbound_secret,
-        }),
-    )
+    let created = WorkspaceCreatedOut {
+        id,
+        name: row.name,
+        allowed_origins: settings.allowed_origins,
+        public_token: token,
+        api_key: key,
+        inbound_signing_secret: inbound_secret,
+    };
+    json(201, &created)
 }

@@ -5,11 +5,25 @@ use crate::auth::{self, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::http::json;
 use crate::store::deliveries::DueDelivery;
-use serde_json::json;
+use crate::openapi::{KeyProblems, NotFound};
+use serde::Serialize;
+use utoipa::ToSchema;
 use worker::Response;
 
-/// Sends a finished delivery again (same id, same `webhook-id`). A pending
+#[derive(Serialize, ToSchema)]
+pub struct RetryOut {
+    id: String,
+    #[schema(value_type = String, pattern = "^pending$")]
+    status: &'static str,
+}
+
+/// Send a delivery again
+///
+/// A finished delivery is sent again (same id, same `webhook-id`). A pending
 /// one is already on its way; asking again changes nothing.
+#[utoipa::path(post, path = "/api/v1/deliveries/{id}/retry", operation_id = "retryDelivery", tag = "webhooks", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Delivery id")),
+    responses((status = 202, description = "Queued", body = RetryOut), KeyProblems, NotFound))]
 pub async fn retry(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Write)?;
@@ -25,5 +39,5 @@ pub async fn retry(app: &mut App) -> ApiResult<Response> {
         };
         crate::delivery::enqueue_now(app, &due).await;
     }
-    json(202, &json!({"id": id, "status": "pending"}))
+    json(202, &RetryOut { id, status: "pending" })
 }

@@ -6,21 +6,34 @@ use crate::auth::{self, Scope};
 use crate::erasure::{erase_leads, erase_person, Eraser};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, no_content, read_json};
+use crate::openapi::{BodyProblems, KeyProblems, NotFound};
+use crate::wire::non_null;
 use leadsbot_shared::email::LeadEmail;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use worker::Response;
 
-#[derive(Deserialize)]
+/// Whose leads to erase.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ErasureIn {
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(required = true, nullable = false, format = Email, max_length = 254)]
     pub email: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct ErasureOut {
+    /// How many leads were erased.
     pub erased: u32,
 }
 
+/// Erase one lead
+///
+/// The lead, its history and its pending deliveries are gone; a `lead.erased` event tells receivers.
+#[utoipa::path(delete, path = "/api/v1/leads/{id}", operation_id = "eraseLead", tag = "leads", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Lead id")),
+    responses((status = 204, description = "Erased"), KeyProblems, NotFound))]
 pub async fn erase_lead(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Write)?;
@@ -34,6 +47,10 @@ pub async fn erase_lead(app: &mut App) -> ApiResult<Response> {
     no_content()
 }
 
+/// Erase every lead of a person
+#[utoipa::path(post, path = "/api/v1/erasures", operation_id = "eraseByEmail", tag = "leads", security(("apiKey" = [])),
+    request_body = ErasureIn,
+    responses((status = 200, description = "Erased", body = ErasureOut), BodyProblems, KeyProblems))]
 pub async fn erase_by_email(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Write)?;

@@ -3,10 +3,31 @@ use crate::auth::{self, Scope};
 use crate::error::ApiResult;
 use crate::exports::{parse_export, Export};
 use crate::http::query_pairs;
+use crate::openapi::params::LeadFilters;
+use crate::openapi::schemas::LeadId;
+use crate::openapi::{KeyProblems, QueryProblems};
 use leadsbot_shared::time::format_rfc3339;
 use worker::{Headers, Response};
 
-/// `GET /api/v1/leads/export`: the filtered leads as a CSV or NDJSON download.
+/// Export leads as CSV or NDJSON
+///
+/// Every lead matching the list's filters, oldest first, streamed. `after` resumes right after
+/// the last lead received. CSV: the API's fields, then `custom.<key>` columns, then `tags`;
+/// NDJSON: one lead per line as `GET /api/v1/leads/{id}` answers it.
+#[utoipa::path(get, path = "/api/v1/leads/export", operation_id = "exportLeads", tag = "exports", security(("apiKey" = [])),
+    params(
+        LeadFilters,
+        ("format" = Option<crate::openapi::schemas::ExportFormat>, Query, description = "csv (the default) or ndjson"),
+        ("excel" = Option<bool>, Query, nullable = false, description = "CSV: start with a UTF-8 byte order mark for Excel"),
+        ("after" = Option<LeadId>, Query, description = "Continue right after this lead"),
+    ),
+    responses(
+        (status = 200, description = "The export", content(
+            (String = "text/csv"),
+            (String = "application/x-ndjson"),
+        ), headers(("Content-Disposition" = String, description = "attachment; filename=\"leads-YYYY-MM-DD.csv\""))),
+        KeyProblems, QueryProblems,
+    ))]
 pub async fn export(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Read)?;

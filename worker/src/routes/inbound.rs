@@ -9,6 +9,9 @@ use crate::capture::{capture as store_capture, Capture, Outcome};
 use crate::error::{ApiError, ApiResult};
 use crate::http::read_body;
 use crate::workspaces::normalize_origin;
+use crate::leads::CapturedOut;
+use crate::openapi::schemas::{LeadForm, LeadIn};
+use crate::openapi::CaptureProblems;
 use leadsbot_shared::body::{is_supported, parse_fields, BodyError, Fields};
 use leadsbot_shared::ids::{is_capture_url_id, is_sortable_id, IdKind};
 use leadsbot_shared::mapping::apply_mapping;
@@ -19,6 +22,31 @@ use worker::{Headers, Response};
 /// How long a browser may cache a successful preflight.
 const PREFLIGHT_MAX_AGE_SECS: &str = "86400";
 
+/// Capture a lead
+///
+/// Browsers post with the public token (and an allowed Origin), servers with an API key
+/// (write scope) or a server signature. JSON, urlencoded and multipart forms, or JSON sent as
+/// text/plain (no CORS preflight).
+#[utoipa::path(post, path = "/api/inbound/{business_id}/leads", operation_id = "captureLead", tag = "capture",
+    security(("apiKey" = []), ("publicToken" = []), ("serverSignature" = [])),
+    params(
+        ("business_id" = String, Path, description = "Workspace id"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, max_length = 255, description = "Repeated within 8 days (per workspace and writer class), returns the first lead instead of storing another"),
+    ),
+    request_body(content(
+        (LeadIn = "application/json"), (LeadIn = "text/plain"),
+        (LeadForm = "application/x-www-form-urlencoded"), (LeadForm = "multipart/form-data"),
+    )),
+    responses(
+        (status = 201, description = "Stored", body = CapturedOut, links(
+            ("GetLead" = (operation_id = "getLead", parameters(("id" = "$response.body#/id")))),
+            ("PatchLead" = (operation_id = "patchLead", parameters(("id" = "$response.body#/id")))),
+            ("EraseLead" = (operation_id = "eraseLead", parameters(("id" = "$response.body#/id")))),
+        )),
+        (status = 200, description = "Replay of an earlier submission with the same idempotency key", body = CapturedOut,
+            headers(("Idempotent-Replayed" = String, description = "true"))),
+        CaptureProblems,
+    ))]
 pub async fn capture(app: &mut App) -> ApiResult<Response> {
     // Any page may read our answers (errors help a site's developer); whether
     // a lead is accepted from that page is decided by the origin check.
@@ -73,6 +101,27 @@ fn record_rejection(app: &App, requirement: &Requirement, refusal: &Refusal) {
     });
 }
 
+/// Capture a lead through a capture URL
+///
+/// The id is the credential. Fields are mapped by the capture URL's field mapping (with a
+/// preset, from the tool's payload by field reference or label); with `require_signature`,
+/// posts need a signature made with its secret: ours, or the tool's own header.
+#[utoipa::path(post, path = "/api/inbound/w/{webhook_id}/leads", operation_id = "captureLeadViaUrl", tag = "capture",
+    security((), ("serverSignature" = []), ("typeformSignature" = []), ("tallySignature" = [])),
+    params(
+        ("webhook_id" = String, Path, description = "Capture URL id (wh_…)"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, max_length = 255, description = "Repeated within 8 days (per workspace and writer class), returns the first lead instead of storing another"),
+    ),
+    request_body(content(
+        (LeadIn = "application/json"), (LeadIn = "text/plain"),
+        (LeadForm = "application/x-www-form-urlencoded"), (LeadForm = "multipart/form-data"),
+    )),
+    responses(
+        (status = 201, description = "Stored", body = CapturedOut),
+        (status = 200, description = "Replay of an earlier submission with the same idempotency key", body = CapturedOut,
+            headers(("Idempotent-Replayed" = String, description = "true"))),
+        CaptureProblems,
+    ))]
 pub async fn capture_via_url(app: &mut App) -> ApiResult<Response> {
     let (body, fields) = read_fields(app).await?;
     let id = app.param("webhook_id");
@@ -119,7 +168,23 @@ async fn read_fields(app: &mut App) -> ApiResult<(Vec<u8>, Fields)> {
     Ok((body, fields))
 }
 
-/// Browsers ask before a non-simple cross-origin post (JSON, custom headers).
+/// CORS preflight
+///
+/// Browsers ask before a non-simple cross-origin post (JSON, custom headers). Without an
+/// `Origin` this is not a preflight (400); an origin the workspace does not allow gets 403.
+#[utoipa::path(options, path = "/api/inbound/{business_id}/leads", operation_id = "capturePreflight", tag = "capture", security(()),
+    params(
+        ("business_id" = String, Path, description = "Workspace id"),
+        ("Origin" = String, Header, pattern = "\\S", description = "The page's origin"),
+    ),
+    responses(
+        (status = 204, description = "Allowed", headers(
+            ("Access-Control-Allow-Origin" = String), ("Access-Control-Allow-Methods" = String),
+            ("Access-Control-Allow-Headers" = String), ("Access-Control-Max-Age" = String),
+        )),
+        (status = 400, description = "No Origin: not a preflight", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "This origin may not post here", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn preflight(app: &mut App) -> ApiResult<Response> {
     let business_id = app.param("business_id");
     let origin = app.header("Origin").ok_or_else(|| ApiError::BadRequest("a preflight needs an Origin header".into()))?;

@@ -3,57 +3,122 @@ use crate::auth::{self, Scope};
 use crate::credentials::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, query_pairs, read_json};
-use crate::leads::{apply_patch, lead_detail_json, lead_json, page, parse_query, LeadPatch};
-use crate::store::leads::StatusChangeRow;
+use crate::leads::{apply_patch, etag, if_match_admits, page, parse_query, LeadDetailOut, LeadOut, LeadPageOut, LeadPatch, Patched};
+use crate::openapi::params::LeadFilters;
+use crate::openapi::schemas::LeadCursor;
+use crate::openapi::{BodyProblems, KeyProblems, NotFound, QueryProblems, Stale};
+use crate::store::leads::{LeadRow, StatusChangeRow};
+use leadsbot_shared::encoding::hex;
 use leadsbot_shared::ids::IdKind;
-use serde_json::json;
 use worker::Response;
 
+/// List leads, newest first
+#[utoipa::path(get, path = "/api/v1/leads", operation_id = "listLeads", tag = "leads", security(("apiKey" = [])),
+    params(
+        LeadFilters,
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
+        ("cursor" = Option<LeadCursor>, Query, description = "next_cursor of the previous page; empty is the first page"),
+    ),
+    responses((status = 200, description = "A page", body = LeadPageOut), KeyProblems, QueryProblems))]
 pub async fn list(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Read)?;
     let query = parse_query(&query_pairs(&app.req)?)?;
     let rows = app.store.leads(&key.workspace_id, &query).await?;
     let (rows, next_cursor) = page(rows, query.limit);
-    json(200, &json!({"data": rows.iter().map(lead_json).collect::<Vec<_>>(), "next_cursor": next_cursor}))
+    json(200, &LeadPageOut { data: rows.iter().map(LeadOut::from).collect(), next_cursor })
 }
 
+/// One lead with its status history
+#[utoipa::path(get, path = "/api/v1/leads/{id}", operation_id = "getLead", tag = "leads", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Lead id")),
+    responses((status = 200, description = "The lead", body = LeadDetailOut, headers(("ETag" = String, description = "Send as If-Match to PATCH only this version")),
+        links(("PatchLead" = (operation_id = "patchLead", parameters(("id" = "$request.path.id"), ("header.If-Match" = "$response.header.ETag")))))),
+        KeyProblems, NotFound))]
 pub async fn get(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Read)?;
     let id = app.param("id");
     let lead = app.store.lead(&key.workspace_id, &id).await?.ok_or_else(not_found)?;
     let history = app.store.status_changes(&key.workspace_id, &id).await?;
-    json(200, &lead_detail_json(&lead, &history))
+    with_etag(json(200, &LeadDetailOut::new(&lead, &history))?, &lead)
 }
 
+/// Change status, tags or note
+///
+/// With `If-Match` (the lead's ETag), the change applies only if nobody changed the lead since
+/// (else 412, nothing changed). A patch that changes nothing (`{}`, or the current values)
+/// writes nothing and emits no event.
+#[utoipa::path(patch, path = "/api/v1/leads/{id}", operation_id = "patchLead", tag = "leads", security(("apiKey" = [])),
+    params(
+        ("id" = String, Path, description = "Lead id"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag of the lead as last read"),
+    ),
+    request_body = LeadPatch,
+    responses((status = 200, description = "The lead as it is now", body = LeadOut, headers(("ETag" = String))), BodyProblems, KeyProblems, NotFound, Stale))]
 pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Write)?;
     let patch: LeadPatch = read_json(&mut app.req).await?;
     let id = app.param("id");
-    let lead = app.store.lead(&key.workspace_id, &id).await?.ok_or_else(not_found)?;
-    let (updated, transition) = apply_patch(lead, patch, app.now_ms)?;
+    let if_match = app.header("If-Match");
+    // Without If-Match a concurrent change is simply retried on the fresh lead.
+    for _ in 0..3 {
+        let lead = app.store.lead(&key.workspace_id, &id).await?.ok_or_else(not_found)?;
+        let current_etag = etag(&lead);
+        let read = (lead.updated_at, lead.revision.clone());
+        // Invalid input is refused as such (422), whatever version it names.
+        let patched = apply_patch(lead, patch.clone(), app.now_ms)?;
+        if if_match.as_deref().is_some_and(|tags| !if_match_admits(tags, &current_etag)) {
+            return Err(stale());
+        }
+        if !patched.changed {
+            return with_etag(json(200, &LeadOut::from(&patched.lead))?, &patched.lead);
+        }
+        if let Some(lead) = store_patch(app, &key.key_id, patched, (read.0, &read.1)).await? {
+            return with_etag(json(200, &LeadOut::from(&lead))?, &lead);
+        }
+        if if_match.is_some() {
+            return Err(stale());
+        }
+    }
+    Err(ApiError::internal("patch lead", "the lead kept changing under three attempts"))
+}
+
+/// Writes a changing patch if the lead is still as read; `None` if it was not.
+async fn store_patch(app: &App, key_id: &str, patched: Patched, read: (i64, &str)) -> ApiResult<Option<LeadRow>> {
+    let Patched { mut lead, transition, .. } = patched;
+    lead.revision = hex(&crate::platform::random_bytes::<8>()?);
     let change = match &transition {
         Some((from, to)) => Some(StatusChangeRow {
             id: new_id(IdKind::StatusChange, app.now_ms)?,
-            lead_id: updated.id.clone(),
+            lead_id: lead.id.clone(),
             from_status: from.clone(),
             to_status: to.clone(),
-            changed_by: Some(key.key_id.clone()),
+            changed_by: Some(key_id.to_string()),
             changed_at: app.now_ms,
         }),
         None => None,
     };
-    let events = crate::delivery::lead_change_events(app, &updated, transition.as_ref())?;
-    let event_statements = events.iter().map(|e| app.store.event_statements(e)).collect::<ApiResult<Vec<_>>>()?.concat();
-    app.store.update_lead(&updated, change.as_ref(), event_statements).await?;
+    let events = crate::delivery::lead_change_events(app, &lead, transition.as_ref())?;
+    if !app.store.update_lead_if_unchanged(&lead, read, change.as_ref(), &events).await? {
+        return Ok(None);
+    }
     for event in &events {
         crate::delivery::dispatch_event(app, event).await;
     }
-    json(200, &lead_json(&updated))
+    Ok(Some(lead))
+}
+
+fn with_etag(mut response: Response, lead: &LeadRow) -> ApiResult<Response> {
+    response.headers_mut().set("ETag", &etag(lead))?;
+    Ok(response)
 }
 
 fn not_found() -> ApiError {
     ApiError::NotFound("no lead with this id in this workspace".into())
+}
+
+fn stale() -> ApiError {
+    ApiError::PreconditionFailed("the lead changed since it was read (If-Match does not match its ETag); read it again".into())
 }

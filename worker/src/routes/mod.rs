@@ -1,21 +1,21 @@
 //! The front door: match the route, run its handler, and turn any error into
 //! a problem document. Handlers live one file per resource.
 
-mod admin;
-mod capture_urls;
-mod deliveries;
-mod erasures;
-mod exports;
-mod inbound;
-mod keys;
-mod leads;
-mod meta;
-mod summaries;
-mod telegram;
+pub(crate) mod admin;
+pub(crate) mod capture_urls;
+pub(crate) mod deliveries;
+pub(crate) mod erasures;
+pub(crate) mod exports;
+pub(crate) mod inbound;
+pub(crate) mod keys;
+pub(crate) mod leads;
+pub(crate) mod meta;
+pub(crate) mod summaries;
+pub(crate) mod telegram;
 pub mod table;
-mod webhooks;
-mod workspace;
-mod workspace_credentials;
+pub(crate) mod webhooks;
+pub(crate) mod workspace;
+pub(crate) mod workspace_credentials;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
@@ -24,7 +24,10 @@ use table::{match_route, Miss, Route};
 use worker::{Context, Env, Request, Response};
 
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
-    let matched = match match_route(req.method().as_ref(), &req.path()) {
+    // The method exactly as sent: workers-rs maps methods it does not know
+    // (QUERY, …) to GET, which would answer them as GETs.
+    let method = req.inner().method();
+    let matched = match match_route(&method, &req.path()) {
         Ok(matched) => matched,
         Err(Miss::NotFound) => return ApiError::NotFound(format!("no route for {}", req.path())).into_response(),
         Err(Miss::MethodNotAllowed(allowed)) => return ApiError::MethodNotAllowed(allowed).into_response(),

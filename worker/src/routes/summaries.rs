@@ -7,8 +7,19 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{json, query_pairs};
 use crate::summaries::zone::Zone;
 use crate::summaries::{parse_summary_query, utc_range, SummaryOut, UNTOUCHED_AFTER_MS};
+use crate::openapi::{KeyProblems, QueryProblems};
 use worker::Response;
 
+/// A summary of a local day or ISO week
+///
+/// New leads by source, campaign and status, leads still untouched after a day, delivery
+/// failures and disabled endpoints, in the workspace's time zone.
+#[utoipa::path(get, path = "/api/v1/summaries", operation_id = "getSummary", tag = "leads", security(("apiKey" = [])),
+    params(
+        ("period" = crate::openapi::schemas::PeriodName, Query, description = "day or week"),
+        ("date" = String, Query, format = Date, description = "A day of the period (YYYY-MM-DD), local to the workspace"),
+    ),
+    responses((status = 200, description = "The summary", body = SummaryOut), KeyProblems, QueryProblems))]
 pub async fn get(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Read)?;

@@ -106,13 +106,16 @@ pub fn match_route(method: &str, path: &str) -> Result<Matched, Miss> {
     // HEAD is answered like GET; the runtime drops the body.
     let method = if method == "HEAD" { "GET" } else { method };
     let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let matching: Vec<_> = ROUTES.iter().filter_map(|(m, pattern, route)| Some((*m, *route, match_pattern(pattern, path)?))).collect();
+    // The most literal pattern names the resource: `/leads/export` is not the lead with id "export".
+    let fewest = matching.iter().map(|(_, _, params)| params.len()).min();
     let mut allowed = Vec::new();
-    for (route_method, pattern, route) in ROUTES {
-        if let Some(params) = match_pattern(pattern, path) {
-            if *route_method == method {
-                return Ok(Matched { route: *route, params });
-            }
-            allowed.push(*route_method);
+    for (route_method, route, params) in matching.into_iter().filter(|(_, _, params)| Some(params.len()) == fewest) {
+        if route_method == method {
+            return Ok(Matched { route, params });
+        }
+        if !allowed.contains(&route_method) {
+            allowed.push(route_method);
         }
     }
     if allowed.is_empty() { Err(Miss::NotFound) } else { Err(Miss::MethodNotAllowed(allowed)) }
@@ -155,6 +158,11 @@ mod tests {
         assert_eq!(match_route("GET", "/api/v1/leads/x/y"), Err(Miss::NotFound));
         assert_eq!(match_route("GET", "/api/inbound//leads"), Err(Miss::NotFound));
         assert_eq!(match_route("PUT", "/api/v1/leads/1"), Err(Miss::MethodNotAllowed(vec!["GET", "PATCH", "DELETE"])));
+        assert_eq!(match_route("PATCH", "/api/v1/leads/export"), Err(Miss::MethodNotAllowed(vec!["GET"])), "export is not a lead id");
+        assert_eq!(match_route("GET", "/api/v1/leads/lead_1").unwrap().route, Route::GetLead);
+        for undeclared in ["QUERY", "TRACE", "get", "CONNECT"] {
+            assert_eq!(match_route(undeclared, "/api/v1/leads"), Err(Miss::MethodNotAllowed(vec!["GET"])), "{undeclared}");
+        }
     }
 
     #[test]
@@ -164,6 +172,17 @@ mod tests {
             let path = openapi_path(pattern);
             let operation = &doc["paths"][&path][method.to_ascii_lowercase()];
             assert!(operation.is_object(), "{method} {path} is missing from openapi.json");
+        }
+    }
+
+    #[test]
+    fn every_documented_operation_is_routed() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                let routed = ROUTES.iter().any(|(m, p, _)| m.eq_ignore_ascii_case(method) && openapi_path(p) == *path);
+                assert!(routed, "{method} {path} is documented but not routed");
+            }
         }
     }
 

@@ -5,20 +5,42 @@ use crate::app::App;
 use crate::auth::{self, KeyAuth, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, no_content, read_json};
+use crate::openapi::{schemas, BodyProblems, KeyProblems, NotFound};
 use crate::platform::random_bytes;
 use crate::store::integrations::{IntegrationRow, TELEGRAM};
 use leadsbot_shared::time::format_rfc3339;
 use leadsbot_shared::FieldError;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 use worker::Response;
 
-#[derive(Deserialize)]
+pub const MAX_TOKEN_CHARS: usize = 200;
+pub const MAX_CHAT_ID_CHARS: usize = 100;
+/// Telegram's numeric ids (users, groups, channels as -100…) fit well within this.
+pub const MAX_CHAT_ID_NUMBER: i64 = 999_999_999_999_999;
+
+/// Where to announce new leads.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct TelegramIn {
-    bot_token: Option<String>,
-    /// A number (a user or group id) or a string (`@channel`).
-    chat_id: Option<Value>,
+pub struct TelegramIn {
+    /// As given by @BotFather (`123456:ABC-DEF…`); sealed at rest, never shown again.
+    #[schema(schema_with = schemas::bot_token)]
+    bot_token: String,
+    /// A whole number (a user or group id) or a string (`@channel`).
+    #[schema(schema_with = schemas::chat_id)]
+    chat_id: Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TelegramOut {
+    chat_id: String,
+    /// Always true: the token is set, and never shown.
+    bot_token_set: bool,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
 }
 
 async fn admin(app: &App) -> ApiResult<KeyAuth> {
@@ -27,39 +49,55 @@ async fn admin(app: &App) -> ApiResult<KeyAuth> {
     Ok(key)
 }
 
-fn telegram_json(row: &IntegrationRow) -> Value {
-    let settings: Value = serde_json::from_str(&row.settings).unwrap_or_else(|_| json!({}));
-    json!({"chat_id": settings["chat_id"], "bot_token_set": true, "created_at": format_rfc3339(row.created_at), "updated_at": format_rfc3339(row.updated_at)})
+impl From<&IntegrationRow> for TelegramOut {
+    fn from(row: &IntegrationRow) -> Self {
+        let settings: Value = serde_json::from_str(&row.settings).unwrap_or_default();
+        Self {
+            chat_id: settings["chat_id"].as_str().unwrap_or_default().to_string(),
+            bot_token_set: true,
+            created_at: format_rfc3339(row.created_at),
+            updated_at: format_rfc3339(row.updated_at),
+        }
+    }
 }
 
-/// (bot token, chat id), both required and plausible.
+/// (bot token, chat id), both plausible, exactly as `schemas::bot_token` and `schemas::chat_id` say.
 fn check(input: TelegramIn) -> ApiResult<(String, String)> {
-    let token = input.bot_token.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
-    let chat_id = match input.chat_id {
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        _ => None,
-    };
     let mut errors = Vec::new();
     // Tokens look like `123456:ABC-...`; they go into a URL path, so no slashes or spaces.
-    match &token {
-        None => errors.push(FieldError::required("bot_token")),
-        Some(t) if t.len() > 200 || !t.contains(':') || !t.chars().all(|c| c.is_ascii_alphanumeric() || "_-:".contains(c)) => {
-            errors.push(FieldError::new("bot_token", "invalid_token", "bot_token looks like 123456:ABC-DEF… as given by @BotFather"))
+    let token = input.bot_token;
+    if token.is_empty() || token.len() > MAX_TOKEN_CHARS || !token.contains(':') || !token.chars().all(|c| c.is_ascii_alphanumeric() || "_-:".contains(c)) {
+        errors.push(FieldError::new("bot_token", "invalid_token", "bot_token looks like 123456:ABC-DEF… as given by @BotFather"));
+    }
+    let chat_id = match input.chat_id {
+        Value::Number(n) if crate::wire::whole_number(&n).is_some_and(|id| id.abs() <= MAX_CHAT_ID_NUMBER) => crate::wire::whole_number(&n).map(|id| id.to_string()),
+        Value::String(s) if s.chars().count() > MAX_CHAT_ID_CHARS => {
+            errors.push(FieldError::too_long("chat_id", MAX_CHAT_ID_CHARS));
+            None
         }
-        _ => {}
-    }
-    match &chat_id {
-        None => errors.push(FieldError::required("chat_id")),
-        Some(c) if c.chars().count() > 100 => errors.push(FieldError::too_long("chat_id", 100)),
-        _ => {}
-    }
-    match (token, chat_id) {
-        (Some(token), Some(chat_id)) if errors.is_empty() => Ok((token, chat_id)),
+        Value::String(s) if !crate::wire::is_blank(&s) => Some(s.trim().to_string()),
+        Value::Null => {
+            errors.push(FieldError::required("chat_id"));
+            None
+        }
+        _ => {
+            errors.push(FieldError::invalid_type("chat_id", "a whole number or a non-blank string"));
+            None
+        }
+    };
+    match chat_id {
+        Some(chat_id) if errors.is_empty() => Ok((token, chat_id)),
         _ => Err(ApiError::Validation(errors)),
     }
 }
 
+/// Set up Telegram alerts (admin)
+#[utoipa::path(put, path = "/api/v1/integrations/telegram", operation_id = "putTelegram", tag = "integrations", security(("apiKey" = [])),
+    request_body = TelegramIn,
+    responses((status = 200, description = "Set up", body = TelegramOut, links(
+            ("GetTelegram" = (operation_id = "getTelegram")),
+            ("DeleteTelegram" = (operation_id = "deleteTelegram")),
+        )), BodyProblems, KeyProblems))]
 pub async fn put(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
     let (token, chat_id) = check(read_json(&mut app.req).await?)?;
@@ -74,15 +112,21 @@ pub async fn put(app: &mut App) -> ApiResult<Response> {
         updated_at: app.now_ms,
     };
     app.store.put_integration(&row).await?;
-    json(200, &telegram_json(&row))
+    json(200, &TelegramOut::from(&row))
 }
 
+/// The Telegram set-up (admin)
+#[utoipa::path(get, path = "/api/v1/integrations/telegram", operation_id = "getTelegram", tag = "integrations", security(("apiKey" = [])),
+    responses((status = 200, description = "Set up", body = TelegramOut), KeyProblems, NotFound))]
 pub async fn get(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
     let row = app.store.integration(&key.workspace_id, TELEGRAM).await?.ok_or_else(|| ApiError::NotFound("Telegram is not set up for this workspace".into()))?;
-    json(200, &telegram_json(&row))
+    json(200, &TelegramOut::from(&row))
 }
 
+/// Stop Telegram alerts (admin)
+#[utoipa::path(delete, path = "/api/v1/integrations/telegram", operation_id = "deleteTelegram", tag = "integrations", security(("apiKey" = [])),
+    responses((status = 204, description = "Removed"), KeyProblems, NotFound))]
 pub async fn delete(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
     if app.store.delete_integration(&key.workspace_id, TELEGRAM).await? {

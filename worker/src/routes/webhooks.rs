@@ -4,9 +4,10 @@
 use crate::app::App;
 use crate::auth::{self, KeyAuth, Scope};
 use crate::credentials::new_id;
-use crate::delivery::endpoints::{apply_patch, check_new, delivery_json, endpoint_json, EndpointIn, EndpointPatch};
+use crate::delivery::endpoints::{apply_patch, check_new, DeliveryOut, EndpointIn, EndpointOut, EndpointPatch, EndpointWithSecretOut};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, no_content, query_pairs, read_json};
+use crate::openapi::{BodyProblems, KeyProblems, NotFound, QueryProblems};
 use crate::platform::random_bytes;
 use crate::store::endpoints::EndpointRow;
 use leadsbot_shared::ids::IdKind;
@@ -16,8 +17,22 @@ use crate::delivery::webhook::EVENT_TYPES;
 use crate::store::deliveries::DueDelivery;
 use crate::store::recovery::EndpointRef;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::ToSchema;
 use worker::Response;
+
+#[derive(Serialize, ToSchema)]
+pub struct EndpointListOut {
+    data: Vec<EndpointOut>,
+}
+
+/// A page of deliveries, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryPageOut {
+    data: Vec<DeliveryOut>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    next_cursor: Option<String>,
+}
+
 
 async fn admin(app: &App) -> ApiResult<KeyAuth> {
     let key = auth::api_key(app).await?;
@@ -36,12 +51,27 @@ fn new_secret(app: &App) -> ApiResult<(String, String)> {
     Ok((secret, sealed))
 }
 
+/// List webhook endpoints (admin)
+#[utoipa::path(get, path = "/api/v1/webhooks", operation_id = "listWebhooks", tag = "webhooks", security(("apiKey" = [])),
+    responses((status = 200, description = "Every endpoint", body = EndpointListOut), KeyProblems))]
 pub async fn list(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
     let rows = app.store.endpoints(&key.workspace_id).await?;
-    json(200, &json!({"data": rows.iter().map(endpoint_json).collect::<Vec<_>>()}))
+    json(200, &EndpointListOut { data: rows.iter().map(EndpointOut::from).collect() })
 }
 
+/// Subscribe an endpoint (admin)
+#[utoipa::path(post, path = "/api/v1/webhooks", operation_id = "createWebhook", tag = "webhooks", security(("apiKey" = [])),
+    request_body = EndpointIn,
+    responses((status = 201, description = "Created, with its secret", body = EndpointWithSecretOut, links(
+            ("GetWebhook" = (operation_id = "getWebhook", parameters(("id" = "$response.body#/id")))),
+            ("PatchWebhook" = (operation_id = "patchWebhook", parameters(("id" = "$response.body#/id")))),
+            ("DeleteWebhook" = (operation_id = "deleteWebhook", parameters(("id" = "$response.body#/id")))),
+            ("RotateWebhookSecret" = (operation_id = "rotateWebhookSecret", parameters(("id" = "$response.body#/id")))),
+            ("ListWebhookDeliveries" = (operation_id = "listWebhookDeliveries", parameters(("id" = "$response.body#/id")))),
+            ("RecoverWebhook" = (operation_id = "recoverWebhook", parameters(("id" = "$response.body#/id")))),
+        )),
+        BodyProblems, KeyProblems))]
 pub async fn create(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
     let input: EndpointIn = read_json(&mut app.req).await?;
@@ -57,25 +87,36 @@ pub async fn create(app: &mut App) -> ApiResult<Response> {
         created_at: now, updated_at: now,
     };
     app.store.insert_endpoint(&row).await?;
-    let mut body = endpoint_json(&row);
-    body["secret"] = json!(secret);
-    json(201, &body)
+    json(201, &EndpointWithSecretOut { endpoint: EndpointOut::from(&row), secret })
 }
 
+/// One webhook endpoint (admin)
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}", operation_id = "getWebhook", tag = "webhooks", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Endpoint id")),
+    responses((status = 200, description = "The endpoint", body = EndpointOut), KeyProblems, NotFound))]
 pub async fn get(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
-    json(200, &endpoint_json(&load(app, &key).await?))
+    json(200, &EndpointOut::from(&load(app, &key).await?))
 }
 
+/// Change an endpoint, or disable or re-enable it (admin)
+#[utoipa::path(patch, path = "/api/v1/webhooks/{id}", operation_id = "patchWebhook", tag = "webhooks", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Endpoint id")),
+    request_body = EndpointPatch,
+    responses((status = 200, description = "The endpoint as it is now", body = EndpointOut), BodyProblems, KeyProblems, NotFound))]
 pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
     let patch: EndpointPatch = read_json(&mut app.req).await?;
     let mut row = load(app, &key).await?;
     apply_patch(&mut row, patch, app.config()?.url_policy, app.now_ms)?;
     app.store.update_endpoint(&row).await?;
-    json(200, &endpoint_json(&row))
+    json(200, &EndpointOut::from(&row))
 }
 
+/// Delete an endpoint (admin)
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", operation_id = "deleteWebhook", tag = "webhooks", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Endpoint id")),
+    responses((status = 204, description = "Deleted"), KeyProblems, NotFound))]
 pub async fn delete(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
     if app.store.delete_endpoint(&key.workspace_id, &app.param("id")).await? {
@@ -85,8 +126,13 @@ pub async fn delete(app: &mut App) -> ApiResult<Response> {
     }
 }
 
+/// Rotate an endpoint's secret (admin)
+///
 /// The old secret keeps signing (in the `-Previous` headers) for the grace
 /// period, so receivers can switch without dropping a delivery.
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/rotate-secret", operation_id = "rotateWebhookSecret", tag = "webhooks", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Endpoint id")),
+    responses((status = 200, description = "The endpoint with its new secret", body = EndpointWithSecretOut), KeyProblems, NotFound))]
 pub async fn rotate_secret(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
     let mut row = load(app, &key).await?;
@@ -96,11 +142,18 @@ pub async fn rotate_secret(app: &mut App) -> ApiResult<Response> {
     row.previous_secret_expires_at = Some(app.now_ms + grace_ms);
     row.updated_at = app.now_ms;
     app.store.update_endpoint(&row).await?;
-    let mut body = endpoint_json(&row);
-    body["secret"] = json!(secret);
-    json(200, &body)
+    json(200, &EndpointWithSecretOut { endpoint: EndpointOut::from(&row), secret })
 }
 
+/// An endpoint's deliveries with every attempt, newest first
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", operation_id = "listWebhookDeliveries", tag = "webhooks", security(("apiKey" = [])),
+    params(
+        ("id" = String, Path, description = "Endpoint id"),
+        ("status" = Option<crate::openapi::schemas::DeliveryStatusName>, Query),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page; empty is the first page"),
+    ),
+    responses((status = 200, description = "A page", body = DeliveryPageOut), KeyProblems, NotFound, QueryProblems))]
 pub async fn deliveries(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Read)?;
@@ -109,8 +162,11 @@ pub async fn deliveries(app: &mut App) -> ApiResult<Response> {
     for (name, value) in query_pairs(&app.req)? {
         match name.as_str() {
             "status" if ["pending", "succeeded", "failed"].contains(&value.as_str()) => status = Some(value),
+            "status" => return Err(ApiError::invalid("status", "invalid_status", "status is pending, succeeded or failed")),
+            "cursor" if value.is_empty() => {}
             "cursor" => cursor = Some(value),
-            "limit" => limit = value.parse().ok().filter(|l| (1..=100).contains(l)).ok_or_else(|| ApiError::invalid("limit", "out_of_range", "limit is from 1 to 100"))?,
+            "limit" if value.bytes().all(|b| b.is_ascii_digit()) => limit = value.parse().ok().filter(|l| (1..=100).contains(l)).ok_or_else(|| ApiError::invalid("limit", "out_of_range", "limit is from 1 to 100"))?,
+            "limit" => return Err(ApiError::invalid("limit", "out_of_range", "limit is from 1 to 100")),
             other => return Err(ApiError::invalid(other, "unknown_parameter", "filters are status (pending, succeeded, failed), cursor and limit")),
         }
     }
@@ -119,17 +175,20 @@ pub async fn deliveries(app: &mut App) -> ApiResult<Response> {
     rows.truncate(limit as usize);
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let attempts = app.store.attempts_for(&key.workspace_id, &ids).await?;
-    json(200, &json!({"data": rows.iter().map(|r| delivery_json(r, &attempts)).collect::<Vec<_>>(), "next_cursor": next_cursor}))
+    json(200, &DeliveryPageOut { data: rows.iter().map(|r| DeliveryOut::new(r, &attempts)).collect(), next_cursor })
 }
 
-#[derive(Deserialize)]
-struct RecoverIn {
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecoverIn {
+    /// Replay failed deliveries created at or after this time (RFC 3339).
+    #[schema(format = DateTime)]
     since: String,
 }
 
-/// The answer to a recover call.
-#[derive(Serialize)]
-struct RecoverOut {
+/// What a recovery queued.
+#[derive(Serialize, ToSchema)]
+pub struct RecoverOut {
     /// Failed deliveries made pending again.
     replayed: usize,
     delivery_ids: Vec<String>,
@@ -139,11 +198,17 @@ struct RecoverOut {
     more: bool,
 }
 
+/// Replay failed deliveries and deliver missed events since a time
+///
 /// Replays the failed deliveries to this endpoint since a time, and creates
 /// deliveries for the events since then that it subscribes to but never
 /// received (raised while it was disabled, say), at most
 /// `RECOVER_MAX_PER_CALL` in all. The missing events go out one at a time in
 /// event order, through the queue; nothing is sent inside this request.
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/recover", operation_id = "recoverWebhook", tag = "webhooks", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Endpoint id")),
+    request_body = RecoverIn,
+    responses((status = 202, description = "Queued", body = RecoverOut), BodyProblems, KeyProblems, NotFound))]
 pub async fn recover(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Write)?;

@@ -2,25 +2,36 @@ use crate::app::App;
 use crate::auth::{self, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, read_json};
+use crate::openapi::{BodyProblems, KeyProblems};
 use crate::store::rejections::RejectionRow;
 use crate::store::workspaces::WorkspaceUpdate;
 use crate::summaries::zone::Zone;
-use crate::workspaces::{validate_digest_hour, validate_retention, validate_settings, workspace_json, WorkspacePatchIn};
+use crate::workspaces::{validate_digest_hour, validate_retention, validate_settings, WorkspaceOut, WorkspacePatch};
 use leadsbot_shared::time::format_rfc3339;
 use serde::Serialize;
+use utoipa::ToSchema;
 use worker::Response;
 
+/// This workspace's settings
+#[utoipa::path(get, path = "/api/v1/workspace", operation_id = "getWorkspace", tag = "workspace", security(("apiKey" = [])),
+    responses((status = 200, description = "The workspace", body = WorkspaceOut), KeyProblems))]
 pub async fn get(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Read)?;
     let row = app.store.workspace(&key.workspace_id).await?.ok_or_else(|| ApiError::NotFound("workspace not found".into()))?;
-    json(200, &workspace_json(&row))
+    json(200, &WorkspaceOut::from(&row))
 }
 
+/// Change the workspace's settings (admin)
+///
+/// Name, allowed origins, lead retention, time zone and digest hour; absent fields keep their value.
+#[utoipa::path(patch, path = "/api/v1/workspace", operation_id = "patchWorkspace", tag = "workspace", security(("apiKey" = [])),
+    request_body = WorkspacePatch,
+    responses((status = 200, description = "The workspace as it is now", body = WorkspaceOut), BodyProblems, KeyProblems))]
 pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Admin)?;
-    let input: WorkspacePatchIn = read_json(&mut app.req).await?;
+    let input: WorkspacePatch = read_json(&mut app.req).await?;
     let current = app.store.workspace(&key.workspace_id).await?.ok_or_else(|| ApiError::NotFound("workspace not found".into()))?;
     let name = input.name.unwrap_or_else(|| current.name.clone());
     let origins = input.allowed_origins.unwrap_or_else(|| current.allowed_origins());
@@ -35,20 +46,23 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let update = WorkspaceUpdate { name: &settings.name, allowed_origins: &allowed_origins, lead_retention_days, timezone: &timezone, digest_hour };
     app.store.update_workspace(&current.id, &update, app.now_ms).await?;
     let updated = app.store.workspace(&current.id).await?.ok_or_else(|| ApiError::NotFound("workspace not found".into()))?;
-    json(200, &workspace_json(&updated))
+    json(200, &WorkspaceOut::from(&updated))
 }
 
-#[derive(Debug, Serialize)]
+/// Browser captures refused for one origin and reason.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RejectionOut {
     /// `null` when the refused request sent no `Origin`.
     origin: Option<String>,
     reason: String,
     count: i64,
+    #[schema(format = DateTime)]
     first_at: String,
+    #[schema(format = DateTime)]
     last_at: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RejectionsOut {
     data: Vec<RejectionOut>,
 }
@@ -65,8 +79,12 @@ impl From<RejectionRow> for RejectionOut {
     }
 }
 
-/// Browser captures refused although their public token was valid, per
-/// origin and reason, most recently seen first.
+/// Refused browser captures
+///
+/// Browser captures refused although their public token was valid, per origin and reason,
+/// most recently seen first (counts and times, no lead data).
+#[utoipa::path(get, path = "/api/v1/workspace/rejections", operation_id = "listRejections", tag = "workspace", security(("apiKey" = [])),
+    responses((status = 200, description = "Refusals per origin and reason", body = RejectionsOut), KeyProblems))]
 pub async fn rejections(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Read)?;

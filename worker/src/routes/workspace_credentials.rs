@@ -11,33 +11,51 @@ use crate::platform::random_bytes;
 use leadsbot_shared::ids::redacted_parts;
 use leadsbot_shared::signing::new_endpoint_secret;
 use leadsbot_shared::time::format_rfc3339;
+use crate::openapi::{BodyProblems, KeyProblems};
+use crate::wire::non_null_whole;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use worker::Response;
 
 /// The longest grace a rotation may ask for: a week.
 const MAX_GRACE_SECS: i64 = 7 * 24 * 3600;
 
-#[derive(Debug, Default, Deserialize)]
+/// An optional body: `{}` or none at all takes the default grace.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateIn {
     /// Seconds the old value keeps working; default `ROTATION_GRACE_SECS`
     /// (24 h). 0 ends it at once (for a leaked credential).
+    #[serde(default, deserialize_with = "non_null_whole")]
+    #[schema(nullable = false, minimum = 0, maximum = 604800)]
     grace_secs: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
+/// The new public token, shown only this once.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RotatedPublicTokenOut {
     public_token: String,
     public_token_prefix: String,
+    /// When the old token stops working.
+    #[schema(format = DateTime)]
     previous_expires_at: String,
 }
 
-#[derive(Debug, Serialize)]
+/// The new inbound signing secret, shown only this once.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RotatedInboundSecretOut {
     inbound_signing_secret: String,
+    /// When the old secret stops working.
+    #[schema(format = DateTime)]
     previous_expires_at: String,
 }
 
+/// Rotate the public token (admin)
+///
+/// The old token keeps working until `previous_expires_at`.
+#[utoipa::path(post, path = "/api/v1/workspace/rotate-public-token", operation_id = "rotatePublicToken", tag = "workspace", security(("apiKey" = [])),
+    request_body(content = Option<RotateIn>, description = "Optional"),
+    responses((status = 200, description = "Rotated", body = RotatedPublicTokenOut), BodyProblems, KeyProblems))]
 pub async fn rotate_public_token(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Admin)?;
@@ -51,6 +69,12 @@ pub async fn rotate_public_token(app: &mut App) -> ApiResult<Response> {
     json(200, &out)
 }
 
+/// Rotate the inbound signing secret (admin)
+///
+/// The old secret keeps verifying server signatures until `previous_expires_at`.
+#[utoipa::path(post, path = "/api/v1/workspace/rotate-inbound-secret", operation_id = "rotateInboundSecret", tag = "workspace", security(("apiKey" = [])),
+    request_body(content = Option<RotateIn>, description = "Optional"),
+    responses((status = 200, description = "Rotated", body = RotatedInboundSecretOut), BodyProblems, KeyProblems))]
 pub async fn rotate_inbound_secret(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Admin)?;

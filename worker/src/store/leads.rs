@@ -35,6 +35,10 @@ pub struct LeadRow {
     pub note: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Random per PATCH that changed the lead ('' until the first); with
+    /// `updated_at` it makes the lead's ETag.
+    #[serde(default)]
+    pub revision: String,
 }
 
 pub(super) const LEAD_COLUMNS: &str = "id, workspace_id, email, name, phone, company, message, campaign, \
@@ -105,21 +109,35 @@ impl Store {
         self.all(&sql, &args).await
     }
 
-    /// Applies a change to a lead and records a status transition, atomically.
-    pub async fn update_lead(&self, lead: &LeadRow, change: Option<&StatusChangeRow>, extra: Vec<D1PreparedStatement>) -> ApiResult<()> {
+    /// Applies a change to a lead, records its status transition and raises
+    /// its events, atomically, if the lead is still as it was read
+    /// (`read` = its `updated_at` and `revision` then). Returns false, having
+    /// written nothing, when someone changed it in between.
+    pub async fn update_lead_if_unchanged(&self, lead: &LeadRow, read: (i64, &str), change: Option<&StatusChangeRow>, events: &[EventRow]) -> ApiResult<bool> {
         let mut statements = vec![self.statement(
-            "UPDATE leads SET status = ?, tags = ?, note = ?, updated_at = ? WHERE workspace_id = ? AND id = ?",
-            &[text(&lead.status), text(&lead.tags), opt_text(lead.note.as_deref()), number(lead.updated_at), text(&lead.workspace_id), text(&lead.id)],
+            "UPDATE leads SET status = ?, tags = ?, note = ?, updated_at = ?, revision = ? WHERE workspace_id = ? AND id = ? AND updated_at = ? AND revision = ?",
+            &[text(&lead.status), text(&lead.tags), opt_text(lead.note.as_deref()), number(lead.updated_at), text(&lead.revision),
+              text(&lead.workspace_id), text(&lead.id), number(read.0), text(read.1)],
         )?];
+        // Everything else happens exactly when that update did: the new revision is unique to it.
+        let applied = "EXISTS (SELECT 1 FROM leads WHERE workspace_id = ? AND id = ? AND revision = ?)";
+        let applied_args = [text(&lead.workspace_id), text(&lead.id), text(&lead.revision)];
         if let Some(change) = change {
+            let mut args = vec![text(&change.id), text(&lead.workspace_id), text(&lead.id), text(&change.from_status), text(&change.to_status), opt_text(change.changed_by.as_deref()), number(change.changed_at)];
+            args.extend_from_slice(&applied_args);
             statements.push(self.statement(
-                "INSERT INTO lead_status_changes (id, workspace_id, lead_id, from_status, to_status, changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                &[text(&change.id), text(&lead.workspace_id), text(&lead.id), text(&change.from_status), text(&change.to_status), opt_text(change.changed_by.as_deref()), number(change.changed_at)],
+                &format!("INSERT INTO lead_status_changes (id, workspace_id, lead_id, from_status, to_status, changed_by, changed_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE {applied}"),
+                &args,
             )?);
         }
-        statements.extend(extra);
-        self.batch(statements).await?;
-        Ok(())
+        for event in events {
+            let mut args = event_values(event);
+            args.extend_from_slice(&applied_args);
+            statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {applied}"), &args)?);
+            statements.extend(self.fan_out_statements(event, Some((applied, &applied_args)))?);
+        }
+        let results = self.batch(statements).await?;
+        Ok(results.first().map(super::changes) == Some(1))
     }
 
     /// An event and its outbox rows, for a caller's batch.

@@ -12,6 +12,7 @@ use leadsbot_shared::time::format_rfc3339;
 use leadsbot_shared::FieldError;
 use period::{format_date, local_midnight_utc, parse_date, Period, DAY_MS};
 use serde::Serialize;
+use utoipa::ToSchema;
 use std::collections::BTreeMap;
 
 /// A lead still `new` this long after it arrived is "untouched".
@@ -57,17 +58,23 @@ pub fn utc_range(period: Period, day: i64, offset_at: impl Fn(i64) -> i64) -> (i
     (local_midnight_utc(first, &offset_at), local_midnight_utc(end, &offset_at))
 }
 
-#[derive(Debug, Serialize)]
+/// A lead still `new` a day after it arrived.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UntouchedOut {
     pub id: String,
     pub email: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
 /// `GET /api/v1/summaries`, exactly this shape.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SummaryOut {
+    /// `day` or `week`.
+    #[schema(value_type = String)]
     pub period: &'static str,
+    /// The period's first local day (the Monday of a week).
+    #[schema(format = Date)]
     pub date: String,
     pub timezone: String,
     pub new_leads: u32,

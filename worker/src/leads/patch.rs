@@ -1,0 +1,103 @@
+//! Changing a lead: the PATCH body, its rules, and the lead's ETag.
+
+use crate::error::{ApiError, ApiResult};
+use crate::openapi::schemas;
+use crate::store::leads::LeadRow;
+use crate::wire::{is_blank, non_null, nullable};
+use leadsbot_shared::lead::LeadStatus;
+use leadsbot_shared::FieldError;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 50;
+pub const MAX_NOTE_CHARS: usize = 5000;
+
+/// Fields to change; absent fields stay as they are. An empty object, or
+/// values equal to the current ones, change nothing and emit no event.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadPatch {
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(schema_with = schemas::lead_status)]
+    pub status: Option<String>,
+    /// Replaces the tags: each 1 to 50 characters (not only spaces), at most 20; repeats are kept once.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(schema_with = schemas::tags)]
+    pub tags: Option<Vec<String>>,
+    /// `null` clears the note.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 5000)]
+    pub note: Option<Option<String>>,
+}
+
+/// A lead after a patch: the row to store, the status transition if the
+/// status changed, and whether anything changed at all.
+#[derive(Debug)]
+pub struct Patched {
+    pub lead: LeadRow,
+    pub transition: Option<(String, String)>,
+    pub changed: bool,
+}
+
+/// Applies a patch. Limits are checked on the values as sent, exactly as
+/// the document's schema states them.
+pub fn apply_patch(current: LeadRow, patch: LeadPatch, now_ms: i64) -> ApiResult<Patched> {
+    let mut lead = current.clone();
+    let mut errors = Vec::new();
+    if let Some(status) = patch.status {
+        match LeadStatus::parse(&status) {
+            Some(_) => lead.status = status,
+            None => errors.push(FieldError::new("status", "invalid_status", "status is one of new, contacted, qualified, won, lost, spam")),
+        }
+    }
+    if let Some(tags) = patch.tags {
+        match clean_tags(&tags) {
+            Ok(clean) => lead.tags = Value::from(clean).to_string(),
+            Err(mut errs) => errors.append(&mut errs),
+        }
+    }
+    if let Some(note) = patch.note {
+        if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+            errors.push(FieldError::too_long("note", MAX_NOTE_CHARS));
+        }
+        lead.note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let transition = (lead.status != current.status).then(|| (current.status.clone(), lead.status.clone()));
+    let changed = (&lead.status, &lead.tags, &lead.note) != (&current.status, &current.tags, &current.note);
+    if changed {
+        lead.updated_at = now_ms;
+    }
+    Ok(Patched { lead, transition, changed })
+}
+
+fn clean_tags(tags: &[String]) -> Result<Vec<String>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if tags.len() > MAX_TAGS {
+        errors.push(FieldError::new("tags", "too_many", format!("at most {MAX_TAGS} tags")));
+    }
+    let mut clean: Vec<String> = Vec::new();
+    for (i, tag) in tags.iter().enumerate() {
+        if is_blank(tag) || tag.chars().count() > MAX_TAG_CHARS {
+            errors.push(FieldError::new(format!("tags[{i}]"), "invalid_tag", format!("tags are 1 to {MAX_TAG_CHARS} characters, not only spaces")));
+        } else if !clean.iter().any(|c| c == tag.trim()) {
+            clean.push(tag.trim().to_string());
+        }
+    }
+    if errors.is_empty() { Ok(clean) } else { Err(errors) }
+}
+
+/// A strong validator for the lead's current state: it changes whenever a
+/// PATCH changes the lead (its time and the random revision of that write).
+pub fn etag(lead: &LeadRow) -> String {
+    format!("\"{:x}-{}\"", lead.updated_at, lead.revision)
+}
+
+/// Whether an `If-Match` header value admits this ETag (`*` or a listed tag).
+pub fn if_match_admits(header: &str, etag: &str) -> bool {
+    header.split(',').map(str::trim).any(|tag| tag == "*" || tag == etag)
+}

@@ -1,0 +1,33 @@
+//! Query parameters shared by several operations, as `leads::parse_filters`
+//! reads them.
+
+use super::schemas::LeadStatusName;
+use utoipa::IntoParams;
+
+/// The filters every lead listing shares (the list, the export). Only the
+/// document reads this type.
+#[derive(IntoParams)]
+#[allow(dead_code)]
+#[into_params(parameter_in = Query)]
+pub struct LeadFilters {
+    /// Lead status
+    #[param(value_type = Option<LeadStatusName>)]
+    status: Option<String>,
+    /// Source, e.g. widget, api, inbound_webhook
+    #[param(nullable = false)]
+    source: Option<String>,
+    #[param(nullable = false)]
+    campaign: Option<String>,
+    /// Exact email
+    #[param(nullable = false)]
+    email: Option<String>,
+    /// Search in email, name, company and message
+    #[param(nullable = false)]
+    q: Option<String>,
+    /// Created at or after (RFC 3339)
+    #[param(nullable = false, format = DateTime)]
+    created_after: Option<String>,
+    /// Created before (RFC 3339)
+    #[param(nullable = false, format = DateTime)]
+    created_before: Option<String>,
+}
