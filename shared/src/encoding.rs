@@ -52,6 +52,12 @@ pub fn crockford_128(value: u128) -> String {
     (0..26).rev().map(|i| CROCKFORD[((value >> (i * 5)) & 0x1f) as usize] as char).collect()
 }
 
+/// Whitespace as ECMA-262 regular expressions (and so JSON Schema's `\s`)
+/// read it: WhiteSpace and LineTerminator.
+pub fn is_ecma_space(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}')
+}
+
 pub fn is_crockford(text: &str) -> bool {
     text.bytes().all(|c| CROCKFORD.contains(&c))
 }

@@ -33,10 +33,10 @@ pub fn apply_mapping(mapping: &Map<String, Value>, posted: Fields) -> Fields {
         .collect()
 }
 
-/// A path key needs a visible character (whitespace as a `\s` pattern reads
-/// it, which also counts the separators U+001C to U+001F).
+/// A path key needs a character that is not whitespace (as the document's
+/// `\s` pattern, ECMA-262, reads it).
 fn visible(key: &str) -> bool {
-    key.chars().any(|c| !c.is_whitespace() && !('\u{1c}'..='\u{1f}').contains(&c))
+    key.chars().any(|c| !crate::encoding::is_ecma_space(c))
 }
 
 pub fn validate_mapping(mapping: &Map<String, Value>) -> Result<(), Vec<FieldError>> {

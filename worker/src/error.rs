@@ -9,8 +9,9 @@ use worker::{Headers, Response};
 #[derive(Debug)]
 pub enum ApiError {
     BadRequest(String),
-    /// The request names a field the resource does not have (400, field named).
-    UnknownField(FieldError),
+    /// The body's shape is wrong at one field: a field the resource does not
+    /// have, or a value of the wrong JSON type (400, field named).
+    MalformedField(FieldError),
     Unauthorized(String),
     Forbidden(String),
     NotFound(String),
@@ -40,7 +41,7 @@ impl ApiError {
 
     pub fn status(&self) -> u16 {
         match self {
-            Self::BadRequest(_) | Self::UnknownField(_) => 400,
+            Self::BadRequest(_) | Self::MalformedField(_) => 400,
             Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
@@ -58,7 +59,7 @@ impl ApiError {
     /// (slug of the problem type, human title)
     fn kind(&self) -> (&'static str, &'static str) {
         match self {
-            Self::BadRequest(_) | Self::UnknownField(_) => ("malformed-request", "Malformed request"),
+            Self::BadRequest(_) | Self::MalformedField(_) => ("malformed-request", "Malformed request"),
             Self::Unauthorized(_) => ("unauthorized", "Missing or invalid credentials"),
             Self::Forbidden(_) => ("forbidden", "Not allowed"),
             Self::NotFound(_) => ("not-found", "Not found"),
@@ -77,7 +78,7 @@ impl ApiError {
         match self {
             Self::BadRequest(d) | Self::Unauthorized(d) | Self::Forbidden(d) | Self::NotFound(d) => d.clone(),
             Self::UnsupportedMediaType(d) | Self::Conflict(d) | Self::PreconditionFailed(d) => d.clone(),
-            Self::UnknownField(error) => error.message.clone(),
+            Self::MalformedField(error) => error.message.clone(),
             Self::MethodNotAllowed(allowed) => format!("this resource accepts {}", allowed.join(", ")),
             Self::PayloadTooLarge(limit) => format!("the body must be at most {limit} bytes"),
             Self::Validation(errors) => match errors.as_slice() {
@@ -94,7 +95,7 @@ impl ApiError {
         let (slug, title) = self.kind();
         let errors = match self {
             Self::Validation(errors) => Some(errors.iter().map(FieldProblem::from).collect()),
-            Self::UnknownField(error) => Some(vec![FieldProblem::from(error)]),
+            Self::MalformedField(error) => Some(vec![FieldProblem::from(error)]),
             _ => None,
         };
         Problem { kind: format!("urn:leadsbot:problem:{slug}"), title: title.into(), status: self.status(), detail: self.detail(), errors }

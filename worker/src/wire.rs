@@ -3,9 +3,11 @@
 //! named:
 //! - broken JSON, or a body that is not an object: 400;
 //! - a field the type does not have: 400, code `unknown_field` (the schemas
-//!   say `additionalProperties: false`);
-//! - a missing required field: 422 `required`; a value of the wrong type,
-//!   including `null` where the schema does not allow it: 422 `invalid_type`.
+//!   say `additionalProperties: false`); a value of the wrong JSON type (a
+//!   string where a number belongs): 400, code `invalid_type`;
+//! - a missing required field: 422 `required`; `null` where the schema does
+//!   not allow it: 422 `null`; a value of the right type out of its range:
+//!   422 `invalid_value`.
 
 use crate::error::{ApiError, ApiResult};
 use leadsbot_shared::FieldError;
@@ -48,7 +50,7 @@ fn refusal(path: String, error: serde_json::Error) -> ApiError {
         // The path already ends at the unknown key.
         let field = if path == "." { quoted.clone() } else { path.clone() };
         let expected = rest.split_once(", expected ").map(|(_, e)| format!("; expected {e}")).unwrap_or_default();
-        return ApiError::UnknownField(FieldError::new(field.clone(), "unknown_field", format!("{field} is not a field of this resource{expected}")));
+        return ApiError::MalformedField(FieldError::new(field.clone(), "unknown_field", format!("{field} is not a field of this resource{expected}")));
     }
     if reason.starts_with("missing field") {
         return ApiError::Validation(vec![FieldError::required(&inside(&quoted))]);
@@ -56,7 +58,13 @@ fn refusal(path: String, error: serde_json::Error) -> ApiError {
     if path == "." {
         return ApiError::BadRequest(format!("the body must be a JSON object ({reason})"));
     }
-    ApiError::Validation(vec![FieldError::new(path.clone(), "invalid_type", format!("{path}: {reason}"))])
+    if reason.starts_with("invalid type: null") {
+        return ApiError::Validation(vec![FieldError::new(path.clone(), "null", format!("{path} must not be null: leave it out instead"))]);
+    }
+    if reason.starts_with("invalid type") {
+        return ApiError::MalformedField(FieldError::new(path.clone(), "invalid_type", format!("{path}: {reason}")));
+    }
+    ApiError::Validation(vec![FieldError::new(path.clone(), "invalid_value", format!("{path}: {reason}"))])
 }
 
 /// For optional fields where `null` means nothing: leaving the field out is
@@ -87,10 +95,11 @@ pub fn nullable_whole<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Opti
     }
 }
 
-/// Only whitespace, as a schema's `\S` pattern reads it (which also counts
-/// the ASCII separators U+001C to U+001F). Required text must not be blank.
+/// Only whitespace as JSON Schema's `\S` reads it (ECMA-262: which counts
+/// U+FEFF but not U+0085, unlike Rust's `char::is_whitespace`). Required
+/// text must not be blank.
 pub fn is_blank(text: &str) -> bool {
-    text.chars().all(|c| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+    text.chars().all(leadsbot_shared::encoding::is_ecma_space)
 }
 
 /// For fields where `null` has a meaning (clear the value): absent is
@@ -120,7 +129,7 @@ mod tests {
         let error = decode_json::<SampleIn>(body.as_bytes()).unwrap_err();
         let field = match &error {
             ApiError::Validation(errors) => Some((errors[0].field.clone(), errors[0].code)),
-            ApiError::UnknownField(e) => Some((e.field.clone(), e.code)),
+            ApiError::MalformedField(e) => Some((e.field.clone(), e.code)),
             _ => None,
         };
         (error.status(), field)
@@ -142,8 +151,8 @@ mod tests {
 
     #[test]
     fn each_refusal_names_its_field() {
-        assert_eq!(refused(r#"{"url": "u", "name": null}"#), (422, Some(("name".into(), "invalid_type"))));
-        assert_eq!(refused(r#"{"url": "u", "tags": ["a", 5]}"#), (422, Some(("tags[1]".into(), "invalid_type"))));
+        assert_eq!(refused(r#"{"url": "u", "name": null}"#), (422, Some(("name".into(), "null"))));
+        assert_eq!(refused(r#"{"url": "u", "tags": ["a", 5]}"#), (400, Some(("tags[1]".into(), "invalid_type"))));
         assert_eq!(refused(r#"{"name": "n"}"#), (422, Some(("url".into(), "required"))));
         assert_eq!(refused(r#"{"url": "u", "email": "x"}"#), (400, Some(("email".into(), "unknown_field"))));
         assert_eq!(refused(r#"{"url": "u""#), (400, None));

@@ -84,8 +84,11 @@ fn clean_tags(tags: &[String]) -> Result<Vec<String>, Vec<FieldError>> {
     for (i, tag) in tags.iter().enumerate() {
         if is_blank(tag) || tag.chars().count() > MAX_TAG_CHARS {
             errors.push(FieldError::new(format!("tags[{i}]"), "invalid_tag", format!("tags are 1 to {MAX_TAG_CHARS} characters, not only spaces")));
-        } else if !clean.iter().any(|c| c == tag.trim()) {
-            clean.push(tag.trim().to_string());
+        } else {
+            let tag = tag.trim_matches(leadsbot_shared::encoding::is_ecma_space);
+            if !clean.iter().any(|c| c == tag) {
+                clean.push(tag.to_string());
+            }
         }
     }
     if errors.is_empty() { Ok(clean) } else { Err(errors) }
