@@ -169,9 +169,10 @@ pub(super) fn lead_filter(columns: &str, workspace_id: &str, query: &LeadQuery) 
     }
     range_filters(&mut sql, &mut args, query);
     if let Some(search) = &query.search {
-        let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        sql.push_str(" AND (email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' OR company LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\')");
-        args.extend(std::iter::repeat_n(text(&pattern), 4));
+        // A substring match, case-insensitive for ASCII as LIKE is, but with
+        // instr: D1 refuses LIKE patterns over 50 bytes, and nothing needs escaping.
+        sql.push_str(" AND (instr(lower(email), lower(?)) > 0 OR instr(lower(coalesce(name, '')), lower(?)) > 0 OR instr(lower(coalesce(company, '')), lower(?)) > 0 OR instr(lower(coalesce(message, '')), lower(?)) > 0)");
+        args.extend(std::iter::repeat_n(text(search), 4));
     }
     (sql, args)
 }
