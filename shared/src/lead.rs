@@ -94,7 +94,7 @@ pub fn attribute_names() -> impl Iterator<Item = &'static str> {
 
 /// Each attribute with the most characters it may hold.
 pub fn attribute_limits() -> impl Iterator<Item = (&'static str, usize)> {
-    ATTRIBUTES.iter().map(|(name, _, max)| (*name, *max))
+    ATTRIBUTES.iter().copied()
 }
 
 /// Validates posted fields into a lead, reporting every problem at once.

@@ -2,7 +2,6 @@ use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
-use worker::D1PreparedStatement;
 
 /// A lead as stored. `custom` and `tags` hold JSON text.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -138,13 +137,6 @@ impl Store {
         }
         let results = self.batch(statements).await?;
         Ok(results.first().map(super::changes) == Some(1))
-    }
-
-    /// An event and its outbox rows, for a caller's batch.
-    pub fn event_statements(&self, event: &EventRow) -> ApiResult<Vec<D1PreparedStatement>> {
-        let mut statements = vec![self.statement("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)", &event_values(event))?];
-        statements.extend(self.fan_out_statements(event, None)?);
-        Ok(statements)
     }
 
     pub async fn status_changes(&self, workspace_id: &str, lead_id: &str) -> ApiResult<Vec<StatusChangeRow>> {
