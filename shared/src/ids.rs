@@ -15,6 +15,8 @@ pub enum IdKind {
     ApiKey,
     WebhookEndpoint,
     StatusChange,
+    Workflow,
+    WorkflowRun,
 }
 
 impl IdKind {
@@ -27,6 +29,8 @@ impl IdKind {
             IdKind::ApiKey => "key",
             IdKind::WebhookEndpoint => "ep",
             IdKind::StatusChange => "chg",
+            IdKind::Workflow => "wf",
+            IdKind::WorkflowRun => "run",
         }
     }
 }

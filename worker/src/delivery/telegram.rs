@@ -1,11 +1,10 @@
 //! Telegram alerts for new leads: the message text (pure) and the Bot API
 //! call's parts.
 
+pub use leadsbot_shared::html::Bounded;
+pub use leadsbot_shared::template::MAX_TELEGRAM_CHARS as MAX_MESSAGE_CHARS;
 use serde_json::{json, Value};
 
-/// Telegram refuses messages over 4096 characters (after entity parsing; we
-/// count before, which is stricter).
-pub const MAX_MESSAGE_CHARS: usize = 4096;
 const MESSAGE_EXCERPT_CHARS: usize = 500;
 
 /// The `sendMessage` URL. The token is part of the path, so this URL is
@@ -68,49 +67,6 @@ fn excerpt(text: &str, max_chars: usize) -> String {
     let mut cut: String = text.chars().take(max_chars - 1).collect();
     cut.push('…');
     cut
-}
-
-/// A string that refuses to grow past a character budget.
-pub struct Bounded {
-    pub out: String,
-    chars: usize,
-    limit: usize,
-}
-
-impl Bounded {
-    pub fn new(limit: usize) -> Self {
-        Self { out: String::new(), chars: 0, limit }
-    }
-
-    /// Appends all of `markup` or nothing (a half tag would break parsing).
-    pub fn push_markup(&mut self, markup: &str) -> bool {
-        let n = markup.chars().count();
-        if self.chars + n > self.limit {
-            return false;
-        }
-        self.out.push_str(markup);
-        self.chars += n;
-        true
-    }
-
-    /// Escapes `<`, `>` and `&` one character at a time, stopping (with an
-    /// ellipsis) before the budget, so an entity is never cut in half.
-    pub fn push_escaped(&mut self, value: &str) {
-        for c in value.chars() {
-            let unit = match c {
-                '<' => "&lt;".to_string(),
-                '>' => "&gt;".to_string(),
-                '&' => "&amp;".to_string(),
-                c => c.to_string(),
-            };
-            // Keep one character for the ellipsis.
-            if self.chars + unit.chars().count() + 1 > self.limit {
-                self.push_markup("…");
-                return;
-            }
-            self.push_markup(&unit);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,142 @@
+//! Workflows: a trigger, conditions over a lead, and ordered actions.
+//! The definition is parsed from the API's JSON with every problem named by
+//! its path (`actions[2].template`), and written back in the same shape.
+
+mod conditions;
+mod parse;
+#[cfg(test)]
+mod tests;
+
+pub use conditions::{Condition, Conditions, Op};
+pub use parse::{MAX_ACTIONS, MAX_AFTER_SECONDS, MAX_CONDITIONS, MAX_NAME_CHARS};
+
+use crate::template::Template;
+use serde::Serialize;
+use serde_json::Value;
+
+/// A workflow as the API takes and shows it (without id and times).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkflowDefinition {
+    pub name: String,
+    pub enabled: bool,
+    pub trigger: Trigger,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Conditions>,
+    pub actions: Vec<Action>,
+}
+
+impl WorkflowDefinition {
+    /// Parses a create body (`enabled` defaults to true, `conditions` may be omitted).
+    pub fn parse(json: &Value) -> Result<Self, Vec<crate::FieldError>> {
+        parse::definition(json)
+    }
+
+    /// Whether a lead meets the conditions (no conditions: every lead).
+    pub fn matches(&self, lead: &Value) -> bool {
+        self.conditions.as_ref().is_none_or(|c| c.matches(lead))
+    }
+}
+
+/// What starts a workflow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event")]
+pub enum Trigger {
+    #[serde(rename = "lead.created")]
+    LeadCreated,
+    #[serde(rename = "lead.status_changed")]
+    StatusChanged {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+    },
+    #[serde(rename = "manual")]
+    Manual,
+}
+
+impl Trigger {
+    /// The event name, as stored and as runs report it.
+    pub fn event(&self) -> &'static str {
+        match self {
+            Self::LeadCreated => "lead.created",
+            Self::StatusChanged { .. } => "lead.status_changed",
+            Self::Manual => "manual",
+        }
+    }
+
+    /// Whether a status change from → to starts this workflow.
+    pub fn matches_status_change(&self, from_status: &str, to_status: &str) -> bool {
+        match self {
+            Self::StatusChanged { from, to } => {
+                from.as_deref().is_none_or(|f| f == from_status) && to.as_deref().is_none_or(|t| t == to_status)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// One step of a workflow, in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    Telegram { template: Template },
+    Webhook {
+        endpoint_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        payload: Option<Payload>,
+    },
+    SetStatus { status: String },
+    AddTag { tag: String },
+    RemoveTag { tag: String },
+    FollowUp { after_seconds: u64, action: FollowUpAction, cancel_on_status_change: bool },
+}
+
+impl Action {
+    /// The action's `type`, as the API and runs name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Telegram { .. } => "telegram",
+            Self::Webhook { .. } => "webhook",
+            Self::SetStatus { .. } => "set_status",
+            Self::AddTag { .. } => "add_tag",
+            Self::RemoveTag { .. } => "remove_tag",
+            Self::FollowUp { .. } => "follow_up",
+        }
+    }
+}
+
+/// What a follow-up does when due: a Telegram reminder, or a
+/// `lead.follow_up_due` webhook event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FollowUpAction {
+    Telegram { template: Template },
+    Webhook,
+}
+
+/// A custom webhook payload: JSON whose every string is a template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Payload(Value);
+
+impl Payload {
+    /// The payload with each string rendered for this lead.
+    pub fn render(&self, lead: &Value) -> Value {
+        render_json(&self.0, lead)
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+fn render_json(value: &Value, lead: &Value) -> Value {
+    match value {
+        // Parsed at save time; a string that no longer parses renders as itself.
+        Value::String(s) => Template::parse(s, "").map(|t| t.render_value(lead)).unwrap_or_else(|_| value.clone()),
+        Value::Array(items) => Value::Array(items.iter().map(|v| render_json(v, lead)).collect()),
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), render_json(v, lead))).collect()),
+        other => other.clone(),
+    }
+}
