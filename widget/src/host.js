@@ -49,12 +49,6 @@ export function on_online() {
   addEventListener("online", () => retry());
 }
 
-export function find(selector) {
-  try {
-    return document.querySelector(selector) ?? undefined;
-  } catch {}
-}
-
 export function get(target, key) {
   try {
     return target[key];

@@ -31,8 +31,6 @@ extern "C" {
     /// `JSON.parse`, undefined when the text is not JSON of an object.
     pub fn parse(text: &str) -> JsValue;
     pub fn stringify(value: &JsValue) -> String;
-    /// `document.querySelector`, `None` for no match or a bad selector.
-    pub fn find(selector: &str) -> Option<web_sys::Element>;
 }
 
 pub const LOCAL: bool = false;

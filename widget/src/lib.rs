@@ -62,7 +62,7 @@ static SETTINGS: Local<Option<Settings>> = Local::new(None);
 /// function (the embedded form reuses it).
 #[wasm_bindgen]
 #[cfg_attr(not(feature = "embed"), allow(unused_variables))]
-pub fn start(options: JsValue, snapshot: js_sys::Function) {
+pub fn start(options: JsValue, snapshot: JsValue) {
     let token = js::text(&options, "token");
     let Some(endpoint) = config::endpoint(&js::text(&options, "api"), &token) else {
         let detail = js::object();
@@ -77,7 +77,7 @@ pub fn start(options: JsValue, snapshot: js_sys::Function) {
     host::on_online();
     #[cfg(feature = "embed")]
     if js::text(&options, "mode") == "embed" {
-        embed::render(&js::text(&options, "target"), &js::text(&options, "fields"), snapshot);
+        embed::render(&js::text(&options, "target"), &js::text(&options, "fields"), &snapshot);
     }
     host::emit("leadsbot:ready", &JsValue::NULL);
 }

@@ -4,7 +4,7 @@
 use crate::text::concat;
 use alloc::string::String;
 
-/// Applied as a constructed stylesheet (see `host.js`), which a strict
+/// Applied as a constructed stylesheet (see `dom.js`), which a strict
 /// `style-src` CSP allows, unlike a `<style>` element.
 pub const STYLE: &str = "\
 :host{all:initial;display:block;font:15px/1.4 system-ui,sans-serif;color:#1f2328}\
