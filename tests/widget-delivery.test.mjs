@@ -82,6 +82,42 @@ test("a rejected submission (422) is reported and not retried", async () => {
   await context.close();
 });
 
+// What a loader from before the label hint (snapshot format one, five cells a
+// control, under "leadsbot:pending") left when its page navigated away before
+// its module loaded; the next page, after a deploy, runs the new loader.
+const FORMAT_ONE_SNAPSHOT = [
+  "6f1c1e0e-6d1a-4c55-9a43-2d3c9b5d0a11", "https://site.example/contact", "", "Contact", "wpcf7-f1", "", "/contact", "",
+  "", "text", "your-name", "name", "Old Loader",
+  "", "email", "your-email", "email", "old@example.com",
+  "", "tel", "your-phone", "tel", "+44 20 7946 0001",
+  "company", "text", "org", "", "Deploy Ltd",
+  "", "textarea", "your-message", "", "Sent before the deploy",
+];
+
+test("a snapshot an older loader left in storage is read in its own layout and sent once after a deploy", async () => {
+  const ws = await createWidgetWorkspace(fixture.app, "deploy");
+  // The page without the widget tag, only to plant the old loader's row on this origin.
+  const { context, page } = await openPage(fixture.browser, pageUrl(fixture.app.baseUrl, "contact.html"));
+  await page.evaluate((snapshot) => localStorage.setItem("leadsbot:pending", JSON.stringify([snapshot])), FORMAT_ONE_SNAPSHOT);
+
+  await page.goto(pageUrl(fixture.app.baseUrl, "contact.html", { token: ws.public_token }));
+  await waitForWidgetEvent(page, "leadsbot:captured");
+  await waitForEmptyOutbox(page);
+  assert.equal(await page.evaluate(() => localStorage.getItem("leadsbot:pending")), null, "the old row is gone once sent");
+  await page.reload();
+  await waitForWidgetEvent(page, "leadsbot:ready");
+  const lead = await theOnlyLead(fixture.app, ws.api_key);
+  assert.equal(lead.email, "old@example.com");
+  assert.equal(lead.name, "Old Loader");
+  assert.equal(lead.phone, "+44 20 7946 0001");
+  assert.equal(lead.company, "Deploy Ltd");
+  assert.equal(lead.message, "Sent before the deploy");
+  assert.deepEqual(lead.custom, {});
+  assert.equal(lead.page_url, "https://site.example/contact");
+  assert.equal(await leadCount(fixture.app, ws.api_key), 1);
+  await context.close();
+});
+
 test("UTM parameters from the landing page are carried to a form on a later page", async () => {
   const ws = await createWidgetWorkspace(fixture.app, "utm");
   const landing = pageUrl(fixture.app.baseUrl, "contact.html", {

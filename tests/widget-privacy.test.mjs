@@ -83,7 +83,8 @@ async function openHeld(url) {
 }
 
 const storageOf = (page) => page.evaluate(() => JSON.stringify({ ...localStorage }));
-const pendingOf = (page) => page.evaluate(() => JSON.parse(localStorage.getItem("leadsbot:pending") || "[]"));
+// The loader's key for snapshots in today's layout (Format in widget/src/payload.rs).
+const pendingOf = (page) => page.evaluate(() => JSON.parse(localStorage.getItem("leadsbot:pending:2") || "[]"));
 const inboundBodies = (sent) => sent.filter((r) => r.url.includes("/api/inbound/")).map((r) => r.body);
 
 test("a checkout form sends the lead, and nothing of the card, bank or identity fields, anywhere", async () => {

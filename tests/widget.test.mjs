@@ -153,6 +153,12 @@ test("a submit 20 ms after the widget script runs, before the wasm has loaded, i
   await page.waitForFunction(() => window.siteSubmits === 1);
   assert.equal(await page.evaluate(() => window.widgetEvents.length), 0, "the wasm was already running");
   assert.ok(wasmRequested);
+  // Kept under its format's key: an older loader (a tab open across a deploy)
+  // reads and clears "leadsbot:pending" and would misread six cells a control.
+  const stored = await page.evaluate(() => ({ ...localStorage }));
+  assert.deepEqual(Object.keys(stored), ["leadsbot:pending:2"]);
+  const [snapshot] = JSON.parse(stored["leadsbot:pending:2"]);
+  assert.equal((snapshot.length - 8) % 6, 0, "8 header cells, then 6 a control");
   releaseWasm();
 
   await waitForWidgetEvent(page, "leadsbot:captured");

@@ -14,7 +14,10 @@
   if (!script) return;
   const options = script.dataset;
   const embed = options.mode == "embed";
-  const PENDING = "leadsbot:pending";
+  // Snapshots waiting for the module, under their format's key (see Format in
+  // widget/src/payload.rs): a loader reads only its own format's key, and the
+  // module reads older ones, so a deploy never mixes layouts.
+  const PENDING = "leadsbot:pending:2";
   const IGNORED = "[data-leadsbot-ignore]";
   // password, file, submit, button, reset, image, fieldset: no other control type
   // starts so (and only checkbox and radio start with ch and rad).
@@ -39,10 +42,11 @@
   // navigates away first is still sent by the next page that loads us.
   let early = [];
   // Reads the saved snapshots, or with a list saves it instead (storage may be
-  // missing or full: then `early` alone carries them).
+  // missing or full: then `early` alone carries them; with nothing saved,
+  // JSON.parse(undefined) throws, which reads as none).
   const pending = (list) => {
     try {
-      return list ? (localStorage[PENDING] = JSON.stringify(list)) : JSON.parse(localStorage[PENDING] || "[]");
+      return list ? (localStorage[PENDING] = JSON.stringify(list)) : JSON.parse(localStorage[PENDING]);
     } catch {
       return [];
     }

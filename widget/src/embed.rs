@@ -46,7 +46,7 @@ pub fn submitted(snapshot: JsValue) {
         return;
     }
     let Some(snapshot) = strings(snapshot.unchecked_ref()) else { return };
-    let Some(entry) = crate::prepare(&snapshot, "embed") else { return };
+    let Some(entry) = crate::prepare(&snapshot, crate::payload::Format::CURRENT, "embed") else { return };
     show("Sending…", false, true, false);
     WAITING_FOR.with(|waiting| *waiting = Some(entry.id.clone()));
     crate::send::deliver(&entry);

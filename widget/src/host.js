@@ -37,6 +37,14 @@ export function post(url, body, id) {
   );
 }
 
+/** The lists kept in localStorage under `key` as a list of lists, removed
+ *  from storage as they are read (anything else there is dropped). */
+export function take_lists(key) {
+  const list = parse(read(false, key));
+  write(false, key);
+  return Array.isArray(list) ? list.filter(Array.isArray) : [];
+}
+
 export function emit(name, detail) {
   document.dispatchEvent(new CustomEvent(name, { detail }));
 }

@@ -9,6 +9,9 @@ extern "C" {
     pub fn read(session: bool, key: &str) -> Option<String>;
     /// Writes (or with `None` removes) a storage key.
     pub fn write(session: bool, key: &str, value: Option<String>);
+    /// The lists kept in localStorage under `key` as a list of lists, removed
+    /// from storage as they are read (anything else there is dropped).
+    pub fn take_lists(key: &str) -> js_sys::Array;
     /// Sends `body`; the export `settle(id, status, answer)` is called with the
     /// answer, status 0 when the network failed.
     pub fn post(url: &str, body: &str, id: &str);

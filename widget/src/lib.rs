@@ -6,6 +6,7 @@
 //!
 //! - `config` — token → endpoint, response status → what to do (pure)
 //! - `payload` / `json` — a snapshot as the JSON body, wire format 2 (pure)
+//! - `pending` — snapshots an older loader left in storage during a deploy
 //! - `outbox` / `send` — keeping, sending, retrying, announcing
 //! - `host` — the few browser calls, as plain functions in `host.js`
 //! - `visit` — the landing page's `utm_*` for the rest of the visit
@@ -41,6 +42,7 @@ mod json;
 mod local;
 mod outbox;
 mod payload;
+mod pending;
 mod send;
 mod text;
 mod visit;
@@ -74,6 +76,7 @@ pub fn start(options: JsValue, snapshot: JsValue) {
     SETTINGS.with(|s| *s = Some(Settings { token, endpoint, campaign }));
     visit::remember();
     retry();
+    pending::adopt_older();
     host::on_online();
     #[cfg(feature = "embed")]
     if js::text(&options, "mode") == "embed" {
@@ -88,21 +91,29 @@ pub fn start(options: JsValue, snapshot: JsValue) {
 /// a cell that is not a string throws the same error before anything is done.
 #[wasm_bindgen]
 pub fn capture(snapshot: JsValue) {
-    let snapshot = js::strings(snapshot.unchecked_ref())
-        .unwrap_or_else(|| wasm_bindgen::throw_str("array contains a value of the wrong type"));
-    if let Some(entry) = prepare(&snapshot, "widget") {
+    if !take(snapshot.unchecked_ref(), payload::Format::CURRENT) {
+        wasm_bindgen::throw_str("array contains a value of the wrong type");
+    }
+}
+
+/// Sends a snapshot in `format`; false when a cell is not a string. One
+/// path for the listener and the snapshots older loaders left (`pending`).
+pub(crate) fn take(snapshot: &js_sys::Array, format: payload::Format) -> bool {
+    let Some(snapshot) = js::strings(snapshot) else { return false };
+    if let Some(entry) = prepare(&snapshot, format, "widget") {
         send::deliver(&entry);
     }
+    true
 }
 
 /// Builds the body and keeps it in the outbox before the first attempt, so a
 /// page that navigates away mid-request still has it for the next load.
-pub(crate) fn prepare(snapshot: &[String], source: &str) -> Option<outbox::Entry> {
+pub(crate) fn prepare(snapshot: &[String], format: payload::Format, source: &str) -> Option<outbox::Entry> {
     let utm_members = visit::campaign_members();
     let entry = SETTINGS.with(|settings| {
         let settings = settings.as_ref()?;
         let sender = payload::Sender { token: &settings.token, source, campaign: &settings.campaign, utm_members: &utm_members };
-        let Some(body) = payload::build(snapshot, &sender) else {
+        let Some(body) = payload::build(snapshot, format, &sender) else {
             host::emit("leadsbot:skipped", &JsValue::NULL);
             return None;
         };

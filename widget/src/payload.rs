@@ -6,7 +6,7 @@
 //! unit-tested natively.
 //!
 //! A snapshot (written by `loader/widget.js`) is a flat list of strings: the
-//! `HEADER` fields, then one `ROW` per control value:
+//! `HEADER` fields, then one row per control value:
 //! `[id, url, referrer, title, form_id, form_name, form_action, form_campaign,
 //!   explicit, type, name, autocomplete, value, label, …]`.
 //! A multi-select gives one row per selected option; checkbox groups one row per box.
@@ -15,8 +15,41 @@ use crate::json::JsonObject;
 use alloc::string::String;
 
 const HEADER: usize = 8;
-const ROW: usize = 6;
 const WIRE_VERSION: &str = "2";
+
+/// A snapshot's layout. Snapshots taken before the module is ready wait in
+/// localStorage, so a deploy can leave ones an older loader wrote for a newer
+/// module to read. Each layout has its own storage key, and a loader reads
+/// only its own: an older loader hands over (and then clears) everything
+/// under its key, so a newer snapshot stored there would be misread or lost.
+/// The module reads older keys itself (see `pending.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Loaders before the label hint: five cells a control, no label.
+    One,
+    /// Today's loader: six cells a control, the label last.
+    Two,
+}
+
+impl Format {
+    pub const CURRENT: Format = Format::Two;
+
+    /// The localStorage key a loader keeps this layout's snapshots under; it
+    /// must match `PENDING` in `loader/widget.js` for `CURRENT`.
+    pub const fn storage_key(self) -> &'static str {
+        match self {
+            Format::One => "leadsbot:pending",
+            Format::Two => "leadsbot:pending:2",
+        }
+    }
+
+    const fn cells(self) -> usize {
+        match self {
+            Format::One => 5,
+            Format::Two => 6,
+        }
+    }
+}
 
 pub struct Sender<'a> {
     pub token: &'a str,
@@ -35,17 +68,20 @@ pub struct Body {
 
 /// The body to send, or `None` when no value looks like an email (a search or
 /// login form, not a lead: it is never posted anywhere) or the snapshot is malformed.
-pub fn build(snapshot: &[String], sender: &Sender) -> Option<Body> {
+pub fn build(snapshot: &[String], format: Format, sender: &Sender) -> Option<Body> {
     // A fixed-size header and rows destructured by pattern: no index can be out
     // of bounds, so no bounds checks (and their panic formatting) are linked in.
     let (header, rows) = snapshot.split_at_checked(HEADER)?;
     let header: &[String; HEADER] = header.try_into().ok()?;
-    if header[0].is_empty() || !rows.chunks_exact(ROW).any(|row| row.get(4).is_some_and(|v| looks_like_email(v))) {
+    let rows = rows.chunks_exact(format.cells());
+    if header[0].is_empty() || !rows.clone().any(|row| row.get(4).is_some_and(|v| looks_like_email(v))) {
         return None;
     }
     let mut controls = String::from("[");
-    for row in rows.chunks_exact(ROW) {
-        let [explicit, kind, name, autocomplete, value, label] = row else { continue };
+    for row in rows {
+        // Format one has no label cell: the control is sent without one.
+        let [explicit, kind, name, autocomplete, value, rest @ ..] = row else { continue };
+        let label = rest.first().map_or("", String::as_str);
         if controls.len() > 1 {
             controls.push(',');
         }
