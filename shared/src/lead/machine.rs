@@ -13,9 +13,18 @@ const NAMES: &[&str] = &[
 /// Name starts (Gravity Forms numbers its fields per form).
 const PREFIXES: &[&str] = &["gform_", "is_submit_", "state_", "wpcf7", "elementor_"];
 
+/// Words anywhere in the name's letters: framework tokens that the widget
+/// skipped before wire format 2 and that are not secrets `privacy` names
+/// (Rails' `authenticity_…`, ASP.NET's `EventValidation`).
+const WORDS: &[&str] = &["authenticity", "eventvalidation"];
+
 pub fn is_machine_field(name: &str) -> bool {
     let name = name.trim().to_ascii_lowercase();
-    NAMES.contains(&name.as_str()) || PREFIXES.iter().any(|p| name.starts_with(p)) || is_mailchimp_honeypot(&name)
+    let letters: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
+    NAMES.contains(&name.as_str())
+        || PREFIXES.iter().any(|p| name.starts_with(p))
+        || WORDS.iter().any(|w| letters.contains(w))
+        || is_mailchimp_honeypot(&name)
 }
 
 /// Mailchimp's bot trap: `b_<user hex>_<list hex>`.

@@ -30,6 +30,38 @@ fn every_name_the_widget_knew_maps_to_its_field() {
     }
 }
 
+/// The rest of what the widget decided in the browser before wire format 2
+/// (widget/src/fields.rs until 32d01ed), now decided here: its control types,
+/// its `autocomplete` tokens, `data-leadsbot-field` however it is written, and
+/// the words that marked a machine token.
+#[test]
+fn every_other_rule_the_widget_had_is_kept() {
+    assert_eq!(target("email", "contact"), attribute("email"));
+    assert_eq!(target("tel", "number"), attribute("phone"));
+    for kind in ["password", "file", "submit", "button", "reset", "image", "fieldset"] {
+        assert_eq!(target(kind, "email"), Target::Skip, "{kind}");
+    }
+    for (autocomplete, field) in [
+        ("email", "email"), ("section-billing work email", "email"), ("name", "name"), ("given-name", "name"),
+        ("family-name", "name"), ("additional-name", "name"), ("nickname", "name"), ("organization", "company"),
+        ("tel", "phone"), ("tel-national", "phone"), ("work tel", "phone"),
+    ] {
+        let c = WireControl { kind: "text".into(), name: "f1".into(), autocomplete: autocomplete.into(), ..WireControl::default() };
+        assert_eq!(target_of(&c), attribute(field), "{autocomplete}");
+    }
+    for (explicit, field) in [("email", "email"), (" Name ", "name"), ("PHONE", "phone"), ("Company", "company"), ("message", "message")] {
+        let c = WireControl { field: explicit.into(), kind: "text".into(), name: "q7".into(), ..WireControl::default() };
+        assert_eq!(target_of(&c), attribute(field), "{explicit}");
+    }
+    for name in [
+        "csrf", "xsrf", "token", "nonce", "authenticity", "verification", "viewstate", "eventvalidation", "captcha",
+        "turnstile", "my_csrf", "wpnonce", "security-nonce",
+    ] {
+        assert_eq!(target("hidden", name), Target::Skip, "{name}");
+    }
+    assert_eq!(target("text", "_gotcha"), Target::Honeypot);
+}
+
 #[test]
 fn explicit_field_wins_over_everything() {
     let mut c = WireControl { field: "company".into(), kind: "email".into(), name: "email".into(), autocomplete: "email".into(), ..WireControl::default() };
