@@ -13,6 +13,15 @@ pub const LEAD_UPDATED: &str = "lead.updated";
 pub const LEAD_STATUS_CHANGED: &str = "lead.status_changed";
 /// A lead was erased; its data holds the lead id only, so receivers can erase too.
 pub const LEAD_ERASED: &str = "lead.erased";
+/// A workflow's `webhook` action, sent to the one endpoint it names.
+pub const WORKFLOW_ACTION: &str = "workflow.action";
+/// A workflow run finished every action / gave up on one.
+pub const WORKFLOW_COMPLETED: &str = "workflow.completed";
+pub const WORKFLOW_FAILED: &str = "workflow.failed";
+/// Internal kinds: never stored as events, never fanned out. A run's
+/// outbox row, an expansion of an event into runs, a run's Telegram text.
+pub const WORKFLOW_RUN: &str = "workflow.run";
+pub const WORKFLOW_TELEGRAM: &str = "workflow.telegram";
 /// A workspace's daily or weekly digest, sent to Telegram only.
 pub const SUMMARY_DIGEST: &str = "summary.digest";
 
@@ -56,6 +65,20 @@ pub fn erased_event(workspace_id: &str, lead_id: &str, now_ms: i64) -> ApiResult
         workspace_id: workspace_id.to_string(),
         kind: LEAD_ERASED.to_string(),
         lead_id: Some(lead_id.to_string()),
+        payload: payload.to_string(),
+        created_at: now_ms,
+    })
+}
+
+/// An event that is not about one lead's data (`data` as given).
+pub fn event(kind: &str, workspace_id: &str, lead_id: Option<&str>, data: Value, now_ms: i64) -> ApiResult<EventRow> {
+    let id = new_id(IdKind::Event, now_ms)?;
+    let payload = json!({"id": id, "event": kind, "created_at": format_rfc3339(now_ms), "workspace_id": workspace_id, "data": data});
+    Ok(EventRow {
+        id,
+        workspace_id: workspace_id.to_string(),
+        kind: kind.to_string(),
+        lead_id: lead_id.map(str::to_string),
         payload: payload.to_string(),
         created_at: now_ms,
     })

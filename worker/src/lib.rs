@@ -26,6 +26,7 @@ mod secrets;
 mod store;
 mod summaries;
 mod wire;
+mod workflows;
 mod workspaces;
 
 use worker::{event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};

@@ -31,6 +31,15 @@ impl WorkflowDefinition {
         parse::definition(json)
     }
 
+    /// Parses a stored list of actions (a run's snapshot of its workflow's).
+    pub fn parse_actions(json: &Value) -> Result<Vec<Action>, Vec<crate::FieldError>> {
+        let mut errors = Vec::new();
+        match parse::actions(json, &mut errors) {
+            Some(actions) if errors.is_empty() => Ok(actions),
+            _ => Err(errors),
+        }
+    }
+
     /// Whether a lead meets the conditions (no conditions: every lead).
     pub fn matches(&self, lead: &Value) -> bool {
         self.conditions.as_ref().is_none_or(|c| c.matches(lead))

@@ -141,7 +141,7 @@ fn condition(value: &Value, at: &str, errors: &mut Errors) -> Option<Condition> 
     let field = required(map, "field", at, errors).and_then(|f| text(f, &field_at, errors));
     let field = match field {
         Some(f) if lead_view::is_known(f) => Some(f.to_string()),
-        Some(_) => push(errors, FieldError::new(&field_at, "unknown_field", format!("field is one of {} or custom.<key>", lead_view::FIELDS.join(", ")))),
+        Some(_) => push(errors, FieldError::new(&field_at, "invalid_field", format!("field is one of {} or custom.<key>", lead_view::FIELDS.join(", ")))),
         None => None,
     };
     let op_at = path(at, "op");
@@ -170,10 +170,10 @@ fn operand(op: Op, value: &Value, at: &str, errors: &mut Errors) -> Option<Value
         Op::GreaterThan | Op::LessThan => "a number",
         _ => "a string, number or boolean",
     };
-    if ok { Some(value.clone()) } else { push(errors, FieldError::invalid_type(at, expected)) }
+    if ok { Some(value.clone()) } else { push(errors, FieldError::new(at, "invalid_value", format!("{at} must be {expected} for this op"))) }
 }
 
-fn actions(value: &Value, errors: &mut Errors) -> Option<Vec<Action>> {
+pub(super) fn actions(value: &Value, errors: &mut Errors) -> Option<Vec<Action>> {
     let items = value_list(value, "actions", MAX_ACTIONS, errors)?;
     if items.is_empty() {
         return push(errors, FieldError::new("actions", "required", "a workflow needs at least one action"));

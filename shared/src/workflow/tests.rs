@@ -18,6 +18,8 @@ fn fields(json: Value) -> Vec<(String, &'static str)> {
 fn the_issue_example_round_trips_exactly() {
     let parsed = WorkflowDefinition::parse(&issue_example()).unwrap();
     assert_eq!(serde_json::to_value(&parsed).unwrap(), issue_example());
+    let stored = serde_json::to_value(&parsed.actions).unwrap();
+    assert_eq!(WorkflowDefinition::parse_actions(&stored).unwrap(), parsed.actions);
     assert_eq!(parsed.actions.iter().map(Action::kind).collect::<Vec<_>>(), ["add_tag", "telegram", "webhook", "set_status", "follow_up"]);
 }
 
@@ -45,7 +47,7 @@ fn every_problem_is_named_by_its_path() {
     assert_eq!(fields(bad), vec![
         ("extra".to_string(), "unknown_field"),
         ("trigger.to".into(), "invalid_status"),
-        ("conditions.all[0].field".into(), "unknown_field"),
+        ("conditions.all[0].field".into(), "invalid_field"),
         ("conditions.all[1].op".into(), "invalid_op"),
         ("actions[1].template".into(), "unknown_placeholder"),
         ("actions[2].endpoint_id".into(), "invalid_id"),
@@ -68,7 +70,7 @@ fn shapes_and_limits_are_checked() {
     assert_eq!(fields(base(json!(vec![json!({"type": "add_tag", "tag": "t"}); 21]))), vec![("actions".to_string(), "too_many")]);
     let mut wrong_ops = base(json!([{"type": "add_tag", "tag": "t"}]));
     wrong_ops["conditions"] = json!({"any": [{"field": "tags", "op": "one_of", "value": []}, {"field": "custom.n", "op": "less_than", "value": "abc"}, {"field": "name", "op": "exists", "value": "yes"}]});
-    assert_eq!(fields(wrong_ops), vec![("conditions.any[0].value".to_string(), "invalid_type"), ("conditions.any[1].value".into(), "invalid_type"), ("conditions.any[2].value".into(), "invalid_type")]);
+    assert_eq!(fields(wrong_ops), vec![("conditions.any[0].value".to_string(), "invalid_value"), ("conditions.any[1].value".into(), "invalid_value"), ("conditions.any[2].value".into(), "invalid_value")]);
     let mut both = base(json!([{"type": "add_tag", "tag": "t"}]));
     both["conditions"] = json!({"all": [], "any": []});
     assert_eq!(fields(both), vec![("conditions".to_string(), "invalid_conditions")]);

@@ -41,6 +41,12 @@ impl Call {
         Call { started_at: now_ms(), duration_ms: 0, reply, retry_after_secs: None, stopped: None, url_refused: false, sent: false }
     }
 
+    /// Work done without a request (a workflow step): recorded as a success.
+    pub fn done() -> Self {
+        let reply = Reply { status: Some(200), ..Reply::default() };
+        Call { started_at: now_ms(), duration_ms: 0, reply, retry_after_secs: None, stopped: None, url_refused: false, sent: false }
+    }
+
     /// Stopped before sending, with the rule's reason as the attempt's error.
     fn url_refused(refused: &UrlError) -> Self {
         let mut call = Call::stopped("the URL is not allowed");

@@ -13,7 +13,8 @@ use super::webhook::URL_NOT_ALLOWED;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
-use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, DueDelivery, FAILED, PENDING, SUCCEEDED};
+use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, DueDelivery, FAILED, PENDING, SUCCEEDED, WORKFLOWS_TARGET};
+use crate::store::workflow_runs::RUN_TARGET;
 use crate::store::Store;
 use futures_util::future::join_all;
 use leadsbot_shared::retry::{verdict, AttemptResult, Verdict};
@@ -118,6 +119,14 @@ impl Deliverer {
 
     /// Never an error: what keeps an attempt from being made is its outcome.
     async fn call(&self, job: &DeliveryJob, targets: &Targets) -> Call {
+        match job.target_kind.as_str() {
+            WORKFLOWS_TARGET => return crate::workflows::expand::expand(&self.store, &self.env, job, now_ms()).await,
+            RUN_TARGET => {
+                let runner = crate::workflows::run::Runner { store: &self.store, config: &self.config, env: &self.env, now: now_ms() };
+                return runner.execute(job).await;
+            }
+            _ => {}
+        }
         if job.payload.is_none() {
             return Call::stopped("the event no longer exists");
         }

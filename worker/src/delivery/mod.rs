@@ -2,12 +2,12 @@
 //! D1 outbox and Cloudflare Queues. The outbox rows are written with the
 //! event; here they are enqueued, consumed, retried and swept.
 
-mod attempt;
+pub(crate) mod attempt;
 mod consumer;
 mod dead_letters;
 pub mod endpoints;
 pub mod message;
-mod outbound;
+pub(crate) mod outbound;
 mod outcome;
 mod targets;
 pub mod sweeper;
@@ -80,15 +80,15 @@ pub async fn enqueue_now(app: &App, due: &[DueDelivery]) {
 }
 
 /// The events a PATCH to a lead produces.
-pub fn lead_change_events(app: &App, lead: &LeadRow, transition: Option<&(String, String)>) -> ApiResult<Vec<EventRow>> {
+pub fn lead_change_events(now_ms: i64, lead: &LeadRow, transition: Option<&(String, String)>) -> ApiResult<Vec<EventRow>> {
     // Spam emits nothing; a lead rescued from spam is announced by its status change.
     if lead.status == "spam" {
         return Ok(Vec::new());
     }
-    let mut events = vec![crate::events::lead_event(crate::events::LEAD_UPDATED, lead, None, app.now_ms)?];
+    let mut events = vec![crate::events::lead_event(crate::events::LEAD_UPDATED, lead, None, now_ms)?];
     if let Some((from, to)) = transition {
         let extra = serde_json::json!({"previous_status": from, "status": to});
-        events.push(crate::events::lead_event(crate::events::LEAD_STATUS_CHANGED, lead, Some(extra), app.now_ms)?);
+        events.push(crate::events::lead_event(crate::events::LEAD_STATUS_CHANGED, lead, Some(extra), now_ms)?);
     }
     Ok(events)
 }

@@ -23,11 +23,11 @@ pub fn retry_after(response_body: &str) -> Option<u32> {
     body["parameters"]["retry_after"].as_u64().map(|s| s.min(u64::from(u32::MAX)) as u32)
 }
 
-/// The message a delivery sends: a digest's prepared text, or the alert for a
-/// new lead.
+/// The message a delivery sends: a digest's or a workflow's prepared text,
+/// or the alert for a new lead.
 pub fn message_text(event_type: &str, payload: &Value) -> String {
     match (event_type, payload["text"].as_str()) {
-        (crate::events::SUMMARY_DIGEST, Some(text)) => text.to_string(),
+        (crate::events::SUMMARY_DIGEST | crate::events::WORKFLOW_TELEGRAM, Some(text)) => text.to_string(),
         _ => lead_alert_text(payload),
     }
 }

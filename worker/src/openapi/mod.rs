@@ -8,10 +8,11 @@
 pub mod params;
 mod problems;
 pub mod schemas;
+pub mod workflow_schemas;
 
 pub use problems::*;
 
-use crate::routes::{admin, capture_urls, deliveries, erasures, exports, inbound, keys, leads, meta, summaries, telegram, webhooks, workspace, workspace_credentials};
+use crate::routes::{admin, capture_urls, deliveries, erasures, exports, inbound, keys, leads, meta, summaries, telegram, webhooks, workflows, workspace, workspace_credentials};
 use utoipa::openapi::security::SecurityScheme;
 use utoipa::{Modify, OpenApi};
 
@@ -38,10 +39,13 @@ use utoipa::{Modify, OpenApi};
         webhooks::rotate_secret, webhooks::deliveries, webhooks::recover,
         deliveries::retry,
         telegram::put, telegram::get, telegram::delete,
+        workflows::list, workflows::create, workflows::get, workflows::patch, workflows::delete,
+        workflows::trigger, workflows::runs, workflows::lead_runs,
     ),
     components(schemas(
         crate::error::Problem, crate::error::FieldProblem,
         schemas::LeadStatusName, schemas::LeadCursor, schemas::DeliveryStatusName, schemas::LeadId, schemas::ExportFormat, schemas::PeriodName,
+        workflows::WorkflowIn, workflows::WorkflowPatch,
     )),
     modifiers(&SharedComponents),
     tags(
@@ -49,7 +53,7 @@ use utoipa::{Modify, OpenApi};
         (name = "admin", description = "Operator bootstrap"),
         (name = "capture", description = "Lead capture from browsers, servers and tools"),
         (name = "workspace"), (name = "leads"), (name = "exports"), (name = "keys"), (name = "capture-urls"),
-        (name = "webhooks"), (name = "integrations"),
+        (name = "webhooks"), (name = "integrations"), (name = "workflows"),
     ),
 )]
 pub struct ApiDoc;

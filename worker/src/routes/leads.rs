@@ -1,15 +1,12 @@
 use crate::app::App;
 use crate::auth::{self, Scope};
-use crate::credentials::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, query_pairs, read_json};
-use crate::leads::{apply_patch, etag, if_match_admits, page, parse_query, LeadDetailOut, LeadOut, LeadPageOut, LeadPatch, Patched};
+use crate::leads::{apply_patch, etag, if_match_admits, page, parse_query, store_patched, ChangeBy, LeadDetailOut, LeadOut, LeadPageOut, LeadPatch, Patched};
 use crate::openapi::params::LeadFilters;
 use crate::openapi::schemas::LeadCursor;
 use crate::openapi::{BodyProblems, KeyProblems, NotFound, QueryProblems, Stale};
-use crate::store::leads::{LeadRow, StatusChangeRow};
-use leadsbot_shared::encoding::hex;
-use leadsbot_shared::ids::IdKind;
+use crate::store::leads::LeadRow;
 use worker::Response;
 
 /// List leads, newest first
@@ -87,23 +84,8 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
 
 /// Writes a changing patch if the lead is still as read; `None` if it was not.
 async fn store_patch(app: &App, key_id: &str, patched: Patched, read: (i64, &str)) -> ApiResult<Option<LeadRow>> {
-    let Patched { mut lead, transition, .. } = patched;
-    lead.revision = hex(&crate::platform::random_bytes::<8>()?);
-    let change = match &transition {
-        Some((from, to)) => Some(StatusChangeRow {
-            id: new_id(IdKind::StatusChange, app.now_ms)?,
-            lead_id: lead.id.clone(),
-            from_status: from.clone(),
-            to_status: to.clone(),
-            changed_by: Some(key_id.to_string()),
-            changed_at: app.now_ms,
-        }),
-        None => None,
-    };
-    let events = crate::delivery::lead_change_events(app, &lead, transition.as_ref())?;
-    if !app.store.update_lead_if_unchanged(&lead, read, change.as_ref(), &events).await? {
-        return Ok(None);
-    }
+    let by = ChangeBy { changed_by: key_id, now_ms: app.now_ms, caused_by: None, then: Vec::new() };
+    let Some((lead, events)) = store_patched(&app.store, patched, read, &by).await? else { return Ok(None) };
     for event in &events {
         crate::delivery::dispatch_event(app, event).await;
     }

@@ -14,6 +14,7 @@ pub(crate) mod summaries;
 pub(crate) mod telegram;
 pub mod table;
 pub(crate) mod webhooks;
+pub(crate) mod workflows;
 pub(crate) mod workspace;
 pub(crate) mod workspace_credentials;
 
@@ -79,6 +80,14 @@ async fn dispatch(app: &mut App) -> ApiResult<Response> {
         Route::PutTelegram => telegram::put(app).await,
         Route::GetTelegram => telegram::get(app).await,
         Route::DeleteTelegram => telegram::delete(app).await,
+        Route::ListWorkflows => workflows::list(app).await,
+        Route::CreateWorkflow => workflows::create(app).await,
+        Route::GetWorkflow => workflows::get(app).await,
+        Route::PatchWorkflow => workflows::patch(app).await,
+        Route::DeleteWorkflow => workflows::delete(app).await,
+        Route::TriggerWorkflow => workflows::trigger(app).await,
+        Route::ListWorkflowRuns => workflows::runs(app).await,
+        Route::ListLeadRuns => workflows::lead_runs(app).await,
     }
 }
 

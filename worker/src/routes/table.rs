@@ -40,6 +40,14 @@ pub enum Route {
     PutTelegram,
     GetTelegram,
     DeleteTelegram,
+    ListWorkflows,
+    CreateWorkflow,
+    GetWorkflow,
+    PatchWorkflow,
+    DeleteWorkflow,
+    TriggerWorkflow,
+    ListWorkflowRuns,
+    ListLeadRuns,
 }
 
 /// (method, path pattern, route). `:name` segments capture one path segment.
@@ -81,6 +89,14 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("PUT", "/api/v1/integrations/telegram", Route::PutTelegram),
     ("GET", "/api/v1/integrations/telegram", Route::GetTelegram),
     ("DELETE", "/api/v1/integrations/telegram", Route::DeleteTelegram),
+    ("GET", "/api/v1/workflows", Route::ListWorkflows),
+    ("POST", "/api/v1/workflows", Route::CreateWorkflow),
+    ("GET", "/api/v1/workflows/:id", Route::GetWorkflow),
+    ("PATCH", "/api/v1/workflows/:id", Route::PatchWorkflow),
+    ("DELETE", "/api/v1/workflows/:id", Route::DeleteWorkflow),
+    ("POST", "/api/v1/workflows/:id/trigger", Route::TriggerWorkflow),
+    ("GET", "/api/v1/workflows/:id/runs", Route::ListWorkflowRuns),
+    ("GET", "/api/v1/leads/:id/runs", Route::ListLeadRuns),
 ];
 
 #[derive(Debug, PartialEq, Eq)]

@@ -10,6 +10,8 @@ use worker::D1PreparedStatement;
 pub const PENDING: &str = "pending";
 pub const SUCCEEDED: &str = "succeeded";
 pub const FAILED: &str = "failed";
+/// The target of the outbox row that expands an event into workflow runs.
+pub const WORKFLOWS_TARGET: &str = "workflows";
 
 /// A delivery with the bytes it sends.
 #[derive(Debug, Clone, Deserialize)]
@@ -106,7 +108,8 @@ pub type Guard<'a> = Option<(&'a str, &'a [JsValue])>;
 
 impl Store {
     /// The outbox rows for an event, to run in the same batch as the event:
-    /// one per subscribed live endpoint, and a Telegram alert for new leads.
+    /// one per subscribed live endpoint, a Telegram alert for new leads, and
+    /// one to expand the event into workflow runs if a workflow could want it.
     /// Ids derive from event and target, so a delivery is never doubled.
     /// Each returns the rows it wrote (as `DueDelivery`), ready to enqueue.
     pub fn fan_out_statements(&self, event: &EventRow, guard: Guard<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
@@ -139,7 +142,22 @@ impl Store {
             ),
             &telegram_args,
         )?;
-        Ok(vec![webhooks, telegram])
+        // Workflows are never evaluated here: one row says "expand this event
+        // into runs" when an enabled workflow could be triggered by it.
+        let mut workflow_args = common.to_vec();
+        workflow_args.push(text(&event.workspace_id));
+        workflow_args.extend_from_slice(guard_args);
+        let workflows = self.statement(
+            &format!(
+                "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
+                 SELECT 'dlv_' || substr(?1, 5) || '_wf', ?4, ?1, ?2, '{WORKFLOWS_TARGET}', '{WORKFLOWS_TARGET}', ?3, ?3, ?3
+                 WHERE EXISTS (SELECT 1 FROM workflows w WHERE w.workspace_id = ?4 AND w.enabled = 1 AND w.trigger_event = ?2){}
+                 RETURNING id, workspace_id, attempts",
+                numbered(&guard_sql, 5)
+            ),
+            &workflow_args,
+        )?;
+        Ok(vec![webhooks, telegram, workflows])
     }
 
     /// Pending deliveries of a just-committed event, to enqueue.

@@ -81,6 +81,7 @@ impl Store {
             &event_args,
         )?);
         statements.extend(self.fan_out_statements(erased, Some((lead_exists, &[ws.clone(), lead.clone()])))?);
+        statements.extend(self.erase_runs_statements(workspace_id, lead_id)?);
         statements.push(self.statement("DELETE FROM leads WHERE workspace_id = ?1 AND id = ?2", &[ws, lead])?);
         Ok(statements)
     }

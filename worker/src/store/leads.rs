@@ -70,6 +70,14 @@ pub struct EventRow {
     pub created_at: i64,
 }
 
+/// A statement that runs only when a lead change is written: `sql` ends in a
+/// WHERE clause that the change's own condition is ANDed to.
+#[derive(Debug, Clone)]
+pub struct Then {
+    pub sql: String,
+    pub args: Vec<JsValue>,
+}
+
 #[derive(Debug, Default)]
 pub struct LeadQuery {
     pub status: Option<String>,
@@ -112,7 +120,7 @@ impl Store {
     /// its events, atomically, if the lead is still as it was read
     /// (`read` = its `updated_at` and `revision` then). Returns false, having
     /// written nothing, when someone changed it in between.
-    pub async fn update_lead_if_unchanged(&self, lead: &LeadRow, read: (i64, &str), change: Option<&StatusChangeRow>, events: &[EventRow]) -> ApiResult<bool> {
+    pub async fn update_lead_if_unchanged(&self, lead: &LeadRow, read: (i64, &str), change: Option<&StatusChangeRow>, events: &[EventRow], then: &[Then]) -> ApiResult<bool> {
         let mut statements = vec![self.statement(
             "UPDATE leads SET status = ?, tags = ?, note = ?, updated_at = ?, revision = ? WHERE workspace_id = ? AND id = ? AND updated_at = ? AND revision = ?",
             &[text(&lead.status), text(&lead.tags), opt_text(lead.note.as_deref()), number(lead.updated_at), text(&lead.revision),
@@ -134,6 +142,11 @@ impl Store {
             args.extend_from_slice(&applied_args);
             statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {applied}"), &args)?);
             statements.extend(self.fan_out_statements(event, Some((applied, &applied_args)))?);
+        }
+        for then in then {
+            let mut args = then.args.clone();
+            args.extend_from_slice(&applied_args);
+            statements.push(self.statement(&format!("{} AND {applied}", then.sql), &args)?);
         }
         let results = self.batch(statements).await?;
         Ok(results.first().map(super::changes) == Some(1))

@@ -17,6 +17,8 @@ pub mod retention;
 pub mod recovery;
 pub mod sealed;
 pub mod summaries;
+pub mod workflow_runs;
+pub mod workflows;
 pub mod workspaces;
 
 use crate::error::{ApiError, ApiResult};

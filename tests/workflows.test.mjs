@@ -1,0 +1,345 @@
+// Workflows end to end on wrangler dev: definitions and their 422s, each
+// trigger, each condition operator, each action (Telegram through the Bot API
+// stand-in, webhooks to the recording receiver, status and tags), manual
+// runs and dry runs, redelivered queue messages, the loop guard, escaping.
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnApp } from './support/app.mjs';
+import { startReceiver, verifyStandardWebhook, verifyLeadsBotSignature } from './support/receiver.mjs';
+
+const TOKEN = '123456:TEST-token_abcdefghijklmnop';
+const TG = `/bot${TOKEN}/sendMessage`;
+let app, receiver, telegram;
+before(async () => {
+  receiver = await startReceiver();
+  telegram = await startReceiver();
+  app = await spawnApp({
+    testScheduled: true,
+    vars: { TELEGRAM_API_BASE: telegram.url(''), DELIVERY_RETRY_SCHEDULE: '1,1,1', DELIVERY_SWEEP_AFTER_SECS: '0' },
+  });
+});
+after(async () => {
+  await app?.stop();
+  await receiver?.close();
+  await telegram?.close();
+});
+
+/** A workspace with Telegram set up (chat = its name) and one endpoint at `path`. */
+async function setup(name, { events } = {}) {
+  const ws = await app.createWorkspace({ name });
+  assert.equal((await app.api(ws.api_key, 'PUT', '/api/v1/integrations/telegram', { bot_token: TOKEN, chat_id: name })).status, 200);
+  const created = await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url(`/${name}`), events });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return { ws, endpoint: created.body, secret: created.body.secret, path: `/${name}` };
+}
+
+async function createWorkflow(ws, body) {
+  const created = await app.api(ws.api_key, 'POST', '/api/v1/workflows', body);
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return created.body;
+}
+
+async function capture(ws, fields) {
+  const lead = await app.capture(ws, fields);
+  assert.equal(lead.status, 201, JSON.stringify(lead.body));
+  return lead.body;
+}
+
+const chat = (name) => telegram.to(TG).filter((r) => r.json.chat_id === name && !r.json.text.startsWith('<b>New lead</b>'));
+
+async function runs(ws, path) {
+  const response = await app.api(ws.api_key, 'GET', path);
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return response.body.data;
+}
+
+const finishedRuns = (ws, path, count) => app.waitFor(async () => {
+  const data = await runs(ws, path);
+  return data.length >= count && data.every((r) => r.status === 'completed' || r.status === 'failed') && data;
+}, { timeoutMs: 30_000, intervalMs: 200, what: `${count} finished runs at ${path}` });
+
+/** Every expansion of events into runs has been worked off (none pending). */
+const expansionsDone = (ws) => app.waitFor(async () => {
+  const rows = await app.sql(`SELECT status FROM deliveries WHERE workspace_id = '${ws.id}' AND target_kind IN ('workflows', 'run')`);
+  return rows.length > 0 && rows.every((r) => r.status !== 'pending');
+}, { timeoutMs: 30_000, intervalMs: 300, what: 'every workflow expansion and run to finish' });
+
+const patchLead = (ws, id, body) => app.api(ws.api_key, 'PATCH', `/api/v1/leads/${id}`, body);
+const lead = async (ws, id) => (await app.api(ws.api_key, 'GET', `/api/v1/leads/${id}`)).body;
+
+test('definitions: the issue contract, 422s naming the bad part, 400, 403, 404 and other workspaces', async () => {
+  const { ws, endpoint } = await setup('crud');
+  const body = {
+    name: 'Hot spring leads', enabled: true, trigger: { event: 'lead.created' },
+    conditions: { all: [{ field: 'campaign', op: 'equals', value: 'spring' }, { field: 'custom.budget', op: 'greater_than', value: 1000 }] },
+    actions: [
+      { type: 'add_tag', tag: 'hot' }, { type: 'telegram', template: 'New lead {{lead.name}} <{{lead.email}}>' },
+      { type: 'webhook', endpoint_id: endpoint.id, payload: { who: '{{lead.email}}' } }, { type: 'set_status', status: 'contacted' },
+      { type: 'follow_up', after_seconds: 7200, action: { type: 'telegram', template: 'Still new: {{lead.email}}' }, cancel_on_status_change: true },
+    ],
+  };
+  const wf = await createWorkflow(ws, body);
+  assert.match(wf.id, /^wf_[0-9A-Z]{26}$/);
+  const { id, created_at, updated_at, ...shown } = wf;
+  assert.deepEqual(shown, body);
+  assert.ok(created_at && updated_at);
+  assert.deepEqual((await app.api(ws.api_key, 'GET', `/api/v1/workflows/${wf.id}`)).body, wf);
+  assert.deepEqual((await app.api(ws.api_key, 'GET', '/api/v1/workflows')).body.data.map((w) => w.id), [wf.id]);
+
+  const off = await app.api(ws.api_key, 'PATCH', `/api/v1/workflows/${wf.id}`, { enabled: false, conditions: null });
+  assert.equal(off.status, 200, JSON.stringify(off.body));
+  assert.equal(off.body.enabled, false);
+  assert.equal(off.body.conditions, undefined);
+  assert.deepEqual(off.body.actions, body.actions);
+
+  const bad = structuredClone(body);
+  bad.actions[1].template = 'Hi {{lead.password}}';
+  bad.actions[2].endpoint_id = 'ep_01J00000000000000000000000';
+  bad.conditions.all[1].op = 'bigger';
+  bad.trigger = { event: 'lead.status_changed', to: 'hot' };
+  const refused = await app.api(ws.api_key, 'POST', '/api/v1/workflows', bad);
+  assert.equal(refused.status, 422);
+  assert.equal(refused.headers.get('content-type'), 'application/problem+json');
+  assert.deepEqual(refused.body.errors.map((e) => e.field), ['trigger.to', 'conditions.all[1].op', 'actions[1].template']);
+  const broken = await app.api(ws.api_key, 'PATCH', `/api/v1/workflows/${wf.id}`, { actions: [{ type: 'telegram', template: 'x {{lead.email' }] });
+  assert.deepEqual([broken.status, broken.body.errors.map((e) => e.field)], [422, ['actions[0].template']]);
+  const unknown = await app.api(ws.api_key, 'POST', '/api/v1/workflows', { ...body, colour: 'red' });
+  assert.deepEqual([unknown.status, unknown.body.errors?.[0]?.field], [400, 'colour']);
+
+  const other = await setup('crud-other');
+  const foreign = structuredClone(body);
+  foreign.actions = [{ type: 'webhook', endpoint_id: other.endpoint.id }];
+  const notHers = await app.api(ws.api_key, 'POST', '/api/v1/workflows', foreign);
+  assert.deepEqual([notHers.status, notHers.body.errors.map((e) => [e.field, e.code])], [422, [['actions[0].endpoint_id', 'not_found']]]);
+  for (const [method, path, b] of [['GET', ''], ['PATCH', '', { enabled: true }], ['DELETE', ''], ['GET', '/runs'], ['POST', '/trigger', { filter: {} }]]) {
+    assert.equal((await app.api(other.ws.api_key, method, `/api/v1/workflows/${wf.id}${path}`, b)).status, 404, `${method} ${path} from another workspace`);
+  }
+  const theirLead = await capture(other.ws, { email: 'theirs@example.com' });
+  assert.equal((await app.api(ws.api_key, 'GET', `/api/v1/leads/${theirLead.id}/runs`)).status, 404);
+  const viaTheirLead = await app.api(ws.api_key, 'POST', `/api/v1/workflows/${wf.id}/trigger`, { lead_id: theirLead.id });
+  assert.deepEqual([viaTheirLead.status, viaTheirLead.body.errors[0].field], [422, 'lead_id']);
+
+  const reader = await app.api(ws.api_key, 'POST', '/api/v1/keys', { name: 'reader', scopes: ['read'] });
+  assert.equal((await app.api(reader.body.key, 'GET', `/api/v1/workflows/${wf.id}`)).status, 200);
+  for (const [method, path, b] of [['POST', '', body], ['PATCH', `/${wf.id}`, { enabled: true }], ['DELETE', `/${wf.id}`], ['POST', `/${wf.id}/trigger`, { filter: {} }]]) {
+    assert.equal((await app.api(reader.body.key, method, `/api/v1/workflows${path}`, b)).status, 403, `${method} ${path} with a read key`);
+  }
+  assert.equal((await app.api(ws.api_key, 'GET', '/api/v1/workflows/wf_01J00000000000000000000000')).status, 404);
+  assert.equal((await app.api(ws.api_key, 'DELETE', `/api/v1/workflows/${wf.id}`)).status, 204);
+  assert.equal((await app.api(ws.api_key, 'GET', `/api/v1/workflows/${wf.id}`)).status, 404);
+});
+
+test('lead.created: conditions, then every action in order, signed, recorded, ending in workflow.completed', async () => {
+  const { ws, endpoint, secret, path } = await setup('created');
+  const wf = await createWorkflow(ws, {
+    name: 'Hot spring leads', trigger: { event: 'lead.created' },
+    conditions: { all: [{ field: 'campaign', op: 'equals', value: 'spring' }, { field: 'custom.budget', op: 'greater_than', value: 1000 }] },
+    actions: [
+      { type: 'add_tag', tag: 'hot' }, { type: 'add_tag', tag: 'cold' }, { type: 'remove_tag', tag: 'cold' },
+      { type: 'telegram', template: 'New lead {{lead.name}} <{{lead.email}}> tags {{lead.tags}}' },
+      { type: 'webhook', endpoint_id: endpoint.id, payload: { who: '{{lead.email}}', budget: '{{lead.custom.budget}}', fixed: 1 } },
+      { type: 'set_status', status: 'contacted' },
+    ],
+  });
+  const poor = await capture(ws, { email: 'poor@example.com', campaign: 'spring', budget: '900' });
+  const hot = await capture(ws, { email: 'ada@example.com', name: 'Ada', campaign: 'spring', budget: '1500' });
+  const [run] = await finishedRuns(ws, `/api/v1/workflows/${wf.id}/runs`, 1);
+  assert.equal(run.status, 'completed', JSON.stringify(run));
+  assert.equal(run.lead_id, hot.id);
+  assert.equal(run.trigger.event, 'lead.created');
+  assert.deepEqual(run.actions.map((a) => [a.type, a.status, a.error]), [
+    ['add_tag', 'completed', null], ['add_tag', 'completed', null], ['remove_tag', 'completed', null],
+    ['telegram', 'completed', null], ['webhook', 'completed', null], ['set_status', 'completed', null],
+  ]);
+  assert.ok(run.finished_at && run.created_at);
+  assert.deepEqual(chat('created').map((r) => r.json.text), ['New lead Ada &lt;ada@example.com&gt; tags hot']);
+  assert.equal(chat('created')[0].json.parse_mode, 'HTML');
+
+  await receiver.waitForCount(path, 1);
+  const action = await app.waitFor(() => receiver.to(path).find((r) => r.json?.event === 'workflow.action'), { what: 'workflow.action' });
+  assert.ok(verifyStandardWebhook(action.rawBody, action.headers, secret) && verifyLeadsBotSignature(action.rawBody, action.headers['x-leadsbot-signature'], secret));
+  assert.deepEqual(action.json.data, { workflow_id: wf.id, run_id: run.id, action: 4, lead_id: hot.id, payload: { who: 'ada@example.com', budget: '1500', fixed: 1 } });
+  const completed = await app.waitFor(() => receiver.to(path).find((r) => r.json?.event === 'workflow.completed'), { what: 'workflow.completed' });
+  assert.equal(completed.json.data.id, run.id);
+  assert.ok(verifyStandardWebhook(completed.rawBody, completed.headers, secret));
+
+  const after = await lead(ws, hot.id);
+  assert.deepEqual([after.status, after.tags], ['contacted', ['hot']]);
+  assert.deepEqual(after.status_history.map((c) => [c.from, c.to, c.changed_by]), [['new', 'contacted', `workflow:${wf.id}`]]);
+  const changed = await app.waitFor(() => receiver.to(path).find((r) => r.json?.event === 'lead.status_changed'), { what: 'lead.status_changed' });
+  assert.deepEqual(changed.json.caused_by, { workflow_id: wf.id, run_id: run.id, depth: 0 });
+  assert.deepEqual(await runs(ws, `/api/v1/leads/${hot.id}/runs`), [run]);
+  assert.deepEqual(await runs(ws, `/api/v1/leads/${poor.id}/runs`), [], 'conditions not met: no run');
+  assert.deepEqual((await lead(ws, poor.id)).tags, []);
+});
+
+test('lead.status_changed with from and to; disabled workflows and manual ones never run on events', async () => {
+  const { ws } = await setup('status');
+  const toQualified = await createWorkflow(ws, { name: 'q', trigger: { event: 'lead.status_changed', to: 'qualified' }, actions: [{ type: 'add_tag', tag: 'q' }] });
+  const newToWon = await createWorkflow(ws, { name: 'w', trigger: { event: 'lead.status_changed', from: 'new', to: 'won' }, actions: [{ type: 'add_tag', tag: 'won-fast' }] });
+  await createWorkflow(ws, { name: 'off', enabled: false, trigger: { event: 'lead.status_changed' }, actions: [{ type: 'add_tag', tag: 'off' }] });
+  await createWorkflow(ws, { name: 'manual', trigger: { event: 'manual' }, actions: [{ type: 'add_tag', tag: 'manual' }] });
+  const a = await capture(ws, { email: 'a@example.com' });
+  const b = await capture(ws, { email: 'b@example.com' });
+  const c = await capture(ws, { email: 'c@example.com' });
+  assert.equal((await patchLead(ws, a.id, { status: 'qualified' })).status, 200);
+  assert.equal((await patchLead(ws, b.id, { status: 'won' })).status, 200);
+  assert.equal((await patchLead(ws, c.id, { status: 'contacted' })).status, 200);
+  assert.equal((await patchLead(ws, c.id, { status: 'won' })).status, 200, 'contacted → won: not from new');
+  const [run] = await finishedRuns(ws, `/api/v1/workflows/${toQualified.id}/runs`, 1);
+  assert.equal(run.lead_id, a.id);
+  assert.deepEqual(run.trigger, { event: 'lead.status_changed', event_id: run.trigger.event_id, from: 'new', to: 'qualified' });
+  const [wonRun] = await finishedRuns(ws, `/api/v1/workflows/${newToWon.id}/runs`, 1);
+  assert.equal(wonRun.lead_id, b.id);
+  await expansionsDone(ws);
+  assert.deepEqual([(await lead(ws, a.id)).tags, (await lead(ws, b.id)).tags, (await lead(ws, c.id)).tags], [['q'], ['won-fast'], []]);
+  assert.equal((await runs(ws, `/api/v1/workflows/${newToWon.id}/runs`)).length, 1);
+});
+
+test('each condition operator, numbers compared as numbers even when sent as text (dry runs)', async () => {
+  const { ws } = await setup('ops');
+  const ada = await capture(ws, { email: 'ada@example.com', campaign: 'Spring', utm_source: 'google', budget: '1500', seats: 3 });
+  const bob = await capture(ws, { email: 'bob@corp.example', phone: '+44 1', budget: '200', utm_source: 'bing' });
+  assert.equal((await patchLead(ws, bob.id, { tags: ['vip', 'eu'] })).status, 200);
+  const cases = [
+    [{ field: 'campaign', op: 'equals', value: 'spring' }, [ada.id]],
+    [{ field: 'custom.seats', op: 'equals', value: '3' }, [ada.id]],
+    [{ field: 'campaign', op: 'not_equals', value: 'spring' }, [bob.id]],
+    [{ field: 'email', op: 'contains', value: 'CORP' }, [bob.id]],
+    [{ field: 'tags', op: 'contains', value: 'eu' }, [bob.id]],
+    [{ field: 'phone', op: 'exists' }, [bob.id]],
+    [{ field: 'phone', op: 'exists', value: false }, [ada.id]],
+    [{ field: 'utm_source', op: 'one_of', value: ['Google', 'duckduckgo'] }, [ada.id]],
+    [{ field: 'custom.budget', op: 'greater_than', value: 1000 }, [ada.id]],
+    [{ field: 'custom.budget', op: 'less_than', value: '1000' }, [bob.id], '"200" < 1000 as numbers, not as text'],
+  ];
+  for (const [condition, expected, why] of cases) {
+    const wf = await createWorkflow(ws, { name: condition.op, trigger: { event: 'manual' }, conditions: { all: [condition] }, actions: [{ type: 'add_tag', tag: 'x' }] });
+    const dry = await app.api(ws.api_key, 'POST', `/api/v1/workflows/${wf.id}/trigger?dry_run=true`, { filter: {} });
+    assert.equal(dry.status, 200, JSON.stringify(dry.body));
+    assert.deepEqual(dry.body.lead_ids.sort(), expected.sort(), why ?? JSON.stringify(condition));
+    assert.equal(dry.body.matched, expected.length);
+  }
+  const any = await createWorkflow(ws, { name: 'any', trigger: { event: 'manual' }, conditions: { any: [{ field: 'campaign', op: 'exists' }, { field: 'tags', op: 'one_of', value: ['vip'] }] }, actions: [{ type: 'add_tag', tag: 'x' }] });
+  const dry = await app.api(ws.api_key, 'POST', `/api/v1/workflows/${any.id}/trigger?dry_run=true`, { filter: {} });
+  assert.equal(dry.body.matched, 2);
+  assert.deepEqual(await runs(ws, `/api/v1/leads/${ada.id}/runs`), [], 'dry runs change nothing');
+});
+
+test('manual trigger on a filter and for one lead; its dry run changes nothing; bad triggers are 422', async () => {
+  const { ws } = await setup('manual');
+  const fall = [];
+  for (const n of [1, 2, 3]) fall.push(await capture(ws, { email: `fall${n}@example.com`, campaign: 'fall' }));
+  const spring = await capture(ws, { email: 'spring@example.com', campaign: 'spring' });
+  const wf = await createWorkflow(ws, { name: 'tag fall', trigger: { event: 'manual' }, actions: [{ type: 'add_tag', tag: 'fall' }, { type: 'set_status', status: 'qualified' }] });
+  const dry = await app.api(ws.api_key, 'POST', `/api/v1/workflows/${wf.id}/trigger?dry_run=true`, { filter: { campaign: 'fall' } });
+  assert.equal(dry.status, 200);
+  assert.deepEqual({ ...dry.body, lead_ids: dry.body.lead_ids.sort() }, { matched: 3, lead_ids: fall.map((l) => l.id).sort(), actions: [{ type: 'add_tag', tag: 'fall' }, { type: 'set_status', status: 'qualified' }] });
+  assert.deepEqual(await runs(ws, `/api/v1/workflows/${wf.id}/runs`), []);
+  assert.deepEqual((await lead(ws, fall[0].id)).tags, []);
+
+  const started = await app.api(ws.api_key, 'POST', `/api/v1/workflows/${wf.id}/trigger`, { filter: { campaign: 'fall' } });
+  assert.deepEqual([started.status, started.body], [202, { runs: 3 }]);
+  const done = await finishedRuns(ws, `/api/v1/workflows/${wf.id}/runs`, 3);
+  assert.ok(done.every((r) => r.status === 'completed' && r.trigger.event === 'manual'));
+  for (const l of fall) assert.deepEqual([(await lead(ws, l.id)).tags, (await lead(ws, l.id)).status], [['fall'], 'qualified']);
+  assert.deepEqual((await lead(ws, spring.id)).tags, []);
+
+  const one = await app.api(ws.api_key, 'POST', `/api/v1/workflows/${wf.id}/trigger`, { lead_id: spring.id });
+  assert.deepEqual([one.status, one.body], [202, { runs: 1 }]);
+  await finishedRuns(ws, `/api/v1/leads/${spring.id}/runs`, 1);
+  assert.deepEqual((await lead(ws, spring.id)).tags, ['fall']);
+
+  for (const [body, fields] of [[{}, ['lead_id']], [{ lead_id: spring.id, filter: {} }, ['lead_id']], [{ filter: { status: 'hot' } }, ['filter.status']], [{ filter: { nope: 'x' } }, ['filter.nope']], [{ lead_id: 'lead_01J00000000000000000000000' }, ['lead_id']]]) {
+    const bad = await app.api(ws.api_key, 'POST', `/api/v1/workflows/${wf.id}/trigger`, body);
+    assert.deepEqual([bad.status, bad.body.errors?.map((e) => e.field)], [422, fields], JSON.stringify(body));
+  }
+  assert.equal((await app.api(ws.api_key, 'POST', `/api/v1/workflows/${wf.id}/trigger?dry_run=maybe`, { filter: {} })).status, 422);
+});
+
+test('a lead with <script> and {{ in every field makes escaped Telegram text, never re-expanded', async () => {
+  const { ws } = await setup('escape');
+  const fields = ['name', 'company', 'message', 'campaign', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'page_title', 'form_name'];
+  const template = fields.map((f) => `${f}={{lead.${f}}}`).join('\n') + '\nphone={{lead.phone}}\nremark={{lead.custom.remark}}\nemail=<{{lead.email}}>';
+  await createWorkflow(ws, { name: 'escape', trigger: { event: 'lead.created' }, actions: [{ type: 'telegram', template }] });
+  const evil = '<script>alert(1)</script> & {{lead.email}}';
+  const sent = { email: 'x@example.com', phone: '<b>{{lead.name}}</b>', remark: evil };
+  for (const f of fields) sent[f] = evil;
+  await capture(ws, sent);
+  await app.waitFor(() => chat('escape').length === 1, { timeoutMs: 30_000, what: 'the workflow message' });
+  const text = chat('escape')[0].json.text;
+  const escaped = '&lt;script&gt;alert(1)&lt;/script&gt; &amp; {{lead.email}}';
+  for (const f of fields) assert.ok(text.includes(`${f}=${escaped}`), `${f} in ${text}`);
+  assert.ok(text.includes('phone=&lt;b&gt;{{lead.name}}&lt;/b&gt;'));
+  assert.ok(text.includes(`remark=${escaped}`));
+  assert.ok(text.includes('email=&lt;x@example.com&gt;'));
+  assert.ok(!text.includes('<script>') && !text.includes('<b>'), text);
+});
+
+test('queue redelivery and a failing action: each action happens once, the failed one is retried where it failed', async () => {
+  const { ws } = await setup('redeliver');
+  const path = '/redeliver-action';
+  const endpoint = (await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url(path), events: ['workflow.action'] })).body;
+  receiver.plan(path, [{ status: 500, body: 'down' }, { status: 500 }, { status: 200 }]);
+  const wf = await createWorkflow(ws, {
+    name: 'once', trigger: { event: 'lead.created' },
+    actions: [{ type: 'telegram', template: 'once {{lead.email}}' }, { type: 'set_status', status: 'contacted' },
+      { type: 'webhook', endpoint_id: endpoint.id }, { type: 'telegram', template: 'after {{lead.email}}' }],
+  });
+  const l = await capture(ws, { email: 'once@example.com' });
+  // Every cron tick re-enqueues each due row while its own message is also on
+  // the queue: duplicates that must change nothing.
+  const run = await app.waitFor(async () => {
+    await app.triggerScheduled();
+    const [r] = await runs(ws, `/api/v1/workflows/${wf.id}/runs`);
+    return r?.status === 'completed' && r;
+  }, { timeoutMs: 40_000, intervalMs: 100, what: 'the run to complete' });
+  for (let i = 0; i < 5; i++) await app.triggerScheduled();
+  await expansionsDone(ws);
+  assert.deepEqual(chat('redeliver').map((r) => r.json.text), ['once once@example.com', 'after once@example.com']);
+  const actions = receiver.to(path).filter((r) => r.json?.event === 'workflow.action');
+  assert.equal(actions.length, 3, 'two failures and one success, nothing more');
+  assert.equal(new Set(actions.map((r) => r.headers['webhook-id'])).size, 1, 'one webhook-id for the action');
+  assert.equal(new Set(actions.map((r) => r.rawBody)).size, 1, 'the same bytes on every attempt');
+  assert.deepEqual((await lead(ws, l.id)).status_history.map((c) => c.to), ['contacted']);
+  assert.deepEqual(run.actions.map((a) => a.status), ['completed', 'completed', 'completed', 'completed']);
+  assert.equal((await runs(ws, `/api/v1/leads/${l.id}/runs`)).length, 1, 'one run per event');
+});
+
+test('an action failing past the schedule fails the run, saying which and why, with workflow.failed', async () => {
+  const { ws, path } = await setup('fails', { events: ['workflow.failed'] });
+  const broken = await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url('/fails-broken') });
+  receiver.plan('/fails-broken', [{ status: 503 }]);
+  const wf = await createWorkflow(ws, { name: 'fails', trigger: { event: 'lead.created' },
+    actions: [{ type: 'add_tag', tag: 'seen' }, { type: 'webhook', endpoint_id: broken.body.id }, { type: 'add_tag', tag: 'never' }] });
+  const l = await capture(ws, { email: 'fails@example.com' });
+  const [run] = await finishedRuns(ws, `/api/v1/workflows/${wf.id}/runs`, 1);
+  assert.equal(run.status, 'failed');
+  assert.deepEqual(run.actions.map((a) => [a.type, a.status, a.error]), [['add_tag', 'completed', null], ['webhook', 'failed', 'HTTP 503'], ['add_tag', 'pending', null]]);
+  assert.equal(receiver.to('/fails-broken').filter((r) => r.json?.event === 'workflow.action').length, 4, 'the first attempt and three retries');
+  const failed = await app.waitFor(() => receiver.to(path).find((r) => r.json?.event === 'workflow.failed'), { what: 'workflow.failed' });
+  assert.equal(failed.json.data.id, run.id);
+  assert.deepEqual((await lead(ws, l.id)).tags, ['seen']);
+});
+
+test('loop guard: a workflow never re-triggers itself, and chains of workflows stop at a depth cap', async () => {
+  const { ws } = await setup('loop');
+  const self = await createWorkflow(ws, { name: 'self', trigger: { event: 'lead.status_changed' }, actions: [{ type: 'set_status', status: 'won' }] });
+  const a = await capture(ws, { email: 'self@example.com' });
+  assert.equal((await patchLead(ws, a.id, { status: 'contacted' })).status, 200);
+  await finishedRuns(ws, `/api/v1/workflows/${self.id}/runs`, 1);
+  await expansionsDone(ws);
+  assert.equal((await runs(ws, `/api/v1/workflows/${self.id}/runs`)).length, 1);
+  assert.deepEqual((await lead(ws, a.id)).status_history.map((c) => c.to), ['contacted', 'won']);
+  assert.equal((await app.api(ws.api_key, 'DELETE', `/api/v1/workflows/${self.id}`)).status, 204);
+
+  const ping = await createWorkflow(ws, { name: 'ping', trigger: { event: 'lead.status_changed', to: 'contacted' }, actions: [{ type: 'set_status', status: 'qualified' }] });
+  const pong = await createWorkflow(ws, { name: 'pong', trigger: { event: 'lead.status_changed', to: 'qualified' }, actions: [{ type: 'set_status', status: 'contacted' }] });
+  const b = await capture(ws, { email: 'pingpong@example.com' });
+  assert.equal((await patchLead(ws, b.id, { status: 'contacted' })).status, 200);
+  await finishedRuns(ws, `/api/v1/leads/${b.id}/runs`, 4);
+  await expansionsDone(ws);
+  const chain = await runs(ws, `/api/v1/leads/${b.id}/runs`);
+  assert.deepEqual(chain.map((r) => r.workflow_id).reverse(), [ping.id, pong.id, ping.id, pong.id], 'four runs, then the cap');
+  assert.equal((await lead(ws, b.id)).status_history.length, 5);
+});

@@ -1,0 +1,218 @@
+//! Running a run: its outbox row's "attempt" works through the actions in
+//! order from the first not yet done. Internal actions (status, tags) are
+//! applied through the same path as PATCH /leads/:id, atomically with their
+//! action record; a Telegram message or a `workflow.action` webhook is sent
+//! (signed like every delivery) and recorded once it succeeded. A failing
+//! send ends the attempt: the row is retried on the delivery schedule and
+//! resumes at that action, never redoing a finished one; when the schedule
+//! is spent the action and the run fail, saying why.
+
+use super::RunOut;
+use crate::config::Config;
+use crate::delivery::attempt::{call_telegram, call_webhook, Call};
+use crate::delivery::message::{enqueue, DeliveryMessage};
+use crate::error::{ApiError, ApiResult};
+use crate::events::{self, WORKFLOW_ACTION, WORKFLOW_COMPLETED, WORKFLOW_FAILED, WORKFLOW_TELEGRAM};
+use crate::leads::{apply_patch, store_patched, ChangeBy, LeadOut, LeadPatch};
+use crate::store::deliveries::DeliveryJob;
+use crate::store::integrations::TELEGRAM;
+use crate::store::leads::LeadRow;
+use crate::store::workflow_runs::RunRow;
+use crate::store::Store;
+use leadsbot_shared::retry::{verdict, AttemptResult, Verdict};
+use leadsbot_shared::workflow::{Action, WorkflowDefinition};
+use serde_json::json;
+use worker::Env;
+
+pub struct Runner<'a> {
+    pub store: &'a Store,
+    pub config: &'a Config,
+    pub env: &'a Env,
+    pub now: i64,
+}
+
+/// How an action's step ended.
+enum Step {
+    Done,
+    /// Failed for good (nothing to retry): the run fails.
+    Failed(String),
+    /// A send that did not succeed: the attempt ends with it.
+    Sent(Call),
+}
+
+impl Runner<'_> {
+    pub async fn execute(&self, job: &DeliveryJob) -> Call {
+        self.go_on(job).await.unwrap_or_else(|err| Call::not_sent(format!("the run could not go on: {err:?}")))
+    }
+
+    async fn go_on(&self, job: &DeliveryJob) -> ApiResult<Call> {
+        let Some(run) = self.store.workflow_run(&job.workspace_id, &job.target_id).await? else {
+            return Ok(Call::stopped("the run no longer exists"));
+        };
+        if run.status != "running" {
+            return Ok(Call::done());
+        }
+        let actions = WorkflowDefinition::parse_actions(&serde_json::from_str(&run.actions)?)
+            .map_err(|e| ApiError::internal("stored run actions", format!("{e:?}")))?;
+        let states = self.store.run_actions(&run.workspace_id, std::slice::from_ref(&run.id)).await?;
+        for (idx, action) in actions.iter().enumerate() {
+            if states.iter().find(|s| s.idx as usize == idx).is_none_or(|s| s.status != "pending") {
+                continue;
+            }
+            match self.step(job, &run, idx, action).await? {
+                Step::Done => {}
+                Step::Failed(error) => {
+                    self.fail(&run, idx, &error).await?;
+                    return Ok(Call::stopped("a workflow action failed"));
+                }
+                Step::Sent(call) if is_final(&call, job.attempts + 1, &self.config.retry_schedule_secs) => {
+                    self.fail(&run, idx, &describe(&call)).await?;
+                    return Ok(call);
+                }
+                Step::Sent(call) => {
+                    self.store.note_action_error(&run.workspace_id, &run.id, idx, &describe(&call)).await?;
+                    return Ok(call);
+                }
+            }
+        }
+        self.finish(&run, "completed").await?;
+        Ok(Call::done())
+    }
+
+    async fn step(&self, job: &DeliveryJob, run: &RunRow, idx: usize, action: &Action) -> ApiResult<Step> {
+        let Some(lead) = self.store.lead(&run.workspace_id, &run.lead_id).await? else {
+            return Ok(Step::Failed("the lead no longer exists".into()));
+        };
+        let done = |status: &str, error: Option<&str>| Store::finish_action(&run.workspace_id, &run.id, idx, status, error, self.now);
+        match action {
+            Action::SetStatus { .. } | Action::AddTag { .. } | Action::RemoveTag { .. } => self.change_lead(run, idx, action, lead).await,
+            // TODO(followups): call follow_ups::schedule once the followups part lands.
+            Action::FollowUp { .. } => {
+                self.store.run_then(done("skipped", Some("follow-ups are not available in this version yet"))).await?;
+                Ok(Step::Done)
+            }
+            Action::Telegram { .. } | Action::Webhook { .. } => {
+                let call = self.send(job, run, idx, action, &lead).await?;
+                if !succeeded(&call) {
+                    return Ok(Step::Sent(call));
+                }
+                self.store.run_then(done("completed", None)).await?;
+                Ok(Step::Done)
+            }
+        }
+    }
+
+    /// set_status / add_tag / remove_tag: a patch stored exactly as PATCH
+    /// /leads/:id stores it, with the action's record in the same batch.
+    async fn change_lead(&self, run: &RunRow, idx: usize, action: &Action, mut lead: LeadRow) -> ApiResult<Step> {
+        let done = Store::finish_action(&run.workspace_id, &run.id, idx, "completed", None, self.now);
+        let changed_by = format!("workflow:{}", run.workflow_id);
+        for _ in 0..3 {
+            let read = (lead.updated_at, lead.revision.clone());
+            let tags: Vec<String> = serde_json::from_str(&lead.tags).unwrap_or_default();
+            let patched = match apply_patch(lead, patch_for(action, &tags), self.now) {
+                Ok(patched) => patched,
+                Err(ApiError::Validation(errors)) => return Ok(Step::Failed(errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))),
+                Err(other) => return Err(other),
+            };
+            if !patched.changed {
+                self.store.run_then(done).await?;
+                return Ok(Step::Done);
+            }
+            let cause = json!({"workflow_id": run.workflow_id, "run_id": run.id, "depth": run.depth});
+            let by = ChangeBy { changed_by: &changed_by, now_ms: self.now, caused_by: Some(cause), then: vec![done.clone()] };
+            if let Some((_, events)) = store_patched(self.store, patched, (read.0, &read.1), &by).await? {
+                for event in &events {
+                    let due = self.store.pending_for_event(&event.workspace_id, &event.id).await?;
+                    enqueue(self.env, due.iter().map(DeliveryMessage::from).collect()).await;
+                }
+                return Ok(Step::Done);
+            }
+            lead = self.store.lead(&run.workspace_id, &run.lead_id).await?.ok_or_else(|| ApiError::Conflict("the lead was erased".into()))?;
+        }
+        Err(ApiError::Conflict("the lead kept changing under three attempts".into()))
+    }
+
+    async fn send(&self, job: &DeliveryJob, run: &RunRow, idx: usize, action: &Action, lead: &LeadRow) -> ApiResult<Call> {
+        let view = serde_json::to_value(LeadOut::from(lead))?;
+        let ws = &run.workspace_id;
+        // Stable across retries: receivers can tell a retry from a new action.
+        let id = format!("{}_{idx}", job.id);
+        let synthetic = |event_type: &str, target_kind: &str, payload: String| DeliveryJob {
+            id: id.clone(), workspace_id: ws.clone(), event_type: event_type.into(), target_kind: target_kind.into(),
+            target_id: String::new(), attempts: job.attempts, payload: Some(payload), in_order: 0,
+        };
+        match action {
+            Action::Telegram { template } => {
+                let text = self.store.action_body(ws, &run.id, idx, &template.render_telegram(&view)).await?;
+                let integration = self.store.integration(ws, TELEGRAM).await?;
+                call_telegram(self.config, &synthetic(WORKFLOW_TELEGRAM, TELEGRAM, json!({"text": text}).to_string()), integration.as_ref()).await
+            }
+            Action::Webhook { endpoint_id, payload } => {
+                let mut data = json!({"workflow_id": run.workflow_id, "run_id": run.id, "action": idx, "lead_id": run.lead_id});
+                match payload {
+                    Some(payload) => data["payload"] = payload.render(&view),
+                    None => data["lead"] = view,
+                }
+                let event = events::event(WORKFLOW_ACTION, ws, Some(&run.lead_id), data, self.now)?;
+                let body = self.store.action_body(ws, &run.id, idx, &event.payload).await?;
+                let endpoint = self.store.endpoint(ws, endpoint_id).await?;
+                call_webhook(self.config, &synthetic(WORKFLOW_ACTION, "webhook", body), endpoint.as_ref()).await
+            }
+            _ => Err(ApiError::internal("workflow send", "not a sending action")),
+        }
+    }
+
+    async fn fail(&self, run: &RunRow, idx: usize, error: &str) -> ApiResult<()> {
+        self.store.run_then(Store::finish_action(&run.workspace_id, &run.id, idx, "failed", Some(error), self.now)).await?;
+        self.finish(run, "failed").await
+    }
+
+    /// Ends the run once, with its `workflow.completed` / `workflow.failed` event.
+    async fn finish(&self, run: &RunRow, status: &str) -> ApiResult<()> {
+        let actions = self.store.run_actions(&run.workspace_id, std::slice::from_ref(&run.id)).await?;
+        let mut out = RunOut::new(run, &actions);
+        out.status = status.to_string();
+        out.finished_at = Some(leadsbot_shared::time::format_rfc3339(self.now));
+        let kind = if status == "completed" { WORKFLOW_COMPLETED } else { WORKFLOW_FAILED };
+        let event = events::event(kind, &run.workspace_id, Some(&run.lead_id), serde_json::to_value(out)?, self.now)?;
+        let due = self.store.finish_run(run, status, &event, self.now).await?;
+        enqueue(self.env, due.iter().map(DeliveryMessage::from).collect()).await;
+        Ok(())
+    }
+}
+
+/// The PATCH an internal action amounts to.
+fn patch_for(action: &Action, tags: &[String]) -> LeadPatch {
+    match action {
+        Action::SetStatus { status } => LeadPatch { status: Some(status.clone()), ..LeadPatch::default() },
+        Action::AddTag { tag } => LeadPatch { tags: Some(tags.iter().cloned().chain([tag.clone()]).collect()), ..LeadPatch::default() },
+        Action::RemoveTag { tag } => LeadPatch { tags: Some(tags.iter().filter(|t| *t != tag).cloned().collect()), ..LeadPatch::default() },
+        _ => LeadPatch::default(),
+    }
+}
+
+fn result_of(call: &Call) -> AttemptResult {
+    match call.reply.status {
+        Some(code) => AttemptResult::Status { code, retry_after_secs: call.retry_after_secs },
+        None => AttemptResult::NoResponse,
+    }
+}
+
+fn succeeded(call: &Call) -> bool {
+    call.stopped.is_none() && verdict(result_of(call), 1, &[1], 0) == Verdict::Delivered
+}
+
+/// Whether the delivery schedule gives up after this failed attempt.
+fn is_final(call: &Call, attempt: u32, schedule: &[u32]) -> bool {
+    call.stopped.is_some() || matches!(verdict(result_of(call), attempt, schedule, 0), Verdict::Exhausted | Verdict::Gone)
+}
+
+fn describe(call: &Call) -> String {
+    let error = call.reply.error.clone().or_else(|| call.reply.status.map(|code| format!("HTTP {code}")));
+    let error = error.unwrap_or_else(|| "no response".into());
+    match (call.stopped, call.reply.status) {
+        (Some(reason), _) if !error.contains(reason) => format!("{reason}: {error}"),
+        _ => error,
+    }
+}
