@@ -145,7 +145,10 @@ impl Runner<'_> {
         match action {
             Action::Telegram { template } => {
                 let text = self.store.action_body(ws, &run.id, idx, &template.render_telegram(&view)).await?;
-                let integration = self.store.integration(ws, TELEGRAM).await?;
+                let Some(integration) = self.store.integration(ws, TELEGRAM).await? else {
+                    return Ok(Call::stopped("Telegram is not set up for this workspace (PUT /api/v1/integrations/telegram)"));
+                };
+                let integration = Some(integration);
                 call_telegram(self.config, &synthetic(WORKFLOW_TELEGRAM, TELEGRAM, json!({"text": text}).to_string()), integration.as_ref()).await
             }
             Action::Webhook { endpoint_id, payload } => {
