@@ -118,6 +118,23 @@ test("a snapshot an older loader left in storage is read in its own layout and s
   await context.close();
 });
 
+test("a kept snapshot that is not all strings is dropped, and the ones after it are still sent", async () => {
+  const ws = await createWidgetWorkspace(fixture.app, "corrupt pending");
+  const { context, page } = await openPage(fixture.browser, pageUrl(fixture.app.baseUrl, "contact.html"));
+  const good = ["7d2e5a1c-0b9f-4e8a-8c3d-5f6a7b8c9d0e", "https://site.example/contact", "", "", "", "", "", "",
+    "", "email", "email", "", "kept@example.com", "Email"];
+  // Another script wrote to the loader's key: a row with a number in it comes first.
+  await page.evaluate((rows) => localStorage.setItem("leadsbot:pending:2", JSON.stringify(rows)), [[1, "x"], good]);
+
+  await page.goto(pageUrl(fixture.app.baseUrl, "contact.html", { token: ws.public_token }));
+  await waitForWidgetEvent(page, "leadsbot:captured");
+  await waitForEmptyOutbox(page);
+  assert.equal(await page.evaluate(() => localStorage.getItem("leadsbot:pending:2")), "[]");
+  assert.equal((await theOnlyLead(fixture.app, ws.api_key)).email, "kept@example.com");
+  assert.equal(await page.evaluate(() => window.widgetEvents.some((e) => e.type === "leadsbot:error")), false);
+  await context.close();
+});
+
 test("UTM parameters from the landing page are carried to a form on a later page", async () => {
   const ws = await createWidgetWorkspace(fixture.app, "utm");
   const landing = pageUrl(fixture.app.baseUrl, "contact.html", {

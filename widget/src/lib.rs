@@ -85,25 +85,23 @@ pub fn start(options: JsValue, snapshot: JsValue) {
     host::emit("leadsbot:ready", &JsValue::NULL);
 }
 
-/// A submitted form's snapshot (see `payload`) from the loader's listener.
-/// Taken as a JS array and read cell by cell: wasm-bindgen's own `Vec<String>`
-/// conversion is over a kilobyte of generic iterator code. It behaves the same:
-/// a cell that is not a string throws the same error before anything is done.
+/// A submitted form's snapshot (see `payload`) from the loader's listener, or
+/// one it kept in storage. Taken as a JS array and read cell by cell:
+/// wasm-bindgen's own `Vec<String>` conversion is over a kilobyte of generic
+/// iterator code. A snapshot with a cell that is not a string (storage another
+/// script wrote to) is dropped rather than thrown on: a throw would stop the
+/// loader handing over the rest, and it would meet the same row on every load.
 #[wasm_bindgen]
 pub fn capture(snapshot: JsValue) {
-    if !take(snapshot.unchecked_ref(), payload::Format::CURRENT) {
-        wasm_bindgen::throw_str("array contains a value of the wrong type");
-    }
+    take(snapshot.unchecked_ref(), payload::Format::CURRENT);
 }
 
-/// Sends a snapshot in `format`; false when a cell is not a string. One
-/// path for the listener and the snapshots older loaders left (`pending`).
-pub(crate) fn take(snapshot: &js_sys::Array, format: payload::Format) -> bool {
-    let Some(snapshot) = js::strings(snapshot) else { return false };
-    if let Some(entry) = prepare(&snapshot, format, "widget") {
+/// Sends a snapshot in `format`, unless a cell is not a string. One path for
+/// the listener and the snapshots older loaders left (`pending`).
+pub(crate) fn take(snapshot: &js_sys::Array, format: payload::Format) {
+    if let Some(entry) = js::strings(snapshot).and_then(|snapshot| prepare(&snapshot, format, "widget")) {
         send::deliver(&entry);
     }
-    true
 }
 
 /// Builds the body and keeps it in the outbox before the first attempt, so a
