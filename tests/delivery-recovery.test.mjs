@@ -17,13 +17,6 @@ after(async () => {
   await receiver?.close();
 });
 
-async function setup(path) {
-  const ws = await app.createWorkspace({ name: path });
-  const created = await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url(path) });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  return { ws, endpoint: created.body };
-}
-
 async function deliveries(ws, endpointId) {
   const response = await app.api(ws.api_key, 'GET', `/api/v1/webhooks/${endpointId}/deliveries?limit=100`);
   assert.equal(response.status, 200, JSON.stringify(response.body));
@@ -33,7 +26,7 @@ async function deliveries(ws, endpointId) {
 const recover = (ws, endpointId, since) => app.api(ws.api_key, 'POST', `/api/v1/webhooks/${endpointId}/recover`, { since });
 
 test('events raised while an endpoint was disabled are recovered in order, each once, capped per call', async () => {
-  const { ws, endpoint } = await setup('/gap');
+  const { ws, endpoint } = await app.createWebhook(receiver.url('/gap'));
   const since = new Date(Date.now() - 1000).toISOString();
   await app.capture(ws, { email: 'before@example.com' });
   await receiver.waitForCount('/gap', 1);
@@ -72,7 +65,7 @@ test('events raised while an endpoint was disabled are recovered in order, each 
 });
 
 test('a delivery whose secret cannot be unsealed is attempted a bounded number of times, with its reason, then dead-lettered', async () => {
-  const { ws, endpoint } = await setup('/unsealable');
+  const { ws, endpoint } = await app.createWebhook(receiver.url('/unsealable'));
   // As if sealed under a SECRETS_KEY this deployment no longer has.
   await app.sql(`UPDATE webhook_endpoints SET secret_sealed = 'v2:0badc0de:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE id = '${endpoint.id}'`);
   await app.capture(ws, { email: 'unsealable@example.com' });

@@ -20,16 +20,10 @@ after(async () => {
   await receiver?.close();
 });
 
-async function setup(path) {
-  const ws = await app.createWorkspace({ name: path });
-  const created = await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url(path) });
-  return { ws, endpoint: created.body, secret: created.body.secret };
-}
-
 const deliveries = async (ws, id) => (await app.api(ws.api_key, 'GET', `/api/v1/webhooks/${id}/deliveries`)).body.data;
 
 test('a lost enqueue is recovered by the sweeper', async () => {
-  const { ws, endpoint, secret } = await setup('/swept');
+  const { ws, endpoint, secret } = await app.createWebhook(receiver.url('/swept'));
   const lead = await app.capture(ws, { email: 'swept@example.com' });
   assert.equal(lead.status, 201, 'the capture answers although nothing was enqueued');
   const [waiting] = await deliveries(ws, endpoint.id);
@@ -57,7 +51,7 @@ test('a lost enqueue is recovered by the sweeper', async () => {
 });
 
 test('a delivery whose event is gone fails at once with that reason and is dead-lettered', async () => {
-  const { ws, endpoint } = await setup('/no-event');
+  const { ws, endpoint } = await app.createWebhook(receiver.url('/no-event'));
   const lead = await app.capture(ws, { email: 'gone-event@example.com' });
   await app.sql(`DELETE FROM events WHERE workspace_id = '${ws.id}' AND lead_id = '${lead.body.id}'`);
   await app.triggerScheduled();
@@ -71,7 +65,7 @@ test('a delivery whose event is gone fails at once with that reason and is dead-
 });
 
 test('a delivery claimed again and again without an outcome is given up on, with its reason, and dead-lettered', async () => {
-  const { ws, endpoint } = await setup('/stuck');
+  const { ws, endpoint } = await app.createWebhook(receiver.url('/stuck'));
   await app.capture(ws, { email: 'stuck@example.com' });
   const [pending] = await deliveries(ws, endpoint.id);
   // As if three claims had each ended before any outcome could be recorded.
@@ -90,7 +84,7 @@ test('a delivery claimed again and again without an outcome is given up on, with
 });
 
 test('an endpoint failing every delivery for the configured period is disabled', async () => {
-  const { ws, endpoint } = await setup('/down');
+  const { ws, endpoint } = await app.createWebhook(receiver.url('/down'));
   receiver.plan('/down', [{ status: 500 }]);
   await app.capture(ws, { email: 'down@example.com' });
   await app.triggerScheduled();

@@ -153,6 +153,17 @@ export class App {
     return response.body;
   }
 
+  /**
+   * A new workspace with one webhook endpoint at `url` (all events unless
+   * `events` is given); `secret` is the endpoint's signing secret.
+   */
+  async createWebhook(url, { name = url, events } = {}) {
+    const ws = await this.createWorkspace({ name });
+    const created = await this.api(ws.api_key, 'POST', '/api/v1/webhooks', { url, events });
+    if (created.status !== 201) throw new Error(`creating a webhook failed: ${JSON.stringify(created)}`);
+    return { ws, endpoint: created.body, secret: created.body.secret };
+  }
+
   /** Posts lead fields as a server would, with the workspace's API key. */
   capture(workspace, fields, { headers = {} } = {}) {
     return this.request('POST', `/api/inbound/${workspace.id}/leads`, {
