@@ -13,6 +13,7 @@ mod error;
 mod events;
 mod exports;
 mod http;
+mod inbox;
 mod leads;
 // Only the native document test calls the generator; the wasm build keeps the
 // derives and `#[utoipa::path]`s it needs to compile, and drops the rest.
@@ -54,4 +55,5 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     retention::run(env.clone()).await;
     summaries::cron::run(env.clone()).await;
     rotation::reseal(&env).await;
+    inbox::sweep(env.clone()).await;
 }

@@ -12,7 +12,7 @@ pub mod workflow_schemas;
 
 pub use problems::*;
 
-use crate::routes::{admin, capture_urls, deliveries, erasures, exports, inbound, keys, leads, meta, summaries, telegram, webhooks, workflows, workspace, workspace_credentials};
+use crate::routes::{admin, capture_urls, deliveries, erasures, exports, inbound, inbox_links, keys, leads, meta, summaries, telegram, webhooks, workflows, workspace, workspace_credentials};
 use utoipa::openapi::security::SecurityScheme;
 use utoipa::{Modify, OpenApi};
 
@@ -38,6 +38,7 @@ use utoipa::{Modify, OpenApi};
         webhooks::list, webhooks::create, webhooks::get, webhooks::patch, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::recover,
         deliveries::retry,
+        inbox_links::create,
         telegram::put, telegram::get, telegram::delete,
         workflows::list, workflows::create, workflows::get, workflows::patch, workflows::delete,
         workflows::trigger, workflows::runs, workflows::lead_runs,
@@ -54,6 +55,7 @@ use utoipa::{Modify, OpenApi};
         (name = "capture", description = "Lead capture from browsers, servers and tools"),
         (name = "workspace"), (name = "leads"), (name = "exports"), (name = "keys"), (name = "capture-urls"),
         (name = "webhooks"), (name = "integrations"), (name = "workflows"),
+        (name = "inbox", description = "Sign-in links for the inbox at /app"),
     ),
 )]
 pub struct ApiDoc;

@@ -28,16 +28,22 @@ pub async fn retry(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Write)?;
     let id = app.param("id");
-    if app.store.delivery(&key.workspace_id, &id).await?.is_none() {
+    replay(app, &key.workspace_id, &id).await?;
+    json(202, &RetryOut { id, status: "pending" })
+}
+
+/// Sends a delivery of this workspace again (the API, the inbox): 404 if none.
+pub(crate) async fn replay(app: &App, workspace_id: &str, id: &str) -> ApiResult<()> {
+    if app.store.delivery(workspace_id, id).await?.is_none() {
         return Err(ApiError::NotFound("no delivery with this id in this workspace".into()));
     }
-    if let Some(replayed) = app.store.replay_delivery(&key.workspace_id, &id, app.now_ms).await? {
+    if let Some(replayed) = app.store.replay_delivery(workspace_id, id, app.now_ms).await? {
         // An in-order delivery rejoins its line and goes when its turn comes.
         let due = match replayed.in_order {
-            1 => app.store.release_heads_of(&key.workspace_id, &replayed.target_id, app.now_ms).await?,
+            1 => app.store.release_heads_of(workspace_id, &replayed.target_id, app.now_ms).await?,
             _ => vec![DueDelivery { id: replayed.id, workspace_id: replayed.workspace_id, attempts: replayed.attempts, in_order: 0 }],
         };
         crate::delivery::enqueue_now(app, &due).await;
     }
-    json(202, &RetryOut { id, status: "pending" })
+    Ok(())
 }

@@ -20,11 +20,11 @@ pub struct KeyIn {
     /// Defaults to "API key".
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false, max_length = 100)]
-    name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Defaults to `["read"]`.
     #[serde(default, deserialize_with = "non_null")]
     #[schema(schema_with = schemas::scopes_in)]
-    scopes: Option<Vec<String>>,
+    pub(crate) scopes: Option<Vec<String>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -86,7 +86,7 @@ pub async fn revoke(app: &mut App) -> ApiResult<Response> {
     }
 }
 
-fn validate_key(input: KeyIn) -> ApiResult<(String, Vec<Scope>)> {
+pub(crate) fn validate_key(input: KeyIn) -> ApiResult<(String, Vec<Scope>)> {
     let raw = input.name.unwrap_or_default();
     if raw.chars().count() > MAX_NAME_CHARS {
         return Err(ApiError::Validation(vec![FieldError::too_long("name", MAX_NAME_CHARS)]));

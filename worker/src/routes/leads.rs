@@ -57,23 +57,29 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Write)?;
     let patch: LeadPatch = read_json(&mut app.req).await?;
-    let id = app.param("id");
-    let if_match = app.header("If-Match");
+    let (id, if_match) = (app.param("id"), app.header("If-Match"));
+    let lead = patch_lead(app, &key.workspace_id, &key.key_id, &id, patch, if_match.as_deref()).await?;
+    with_etag(json(200, &LeadOut::from(&lead))?, &lead)
+}
+
+/// THE way a lead changes (the API, the inbox): applies `patch` as `actor`
+/// (an API key id), with its status history and events; `if_match` as in PATCH.
+pub(crate) async fn patch_lead(app: &App, workspace_id: &str, actor: &str, id: &str, patch: LeadPatch, if_match: Option<&str>) -> ApiResult<LeadRow> {
     // Without If-Match a concurrent change is simply retried on the fresh lead.
     for _ in 0..3 {
-        let lead = app.store.lead(&key.workspace_id, &id).await?.ok_or_else(not_found)?;
+        let lead = app.store.lead(workspace_id, id).await?.ok_or_else(not_found)?;
         let current_etag = etag(&lead);
         let read = (lead.updated_at, lead.revision.clone());
         // Invalid input is refused as such (422), whatever version it names.
         let patched = apply_patch(lead, patch.clone(), app.now_ms)?;
-        if if_match.as_deref().is_some_and(|tags| !if_match_admits(tags, &current_etag)) {
+        if if_match.is_some_and(|tags| !if_match_admits(tags, &current_etag)) {
             return Err(stale());
         }
         if !patched.changed {
-            return with_etag(json(200, &LeadOut::from(&patched.lead))?, &patched.lead);
+            return Ok(patched.lead);
         }
-        if let Some(lead) = store_patch(app, &key.key_id, patched, (read.0, &read.1)).await? {
-            return with_etag(json(200, &LeadOut::from(&lead))?, &lead);
+        if let Some(lead) = store_patch(app, actor, patched, (read.0, &read.1)).await? {
+            return Ok(lead);
         }
         if if_match.is_some() {
             return Err(stale());

@@ -7,6 +7,7 @@ pub(crate) mod deliveries;
 pub(crate) mod erasures;
 pub(crate) mod exports;
 pub(crate) mod inbound;
+pub(crate) mod inbox_links;
 pub(crate) mod keys;
 pub(crate) mod leads;
 pub(crate) mod meta;
@@ -28,7 +29,10 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     // The method exactly as sent: workers-rs maps methods it does not know
     // (QUERY, …) to GET, which would answer them as GETs.
     let method = req.inner().method();
-    let matched = match match_route(&method, &req.path()) {
+    // `/app` is the inbox: HTML pages with their own table (inbox/mod.rs).
+    let inbox = crate::inbox::owns(&req.path());
+    let found = if inbox { Ok(table::Matched { route: Route::Inbox, params: Vec::new() }) } else { match_route(&method, &req.path()) };
+    let matched = match found {
         Ok(matched) => matched,
         Err(Miss::NotFound) => return ApiError::NotFound(format!("no route for {}", req.path())).into_response(),
         Err(Miss::MethodNotAllowed(allowed)) => return ApiError::MethodNotAllowed(allowed).into_response(),
@@ -44,6 +48,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
 
 async fn dispatch(app: &mut App) -> ApiResult<Response> {
     match app.matched.route {
+        Route::Inbox => Ok(crate::inbox::handle(app).await),
         Route::Health => meta::health(),
         Route::OpenApi => meta::openapi(),
         Route::AdminCreateWorkspace => admin::create_workspace(app).await,
@@ -77,6 +82,7 @@ async fn dispatch(app: &mut App) -> ApiResult<Response> {
         Route::ListWebhookDeliveries => webhooks::deliveries(app).await,
         Route::RecoverWebhook => webhooks::recover(app).await,
         Route::RetryDelivery => deliveries::retry(app).await,
+        Route::CreateInboxLink => inbox_links::create(app).await,
         Route::PutTelegram => telegram::put(app).await,
         Route::GetTelegram => telegram::get(app).await,
         Route::DeleteTelegram => telegram::delete(app).await,

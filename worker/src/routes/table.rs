@@ -4,6 +4,8 @@
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
+    /// Anything under `/app`: the inbox matches its own pages.
+    Inbox,
     Health,
     OpenApi,
     AdminCreateWorkspace,
@@ -37,6 +39,7 @@ pub enum Route {
     ListWebhookDeliveries,
     RecoverWebhook,
     RetryDelivery,
+    CreateInboxLink,
     PutTelegram,
     GetTelegram,
     DeleteTelegram,
@@ -86,6 +89,7 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("GET", "/api/v1/webhooks/:id/deliveries", Route::ListWebhookDeliveries),
     ("POST", "/api/v1/webhooks/:id/recover", Route::RecoverWebhook),
     ("POST", "/api/v1/deliveries/:id/retry", Route::RetryDelivery),
+    ("POST", "/api/v1/inbox-links", Route::CreateInboxLink),
     ("PUT", "/api/v1/integrations/telegram", Route::PutTelegram),
     ("GET", "/api/v1/integrations/telegram", Route::GetTelegram),
     ("DELETE", "/api/v1/integrations/telegram", Route::DeleteTelegram),

@@ -60,13 +60,20 @@ pub async fn rotate_public_token(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Admin)?;
     let previous_expires_at = grace_end(app).await?;
-    let token = issue_public_token(&key.workspace_id)?;
-    let prefix = redacted_parts(&token).0;
-    if !app.store.rotate_public_token(&key.workspace_id, &auth::key_hash(&token), &prefix, previous_expires_at, app.now_ms).await? {
-        return Err(ApiError::NotFound("workspace not found".into()));
-    }
+    let (token, prefix) = new_public_token(app, &key.workspace_id, previous_expires_at).await?;
     let out = RotatedPublicTokenOut { public_token: token, public_token_prefix: prefix, previous_expires_at: format_rfc3339(previous_expires_at) };
     json(200, &out)
+}
+
+/// Replaces the workspace's public token (the API, the inbox's settings); the
+/// old one works until `previous_expires_at`. Returns the token and its prefix.
+pub(crate) async fn new_public_token(app: &App, workspace_id: &str, previous_expires_at: i64) -> ApiResult<(String, String)> {
+    let token = issue_public_token(workspace_id)?;
+    let prefix = redacted_parts(&token).0;
+    if !app.store.rotate_public_token(workspace_id, &auth::key_hash(&token), &prefix, previous_expires_at, app.now_ms).await? {
+        return Err(ApiError::NotFound("workspace not found".into()));
+    }
+    Ok((token, prefix))
 }
 
 /// Rotate the inbound signing secret (admin)

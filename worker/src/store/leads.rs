@@ -85,6 +85,8 @@ pub struct LeadQuery {
     pub campaign: Option<String>,
     pub email: Option<String>,
     pub search: Option<String>,
+    /// Leads carrying this tag (the inbox's tag filter).
+    pub tag: Option<String>,
     pub created_after: Option<i64>,
     pub created_before: Option<i64>,
     pub before_id: Option<String>,
@@ -173,6 +175,10 @@ pub(super) fn lead_filter(columns: &str, workspace_id: &str, query: &LeadQuery) 
         }
     }
     range_filters(&mut sql, &mut args, query);
+    if let Some(tag) = &query.tag {
+        sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(leads.tags) WHERE value = ?)");
+        args.push(text(tag));
+    }
     if let Some(search) = &query.search {
         // A substring match, case-insensitive for ASCII as LIKE is, but with
         // instr: D1 refuses LIKE patterns over 50 bytes, and nothing needs escaping.

@@ -9,6 +9,7 @@ pub mod erasure;
 pub mod delivery_history;
 mod exports;
 pub mod endpoints;
+pub mod inbox;
 pub mod integrations;
 pub mod keys;
 pub mod leads;

@@ -1,0 +1,189 @@
+// The inbox at /app in real Chromium: sign in with a one-time link, work the
+// list (tabs, filters, search, "N new"), open a lead, change its status (the
+// webhook arrives), tags and note, the spam folder, the keyboard, sign out.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { useAppAndBrowser } from "./support/browser.mjs";
+import { startReceiver } from "./support/receiver.mjs";
+import { inboxLink, signInWithLink, sessionCookie, watchProblems } from "./support/inbox.mjs";
+
+const fixture = useAppAndBrowser();
+let receiver;
+before(async () => {
+  receiver = await startReceiver();
+});
+after(() => receiver?.close());
+
+async function workspaceWithLeads(name) {
+  const { app } = fixture;
+  const ws = await app.createWorkspace({ name });
+  const leads = {};
+  for (const [key, fields] of Object.entries({
+    ada: { email: "ada@example.com", name: "Ada Lovelace", company: "Engines", utm_source: "newsletter", campaign: "spring" },
+    bob: { email: "bob@example.com", name: "Bob Builder", company: "Bricks", message: "need a quote for a wall" },
+    cy: { email: "cy@example.com", name: "Cy Spammer", _gotcha: "bot" },
+  })) {
+    const created = await app.capture(ws, fields);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    leads[key] = created.body.id;
+  }
+  return { ws, leads };
+}
+
+test("a sign-in link opens the inbox once; it is spent afterwards", async () => {
+  const { app, browser } = fixture;
+  const { ws } = await workspaceWithLeads("link once");
+  const url = await inboxLink(app, ws);
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/app\/sign-in\?link=lbl_/);
+  const { context, page } = await signInWithLink(browser, url);
+  await page.getByRole("link", { name: /Ada Lovelace/ }).waitFor();
+  const csp = (await page.request.get(`${app.baseUrl}/app`)).headers()["content-security-policy"];
+  assert.match(csp, /default-src 'self'/);
+  assert.doesNotMatch(csp, /unsafe-inline/);
+  await context.close();
+
+  const again = await browser.newContext();
+  const second = await again.newPage();
+  await second.goto(url);
+  await second.getByRole("button", { name: "Sign in" }).click();
+  await second.getByRole("alert").filter({ hasText: "already used or has expired" }).waitFor();
+  assert.equal(new URL(second.url()).pathname, "/app/sign-in");
+  assert.equal((await again.cookies()).filter((c) => c.name === "lb_session").length, 0);
+  await again.close();
+});
+
+test("tabs count, filters and search narrow the list; the lead page changes status and the webhook arrives; sign out ends the session", async () => {
+  const { app, browser } = fixture;
+  const { ws, leads } = await workspaceWithLeads("work the list");
+  const hook = await app.api(ws.api_key, "POST", "/api/v1/webhooks", { url: receiver.url("/inbox-status"), events: ["lead.status_changed"] });
+  assert.equal(hook.status, 201, JSON.stringify(hook.body));
+  const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
+
+  const tabs = page.getByRole("navigation", { name: "Lead status" });
+  assert.match(await tabs.getByRole("link", { name: /^New/ }).innerText(), /New\s+2/);
+  assert.match(await tabs.getByRole("link", { name: /^Spam/ }).innerText(), /Spam\s+1/);
+  const rows = page.locator("#leads > li");
+  assert.equal(await rows.count(), 2, "the new tab lists the two new leads, not the spam");
+
+  await page.getByText("Filters").click();
+  await page.getByLabel("Source").fill("api");
+  await page.getByLabel("Campaign").fill("spring");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL(/campaign=spring/);
+  assert.deepEqual(await rows.locator(".who").allInnerTexts(), ["Ada Lovelace"]);
+
+  await page.goto(`${app.baseUrl}/app`);
+  await page.getByLabel("Search").fill("quote");
+  await page.getByLabel("Search").press("Enter");
+  await page.waitForURL(/q=quote/);
+  assert.deepEqual(await rows.locator(".who").allInnerTexts(), ["Bob Builder"]);
+
+  await rows.getByRole("link", { name: /Bob Builder/ }).click();
+  await page.waitForURL(`**/app/leads/${leads.bob}`);
+  await page.getByRole("heading", { level: 1, name: /Bob Builder/ }).waitFor();
+  await page.getByText("need a quote for a wall").waitFor();
+  await page.getByLabel("Status").selectOption("qualified");
+  await page.getByRole("button", { name: "Save status" }).click();
+  await page.locator("ol.timeline").getByText("qualified").waitFor();
+  await receiver.waitForCount("/inbox-status", 1);
+  const event = receiver.to("/inbox-status")[0].json;
+  assert.equal(event.event, "lead.status_changed");
+  assert.deepEqual([event.data.id, event.data.previous_status, event.data.status], [leads.bob, "new", "qualified"]);
+  const api = await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.bob}`);
+  assert.equal(api.body.status, "qualified");
+
+  await page.getByLabel("Add a tag").fill("vip");
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  await page.getByRole("button", { name: "Remove tag vip" }).waitFor();
+  await page.getByLabel("Note").fill("called, wants a brick wall");
+  await page.getByRole("button", { name: "Save note" }).click();
+  await page.getByText("called, wants a brick wall").first().waitFor();
+  const changed = await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.bob}`);
+  assert.deepEqual([changed.body.tags, changed.body.note], [["vip"], "called, wants a brick wall"]);
+
+  const cookie = await sessionCookie(context, app.baseUrl);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL("**/app/sign-in");
+  const after = await fetch(`${app.baseUrl}/app`, { headers: { Cookie: cookie }, redirect: "manual" });
+  assert.equal(after.status, 303, "the old cookie is dead server-side");
+  assert.equal(after.headers.get("location"), "/app/sign-in");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the spam folder restores a lead with Not spam; new leads show an N new marker without a reload", async () => {
+  const { app, browser } = fixture;
+  const { ws, leads } = await workspaceWithLeads("spam and poll");
+  const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
+  await page.getByRole("link", { name: "Spam", exact: true }).first().click();
+  await page.waitForURL(/status=spam/);
+  await page.getByRole("button", { name: "Not spam" }).click();
+  await page.getByText("No leads here.").waitFor();
+  const restored = await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.cy}`);
+  assert.equal(restored.body.status, "new");
+
+  await page.goto(`${app.baseUrl}/app`);
+  const marker = page.locator("#new-marker");
+  assert.equal((await marker.innerText()).trim(), "");
+  await app.capture(ws, { email: "late@example.com", name: "Late Comer" });
+  await marker.getByText("1 new").waitFor({ timeout: 30_000 });
+  await marker.getByRole("link").click();
+  await page.getByRole("link", { name: /Late Comer/ }).waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("keyboard: j/k move, Enter opens, e marks contacted, / searches; works at 360 px", async () => {
+  const { app, browser } = fixture;
+  const { ws, leads } = await workspaceWithLeads("keyboard");
+  const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws), { viewport: { width: 360, height: 740 } });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling at 360 px (${overflow} px too wide)`);
+  await page.locator("body").press("j");
+  await page.locator("body").press("j");
+  await page.locator("body").press("k");
+  assert.equal(await page.locator("#leads > li.selected").getAttribute("data-id"), leads.bob, "newest first: j j k lands on the first row");
+  await page.keyboard.press("e");
+  await page.waitForFunction(() => !document.querySelector("#leads > li.selected"));
+  await app.waitFor(async () => (await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.bob}`)).body.status === "contacted", { what: "e to mark contacted" });
+  await page.locator("body").press("j");
+  await page.keyboard.press("Enter");
+  await page.waitForURL(`**/app/leads/${leads.ada}`);
+  await page.goBack();
+  await page.locator("body").press("/");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "q");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a read key signs in by form to a read-only inbox; its key never reaches the page", async () => {
+  const { app, browser } = fixture;
+  const { ws, leads } = await workspaceWithLeads("read only");
+  const readKey = (await app.api(ws.api_key, "POST", "/api/v1/keys", { name: "reader", scopes: ["read"] })).body.key;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = watchProblems(page);
+  await page.goto(`${app.baseUrl}/app/sign-in`);
+  await page.getByLabel("API key").fill(readKey);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((u) => u.pathname === "/app");
+  assert.ok(!(await page.content()).includes(readKey), "the key is not in the page");
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+  assert.ok(!stored.includes(readKey), "nor in storage or script-readable cookies");
+  await page.goto(`${app.baseUrl}/app/leads/${leads.ada}`);
+  await page.getByText("Read-only").waitFor();
+  assert.equal(await page.getByRole("button", { name: "Save status" }).count(), 0);
+  const csrf = await page.locator('meta[name="csrf-token"]').getAttribute("content");
+  const refused = await page.evaluate(async ({ id, csrf }) => {
+    const r = await fetch(`/app/leads/${id}/status`, { method: "POST", body: new URLSearchParams({ _csrf: csrf, status: "won" }) });
+    return r.status;
+  }, { id: leads.ada, csrf });
+  assert.equal(refused, 403);
+  assert.equal((await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.ada}`)).body.status, "new");
+  assert.equal(await page.getByRole("link", { name: "Settings" }).count(), 1);
+  const settings = await page.goto(`${app.baseUrl}/app/settings`);
+  assert.equal(settings.status(), 403);
+  // The read-key's 403 fetch above logs a console error in Chromium: that one is expected.
+  assert.deepEqual(problems.filter((p) => !p.includes("403")), []);
+  await context.close();
+});

@@ -1,0 +1,64 @@
+//! The inbox's state changes: each a form post checked for Origin and the
+//! session's CSRF token, done through the same function the API uses, then
+//! a redirect back (303).
+
+use super::auth::{session, Session};
+use super::forms::{check_csrf, check_origin, read_form, Form};
+use super::pages::settings;
+use super::respond::redirect;
+use crate::app::App;
+use crate::auth::Scope;
+use crate::error::{ApiError, ApiResult};
+use crate::leads::LeadPatch;
+use crate::routes::{deliveries, leads};
+use worker::Response;
+
+pub async fn post(app: &mut App, segments: &[&str]) -> ApiResult<Response> {
+    check_origin(app)?;
+    let session = session(app).await?;
+    let form = read_form(app).await?;
+    check_csrf(&session, &form)?;
+    match segments {
+        ["leads", id, what] => lead_change(app, &session, id, what, &form).await,
+        ["deliveries", id, "retry"] => {
+            session.require(Scope::Write)?;
+            deliveries::replay(app, &session.workspace_id, id).await?;
+            redirect(&back(&form, "/app"), None)
+        }
+        ["settings", rest @ ..] => settings::post(app, &session, rest, &form).await,
+        _ => Err(ApiError::NotFound("no such action".into())),
+    }
+}
+
+async fn lead_change(app: &App, session: &Session, id: &str, what: &str, form: &Form) -> ApiResult<Response> {
+    session.require(Scope::Write)?;
+    let patch = match what {
+        "status" => LeadPatch { status: Some(form.text("status")), ..LeadPatch::default() },
+        "tags" => {
+            let lead = app.store.lead(&session.workspace_id, id).await?.ok_or_else(|| ApiError::NotFound("no lead with this id in this workspace".into()))?;
+            let mut tags: Vec<String> = serde_json::from_str(&lead.tags).unwrap_or_default();
+            if let Some(add) = form.get("add").map(str::trim).filter(|t| !t.is_empty()) {
+                tags.push(add.to_string());
+            }
+            if let Some(remove) = form.get("remove") {
+                tags.retain(|t| t != remove);
+            }
+            LeadPatch { tags: Some(tags), ..LeadPatch::default() }
+        }
+        "note" => {
+            let note = form.text("note");
+            LeadPatch { note: Some((!note.trim().is_empty()).then_some(note)), ..LeadPatch::default() }
+        }
+        _ => return Err(ApiError::NotFound("no such action".into())),
+    };
+    leads::patch_lead(app, &session.workspace_id, &session.key_id, id, patch, None).await?;
+    redirect(&back(form, &format!("/app/leads/{id}")), None)
+}
+
+/// Where to go after the change: only a path inside the inbox.
+fn back(form: &Form, default: &str) -> String {
+    match form.get("back") {
+        Some(path) if path.starts_with("/app") && !path.starts_with("/app//") && !path.contains('\\') => path.to_string(),
+        _ => default.to_string(),
+    }
+}

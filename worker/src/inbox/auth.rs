@@ -1,0 +1,53 @@
+//! Who is using the inbox: the session behind the cookie, and what its key may do.
+
+use super::session::{csrf_token, secret_hash, session_from_cookie, TOUCH_EVERY_MS};
+use crate::app::App;
+use crate::auth::Scope;
+use crate::error::{ApiError, ApiResult};
+
+/// A signed-in browser: its workspace, the key it acts as, and that key's scopes.
+pub struct Session {
+    pub workspace_id: String,
+    pub key_id: String,
+    scopes: Vec<Scope>,
+    pub id_hash: String,
+    /// The per-session token every state-changing form carries.
+    pub csrf: String,
+    secret: String,
+}
+
+impl Session {
+    pub fn can(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+
+    pub fn require(&self, scope: Scope) -> ApiResult<()> {
+        if self.can(scope) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!("this inbox is signed in with a key that lacks the {} scope", scope.as_str())))
+        }
+    }
+
+    pub fn csrf_matches(&self, given: &str) -> bool {
+        super::session::csrf_matches(&self.secret, given)
+    }
+}
+
+/// The live session of this request, or `Unauthorized` (a redirect to sign-in).
+pub async fn session(app: &App) -> ApiResult<Session> {
+    let cookie = app.header("Cookie").unwrap_or_default();
+    let secret = session_from_cookie(&cookie).ok_or_else(|| ApiError::Unauthorized("sign in".into()))?;
+    let id_hash = secret_hash(&secret);
+    let row = app.store.live_session(&id_hash, app.now_ms).await?.ok_or_else(|| ApiError::Unauthorized("this session ended; sign in again".into()))?;
+    if app.now_ms - row.last_seen_at >= TOUCH_EVERY_MS {
+        let (store, hash, now) = (app.store.clone(), id_hash.clone(), app.now_ms);
+        app.ctx.wait_until(async move {
+            if let Err(err) = store.touch_session(&hash, now).await {
+                worker::console_warn!("could not record session use: {err:?}");
+            }
+        });
+    }
+    let scopes = row.scopes.split_whitespace().filter_map(Scope::parse).collect();
+    Ok(Session { workspace_id: row.workspace_id, key_id: row.key_id, scopes, csrf: csrf_token(&secret), id_hash, secret })
+}

@@ -1,0 +1,128 @@
+//! One lead (`/app/leads/:id`): every field as text, its source context, its
+//! timeline, and (with a write key) status, tags, note and replays.
+
+use super::layout::{self, Nav};
+use super::list::status_class;
+use super::timeline::{self, History};
+use crate::app::App;
+use crate::auth::Scope;
+use crate::error::{ApiError, ApiResult};
+use crate::inbox::respond::html;
+use crate::inbox::Session;
+use crate::store::leads::LeadRow;
+use maud::{html, Markup};
+use serde_json::{Map, Value};
+use worker::Response;
+
+const STATUSES: [&str; 6] = ["new", "contacted", "qualified", "won", "lost", "spam"];
+
+pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response> {
+    let ws = &session.workspace_id;
+    let lead = app.store.lead(ws, id).await?.ok_or_else(|| ApiError::NotFound("no lead with this id in this workspace".into()))?;
+    let changes = app.store.status_changes(ws, id).await?;
+    let deliveries = app.store.lead_deliveries(ws, id).await?;
+    let ids: Vec<String> = deliveries.iter().map(|d| d.id.clone()).collect();
+    let attempts = if ids.is_empty() { Vec::new() } else { app.store.attempts_for(ws, &ids).await? };
+    let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts };
+    let writable = session.can(Scope::Write);
+    let title = lead.name.clone().unwrap_or_else(|| lead.email.clone());
+    let body = html! {
+        p.back { a href=(format!("/app?status={}", status_class(&lead.status))) { "← Back to the list" } }
+        article.lead-page data-id=(lead.id) data-status=(lead.status) {
+            h1 { (title) " " span class=(format!("badge s-{}", status_class(&lead.status))) { (lead.status) } }
+            @if writable { (actions(&lead, session)) } @else { p.readonly { "Read-only: this inbox was opened with a read key." } }
+            section aria-labelledby="h-contact" { h2 #h-contact { "Contact" } (fields(&contact(&lead))) }
+            (custom(&lead))
+            section aria-labelledby="h-source" { h2 #h-source { "Source" } (fields(&source(&lead))) }
+            section aria-labelledby="h-timeline" {
+                h2 #h-timeline { "Timeline" }
+                (timeline::render(&history, if writable { Some(session.csrf.as_str()) } else { None }))
+            }
+        }
+    };
+    html(200, layout::page(&title, session, Nav::Lead, body))
+}
+
+fn contact(l: &LeadRow) -> Vec<(&'static str, Option<&str>)> {
+    vec![("Email", Some(l.email.as_str())), ("Name", l.name.as_deref()), ("Phone", l.phone.as_deref()), ("Company", l.company.as_deref()),
+         ("Message", l.message.as_deref()), ("Note", l.note.as_deref()), ("Lead id", Some(l.id.as_str()))]
+}
+
+fn source(l: &LeadRow) -> Vec<(&'static str, Option<&str>)> {
+    vec![("Source", Some(l.source.as_str())), ("Campaign", l.campaign.as_deref()), ("Page URL", l.page_url.as_deref()),
+         ("Page title", l.page_title.as_deref()), ("Referrer", l.referrer.as_deref()), ("UTM source", l.utm_source.as_deref()),
+         ("UTM medium", l.utm_medium.as_deref()), ("UTM campaign", l.utm_campaign.as_deref()), ("UTM term", l.utm_term.as_deref()),
+         ("UTM content", l.utm_content.as_deref()), ("Form id", l.form_id.as_deref()), ("Form name", l.form_name.as_deref()),
+         ("Form action", l.form_action.as_deref()), ("Country", l.country.as_deref()), ("User agent", l.user_agent.as_deref())]
+}
+
+/// Label/value pairs; URLs included, as text (never links: lead data is not trusted).
+fn fields(pairs: &[(&str, Option<&str>)]) -> Markup {
+    html! {
+        dl.fields {
+            @for (label, value) in pairs {
+                @if let Some(value) = value { dt { (label) } dd { (value) } }
+            }
+        }
+    }
+}
+
+fn custom(lead: &LeadRow) -> Markup {
+    let map: Map<String, Value> = serde_json::from_str(&lead.custom).unwrap_or_default();
+    html! {
+        @if !map.is_empty() {
+            section aria-labelledby="h-custom" {
+                h2 #h-custom { "Custom fields" }
+                dl.fields {
+                    @for (name, value) in &map {
+                        dt { (name) }
+                        dd { @match value { Value::String(s) => (s), other => (other.to_string()) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn actions(lead: &LeadRow, session: &Session) -> Markup {
+    let action = |what: &str| format!("/app/leads/{}/{what}", lead.id);
+    let tags: Vec<String> = serde_json::from_str(&lead.tags).unwrap_or_default();
+    html! {
+        div.actions {
+            form #status-form method="post" action=(action("status")) {
+                input type="hidden" name="_csrf" value=(session.csrf);
+                label for="status" { "Status" }
+                select #status name="status" {
+                    @for s in STATUSES { option value=(s) selected[lead.status == s] { (s) } }
+                }
+                button type="submit" { "Save status" }
+            }
+            form method="post" action=(action("tags")) {
+                input type="hidden" name="_csrf" value=(session.csrf);
+                label for="add-tag" { "Add a tag" }
+                input #add-tag name="add" maxlength="50" required;
+                button type="submit" { "Add" }
+            }
+            @if !tags.is_empty() {
+                ul.tags aria-label="Tags" {
+                    @for tag in &tags {
+                        li.tag {
+                            (tag)
+                            form.inline method="post" action=(action("tags")) {
+                                input type="hidden" name="_csrf" value=(session.csrf);
+                                input type="hidden" name="remove" value=(tag);
+                                button type="submit" aria-label=(format!("Remove tag {tag}")) { "×" }
+                            }
+                        }
+                    }
+                }
+            }
+            form method="post" action=(action("note")) {
+                input type="hidden" name="_csrf" value=(session.csrf);
+                label for="note" { "Note" }
+                textarea #note name="note" rows="3" maxlength="5000" { (lead.note.as_deref().unwrap_or("")) }
+                button type="submit" { "Save note" }
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The lead list (`/app`): status tabs with counts, filters, search, newest
+//! first, cursor pages, and the poll behind the "N new" marker.
+
+use super::filters::{Filters, PAGE_SIZE};
+use super::layout::{self, Nav};
+use super::when;
+use crate::app::App;
+use crate::auth::Scope;
+use crate::error::ApiResult;
+use crate::http::{json, query_pairs};
+use crate::inbox::respond::html;
+use crate::inbox::Session;
+use crate::leads::page as split_page;
+use crate::store::leads::LeadRow;
+use maud::{html, Markup};
+use worker::Response;
+
+const TABS: [(&str, &str); 7] =
+    [("new", "New"), ("contacted", "Contacted"), ("qualified", "Qualified"), ("won", "Won"), ("lost", "Lost"), ("spam", "Spam"), ("all", "All")];
+
+pub async fn page(app: &App, session: &Session) -> ApiResult<Response> {
+    let filters = Filters::parse(&query_pairs(&app.req)?)?;
+    let query = filters.query(PAGE_SIZE)?;
+    let rows = app.store.leads(&session.workspace_id, &query).await?;
+    let (rows, next_cursor) = split_page(rows, PAGE_SIZE);
+    let counts = app.store.lead_counts(&session.workspace_id).await?;
+    let count = |status: &str| -> i64 {
+        counts.iter().filter(|c| status == "all" || c.status == status).map(|c| c.n).sum()
+    };
+    let nav = if filters.status == "spam" { Nav::Spam } else { Nav::Inbox };
+    let body = html! {
+        h1.visually-hidden { "Leads" }
+        nav.tabs aria-label="Lead status" {
+            @for (status, label) in TABS {
+                a href=(filters.href("status", status)) aria-current=[(filters.status == status).then_some("page")] {
+                    (label) " " span.count { (count(status)) }
+                }
+            }
+        }
+        (filter_form(&filters))
+        p #new-marker role="status" aria-live="polite" {}
+        @if rows.is_empty() {
+            p.empty { "No leads here." }
+        } @else {
+            ol.leads #leads data-poll=(poll_href(&filters, rows.first())) {
+                @for lead in &rows { (row(lead, session)) }
+            }
+        }
+        @if let Some(cursor) = next_cursor {
+            p.pager { a href=(filters.href("cursor", &cursor)) rel="next" { "Older leads" } }
+        }
+    };
+    let title = TABS.iter().find(|(s, _)| *s == filters.status).map_or("Leads", |(_, l)| l);
+    html(200, layout::page(title, session, nav, body))
+}
+
+fn filter_form(f: &Filters) -> Markup {
+    html! {
+        form.filters method="get" action="/app" role="search" {
+            input type="hidden" name="status" value=(f.status);
+            div.field.search {
+                label for="q" { "Search" }
+                input #q type="search" name="q" value=(f.q) placeholder="name, email, company, message" autocomplete="off";
+            }
+            details.more open[!(f.source.is_empty() && f.campaign.is_empty() && f.tag.is_empty() && f.from.is_empty() && f.to.is_empty())] {
+                summary { "Filters" }
+                div.grid {
+                    div.field { label for="f-source" { "Source" } input #f-source name="source" value=(f.source); }
+                    div.field { label for="f-campaign" { "Campaign" } input #f-campaign name="campaign" value=(f.campaign); }
+                    div.field { label for="f-tag" { "Tag" } input #f-tag name="tag" value=(f.tag); }
+                    div.field { label for="f-from" { "From" } input #f-from type="date" name="from" value=(f.from); }
+                    div.field { label for="f-to" { "To" } input #f-to type="date" name="to" value=(f.to); }
+                }
+            }
+            button type="submit" { "Apply" }
+            " " a href=(format!("/app?status={}", f.status)) { "Clear" }
+        }
+    }
+}
+
+fn row(lead: &LeadRow, session: &Session) -> Markup {
+    let tags: Vec<String> = serde_json::from_str(&lead.tags).unwrap_or_default();
+    let href = format!("/app/leads/{}", lead.id);
+    html! {
+        li.lead data-id=(lead.id) data-status=(lead.status) {
+            a.open href=(href) {
+                span.who { (lead.name.as_deref().unwrap_or(&lead.email)) }
+                span.email { (lead.email) }
+            }
+            span.meta {
+                span class=(format!("badge s-{}", status_class(&lead.status))) { (lead.status) }
+                @if let Some(company) = &lead.company { " · " (company) }
+                " · " (lead.source)
+                " · " time { (when(lead.created_at)) }
+            }
+            @if !tags.is_empty() {
+                span.tags { @for tag in &tags { span.tag { (tag) } " " } }
+            }
+            @if lead.status == "spam" && session.can(Scope::Write) {
+                form.inline method="post" action=(format!("/app/leads/{}/status", lead.id)) {
+                    input type="hidden" name="_csrf" value=(session.csrf);
+                    input type="hidden" name="status" value="new";
+                    input type="hidden" name="back" value="/app?status=spam";
+                    button type="submit" { "Not spam" }
+                }
+            }
+        }
+    }
+}
+
+/// The class suffix for a status badge: only known statuses, never lead text.
+pub fn status_class(status: &str) -> &'static str {
+    leadsbot_shared::lead::LeadStatus::parse(status).map_or("unknown", |s| s.as_str())
+}
+
+fn poll_href(f: &Filters, newest: Option<&LeadRow>) -> String {
+    let list = f.href("cursor", "");
+    let after = newest.map(|l| l.id.as_str()).unwrap_or("");
+    format!("/app/poll{}&after={after}", list.trim_start_matches("/app"))
+}
+
+/// `GET /app/poll?…&after=<newest id shown>`: how many leads matching the
+/// same filters arrived since (up to a page's worth).
+pub async fn poll(app: &App, session: &Session) -> ApiResult<Response> {
+    let pairs = query_pairs(&app.req)?;
+    let after = pairs.iter().find(|(n, _)| n == "after").map(|(_, v)| v.clone()).unwrap_or_default();
+    let mut filters = Filters::parse(&pairs)?;
+    filters.cursor.clear();
+    let rows = app.store.leads(&session.workspace_id, &filters.query(PAGE_SIZE)?).await?;
+    let new = rows.iter().take(PAGE_SIZE as usize).take_while(|r| r.id.as_str() > after.as_str()).count();
+    json(200, &serde_json::json!({ "new": new, "more": new >= PAGE_SIZE as usize }))
+}

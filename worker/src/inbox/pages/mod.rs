@@ -1,0 +1,21 @@
+//! The inbox's pages, rendered with maud: every value is escaped by the
+//! template engine, lead data appears only as text (never as a link, a URL or
+//! markup), and pages carry no inline script or style.
+
+pub mod layout;
+pub mod lead;
+pub mod list;
+pub mod settings;
+mod timeline;
+pub mod filters;
+
+use leadsbot_shared::time::format_rfc3339;
+
+/// `2026-11-27 06:14 UTC`: readable, and the same on every device.
+pub fn when(ms: i64) -> String {
+    let iso = format_rfc3339(ms);
+    let mut out: String = iso.chars().take(16).collect();
+    out = out.replacen('T', " ", 1);
+    out.push_str(" UTC");
+    out
+}

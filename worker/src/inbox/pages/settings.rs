@@ -1,0 +1,180 @@
+//! Settings (`/app/settings`, admin keys): allowed origins, the embed snippet,
+//! webhooks with their recent failures, API keys (a new key's secret is shown
+//! once, on the page that created it; revoke).
+
+use super::layout::{self, Nav};
+use super::when;
+use crate::app::App;
+use crate::auth::Scope;
+use crate::error::{ApiError, ApiResult};
+use crate::inbox::forms::Form;
+use crate::inbox::respond::{html, redirect};
+use crate::inbox::Session;
+use crate::routes::keys::{validate_key, KeyIn};
+use crate::routes::workspace_credentials::new_public_token;
+use crate::store::keys::Revocation;
+use crate::store::workspaces::{WorkspaceRow, WorkspaceUpdate};
+use maud::{html, Markup};
+use worker::Response;
+
+/// A secret to show once on the page that made it.
+pub enum Shown {
+    Key(String),
+    PublicToken(String),
+}
+
+pub async fn page(app: &App, session: &Session, shown: Option<Shown>) -> ApiResult<Response> {
+    session.require(Scope::Admin)?;
+    let ws = app.store.workspace(&session.workspace_id).await?.ok_or_else(|| ApiError::NotFound("workspace not found".into()))?;
+    let endpoints = app.store.endpoints(&ws.id).await?;
+    let mut failures = Vec::new();
+    for ep in &endpoints {
+        failures.push(app.store.deliveries_for_target(&ws.id, &ep.id, Some("failed"), None, 4).await?);
+    }
+    let keys = app.store.keys(&ws.id).await?;
+    let csrf = session.csrf.as_str();
+    let body = html! {
+        h1 { "Settings" }
+        @if let Some(Shown::Key(secret)) = &shown {
+            div.notice role="alert" {
+                p { "Your new API key. Copy it now: it is never shown again." }
+                (copyable("new-key", secret))
+            }
+        }
+        section aria-labelledby="h-origins" {
+            h2 #h-origins { "Allowed origins" }
+            form method="post" action="/app/settings/origins" {
+                input type="hidden" name="_csrf" value=(csrf);
+                label for="origins" { "Sites whose pages may send leads with the public token, one per line (none = any)" }
+                textarea #origins name="origins" rows="4" { (ws.allowed_origins().join("\n")) }
+                button type="submit" { "Save origins" }
+            }
+        }
+        section aria-labelledby="h-embed" { h2 #h-embed { "Embed snippet" } (embed(app, &ws, &shown, csrf)?) }
+        section aria-labelledby="h-webhooks" {
+            h2 #h-webhooks { "Webhooks" }
+            @if endpoints.is_empty() { p { "No webhook endpoints yet (" code { "POST /api/v1/webhooks" } ")." } }
+            ul.endpoints {
+                @for (ep, failed) in endpoints.iter().zip(&failures) {
+                    li {
+                        code { (ep.url) }
+                        @if let Some(reason) = &ep.disabled_reason { " · " strong.d-failed { "disabled: " (reason) } }
+                        @if failed.is_empty() { " · no recent failures" } @else {
+                            ul.failures {
+                                @for d in failed.iter().take(3) {
+                                    li {
+                                        time { (when(d.created_at)) } " " (d.event_type) ": " (d.last_error.as_deref().unwrap_or("failed"))
+                                        @if let Some(code) = d.last_status_code { " (HTTP " (code) ")" }
+                                        form.inline method="post" action=(format!("/app/deliveries/{}/retry", d.id)) {
+                                            input type="hidden" name="_csrf" value=(csrf);
+                                            input type="hidden" name="back" value="/app/settings";
+                                            button type="submit" { "Replay" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="h-keys" { h2 #h-keys { "API keys" } (keys_section(&keys, csrf)) }
+    };
+    html(200, layout::page("Settings", session, Nav::Settings, body))
+}
+
+fn embed(app: &App, ws: &WorkspaceRow, shown: &Option<Shown>, csrf: &str) -> ApiResult<Markup> {
+    let origin = app.origin()?;
+    let token = match shown {
+        Some(Shown::PublicToken(token)) => token.clone(),
+        _ => format!("{}…", ws.public_token_prefix),
+    };
+    let snippet = format!("<script id=\"leadsbot-listener\" async src=\"{origin}/widget.js\"\n  data-token=\"{token}\" data-api=\"{origin}\" data-mode=\"listener\"></script>");
+    Ok(html! {
+        (copyable("snippet", &snippet))
+        @if matches!(shown, Some(Shown::PublicToken(_))) {
+            p role="alert" { "This is the new public token, shown once. The old one keeps working for the rotation grace period." }
+        } @else {
+            p { "The public token is stored only as a hash, so its middle is hidden. Paste the token you saved, or get a new one (the old one keeps working for 24 hours)." }
+            form method="post" action="/app/settings/public-token" {
+                input type="hidden" name="_csrf" value=(csrf);
+                button type="submit" { "Get a new public token" }
+            }
+        }
+    })
+}
+
+fn copyable(id: &str, text: &str) -> Markup {
+    html! {
+        div.copyable {
+            pre #(id) tabindex="0" { code { (text) } }
+            button type="button" data-copy=(id) { "Copy" }
+        }
+    }
+}
+
+fn keys_section(keys: &[crate::store::keys::KeyRow], csrf: &str) -> Markup {
+    html! {
+        ul.keys-list {
+            @for k in keys {
+                li {
+                    strong { (k.name) } " " code { (k.prefix) "…" (k.last4) } " · " (k.scopes)
+                    @if let Some(at) = k.revoked_at { " · revoked " (when(at)) } @else {
+                        @if let Some(at) = k.last_used_at { " · used " (when(at)) }
+                        form.inline method="post" action=(format!("/app/settings/keys/{}/revoke", k.id)) {
+                            input type="hidden" name="_csrf" value=(csrf);
+                            button type="submit" aria-label=(format!("Revoke key {}", k.name)) { "Revoke" }
+                        }
+                    }
+                }
+            }
+        }
+        form method="post" action="/app/settings/keys" {
+            input type="hidden" name="_csrf" value=(csrf);
+            label for="key-name" { "New key name" }
+            input #key-name name="name" maxlength="100";
+            fieldset {
+                legend { "Scopes" }
+                @for s in ["read", "write", "admin"] {
+                    label.check { input type="checkbox" name="scope" value=(s) checked[s == "read"]; " " (s) }
+                }
+            }
+            button type="submit" { "Create key" }
+        }
+    }
+}
+
+/// `POST /app/settings/…` (CSRF and Origin already checked).
+pub async fn post(app: &App, session: &Session, rest: &[&str], form: &Form) -> ApiResult<Response> {
+    session.require(Scope::Admin)?;
+    let ws = &session.workspace_id;
+    match rest {
+        ["origins"] => {
+            let origins: Vec<String> = form.text("origins").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
+            let current = app.store.workspace(ws).await?.ok_or_else(|| ApiError::NotFound("workspace not found".into()))?;
+            let settings = crate::workspaces::validate_settings(Some(&current.name), Some(&origins), true)?;
+            let allowed_origins = serde_json::to_string(&settings.allowed_origins)?;
+            let update = WorkspaceUpdate { name: &current.name, allowed_origins: &allowed_origins, lead_retention_days: current.lead_retention_days, timezone: &current.timezone, digest_hour: current.digest_hour };
+            app.store.update_workspace(ws, &update, app.now_ms).await?;
+            redirect("/app/settings", None)
+        }
+        ["public-token"] => {
+            let grace_end = app.now_ms + app.config()?.rotation_grace_secs * 1000;
+            let (token, _) = new_public_token(app, ws, grace_end).await?;
+            page(app, session, Some(Shown::PublicToken(token))).await
+        }
+        ["keys"] => {
+            let scopes = form.all("scope");
+            let (name, scopes) = validate_key(KeyIn { name: Some(form.text("name")), scopes: Some(scopes) })?;
+            let (secret, row) = crate::credentials::issue_key(ws, &name, &scopes, app.now_ms)?;
+            app.store.insert_key(&row).await?;
+            page(app, session, Some(Shown::Key(secret))).await
+        }
+        ["keys", id, "revoke"] => match app.store.revoke_key(ws, id, app.now_ms).await? {
+            Revocation::Revoked => redirect("/app/settings", None),
+            Revocation::NoSuchKey => Err(ApiError::NotFound("no live key with this id".into())),
+            Revocation::LastAdminKey => Err(ApiError::Conflict("this is the workspace's last live admin key; create another admin key first".into())),
+        },
+        _ => Err(ApiError::NotFound("no such setting".into())),
+    }
+}

@@ -1,0 +1,77 @@
+//! A lead's whole history in one list: captured, each status change, each
+//! delivery (webhook or Telegram) with its attempts, oldest first.
+
+use super::when;
+use crate::store::deliveries::{AttemptRow, DeliveryRow};
+use crate::store::leads::{LeadRow, StatusChangeRow};
+use maud::{html, Markup};
+
+pub struct History<'a> {
+    pub lead: &'a LeadRow,
+    pub changes: &'a [StatusChangeRow],
+    pub deliveries: &'a [DeliveryRow],
+    pub attempts: &'a [AttemptRow],
+}
+
+enum Entry<'a> {
+    Change(&'a StatusChangeRow),
+    Delivery(&'a DeliveryRow),
+}
+
+impl Entry<'_> {
+    fn at(&self) -> i64 {
+        match self {
+            Entry::Change(c) => c.changed_at,
+            Entry::Delivery(d) => d.created_at,
+        }
+    }
+}
+
+/// `retry_csrf`: the session's token when it may replay failed deliveries.
+pub fn render(history: &History<'_>, retry_csrf: Option<&str>) -> Markup {
+    let mut entries: Vec<Entry> = history.changes.iter().map(Entry::Change).chain(history.deliveries.iter().map(Entry::Delivery)).collect();
+    entries.sort_by_key(Entry::at);
+    html! {
+        ol.timeline {
+            li { time { (when(history.lead.created_at)) } " Captured from " (history.lead.source) }
+            @for entry in &entries {
+                @match entry {
+                    Entry::Change(c) => li.change {
+                        time { (when(c.changed_at)) } " Status " (c.from_status) " → " strong { (c.to_status) }
+                        @if let Some(by) = &c.changed_by { " by " code { (by) } }
+                    },
+                    Entry::Delivery(d) => li.delivery { (delivery(d, history.attempts, retry_csrf, &history.lead.id)) },
+                }
+            }
+        }
+    }
+}
+
+fn delivery(d: &DeliveryRow, attempts: &[AttemptRow], retry_csrf: Option<&str>, lead_id: &str) -> Markup {
+    let target = if d.target_kind == "telegram" { "Telegram".to_string() } else { format!("{} {}", d.target_kind, d.target_id) };
+    html! {
+        time { (when(d.created_at)) } " " code { (d.event_type) } " → " (target) ": "
+        strong class=(format!("d-{}", if d.status == "failed" { "failed" } else if d.status == "succeeded" { "ok" } else { "pending" })) { (d.status) }
+        " (" (d.attempts) " attempt" @if d.attempts != 1 { "s" } ")"
+        @let mine: Vec<&AttemptRow> = attempts.iter().filter(|a| a.delivery_id == d.id).collect();
+        @if !mine.is_empty() {
+            ul.attempts {
+                @for a in mine {
+                    li {
+                        "#" (a.attempt) " " time { (when(a.attempted_at)) } " "
+                        @if let Some(code) = a.status_code { "HTTP " (code) } @else { "no answer" }
+                        " in " (a.duration_ms) " ms"
+                        @if let Some(error) = &a.error { " · " (error) }
+                    }
+                }
+            }
+        }
+        @if let (Some(csrf), "failed") = (retry_csrf, d.status.as_str()) {
+            form.inline method="post" action=(format!("/app/deliveries/{}/retry", d.id)) {
+                input type="hidden" name="_csrf" value=(csrf);
+                input type="hidden" name="back" value=(format!("/app/leads/{lead_id}"));
+                button type="submit" { "Replay" }
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! How every inbox answer leaves: HTML with a strict CSP and no caching;
+//! errors as pages (an ended session as a redirect to sign-in), never a 5xx
+//! for a bad cookie or a bad id.
+
+use super::pages::layout;
+use crate::app::App;
+use crate::error::{ApiError, ApiResult};
+use maud::Markup;
+use worker::{Headers, Response};
+
+/// No inline script or style anywhere; only our own files.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
+    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+pub fn finish(app: &App, answer: ApiResult<Response>) -> Response {
+    let response = answer.or_else(|err| error_page(app, err)).unwrap_or_else(ApiError::into_response);
+    secure(response)
+}
+
+fn error_page(app: &App, err: ApiError) -> ApiResult<Response> {
+    match err {
+        ApiError::Unauthorized(_) => redirect("/app/sign-in", Some(&super::session::clear_cookie(&host(app)))),
+        ApiError::Internal(cause) => {
+            worker::console_error!("inbox: {cause}");
+            html(500, layout::bare("Something went wrong", "Something went wrong on our side. Try again in a moment."))
+        }
+        other => {
+            let status = other.status();
+            let (title, detail) = describe(&other);
+            html(status, layout::bare(title, &detail))
+        }
+    }
+}
+
+fn describe(err: &ApiError) -> (&'static str, String) {
+    match err {
+        ApiError::NotFound(_) => ("Not found", "There is nothing here, or it belongs to another workspace.".into()),
+        ApiError::Forbidden(d) => ("Not allowed", d.clone()),
+        ApiError::Validation(errors) => ("Invalid input", errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")),
+        ApiError::MethodNotAllowed(_) => ("Method not allowed", "This page cannot be used that way.".into()),
+        other => ("Request refused", format!("{other:?}").chars().take(300).collect()),
+    }
+}
+
+pub fn host(app: &App) -> String {
+    app.req.url().ok().and_then(|u| u.host_str().map(|h| match u.port() { Some(p) => format!("{h}:{p}"), None => h.to_string() })).unwrap_or_default()
+}
+
+pub fn html(status: u16, markup: Markup) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("Content-Type", "text/html; charset=utf-8")?;
+    Ok(Response::builder().with_status(status).with_headers(headers).fixed(markup.into_string().into_bytes()))
+}
+
+/// A 303 (after a form post: the browser GETs the target).
+pub fn redirect(to: &str, cookie: Option<&str>) -> ApiResult<Response> {
+    let headers = Headers::new();
+    headers.set("Location", to)?;
+    if let Some(cookie) = cookie {
+        headers.set("Set-Cookie", cookie)?;
+    }
+    Ok(Response::builder().with_status(303).with_headers(headers).empty())
+}
+
+fn secure(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    // `same-origin`, not `no-referrer`: with no referrer Chromium sends
+    // `Origin: null` on our own form posts, which the Origin check refuses.
+    for (name, value) in [
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+    ] {
+        let _ = headers.set(name, value);
+    }
+    if !headers.has("Cache-Control").unwrap_or(false) {
+        let _ = headers.set("Cache-Control", "no-store");
+    }
+    response
+}

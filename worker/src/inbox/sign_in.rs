@@ -1,0 +1,77 @@
+//! Signing in (a one-time link, or an API key typed into a plain form: the
+//! key goes from the form to the server and nowhere else) and signing out.
+
+use super::forms::{check_csrf, check_origin, read_form};
+use super::pages::layout;
+use super::respond::{host, html, redirect};
+use super::session::{new_secret, secret_hash, set_cookie, clear_cookie, SESSION_TTL_MS};
+use crate::app::App;
+use crate::auth::{resolve_key, Scope};
+use crate::error::ApiResult;
+use crate::http::query_pairs;
+use crate::platform::random_bytes;
+use crate::store::inbox::LinkOwner;
+use maud::{html, Markup};
+use worker::Response;
+
+pub async fn page(app: &App) -> ApiResult<Response> {
+    let link = query_pairs(&app.req)?.into_iter().find(|(n, _)| n == "link").map(|(_, v)| v);
+    html(200, form(link.as_deref(), None))
+}
+
+fn form(link: Option<&str>, problem: Option<&str>) -> Markup {
+    layout::shell("Sign in", html! {
+        h1 { "Sign in to the inbox" }
+        @if let Some(problem) = problem { p.problem role="alert" { (problem) } }
+        @if let Some(link) = link {
+            form method="post" action="/app/sign-in" {
+                input type="hidden" name="link" value=(link);
+                p { "This sign-in link works once, for 15 minutes." }
+                button type="submit" autofocus { "Sign in" }
+            }
+            p { a href="/app/sign-in" { "Sign in with an API key instead" } }
+        } @else {
+            form method="post" action="/app/sign-in" autocomplete="off" {
+                label for="api_key" { "API key" }
+                input #api_key type="password" name="api_key" required autocomplete="off" spellcheck="false";
+                p.hint { "A key with the read scope opens a read-only inbox. Or ask for a sign-in link: "
+                    code { "POST /api/v1/inbox-links" } "." }
+                button type="submit" { "Sign in" }
+            }
+        }
+    })
+}
+
+pub async fn submit(app: &mut App) -> ApiResult<Response> {
+    check_origin(app)?;
+    let form_in = read_form(app).await?;
+    let owner = if let Some(link) = form_in.get("link") {
+        app.store.spend_inbox_link(&secret_hash(link), app.now_ms).await?
+    } else {
+        match resolve_key(app, form_in.get("api_key").unwrap_or_default().trim()).await? {
+            Some(key) if key.require(Scope::Read).is_ok() => Some(LinkOwner { workspace_id: key.workspace_id, key_id: key.key_id }),
+            _ => None,
+        }
+    };
+    let Some(owner) = owner else {
+        let problem = if form_in.get("link").is_some() {
+            "This sign-in link was already used or has expired. Ask for a new one."
+        } else {
+            "This API key is invalid or revoked."
+        };
+        return html(401, form(None, Some(problem)));
+    };
+    let secret = new_secret("lbs", random_bytes()?);
+    app.store.insert_session(&secret_hash(&secret), &owner, app.now_ms, app.now_ms + SESSION_TTL_MS).await?;
+    redirect("/app", Some(&set_cookie(&secret, &host(app), SESSION_TTL_MS / 1000)))
+}
+
+/// Ends the session server-side (the cookie alone would outlive a cleared jar).
+pub async fn sign_out(app: &mut App) -> ApiResult<Response> {
+    check_origin(app)?;
+    let session = super::auth::session(app).await?;
+    let form_in = read_form(app).await?;
+    check_csrf(&session, &form_in)?;
+    app.store.end_session(&session.id_hash).await?;
+    redirect("/app/sign-in", Some(&clear_cookie(&host(app))))
+}

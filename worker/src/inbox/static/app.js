@@ -1,0 +1,102 @@
+// The inbox's only script (no framework): keyboard shortcuts, the "N new"
+// marker, copy buttons. Everything works without it; it only adds speed.
+// Lead data is only ever read from the DOM as text, never written as HTML.
+(() => {
+  "use strict";
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
+  const rows = () => Array.from(document.querySelectorAll("#leads > li.lead"));
+  let current = -1;
+
+  function select(index) {
+    const list = rows();
+    if (!list.length) return;
+    current = Math.max(0, Math.min(list.length - 1, index));
+    list.forEach((row, i) => row.classList.toggle("selected", i === current));
+    const link = list[current].querySelector("a.open");
+    link.focus();
+  }
+
+  function selectedId() {
+    const page = document.querySelector("article.lead-page");
+    if (page) return page.dataset.id;
+    const row = rows()[current];
+    return row ? row.dataset.id : null;
+  }
+
+  async function markContacted() {
+    const id = selectedId();
+    if (!id || !csrf) return;
+    const body = new URLSearchParams({ _csrf: csrf, status: "contacted" });
+    const response = await fetch(`/app/leads/${encodeURIComponent(id)}/status`, { method: "POST", body, credentials: "same-origin" });
+    if (response.ok) window.location.reload();
+  }
+
+  function typing(target) {
+    return target.closest("input, textarea, select, [contenteditable]") !== null;
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    const focusedRow = rows().indexOf(event.target.closest && event.target.closest("li.lead"));
+    if (focusedRow >= 0) current = focusedRow;
+    switch (event.key) {
+      case "j": select(current + 1); break;
+      case "k": select(current - 1); break;
+      case "e": markContacted(); break;
+      case "/": {
+        const search = document.getElementById("q");
+        if (!search) return;
+        search.focus();
+        search.select();
+        break;
+      }
+      case "Enter": {
+        const row = rows()[current];
+        if (!row || event.target.closest("a, button")) return;
+        row.querySelector("a.open").click();
+        break;
+      }
+      default: return;
+    }
+    event.preventDefault();
+  });
+
+  // "N new": asks every 5 s how many leads matching this view arrived.
+  const list = document.getElementById("leads");
+  const marker = document.getElementById("new-marker");
+  const pollUrl = list ? list.dataset.poll : marker && "/app/poll" + window.location.search + (window.location.search ? "&" : "?") + "after=";
+  if (marker && pollUrl && !new URLSearchParams(window.location.search).get("cursor")) {
+    const poll = async () => {
+      try {
+        const response = await fetch(pollUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (!response.ok) return;
+        const { new: count, more } = await response.json();
+        if (count > 0) {
+          marker.textContent = "";
+          const link = document.createElement("a");
+          link.href = window.location.pathname + window.location.search;
+          link.textContent = `${count}${more ? "+" : ""} new — show`;
+          marker.append(link);
+          marker.classList.add("visible");
+        }
+      } catch (_) {
+        // Offline for a moment: the next poll tries again.
+      }
+    };
+    setInterval(poll, 5000);
+  }
+
+  // Copy buttons (settings): copy the text of the element they name.
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-copy]");
+    if (!button) return;
+    const source = document.getElementById(button.dataset.copy);
+    try {
+      await navigator.clipboard.writeText(source.textContent);
+      button.textContent = "Copied";
+    } catch (_) {
+      window.getSelection().selectAllChildren(source);
+      button.textContent = "Press Ctrl+C";
+    }
+  });
+})();

@@ -1,0 +1,102 @@
+//! The inbox's tables: one-time sign-in links and sessions (both stored as
+//! hashes), plus the few reads only the inbox pages make.
+
+use super::deliveries::DeliveryRow;
+use super::{number, text, Store};
+use crate::error::ApiResult;
+use serde::Deserialize;
+
+/// A live session: whose, and with which key's scopes.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionRow {
+    pub workspace_id: String,
+    pub key_id: String,
+    pub scopes: String,
+    pub last_seen_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LinkOwner {
+    pub workspace_id: String,
+    pub key_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatusCount {
+    pub status: String,
+    pub n: i64,
+}
+
+impl Store {
+    pub async fn insert_inbox_link(&self, token_hash: &str, owner: &LinkOwner, now: i64, expires_at: i64) -> ApiResult<()> {
+        self.run(
+            "INSERT INTO inbox_links (token_hash, workspace_id, key_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            &[text(token_hash), text(&owner.workspace_id), text(&owner.key_id), number(now), number(expires_at)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Spends a link: only one caller ever gets its owner back, and only
+    /// while it is unexpired and its key live.
+    pub async fn spend_inbox_link(&self, token_hash: &str, now: i64) -> ApiResult<Option<LinkOwner>> {
+        self.first(
+            "UPDATE inbox_links SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1
+               AND EXISTS (SELECT 1 FROM api_keys k WHERE k.id = inbox_links.key_id AND k.revoked_at IS NULL)
+             RETURNING workspace_id, key_id",
+            &[number(now), text(token_hash)],
+        )
+        .await
+    }
+
+    pub async fn insert_session(&self, id_hash: &str, owner: &LinkOwner, now: i64, expires_at: i64) -> ApiResult<()> {
+        self.run(
+            "INSERT INTO inbox_sessions (id_hash, workspace_id, key_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+            &[text(id_hash), text(&owner.workspace_id), text(&owner.key_id), number(now), number(expires_at), number(now)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The session, if unexpired and its key still live (a revoked key ends it).
+    pub async fn live_session(&self, id_hash: &str, now: i64) -> ApiResult<Option<SessionRow>> {
+        self.first(
+            "SELECT s.workspace_id, s.key_id, k.scopes, s.last_seen_at FROM inbox_sessions s
+               JOIN api_keys k ON k.id = s.key_id AND k.workspace_id = s.workspace_id AND k.revoked_at IS NULL
+             WHERE s.id_hash = ? AND s.expires_at > ?",
+            &[text(id_hash), number(now)],
+        )
+        .await
+    }
+
+    pub async fn touch_session(&self, id_hash: &str, now: i64) -> ApiResult<()> {
+        self.run("UPDATE inbox_sessions SET last_seen_at = ? WHERE id_hash = ?", &[number(now), text(id_hash)]).await?;
+        Ok(())
+    }
+
+    pub async fn end_session(&self, id_hash: &str) -> ApiResult<()> {
+        self.run("DELETE FROM inbox_sessions WHERE id_hash = ?", &[text(id_hash)]).await?;
+        Ok(())
+    }
+
+    /// Drops spent or expired links and expired sessions (the cron).
+    pub async fn sweep_inbox(&self, now: i64) -> ApiResult<()> {
+        self.run("DELETE FROM inbox_links WHERE expires_at <= ?", &[number(now)]).await?;
+        self.run("DELETE FROM inbox_sessions WHERE expires_at <= ?", &[number(now)]).await?;
+        Ok(())
+    }
+
+    pub async fn lead_counts(&self, workspace_id: &str) -> ApiResult<Vec<StatusCount>> {
+        self.all("SELECT status, count(*) AS n FROM leads WHERE workspace_id = ? GROUP BY status", &[text(workspace_id)]).await
+    }
+
+    /// Every delivery of every event of one lead, oldest first.
+    pub async fn lead_deliveries(&self, workspace_id: &str, lead_id: &str) -> ApiResult<Vec<DeliveryRow>> {
+        self.all(
+            "SELECT d.* FROM deliveries d JOIN events e ON e.workspace_id = d.workspace_id AND e.id = d.event_id
+             WHERE d.workspace_id = ? AND e.lead_id = ? ORDER BY d.id",
+            &[text(workspace_id), text(lead_id)],
+        )
+        .await
+    }
+}
