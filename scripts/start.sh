@@ -41,8 +41,12 @@ else
   echo "==> Created the demo workspace ($demo)"
 fi
 
-node - "$demo" "$base" <<'NODE'
-const [demoPath, base] = process.argv.slice(2);
+# A fresh one-time sign-in link for the inbox (valid 15 minutes, once).
+inbox_link=$(curl -fsS -X POST "$base/api/v1/inbox-links" \
+  -H "Authorization: Bearer $(node -p "require('./$demo').api_key")" | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).url')
+
+node - "$demo" "$base" "$inbox_link" <<'NODE'
+const [demoPath, base, inboxLink] = process.argv.slice(2);
 const demo = require(require('path').resolve(demoPath));
 const capture = `curl -s -X POST ${base}/api/inbound/${demo.id}/leads \\
   -H 'Authorization: Bearer ${demo.api_key}' -H 'Content-Type: application/json' \\
@@ -55,6 +59,8 @@ LeadsBot is running.
   Workspace id     ${demo.id}
   Public token     ${demo.public_token}
   API key          ${demo.api_key}
+  Inbox            ${inboxLink}
+                   (a sign-in link for ${base}/app: works once, for 15 minutes; the API key also signs in there)
   Inbound secret   ${demo.inbound_signing_secret}
   Demo page        ${base}/demo/?token=${demo.public_token}
   OpenAPI          ${base}/api/v1/openapi.json

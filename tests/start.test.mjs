@@ -21,7 +21,7 @@ function printedCommand(output, heading) {
   return lines.join('\n');
 }
 
-test('npm start prints working curl commands for the demo workspace', { timeout: 15 * 60_000 }, async () => {
+test('npm start prints working curl commands and an inbox link for the demo workspace', { timeout: 15 * 60_000 }, async () => {
   const port = await freePort();
   const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, PORT: String(port) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -41,6 +41,21 @@ test('npm start prints working curl commands for the demo workspace', { timeout:
     assert.match(lead.id, /^lead_/);
     const { stdout: listed } = await promisify(execFile)('bash', ['-c', printedCommand(output, 'List leads:')]);
     assert.ok(JSON.parse(listed).data.some((l) => l.id === lead.id && l.email === 'ada@example.com'));
+
+    // The printed inbox link signs in once, and the lead is in the inbox.
+    const link = new URL(output.match(/Inbox\s+(\S+)/)[1]);
+    assert.equal(`${link.origin}${link.pathname}`, `http://127.0.0.1:${port}/app/sign-in`);
+    const signIn = () => fetch(`${link.origin}/app/sign-in`, {
+      method: 'POST', redirect: 'manual', body: new URLSearchParams({ link: link.searchParams.get('link') }),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: link.origin },
+    });
+    const signedIn = await signIn();
+    assert.equal(signedIn.status, 303);
+    const cookie = signedIn.headers.get('set-cookie').split(';')[0];
+    const inbox = await fetch(`${link.origin}/app`, { headers: { Cookie: cookie } });
+    assert.equal(inbox.status, 200);
+    assert.ok((await inbox.text()).includes(`/app/leads/${lead.id}`), 'the captured lead is in the inbox');
+    assert.equal((await signIn()).status, 401, 'the link works once');
   } finally {
     try { process.kill(-child.pid, 'SIGTERM'); } catch {}
   }
