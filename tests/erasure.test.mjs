@@ -32,9 +32,14 @@ async function everyRowOutside(workspaceId) {
   assert.ok(tables.includes('leads') && tables.includes('delivery_attempts') && tables.includes('idempotency_keys'));
   const quote = (name) => `"${name.replaceAll('"', '""')}"`;
   // One statement (D1 refuses long compound SELECTs): each table's rows as one JSON array.
+  // Blobs (the search index's pages and terms) are read as hex; its rows that
+  // stand for one lead (by rowid) are left out when the lead is the other workspace's.
+  const value = (c) => `CASE WHEN typeof(${quote(c)}) = 'blob' THEN hex(${quote(c)}) ELSE ${quote(c)} END`;
+  const perLead = { leads_fts: 'rowid', leads_fts_content: 'id', leads_fts_docsize: 'id' };
   const arrays = tables.map((t) => {
-    const pairs = columns.filter((c) => c.t === t).map((c) => `'${c.c}', ${quote(c.c)}`).join(', ');
-    return `(SELECT json_group_array(json_object(${pairs})) FROM ${quote(t)}) AS ${quote(t)}`;
+    const pairs = columns.filter((c) => c.t === t).map((c) => `'${c.c}', ${value(c.c)}`).join(', ');
+    const where = perLead[t] ? ` WHERE ${perLead[t]} NOT IN (SELECT rowid FROM leads WHERE workspace_id = '${workspaceId}')` : '';
+    return `(SELECT json_group_array(json_object(${pairs})) FROM ${quote(t)}${where}) AS ${quote(t)}`;
   });
   const [all] = await app.sql(`SELECT ${arrays.join(', ')}`);
   const dump = {};
@@ -90,6 +95,9 @@ test('erasing a person leaves no trace in any table, announces lead.erased, spar
   assert.deepEqual([erased.status, erased.body], [200, { erased: 2 }]);
   for (const id of ids) assert.equal((await app.api(ws.api_key, 'GET', `/api/v1/leads/${id}`)).status, 404);
   assert.deepEqual(tracesOf(await everyRowOutside(other.id), EMAIL, NAME, '7946 0958'), []);
+  // The search index (tokens, not whole values, so checked by a match): only the other workspace's lead.
+  const matched = await app.sql(`SELECT rowid AS r FROM leads_fts WHERE leads_fts MATCH '"gwendolyn" OR "79460958"'`);
+  assert.deepEqual(matched.map((m) => m.r), (await app.sql(`SELECT rowid AS r FROM leads WHERE id = '${theirs}'`)).map((m) => m.r));
   assert.equal((await app.api(other.api_key, 'GET', `/api/v1/leads/${theirs}`)).body.email, EMAIL, "the other workspace's lead stays");
 
   await app.waitFor(() => receiver.to('/erase').filter((r) => r.json?.event === 'lead.erased').length >= 2, { what: 'two lead.erased webhooks' });

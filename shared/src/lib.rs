@@ -17,6 +17,7 @@ pub mod mapping;
 pub mod presets;
 pub mod privacy;
 pub mod retry;
+pub mod search;
 pub mod signing;
 pub mod template;
 pub mod time;

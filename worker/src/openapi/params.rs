@@ -21,7 +21,7 @@ pub struct LeadFilters {
     /// Exact email
     #[param(nullable = false)]
     email: Option<String>,
-    /// Search in email, name, company and message
+    /// Search: every word (a prefix) must occur in the email, name, phone, company, message, note, tags or custom field values; case and accents are ignored
     #[param(nullable = false)]
     q: Option<String>,
     /// Created at or after (RFC 3339)

@@ -5,7 +5,7 @@
 
 use super::deliveries::DueDelivery;
 use super::leads::{event_values, EventRow, LeadRow, LEAD_COLUMNS, LEAD_PLACEHOLDERS};
-use super::{changes, number, text, Store};
+use super::{number, text, wrote, Store};
 use crate::auth::capture::{Proof, Requirement};
 use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
@@ -72,7 +72,7 @@ impl Store {
         }
         let fan_out = lead_insert + 2;
         let results = self.batch(statements).await?;
-        if results.get(lead_insert).map(changes) != Some(1) {
+        if !results.get(lead_insert).is_some_and(wrote) {
             return Ok(CaptureOutcome::NotWritten);
         }
         // Unreadable RETURNING rows only cost speed: the sweeper enqueues them.

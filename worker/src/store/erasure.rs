@@ -3,7 +3,7 @@
 
 use super::deliveries::DueDelivery;
 use super::leads::{event_values, EventRow};
-use super::{changes, number, text, Store};
+use super::{number, text, wrote, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -107,7 +107,7 @@ impl Store {
             statements.push(self.erasure_record_statement(record)?);
         }
         let results = self.batch(statements).await?;
-        let erased = deletes.iter().filter(|&&i| results.get(i).map(changes) == Some(1)).count() as u32;
+        let erased = deletes.iter().filter(|&&i| results.get(i).is_some_and(wrote)).count() as u32;
         // Only the outbox inserts return rows. Unreadable ones only cost speed: the sweeper enqueues them.
         let deliveries = results.iter().flat_map(|r| r.results::<DueDelivery>().unwrap_or_default()).collect();
         Ok(ErasureBatch { erased, deliveries })

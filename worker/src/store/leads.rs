@@ -1,5 +1,6 @@
 use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
+use leadsbot_shared::search::SearchQuery;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
@@ -151,7 +152,7 @@ impl Store {
             statements.push(self.statement(&format!("{} AND {applied}", then.sql), &args)?);
         }
         let results = self.batch(statements).await?;
-        Ok(results.first().map(super::changes) == Some(1))
+        Ok(results.first().is_some_and(super::wrote))
     }
 
     pub async fn status_changes(&self, workspace_id: &str, lead_id: &str) -> ApiResult<Vec<StatusChangeRow>> {
@@ -180,12 +181,22 @@ pub(super) fn lead_filter(columns: &str, workspace_id: &str, query: &LeadQuery) 
         args.push(text(tag));
     }
     if let Some(search) = &query.search {
-        // A substring match, case-insensitive for ASCII as LIKE is, but with
-        // instr: D1 refuses LIKE patterns over 50 bytes, and nothing needs escaping.
-        sql.push_str(" AND (instr(lower(email), lower(?)) > 0 OR instr(lower(coalesce(name, '')), lower(?)) > 0 OR instr(lower(coalesce(company, '')), lower(?)) > 0 OR instr(lower(coalesce(message, '')), lower(?)) > 0)");
-        args.extend(std::iter::repeat_n(text(search), 4));
+        search_filter(&mut sql, &mut args, search);
     }
     (sql, args)
+}
+
+/// The search: the FTS5 index (migration 0015, kept in sync by triggers)
+/// matched with the query `shared::search` builds from the words typed. A
+/// search with no letter or digit in it matches no lead.
+fn search_filter(sql: &mut String, args: &mut Vec<JsValue>, search: &str) {
+    match SearchQuery::parse(search) {
+        Some(query) => {
+            sql.push_str(" AND rowid IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?)");
+            args.push(text(query.as_fts5()));
+        }
+        None => sql.push_str(" AND 0"),
+    }
 }
 
 fn range_filters(sql: &mut String, args: &mut Vec<JsValue>, query: &LeadQuery) {

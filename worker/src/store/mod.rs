@@ -63,6 +63,13 @@ impl Store {
     }
 }
 
+/// Whether a statement wrote a row. Ask this, not `changes == 1`, of a
+/// statement on one lead: writes to `leads` fire the search triggers
+/// (migration 0015), and local D1 counts the rows those change too.
+fn wrote(result: &worker::D1Result) -> bool {
+    changes(result) > 0
+}
+
 fn changes(result: &worker::D1Result) -> u32 {
     result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) as u32
 }
