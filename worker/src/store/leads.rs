@@ -60,6 +60,15 @@ impl LeadRow {
     }
 }
 
+/// Whether a lead leaving spam was never announced (no `lead.created`, no
+/// alert): it came in as spam (a filled honeypot stores the lead and nothing
+/// else) and has not been out of spam since. Its status history tells, and
+/// outlives the events retention deletes: a lead can only become spam from
+/// another status through a recorded change from that status. Binds the
+/// workspace and lead ids.
+pub const NEVER_ANNOUNCED: &str =
+    "NOT EXISTS (SELECT 1 FROM lead_status_changes WHERE workspace_id = ? AND lead_id = ? AND from_status != 'spam')";
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct EventRow {
     pub id: String,
@@ -140,11 +149,16 @@ impl Store {
                 &args,
             )?);
         }
+        let announce = format!("{applied} AND {NEVER_ANNOUNCED}");
+        let mut announce_args = applied_args.to_vec();
+        announce_args.extend([text(&lead.workspace_id), text(&lead.id)]);
         for event in events {
+            // A lead.created on a change is the announcement of a lead leaving spam: once.
+            let (guard, guard_args) = if event.kind == crate::events::LEAD_CREATED { (announce.as_str(), &announce_args[..]) } else { (applied, &applied_args[..]) };
             let mut args = event_values(event);
-            args.extend_from_slice(&applied_args);
-            statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {applied}"), &args)?);
-            statements.extend(self.fan_out_statements(event, Some((applied, &applied_args)))?);
+            args.extend_from_slice(guard_args);
+            statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {guard}"), &args)?);
+            statements.extend(self.fan_out_statements(event, Some((guard, guard_args)))?);
         }
         for then in then {
             let mut args = then.args.clone();
