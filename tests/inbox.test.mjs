@@ -187,3 +187,22 @@ test("a read key signs in by form to a read-only inbox; its key never reaches th
   assert.deepEqual(problems.filter((p) => !p.includes("403")), []);
   await context.close();
 });
+
+test("the lead's timeline shows its workflow runs with their actions, and no internal outbox rows", async () => {
+  const { app, browser } = fixture;
+  const ws = await app.createWorkspace({ name: "timeline runs" });
+  const workflow = await app.api(ws.api_key, "POST", "/api/v1/workflows", {
+    name: "Tag the hot ones", trigger: { event: "lead.created" }, actions: [{ type: "add_tag", tag: "hot" }],
+  });
+  assert.equal(workflow.status, 201, JSON.stringify(workflow.body));
+  const id = (await app.capture(ws, { email: "hot@example.com", name: "Hot Lead" })).body.id;
+  await app.waitFor(async () => (await app.api(ws.api_key, "GET", `/api/v1/leads/${id}`)).body.tags?.includes("hot"), { timeoutMs: 30_000, what: "the workflow to tag the lead" });
+  const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
+  await page.goto(`${app.baseUrl}/app/leads/${id}`);
+  const run = page.locator("ol.timeline li.run");
+  await run.getByText("Tag the hot ones").waitFor();
+  assert.match(await run.innerText(), /add_tag/);
+  assert.equal(await page.locator("ol.timeline li.delivery").count(), 0, "the run's outbox rows are not shown as deliveries");
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -90,11 +90,12 @@ impl Store {
         self.all("SELECT status, count(*) AS n FROM leads WHERE workspace_id = ? GROUP BY status", &[text(workspace_id)]).await
     }
 
-    /// Every delivery of every event of one lead, oldest first.
+    /// Every webhook and Telegram delivery of every event of one lead, oldest
+    /// first (not the outbox rows that only drive workflow runs: those show as runs).
     pub async fn lead_deliveries(&self, workspace_id: &str, lead_id: &str) -> ApiResult<Vec<DeliveryRow>> {
         self.all(
             "SELECT d.* FROM deliveries d JOIN events e ON e.workspace_id = d.workspace_id AND e.id = d.event_id
-             WHERE d.workspace_id = ? AND e.lead_id = ? ORDER BY d.id",
+             WHERE d.workspace_id = ? AND e.lead_id = ? AND d.target_kind IN ('webhook', 'telegram') ORDER BY d.id",
             &[text(workspace_id), text(lead_id)],
         )
         .await

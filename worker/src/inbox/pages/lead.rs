@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::inbox::respond::html;
 use crate::inbox::Session;
 use crate::store::leads::LeadRow;
+use crate::store::workflow_runs::RunsBy;
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 use worker::Response;
@@ -23,7 +24,12 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
     let deliveries = app.store.lead_deliveries(ws, id).await?;
     let ids: Vec<String> = deliveries.iter().map(|d| d.id.clone()).collect();
     let attempts = if ids.is_empty() { Vec::new() } else { app.store.attempts_for(ws, &ids).await? };
-    let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts };
+    let runs = app.store.runs_page(ws, RunsBy::Lead(id), None, 50).await?;
+    let run_ids: Vec<String> = runs.iter().map(|r| r.id.clone()).collect();
+    let run_actions = app.store.run_actions(ws, &run_ids).await?;
+    let workflows = if runs.is_empty() { Vec::new() } else { app.store.workflows(ws).await? };
+    let workflow_names = workflows.iter().map(|w| (w.id.clone(), w.name.clone())).collect();
+    let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts, runs: &runs, run_actions: &run_actions, workflow_names };
     let writable = session.can(Scope::Write);
     let title = lead.name.clone().unwrap_or_else(|| lead.email.clone());
     let body = html! {

@@ -1,9 +1,12 @@
 //! A lead's whole history in one list: captured, each status change, each
-//! delivery (webhook or Telegram) with its attempts, oldest first.
+//! delivery (webhook or Telegram) with its attempts, each workflow run with
+//! its actions, oldest first.
 
 use super::when;
 use crate::store::deliveries::{AttemptRow, DeliveryRow};
 use crate::store::leads::{LeadRow, StatusChangeRow};
+use crate::store::workflow_runs::{RunActionRow, RunRow};
+use std::collections::HashMap;
 use maud::{html, Markup};
 
 pub struct History<'a> {
@@ -11,11 +14,16 @@ pub struct History<'a> {
     pub changes: &'a [StatusChangeRow],
     pub deliveries: &'a [DeliveryRow],
     pub attempts: &'a [AttemptRow],
+    pub runs: &'a [RunRow],
+    pub run_actions: &'a [RunActionRow],
+    /// Workflow id → name (a deleted workflow's runs show its id).
+    pub workflow_names: HashMap<String, String>,
 }
 
 enum Entry<'a> {
     Change(&'a StatusChangeRow),
     Delivery(&'a DeliveryRow),
+    Run(&'a RunRow),
 }
 
 impl Entry<'_> {
@@ -23,13 +31,16 @@ impl Entry<'_> {
         match self {
             Entry::Change(c) => c.changed_at,
             Entry::Delivery(d) => d.created_at,
+            Entry::Run(r) => r.created_at,
         }
     }
 }
 
 /// `retry_csrf`: the session's token when it may replay failed deliveries.
 pub fn render(history: &History<'_>, retry_csrf: Option<&str>) -> Markup {
-    let mut entries: Vec<Entry> = history.changes.iter().map(Entry::Change).chain(history.deliveries.iter().map(Entry::Delivery)).collect();
+    let mut entries: Vec<Entry> = history.changes.iter().map(Entry::Change).chain(history.deliveries.iter().map(Entry::Delivery))
+        .chain(history.runs.iter().map(Entry::Run))
+        .collect();
     entries.sort_by_key(Entry::at);
     html! {
         ol.timeline {
@@ -41,6 +52,7 @@ pub fn render(history: &History<'_>, retry_csrf: Option<&str>) -> Markup {
                         @if let Some(by) = &c.changed_by { " by " code { (by) } }
                     },
                     Entry::Delivery(d) => li.delivery { (delivery(d, history.attempts, retry_csrf, &history.lead.id)) },
+                    Entry::Run(r) => li.run { (run(r, history)) },
                 }
             }
         }
@@ -71,6 +83,21 @@ fn delivery(d: &DeliveryRow, attempts: &[AttemptRow], retry_csrf: Option<&str>, 
                 input type="hidden" name="_csrf" value=(csrf);
                 input type="hidden" name="back" value=(format!("/app/leads/{lead_id}"));
                 button type="submit" { "Replay" }
+            }
+        }
+    }
+}
+
+fn run(r: &RunRow, history: &History<'_>) -> Markup {
+    let name = history.workflow_names.get(&r.workflow_id).map_or(r.workflow_id.as_str(), String::as_str);
+    html! {
+        time { (when(r.created_at)) } " Workflow " strong { (name) } ": " (r.status)
+        @let actions: Vec<&RunActionRow> = history.run_actions.iter().filter(|a| a.run_id == r.id).collect();
+        @if !actions.is_empty() {
+            ul.attempts {
+                @for a in actions {
+                    li { (a.idx + 1) ". " (a.kind) " " (a.status) @if let Some(error) = &a.error { " · " (error) } }
+                }
             }
         }
     }
