@@ -114,6 +114,8 @@ test("tabs count, filters and search narrow the list; the lead page changes stat
 test("the spam folder restores a lead with Not spam; new leads show an N new marker without a reload", async () => {
   const { app, browser } = fixture;
   const { ws, leads } = await workspaceWithLeads("spam and poll");
+  const hook = await app.api(ws.api_key, "POST", "/api/v1/webhooks", { url: receiver.url("/inbox-restored"), events: ["lead.created"] });
+  assert.equal(hook.status, 201, JSON.stringify(hook.body));
   const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
   await page.getByRole("link", { name: "Spam", exact: true }).first().click();
   await page.waitForURL(/status=spam/);
@@ -121,6 +123,8 @@ test("the spam folder restores a lead with Not spam; new leads show an N new mar
   await page.getByText("No leads here.").waitFor();
   const restored = await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.cy}`);
   assert.equal(restored.body.status, "new");
+  // The lead.created the spam lead skipped goes out once it is restored.
+  await app.waitFor(() => receiver.to("/inbox-restored").some((r) => r.json?.data?.id === leads.cy), { timeoutMs: 30_000, what: "the skipped lead.created" });
 
   await page.goto(`${app.baseUrl}/app`);
   const marker = page.locator("#new-marker");
