@@ -17,6 +17,8 @@ pub enum IdKind {
     StatusChange,
     Workflow,
     WorkflowRun,
+    Campaign,
+    CampaignControl,
 }
 
 impl IdKind {
@@ -31,6 +33,8 @@ impl IdKind {
             IdKind::StatusChange => "chg",
             IdKind::Workflow => "wf",
             IdKind::WorkflowRun => "run",
+            IdKind::Campaign => "cmp",
+            IdKind::CampaignControl => "ctl",
         }
     }
 }

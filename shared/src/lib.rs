@@ -5,6 +5,7 @@
 //! costs no bytes, in the widget).
 
 pub mod body;
+pub mod campaign;
 pub mod email;
 pub mod encoding;
 pub mod field_error;

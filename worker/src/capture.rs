@@ -9,7 +9,10 @@ use crate::events::{lead_event, LEAD_CREATED};
 use crate::http::json;
 use crate::leads::{build_lead, CapturedOut, Origin};
 use crate::auth::capture::Requirement;
+use crate::store::campaigns::CampaignJoin;
 use crate::store::capture::{CaptureOutcome, CaptureWrite, Claim};
+use crate::store::leads::LeadRow;
+use leadsbot_shared::campaign::{name_from_label, CampaignSlug};
 use leadsbot_shared::body::Fields;
 use leadsbot_shared::idempotency::IDEMPOTENCY_WINDOW_MS;
 use leadsbot_shared::ids::IdKind;
@@ -50,7 +53,8 @@ pub async fn capture(app: &mut App, capture: Capture<'_>) -> ApiResult<Outcome> 
     let lead = build_lead(new_id(IdKind::Lead, now)?, &draft, origin, now);
     let event = if draft.honeypot_filled { None } else { Some(lead_event(LEAD_CREATED, &lead, None, now)?) };
     let claim = key.as_deref().map(|key| Claim { scope: capture.scope, key, expired_before: now - IDEMPOTENCY_WINDOW_MS });
-    let write = CaptureWrite { lead: &lead, requirement: capture.requirement, claim: claim.as_ref(), event: event.as_ref() };
+    let campaign = campaign_join(&lead, now)?;
+    let write = CaptureWrite { lead: &lead, requirement: capture.requirement, claim: claim.as_ref(), event: event.as_ref(), campaign: campaign.as_ref() };
     let deliveries = match app.store.store_capture(write).await? {
         CaptureOutcome::Stored { deliveries } => deliveries,
         CaptureOutcome::NotWritten => {
@@ -82,6 +86,15 @@ impl Replay {
         response.headers_mut().set("Idempotent-Replayed", "true")?;
         Ok(response)
     }
+}
+
+/// The campaign a lead joins by its `campaign` (else `utm_campaign`) label;
+/// a slug never seen before creates an active campaign named by the label.
+fn campaign_join(lead: &LeadRow, now: i64) -> ApiResult<Option<CampaignJoin>> {
+    let (campaign, utm) = (lead.campaign.as_deref(), lead.utm_campaign.as_deref());
+    let Some(slug) = CampaignSlug::for_lead(campaign, utm) else { return Ok(None) };
+    let label = campaign.filter(|c| CampaignSlug::from_label(c).is_some()).or(utm).unwrap_or_default();
+    Ok(Some(CampaignJoin { new_id: new_id(IdKind::Campaign, now)?, slug: slug.as_str().to_string(), name: name_from_label(label) }))
 }
 
 /// Spam is never announced to whoever sent it.

@@ -56,7 +56,9 @@ pub async fn dispatch_event(app: &App, event: &EventRow) {
 
 /// Enqueues just-committed deliveries after the response, so a capture
 /// never waits on the queue; a failure is logged and left to the sweeper.
-pub fn dispatch(app: &App, deliveries: Vec<DueDelivery>) {
+pub fn dispatch(app: &App, mut deliveries: Vec<DueDelivery>) {
+    // Held work waits for its campaign's resume, which enqueues it.
+    deliveries.retain(|d| d.held == 0);
     if !deliveries.is_empty() {
         later(app, async move { deliveries });
     }
@@ -76,7 +78,7 @@ fn later(app: &App, due: impl std::future::Future<Output = Vec<DueDelivery>> + '
 
 /// Enqueues replayed deliveries now.
 pub async fn enqueue_now(app: &App, due: &[DueDelivery]) {
-    enqueue(&app.env, due.iter().map(DeliveryMessage::from).collect()).await;
+    enqueue(&app.env, due.iter().filter(|d| d.held == 0).map(DeliveryMessage::from).collect()).await;
 }
 
 /// The events a PATCH to a lead produces. A lead leaving spam also gets the

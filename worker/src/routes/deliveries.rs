@@ -41,7 +41,7 @@ pub(crate) async fn replay(app: &App, workspace_id: &str, id: &str) -> ApiResult
         // An in-order delivery rejoins its line and goes when its turn comes.
         let due = match replayed.in_order {
             1 => app.store.release_heads_of(workspace_id, &replayed.target_id, app.now_ms).await?,
-            _ => vec![DueDelivery { id: replayed.id, workspace_id: replayed.workspace_id, attempts: replayed.attempts, in_order: 0 }],
+            _ => vec![DueDelivery { id: replayed.id, workspace_id: replayed.workspace_id, attempts: replayed.attempts, in_order: 0, held: 0 }],
         };
         crate::delivery::enqueue_now(app, &due).await;
     }

@@ -3,6 +3,7 @@
 //! rows. Checking the credential inside the transaction keeps the happy path
 //! to a single round trip, and a key revoked a moment ago fails at once.
 
+use super::campaigns::CampaignJoin;
 use super::deliveries::DueDelivery;
 use super::leads::{event_values, EventRow, LeadRow, LEAD_COLUMNS, LEAD_PLACEHOLDERS};
 use super::{number, text, wrote, Store};
@@ -26,6 +27,8 @@ pub struct CaptureWrite<'a> {
     pub claim: Option<&'a Claim<'a>>,
     /// `None` for spam, which triggers nothing.
     pub event: Option<&'a EventRow>,
+    /// The campaign the lead joins (created on the fly if new).
+    pub campaign: Option<&'a CampaignJoin>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -51,14 +54,26 @@ impl Store {
                 &[number(lead.created_at), text(key_hash), text(&lead.workspace_id), number(lead.created_at - KEY_TOUCH_INTERVAL_MS)],
             )?);
         }
-        let mut lead_sql = format!("INSERT INTO leads ({LEAD_COLUMNS}) SELECT {LEAD_PLACEHOLDERS} WHERE {writer_sql}");
-        let mut lead_args = lead.values();
-        lead_args.extend_from_slice(&writer_args);
+        // Who may write, and (with a key) that this request won the key: the
+        // lead, and the campaign it may create, exist only if this holds.
+        let mut condition = writer_sql.to_string();
+        let mut condition_args = writer_args.clone();
         if let Some(claim) = write.claim {
             statements.push(self.claim_statement(lead, claim, writer_sql, &writer_args)?);
-            lead_sql.push_str(" AND EXISTS (SELECT 1 FROM idempotency_keys WHERE workspace_id = ? AND scope = ? AND key = ? AND lead_id = ?)");
-            lead_args.extend([text(&lead.workspace_id), text(claim.scope), text(claim.key), text(&lead.id)]);
+            condition.push_str(" AND EXISTS (SELECT 1 FROM idempotency_keys WHERE workspace_id = ? AND scope = ? AND key = ? AND lead_id = ?)");
+            condition_args.extend([text(&lead.workspace_id), text(claim.scope), text(claim.key), text(&lead.id)]);
         }
+        let mut lead_args = lead.values();
+        let campaign_id = match write.campaign {
+            Some(join) => {
+                statements.push(self.join_statement(&lead.workspace_id, join, lead.created_at, (&condition, &condition_args))?);
+                lead_args.extend([text(&lead.workspace_id), text(&join.slug)]);
+                "(SELECT id FROM campaigns WHERE workspace_id = ? AND slug = ?)"
+            }
+            None => "NULL",
+        };
+        let lead_sql = format!("INSERT INTO leads ({LEAD_COLUMNS}, campaign_id) SELECT {LEAD_PLACEHOLDERS}, {campaign_id} WHERE {condition}");
+        lead_args.extend(condition_args);
         let lead_insert = statements.len();
         statements.push(self.statement(&lead_sql, &lead_args)?);
         if let Some(event) = write.event {

@@ -3,6 +3,7 @@
 use super::{number, opt_text, text, Store};
 use crate::error::{ApiError, ApiResult};
 use crate::store::leads::EventRow;
+use super::campaigns::{next_attempt_sql, response_status_sql};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
@@ -92,6 +93,10 @@ pub struct DueDelivery {
     /// 1 when it waits its turn in its endpoint's in-order line (never enqueued directly).
     #[serde(default)]
     pub in_order: u32,
+    /// 1 when it is response work held for a paused campaign (never enqueued
+    /// until a resume releases it).
+    #[serde(default)]
+    pub held: u32,
 }
 
 /// A delivery as its dead letter found it.
@@ -109,7 +114,8 @@ pub type Guard<'a> = Option<(&'a str, &'a [JsValue])>;
 impl Store {
     /// The outbox rows for an event, to run in the same batch as the event:
     /// one per subscribed live endpoint, a Telegram alert for new leads, and
-    /// one to expand the event into workflow runs if a workflow could want it.
+    /// one to expand the event into workflow runs if a workflow could want it
+    /// (both response work, by the campaign rule `campaigns::response_status_sql`).
     /// Ids derive from event and target, so a delivery is never doubled.
     /// Each returns the rows it wrote (as `DueDelivery`), ready to enqueue.
     pub fn fan_out_statements(&self, event: &EventRow, guard: Guard<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
@@ -129,31 +135,40 @@ impl Store {
             ),
             &webhook_args,
         )?;
+        // The alert is response work: held while the lead's campaign is paused, none when archived.
         let mut telegram_args = common.to_vec();
-        telegram_args.push(text(&event.workspace_id));
+        telegram_args.extend([text(&event.workspace_id), opt_text(event.lead_id.as_deref())]);
         telegram_args.extend_from_slice(guard_args);
         let telegram = self.statement(
             &format!(
-                "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
-                 SELECT 'dlv_' || substr(?1, 5) || '_tg', i.workspace_id, ?1, ?2, 'telegram', 'telegram', ?3, ?3, ?3
-                 FROM integrations i WHERE i.workspace_id = ?4 AND i.kind = 'telegram' AND ?2 = 'lead.created'{}
-                 RETURNING id, workspace_id, attempts",
-                numbered(&guard_sql, 5)
+                "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, status, next_attempt_at, created_at, updated_at)
+                 SELECT 'dlv_' || substr(?1, 5) || '_tg', i.workspace_id, ?1, ?2, 'telegram', 'telegram', r.status, {}, ?3, ?3
+                 FROM integrations i, (SELECT {} AS status) r
+                 WHERE i.workspace_id = ?4 AND i.kind = 'telegram' AND ?2 = 'lead.created' AND r.status IS NOT NULL{}
+                 RETURNING id, workspace_id, attempts, status = 'held' AS held",
+                next_attempt_sql("r.status", "?3"),
+                response_status_sql("?5", "?4"),
+                numbered(&guard_sql, 6)
             ),
             &telegram_args,
         )?;
         // Workflows are never evaluated here: one row says "expand this event
         // into runs" when an enabled workflow could be triggered by it.
+        // Held like the alert while the lead's campaign is paused (released in
+        // capture order on resume), none when it is archived.
         let mut workflow_args = common.to_vec();
-        workflow_args.push(text(&event.workspace_id));
+        workflow_args.extend([text(&event.workspace_id), opt_text(event.lead_id.as_deref())]);
         workflow_args.extend_from_slice(guard_args);
         let workflows = self.statement(
             &format!(
-                "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
-                 SELECT 'dlv_' || substr(?1, 5) || '_wf', ?4, ?1, ?2, '{WORKFLOWS_TARGET}', '{WORKFLOWS_TARGET}', ?3, ?3, ?3
-                 WHERE EXISTS (SELECT 1 FROM workflows w WHERE w.workspace_id = ?4 AND w.enabled = 1 AND w.trigger_event = ?2){}
-                 RETURNING id, workspace_id, attempts",
-                numbered(&guard_sql, 5)
+                "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, status, next_attempt_at, created_at, updated_at)
+                 SELECT 'dlv_' || substr(?1, 5) || '_wf', ?4, ?1, ?2, '{WORKFLOWS_TARGET}', '{WORKFLOWS_TARGET}', r.status, {}, ?3, ?3
+                 FROM (SELECT {} AS status) r
+                 WHERE r.status IS NOT NULL AND EXISTS (SELECT 1 FROM workflows w WHERE w.workspace_id = ?4 AND w.enabled = 1 AND w.trigger_event = ?2){}
+                 RETURNING id, workspace_id, attempts, status = 'held' AS held",
+                next_attempt_sql("r.status", "?3"),
+                response_status_sql("?5", "?4"),
+                numbered(&guard_sql, 6)
             ),
             &workflow_args,
         )?;
@@ -231,7 +246,7 @@ impl Store {
 /// Renumbers a guard's `?` placeholders from `first`, so it can follow
 /// numbered ones (SQLite numbers a bare `?` after the largest so far, but
 /// explicit numbers keep the intent plain).
-fn numbered(guard_sql: &str, first: usize) -> String {
+pub(super) fn numbered(guard_sql: &str, first: usize) -> String {
     let mut n = first;
     let mut out = String::with_capacity(guard_sql.len() + 8);
     for c in guard_sql.chars() {

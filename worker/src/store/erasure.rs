@@ -65,7 +65,7 @@ impl Store {
             self.statement(
                 &format!(
                     "UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ?3, updated_at = ?4
-                     WHERE workspace_id = ?1 AND status = 'pending' AND event_id IN ({lead_events})"
+                     WHERE workspace_id = ?1 AND status IN ('pending', 'held') AND event_id IN ({lead_events})"
                 ),
                 &[ws.clone(), lead.clone(), text(ERASED_REASON), number(now)],
             )?,

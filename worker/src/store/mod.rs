@@ -2,6 +2,7 @@
 //! group of tables, each returning plain structs. Every query is scoped by
 //! workspace.
 
+pub mod campaigns;
 pub mod capture;
 pub mod capture_urls;
 pub mod deliveries;
