@@ -22,6 +22,10 @@ pub const WORKFLOW_FAILED: &str = "workflow.failed";
 /// outbox row, an expansion of an event into runs, a run's Telegram text.
 pub const WORKFLOW_RUN: &str = "workflow.run";
 pub const WORKFLOW_TELEGRAM: &str = "workflow.telegram";
+/// Campaign controls (`shared::campaign::Control::event_type`), on webhooks.
+pub const CAMPAIGN_PAUSED: &str = "campaign.paused";
+pub const CAMPAIGN_RESUMED: &str = "campaign.resumed";
+pub const CAMPAIGN_ARCHIVED: &str = "campaign.archived";
 /// A workspace's daily or weekly digest, sent to Telegram only.
 pub const SUMMARY_DIGEST: &str = "summary.digest";
 

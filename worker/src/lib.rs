@@ -4,6 +4,7 @@
 mod abuse;
 mod app;
 mod auth;
+mod campaigns;
 mod capture;
 mod config;
 mod credentials;

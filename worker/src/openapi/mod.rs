@@ -12,7 +12,7 @@ pub mod workflow_schemas;
 
 pub use problems::*;
 
-use crate::routes::{admin, capture_urls, deliveries, erasures, exports, inbound, inbox_links, keys, leads, meta, summaries, telegram, webhooks, workflows, workspace, workspace_credentials};
+use crate::routes::{admin, campaigns, capture_urls, deliveries, erasures, exports, inbound, inbox_links, keys, leads, meta, summaries, telegram, webhooks, workflows, workspace, workspace_credentials};
 use utoipa::openapi::security::SecurityScheme;
 use utoipa::{Modify, OpenApi};
 
@@ -42,6 +42,8 @@ use utoipa::{Modify, OpenApi};
         telegram::put, telegram::get, telegram::delete,
         workflows::list, workflows::create, workflows::get, workflows::patch, workflows::delete,
         workflows::trigger, workflows::runs, workflows::lead_runs,
+        campaigns::list, campaigns::create, campaigns::get, campaigns::patch,
+        campaigns::pause, campaigns::resume, campaigns::archive, campaigns::controls,
     ),
     components(schemas(
         crate::error::Problem, crate::error::FieldProblem,
@@ -56,6 +58,7 @@ use utoipa::{Modify, OpenApi};
         (name = "workspace"), (name = "leads"), (name = "exports"), (name = "keys"), (name = "capture-urls"),
         (name = "webhooks"), (name = "integrations"), (name = "workflows"),
         (name = "inbox", description = "Sign-in links for the inbox at /app"),
+        (name = "campaigns", description = "Campaigns and their manual controls: a paused campaign holds its leads' response (Telegram alerts, workflows, follow-ups) until resumed; webhooks always get every lead"),
     ),
 )]
 pub struct ApiDoc;

@@ -2,6 +2,7 @@
 //! a problem document. Handlers live one file per resource.
 
 pub(crate) mod admin;
+pub(crate) mod campaigns;
 pub(crate) mod capture_urls;
 pub(crate) mod deliveries;
 pub(crate) mod erasures;
@@ -94,6 +95,14 @@ async fn dispatch(app: &mut App) -> ApiResult<Response> {
         Route::TriggerWorkflow => workflows::trigger(app).await,
         Route::ListWorkflowRuns => workflows::runs(app).await,
         Route::ListLeadRuns => workflows::lead_runs(app).await,
+        Route::ListCampaigns => campaigns::list(app).await,
+        Route::CreateCampaign => campaigns::create(app).await,
+        Route::GetCampaign => campaigns::get(app).await,
+        Route::PatchCampaign => campaigns::patch(app).await,
+        Route::PauseCampaign => campaigns::pause(app).await,
+        Route::ResumeCampaign => campaigns::resume(app).await,
+        Route::ArchiveCampaign => campaigns::archive(app).await,
+        Route::ListCampaignControls => campaigns::controls(app).await,
     }
 }
 

@@ -51,6 +51,14 @@ pub enum Route {
     TriggerWorkflow,
     ListWorkflowRuns,
     ListLeadRuns,
+    ListCampaigns,
+    CreateCampaign,
+    GetCampaign,
+    PatchCampaign,
+    PauseCampaign,
+    ResumeCampaign,
+    ArchiveCampaign,
+    ListCampaignControls,
 }
 
 /// (method, path pattern, route). `:name` segments capture one path segment.
@@ -101,6 +109,14 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("POST", "/api/v1/workflows/:id/trigger", Route::TriggerWorkflow),
     ("GET", "/api/v1/workflows/:id/runs", Route::ListWorkflowRuns),
     ("GET", "/api/v1/leads/:id/runs", Route::ListLeadRuns),
+    ("GET", "/api/v1/campaigns", Route::ListCampaigns),
+    ("POST", "/api/v1/campaigns", Route::CreateCampaign),
+    ("GET", "/api/v1/campaigns/:id", Route::GetCampaign),
+    ("PATCH", "/api/v1/campaigns/:id", Route::PatchCampaign),
+    ("POST", "/api/v1/campaigns/:id/pause", Route::PauseCampaign),
+    ("POST", "/api/v1/campaigns/:id/resume", Route::ResumeCampaign),
+    ("POST", "/api/v1/campaigns/:id/archive", Route::ArchiveCampaign),
+    ("GET", "/api/v1/campaigns/:id/controls", Route::ListCampaignControls),
 ];
 
 #[derive(Debug, PartialEq, Eq)]
