@@ -94,6 +94,14 @@ struct StatusCount {
 /// Lead counts per status, per campaign id.
 pub type Counts = BTreeMap<String, BTreeMap<String, u32>>;
 
+/// The control was applied (its record exists): ?1 workspace, ?2 control id.
+const RECORDED: &str = "EXISTS (SELECT 1 FROM campaign_controls WHERE workspace_id = ? AND id = ?)";
+
+/// `RECORDED` numbered for the held-work statements: ?1 workspace, ?3 control id.
+fn held_guard(recorded: &str) -> String {
+    recorded.replacen("workspace_id = ?", "workspace_id = ?1", 1).replacen("id = ?)", "id = ?3)", 1)
+}
+
 const COLUMNS: &str = "id, workspace_id, slug, name, state, created_at, updated_at";
 /// Campaigns a list shows at most.
 pub const MAX_LISTED: u32 = 1000;
@@ -173,7 +181,7 @@ impl Store {
     pub async fn apply_control(&self, write: ControlWrite<'_>) -> ApiResult<Option<Vec<DueDelivery>>> {
         let (c, r) = (write.campaign, write.record);
         let ws = || text(&c.workspace_id);
-        let recorded = "EXISTS (SELECT 1 FROM campaign_controls WHERE workspace_id = ? AND id = ?)";
+        let recorded = RECORDED;
         let recorded_args = [ws(), text(&r.id)];
         let mut statements = vec![
             self.statement(
@@ -215,7 +223,7 @@ impl Store {
         let held_of_campaign = "workspace_id = ?1 AND status = 'held' AND event_id IN (
              SELECT ev.id FROM events ev JOIN leads l ON l.workspace_id = ev.workspace_id AND l.id = ev.lead_id
              WHERE ev.workspace_id = ?1 AND l.campaign_id = ?2)";
-        let guard = recorded.replacen('?', "?1", 1).replacen('?', "?3", 1);
+        let guard = held_guard(recorded);
         let args = [text(&c.workspace_id), text(&c.id), text(&r.id), number(r.created_at)];
         Ok(match control {
             Control::Pause => Vec::new(),
@@ -255,5 +263,6 @@ mod tests {
         assert!(sql.contains("ELSE 'pending'"), "leads without a campaign run");
         assert!(sql.contains("l.workspace_id = ?4 AND l.id = ?5"));
         assert_eq!(next_attempt_sql("s.status", "?3"), "CASE WHEN s.status = 'pending' THEN ?3 END");
+        assert_eq!(held_guard(RECORDED), "EXISTS (SELECT 1 FROM campaign_controls WHERE workspace_id = ?1 AND id = ?3)");
     }
 }
