@@ -343,3 +343,30 @@ test('loop guard: a workflow never re-triggers itself, and chains of workflows s
   assert.deepEqual(chain.map((r) => r.workflow_id).reverse(), [ping.id, pong.id, ping.id, pong.id], 'four runs, then the cap');
   assert.equal((await lead(ws, b.id)).status_history.length, 5);
 });
+
+test('a worker restart mid-run: the run resumes where it was, finished actions are not redone', async () => {
+  const { ws } = await setup('restart');
+  const path = '/restart-action';
+  const endpoint = (await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url(path), events: ['workflow.action'] })).body;
+  receiver.plan(path, [{ hang: true }, { status: 200 }]);
+  const wf = await createWorkflow(ws, { name: 'restart', trigger: { event: 'lead.created' },
+    actions: [{ type: 'telegram', template: 'before {{lead.email}}' }, { type: 'add_tag', tag: 'a' }, { type: 'webhook', endpoint_id: endpoint.id }, { type: 'telegram', template: 'after {{lead.email}}' }] });
+  const l = await capture(ws, { email: 'restart@example.com' });
+  // The webhook action hangs: the worker is stopped while it is in flight.
+  await receiver.waitForCount(path, 1, 30_000);
+  const { stateDir } = app;
+  await app.stop({ keepState: true });
+  app = await spawnApp({ stateDir, testScheduled: true,
+    vars: { TELEGRAM_API_BASE: telegram.url(''), DELIVERY_RETRY_SCHEDULE: '1,1,1', DELIVERY_SWEEP_AFTER_SECS: '0' } });
+  const run = await app.waitFor(async () => {
+    await app.triggerScheduled();
+    const [r] = await runs(ws, `/api/v1/workflows/${wf.id}/runs`);
+    return r?.status === 'completed' && r;
+  }, { timeoutMs: 60_000, intervalMs: 500, what: 'the run to complete after the restart' });
+  assert.deepEqual(run.actions.map((a) => a.status), ['completed', 'completed', 'completed', 'completed']);
+  assert.deepEqual(chat('restart').map((r) => r.json.text), ['before restart@example.com', 'after restart@example.com'], 'the finished message is not sent again');
+  const sends = receiver.to(path);
+  assert.equal(sends.length, 2, 'the send cut off by the restart, then one retry');
+  assert.equal(new Set(sends.map((r) => r.headers['webhook-id'])).size, 1);
+  assert.deepEqual((await lead(ws, l.id)).tags, ['a']);
+});

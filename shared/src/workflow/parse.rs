@@ -1,10 +1,11 @@
 //! From the API's JSON to a `WorkflowDefinition`, reporting every problem at
 //! once, each addressed by its path in the body (`actions[2].template`).
 
-use super::{Action, Condition, Conditions, FollowUpAction, Op, Payload, Trigger, WorkflowDefinition};
-use crate::ids::{is_sortable_id, IdKind};
+mod actions;
+
+pub(super) use actions::actions;
+use super::{Condition, Conditions, Op, Trigger, WorkflowDefinition};
 use crate::lead::LeadStatus;
-use crate::template::Template;
 use crate::{lead_view, FieldError};
 use serde_json::{Map, Value};
 
@@ -14,10 +15,8 @@ pub const MAX_CONDITIONS: usize = 20;
 pub const MAX_ONE_OF: usize = 100;
 /// A year: follow-ups further out than that are a calendar's job.
 pub const MAX_AFTER_SECONDS: u64 = 366 * 24 * 3600;
-const MAX_TAG_CHARS: usize = 50;
-const MAX_PAYLOAD_BYTES: usize = 8192;
 
-type Errors = Vec<FieldError>;
+pub(super) type Errors = Vec<FieldError>;
 
 pub(super) fn definition(json: &Value) -> Result<WorkflowDefinition, Errors> {
     let mut errors = Vec::new();
@@ -43,36 +42,36 @@ pub(super) fn definition(json: &Value) -> Result<WorkflowDefinition, Errors> {
     }
 }
 
-fn push<T>(errors: &mut Errors, error: FieldError) -> Option<T> {
+pub(super) fn push<T>(errors: &mut Errors, error: FieldError) -> Option<T> {
     errors.push(error);
     None
 }
 
-fn path(prefix: &str, key: &str) -> String {
+pub(super) fn path(prefix: &str, key: &str) -> String {
     if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") }
 }
 
-fn object<'a>(value: &'a Value, at: &str, errors: &mut Errors) -> Option<&'a Map<String, Value>> {
+pub(super) fn object<'a>(value: &'a Value, at: &str, errors: &mut Errors) -> Option<&'a Map<String, Value>> {
     match value.as_object() {
         Some(map) => Some(map),
         None => push(errors, FieldError::invalid_type(if at.is_empty() { "body" } else { at }, "an object")),
     }
 }
 
-fn required<'a>(map: &'a Map<String, Value>, key: &str, prefix: &str, errors: &mut Errors) -> Option<&'a Value> {
+pub(super) fn required<'a>(map: &'a Map<String, Value>, key: &str, prefix: &str, errors: &mut Errors) -> Option<&'a Value> {
     match map.get(key) {
         None | Some(Value::Null) => push(errors, FieldError::required(&path(prefix, key))),
         Some(value) => Some(value),
     }
 }
 
-fn known_keys(map: &Map<String, Value>, prefix: &str, allowed: &[&str], errors: &mut Errors) {
+pub(super) fn known_keys(map: &Map<String, Value>, prefix: &str, allowed: &[&str], errors: &mut Errors) {
     for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
         errors.push(FieldError::new(path(prefix, key), "unknown_field", format!("unknown field; expected one of {}", allowed.join(", "))));
     }
 }
 
-fn text<'a>(value: &'a Value, at: &str, errors: &mut Errors) -> Option<&'a str> {
+pub(super) fn text<'a>(value: &'a Value, at: &str, errors: &mut Errors) -> Option<&'a str> {
     match value.as_str() {
         Some(s) => Some(s),
         None => push(errors, FieldError::invalid_type(at, "a string")),
@@ -88,7 +87,7 @@ fn name(value: &Value, errors: &mut Errors) -> Option<String> {
     }
 }
 
-fn status(value: Option<&Value>, at: &str, errors: &mut Errors) -> Option<Option<String>> {
+pub(super) fn status(value: Option<&Value>, at: &str, errors: &mut Errors) -> Option<Option<String>> {
     let Some(value) = value.filter(|v| !v.is_null()) else { return Some(None) };
     match value.as_str().and_then(LeadStatus::parse) {
         Some(s) => Some(Some(s.as_str().to_string())),
@@ -126,7 +125,7 @@ fn conditions(value: &Value, errors: &mut Errors) -> Option<Conditions> {
     parsed.map(|list| if key == "all" { Conditions::All(list) } else { Conditions::Any(list) })
 }
 
-fn value_list<'a>(value: &'a Value, at: &str, max: usize, errors: &mut Errors) -> Option<&'a Vec<Value>> {
+pub(super) fn value_list<'a>(value: &'a Value, at: &str, max: usize, errors: &mut Errors) -> Option<&'a Vec<Value>> {
     match value.as_array() {
         Some(items) if items.len() > max => push(errors, FieldError::new(at, "too_many", format!("at most {max} items"))),
         Some(items) => Some(items),
@@ -173,117 +172,3 @@ fn operand(op: Op, value: &Value, at: &str, errors: &mut Errors) -> Option<Value
     if ok { Some(value.clone()) } else { push(errors, FieldError::new(at, "invalid_value", format!("{at} must be {expected} for this op"))) }
 }
 
-pub(super) fn actions(value: &Value, errors: &mut Errors) -> Option<Vec<Action>> {
-    let items = value_list(value, "actions", MAX_ACTIONS, errors)?;
-    if items.is_empty() {
-        return push(errors, FieldError::new("actions", "required", "a workflow needs at least one action"));
-    }
-    items.iter().enumerate().map(|(i, a)| action(a, &format!("actions[{i}]"), errors)).collect::<Vec<_>>().into_iter().collect()
-}
-
-fn action(value: &Value, at: &str, errors: &mut Errors) -> Option<Action> {
-    let map = object(value, at, errors)?;
-    let type_at = path(at, "type");
-    let kind = text(required(map, "type", at, errors)?, &type_at, errors)?;
-    let allowed: &[&str] = match kind {
-        "telegram" => &["type", "template"],
-        "webhook" => &["type", "endpoint_id", "payload"],
-        "set_status" => &["type", "status"],
-        "add_tag" | "remove_tag" => &["type", "tag"],
-        "follow_up" => &["type", "after_seconds", "action", "cancel_on_status_change"],
-        _ => return push(errors, FieldError::new(type_at, "invalid_action", "type is one of telegram, webhook, set_status, add_tag, remove_tag, follow_up")),
-    };
-    known_keys(map, at, allowed, errors);
-    match kind {
-        "telegram" => template(map, at, errors).map(|template| Action::Telegram { template }),
-        "webhook" => webhook(map, at, errors),
-        "set_status" => status(required(map, "status", at, errors), &path(at, "status"), errors)?.map(|status| Action::SetStatus { status }),
-        "add_tag" => tag(map, at, errors).map(|tag| Action::AddTag { tag }),
-        "remove_tag" => tag(map, at, errors).map(|tag| Action::RemoveTag { tag }),
-        _ => follow_up(map, at, errors),
-    }
-}
-
-fn template(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<Template> {
-    let field = path(at, "template");
-    let source = text(required(map, "template", at, errors)?, &field, errors)?;
-    Template::parse(source, &field).map_err(|e| errors.push(e)).ok()
-}
-
-fn tag(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<String> {
-    let field = path(at, "tag");
-    let tag = text(required(map, "tag", at, errors)?, &field, errors)?.trim();
-    if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS {
-        return push(errors, FieldError::new(field, "invalid_tag", format!("tags are 1 to {MAX_TAG_CHARS} characters, not only spaces")));
-    }
-    Some(tag.to_string())
-}
-
-fn webhook(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<Action> {
-    let id_at = path(at, "endpoint_id");
-    let endpoint_id = text(required(map, "endpoint_id", at, errors)?, &id_at, errors)?;
-    if !is_sortable_id(IdKind::WebhookEndpoint, endpoint_id) {
-        return push(errors, FieldError::new(id_at, "invalid_id", "endpoint_id is a webhook endpoint id (ep_…)"));
-    }
-    let payload = match map.get("payload") {
-        None | Some(Value::Null) => None,
-        Some(p) => Some(payload(p, &path(at, "payload"), errors)?),
-    };
-    Some(Action::Webhook { endpoint_id: endpoint_id.to_string(), payload })
-}
-
-fn payload(value: &Value, at: &str, errors: &mut Errors) -> Option<Payload> {
-    object(value, at, errors)?;
-    if value.to_string().len() > MAX_PAYLOAD_BYTES {
-        return push(errors, FieldError::new(at, "too_long", format!("payload is at most {MAX_PAYLOAD_BYTES} bytes of JSON")));
-    }
-    let before = errors.len();
-    check_strings(value, at, errors);
-    (errors.len() == before).then(|| Payload(value.clone()))
-}
-
-/// Every string in a payload is a template: its placeholders must exist.
-fn check_strings(value: &Value, at: &str, errors: &mut Errors) {
-    match value {
-        Value::String(s) if s.contains("{{") => {
-            if let Err(e) = Template::parse(s, at) {
-                errors.push(e);
-            }
-        }
-        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| check_strings(v, &format!("{at}[{i}]"), errors)),
-        Value::Object(map) => map.iter().for_each(|(k, v)| check_strings(v, &path(at, k), errors)),
-        _ => {}
-    }
-}
-
-fn follow_up(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<Action> {
-    let after_at = path(at, "after_seconds");
-    let after = required(map, "after_seconds", at, errors).and_then(|v| match v.as_u64() {
-        Some(n) if (1..=MAX_AFTER_SECONDS).contains(&n) => Some(n),
-        _ => push(errors, FieldError::new(&after_at, "out_of_range", format!("after_seconds is a whole number from 1 to {MAX_AFTER_SECONDS}"))),
-    });
-    let cancel = match map.get("cancel_on_status_change") {
-        None | Some(Value::Null) => Some(true),
-        Some(Value::Bool(b)) => Some(*b),
-        Some(_) => push(errors, FieldError::invalid_type(&path(at, "cancel_on_status_change"), "true or false")),
-    };
-    let inner_at = path(at, "action");
-    let inner = required(map, "action", at, errors).and_then(|v| follow_up_action(v, &inner_at, errors));
-    Some(Action::FollowUp { after_seconds: after?, action: inner?, cancel_on_status_change: cancel? })
-}
-
-fn follow_up_action(value: &Value, at: &str, errors: &mut Errors) -> Option<FollowUpAction> {
-    let map = object(value, at, errors)?;
-    let type_at = path(at, "type");
-    match text(required(map, "type", at, errors)?, &type_at, errors)? {
-        "telegram" => {
-            known_keys(map, at, &["type", "template"], errors);
-            template(map, at, errors).map(|template| FollowUpAction::Telegram { template })
-        }
-        "webhook" => {
-            known_keys(map, at, &["type"], errors);
-            Some(FollowUpAction::Webhook)
-        }
-        _ => push(errors, FieldError::new(type_at, "invalid_action", "a follow-up's action type is telegram or webhook")),
-    }
-}

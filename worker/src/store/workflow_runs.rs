@@ -188,6 +188,17 @@ impl Store {
         Ok(results.iter().skip(2).flat_map(|r| r.results::<DueDelivery>().unwrap_or_default()).collect())
     }
 
+    /// Keeps a claimed run's outbox row from looking overdue while it works
+    /// (a run may send several messages in one attempt).
+    pub async fn extend_claim(&self, workspace_id: &str, delivery_id: &str, busy_until: i64) -> ApiResult<()> {
+        self.run(
+            "UPDATE deliveries SET next_attempt_at = max(coalesce(next_attempt_at, 0), ?) WHERE workspace_id = ? AND id = ? AND status = 'pending'",
+            &[number(busy_until), text(workspace_id), text(delivery_id)],
+        )
+        .await?;
+        Ok(())
+    }
+
     /// A lead's runs and their action records (which may hold its data), for erasure.
     pub fn erase_runs_statements(&self, workspace_id: &str, lead_id: &str) -> ApiResult<Vec<D1PreparedStatement>> {
         let args = [text(workspace_id), text(lead_id)];

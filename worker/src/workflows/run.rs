@@ -92,6 +92,9 @@ impl Runner<'_> {
                 Ok(Step::Done)
             }
             Action::Telegram { .. } | Action::Webhook { .. } => {
+                // One claim covers one send's timeout: keep the sweeper off while this one runs.
+                let busy_until = crate::platform::now_ms() + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;
+                self.store.extend_claim(&job.workspace_id, &job.id, busy_until).await?;
                 let call = self.send(job, run, idx, action, &lead).await?;
                 if !succeeded(&call) {
                     return Ok(Step::Sent(call));
