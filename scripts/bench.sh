@@ -7,7 +7,7 @@ cd "$repo_root"
 bash scripts/bootstrap.sh --browser
 bash scripts/build.sh
 export LEADSBOT_SKIP_BUILD=1
-for bench in capture delivery widget export; do
+for bench in capture delivery widget export inbox workflows; do
   if [ -f "bench/$bench.mjs" ]; then
     echo "==> bench/$bench.mjs"
     node "bench/$bench.mjs"
