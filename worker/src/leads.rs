@@ -9,14 +9,16 @@ use leadsbot_shared::time::parse_rfc3339;
 use leadsbot_shared::FieldError;
 use serde_json::Value;
 
-mod change;
+pub mod change;
 mod out;
 mod patch;
 
 pub use change::{store_patched, ChangeBy};
 
 pub use out::{CapturedOut, LeadDetailOut, LeadOut, LeadPageOut};
-pub use patch::{apply_patch, etag, if_match_admits, LeadPatch, Patched};
+pub use patch::{apply_patch, etag, LeadPatch};
+#[cfg(test)]
+use patch::if_match_admits;
 
 /// The limits a PATCH enforces, for the document.
 pub mod patch_limits {

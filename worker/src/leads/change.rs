@@ -1,19 +1,82 @@
-//! Storing a patched lead: the one path every change to a lead takes (PATCH
-//! /leads/:id, a workflow's `set_status`/`add_tag`/`remove_tag`), so status
-//! history and events are the same whoever made the change.
+//! Changing a lead: the one path every change takes (the API's PATCH, a
+//! Telegram button, a workflow's `set_status`/`add_tag`/`remove_tag`), so
+//! status history, events, their outbox rows and the follow-ups a status
+//! change cancels are the same whoever asks. `change_lead` reads, checks and
+//! retries; `store_patched` writes one patched lead.
 
-use super::Patched;
+use super::patch::{apply_patch, etag, if_match_admits, LeadPatch, Patched};
 use crate::credentials::new_id;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::store::leads::{EventRow, LeadRow, StatusChangeRow, Then};
 use crate::store::Store;
 use leadsbot_shared::encoding::hex;
 use leadsbot_shared::ids::IdKind;
 use serde_json::Value;
 
+/// What the lead must still be for the change to apply.
+#[derive(Debug, Clone, Copy)]
+pub enum Expect<'a> {
+    /// Whatever it is now (a concurrent change is simply retried on the fresh lead).
+    Anything,
+    /// An `If-Match` header: one of its ETags must be the lead's.
+    ETag(&'a str),
+    /// This status: a Telegram button offers a move from the status it showed.
+    Status(&'a str),
+}
+
+pub struct LeadChange<'a> {
+    pub workspace_id: &'a str,
+    pub lead_id: &'a str,
+    pub patch: LeadPatch,
+    /// Who, as status history records it: an API key id, `telegram:@ada`, …
+    pub changed_by: &'a str,
+    pub expect: Expect<'a>,
+}
+
+#[derive(Debug)]
+pub enum ChangeOutcome {
+    /// Stored, with its events (already in the outbox) for the caller to dispatch.
+    Changed { lead: LeadRow, events: Vec<EventRow> },
+    /// The patch changes nothing: nothing was written, no event raised.
+    Unchanged(LeadRow),
+    NotFound,
+    /// The lead is not as expected: nothing was written. Carries the lead as it is.
+    Stale(LeadRow),
+}
+
+/// Applies a change. Invalid input is refused as such (422) whatever the
+/// lead's version; then the expectation is checked, then the write is made
+/// only if nobody changed the lead since it was read.
+pub async fn change_lead(store: &Store, change: &LeadChange<'_>, now_ms: i64) -> ApiResult<ChangeOutcome> {
+    for _ in 0..3 {
+        let Some(lead) = store.lead(change.workspace_id, change.lead_id).await? else {
+            return Ok(ChangeOutcome::NotFound);
+        };
+        let admitted = match change.expect {
+            Expect::Anything => true,
+            Expect::ETag(header) => if_match_admits(header, &etag(&lead)),
+            Expect::Status(status) => lead.status == status,
+        };
+        let read = (lead.updated_at, lead.revision.clone());
+        let patched = apply_patch(lead.clone(), change.patch.clone(), now_ms)?;
+        if !admitted {
+            return Ok(ChangeOutcome::Stale(lead));
+        }
+        if !patched.changed {
+            return Ok(ChangeOutcome::Unchanged(patched.lead));
+        }
+        let by = ChangeBy { changed_by: change.changed_by, now_ms, caused_by: None, then: Vec::new() };
+        if let Some((lead, events)) = store_patched(store, patched, (read.0, &read.1), &by).await? {
+            return Ok(ChangeOutcome::Changed { lead, events });
+        }
+        // Changed under us: read again; an expectation is then checked on the fresh lead.
+    }
+    Err(ApiError::internal("change lead", "the lead kept changing under three attempts"))
+}
+
 /// Who changes the lead and what else happens exactly when the change does.
 pub struct ChangeBy<'a> {
-    /// Recorded in the status history (`changed_by`): an API key id, `workflow:<id>`.
+    /// Recorded in the status history (`changed_by`): an API key id, `telegram:@user`, `workflow:<id>`.
     pub changed_by: &'a str,
     pub now_ms: i64,
     /// Added to a `lead.status_changed` event as `caused_by` (a workflow run),

@@ -101,7 +101,7 @@ pub struct StatusChangeOut {
     pub from: String,
     #[schema(schema_with = schemas::lead_status)]
     pub to: String,
-    /// The API key that made the change.
+    /// Who made the change: an API key id, or `telegram:@user` (`telegram:<id>` without a username) for a button press.
     pub changed_by: Option<String>,
     #[schema(format = DateTime)]
     pub changed_at: String,

@@ -2,7 +2,8 @@ use crate::app::App;
 use crate::auth::{self, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, query_pairs, read_json};
-use crate::leads::{apply_patch, etag, if_match_admits, page, parse_query, store_patched, ChangeBy, LeadDetailOut, LeadOut, LeadPageOut, LeadPatch, Patched};
+use crate::leads::change::{change_lead, ChangeOutcome, Expect, LeadChange};
+use crate::leads::{etag, page, parse_query, LeadDetailOut, LeadOut, LeadPageOut, LeadPatch};
 use crate::openapi::params::LeadFilters;
 use crate::openapi::schemas::LeadCursor;
 use crate::openapi::{BodyProblems, KeyProblems, NotFound, QueryProblems, Stale};
@@ -62,40 +63,22 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
     with_etag(json(200, &LeadOut::from(&lead))?, &lead)
 }
 
-/// THE way a lead changes (the API, the inbox): applies `patch` as `actor`
-/// (an API key id), with its status history and events; `if_match` as in PATCH.
+/// THE way a request changes a lead (the API, the inbox): `change_lead` as
+/// `actor` (an API key id), then its events dispatched; `if_match` as in PATCH.
 pub(crate) async fn patch_lead(app: &App, workspace_id: &str, actor: &str, id: &str, patch: LeadPatch, if_match: Option<&str>) -> ApiResult<LeadRow> {
-    // Without If-Match a concurrent change is simply retried on the fresh lead.
-    for _ in 0..3 {
-        let lead = app.store.lead(workspace_id, id).await?.ok_or_else(not_found)?;
-        let current_etag = etag(&lead);
-        let read = (lead.updated_at, lead.revision.clone());
-        // Invalid input is refused as such (422), whatever version it names.
-        let patched = apply_patch(lead, patch.clone(), app.now_ms)?;
-        if if_match.is_some_and(|tags| !if_match_admits(tags, &current_etag)) {
-            return Err(stale());
+    let expect = if_match.map_or(Expect::Anything, Expect::ETag);
+    let change = LeadChange { workspace_id, lead_id: id, patch, changed_by: actor, expect };
+    match change_lead(&app.store, &change, app.now_ms).await? {
+        ChangeOutcome::Changed { lead, events } => {
+            for event in &events {
+                crate::delivery::dispatch_event(app, event).await;
+            }
+            Ok(lead)
         }
-        if !patched.changed {
-            return Ok(patched.lead);
-        }
-        if let Some(lead) = store_patch(app, actor, patched, (read.0, &read.1)).await? {
-            return Ok(lead);
-        }
-        if if_match.is_some() {
-            return Err(stale());
-        }
+        ChangeOutcome::Unchanged(lead) => Ok(lead),
+        ChangeOutcome::NotFound => Err(not_found()),
+        ChangeOutcome::Stale(_) => Err(stale()),
     }
-    Err(ApiError::internal("patch lead", "the lead kept changing under three attempts"))
-}
-
-/// Writes a changing patch if the lead is still as read; `None` if it was not.
-async fn store_patch(app: &App, key_id: &str, patched: Patched, read: (i64, &str)) -> ApiResult<Option<LeadRow>> {
-    let by = ChangeBy { changed_by: key_id, now_ms: app.now_ms, caused_by: None, then: Vec::new() };
-    let Some((lead, events)) = store_patched(&app.store, patched, read, &by).await? else { return Ok(None) };
-    for event in &events {
-        crate::delivery::dispatch_event(app, event).await;
-    }
-    Ok(Some(lead))
 }
 
 fn with_etag(mut response: Response, lead: &LeadRow) -> ApiResult<Response> {

@@ -130,7 +130,8 @@ impl Store {
 
     /// Applies a change to a lead, records its status transition and raises
     /// its events, atomically, if the lead is still as it was read
-    /// (`read` = its `updated_at` and `revision` then). Returns false, having
+    /// (`read` = its `updated_at` and `revision` then); a status change also
+    /// cancels the lead's follow-ups that said so. Returns false, having
     /// written nothing, when someone changed it in between.
     pub async fn update_lead_if_unchanged(&self, lead: &LeadRow, read: (i64, &str), change: Option<&StatusChangeRow>, events: &[EventRow], then: &[Then]) -> ApiResult<bool> {
         let mut statements = vec![self.statement(
@@ -148,6 +149,7 @@ impl Store {
                 &format!("INSERT INTO lead_status_changes (id, workspace_id, lead_id, from_status, to_status, changed_by, changed_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE {applied}"),
                 &args,
             )?);
+            statements.push(self.cancel_on_status_change_statement(&lead.workspace_id, &lead.id, change.changed_at, (applied, &applied_args))?);
         }
         let announce = format!("{applied} AND {NEVER_ANNOUNCED}");
         let mut announce_args = applied_args.to_vec();
