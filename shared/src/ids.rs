@@ -19,6 +19,7 @@ pub enum IdKind {
     WorkflowRun,
     Campaign,
     CampaignControl,
+    FollowUp,
 }
 
 impl IdKind {
@@ -35,6 +36,7 @@ impl IdKind {
             IdKind::WorkflowRun => "run",
             IdKind::Campaign => "cmp",
             IdKind::CampaignControl => "ctl",
+            IdKind::FollowUp => "fu",
         }
     }
 }

@@ -29,7 +29,15 @@ pub struct Config {
     pub retention_day_ms: i64,
     /// At most this many deliveries are replayed or created by one recover call.
     pub recover_max_per_call: u32,
+    /// The longest delay a queue message may carry (Cloudflare Queues: 12 h);
+    /// follow-ups due later are handed to the queue by the cron sweeper.
+    /// `FOLLOW_UP_QUEUE_MAX_DELAY_SECS` lowers it (the tests use it to take
+    /// the sweeper's path with second-scale delays).
+    pub follow_up_queue_max_delay_secs: u32,
 }
+
+/// Cloudflare Queues' longest `delaySeconds`.
+pub const QUEUE_MAX_DELAY_SECS: u32 = 43_200;
 
 fn text(env: &Env, name: &str) -> Option<String> {
     env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok()
@@ -55,6 +63,7 @@ impl Config {
                 UrlPolicy::AllowLocalhost => parse_number(text(env, "RETENTION_DAY_SECS").as_deref(), 86_400i64).max(1) * 1000,
                 _ => 86_400_000,
             },
+            follow_up_queue_max_delay_secs: parse_number(text(env, "FOLLOW_UP_QUEUE_MAX_DELAY_SECS").as_deref(), QUEUE_MAX_DELAY_SECS).min(QUEUE_MAX_DELAY_SECS),
             recover_max_per_call: parse_number::<u32>(text(env, "RECOVER_MAX_PER_CALL").as_deref(), 1000).clamp(1, 1000),
             retry_schedule_secs: parse_schedule(text(env, "DELIVERY_RETRY_SCHEDULE").as_deref()),
             delivery_timeout_ms: parse_number(text(env, "DELIVERY_TIMEOUT_MS").as_deref(), 10_000),

@@ -26,6 +26,10 @@ pub const WORKFLOW_TELEGRAM: &str = "workflow.telegram";
 pub const CAMPAIGN_PAUSED: &str = "campaign.paused";
 pub const CAMPAIGN_RESUMED: &str = "campaign.resumed";
 pub const CAMPAIGN_ARCHIVED: &str = "campaign.archived";
+/// A follow-up fell due (its action was `webhook`): the lead, plus `follow_up`.
+pub const LEAD_FOLLOW_UP_DUE: &str = "lead.follow_up_due";
+/// Internal: a follow-up's Telegram reminder, its text prepared; never sent to endpoints.
+pub const FOLLOW_UP_REMINDER: &str = "follow_up.reminder";
 /// A workspace's daily or weekly digest, sent to Telegram only.
 pub const SUMMARY_DIGEST: &str = "summary.digest";
 

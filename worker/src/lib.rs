@@ -13,6 +13,7 @@ mod erasure;
 mod error;
 mod events;
 mod exports;
+mod follow_ups;
 mod http;
 mod inbox;
 mod leads;
@@ -27,6 +28,7 @@ mod routes;
 mod secrets;
 mod store;
 mod summaries;
+mod telegram;
 mod wire;
 mod workflows;
 mod workspaces;
@@ -48,11 +50,12 @@ async fn queue(batch: MessageBatch<delivery::message::DeliveryMessage>, env: Env
 }
 
 /// The cron: sweeps deliveries (overdue, waiting their turn, unattemptable),
-/// applies retention, sends digests, then re-seals secrets still under a
+/// hands follow-ups due within the minute to the queue, applies retention, sends digests, then re-seals secrets still under a
 /// previous `SECRETS_KEY`.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     delivery::sweeper::sweep(env.clone()).await;
+    follow_ups::fire::sweep(&env).await;
     retention::run(env.clone()).await;
     summaries::cron::run(env.clone()).await;
     rotation::reseal(&env).await;

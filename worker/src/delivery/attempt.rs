@@ -105,7 +105,8 @@ pub async fn call_telegram(config: &Config, job: &DeliveryJob, integration: Opti
     let settings: serde_json::Value = serde_json::from_str(&integration.settings)?;
     let chat_id = settings["chat_id"].as_str().unwrap_or_default();
     let payload: serde_json::Value = serde_json::from_str(job.body())?;
-    let body = telegram::send_message_body(chat_id, &telegram::message_text(&job.event_type, &payload));
+    let buttons = telegram::triage_buttons(&job.event_type, &payload);
+    let body = telegram::send_message_body(chat_id, &telegram::message_text(&job.event_type, &payload), buttons);
     // The error names only the host: the token is in the URL's path.
     let url = match WebhookUrl::parse(&telegram::send_message_url(&config.telegram_api_base, &token), config.url_policy) {
         Ok(url) => url,

@@ -50,6 +50,9 @@ pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
     };
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
     let readable: Vec<(&RawMessage, DeliveryMessage)> = messages.iter().filter_map(|m| read(m).map(|msg| (m, msg))).collect();
+    // Follow-ups ride the same queue; they fire in D1 and call no receiver.
+    let (follow_ups, readable): (Vec<_>, Vec<_>) = readable.into_iter().partition(|(_, m)| matches!(m, DeliveryMessage::FollowUpV1 { .. }));
+    crate::follow_ups::fire::consume(&deliverer.store, &deliverer.env, &deliverer.config, &follow_ups).await;
     let claimed = deliverer.claim_all(&readable).await;
     if claimed.is_empty() {
         return;
@@ -68,7 +71,7 @@ pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
     deliverer.settle_all(&claimed, calls).await;
 }
 
-pub(super) fn retry_later() -> QueueRetryOptions {
+pub(crate) fn retry_later() -> QueueRetryOptions {
     QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECS).build()
 }
 
@@ -89,12 +92,15 @@ impl Deliverer {
         Ok(Self { store, config: Config::from_env(&env)?, env })
     }
 
-    /// Claims every attempt; messages with nothing to send (finished, or a
+    /// Claims every attempt (`readable` holds delivery messages only); messages with nothing to send (finished, or a
     /// duplicate of an attempt already made) are acked here.
     async fn claim_all<'a>(&self, readable: &[(&'a RawMessage, DeliveryMessage)]) -> Vec<(&'a RawMessage, DeliveryJob)> {
         let claims: Vec<AttemptClaim<'_>> = readable
             .iter()
-            .map(|(_, DeliveryMessage::DeliveryV1 { workspace_id, delivery_id, attempts })| AttemptClaim { workspace_id, delivery_id, attempts_made: *attempts })
+            .filter_map(|(_, message)| match message {
+                DeliveryMessage::DeliveryV1 { workspace_id, delivery_id, attempts } => Some(AttemptClaim { workspace_id, delivery_id, attempts_made: *attempts }),
+                DeliveryMessage::FollowUpV1 { .. } => None,
+            })
             .collect();
         let now = now_ms();
         let busy_until = now + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;

@@ -25,6 +25,9 @@ pub enum DeliveryMessage {
         /// Attempts already made; the consumer only acts if the row agrees.
         attempts: u32,
     },
+    /// A follow-up to fire if it is due and still scheduled (`follow_ups::fire`).
+    #[serde(rename = "follow_up.v1")]
+    FollowUpV1 { workspace_id: String, follow_up_id: String },
 }
 
 impl From<&DueDelivery> for DeliveryMessage {

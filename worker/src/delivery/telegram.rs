@@ -13,8 +13,23 @@ pub fn send_message_url(api_base: &str, bot_token: &str) -> String {
     format!("{api_base}/bot{bot_token}/sendMessage")
 }
 
-pub fn send_message_body(chat_id: &str, text: &str) -> String {
-    json!({"chat_id": chat_id, "text": text, "parse_mode": "HTML", "disable_web_page_preview": true}).to_string()
+pub fn send_message_body(chat_id: &str, text: &str, reply_markup: Option<Value>) -> String {
+    let mut body = json!({"chat_id": chat_id, "text": text, "parse_mode": "HTML", "disable_web_page_preview": true});
+    if let Some(markup) = reply_markup {
+        body["reply_markup"] = markup;
+    }
+    body.to_string()
+}
+
+/// The triage buttons a message about one lead carries (a new-lead alert,
+/// a follow-up's reminder), for the status the lead has in its payload.
+pub fn triage_buttons(event_type: &str, payload: &Value) -> Option<Value> {
+    if event_type != crate::events::LEAD_CREATED && event_type != crate::events::FOLLOW_UP_REMINDER {
+        return None;
+    }
+    let lead_id = payload["data"]["id"].as_str()?;
+    let status = leadsbot_shared::lead::LeadStatus::parse(payload["data"]["status"].as_str()?)?;
+    Some(crate::telegram::buttons::keyboard(lead_id, status))
 }
 
 /// A 429 from the Bot API says how long to wait in `parameters.retry_after`.
@@ -23,11 +38,11 @@ pub fn retry_after(response_body: &str) -> Option<u32> {
     body["parameters"]["retry_after"].as_u64().map(|s| s.min(u64::from(u32::MAX)) as u32)
 }
 
-/// The message a delivery sends: a digest's or a workflow's prepared text,
-/// or the alert for a new lead.
+/// The message a delivery sends: a digest's, a workflow's or a reminder's
+/// prepared text, or the alert for a new lead.
 pub fn message_text(event_type: &str, payload: &Value) -> String {
     match (event_type, payload["text"].as_str()) {
-        (crate::events::SUMMARY_DIGEST | crate::events::WORKFLOW_TELEGRAM, Some(text)) => text.to_string(),
+        (crate::events::SUMMARY_DIGEST | crate::events::WORKFLOW_TELEGRAM | crate::events::FOLLOW_UP_REMINDER, Some(text)) => text.to_string(),
         _ => lead_alert_text(payload),
     }
 }
@@ -35,6 +50,18 @@ pub fn message_text(event_type: &str, payload: &Value) -> String {
 /// The alert for a `lead.created` payload: every value escaped, the whole
 /// cut under Telegram's limit without ever splitting an entity.
 pub fn lead_alert_text(payload: &Value) -> String {
+    alert_text(payload, MAX_MESSAGE_CHARS).out
+}
+
+/// The alert with `footer` (markup, e.g. a status line) after it, the whole
+/// still under Telegram's limit.
+pub fn alert_with_footer(payload: &Value, footer: &str) -> String {
+    let mut text = alert_text(payload, MAX_MESSAGE_CHARS.saturating_sub(footer.chars().count()));
+    text.out.push_str(footer);
+    text.out
+}
+
+fn alert_text(payload: &Value, limit: usize) -> Bounded {
     let lead = &payload["data"];
     let field = |name: &str| lead[name].as_str().map(str::trim).filter(|v| !v.is_empty());
     let message = field("message").map(|m| excerpt(m, MESSAGE_EXCERPT_CHARS));
@@ -48,7 +75,7 @@ pub fn lead_alert_text(payload: &Value) -> String {
         ("Campaign", field("campaign").or_else(|| field("utm_campaign"))),
         ("Landing page", field("page_url")),
     ];
-    let mut text = Bounded::new(MAX_MESSAGE_CHARS);
+    let mut text = Bounded::new(limit);
     text.push_markup("<b>New lead</b>");
     for (label, value) in lines {
         let Some(value) = value else { continue };
@@ -57,7 +84,7 @@ pub fn lead_alert_text(payload: &Value) -> String {
         }
         text.push_escaped(value);
     }
-    text.out
+    text
 }
 
 fn excerpt(text: &str, max_chars: usize) -> String {

@@ -5,10 +5,11 @@ use leadsbot_shared::signing::{body_signature_hex, standard_webhook_signature};
 use leadsbot_shared::FieldError;
 
 /// Every event type an endpoint may subscribe to.
-pub const EVENT_TYPES: [&str; 10] = [
+pub const EVENT_TYPES: [&str; 11] = [
     crate::events::LEAD_CREATED, crate::events::LEAD_UPDATED, crate::events::LEAD_STATUS_CHANGED, crate::events::LEAD_ERASED,
     crate::events::WORKFLOW_ACTION, crate::events::WORKFLOW_COMPLETED, crate::events::WORKFLOW_FAILED,
     crate::events::CAMPAIGN_PAUSED, crate::events::CAMPAIGN_RESUMED, crate::events::CAMPAIGN_ARCHIVED,
+    crate::events::LEAD_FOLLOW_UP_DUE,
 ];
 /// `disabled_reason` of an endpoint whose stored URL failed the receiver
 /// rule (`leadsbot_shared::webhook_url`) just before an attempt.

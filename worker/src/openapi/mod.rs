@@ -12,7 +12,7 @@ pub mod workflow_schemas;
 
 pub use problems::*;
 
-use crate::routes::{admin, campaigns, capture_urls, deliveries, erasures, exports, inbound, inbox_links, keys, leads, meta, summaries, telegram, webhooks, workflows, workspace, workspace_credentials};
+use crate::routes::{admin, campaigns, capture_urls, deliveries, erasures, exports, follow_ups, inbound, inbox_links, keys, leads, meta, summaries, telegram, telegram_webhook, webhooks, workflows, workspace, workspace_credentials};
 use utoipa::openapi::security::SecurityScheme;
 use utoipa::{Modify, OpenApi};
 
@@ -32,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         workspace::get, workspace::patch, workspace::rejections,
         workspace_credentials::rotate_public_token, workspace_credentials::rotate_inbound_secret,
         leads::list, exports::export, leads::get, leads::patch, erasures::erase_lead, erasures::erase_by_email,
+        follow_ups::list, follow_ups::create, follow_ups::cancel,
         summaries::get,
         keys::list, keys::create, keys::revoke,
         capture_urls::list, capture_urls::create, capture_urls::delete,
@@ -39,7 +40,7 @@ use utoipa::{Modify, OpenApi};
         webhooks::rotate_secret, webhooks::deliveries, webhooks::recover,
         deliveries::retry,
         inbox_links::create,
-        telegram::put, telegram::get, telegram::delete,
+        telegram::put, telegram::get, telegram::delete, telegram_webhook::update,
         workflows::list, workflows::create, workflows::get, workflows::patch, workflows::delete,
         workflows::trigger, workflows::runs, workflows::lead_runs,
         campaigns::list, campaigns::create, campaigns::get, campaigns::patch,
@@ -56,6 +57,7 @@ use utoipa::{Modify, OpenApi};
         (name = "admin", description = "Operator bootstrap"),
         (name = "capture", description = "Lead capture from browsers, servers and tools"),
         (name = "workspace"), (name = "leads"), (name = "exports"), (name = "keys"), (name = "capture-urls"),
+        (name = "follow-ups", description = "Reminders about a lead, fired at their time"),
         (name = "webhooks"), (name = "integrations"), (name = "workflows"),
         (name = "inbox", description = "Sign-in links for the inbox at /app"),
         (name = "campaigns", description = "Campaigns and their manual controls: a paused campaign holds its leads' response (Telegram alerts, workflows, follow-ups) until resumed; webhooks always get every lead"),
@@ -119,6 +121,7 @@ impl Modify for SharedComponents {
             "publicToken": {"type": "apiKey", "in": "header", "name": "X-LeadsBot-Token", "description": "The workspace's public token (also accepted as the _token field); the Origin must be allowed"},
             "typeformSignature": {"type": "apiKey", "in": "header", "name": "Typeform-Signature", "description": "Typeform's `sha256=<base64 HMAC-SHA256 of the raw body>` with the capture URL's secret (preset typeform)"},
             "tallySignature": {"type": "apiKey", "in": "header", "name": "Tally-Signature", "description": "Tally's base64 HMAC-SHA256 of the raw body with the capture URL's secret (preset tally)"},
+            "telegramSecret": {"type": "apiKey", "in": "header", "name": "X-Telegram-Bot-Api-Secret-Token", "description": "The secret token registered with setWebhook by PUT /api/v1/integrations/telegram (Telegram sends it)"},
             "serverSignature": {"type": "apiKey", "in": "header", "name": "X-LeadsBot-Signature", "description": "Hex HMAC-SHA256 of '{X-LeadsBot-Timestamp}.{raw body}' with the inbound signing secret; 5-minute tolerance"},
         });
         for (name, scheme) in schemes.as_object().into_iter().flatten() {

@@ -7,6 +7,7 @@ pub(crate) mod capture_urls;
 pub(crate) mod deliveries;
 pub(crate) mod erasures;
 pub(crate) mod exports;
+pub(crate) mod follow_ups;
 pub(crate) mod inbound;
 pub(crate) mod inbox_links;
 pub(crate) mod keys;
@@ -14,6 +15,7 @@ pub(crate) mod leads;
 pub(crate) mod meta;
 pub(crate) mod summaries;
 pub(crate) mod telegram;
+pub(crate) mod telegram_webhook;
 pub mod table;
 pub(crate) mod webhooks;
 pub(crate) mod workflows;
@@ -66,6 +68,9 @@ async fn dispatch(app: &mut App) -> ApiResult<Response> {
         Route::GetLead => leads::get(app).await,
         Route::PatchLead => leads::patch(app).await,
         Route::EraseLead => erasures::erase_lead(app).await,
+        Route::ListFollowUps => follow_ups::list(app).await,
+        Route::CreateFollowUp => follow_ups::create(app).await,
+        Route::CancelFollowUp => follow_ups::cancel(app).await,
         Route::EraseByEmail => erasures::erase_by_email(app).await,
         Route::GetSummary => summaries::get(app).await,
         Route::ListKeys => keys::list(app).await,
@@ -103,6 +108,7 @@ async fn dispatch(app: &mut App) -> ApiResult<Response> {
         Route::ResumeCampaign => campaigns::resume(app).await,
         Route::ArchiveCampaign => campaigns::archive(app).await,
         Route::ListCampaignControls => campaigns::controls(app).await,
+        Route::TelegramUpdate => telegram_webhook::update(app).await,
     }
 }
 

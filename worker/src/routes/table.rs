@@ -22,6 +22,9 @@ pub enum Route {
     GetLead,
     PatchLead,
     EraseLead,
+    ListFollowUps,
+    CreateFollowUp,
+    CancelFollowUp,
     EraseByEmail,
     GetSummary,
     ListKeys,
@@ -59,6 +62,7 @@ pub enum Route {
     ResumeCampaign,
     ArchiveCampaign,
     ListCampaignControls,
+    TelegramUpdate,
 }
 
 /// (method, path pattern, route). `:name` segments capture one path segment.
@@ -80,6 +84,9 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("GET", "/api/v1/leads/:id", Route::GetLead),
     ("PATCH", "/api/v1/leads/:id", Route::PatchLead),
     ("DELETE", "/api/v1/leads/:id", Route::EraseLead),
+    ("GET", "/api/v1/leads/:id/follow-ups", Route::ListFollowUps),
+    ("POST", "/api/v1/leads/:id/follow-ups", Route::CreateFollowUp),
+    ("DELETE", "/api/v1/leads/:id/follow-ups/:follow_up_id", Route::CancelFollowUp),
     ("POST", "/api/v1/erasures", Route::EraseByEmail),
     ("GET", "/api/v1/summaries", Route::GetSummary),
     ("GET", "/api/v1/keys", Route::ListKeys),
@@ -117,6 +124,7 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("POST", "/api/v1/campaigns/:id/resume", Route::ResumeCampaign),
     ("POST", "/api/v1/campaigns/:id/archive", Route::ArchiveCampaign),
     ("GET", "/api/v1/campaigns/:id/controls", Route::ListCampaignControls),
+    ("POST", "/telegram/webhook/:workspace_id", Route::TelegramUpdate),
 ];
 
 #[derive(Debug, PartialEq, Eq)]

@@ -1,5 +1,7 @@
 //! The Telegram integration (`/api/v1/integrations/telegram`): new leads are
-//! announced in a chat. The bot token is sealed at rest and never shown again.
+//! announced in a chat, with triage buttons whose presses come back through
+//! the bot's webhook, registered here. The bot token is sealed at rest and
+//! never shown again; of the webhook's secret token only a hash is kept.
 
 use crate::app::App;
 use crate::auth::{self, KeyAuth, Scope};
@@ -8,6 +10,9 @@ use crate::http::{json, no_content, read_json};
 use crate::openapi::{schemas, BodyProblems, KeyProblems, NotFound};
 use crate::platform::random_bytes;
 use crate::store::integrations::{IntegrationRow, TELEGRAM};
+use crate::telegram::bot::Bot;
+use leadsbot_shared::encoding::base62;
+use leadsbot_shared::signing::sha256_hex;
 use leadsbot_shared::time::format_rfc3339;
 use leadsbot_shared::FieldError;
 use serde::{Deserialize, Serialize};
@@ -37,6 +42,12 @@ pub struct TelegramOut {
     chat_id: String,
     /// Always true: the token is set, and never shown.
     bot_token_set: bool,
+    /// Where Telegram sends button presses (`setWebhook`).
+    webhook_url: String,
+    /// Whether Telegram accepted the webhook; alerts go out either way, buttons need it.
+    webhook_registered: bool,
+    /// Why Telegram did not accept it (PUT again to retry).
+    webhook_error: Option<String>,
     #[schema(format = DateTime)]
     created_at: String,
     #[schema(format = DateTime)]
@@ -55,6 +66,9 @@ impl From<&IntegrationRow> for TelegramOut {
         Self {
             chat_id: settings["chat_id"].as_str().unwrap_or_default().to_string(),
             bot_token_set: true,
+            webhook_url: settings["webhook_url"].as_str().unwrap_or_default().to_string(),
+            webhook_registered: settings["webhook_registered"].as_bool().unwrap_or(false),
+            webhook_error: settings["webhook_error"].as_str().map(str::to_string),
             created_at: format_rfc3339(row.created_at),
             updated_at: format_rfc3339(row.updated_at),
         }
@@ -91,7 +105,10 @@ fn check(input: TelegramIn) -> ApiResult<(String, String)> {
     }
 }
 
-/// Set up Telegram alerts (admin)
+/// Set up Telegram alerts and triage buttons (admin)
+///
+/// Stores the bot and registers its webhook with Telegram (`setWebhook` with a fresh secret token);
+/// `webhook_registered` says whether Telegram accepted it.
 #[utoipa::path(put, path = "/api/v1/integrations/telegram", operation_id = "putTelegram", tag = "integrations", security(("apiKey" = [])),
     request_body = TelegramIn,
     responses((status = 200, description = "Set up", body = TelegramOut, links(
@@ -101,13 +118,22 @@ fn check(input: TelegramIn) -> ApiResult<(String, String)> {
 pub async fn put(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
     let (token, chat_id) = check(read_json(&mut app.req).await?)?;
-    let sealed = app.config()?.secrets.seal(&token, random_bytes()?).map_err(|e| ApiError::internal("seal", e))?;
+    let config = app.config()?;
+    let sealed = config.secrets.seal(&token, random_bytes()?).map_err(|e| ApiError::internal("seal", e))?;
+    // Telegram allows A-Z, a-z, 0-9, _ and - in a secret token: base62 of 256 random bits.
+    let secret = base62(&random_bytes::<32>()?);
+    let webhook_url = format!("{}{}", app.origin()?, crate::telegram::webhook_path(&key.workspace_id));
+    let registered = Bot::new(&config, token.clone()).set_webhook(&webhook_url, &secret).await;
     let created_at = app.store.integration(&key.workspace_id, TELEGRAM).await?.map(|r| r.created_at).unwrap_or(app.now_ms);
     let row = IntegrationRow {
         workspace_id: key.workspace_id.clone(),
         kind: TELEGRAM.into(),
         secret_sealed: sealed,
-        settings: json!({"chat_id": chat_id}).to_string(),
+        settings: json!({
+            "chat_id": chat_id, "webhook_url": webhook_url, "webhook_secret_sha256": sha256_hex(secret.as_bytes()),
+            "webhook_registered": registered.is_ok(), "webhook_error": registered.err(),
+        })
+        .to_string(),
         created_at,
         updated_at: app.now_ms,
     };

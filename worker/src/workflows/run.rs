@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::delivery::attempt::{call_telegram, call_webhook, Call};
 use crate::delivery::message::{enqueue, DeliveryMessage};
 use crate::error::{ApiError, ApiResult};
+use crate::follow_ups::{schedule, FollowUpSpec};
 use crate::events::{self, WORKFLOW_ACTION, WORKFLOW_COMPLETED, WORKFLOW_FAILED, WORKFLOW_TELEGRAM};
 use crate::leads::{apply_patch, store_patched, ChangeBy, LeadOut, LeadPatch};
 use crate::store::deliveries::DeliveryJob;
@@ -86,9 +87,21 @@ impl Runner<'_> {
         let done = |status: &str, error: Option<&str>| Store::finish_action(&run.workspace_id, &run.id, idx, status, error, self.now);
         match action {
             Action::SetStatus { .. } | Action::AddTag { .. } | Action::RemoveTag { .. } => self.change_lead(run, idx, action, lead).await,
-            // TODO(followups): call follow_ups::schedule once the followups part lands.
-            Action::FollowUp { .. } => {
-                self.store.run_then(done("skipped", Some("follow-ups are not available in this version yet"))).await?;
+            Action::FollowUp { after_seconds, action, cancel_on_status_change } => {
+                // The id comes from (run, action): a retry after a lost record schedules nothing twice.
+                let spec = FollowUpSpec {
+                    id: Some(format!("fu_{}_{idx}", run.id.trim_start_matches("run_"))),
+                    workspace_id: run.workspace_id.clone(),
+                    lead_id: run.lead_id.clone(),
+                    after_seconds: *after_seconds,
+                    action: action.clone(),
+                    cancel_on_status_change: *cancel_on_status_change,
+                    created_by: format!("workflow:{}", run.id),
+                };
+                if schedule(self.store, self.env, &spec, self.now).await?.is_none() {
+                    return Ok(Step::Failed("the lead no longer exists".into()));
+                }
+                self.store.run_then(done("completed", None)).await?;
                 Ok(Step::Done)
             }
             Action::Telegram { .. } | Action::Webhook { .. } => {
