@@ -12,7 +12,7 @@ let app, telegram, receiver;
 before(async () => {
   telegram = await startTelegram();
   receiver = await startReceiver();
-  app = await spawnApp({ vars: { TELEGRAM_API_BASE: telegram.url, DELIVERY_RETRY_SCHEDULE: '1,1,1' } });
+  app = await spawnApp({ testScheduled: true, vars: { TELEGRAM_API_BASE: telegram.url, DELIVERY_RETRY_SCHEDULE: '1,1,1' } });
 });
 after(async () => {
   await app?.stop();
@@ -131,6 +131,32 @@ test('a workflow\'s follow_up action schedules a follow-up that fires', async ()
   assert.equal(listed.id, `fu_${listed.created_by.slice('workflow:run_'.length)}_0`);
   const runs = await app.api(ws.api_key, 'GET', `/api/v1/leads/${lead.body.id}/runs`);
   assert.deepEqual(runs.body.data[0].actions.map((a) => [a.type, a.status]), [['follow_up', 'completed']]);
+});
+
+test('a paused campaign holds its leads\' due follow-ups until resumed; an archived one cancels them', async () => {
+  const { ws, token } = await setUp(app, 'campaign');
+  const held = await app.capture(ws, { email: 'held@example.com', campaign: 'Spring' });
+  const dropped = await app.capture(ws, { email: 'dropped@example.com', campaign: 'Autumn' });
+  const campaigns = (await app.api(ws.api_key, 'GET', '/api/v1/campaigns')).body.data;
+  const [spring, autumn] = ['spring', 'autumn'].map((slug) => campaigns.find((c) => c.slug === slug));
+  const control = async (c, action) => assert.equal((await app.api(ws.api_key, 'POST', `/api/v1/campaigns/${c.id}/${action}`)).status, 200);
+  await control(spring, 'pause');
+  const waiting = await followUp(ws, held.body.id, { after_seconds: 1, action: { type: 'telegram', template: 'HELD {{lead.email}}' } });
+  assert.equal(waiting.status, 201);
+  assert.equal(waiting.body.held, false);
+  // It comes due and waits instead of firing.
+  const [heldNow] = await app.waitFor(async () => { const l = await listFollowUps(app, ws, held.body.id); return l[0]?.held && l; }, { timeoutMs: 30_000, what: 'the follow-up held' });
+  assert.equal(heldNow.status, 'scheduled');
+  assert.equal(reminders(token, 'HELD').length, 0);
+  await control(spring, 'resume');
+  await app.triggerScheduled();
+  await app.waitFor(() => reminders(token, 'HELD held@example.com').length === 1, { timeoutMs: 30_000, what: 'the released reminder' });
+  const [released] = await app.waitFor(async () => { const l = await listFollowUps(app, ws, held.body.id); return l[0]?.status === 'sent' && l; }, { what: 'the follow-up sent' });
+  assert.equal(released.held, false);
+  const doomed = await followUp(ws, dropped.body.id, { after_seconds: 600, action: { type: 'webhook' } });
+  await control(autumn, 'archive');
+  const [cancelled] = await listFollowUps(app, ws, dropped.body.id);
+  assert.deepEqual([cancelled.id, cancelled.status, cancelled.cancel_reason], [doomed.body.id, 'cancelled', 'campaign_archived']);
 });
 
 test('beyond the queue\'s longest delay, the cron sweeper brings a follow-up to its time', async () => {

@@ -55,6 +55,7 @@ pub async fn schedule(store: &Store, env: &Env, spec: &FollowUpSpec, now: i64) -
         cancel_on_status_change: u32::from(spec.cancel_on_status_change),
         created_by: spec.created_by.clone(),
         queued: u32::from(in_queue_reach),
+        held: 0,
         sent_at: None,
         event_id: None,
         cancelled_at: None,

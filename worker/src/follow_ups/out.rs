@@ -83,6 +83,8 @@ pub struct FollowUpOut {
     #[schema(schema_with = action_schema)]
     action: Value,
     cancel_on_status_change: bool,
+    /// Due, but waiting: the lead's campaign is paused (it fires once the campaign resumes).
+    held: bool,
     /// An API key id, `telegram:<user>` (Snooze) or `workflow:<run id>`.
     created_by: String,
     #[schema(format = DateTime)]
@@ -91,7 +93,7 @@ pub struct FollowUpOut {
     sent_at: Option<String>,
     #[schema(format = DateTime)]
     cancelled_at: Option<String>,
-    /// `status_changed` or `deleted`.
+    /// `status_changed`, `deleted` or `campaign_archived`.
     cancel_reason: Option<String>,
     /// The event it wrote when sent: its reminder, or `lead.follow_up_due`.
     event_id: Option<String>,
@@ -118,6 +120,7 @@ impl From<&FollowUpRow> for FollowUpOut {
             status: row.status.clone(),
             action: serde_json::from_str(&row.action).unwrap_or_default(),
             cancel_on_status_change: row.cancel_on_status_change == 1,
+            held: row.held == 1,
             created_by: row.created_by.clone(),
             created_at: format_rfc3339(row.created_at),
             sent_at: row.sent_at.map(format_rfc3339),

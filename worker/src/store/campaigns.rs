@@ -225,7 +225,9 @@ impl Store {
              WHERE ev.workspace_id = ?1 AND l.campaign_id = ?2)";
         let guard = held_guard(recorded);
         let args = [text(&c.workspace_id), text(&c.id), text(&r.id), number(r.created_at)];
-        Ok(match control {
+        // Follow-ups (their own table) first: the last statement must stay the line release, whose rows are enqueued.
+        let mut statements: Vec<_> = self.campaign_follow_ups_statement(control, &args, &guard)?.into_iter().collect();
+        statements.extend(match control {
             Control::Pause => Vec::new(),
             Control::Archive => vec![self.statement(&format!("DELETE FROM deliveries WHERE {held_of_campaign} AND {guard}"), &args[..3])?],
             Control::Resume => vec![
@@ -235,7 +237,8 @@ impl Store {
                 )?,
                 self.release_all_heads(&c.workspace_id, r.created_at)?,
             ],
-        })
+        });
+        Ok(statements)
     }
 
     /// Releases the waiting head of every in-order line of a workspace

@@ -7,6 +7,8 @@ use super::{changes, number, text, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
+use super::campaigns::response_status_sql;
+use leadsbot_shared::campaign::Control;
 use worker::D1PreparedStatement;
 
 pub const SCHEDULED: &str = "scheduled";
@@ -14,6 +16,7 @@ pub const CANCELLED: &str = "cancelled";
 /// `cancel_reason`s.
 pub const CANCELLED_BY_STATUS_CHANGE: &str = "status_changed";
 pub const CANCELLED_BY_REQUEST: &str = "deleted";
+pub const CANCELLED_BY_ARCHIVE: &str = "campaign_archived";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct FollowUpRow {
@@ -27,6 +30,9 @@ pub struct FollowUpRow {
     pub cancel_on_status_change: u32,
     pub created_by: String,
     pub queued: u32,
+    /// 1 while due but waiting: the lead's campaign is paused.
+    #[serde(default)]
+    pub held: u32,
     pub sent_at: Option<i64>,
     pub event_id: Option<String>,
     pub cancelled_at: Option<i64>,
@@ -107,16 +113,29 @@ impl Store {
     }
 
     /// Fires a follow-up: flips it to sent and writes its event and outbox
-    /// rows, all only if it was still scheduled. Returns the deliveries to
-    /// enqueue, or `None` if it was not scheduled (fired or cancelled already).
+    /// rows, all only if it was still scheduled and its lead's campaign lets
+    /// response work run; while the campaign is paused it is marked held
+    /// instead (a resume releases it), once archived it is cancelled. Returns
+    /// the deliveries to enqueue, or `None` if it was not fired.
     pub async fn fire_follow_up(&self, f: &Firing<'_>) -> ApiResult<Option<Vec<DueDelivery>>> {
         let (ws, id) = (&f.follow_up.workspace_id, &f.follow_up.id);
         let fired = "EXISTS (SELECT 1 FROM follow_ups WHERE workspace_id = ? AND id = ? AND event_id = ?)";
         let fired_args = [text(ws), text(id), text(&f.event.id)];
+        // The campaigns' one hold rule, for this follow-up's lead: 'pending' fires, 'held' waits, NULL (archived) never.
+        let policy = response_status_sql("follow_ups.lead_id", "follow_ups.workspace_id");
+        let this = [number(f.now), text(ws), text(id)];
         let mut statements = vec![self.statement(
-            "UPDATE follow_ups SET status = 'sent', sent_at = ?1, event_id = ?2, updated_at = ?1 WHERE workspace_id = ?3 AND id = ?4 AND status = 'scheduled'",
-            &[number(f.now), text(&f.event.id), text(ws), text(id)],
+            &format!("UPDATE follow_ups SET status = 'sent', sent_at = ?1, event_id = ?4, updated_at = ?1 WHERE workspace_id = ?2 AND id = ?3 AND status = 'scheduled' AND {policy} = 'pending'"),
+            &[this[0].clone(), this[1].clone(), this[2].clone(), text(&f.event.id)],
         )?];
+        statements.push(self.statement(
+            &format!("UPDATE follow_ups SET held = 1, updated_at = ?1 WHERE workspace_id = ?2 AND id = ?3 AND status = 'scheduled' AND {policy} = 'held'"),
+            &this,
+        )?);
+        statements.push(self.statement(
+            &format!("UPDATE follow_ups SET status = 'cancelled', cancelled_at = ?1, cancel_reason = '{CANCELLED_BY_ARCHIVE}', updated_at = ?1 WHERE workspace_id = ?2 AND id = ?3 AND status = 'scheduled' AND {policy} IS NULL"),
+            &this,
+        )?);
         let mut event_args = event_values(f.event);
         event_args.extend_from_slice(&fired_args);
         statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {fired}"), &event_args)?);
@@ -135,19 +154,37 @@ impl Store {
         if results.first().map(changes) != Some(1) {
             return Ok(None);
         }
-        Ok(Some(results.iter().skip(2).flat_map(|r| r.results::<DueDelivery>().unwrap_or_default()).collect()))
+        Ok(Some(results.iter().skip(4).flat_map(|r| r.results::<DueDelivery>().unwrap_or_default()).collect()))
     }
 
     /// Scheduled follow-ups the queue cannot be trusted to bring: those due
     /// within `lookahead_until` that no message was sent for, and those
     /// overdue past `overdue_before` whose message was lost. Marked queued.
+    /// Held ones wait for their campaign's resume.
     pub async fn claim_due_follow_ups(&self, lookahead_until: i64, overdue_before: i64, now: i64, limit: u32) -> ApiResult<Vec<DueFollowUp>> {
         self.all(
             "UPDATE follow_ups SET queued = 1, updated_at = ?3 WHERE id IN (
-               SELECT id FROM follow_ups WHERE status = 'scheduled' AND ((queued = 0 AND due_at <= ?1) OR due_at < ?2) ORDER BY due_at LIMIT ?4)
+               SELECT id FROM follow_ups WHERE status = 'scheduled' AND held = 0 AND ((queued = 0 AND due_at <= ?1) OR due_at < ?2) ORDER BY due_at LIMIT ?4)
              RETURNING id, workspace_id, due_at",
             &[number(lookahead_until), number(overdue_before), number(now), number(i64::from(limit))],
         )
         .await
+    }
+
+    /// For a campaign control's batch (`?1` workspace, `?2` campaign, `?4`
+    /// now; `guard` the control's own condition): resume releases the held
+    /// follow-ups of the campaign's leads (the sweeper hands them to the
+    /// queue within the minute, earliest due first), archive cancels every
+    /// scheduled one (an archived campaign has no response at all).
+    pub fn campaign_follow_ups_statement(&self, control: Control, args: &[JsValue], guard: &str) -> ApiResult<Option<D1PreparedStatement>> {
+        let of_campaign = "workspace_id = ?1 AND status = 'scheduled' AND lead_id IN (SELECT id FROM leads WHERE workspace_id = ?1 AND campaign_id = ?2)";
+        let sql = match control {
+            Control::Pause => return Ok(None),
+            Control::Resume => format!("UPDATE follow_ups SET held = 0, queued = 0, updated_at = ?4 WHERE {of_campaign} AND held = 1 AND {guard}"),
+            Control::Archive => format!(
+                "UPDATE follow_ups SET status = 'cancelled', cancelled_at = ?4, cancel_reason = '{CANCELLED_BY_ARCHIVE}', updated_at = ?4 WHERE {of_campaign} AND {guard}"
+            ),
+        };
+        self.statement(&sql, args).map(Some)
     }
 }
