@@ -63,6 +63,23 @@ test("a form in an open shadow root is captured, and the component's own handler
   await context.close();
 });
 
+test("forms in open shadow roots attached before the loader ran are captured (an upgraded component, declarative shadow DOM)", async () => {
+  const { ws, context, page } = await open("early shadow roots");
+  await page.fill("#early-card >> [name=email]", "early-card@example.com");
+  await page.click("#early-card >> button");
+  await waitForWidgetEvent(page, "leadsbot:captured");
+  assert.equal(await page.evaluate(() => window.componentSubmits), 1);
+  await page.fill("#declared >> [name=email]", "declared@example.com");
+  await page.click("#declared >> button");
+  await waitForWidgetEvent(page, "leadsbot:captured", 2);
+  await waitForEmptyOutbox(page);
+  const { data } = await fixture.app.listLeads(ws.api_key);
+  assert.deepEqual(data.map((lead) => [lead.email, lead.form_id]).sort(), [
+    ["declared@example.com", "declared-form"], ["early-card@example.com", "card-form"],
+  ]);
+  await context.close();
+});
+
 test("a shadow host inside data-leadsbot-ignore is left alone", async () => {
   const { ws, context, page } = await open("shadow ignored");
   await page.evaluate(() => window.addContactCard("ignored", { ignored: true }));

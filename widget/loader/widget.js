@@ -96,7 +96,11 @@
 
   // Capture phase: runs before the site's own handlers (which may stop
   // propagation) and covers forms added later. Submit events do not leave a
-  // shadow root, so each open root gets the listener as it is attached.
+  // shadow root, so each open root gets the listener as it is attached; the
+  // module gives it to roots attached before this ran (host.js, listen_early),
+  // through `document.leadsbotListening`. One listener function, so listening
+  // on a root twice adds it once. A shadow host inside data-leadsbot-ignore
+  // (the embedded form's own host is) is left alone.
   // `form.submit()` fires no event: the wrapper snapshots the form, then calls
   // the original exactly as before (a snapshot that throws never stops it).
   // The guard makes every wrap happen at most once per page.
@@ -105,9 +109,10 @@
     const taken = snapshot(form);
     taken ? hand(taken) : emit("leadsbot:skipped", { reason: "password" });
   };
-  const listen = (root) => root.addEventListener("submit", (event) => onSubmit(event.target), true);
+  const onEvent = (event) => onSubmit(event.target);
+  const listen = (root) => root.host?.closest(IGNORED) || root.addEventListener("submit", onEvent, true);
   if (!embed && !doc.leadsbotListening) {
-    doc.leadsbotListening = 1;
+    doc.leadsbotListening = listen;
     listen(doc);
     const forms = HTMLFormElement.prototype;
     const elements = Element.prototype;
@@ -119,10 +124,9 @@
       } catch {}
       return submit.apply(this, arguments);
     };
-    // A host inside data-leadsbot-ignore (the embedded form's own host is) is left alone.
     elements.attachShadow = function (init) {
       const root = attachShadow.apply(this, arguments);
-      if (init.mode == "open" && !this.closest(IGNORED)) listen(root);
+      if (init.mode == "open") listen(root);
       return root;
     };
   }

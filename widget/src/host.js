@@ -53,6 +53,15 @@ export function landing_param(key) {
   return new URLSearchParams(location.search).get(key) ?? undefined;
 }
 
+/** Open shadow roots attached before the loader wrapped attachShadow (web
+ *  components upgraded before it ran, declarative shadow DOM), roots inside
+ *  them too, get the loader's listener, which adds itself to a root once. */
+export function listen_early(root = document, listen = document.leadsbotListening) {
+  if (listen instanceof Function)
+    for (const element of root.querySelectorAll("*"))
+      if (element.shadowRoot) listen(element.shadowRoot), listen_early(element.shadowRoot, listen);
+}
+
 export function on_online() {
   addEventListener("online", () => retry());
 }

@@ -19,6 +19,9 @@ extern "C" {
     pub fn emit(name: &str, detail: &JsValue);
     /// A query parameter of the current page's URL.
     pub fn landing_param(key: &str) -> Option<String>;
+    /// Gives the loader's submit listener to open shadow roots attached
+    /// before the loader ran.
+    pub fn listen_early();
     /// Calls the export `retry` whenever the browser comes back online.
     pub fn on_online();
     /// `target[key]`, undefined when reading it throws.

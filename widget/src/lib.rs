@@ -77,6 +77,7 @@ pub fn start(options: JsValue, snapshot: JsValue) {
     visit::remember();
     retry();
     pending::adopt_older();
+    host::listen_early();
     host::on_online();
     #[cfg(feature = "embed")]
     if js::text(&options, "mode") == "embed" {
