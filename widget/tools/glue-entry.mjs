@@ -8,8 +8,10 @@
 // - two branches that never run here are cut: the TextEncoder.encodeInto
 //   polyfill (every browser with wasm reference types, which the glue needs,
 //   has encodeInto) and passStringToWasm0's no-realloc path (every call passes
-//   realloc; checked below). A wasm-bindgen upgrade that changes either text
-//   fails the build here rather than shipping an untrimmed or broken glue.
+//   realloc; checked below); and decodeText's fresh TextDecoder after 2 GB
+//   decoded (a Safari limit: the widget decodes a few kilobytes a page).
+//   A wasm-bindgen upgrade that changes any of these texts fails the build
+//   here rather than shipping an untrimmed or broken glue.
 //   node widget/tools/glue-entry.mjs glue.js entry.js   (rewrites glue.js in place)
 import { readFileSync, writeFileSync } from "node:fs";
 
@@ -27,6 +29,8 @@ function cut(from, to) {
 cut("if (!('encodeInto' in cachedTextEncoder))", "let WASM_VECTOR_LEN");
 if (/passStringToWasm0\([^,()]+,[^,()]+\)/.test(glue)) throw new Error("glue-entry: a string is passed without realloc");
 cut("    if (realloc === undefined) {", "    let len = arg.length;");
+cut("const MAX_SAFARI_DECODE_BYTES", "function decodeText(bytes) {");
+cut("    numBytesDecoded += bytes.length;", "    return cachedTextDecoder.decode(bytes);");
 
 glue +=
   "\nexport async function load(response) {\n" +
