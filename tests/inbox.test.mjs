@@ -210,3 +210,18 @@ test("the lead's timeline shows its workflow runs with their actions, and no int
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("the lead's timeline shows its follow-ups", async () => {
+  const { app, browser } = fixture;
+  const ws = await app.createWorkspace({ name: "timeline follow-ups" });
+  const id = (await app.capture(ws, { email: "later@example.com", name: "Later Lead" })).body.id;
+  const scheduled = await app.api(ws.api_key, "POST", `/api/v1/leads/${id}/follow-ups`, { after_seconds: 7200, action: { type: "webhook" } });
+  assert.equal(scheduled.status, 201, JSON.stringify(scheduled.body));
+  const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
+  await page.goto(`${app.baseUrl}/app/leads/${id}`);
+  const followUp = page.locator("ol.timeline li.follow-up");
+  await followUp.getByText("scheduled").waitFor();
+  assert.match(await followUp.innerText(), /Follow-up \(webhook\) due/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -29,7 +29,8 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
     let run_actions = app.store.run_actions(ws, &run_ids).await?;
     let workflows = if runs.is_empty() { Vec::new() } else { app.store.workflows(ws).await? };
     let workflow_names = workflows.iter().map(|w| (w.id.clone(), w.name.clone())).collect();
-    let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts, runs: &runs, run_actions: &run_actions, workflow_names };
+    let follow_ups = app.store.lead_follow_ups(ws, id, 50).await?;
+    let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts, runs: &runs, run_actions: &run_actions, workflow_names, follow_ups: &follow_ups };
     let writable = session.can(Scope::Write);
     let title = lead.name.clone().unwrap_or_else(|| lead.email.clone());
     let body = html! {

@@ -1,10 +1,11 @@
 //! A lead's whole history in one list: captured, each status change, each
 //! delivery (webhook or Telegram) with its attempts, each workflow run with
-//! its actions, oldest first.
+//! its actions, each follow-up, oldest first.
 
 use super::when;
 use crate::store::deliveries::{AttemptRow, DeliveryRow};
 use crate::store::leads::{LeadRow, StatusChangeRow};
+use crate::store::follow_ups::FollowUpRow;
 use crate::store::workflow_runs::{RunActionRow, RunRow};
 use std::collections::HashMap;
 use maud::{html, Markup};
@@ -18,12 +19,14 @@ pub struct History<'a> {
     pub run_actions: &'a [RunActionRow],
     /// Workflow id → name (a deleted workflow's runs show its id).
     pub workflow_names: HashMap<String, String>,
+    pub follow_ups: &'a [FollowUpRow],
 }
 
 enum Entry<'a> {
     Change(&'a StatusChangeRow),
     Delivery(&'a DeliveryRow),
     Run(&'a RunRow),
+    FollowUp(&'a FollowUpRow),
 }
 
 impl Entry<'_> {
@@ -32,6 +35,7 @@ impl Entry<'_> {
             Entry::Change(c) => c.changed_at,
             Entry::Delivery(d) => d.created_at,
             Entry::Run(r) => r.created_at,
+            Entry::FollowUp(f) => f.created_at,
         }
     }
 }
@@ -40,6 +44,7 @@ impl Entry<'_> {
 pub fn render(history: &History<'_>, retry_csrf: Option<&str>) -> Markup {
     let mut entries: Vec<Entry> = history.changes.iter().map(Entry::Change).chain(history.deliveries.iter().map(Entry::Delivery))
         .chain(history.runs.iter().map(Entry::Run))
+        .chain(history.follow_ups.iter().map(Entry::FollowUp))
         .collect();
     entries.sort_by_key(Entry::at);
     html! {
@@ -53,6 +58,7 @@ pub fn render(history: &History<'_>, retry_csrf: Option<&str>) -> Markup {
                     },
                     Entry::Delivery(d) => li.delivery { (delivery(d, history.attempts, retry_csrf, &history.lead.id)) },
                     Entry::Run(r) => li.run { (run(r, history)) },
+                    Entry::FollowUp(f) => li.follow-up { (follow_up(f)) },
                 }
             }
         }
@@ -100,5 +106,15 @@ fn run(r: &RunRow, history: &History<'_>) -> Markup {
                 }
             }
         }
+    }
+}
+
+fn follow_up(f: &FollowUpRow) -> Markup {
+    let action: serde_json::Value = serde_json::from_str(&f.action).unwrap_or_default();
+    let kind = action.get("type").and_then(|t| t.as_str()).unwrap_or("reminder");
+    html! {
+        time { (when(f.created_at)) } " Follow-up (" (kind) ") due " time { (when(f.due_at)) } ": " strong { (f.status) }
+        @if let Some(at) = f.sent_at { " " (when(at)) }
+        @if let Some(reason) = &f.cancel_reason { " (" (reason) ")" }
     }
 }
