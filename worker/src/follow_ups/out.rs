@@ -3,7 +3,7 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::follow_ups::FollowUpRow;
-use crate::wire::non_null;
+use crate::wire::{non_null, non_null_whole};
 use leadsbot_shared::template::{Template, MAX_TEMPLATE_CHARS};
 use leadsbot_shared::time::format_rfc3339;
 use leadsbot_shared::workflow::{FollowUpAction, MAX_AFTER_SECONDS};
@@ -18,8 +18,9 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct FollowUpIn {
     /// Seconds from now, 1 to 31,622,400 (366 days).
-    #[schema(minimum = 1, maximum = 31_622_400)]
-    after_seconds: u64,
+    #[serde(default, deserialize_with = "non_null_whole")]
+    #[schema(value_type = i64, required = true, nullable = false, minimum = 1, maximum = 31_622_400)]
+    after_seconds: Option<i64>,
     #[schema(schema_with = action_schema)]
     action: ActionIn,
     /// Cancel it if the lead's status changes before it is due (default true).
@@ -39,10 +40,10 @@ enum ActionIn {
 pub fn action_schema() -> Schema {
     serde_json::from_value(json!({"oneOf": [
         {"type": "object", "required": ["type", "template"], "additionalProperties": false, "properties": {
-            "type": {"type": "string", "const": "telegram"},
+            "type": {"type": "string", "enum": ["telegram"]},
             "template": {"type": "string", "minLength": 1, "maxLength": MAX_TEMPLATE_CHARS, "pattern": "\\S",
                 "description": "Text with {{lead.<field>}} placeholders; every value is HTML-escaped"}}},
-        {"type": "object", "required": ["type"], "additionalProperties": false, "properties": {"type": {"type": "string", "const": "webhook"}}},
+        {"type": "object", "required": ["type"], "additionalProperties": false, "properties": {"type": {"type": "string", "enum": ["webhook"]}}},
     ]}))
     .expect("a valid schema")
 }
@@ -51,9 +52,17 @@ impl FollowUpIn {
     /// (after_seconds, action, cancel_on_status_change), or 422 naming what is wrong.
     pub fn check(self) -> ApiResult<(u64, FollowUpAction, bool)> {
         let mut errors = Vec::new();
-        if !(1..=MAX_AFTER_SECONDS).contains(&self.after_seconds) {
-            errors.push(FieldError::new("after_seconds", "out_of_range", format!("after_seconds is a whole number from 1 to {MAX_AFTER_SECONDS}")));
-        }
+        let after_seconds = match self.after_seconds.and_then(|n| u64::try_from(n).ok()) {
+            Some(n) if (1..=MAX_AFTER_SECONDS).contains(&n) => n,
+            None if self.after_seconds.is_none() => {
+                errors.push(FieldError::required("after_seconds"));
+                0
+            }
+            _ => {
+                errors.push(FieldError::new("after_seconds", "out_of_range", format!("after_seconds is a whole number from 1 to {MAX_AFTER_SECONDS}")));
+                0
+            }
+        };
         let action = match self.action {
             ActionIn::Webhook {} => Some(FollowUpAction::Webhook),
             ActionIn::Telegram { template } => match Template::parse(&template, "action.template") {
@@ -65,7 +74,7 @@ impl FollowUpIn {
             },
         };
         match action {
-            Some(action) if errors.is_empty() => Ok((self.after_seconds, action, self.cancel_on_status_change.unwrap_or(true))),
+            Some(action) if errors.is_empty() => Ok((after_seconds, action, self.cancel_on_status_change.unwrap_or(true))),
             _ => Err(ApiError::Validation(errors)),
         }
     }
