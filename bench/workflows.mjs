@@ -1,0 +1,124 @@
+// What automation costs the capture path: capture throughput into a
+// workspace with 5 enabled lead.created workflows beside one with none, on
+// the same server in the same run (alternating rounds, so drift hits both),
+// and capture → the workflow's Telegram message (p50) at the Telegram stand-in.
+// Bounded load on loopback only.
+import { spawnApp } from '../tests/support/app.mjs';
+import { startReceiver } from '../tests/support/receiver.mjs';
+import { recordSection, percentile, forEachConcurrently } from './results.mjs';
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 600);
+const ROUNDS = 2;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const LATENCY_LEADS = Number(process.env.BENCH_WORKFLOW_LEADS ?? 60);
+const TOKEN = '123456:bench-workflows';
+const TELEGRAM = `/bot${TOKEN}/sendMessage`;
+
+/** Five workflows a team could run; one sends the Telegram message timed below. */
+const WORKFLOWS = [
+  { name: 'Tag hot leads', trigger: { event: 'lead.created' }, conditions: { all: [{ field: 'custom.budget', op: 'greater_than', value: 1000 }] }, actions: [{ type: 'add_tag', tag: 'hot' }] },
+  { name: 'Spring campaign', trigger: { event: 'lead.created' }, conditions: { all: [{ field: 'campaign', op: 'equals', value: 'spring' }] }, actions: [{ type: 'add_tag', tag: 'spring' }] },
+  { name: 'Enterprise', trigger: { event: 'lead.created' }, conditions: { any: [{ field: 'company', op: 'contains', value: 'corp' }, { field: 'custom.seats', op: 'greater_than', value: 100 }] }, actions: [{ type: 'set_status', status: 'qualified' }] },
+  { name: 'Gmail', trigger: { event: 'lead.created' }, conditions: { all: [{ field: 'email', op: 'contains', value: '@gmail.' }] }, actions: [{ type: 'add_tag', tag: 'personal' }] },
+  { name: 'Alert', trigger: { event: 'lead.created' }, actions: [{ type: 'telegram', template: 'WF {{lead.email}}' }] },
+];
+
+async function workspace(app, name, workflows) {
+  const ws = await app.createWorkspace({ name });
+  const keys = [];
+  for (let k = 0; k < Math.ceil((REQUESTS * ROUNDS) / 500); k++) {
+    keys.push((await app.api(ws.api_key, 'POST', '/api/v1/keys', { name: `bench ${k}`, scopes: ['write'] })).body.key);
+  }
+  for (const wf of workflows) {
+    const created = await app.api(ws.api_key, 'POST', '/api/v1/workflows', { enabled: true, ...wf });
+    if (created.status !== 201) throw new Error(`workflow: ${JSON.stringify(created.body)}`);
+  }
+  return { ...ws, keys };
+}
+
+async function captureLoad(app, ws, tag) {
+  let failures = 0;
+  const started = performance.now();
+  await forEachConcurrently(REQUESTS, CONCURRENCY, async (i) => {
+    const r = await fetch(`${app.baseUrl}/api/inbound/${ws.id}/leads`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ws.keys[i % ws.keys.length]}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: `${tag}${i}@example.com`, name: 'Bench Lead', company: 'Acme Corp', campaign: 'spring', budget: String(500 + i), seats: '150' }),
+    }).catch((error) => ({ status: 0, text: async () => String(error.cause ?? error) }));
+    const text = await r.text();
+    if (r.status !== 201) {
+      failures++;
+      if (failures === 1) console.error(`capture into ${ws.name} failed: ${r.status} ${text.slice(0, 300)}`);
+    }
+  });
+  return { rps: REQUESTS / ((performance.now() - started) / 1000), failures };
+}
+
+const telegram = await startReceiver();
+const app = await spawnApp({ vars: { TELEGRAM_API_BASE: telegram.url('') } });
+try {
+  const none = await workspace(app, 'No workflows', []);
+  const five = await workspace(app, 'Five workflows', WORKFLOWS);
+  for (let i = 0; i < 20; i++) {
+    await app.capture(none, { email: `warm-none${i}@example.com` });
+    await app.capture(five, { email: `warm-five${i}@example.com` });
+  }
+  // Between rounds the queue is drained, so a round's background work (runs, alerts) overlaps only itself.
+  const drained = () => app.waitFor(async () => {
+    const [{ n }] = await app.sql("SELECT (SELECT count(*) FROM deliveries WHERE status = 'pending' AND next_attempt_at IS NOT NULL AND next_attempt_at < unixepoch('now', '+60 seconds') * 1000) + (SELECT count(*) FROM workflow_runs WHERE status = 'running') AS n");
+    return n === 0;
+  }, { timeoutMs: 600_000, intervalMs: 500, what: 'the queue to drain' });
+  const results = { none: [], five: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    await drained();
+    results.none.push(await captureLoad(app, none, `none${round}-`));
+    await drained();
+    results.five.push(await captureLoad(app, five, `five${round}-`));
+  }
+  await drained();
+  const mean = (rs) => rs.reduce((s, r) => s + r.rps, 0) / rs.length;
+  const failed = (rs) => rs.reduce((s, r) => s + r.failures, 0);
+
+  // Capture → workflow Telegram message, on a fresh workspace with the one Telegram workflow.
+  const timed = await workspace(app, 'Workflow latency', [WORKFLOWS[4]]);
+  assertOk(await app.api(timed.api_key, 'PUT', '/api/v1/integrations/telegram', { bot_token: TOKEN, chat_id: '42' }));
+  const sentAt = new Map();
+  await forEachConcurrently(LATENCY_LEADS, 4, async (i) => {
+    const email = `timed${i}@example.com`;
+    sentAt.set(email, Date.now());
+    await app.capture(timed, { email });
+  });
+  const workflowMessages = () => telegram.to(TELEGRAM).filter((r) => r.json?.text?.startsWith('WF timed'));
+  try {
+    await app.waitFor(() => workflowMessages().length >= LATENCY_LEADS, { timeoutMs: Number(process.env.BENCH_WAIT_MS ?? 180_000), intervalMs: 100, what: 'every workflow Telegram message' });
+  } catch (error) {
+    const [wf] = (await app.api(timed.api_key, 'GET', '/api/v1/workflows')).body.data;
+    const runs = await app.api(timed.api_key, 'GET', `/api/v1/workflows/${wf.id}/runs`);
+    console.error(`${workflowMessages().length} messages; telegram requests ${telegram.requests.length}; runs:`, JSON.stringify(runs.body).slice(0, 1500));
+    console.error(app.logs().split('\n').filter((l) => /panic|error|restart/i.test(l)).slice(-15).join('\n'));
+    throw error;
+  }
+  const latencies = workflowMessages().map((r) => r.receivedAt - sentAt.get(r.json.text.slice(3))).filter(Number.isFinite).sort((a, b) => a - b);
+
+  const ratio = mean(results.five) / mean(results.none);
+  const lines = [
+    `${REQUESTS} captures per round, ${ROUNDS} rounds alternating, ${CONCURRENCY} concurrent, on \`wrangler dev\` (local D1 and Queues) over loopback; the five workflows' runs are worked off the queue by the same server while it captures.`,
+    '',
+    '| workspace | captures/s (mean of rounds) | rounds | failures |',
+    '|---|---|---|---|',
+    `| no workflows | ${mean(results.none).toFixed(0)} | ${results.none.map((r) => r.rps.toFixed(0)).join(', ')} | ${failed(results.none)} |`,
+    `| 5 enabled lead.created workflows | ${mean(results.five).toFixed(0)} | ${results.five.map((r) => r.rps.toFixed(0)).join(', ')} | ${failed(results.five)} |`,
+    '',
+    `- capture with 5 workflows / capture with none: **${ratio.toFixed(2)}×** (target ≥ 0.9×)`,
+    `- capture → workflow Telegram message at the stand-in, ${LATENCY_LEADS} leads 4 at a time: p50 **${(percentile(latencies, 50) / 1000).toFixed(2)} s**, p99 ${(percentile(latencies, 99) / 1000).toFixed(2)} s`,
+  ];
+  console.log(lines.join('\n'));
+  await recordSection('Workflows and capture', lines);
+} finally {
+  await app.stop();
+  await telegram.close();
+}
+
+function assertOk(response) {
+  if (response.status >= 300) throw new Error(JSON.stringify(response.body));
+}
