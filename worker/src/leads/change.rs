@@ -48,7 +48,7 @@ pub enum ChangeOutcome {
 /// lead's version; then the expectation is checked, then the write is made
 /// only if nobody changed the lead since it was read.
 pub async fn change_lead(store: &Store, change: &LeadChange<'_>, now_ms: i64) -> ApiResult<ChangeOutcome> {
-    for _ in 0..3 {
+    for _ in 0..MAX_ATTEMPTS {
         let Some(lead) = store.lead(change.workspace_id, change.lead_id).await? else {
             return Ok(ChangeOutcome::NotFound);
         };
@@ -71,8 +71,13 @@ pub async fn change_lead(store: &Store, change: &LeadChange<'_>, now_ms: i64) ->
         }
         // Changed under us: read again; an expectation is then checked on the fresh lead.
     }
-    Err(ApiError::internal("change lead", "the lead kept changing under three attempts"))
+    // Busy, not broken: the caller may simply try again.
+    Err(ApiError::Conflict(format!("the lead changed {MAX_ATTEMPTS} times while this change was being applied; send it again")))
 }
+
+/// Reads and writes before a lead changing under us is reported as a 409.
+/// Each lost race means another writer won, so this bounds the work, not the outcome.
+const MAX_ATTEMPTS: usize = 8;
 
 /// Who changes the lead and what else happens exactly when the change does.
 pub struct ChangeBy<'a> {

@@ -6,7 +6,7 @@ use crate::leads::change::{change_lead, ChangeOutcome, Expect, LeadChange};
 use crate::leads::{etag, page, parse_query, LeadDetailOut, LeadOut, LeadPageOut, LeadPatch};
 use crate::openapi::params::LeadFilters;
 use crate::openapi::schemas::LeadCursor;
-use crate::openapi::{BodyProblems, KeyProblems, NotFound, QueryProblems, Stale};
+use crate::openapi::{BodyProblems, Conflict, KeyProblems, NotFound, QueryProblems, Stale};
 use crate::store::leads::LeadRow;
 use worker::Response;
 
@@ -53,7 +53,7 @@ pub async fn get(app: &mut App) -> ApiResult<Response> {
         ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag of the lead as last read"),
     ),
     request_body = LeadPatch,
-    responses((status = 200, description = "The lead as it is now", body = LeadOut, headers(("ETag" = String))), BodyProblems, KeyProblems, NotFound, Stale))]
+    responses((status = 200, description = "The lead as it is now", body = LeadOut, headers(("ETag" = String))), BodyProblems, KeyProblems, NotFound, Stale, Conflict))]
 pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Write)?;
