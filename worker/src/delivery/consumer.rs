@@ -17,12 +17,19 @@ use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, Delivery
 use crate::store::workflow_runs::RUN_TARGET;
 use crate::store::Store;
 use futures_util::future::join_all;
+use futures_util::stream::{self, StreamExt};
 use leadsbot_shared::retry::{verdict, AttemptResult, Verdict};
 use worker::{D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptions, QueueRetryOptionsBuilder, RawMessage};
 
 /// How long to wait before retrying a message whose handling hit our own
 /// fault (D1 unavailable, say).
 const INTERNAL_RETRY_SECS: u32 = 10;
+
+/// At most this many attempts of one batch are in flight at once. A workflow
+/// run makes several D1 round trips; a whole batch of 100 at once piled
+/// hundreds of queries onto D1 and starved captures (wrangler dev answered
+/// them with resets). Slow receivers still overlap up to this bound.
+const MAX_IN_FLIGHT: usize = 8;
 
 pub struct Deliverer {
     store: Store,
@@ -66,8 +73,8 @@ pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
             return claimed.iter().for_each(|(m, _)| m.retry_with_options(&retry_later()));
         }
     };
-    // Concurrently: one slow receiver holds up nobody.
-    let calls = join_all(claimed.iter().map(|(_, job)| deliverer.call(job, &targets))).await;
+    // Concurrently but bounded, in batch order: one slow receiver holds up few.
+    let calls: Vec<Call> = stream::iter(claimed.iter().map(|(_, job)| deliverer.call(job, &targets))).buffered(MAX_IN_FLIGHT).collect().await;
     deliverer.settle_all(&claimed, calls).await;
 }
 
