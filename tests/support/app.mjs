@@ -86,13 +86,12 @@ export async function spawnApp({ vars = {}, testScheduled = false, port, stateDi
   stateDir ??= await migratedState();
   const assetsDir = await testAssets();
   port ??= await freePort();
-  const inspectorPort = await freePort();
   const allVars = { ADMIN_TOKEN, SECRETS_KEY, WEBHOOK_URL_POLICY: 'allow-localhost', ...vars };
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', stateDir, '--assets', assetsDir, '--log-level', logLevel, '--show-interactive-dev-session=false'];
+  // `wrangler dev` with DevTools' inspector off (scripts/dev-server.mjs says why).
+  const args = [join(root, 'scripts/dev-server.mjs'), '--port', String(port), '--persist-to', stateDir, '--assets', assetsDir, '--log-level', logLevel];
   for (const [name, value] of Object.entries(allVars)) args.push('--var', `${name}:${value}`);
   if (testScheduled) args.push('--test-scheduled');
-  const child = spawn(wrangler, args, { cwd: root, env: offlineEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: root, env: offlineEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));

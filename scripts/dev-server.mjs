@@ -1,0 +1,51 @@
+// Serves the built worker locally, as `wrangler dev` does, with DevTools'
+// inspector off. The CLI always attaches it, and then every subrequest the
+// worker makes (each D1 query is one) is reported to wrangler's node process
+// and appended to its debug log file: a dev-tool cost per query that no
+// deployment pays, which skewed the benches towards query-heavy paths and
+// filled ~/.config/.wrangler/logs with gigabytes per test run.
+// Usage: node scripts/dev-server.mjs --port N --persist-to DIR --assets DIR
+//        [--log-level L] [--var NAME:VALUE]... [--test-scheduled]
+import { unstable_startWorker } from 'wrangler';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    ip: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string' },
+    'persist-to': { type: 'string' },
+    assets: { type: 'string' },
+    'log-level': { type: 'string', default: 'warn' },
+    var: { type: 'string', multiple: true, default: [] },
+    'test-scheduled': { type: 'boolean', default: false },
+  },
+});
+
+const bindings = {};
+for (const pair of values.var) {
+  const at = pair.indexOf(':');
+  bindings[pair.slice(0, at)] = { type: 'plain_text', value: pair.slice(at + 1) };
+}
+
+const worker = await unstable_startWorker({
+  config: 'wrangler.toml',
+  bindings,
+  assets: values.assets,
+  dev: {
+    inspector: false,
+    server: { hostname: values.ip, port: Number(values.port) },
+    persist: values['persist-to'],
+    logLevel: values['log-level'],
+    testScheduled: values['test-scheduled'],
+    watch: false,
+    liveReload: false,
+  },
+});
+await worker.ready;
+console.log(`ready on http://${values.ip}:${values.port}`);
+const stop = async () => {
+  await worker.dispose().catch(() => {});
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
