@@ -133,10 +133,10 @@ impl Deliverer {
     /// Never an error: what keeps an attempt from being made is its outcome.
     async fn call(&self, job: &DeliveryJob, targets: &Targets) -> Call {
         match job.target_kind.as_str() {
-            WORKFLOWS_TARGET => return crate::workflows::expand::expand(&self.store, &self.env, job, now_ms()).await,
+            WORKFLOWS_TARGET => return crate::workflows::expand::expand(&self.store, &self.env, job, targets.workflows(job), now_ms()).await,
             RUN_TARGET => {
                 let runner = crate::workflows::run::Runner { store: &self.store, config: &self.config, env: &self.env, now: now_ms() };
-                return runner.execute(job).await;
+                return runner.execute(job, targets).await;
             }
             _ => {}
         }

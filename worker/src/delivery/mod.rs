@@ -10,7 +10,7 @@ pub mod endpoints;
 pub mod message;
 pub(crate) mod outbound;
 mod outcome;
-mod targets;
+pub(crate) mod targets;
 pub mod sweeper;
 pub mod telegram;
 pub mod webhook;
@@ -45,33 +45,23 @@ pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
     }
 }
 
-/// Hands a stored event to delivery (for writes that did not return their
-/// outbox rows). Never fails the caller: the event and its deliveries are
-/// already committed, and the sweeper picks up anything not enqueued.
-pub async fn dispatch_event(app: &App, event: &EventRow) {
-    let (store, workspace_id, event_id) = (app.store.clone(), event.workspace_id.clone(), event.id.clone());
-    later(app, async move {
-        store.pending_for_event(&workspace_id, &event_id).await.map_err(|err| worker::console_error!("dispatch of {event_id} failed, the sweeper will retry: {err:?}")).unwrap_or_default()
-    });
-}
-
 /// Enqueues just-committed deliveries after the response, so a capture
 /// never waits on the queue; a failure is logged and left to the sweeper.
 pub fn dispatch(app: &App, mut deliveries: Vec<DueDelivery>) {
     // Held work waits for its campaign's resume, which enqueues it.
     deliveries.retain(|d| d.held == 0);
     if !deliveries.is_empty() {
-        later(app, async move { deliveries });
+        later(app, deliveries);
     }
 }
 
-fn later(app: &App, due: impl std::future::Future<Output = Vec<DueDelivery>> + 'static) {
+fn later(app: &App, due: Vec<DueDelivery>) {
     match app.config() {
         // Dev-only fault injection: as if every producer send were lost.
         Ok(config) if config.skip_enqueue => worker::console_warn!("DELIVERY_SKIP_ENQUEUE: leaving deliveries to the sweeper"),
         Ok(_) => {
             let env = app.env.clone();
-            app.ctx.wait_until(async move { enqueue(&env, due.await.iter().map(DeliveryMessage::from).collect()).await });
+            app.ctx.wait_until(async move { enqueue(&env, due.iter().map(DeliveryMessage::from).collect()).await });
         }
         Err(err) => worker::console_error!("dispatch: {err:?}"),
     }

@@ -1,8 +1,12 @@
 //! Stage two of a batch: load every target the batch's deliveries go to,
-//! once each, however many deliveries share it.
+//! once each, however many deliveries share it: endpoints, Telegram (for
+//! alerts and for workflow runs, which may message it) and the enabled
+//! workflows an event expands into.
 
 use crate::error::ApiResult;
-use crate::store::deliveries::DeliveryJob;
+use crate::store::deliveries::{DeliveryJob, WORKFLOWS_TARGET};
+use crate::store::workflow_runs::RUN_TARGET;
+use crate::store::workflows::WorkflowRow;
 use crate::store::endpoints::EndpointRow;
 use crate::store::integrations::{IntegrationRow, TELEGRAM};
 use crate::store::Store;
@@ -14,6 +18,8 @@ use std::collections::{BTreeSet, HashMap};
 pub struct Targets {
     pub endpoints: HashMap<(String, String), Option<EndpointRow>>,
     pub telegram: HashMap<String, Option<IntegrationRow>>,
+    /// By (workspace, event type): the enabled workflows it triggers.
+    pub workflows: HashMap<(String, String), Vec<WorkflowRow>>,
 }
 
 pub async fn load(store: &Store, jobs: &[&DeliveryJob]) -> ApiResult<Targets> {
@@ -22,7 +28,12 @@ pub async fn load(store: &Store, jobs: &[&DeliveryJob]) -> ApiResult<Targets> {
         .filter(|j| j.target_kind == "webhook")
         .map(|j| (j.workspace_id.clone(), j.target_id.clone()))
         .collect();
-    let telegram_keys: BTreeSet<String> = jobs.iter().filter(|j| j.target_kind == TELEGRAM).map(|j| j.workspace_id.clone()).collect();
+    let telegram_keys: BTreeSet<String> = jobs.iter().filter(|j| j.target_kind == TELEGRAM || j.target_kind == RUN_TARGET).map(|j| j.workspace_id.clone()).collect();
+    let workflow_keys: BTreeSet<(String, String)> = jobs
+        .iter()
+        .filter(|j| j.target_kind == WORKFLOWS_TARGET)
+        .map(|j| (j.workspace_id.clone(), j.event_type.clone()))
+        .collect();
     let endpoints = try_join_all(webhook_keys.into_iter().map(|(ws, id)| async move {
         let row = store.endpoint(&ws, &id).await?;
         Ok::<_, crate::error::ApiError>(((ws, id), row))
@@ -31,8 +42,12 @@ pub async fn load(store: &Store, jobs: &[&DeliveryJob]) -> ApiResult<Targets> {
         let row = store.integration(&ws, TELEGRAM).await?;
         Ok::<_, crate::error::ApiError>((ws, row))
     }));
-    let (endpoints, telegram) = futures_util::future::try_join(endpoints, telegram).await?;
-    Ok(Targets { endpoints: endpoints.into_iter().collect(), telegram: telegram.into_iter().collect() })
+    let workflows = try_join_all(workflow_keys.into_iter().map(|(ws, event_type)| async move {
+        let rows = store.enabled_workflows(&ws, &event_type).await?;
+        Ok::<_, crate::error::ApiError>(((ws, event_type), rows))
+    }));
+    let (endpoints, telegram, workflows) = futures_util::future::try_join3(endpoints, telegram, workflows).await?;
+    Ok(Targets { endpoints: endpoints.into_iter().collect(), telegram: telegram.into_iter().collect(), workflows: workflows.into_iter().collect() })
 }
 
 impl Targets {
@@ -42,5 +57,10 @@ impl Targets {
 
     pub fn telegram(&self, job: &DeliveryJob) -> Option<&IntegrationRow> {
         self.telegram.get(&job.workspace_id).and_then(Option::as_ref)
+    }
+
+    /// The enabled workflows an expansion's event may start.
+    pub fn workflows(&self, job: &DeliveryJob) -> &[WorkflowRow] {
+        self.workflows.get(&(job.workspace_id.clone(), job.event_type.clone())).map_or(&[], Vec::as_slice)
     }
 }

@@ -7,6 +7,7 @@
 use super::patch::{apply_patch, etag, if_match_admits, LeadPatch, Patched};
 use crate::credentials::new_id;
 use crate::error::{ApiError, ApiResult};
+use crate::store::deliveries::DueDelivery;
 use crate::store::leads::{EventRow, LeadRow, StatusChangeRow, Then};
 use crate::store::Store;
 use leadsbot_shared::encoding::hex;
@@ -35,8 +36,8 @@ pub struct LeadChange<'a> {
 
 #[derive(Debug)]
 pub enum ChangeOutcome {
-    /// Stored, with its events (already in the outbox) for the caller to dispatch.
-    Changed { lead: LeadRow, events: Vec<EventRow> },
+    /// Stored, with the outbox rows its events wrote, for the caller to dispatch.
+    Changed { lead: LeadRow, due: Vec<DueDelivery> },
     /// The patch changes nothing: nothing was written, no event raised.
     Unchanged(LeadRow),
     NotFound,
@@ -66,8 +67,8 @@ pub async fn change_lead(store: &Store, change: &LeadChange<'_>, now_ms: i64) ->
             return Ok(ChangeOutcome::Unchanged(patched.lead));
         }
         let by = ChangeBy { changed_by: change.changed_by, now_ms, caused_by: None, then: Vec::new() };
-        if let Some((lead, events)) = store_patched(store, patched, (read.0, &read.1), &by).await? {
-            return Ok(ChangeOutcome::Changed { lead, events });
+        if let Some((lead, due)) = store_patched(store, patched, (read.0, &read.1), &by).await? {
+            return Ok(ChangeOutcome::Changed { lead, due });
         }
         // Changed under us: read again; an expectation is then checked on the fresh lead.
     }
@@ -93,8 +94,8 @@ pub struct ChangeBy<'a> {
 
 /// Writes a changing patch if the lead is still as read (`read` = its
 /// `updated_at` and `revision` then); `None`, having written nothing, if it
-/// was not. Returns the lead as stored and the events raised, to dispatch.
-pub async fn store_patched(store: &Store, patched: Patched, read: (i64, &str), by: &ChangeBy<'_>) -> ApiResult<Option<(LeadRow, Vec<EventRow>)>> {
+/// was not. Returns the lead as stored and the outbox rows its events wrote, to dispatch.
+pub async fn store_patched(store: &Store, patched: Patched, read: (i64, &str), by: &ChangeBy<'_>) -> ApiResult<Option<(LeadRow, Vec<DueDelivery>)>> {
     let Patched { mut lead, transition, .. } = patched;
     lead.revision = hex(&crate::platform::random_bytes::<8>()?);
     let change = match &transition {
@@ -112,10 +113,8 @@ pub async fn store_patched(store: &Store, patched: Patched, read: (i64, &str), b
     if let Some(cause) = &by.caused_by {
         events.iter_mut().filter(|e| e.kind == crate::events::LEAD_STATUS_CHANGED).try_for_each(|e| add_cause(e, cause))?;
     }
-    if !store.update_lead_if_unchanged(&lead, read, change.as_ref(), &events, &by.then).await? {
-        return Ok(None);
-    }
-    Ok(Some((lead, events)))
+    let due = store.update_lead_if_unchanged(&lead, read, change.as_ref(), &events, &by.then).await?;
+    Ok(due.map(|due| (lead, due)))
 }
 
 fn add_cause(event: &mut EventRow, cause: &Value) -> ApiResult<()> {

@@ -69,10 +69,8 @@ pub(crate) async fn patch_lead(app: &App, workspace_id: &str, actor: &str, id: &
     let expect = if_match.map_or(Expect::Anything, Expect::ETag);
     let change = LeadChange { workspace_id, lead_id: id, patch, changed_by: actor, expect };
     match change_lead(&app.store, &change, app.now_ms).await? {
-        ChangeOutcome::Changed { lead, events } => {
-            for event in &events {
-                crate::delivery::dispatch_event(app, event).await;
-            }
+        ChangeOutcome::Changed { lead, due } => {
+            crate::delivery::dispatch(app, due);
             Ok(lead)
         }
         ChangeOutcome::Unchanged(lead) => Ok(lead),

@@ -175,15 +175,6 @@ impl Store {
         Ok(vec![webhooks, telegram, workflows])
     }
 
-    /// Pending deliveries of a just-committed event, to enqueue.
-    pub async fn pending_for_event(&self, workspace_id: &str, event_id: &str) -> ApiResult<Vec<DueDelivery>> {
-        self.all(
-            "SELECT id, workspace_id, attempts FROM deliveries WHERE workspace_id = ? AND event_id = ? AND status = 'pending'",
-            &[text(workspace_id), text(event_id)],
-        )
-        .await
-    }
-
     /// Claims the next attempt of each delivery and loads what it sends,
     /// all in one round trip. `None` for a finished delivery, a duplicate
     /// message (sweeper and queue racing), a delivery still waiting its turn

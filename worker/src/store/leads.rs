@@ -1,3 +1,4 @@
+use super::deliveries::DueDelivery;
 use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
 use leadsbot_shared::search::SearchQuery;
@@ -133,7 +134,9 @@ impl Store {
     /// (`read` = its `updated_at` and `revision` then); a status change also
     /// cancels the lead's follow-ups that said so. Returns false, having
     /// written nothing, when someone changed it in between.
-    pub async fn update_lead_if_unchanged(&self, lead: &LeadRow, read: (i64, &str), change: Option<&StatusChangeRow>, events: &[EventRow], then: &[Then]) -> ApiResult<bool> {
+    /// `None` if the lead was not as read (nothing written); else the
+    /// outbox rows the change wrote, to enqueue.
+    pub async fn update_lead_if_unchanged(&self, lead: &LeadRow, read: (i64, &str), change: Option<&StatusChangeRow>, events: &[EventRow], then: &[Then]) -> ApiResult<Option<Vec<DueDelivery>>> {
         let mut statements = vec![self.statement(
             "UPDATE leads SET status = ?, tags = ?, note = ?, updated_at = ?, revision = ? WHERE workspace_id = ? AND id = ? AND updated_at = ? AND revision = ?",
             &[text(&lead.status), text(&lead.tags), opt_text(lead.note.as_deref()), number(lead.updated_at), text(&lead.revision),
@@ -152,6 +155,7 @@ impl Store {
             statements.push(self.cancel_on_status_change_statement(&lead.workspace_id, &lead.id, change.changed_at, (applied, &applied_args))?);
         }
         let announce = format!("{applied} AND {NEVER_ANNOUNCED}");
+        let mut fan_outs = Vec::new();
         let mut announce_args = applied_args.to_vec();
         announce_args.extend([text(&lead.workspace_id), text(&lead.id)]);
         for event in events {
@@ -160,7 +164,9 @@ impl Store {
             let mut args = event_values(event);
             args.extend_from_slice(guard_args);
             statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {guard}"), &args)?);
-            statements.extend(self.fan_out_statements(event, Some((guard, guard_args)))?);
+            let fan_out = self.fan_out_statements(event, Some((guard, guard_args)))?;
+            fan_outs.extend(statements.len()..statements.len() + fan_out.len());
+            statements.extend(fan_out);
         }
         for then in then {
             let mut args = then.args.clone();
@@ -168,7 +174,11 @@ impl Store {
             statements.push(self.statement(&format!("{} AND {applied}", then.sql), &args)?);
         }
         let results = self.batch(statements).await?;
-        Ok(results.first().is_some_and(super::wrote))
+        if !results.first().is_some_and(super::wrote) {
+            return Ok(None);
+        }
+        let due = fan_outs.iter().filter_map(|&i| results.get(i)?.results::<DueDelivery>().ok()).flatten().collect();
+        Ok(Some(due))
     }
 
     pub async fn status_changes(&self, workspace_id: &str, lead_id: &str) -> ApiResult<Vec<StatusChangeRow>> {

@@ -3,9 +3,9 @@
 //! in the same batch as the run, so it is claimed like any delivery.
 
 use super::deliveries::DueDelivery;
-use super::leads::{event_values, EventRow, Then};
+use super::leads::{event_values, EventRow, LeadRow, Then};
 use super::{number, opt_text, text, Store};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
 use worker::D1PreparedStatement;
 
@@ -44,6 +44,26 @@ pub struct RunRow {
     pub actions: String,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+}
+
+/// What a run's attempt starts from.
+pub struct RunState {
+    pub run: RunRow,
+    pub actions: Vec<RunActionRow>,
+    /// `None` once the lead is erased.
+    pub lead: Option<LeadRow>,
+}
+
+/// A send about to be made by a run's action.
+pub struct PreparedSend<'a> {
+    pub workspace_id: &'a str,
+    /// The run's outbox row, whose claim the send extends.
+    pub delivery_id: &'a str,
+    pub busy_until: i64,
+    pub run_id: &'a str,
+    pub idx: usize,
+    /// What this attempt would send; the first attempt's is kept.
+    pub body: &'a str,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -100,8 +120,22 @@ impl Store {
         ])
     }
 
-    pub async fn workflow_run(&self, workspace_id: &str, id: &str) -> ApiResult<Option<RunRow>> {
-        self.first(&format!("SELECT {RUN_COLUMNS} FROM workflow_runs WHERE workspace_id = ? AND id = ?"), &[text(workspace_id), text(id)]).await
+    /// A run, its action records and its lead as they are now, in one round
+    /// trip (the run's attempt starts from these). `None` if the run is gone.
+    pub async fn run_state(&self, workspace_id: &str, run_id: &str) -> ApiResult<Option<RunState>> {
+        let args = [text(workspace_id), text(run_id)];
+        let results = self
+            .batch(vec![
+                self.statement(&format!("SELECT {RUN_COLUMNS} FROM workflow_runs WHERE workspace_id = ?1 AND id = ?2"), &args)?,
+                self.statement("SELECT run_id, idx, type, status, error FROM workflow_run_actions WHERE workspace_id = ?1 AND run_id = ?2 ORDER BY idx", &args)?,
+                self.statement("SELECT * FROM leads WHERE workspace_id = ?1 AND id = (SELECT lead_id FROM workflow_runs WHERE workspace_id = ?1 AND id = ?2)", &args)?,
+            ])
+            .await?;
+        let rows = |i: usize| results.get(i).ok_or_else(|| ApiError::internal("d1 batch", "a result is missing"));
+        let Some(run) = rows(0)?.results::<RunRow>().map_err(|e| ApiError::internal("d1 rows", e))?.into_iter().next() else { return Ok(None) };
+        let actions = rows(1)?.results::<RunActionRow>().map_err(|e| ApiError::internal("d1 rows", e))?;
+        let lead = rows(2)?.results::<LeadRow>().map_err(|e| ApiError::internal("d1 rows", e))?.into_iter().next();
+        Ok(Some(RunState { run, actions, lead }))
     }
 
     pub async fn run_actions(&self, workspace_id: &str, run_ids: &[String]) -> ApiResult<Vec<RunActionRow>> {
@@ -138,66 +172,75 @@ impl Store {
         }
     }
 
-    pub async fn run_then(&self, then: Then) -> ApiResult<()> {
-        self.run(&then.sql, &then.args).await?;
+    /// Runs action records in one batch (nothing if there are none).
+    pub async fn run_thens(&self, thens: Vec<Then>) -> ApiResult<()> {
+        if !thens.is_empty() {
+            self.batch(self.then_statements(thens)?).await?;
+        }
         Ok(())
     }
 
-    /// Notes why a pending action failed this time (it stays pending, to retry).
-    pub async fn note_action_error(&self, workspace_id: &str, run_id: &str, idx: usize, error: &str) -> ApiResult<()> {
-        self.run(
+    fn then_statements(&self, thens: Vec<Then>) -> ApiResult<Vec<D1PreparedStatement>> {
+        thens.into_iter().map(|then| self.statement(&then.sql, &then.args)).collect()
+    }
+
+    /// Notes why a pending action failed this time (it stays pending, to
+    /// retry), with the records of the actions finished before it.
+    pub async fn note_action_error(&self, earlier: Vec<Then>, workspace_id: &str, run_id: &str, idx: usize, error: &str) -> ApiResult<()> {
+        let mut statements = self.then_statements(earlier)?;
+        statements.push(self.statement(
             "UPDATE workflow_run_actions SET error = ? WHERE workspace_id = ? AND run_id = ? AND idx = ? AND status = 'pending'",
             &[text(error), text(workspace_id), text(run_id), number(idx as i64)],
-        )
-        .await?;
+        )?);
+        self.batch(statements).await?;
         Ok(())
     }
 
-    /// What an action sends, fixed by its first attempt: every retry sends
-    /// the same bytes.
-    pub async fn action_body(&self, workspace_id: &str, run_id: &str, idx: usize, body: &str) -> ApiResult<String> {
+    /// Before a send, in one batch: the records of the actions finished
+    /// before it (so no finished send is ever sent again), the run's claim
+    /// kept from looking overdue while it sends (a run may send several
+    /// messages in one attempt), and what the action sends, fixed by its
+    /// first attempt so that every retry sends the same bytes.
+    pub async fn prepare_send(&self, earlier: Vec<Then>, send: PreparedSend<'_>) -> ApiResult<String> {
         #[derive(Deserialize)]
         struct Body {
             body: String,
         }
-        let kept: Option<Body> = self
-            .first(
-                "UPDATE workflow_run_actions SET body = coalesce(body, ?) WHERE workspace_id = ? AND run_id = ? AND idx = ? RETURNING body",
-                &[text(body), text(workspace_id), text(run_id), number(idx as i64)],
-            )
-            .await?;
-        Ok(kept.map(|k| k.body).unwrap_or_else(|| body.to_string()))
+        let ws = text(send.workspace_id);
+        let mut statements = self.then_statements(earlier)?;
+        statements.push(self.statement(
+            "UPDATE deliveries SET next_attempt_at = max(coalesce(next_attempt_at, 0), ?) WHERE workspace_id = ? AND id = ? AND status = 'pending'",
+            &[number(send.busy_until), ws.clone(), text(send.delivery_id)],
+        )?);
+        statements.push(self.statement(
+            "UPDATE workflow_run_actions SET body = coalesce(body, ?) WHERE workspace_id = ? AND run_id = ? AND idx = ? RETURNING body",
+            &[text(send.body), ws, text(send.run_id), number(send.idx as i64)],
+        )?);
+        let results = self.batch(statements).await?;
+        let kept = results.last().and_then(|r| r.results::<Body>().ok()).and_then(|rows| rows.into_iter().next());
+        Ok(kept.map_or_else(|| send.body.to_string(), |k| k.body))
     }
 
-    /// Ends a run (once) and raises its event with its outbox rows.
-    pub async fn finish_run(&self, run: &RunRow, status: &str, event: &EventRow, now: i64) -> ApiResult<Vec<DueDelivery>> {
+    /// Ends a run (once), with the records of its last actions, and raises
+    /// its event with its outbox rows.
+    pub async fn finish_run(&self, earlier: Vec<Then>, run: &RunRow, status: &str, event: &EventRow, now: i64) -> ApiResult<Vec<DueDelivery>> {
         let (ws, id) = (text(&run.workspace_id), text(&run.id));
         let finished = "EXISTS (SELECT 1 FROM workflow_runs WHERE workspace_id = ? AND id = ? AND status = ? AND finished_at = ?)";
         let finished_args = [ws.clone(), id.clone(), text(status), number(now)];
         let mut event_args = event_values(event);
         event_args.extend_from_slice(&finished_args);
-        let mut statements = vec![
-            self.statement(
-                "UPDATE workflow_runs SET status = ?, finished_at = ? WHERE workspace_id = ? AND id = ? AND status IN ('running', 'held')",
-                &[text(status), number(now), ws, id],
-            )?,
-            self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {finished}"), &event_args)?,
-        ];
+        let mut statements = self.then_statements(earlier)?;
+        statements.push(self.statement(
+            "UPDATE workflow_runs SET status = ?, finished_at = ? WHERE workspace_id = ? AND id = ? AND status IN ('running', 'held')",
+            &[text(status), number(now), ws, id],
+        )?);
+        statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {finished}"), &event_args)?);
+        let fan_out_from = statements.len();
         statements.extend(self.fan_out_statements(event, Some((finished, &finished_args)))?);
         let results = self.batch(statements).await?;
-        Ok(results.iter().skip(2).flat_map(|r| r.results::<DueDelivery>().unwrap_or_default()).collect())
+        Ok(results.iter().skip(fan_out_from).flat_map(|r| r.results::<DueDelivery>().unwrap_or_default()).collect())
     }
 
-    /// Keeps a claimed run's outbox row from looking overdue while it works
-    /// (a run may send several messages in one attempt).
-    pub async fn extend_claim(&self, workspace_id: &str, delivery_id: &str, busy_until: i64) -> ApiResult<()> {
-        self.run(
-            "UPDATE deliveries SET next_attempt_at = max(coalesce(next_attempt_at, 0), ?) WHERE workspace_id = ? AND id = ? AND status = 'pending'",
-            &[number(busy_until), text(workspace_id), text(delivery_id)],
-        )
-        .await?;
-        Ok(())
-    }
 
     /// A lead's runs and their action records (which may hold its data), for erasure.
     pub fn erase_runs_statements(&self, workspace_id: &str, lead_id: &str) -> ApiResult<Vec<D1PreparedStatement>> {

@@ -11,6 +11,7 @@ use crate::delivery::message::{enqueue, DeliveryMessage};
 use crate::error::ApiResult;
 use crate::store::deliveries::{DeliveryJob, DueDelivery};
 use crate::store::workflow_runs::NewRun;
+use crate::store::workflows::WorkflowRow;
 use crate::store::Store;
 use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::workflow::{Trigger, WorkflowDefinition};
@@ -75,8 +76,8 @@ pub fn wants(workflow_id: &str, def: &WorkflowDefinition, event: &TriggerEvent<'
 
 /// The outbox row's "attempt": create the runs. A failure is retried on the
 /// delivery schedule like any delivery.
-pub async fn expand(store: &Store, env: &Env, job: &DeliveryJob, now: i64) -> Call {
-    match runs_for(store, job, now).await {
+pub async fn expand(store: &Store, env: &Env, job: &DeliveryJob, workflows: &[WorkflowRow], now: i64) -> Call {
+    match runs_for(store, job, workflows, now).await {
         Ok(due) => {
             enqueue(env, due.iter().map(DeliveryMessage::from).collect()).await;
             Call::done()
@@ -85,14 +86,14 @@ pub async fn expand(store: &Store, env: &Env, job: &DeliveryJob, now: i64) -> Ca
     }
 }
 
-async fn runs_for(store: &Store, job: &DeliveryJob, now: i64) -> ApiResult<Vec<DueDelivery>> {
+async fn runs_for(store: &Store, job: &DeliveryJob, workflows: &[WorkflowRow], now: i64) -> ApiResult<Vec<DueDelivery>> {
     let Some(payload) = job.payload.as_deref() else { return Ok(Vec::new()) };
     let payload: Value = serde_json::from_str(payload)?;
     let Some(event) = TriggerEvent::read(&payload) else { return Ok(Vec::new()) };
     let Some(lead_id) = event.lead["id"].as_str() else { return Ok(Vec::new()) };
     let mut runs = Vec::new();
-    for row in store.enabled_workflows(&job.workspace_id, event.kind).await? {
-        let def = super::definition(&row)?;
+    for row in workflows {
+        let def = super::definition(row)?;
         if !wants(&row.id, &def, &event) {
             continue;
         }

@@ -18,7 +18,9 @@ use crate::leads::{apply_patch, store_patched, ChangeBy, LeadOut, LeadPatch};
 use crate::store::deliveries::DeliveryJob;
 use crate::store::integrations::TELEGRAM;
 use crate::store::leads::LeadRow;
-use crate::store::workflow_runs::RunRow;
+use crate::delivery::targets::Targets;
+use crate::store::leads::Then;
+use crate::store::workflow_runs::{PreparedSend, RunActionRow, RunRow, RunState};
 use crate::store::Store;
 use leadsbot_shared::retry::{verdict, AttemptResult, Verdict};
 use leadsbot_shared::workflow::{Action, WorkflowDefinition};
@@ -41,13 +43,24 @@ enum Step {
     Sent(Call),
 }
 
+/// What one attempt of a run carries from action to action.
+struct Progress {
+    /// The lead as last read or written (`None` once erased).
+    lead: Option<LeadRow>,
+    /// Records of finished actions not written yet. They ride in the next
+    /// write the attempt makes anyway (a lead change, the claim before a
+    /// send, the run's end), which always comes before any further send: a
+    /// finished send is never sent again, and a run costs few round trips.
+    unrecorded: Vec<Then>,
+}
+
 impl Runner<'_> {
-    pub async fn execute(&self, job: &DeliveryJob) -> Call {
-        self.go_on(job).await.unwrap_or_else(|err| Call::not_sent(format!("the run could not go on: {err:?}")))
+    pub async fn execute(&self, job: &DeliveryJob, targets: &Targets) -> Call {
+        self.go_on(job, targets).await.unwrap_or_else(|err| Call::not_sent(format!("the run could not go on: {err:?}")))
     }
 
-    async fn go_on(&self, job: &DeliveryJob) -> ApiResult<Call> {
-        let Some(run) = self.store.workflow_run(&job.workspace_id, &job.target_id).await? else {
+    async fn go_on(&self, job: &DeliveryJob, targets: &Targets) -> ApiResult<Call> {
+        let Some(RunState { run, actions: mut states, lead }) = self.store.run_state(&job.workspace_id, &job.target_id).await? else {
             return Ok(Call::stopped("the run no longer exists"));
         };
         if run.status != "running" {
@@ -55,39 +68,41 @@ impl Runner<'_> {
         }
         let actions = WorkflowDefinition::parse_actions(&serde_json::from_str(&run.actions)?)
             .map_err(|e| ApiError::internal("stored run actions", format!("{e:?}")))?;
-        let states = self.store.run_actions(&run.workspace_id, std::slice::from_ref(&run.id)).await?;
+        let mut progress = Progress { lead, unrecorded: Vec::new() };
         for (idx, action) in actions.iter().enumerate() {
             if states.iter().find(|s| s.idx as usize == idx).is_none_or(|s| s.status != "pending") {
                 continue;
             }
-            match self.step(job, &run, idx, action).await? {
-                Step::Done => {}
+            match self.step(job, targets, &run, idx, action, &mut progress).await? {
+                Step::Done => mark(&mut states, idx, "completed", None),
                 Step::Failed(error) => {
-                    self.fail(&run, idx, &error).await?;
+                    self.fail(&run, idx, &error, states, progress.unrecorded).await?;
                     return Ok(Call::stopped("a workflow action failed"));
                 }
                 Step::Sent(call) if is_final(&call, job.attempts + 1, &self.config.retry_schedule_secs) => {
-                    self.fail(&run, idx, &describe(&call)).await?;
+                    self.fail(&run, idx, &describe(&call), states, progress.unrecorded).await?;
                     return Ok(call);
                 }
                 Step::Sent(call) => {
-                    self.store.note_action_error(&run.workspace_id, &run.id, idx, &describe(&call)).await?;
+                    self.store.note_action_error(progress.unrecorded, &run.workspace_id, &run.id, idx, &describe(&call)).await?;
                     return Ok(call);
                 }
             }
         }
-        self.finish(&run, "completed").await?;
+        self.finish(&run, "completed", &states, progress.unrecorded).await?;
         Ok(Call::done())
     }
 
-    async fn step(&self, job: &DeliveryJob, run: &RunRow, idx: usize, action: &Action) -> ApiResult<Step> {
-        let Some(lead) = self.store.lead(&run.workspace_id, &run.lead_id).await? else {
+    async fn step(&self, job: &DeliveryJob, targets: &Targets, run: &RunRow, idx: usize, action: &Action, progress: &mut Progress) -> ApiResult<Step> {
+        let Some(lead) = progress.lead.clone() else {
             return Ok(Step::Failed("the lead no longer exists".into()));
         };
-        let done = |status: &str, error: Option<&str>| Store::finish_action(&run.workspace_id, &run.id, idx, status, error, self.now);
+        let done = Store::finish_action(&run.workspace_id, &run.id, idx, "completed", None, self.now);
         match action {
-            Action::SetStatus { .. } | Action::AddTag { .. } | Action::RemoveTag { .. } => self.change_lead(run, idx, action, lead).await,
+            Action::SetStatus { .. } | Action::AddTag { .. } | Action::RemoveTag { .. } => self.change_lead(run, action, lead, done, progress).await,
             Action::FollowUp { after_seconds, action, cancel_on_status_change } => {
+                // Scheduling is a write of its own: what finished before is recorded first.
+                self.store.run_thens(std::mem::take(&mut progress.unrecorded)).await?;
                 // The id comes from (run, action): a retry after a lost record schedules nothing twice.
                 let spec = FollowUpSpec {
                     id: Some(format!("fu_{}_{idx}", run.id.trim_start_matches("run_"))),
@@ -101,18 +116,15 @@ impl Runner<'_> {
                 if schedule(self.store, self.env, &spec, self.now).await?.is_none() {
                     return Ok(Step::Failed("the lead no longer exists".into()));
                 }
-                self.store.run_then(done("completed", None)).await?;
+                progress.unrecorded.push(done);
                 Ok(Step::Done)
             }
             Action::Telegram { .. } | Action::Webhook { .. } => {
-                // One claim covers one send's timeout: keep the sweeper off while this one runs.
-                let busy_until = crate::platform::now_ms() + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;
-                self.store.extend_claim(&job.workspace_id, &job.id, busy_until).await?;
-                let call = self.send(job, run, idx, action, &lead).await?;
+                let call = self.send(job, targets, run, idx, action, &lead, progress).await?;
                 if !succeeded(&call) {
                     return Ok(Step::Sent(call));
                 }
-                self.store.run_then(done("completed", None)).await?;
+                progress.unrecorded.push(done);
                 Ok(Step::Done)
             }
         }
@@ -120,8 +132,7 @@ impl Runner<'_> {
 
     /// set_status / add_tag / remove_tag: a patch stored exactly as PATCH
     /// /leads/:id stores it, with the action's record in the same batch.
-    async fn change_lead(&self, run: &RunRow, idx: usize, action: &Action, mut lead: LeadRow) -> ApiResult<Step> {
-        let done = Store::finish_action(&run.workspace_id, &run.id, idx, "completed", None, self.now);
+    async fn change_lead(&self, run: &RunRow, action: &Action, mut lead: LeadRow, done: Then, progress: &mut Progress) -> ApiResult<Step> {
         let changed_by = format!("workflow:{}", run.workflow_id);
         for _ in 0..3 {
             let read = (lead.updated_at, lead.revision.clone());
@@ -132,24 +143,27 @@ impl Runner<'_> {
                 Err(other) => return Err(other),
             };
             if !patched.changed {
-                self.store.run_then(done).await?;
+                progress.unrecorded.push(done);
                 return Ok(Step::Done);
             }
             let cause = json!({"workflow_id": run.workflow_id, "run_id": run.id, "depth": run.depth});
-            let by = ChangeBy { changed_by: &changed_by, now_ms: self.now, caused_by: Some(cause), then: vec![done.clone()] };
-            if let Some((_, events)) = store_patched(self.store, patched, (read.0, &read.1), &by).await? {
-                for event in &events {
-                    let due = self.store.pending_for_event(&event.workspace_id, &event.id).await?;
-                    enqueue(self.env, due.iter().map(DeliveryMessage::from).collect()).await;
-                }
+            let mut then = std::mem::take(&mut progress.unrecorded);
+            then.push(done.clone());
+            let by = ChangeBy { changed_by: &changed_by, now_ms: self.now, caused_by: Some(cause), then };
+            if let Some((stored, due)) = store_patched(self.store, patched, (read.0, &read.1), &by).await? {
+                enqueue(self.env, due.iter().filter(|d| d.held == 0).map(DeliveryMessage::from).collect()).await;
+                progress.lead = Some(stored);
                 return Ok(Step::Done);
             }
+            // Nothing was written: the earlier records wait for the next write.
+            progress.unrecorded = by.then;
+            progress.unrecorded.pop();
             lead = self.store.lead(&run.workspace_id, &run.lead_id).await?.ok_or_else(|| ApiError::Conflict("the lead was erased".into()))?;
         }
         Err(ApiError::Conflict("the lead kept changing under three attempts".into()))
     }
 
-    async fn send(&self, job: &DeliveryJob, run: &RunRow, idx: usize, action: &Action, lead: &LeadRow) -> ApiResult<Call> {
+    async fn send(&self, job: &DeliveryJob, targets: &Targets, run: &RunRow, idx: usize, action: &Action, lead: &LeadRow, progress: &mut Progress) -> ApiResult<Call> {
         let view = serde_json::to_value(LeadOut::from(lead))?;
         let ws = &run.workspace_id;
         // Stable across retries: receivers can tell a retry from a new action.
@@ -158,14 +172,17 @@ impl Runner<'_> {
             id: id.clone(), workspace_id: ws.clone(), event_type: event_type.into(), target_kind: target_kind.into(),
             target_id: String::new(), attempts: job.attempts, payload: Some(payload), in_order: 0,
         };
+        // One claim covers one send's timeout: keep the sweeper off while this one runs.
+        let busy_until = crate::platform::now_ms() + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;
+        let prepared = |body| PreparedSend { workspace_id: ws, delivery_id: &job.id, busy_until, run_id: &run.id, idx, body };
+        let earlier = std::mem::take(&mut progress.unrecorded);
         match action {
             Action::Telegram { template } => {
-                let text = self.store.action_body(ws, &run.id, idx, &template.render_telegram(&view)).await?;
-                let Some(integration) = self.store.integration(ws, TELEGRAM).await? else {
+                let text = self.store.prepare_send(earlier, prepared(&template.render_telegram(&view))).await?;
+                let Some(integration) = targets.telegram(job) else {
                     return Ok(Call::stopped("Telegram is not set up for this workspace (PUT /api/v1/integrations/telegram)"));
                 };
-                let integration = Some(integration);
-                call_telegram(self.config, &synthetic(WORKFLOW_TELEGRAM, TELEGRAM, json!({"text": text}).to_string()), integration.as_ref()).await
+                call_telegram(self.config, &synthetic(WORKFLOW_TELEGRAM, TELEGRAM, json!({"text": text}).to_string()), Some(integration)).await
             }
             Action::Webhook { endpoint_id, payload } => {
                 let mut data = json!({"workflow_id": run.workflow_id, "run_id": run.id, "action": idx, "lead_id": run.lead_id});
@@ -174,7 +191,7 @@ impl Runner<'_> {
                     None => data["lead"] = view,
                 }
                 let event = events::event(WORKFLOW_ACTION, ws, Some(&run.lead_id), data, self.now)?;
-                let body = self.store.action_body(ws, &run.id, idx, &event.payload).await?;
+                let body = self.store.prepare_send(earlier, prepared(&event.payload)).await?;
                 let endpoint = self.store.endpoint(ws, endpoint_id).await?;
                 call_webhook(self.config, &synthetic(WORKFLOW_ACTION, "webhook", body), endpoint.as_ref()).await
             }
@@ -182,22 +199,33 @@ impl Runner<'_> {
         }
     }
 
-    async fn fail(&self, run: &RunRow, idx: usize, error: &str) -> ApiResult<()> {
-        self.store.run_then(Store::finish_action(&run.workspace_id, &run.id, idx, "failed", Some(error), self.now)).await?;
-        self.finish(run, "failed").await
+    async fn fail(&self, run: &RunRow, idx: usize, error: &str, mut states: Vec<RunActionRow>, mut earlier: Vec<Then>) -> ApiResult<()> {
+        earlier.push(Store::finish_action(&run.workspace_id, &run.id, idx, "failed", Some(error), self.now));
+        mark(&mut states, idx, "failed", Some(error));
+        self.finish(run, "failed", &states, earlier).await
     }
 
-    /// Ends the run once, with its `workflow.completed` / `workflow.failed` event.
-    async fn finish(&self, run: &RunRow, status: &str) -> ApiResult<()> {
-        let actions = self.store.run_actions(&run.workspace_id, std::slice::from_ref(&run.id)).await?;
-        let mut out = RunOut::new(run, &actions);
+    /// Ends the run once, with its `workflow.completed` / `workflow.failed`
+    /// event, in the batch that records its last actions.
+    async fn finish(&self, run: &RunRow, status: &str, states: &[RunActionRow], earlier: Vec<Then>) -> ApiResult<()> {
+        let mut out = RunOut::new(run, states);
         out.status = status.to_string();
         out.finished_at = Some(leadsbot_shared::time::format_rfc3339(self.now));
         let kind = if status == "completed" { WORKFLOW_COMPLETED } else { WORKFLOW_FAILED };
         let event = events::event(kind, &run.workspace_id, Some(&run.lead_id), serde_json::to_value(out)?, self.now)?;
-        let due = self.store.finish_run(run, status, &event, self.now).await?;
-        enqueue(self.env, due.iter().map(DeliveryMessage::from).collect()).await;
+        let due = self.store.finish_run(earlier, run, status, &event, self.now).await?;
+        enqueue(self.env, due.iter().filter(|d| d.held == 0).map(DeliveryMessage::from).collect()).await;
         Ok(())
+    }
+}
+
+/// An action's state as the attempt left it (what the run's event reports).
+fn mark(states: &mut [RunActionRow], idx: usize, status: &str, error: Option<&str>) {
+    if let Some(state) = states.iter_mut().find(|s| s.idx as usize == idx) {
+        state.status = status.to_string();
+        if error.is_some() {
+            state.error = error.map(str::to_string);
+        }
     }
 }
 
