@@ -2,8 +2,10 @@
 //! claim every attempt (one D1 round trip), load each target once, call every
 //! target concurrently, record every attempt (one D1 round trip), then ack
 //! each message, scheduling retries as new delayed messages that carry the
-//! attempt count. It never returns an error: workers-rs panics on one, and
-//! a panic would retry the whole batch.
+//! attempt count. The workflow runs the batch's expansions created are then
+//! worked the same way in the same invocation, not a queue hop later. It
+//! never returns an error: workers-rs panics on one, and a panic would retry
+//! the whole batch.
 
 use super::attempt::{call_telegram, call_webhook, Call};
 use super::message::{dead_letter, enqueue, enqueue_later, DeliveryMessage};
@@ -37,9 +39,13 @@ pub struct Deliverer {
     env: Env,
 }
 
+/// A claimed attempt, with the queue message that asked for it (none for
+/// work this invocation created itself).
+type Claimed<'a> = (Option<&'a RawMessage>, DeliveryJob);
+
 /// A settled attempt: what to do once its record is committed.
 struct Settled<'a> {
-    raw: &'a RawMessage,
+    raw: Option<&'a RawMessage>,
     next: DeliveryMessage,
     verdict: Verdict,
     /// Index of the statement releasing the next of its in-order line, if any.
@@ -61,21 +67,8 @@ pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
     let (follow_ups, readable): (Vec<_>, Vec<_>) = readable.into_iter().partition(|(_, m)| matches!(m, DeliveryMessage::FollowUpV1 { .. }));
     crate::follow_ups::fire::consume(&deliverer.store, &deliverer.env, &deliverer.config, &follow_ups).await;
     let claimed = deliverer.claim_all(&readable).await;
-    if claimed.is_empty() {
-        return;
-    }
-    let jobs: Vec<&DeliveryJob> = claimed.iter().map(|(_, job)| job).collect();
-    let targets = match targets::load(&deliverer.store, &jobs).await {
-        Ok(targets) => targets,
-        Err(err) => {
-            // The claimed attempts are spent; the sweeper re-enqueues them once overdue.
-            worker::console_error!("loading delivery targets failed: {err:?}");
-            return claimed.iter().for_each(|(m, _)| m.retry_with_options(&retry_later()));
-        }
-    };
-    // Concurrently but bounded, in batch order: one slow receiver holds up few.
-    let calls: Vec<Call> = stream::iter(claimed.iter().map(|(_, job)| deliverer.call(job, &targets))).buffered(MAX_IN_FLIGHT).collect().await;
-    deliverer.settle_all(&claimed, calls).await;
+    let created = deliverer.work(claimed).await;
+    deliverer.work_created(created).await;
 }
 
 pub(crate) fn retry_later() -> QueueRetryOptions {
@@ -94,6 +87,53 @@ pub(super) fn read(raw: &RawMessage) -> Option<DeliveryMessage> {
 }
 
 impl Deliverer {
+    /// Loads the targets, calls them and records the attempts; returns the
+    /// outbox rows the attempts created (workflow runs), to work next.
+    async fn work(&self, claimed: Vec<Claimed<'_>>) -> Vec<DueDelivery> {
+        if claimed.is_empty() {
+            return Vec::new();
+        }
+        let jobs: Vec<&DeliveryJob> = claimed.iter().map(|(_, job)| job).collect();
+        let targets = match targets::load(&self.store, &jobs).await {
+            Ok(targets) => targets,
+            Err(err) => {
+                // The claimed attempts are spent; the sweeper re-enqueues them once overdue.
+                worker::console_error!("loading delivery targets failed: {err:?}");
+                claimed.iter().filter_map(|(m, _)| *m).for_each(|m| m.retry_with_options(&retry_later()));
+                return Vec::new();
+            }
+        };
+        // Concurrently but bounded, in batch order: one slow receiver holds up few.
+        let outcomes: Vec<(Call, Vec<DueDelivery>)> = stream::iter(claimed.iter().map(|(_, job)| self.call(job, &targets))).buffered(MAX_IN_FLIGHT).collect().await;
+        let (calls, created): (Vec<Call>, Vec<Vec<DueDelivery>>) = outcomes.into_iter().unzip();
+        self.settle_all(&claimed, calls).await;
+        created.into_iter().flatten().collect()
+    }
+
+    /// Works the runs this batch's expansions created, claimed like any
+    /// delivery (so their queue of record, the sweeper, cannot run one
+    /// twice). Should the claim fail, they go on the queue instead.
+    async fn work_created(&self, created: Vec<DueDelivery>) {
+        let runnable: Vec<DueDelivery> = created.into_iter().filter(|due| due.held == 0).collect();
+        if runnable.is_empty() {
+            return;
+        }
+        let claims: Vec<AttemptClaim<'_>> = runnable.iter().map(|due| AttemptClaim { workspace_id: &due.workspace_id, delivery_id: &due.id, attempts_made: due.attempts }).collect();
+        let now = now_ms();
+        let busy_until = now + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;
+        match self.store.claim_attempts(&claims, busy_until, now).await {
+            Ok(jobs) => {
+                // Runs create no runs of their own (their events go on the queue), so this ends here.
+                let more = self.work(jobs.into_iter().flatten().map(|job| (None, job)).collect()).await;
+                enqueue(&self.env, more.iter().map(DeliveryMessage::from).collect()).await;
+            }
+            Err(err) => {
+                worker::console_error!("claiming new workflow runs failed, enqueueing them: {err:?}");
+                enqueue(&self.env, runnable.iter().map(DeliveryMessage::from).collect()).await;
+            }
+        }
+    }
+
     fn new(env: Env) -> ApiResult<Self> {
         let store = Store::new(env.d1("DB").map_err(|e| ApiError::internal("D1 binding DB", e))?);
         Ok(Self { store, config: Config::from_env(&env)?, env })
@@ -101,7 +141,7 @@ impl Deliverer {
 
     /// Claims every attempt (`readable` holds delivery messages only); messages with nothing to send (finished, or a
     /// duplicate of an attempt already made) are acked here.
-    async fn claim_all<'a>(&self, readable: &[(&'a RawMessage, DeliveryMessage)]) -> Vec<(&'a RawMessage, DeliveryJob)> {
+    async fn claim_all<'a>(&self, readable: &[(&'a RawMessage, DeliveryMessage)]) -> Vec<Claimed<'a>> {
         let claims: Vec<AttemptClaim<'_>> = readable
             .iter()
             .filter_map(|(_, message)| match message {
@@ -119,7 +159,7 @@ impl Deliverer {
                     if job.is_none() {
                         raw.ack();
                     }
-                    Some((*raw, job?))
+                    Some((Some(*raw), job?))
                 })
                 .collect(),
             Err(err) => {
@@ -131,15 +171,20 @@ impl Deliverer {
     }
 
     /// Never an error: what keeps an attempt from being made is its outcome.
-    async fn call(&self, job: &DeliveryJob, targets: &Targets) -> Call {
+    /// With it, the outbox rows the attempt created (an expansion's runs).
+    async fn call(&self, job: &DeliveryJob, targets: &Targets) -> (Call, Vec<DueDelivery>) {
         match job.target_kind.as_str() {
-            WORKFLOWS_TARGET => return crate::workflows::expand::expand(&self.store, &self.env, job, targets.workflows(job), now_ms()).await,
+            WORKFLOWS_TARGET => crate::workflows::expand::expand(&self.store, job, targets.workflows(job), now_ms()).await,
             RUN_TARGET => {
                 let runner = crate::workflows::run::Runner { store: &self.store, config: &self.config, env: &self.env, now: now_ms() };
-                return runner.execute(job, targets).await;
+                (runner.execute(job, targets).await, Vec::new())
             }
-            _ => {}
+            _ => (self.send(job, targets).await, Vec::new()),
         }
+    }
+
+    /// A webhook or Telegram alert.
+    async fn send(&self, job: &DeliveryJob, targets: &Targets) -> Call {
         if job.payload.is_none() {
             return Call::stopped("the event no longer exists");
         }
@@ -159,7 +204,7 @@ impl Deliverer {
     /// Records every attempt in one batch, then acks each message and
     /// schedules its retry or dead letter, and enqueues any in-order
     /// delivery whose turn has come.
-    async fn settle_all(&self, claimed: &[(&RawMessage, DeliveryJob)], calls: Vec<Call>) {
+    async fn settle_all(&self, claimed: &[Claimed<'_>], calls: Vec<Call>) {
         let mut statements = Vec::new();
         let mut settled = Vec::new();
         for ((raw, job), call) in claimed.iter().zip(calls) {
@@ -173,20 +218,21 @@ impl Deliverer {
                         statements.len() - 1
                     });
                     let next = DeliveryMessage::DeliveryV1 { workspace_id: job.workspace_id.clone(), delivery_id: job.id.clone(), attempts: job.attempts + 1 };
-                    settled.push(Settled { raw, next, verdict, release_at });
+                    settled.push(Settled { raw: *raw, next, verdict, release_at });
                 }
                 Err(err) => {
                     // Its claim stays unrecorded; the claim cap ends a loop of these.
                     worker::console_error!("delivery {} could not be settled: {err:?}", job.id);
-                    raw.retry_with_options(&retry_later());
+                    raw.inspect(|m| m.retry_with_options(&retry_later()));
                 }
             }
         }
         let results = match self.store.record_attempts(statements).await {
             Ok(results) => results,
             Err(err) => {
+                // Unrecorded claims: the sweeper re-enqueues them once overdue.
                 worker::console_error!("recording delivery attempts failed: {err:?}");
-                return settled.iter().for_each(|s| s.raw.retry_with_options(&retry_later()));
+                return settled.iter().filter_map(|s| s.raw).for_each(|m| m.retry_with_options(&retry_later()));
             }
         };
         let released: Vec<DeliveryMessage> = settled
@@ -207,7 +253,9 @@ impl Deliverer {
             Next::DeadLetter => dead_letter(&self.env, settled.next).await,
             Next::Done => {}
         }
-        settled.raw.ack();
+        if let Some(raw) = settled.raw {
+            raw.ack();
+        }
     }
 
     /// An attempt's verdict and the statements that record it.

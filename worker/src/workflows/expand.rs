@@ -7,7 +7,6 @@
 use super::MAX_DEPTH;
 use crate::credentials::new_id;
 use crate::delivery::attempt::Call;
-use crate::delivery::message::{enqueue, DeliveryMessage};
 use crate::error::ApiResult;
 use crate::store::deliveries::{DeliveryJob, DueDelivery};
 use crate::store::workflow_runs::NewRun;
@@ -16,7 +15,6 @@ use crate::store::Store;
 use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::workflow::{Trigger, WorkflowDefinition};
 use serde_json::{json, Value};
-use worker::Env;
 
 /// What a lead event says to workflows.
 #[derive(Debug)]
@@ -74,15 +72,13 @@ pub fn wants(workflow_id: &str, def: &WorkflowDefinition, event: &TriggerEvent<'
     triggered && def.matches(event.lead)
 }
 
-/// The outbox row's "attempt": create the runs. A failure is retried on the
-/// delivery schedule like any delivery.
-pub async fn expand(store: &Store, env: &Env, job: &DeliveryJob, workflows: &[WorkflowRow], now: i64) -> Call {
+/// The outbox row's "attempt": create the runs, returning their outbox rows
+/// for the consumer to work next. A failure is retried on the delivery
+/// schedule like any delivery.
+pub async fn expand(store: &Store, job: &DeliveryJob, workflows: &[WorkflowRow], now: i64) -> (Call, Vec<DueDelivery>) {
     match runs_for(store, job, workflows, now).await {
-        Ok(due) => {
-            enqueue(env, due.iter().map(DeliveryMessage::from).collect()).await;
-            Call::done()
-        }
-        Err(err) => Call::not_sent(format!("expanding the event into workflow runs failed: {err:?}")),
+        Ok(due) => (Call::done(), due),
+        Err(err) => (Call::not_sent(format!("expanding the event into workflow runs failed: {err:?}")), Vec::new()),
     }
 }
 
