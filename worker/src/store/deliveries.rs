@@ -135,44 +135,45 @@ impl Store {
             ),
             &webhook_args,
         )?;
-        // The alert is response work: held while the lead's campaign is paused, none when archived.
-        let mut telegram_args = common.to_vec();
-        telegram_args.extend([text(&event.workspace_id), opt_text(event.lead_id.as_deref())]);
-        telegram_args.extend_from_slice(guard_args);
-        let telegram = self.statement(
-            &format!(
-                "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, status, next_attempt_at, created_at, updated_at)
-                 SELECT 'dlv_' || substr(?1, 5) || '_tg', i.workspace_id, ?1, ?2, 'telegram', 'telegram', r.status, {}, ?3, ?3
-                 FROM integrations i, (SELECT {} AS status) r
-                 WHERE i.workspace_id = ?4 AND i.kind = 'telegram' AND ?2 = 'lead.created' AND r.status IS NOT NULL{}
-                 RETURNING id, workspace_id, attempts, status = 'held' AS held",
-                next_attempt_sql("r.status", "?3"),
-                response_status_sql("?5", "?4"),
-                numbered(&guard_sql, 6)
-            ),
-            &telegram_args,
+        // A Telegram alert for each new lead.
+        let telegram = self.response_statement(
+            event,
+            (&guard_sql, guard_args),
+            ("tg", crate::store::integrations::TELEGRAM),
+            "?2 = 'lead.created' AND EXISTS (SELECT 1 FROM integrations i WHERE i.workspace_id = ?4 AND i.kind = 'telegram')",
         )?;
         // Workflows are never evaluated here: one row says "expand this event
         // into runs" when an enabled workflow could be triggered by it.
-        // Held like the alert while the lead's campaign is paused (released in
-        // capture order on resume), none when it is archived.
-        let mut workflow_args = common.to_vec();
-        workflow_args.extend([text(&event.workspace_id), opt_text(event.lead_id.as_deref())]);
-        workflow_args.extend_from_slice(guard_args);
-        let workflows = self.statement(
+        let workflows = self.response_statement(
+            event,
+            (&guard_sql, guard_args),
+            ("wf", WORKFLOWS_TARGET),
+            "EXISTS (SELECT 1 FROM workflows w WHERE w.workspace_id = ?4 AND w.enabled = 1 AND w.trigger_event = ?2)",
+        )?;
+        Ok(vec![webhooks, telegram, workflows])
+    }
+
+    /// One row of response work for an event, if `wanted` (SQL over ?2, the
+    /// event type, and ?4, the workspace) holds: held while the lead's
+    /// campaign is paused (released in capture order on resume), none when
+    /// it is archived. `target` is (id suffix, target kind and id).
+    fn response_statement(&self, event: &EventRow, guard: (&str, &[JsValue]), target: (&str, &str), wanted: &str) -> ApiResult<D1PreparedStatement> {
+        let (suffix, kind) = target;
+        let mut args = vec![text(&event.id), text(&event.kind), number(event.created_at), text(&event.workspace_id), opt_text(event.lead_id.as_deref())];
+        args.extend_from_slice(guard.1);
+        self.statement(
             &format!(
                 "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, status, next_attempt_at, created_at, updated_at)
-                 SELECT 'dlv_' || substr(?1, 5) || '_wf', ?4, ?1, ?2, '{WORKFLOWS_TARGET}', '{WORKFLOWS_TARGET}', r.status, {}, ?3, ?3
+                 SELECT 'dlv_' || substr(?1, 5) || '_{suffix}', ?4, ?1, ?2, '{kind}', '{kind}', r.status, {}, ?3, ?3
                  FROM (SELECT {} AS status) r
-                 WHERE r.status IS NOT NULL AND EXISTS (SELECT 1 FROM workflows w WHERE w.workspace_id = ?4 AND w.enabled = 1 AND w.trigger_event = ?2){}
+                 WHERE r.status IS NOT NULL AND {wanted}{}
                  RETURNING id, workspace_id, attempts, status = 'held' AS held",
                 next_attempt_sql("r.status", "?3"),
                 response_status_sql("?5", "?4"),
-                numbered(&guard_sql, 6)
+                numbered(guard.0, 6)
             ),
-            &workflow_args,
-        )?;
-        Ok(vec![webhooks, telegram, workflows])
+            &args,
+        )
     }
 
     /// Claims the next attempt of each delivery and loads what it sends,
