@@ -7,12 +7,18 @@ import { useAppAndBrowser } from "./support/browser.mjs";
 import { startReceiver } from "./support/receiver.mjs";
 import { inboxLink, signInWithLink, sessionCookie, watchProblems } from "./support/inbox.mjs";
 
-const fixture = useAppAndBrowser();
+// The Bot API stand-in exists before the app, which is told its address.
+const telegram = await startReceiver();
+const TELEGRAM_TOKEN = "123456:TEST-token_abcdefghijklmnop";
+const fixture = useAppAndBrowser({ vars: { TELEGRAM_API_BASE: telegram.url(""), DELIVERY_RETRY_SCHEDULE: "1,1,1" } });
 let receiver;
 before(async () => {
   receiver = await startReceiver();
 });
-after(() => receiver?.close());
+after(async () => {
+  await receiver?.close();
+  await telegram.close();
+});
 
 async function workspaceWithLeads(name) {
   const { app } = fixture;
@@ -222,6 +228,29 @@ test("the lead's timeline shows its follow-ups", async () => {
   const followUp = page.locator("ol.timeline li.follow-up");
   await followUp.getByText("scheduled").waitFor();
   assert.match(await followUp.innerText(), /Follow-up \(webhook\) due/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the lead's timeline shows its Telegram alert with every attempt, the failed one and the retry", async () => {
+  const { app, browser } = fixture;
+  const ws = await app.createWorkspace({ name: "timeline telegram" });
+  const set = await app.api(ws.api_key, "PUT", "/api/v1/integrations/telegram", { bot_token: TELEGRAM_TOKEN, chat_id: "timeline" });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  telegram.plan(`/bot${TELEGRAM_TOKEN}/sendMessage`, [{ status: 502, body: '{"ok":false}' }, { status: 200 }]);
+  const id = (await app.capture(ws, { email: "alerted@example.com", name: "Alerted Lead" })).body.id;
+  await app.waitFor(() => telegram.to(`/bot${TELEGRAM_TOKEN}/sendMessage`).filter((r) => r.json?.chat_id === "timeline").length >= 2, { timeoutMs: 30_000, what: "the alert and its retry" });
+  const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
+  const alert = page.locator("ol.timeline li.delivery", { hasText: "Telegram" });
+  // The second attempt's record lands just after the stand-in answers it.
+  await app.waitFor(async () => {
+    await page.goto(`${app.baseUrl}/app/leads/${id}`);
+    return (await alert.count()) === 1 && /succeeded/.test(await alert.innerText());
+  }, { timeoutMs: 15_000, what: "the alert to show as succeeded" });
+  const text = await alert.innerText();
+  assert.match(text, /lead\.created → Telegram: succeeded \(2 attempts\)/);
+  assert.match(text, /#1 .*HTTP 502/);
+  assert.match(text, /#2 .*HTTP 200/);
   assert.deepEqual(problems, []);
   await context.close();
 });

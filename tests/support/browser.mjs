@@ -20,10 +20,10 @@ export function launchBrowser() {
  * One worker and one browser for a whole test file, stopped after it.
  * Returns a holder whose `app` and `browser` are set once `before` has run.
  */
-export function useAppAndBrowser() {
+export function useAppAndBrowser(appOptions = {}) {
   const fixture = { app: undefined, browser: undefined };
   before(async () => {
-    fixture.app = await spawnApp();
+    fixture.app = await spawnApp(appOptions);
     fixture.browser = await launchBrowser();
   });
   after(async () => {
