@@ -3,24 +3,14 @@
 // holds its response (Telegram alerts through the Bot API stand-in, workflow
 // runs) while its webhooks still reach the recording receiver; resume
 // releases each held alert once, in capture order; archived runs nothing.
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnApp } from './support/app.mjs';
-import { startReceiver } from './support/receiver.mjs';
+import { useAppWithTelegram } from './support/response.mjs';
 
 const TOKEN = '123456:TEST-token_abcdefghijklmnop';
 const TG = `/bot${TOKEN}/sendMessage`;
 let app, receiver, telegram;
-before(async () => {
-  receiver = await startReceiver();
-  telegram = await startReceiver();
-  app = await spawnApp({ vars: { TELEGRAM_API_BASE: telegram.url(''), DELIVERY_RETRY_SCHEDULE: '1,1,1' } });
-});
-after(async () => {
-  await app?.stop();
-  await receiver?.close();
-  await telegram?.close();
-});
+useAppWithTelegram({}, (r) => ({ app, receiver, telegram } = r));
 
 /** A workspace with Telegram (chat = its name) and one endpoint for every event at `/<name>`. */
 async function setup(name) {

@@ -17,11 +17,9 @@ after(async () => {
 });
 
 /** A workspace with one endpoint at `path` on the receiver (or at `url`). */
-async function setup(path, { url, events } = {}) {
-  const ws = await app.createWorkspace({ name: path });
-  const created = await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: url ?? receiver.url(path), events, description: path });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  return { ws, endpoint: created.body, secret: created.body.secret };
+/** A workspace (named `path`) whose one endpoint posts to the receiver at `path`, or to `url`. */
+function setup(path, { url, events } = {}) {
+  return app.createWebhook(url ?? receiver.url(path), { name: path, events, description: path });
 }
 
 function assertSigned(request, secret) {

@@ -2,23 +2,14 @@
 // queue (or by the cron sweeper beyond the queue's reach) as a Telegram
 // reminder or a lead.follow_up_due webhook, cancelled by a status change or
 // by DELETE. Delays are seconds; every wait is on a condition.
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnApp } from './support/app.mjs';
 import { startTelegram } from './support/telegram.mjs';
-import { startReceiver } from './support/receiver.mjs';
+import { useAppWithTelegram } from './support/response.mjs';
 
 let app, telegram, receiver;
-before(async () => {
-  telegram = await startTelegram();
-  receiver = await startReceiver();
-  app = await spawnApp({ testScheduled: true, vars: { TELEGRAM_API_BASE: telegram.url, DELIVERY_RETRY_SCHEDULE: '1,1,1' } });
-});
-after(async () => {
-  await app?.stop();
-  await telegram?.close();
-  await receiver?.close();
-});
+useAppWithTelegram({ testScheduled: true, telegram: startTelegram }, (r) => ({ app, receiver, telegram } = r));
 
 let bots = 0;
 async function setUp(app, name) {

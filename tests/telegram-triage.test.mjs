@@ -1,23 +1,13 @@
 // Two-way Telegram end to end: alerts carry triage buttons; the bot's webhook
 // (registered with setWebhook and a secret token) brings presses back through
 // the Telegram stand-in, and a press changes the lead as PATCH would.
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnApp } from './support/app.mjs';
 import { startTelegram } from './support/telegram.mjs';
-import { startReceiver } from './support/receiver.mjs';
+import { useAppWithTelegram } from './support/response.mjs';
 
 let app, telegram, receiver;
-before(async () => {
-  telegram = await startTelegram();
-  receiver = await startReceiver();
-  app = await spawnApp({ vars: { TELEGRAM_API_BASE: telegram.url, DELIVERY_RETRY_SCHEDULE: '1,1,1' } });
-});
-after(async () => {
-  await app?.stop();
-  await telegram?.close();
-  await receiver?.close();
-});
+useAppWithTelegram({ telegram: startTelegram }, (r) => ({ app, receiver, telegram } = r));
 
 let bots = 0;
 /** A workspace with its own bot, set up for Telegram; returns it with its token. */

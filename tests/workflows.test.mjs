@@ -2,27 +2,16 @@
 // trigger, each condition operator, each action (Telegram through the Bot API
 // stand-in, webhooks to the recording receiver, status and tags), manual
 // runs and dry runs, redelivered queue messages, the loop guard, escaping.
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnApp } from './support/app.mjs';
-import { startReceiver, verifyStandardWebhook, verifyLeadsBotSignature } from './support/receiver.mjs';
+import { verifyStandardWebhook, verifyLeadsBotSignature } from './support/receiver.mjs';
+import { useAppWithTelegram } from './support/response.mjs';
 
 const TOKEN = '123456:TEST-token_abcdefghijklmnop';
 const TG = `/bot${TOKEN}/sendMessage`;
 let app, receiver, telegram;
-before(async () => {
-  receiver = await startReceiver();
-  telegram = await startReceiver();
-  app = await spawnApp({
-    testScheduled: true,
-    vars: { TELEGRAM_API_BASE: telegram.url(''), DELIVERY_RETRY_SCHEDULE: '1,1,1', DELIVERY_SWEEP_AFTER_SECS: '0' },
-  });
-});
-after(async () => {
-  await app?.stop();
-  await receiver?.close();
-  await telegram?.close();
-});
+const running = useAppWithTelegram({ testScheduled: true, vars: { DELIVERY_SWEEP_AFTER_SECS: '0' } }, (r) => ({ app, receiver, telegram } = r));
 
 /** A workspace with Telegram set up (chat = its name) and one endpoint at `path`. */
 async function setup(name, { events } = {}) {
@@ -358,7 +347,7 @@ test('a worker restart mid-run: the run resumes where it was, finished actions a
   await receiver.waitForCount(path, 1, 30_000);
   const { stateDir } = app;
   await app.stop({ keepState: true });
-  app = await spawnApp({ stateDir, testScheduled: true,
+  app = running.app = await spawnApp({ stateDir, testScheduled: true,
     vars: { TELEGRAM_API_BASE: telegram.url(''), DELIVERY_RETRY_SCHEDULE: '1,1,1', DELIVERY_SWEEP_AFTER_SECS: '0' } });
   const run = await app.waitFor(async () => {
     await app.triggerScheduled();

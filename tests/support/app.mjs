@@ -156,9 +156,9 @@ export class App {
    * A new workspace with one webhook endpoint at `url` (all events unless
    * `events` is given); `secret` is the endpoint's signing secret.
    */
-  async createWebhook(url, { name = url, events } = {}) {
+  async createWebhook(url, { name = url, events, description } = {}) {
     const ws = await this.createWorkspace({ name });
-    const created = await this.api(ws.api_key, 'POST', '/api/v1/webhooks', { url, events });
+    const created = await this.api(ws.api_key, 'POST', '/api/v1/webhooks', { url, events, description });
     if (created.status !== 201) throw new Error(`creating a webhook failed: ${JSON.stringify(created)}`);
     return { ws, endpoint: created.body, secret: created.body.secret };
   }
