@@ -7,8 +7,8 @@ import { spawnApp } from '../tests/support/app.mjs';
 import { startReceiver } from '../tests/support/receiver.mjs';
 import { recordSection, percentile, forEachConcurrently } from './results.mjs';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
-const ROUNDS = 2;
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const LATENCY_LEADS = Number(process.env.BENCH_WORKFLOW_LEADS ?? 40);
 const TOKEN = '123456:bench-workflows';

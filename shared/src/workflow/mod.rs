@@ -64,6 +64,9 @@ pub enum Trigger {
 }
 
 impl Trigger {
+    /// The events that can start a workflow (`manual` is started by hand).
+    pub const EVENTS: [&'static str; 2] = ["lead.created", "lead.status_changed"];
+
     /// The event name, as stored and as runs report it.
     pub fn event(&self) -> &'static str {
         match self {

@@ -1,5 +1,6 @@
 //! The delivery outbox and its attempt log.
 
+use leadsbot_shared::workflow::Trigger;
 use super::{number, opt_text, text, Store};
 use crate::error::{ApiError, ApiResult};
 use crate::store::leads::EventRow;
@@ -118,6 +119,7 @@ impl Store {
     /// (both response work, by the campaign rule `campaigns::response_status_sql`).
     /// Ids derive from event and target, so a delivery is never doubled.
     /// Each returns the rows it wrote (as `DueDelivery`), ready to enqueue.
+    /// Statements that could write nothing for this kind of event are left out.
     pub fn fan_out_statements(&self, event: &EventRow, guard: Guard<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
         let (guard_sql, guard_args) = guard.map(|(sql, args)| (format!(" AND {sql}"), args)).unwrap_or_default();
         let common = [text(&event.id), text(&event.kind), number(event.created_at)];
@@ -135,22 +137,27 @@ impl Store {
             ),
             &webhook_args,
         )?;
+        let mut statements = vec![webhooks];
         // A Telegram alert for each new lead.
-        let telegram = self.response_statement(
-            event,
-            (&guard_sql, guard_args),
-            ("tg", crate::store::integrations::TELEGRAM),
-            "?2 = 'lead.created' AND EXISTS (SELECT 1 FROM integrations i WHERE i.workspace_id = ?4 AND i.kind = 'telegram')",
-        )?;
+        if event.kind == crate::events::LEAD_CREATED {
+            statements.push(self.response_statement(
+                event,
+                (&guard_sql, guard_args),
+                ("tg", crate::store::integrations::TELEGRAM),
+                "EXISTS (SELECT 1 FROM integrations i WHERE i.workspace_id = ?4 AND i.kind = 'telegram')",
+            )?);
+        }
         // Workflows are never evaluated here: one row says "expand this event
         // into runs" when an enabled workflow could be triggered by it.
-        let workflows = self.response_statement(
-            event,
-            (&guard_sql, guard_args),
-            ("wf", WORKFLOWS_TARGET),
-            "EXISTS (SELECT 1 FROM workflows w WHERE w.workspace_id = ?4 AND w.enabled = 1 AND w.trigger_event = ?2)",
-        )?;
-        Ok(vec![webhooks, telegram, workflows])
+        if Trigger::EVENTS.contains(&event.kind.as_str()) {
+            statements.push(self.response_statement(
+                event,
+                (&guard_sql, guard_args),
+                ("wf", WORKFLOWS_TARGET),
+                "EXISTS (SELECT 1 FROM workflows w WHERE w.workspace_id = ?4 AND w.enabled = 1 AND w.trigger_event = ?2)",
+            )?);
+        }
+        Ok(statements)
     }
 
     /// One row of response work for an event, if `wanted` (SQL over ?2, the
