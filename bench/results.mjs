@@ -1,6 +1,7 @@
 // Records a benchmark's figures in bench/RESULTS.md, replacing only that
 // benchmark's own section, so every bench can be rerun on its own.
 import { readFile, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const resultsPath = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -27,4 +28,26 @@ export async function forEachConcurrently(total, concurrency, task) {
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < total) await task(next++);
   }));
+}
+
+/**
+ * CPU milliseconds used so far by the local runtime that runs the worker
+ * (the workerd process `wrangler dev` starts for it, not its proxy), or
+ * NaN where /proc cannot tell. On `wrangler dev` that one process runs the
+ * worker's requests, its queue consumer and local D1 on one thread.
+ */
+export function workerRuntimeCpuMs() {
+  let total = NaN;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmdline.includes('workerd') || !cmdline.includes('entry=127.0.0.1:0')) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      // utime and stime, in clock ticks of 10 ms.
+      total = (Number.isNaN(total) ? 0 : total) + (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return total;
 }

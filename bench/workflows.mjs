@@ -5,7 +5,7 @@
 // Bounded load on loopback only.
 import { spawnApp } from '../tests/support/app.mjs';
 import { startReceiver } from '../tests/support/receiver.mjs';
-import { recordSection, percentile, forEachConcurrently } from './results.mjs';
+import { recordSection, percentile, forEachConcurrently, workerRuntimeCpuMs } from './results.mjs';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -82,19 +82,23 @@ try {
     return alerts >= captured && workflowMessages >= capturedFive;
   }, { timeoutMs: 300_000, intervalMs: 250, what: 'the queue to drain' });
   const results = { none: [], five: [], idle: [] };
-  for (let round = 0; round < ROUNDS; round++) {
+  // The worker runtime's CPU per lead, from a round's start until its queue work is drained.
+  const cpuPerLead = { none: [], five: [], idle: [] };
+  const round = async (kind, ws, tag) => {
+    const cpuBefore = workerRuntimeCpuMs();
+    const result = await captureLoad(app, ws, tag);
+    results[kind].push(result);
+    captured += result.created;
+    if (kind === 'five') capturedFive += result.created;
     await drained();
-    results.none.push(await captureLoad(app, none, `none${round}-`));
-    captured += results.none.at(-1).created;
-    await drained();
-    results.five.push(await captureLoad(app, five, `five${round}-`));
-    captured += results.five.at(-1).created;
-    capturedFive += results.five.at(-1).created;
-    await drained();
-    results.idle.push(await captureLoad(app, idle, `idle${round}-`));
-    captured += results.idle.at(-1).created;
-  }
+    cpuPerLead[kind].push((workerRuntimeCpuMs() - cpuBefore) / result.created);
+  };
   await drained();
+  for (let r = 0; r < ROUNDS; r++) {
+    await round('none', none, `none${r}-`);
+    await round('five', five, `five${r}-`);
+    await round('idle', idle, `idle${r}-`);
+  }
   // Once, with the queue idle: every run ended.
   const runStates = await app.sql('SELECT status, count(*) AS n FROM workflow_runs GROUP BY status');
   const mean = (rs) => rs.reduce((s, r) => s + r.rps, 0) / rs.length;
@@ -121,6 +125,7 @@ try {
   const latencies = workflowMessages().map((r) => r.receivedAt - sentAt.get(r.json.text.slice(3))).filter(Number.isFinite).sort((a, b) => a - b);
 
   const ratio = mean(results.five) / mean(results.none);
+  const cpu = (kind) => (cpuPerLead[kind].reduce((s, v) => s + v, 0) / cpuPerLead[kind].length).toFixed(1);
   const idleRatio = mean(results.idle) / mean(results.none);
   const lines = [
     `${REQUESTS} captures per round, ${ROUNDS} rounds alternating, ${CONCURRENCY} concurrent, on \`wrangler dev\` (local D1 and Queues) over loopback; the five workflows' runs are worked off the queue by the same server while it captures.`,
@@ -133,6 +138,7 @@ try {
     '',
     `- capture with 5 workflows / capture with none: **${ratio.toFixed(2)}×** (target ≥ 0.9×), with the runs worked off by the same local D1 while it captures`,
     `- capture path alone (5 enabled workflows, expanded on the queue, no runs) / none: **${idleRatio.toFixed(2)}×**`,
+    `- CPU of the local runtime (the one workerd process that runs requests, the queue consumer and local D1 on one thread) per lead, capture to drained: no workflows ${cpu('none')} ms, 5 idle workflows ${cpu('idle')} ms, 5 workflows with runs ${cpu('five')} ms`,
     `- workflow runs after the rounds: ${runStates.map((r) => `${r.n} ${r.status}`).join(', ')}`,
     `- capture → workflow Telegram message at the stand-in, ${LATENCY_LEADS} leads 4 at a time: p50 **${(percentile(latencies, 50) / 1000).toFixed(2)} s**, p99 ${(percentile(latencies, 99) / 1000).toFixed(2)} s`,
   ];
