@@ -1,11 +1,11 @@
 //! Stage two of a batch: load every target the batch's deliveries go to,
 //! once each, however many deliveries share it: endpoints, Telegram (for
-//! alerts and for workflow runs, which may message it) and the enabled
-//! workflows an event expands into.
+//! alerts and for workflow runs, which may message it), the enabled
+//! workflows an event expands into, and the state of each claimed run.
 
 use crate::error::ApiResult;
 use crate::store::deliveries::{DeliveryJob, WORKFLOWS_TARGET};
-use crate::store::workflow_runs::RUN_TARGET;
+use crate::store::workflow_runs::{RunState, RUN_TARGET};
 use crate::store::workflows::WorkflowRow;
 use crate::store::endpoints::EndpointRow;
 use crate::store::integrations::{IntegrationRow, TELEGRAM};
@@ -20,6 +20,8 @@ pub struct Targets {
     pub telegram: HashMap<String, Option<IntegrationRow>>,
     /// By (workspace, event type): the enabled workflows it triggers.
     pub workflows: HashMap<(String, String), Vec<WorkflowRow>>,
+    /// By (workspace, run id): each claimed run's state, read after its claim.
+    pub runs: HashMap<(String, String), Option<RunState>>,
 }
 
 pub async fn load(store: &Store, jobs: &[&DeliveryJob]) -> ApiResult<Targets> {
@@ -46,8 +48,11 @@ pub async fn load(store: &Store, jobs: &[&DeliveryJob]) -> ApiResult<Targets> {
         let rows = store.enabled_workflows(&ws, &event_type).await?;
         Ok::<_, crate::error::ApiError>(((ws, event_type), rows))
     }));
-    let (endpoints, telegram, workflows) = futures_util::future::try_join3(endpoints, telegram, workflows).await?;
-    Ok(Targets { endpoints: endpoints.into_iter().collect(), telegram: telegram.into_iter().collect(), workflows: workflows.into_iter().collect() })
+    let run_keys: Vec<(&str, &str)> = jobs.iter().filter(|j| j.target_kind == RUN_TARGET).map(|j| (j.workspace_id.as_str(), j.target_id.as_str())).collect();
+    let runs = async { store.run_states(&run_keys).await };
+    let (endpoints, telegram, workflows, runs) = futures_util::future::try_join4(endpoints, telegram, workflows, runs).await?;
+    let runs = run_keys.iter().map(|(ws, id)| (ws.to_string(), id.to_string())).zip(runs).collect();
+    Ok(Targets { endpoints: endpoints.into_iter().collect(), telegram: telegram.into_iter().collect(), workflows: workflows.into_iter().collect(), runs })
 }
 
 impl Targets {
@@ -57,6 +62,11 @@ impl Targets {
 
     pub fn telegram(&self, job: &DeliveryJob) -> Option<&IntegrationRow> {
         self.telegram.get(&job.workspace_id).and_then(Option::as_ref)
+    }
+
+    /// A claimed run's state as the batch read it; `None` if the run is gone.
+    pub fn run(&self, job: &DeliveryJob) -> Option<RunState> {
+        self.runs.get(&(job.workspace_id.clone(), job.target_id.clone())).cloned().flatten()
     }
 
     /// The enabled workflows an expansion's event may start.

@@ -12,6 +12,8 @@ use worker::D1PreparedStatement;
 pub const RUN_TARGET: &str = "run";
 /// Runs per D1 batch (three statements each).
 const RUNS_PER_BATCH: usize = 30;
+/// Run states read per D1 batch (three statements each).
+const RUN_STATES_PER_BATCH: usize = 40;
 
 /// A run to create. Unique per (workflow, trigger key, lead): a second
 /// expansion of the same event creates nothing.
@@ -47,6 +49,7 @@ pub struct RunRow {
 }
 
 /// What a run's attempt starts from.
+#[derive(Clone)]
 pub struct RunState {
     pub run: RunRow,
     pub actions: Vec<RunActionRow>,
@@ -120,22 +123,33 @@ impl Store {
         ])
     }
 
-    /// A run, its action records and its lead as they are now, in one round
-    /// trip (the run's attempt starts from these). `None` if the run is gone.
-    pub async fn run_state(&self, workspace_id: &str, run_id: &str) -> ApiResult<Option<RunState>> {
-        let args = [text(workspace_id), text(run_id)];
-        let results = self
-            .batch(vec![
-                self.statement(&format!("SELECT {RUN_COLUMNS} FROM workflow_runs WHERE workspace_id = ?1 AND id = ?2"), &args)?,
-                self.statement("SELECT run_id, idx, type, status, error FROM workflow_run_actions WHERE workspace_id = ?1 AND run_id = ?2 ORDER BY idx", &args)?,
-                self.statement("SELECT * FROM leads WHERE workspace_id = ?1 AND id = (SELECT lead_id FROM workflow_runs WHERE workspace_id = ?1 AND id = ?2)", &args)?,
-            ])
-            .await?;
-        let rows = |i: usize| results.get(i).ok_or_else(|| ApiError::internal("d1 batch", "a result is missing"));
-        let Some(run) = rows(0)?.results::<RunRow>().map_err(|e| ApiError::internal("d1 rows", e))?.into_iter().next() else { return Ok(None) };
-        let actions = rows(1)?.results::<RunActionRow>().map_err(|e| ApiError::internal("d1 rows", e))?;
-        let lead = rows(2)?.results::<LeadRow>().map_err(|e| ApiError::internal("d1 rows", e))?.into_iter().next();
-        Ok(Some(RunState { run, actions, lead }))
+    /// Runs, each with its action records and its lead as they are now, in
+    /// one round trip per `RUN_STATES_PER_BATCH` (a run's attempt starts
+    /// from these), in the order asked. `None` for a run that is gone.
+    pub async fn run_states(&self, runs: &[(&str, &str)]) -> ApiResult<Vec<Option<RunState>>> {
+        let mut states = Vec::with_capacity(runs.len());
+        for chunk in runs.chunks(RUN_STATES_PER_BATCH) {
+            let mut statements = Vec::with_capacity(chunk.len() * 3);
+            for (workspace_id, run_id) in chunk {
+                let args = [text(workspace_id), text(run_id)];
+                statements.push(self.statement(&format!("SELECT {RUN_COLUMNS} FROM workflow_runs WHERE workspace_id = ?1 AND id = ?2"), &args)?);
+                statements.push(self.statement("SELECT run_id, idx, type, status, error FROM workflow_run_actions WHERE workspace_id = ?1 AND run_id = ?2 ORDER BY idx", &args)?);
+                statements.push(self.statement("SELECT * FROM leads WHERE workspace_id = ?1 AND id = (SELECT lead_id FROM workflow_runs WHERE workspace_id = ?1 AND id = ?2)", &args)?);
+            }
+            let results = self.batch(statements).await?;
+            for rows in results.chunks(3) {
+                let [run, actions, lead] = rows else { return Err(ApiError::internal("d1 batch", "a result is missing")) };
+                let rows_of = |e| ApiError::internal("d1 rows", e);
+                let Some(run) = run.results::<RunRow>().map_err(rows_of)?.into_iter().next() else {
+                    states.push(None);
+                    continue;
+                };
+                let actions = actions.results::<RunActionRow>().map_err(rows_of)?;
+                let lead = lead.results::<LeadRow>().map_err(rows_of)?.into_iter().next();
+                states.push(Some(RunState { run, actions, lead }));
+            }
+        }
+        Ok(states)
     }
 
     pub async fn run_actions(&self, workspace_id: &str, run_ids: &[String]) -> ApiResult<Vec<RunActionRow>> {

@@ -60,7 +60,7 @@ impl Runner<'_> {
     }
 
     async fn go_on(&self, job: &DeliveryJob, targets: &Targets) -> ApiResult<Call> {
-        let Some(RunState { run, actions: mut states, lead }) = self.store.run_state(&job.workspace_id, &job.target_id).await? else {
+        let Some(RunState { run, actions: mut states, lead }) = targets.run(job) else {
             return Ok(Call::stopped("the run no longer exists"));
         };
         if run.status != "running" {
