@@ -12,6 +12,7 @@ use crate::store::deliveries::DeliveryJob;
 use crate::store::endpoints::EndpointRow;
 use crate::store::integrations::IntegrationRow;
 use leadsbot_shared::retry::parse_retry_after;
+use worker::D1PreparedStatement;
 use leadsbot_shared::webhook_url::{UrlError, WebhookUrl};
 
 pub struct Call {
@@ -27,6 +28,20 @@ pub struct Call {
     pub url_refused: bool,
     /// False when no request was made: the receiver's health is not judged by it.
     pub sent: bool,
+}
+
+/// An attempt's outcome, and the writes to commit with its record: a run's
+/// end, an expansion's new runs. Outbox rows those writes return are worked
+/// next, in the same invocation.
+pub struct Attempted {
+    pub call: Call,
+    pub then: Vec<D1PreparedStatement>,
+}
+
+impl From<Call> for Attempted {
+    fn from(call: Call) -> Self {
+        Self { call, then: Vec::new() }
+    }
 }
 
 impl Call {

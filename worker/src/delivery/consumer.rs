@@ -7,7 +7,7 @@
 //! never returns an error: workers-rs panics on one, and a panic would retry
 //! the whole batch.
 
-use super::attempt::{call_telegram, call_webhook, Call};
+use super::attempt::{call_telegram, call_webhook, Attempted, Call};
 use super::message::{dead_letter, enqueue, enqueue_later, DeliveryMessage};
 use super::outcome::{next_step, releases_line, Next};
 use super::targets::{self, Targets};
@@ -104,14 +104,13 @@ impl Deliverer {
             }
         };
         // Concurrently but bounded, in batch order: one slow receiver holds up few.
-        let outcomes: Vec<(Call, Vec<DueDelivery>)> = stream::iter(claimed.iter().map(|(_, job)| self.call(job, &targets))).buffered(MAX_IN_FLIGHT).collect().await;
-        let (calls, created): (Vec<Call>, Vec<Vec<DueDelivery>>) = outcomes.into_iter().unzip();
-        self.settle_all(&claimed, calls).await;
-        created.into_iter().flatten().collect()
+        let attempts: Vec<Attempted> = stream::iter(claimed.iter().map(|(_, job)| self.call(job, &targets))).buffered(MAX_IN_FLIGHT).collect().await;
+        self.settle_all(&claimed, attempts).await
     }
 
-    /// Works the runs this batch's expansions created, claimed like any
-    /// delivery (so their queue of record, the sweeper, cannot run one
+    /// Works the outbox rows this batch's attempts created (an expansion's
+    /// runs, a run's `workflow.*` event deliveries), claimed like any
+    /// delivery (so neither the queue nor the sweeper can attempt one
     /// twice). Should the claim fail, they go on the queue instead.
     async fn work_created(&self, created: Vec<DueDelivery>) {
         let runnable: Vec<DueDelivery> = created.into_iter().filter(|due| due.held == 0).collect();
@@ -123,9 +122,9 @@ impl Deliverer {
         let busy_until = now + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;
         match self.store.claim_attempts(&claims, busy_until, now).await {
             Ok(jobs) => {
-                // Runs create no runs of their own (their events go on the queue), so this ends here.
+                // What these create in turn (their ends' outbox rows) goes on the queue: one stage is enough.
                 let more = self.work(jobs.into_iter().flatten().map(|job| (None, job)).collect()).await;
-                enqueue(&self.env, more.iter().map(DeliveryMessage::from).collect()).await;
+                enqueue(&self.env, more.iter().filter(|due| due.held == 0).map(DeliveryMessage::from).collect()).await;
             }
             Err(err) => {
                 worker::console_error!("claiming new workflow runs failed, enqueueing them: {err:?}");
@@ -171,15 +170,14 @@ impl Deliverer {
     }
 
     /// Never an error: what keeps an attempt from being made is its outcome.
-    /// With it, the outbox rows the attempt created (an expansion's runs).
-    async fn call(&self, job: &DeliveryJob, targets: &Targets) -> (Call, Vec<DueDelivery>) {
+    async fn call(&self, job: &DeliveryJob, targets: &Targets) -> Attempted {
         match job.target_kind.as_str() {
-            WORKFLOWS_TARGET => crate::workflows::expand::expand(&self.store, job, targets.workflows(job), now_ms()).await,
+            WORKFLOWS_TARGET => crate::workflows::expand::expand(&self.store, job, targets.workflows(job), now_ms()),
             RUN_TARGET => {
                 let runner = crate::workflows::run::Runner { store: &self.store, config: &self.config, env: &self.env, now: now_ms() };
-                (runner.execute(job, targets).await, Vec::new())
+                runner.execute(job, targets).await
             }
-            _ => (self.send(job, targets).await, Vec::new()),
+            _ => self.send(job, targets).await.into(),
         }
     }
 
@@ -201,16 +199,20 @@ impl Deliverer {
         })
     }
 
-    /// Records every attempt in one batch, then acks each message and
-    /// schedules its retry or dead letter, and enqueues any in-order
-    /// delivery whose turn has come.
-    async fn settle_all(&self, claimed: &[Claimed<'_>], calls: Vec<Call>) {
+    /// Records every attempt in one batch, with the writes that commit with
+    /// it, then acks each message and schedules its retry or dead letter,
+    /// and enqueues any in-order delivery whose turn has come. Returns the
+    /// outbox rows those writes created.
+    async fn settle_all(&self, claimed: &[Claimed<'_>], attempts: Vec<Attempted>) -> Vec<DueDelivery> {
         let mut statements = Vec::new();
         let mut settled = Vec::new();
-        for ((raw, job), call) in claimed.iter().zip(calls) {
+        let mut creating = Vec::new();
+        for ((raw, job), Attempted { call, then }) in claimed.iter().zip(attempts) {
             match self.settle(job, call) {
                 Ok((stmts, verdict)) => {
                     statements.extend(stmts);
+                    creating.extend(statements.len()..statements.len() + then.len());
+                    statements.extend(then);
                     // A lost release is found by the sweeper, which releases waiting heads.
                     let release = releases_line(job.in_order == 1, verdict).then(|| self.store.release_head(&job.workspace_id, &job.target_id, now_ms()).ok()).flatten();
                     let release_at = release.map(|statement| {
@@ -232,9 +234,11 @@ impl Deliverer {
             Err(err) => {
                 // Unrecorded claims: the sweeper re-enqueues them once overdue.
                 worker::console_error!("recording delivery attempts failed: {err:?}");
-                return settled.iter().filter_map(|s| s.raw).for_each(|m| m.retry_with_options(&retry_later()));
+                settled.iter().filter_map(|s| s.raw).for_each(|m| m.retry_with_options(&retry_later()));
+                return Vec::new();
             }
         };
+        let created = creating.iter().filter_map(|&i| results.get(i)?.results::<DueDelivery>().ok()).flatten().collect();
         let released: Vec<DeliveryMessage> = settled
             .iter()
             .filter_map(|s| results.get(s.release_at?)?.results::<DueDelivery>().ok())
@@ -244,6 +248,7 @@ impl Deliverer {
         // If this send is lost, the sweeper releases the line's waiting head.
         enqueue(&self.env, released).await;
         join_all(settled.into_iter().map(|s| self.follow_up(s))).await;
+        created
     }
 
     async fn follow_up(&self, settled: Settled<'_>) {

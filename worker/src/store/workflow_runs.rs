@@ -87,14 +87,20 @@ impl Store {
     pub async fn insert_runs(&self, runs: &[NewRun]) -> ApiResult<Vec<DueDelivery>> {
         let mut due = Vec::new();
         for chunk in runs.chunks(RUNS_PER_BATCH) {
-            let mut statements = Vec::new();
-            for run in chunk {
-                statements.extend(self.new_run_statements(run)?);
-            }
-            let results = self.batch(statements).await?;
+            let results = self.batch(self.new_runs_statements(chunk)?).await?;
             due.extend(results.iter().flat_map(|r| r.results::<DueDelivery>().unwrap_or_default()));
         }
         Ok(due)
+    }
+
+    /// Creating runs, for a batch of the caller's; the outbox rows written
+    /// come back from the last statement of each run.
+    pub fn new_runs_statements(&self, runs: &[NewRun]) -> ApiResult<Vec<D1PreparedStatement>> {
+        let mut statements = Vec::with_capacity(runs.len() * 3);
+        for run in runs {
+            statements.extend(self.new_run_statements(run)?);
+        }
+        Ok(statements)
     }
 
     fn new_run_statements(&self, run: &NewRun) -> ApiResult<Vec<D1PreparedStatement>> {
@@ -236,8 +242,8 @@ impl Store {
     }
 
     /// Ends a run (once), with the records of its last actions, and raises
-    /// its event with its outbox rows.
-    pub async fn finish_run(&self, earlier: Vec<Then>, run: &RunRow, status: &str, event: &EventRow, now: i64) -> ApiResult<Vec<DueDelivery>> {
+    /// its event with its outbox rows (which the fan-out statements return).
+    pub fn finish_run_statements(&self, earlier: Vec<Then>, run: &RunRow, status: &str, event: &EventRow, now: i64) -> ApiResult<Vec<D1PreparedStatement>> {
         let (ws, id) = (text(&run.workspace_id), text(&run.id));
         let finished = "EXISTS (SELECT 1 FROM workflow_runs WHERE workspace_id = ? AND id = ? AND status = ? AND finished_at = ?)";
         let finished_args = [ws.clone(), id.clone(), text(status), number(now)];
@@ -249,10 +255,8 @@ impl Store {
             &[text(status), number(now), ws, id],
         )?);
         statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {finished}"), &event_args)?);
-        let fan_out_from = statements.len();
         statements.extend(self.fan_out_statements(event, Some((finished, &finished_args)))?);
-        let results = self.batch(statements).await?;
-        Ok(results.iter().skip(fan_out_from).flat_map(|r| r.results::<DueDelivery>().unwrap_or_default()).collect())
+        Ok(statements)
     }
 
 

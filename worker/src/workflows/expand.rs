@@ -6,15 +6,16 @@
 
 use super::MAX_DEPTH;
 use crate::credentials::new_id;
-use crate::delivery::attempt::Call;
+use crate::delivery::attempt::{Attempted, Call};
 use crate::error::ApiResult;
-use crate::store::deliveries::{DeliveryJob, DueDelivery};
+use crate::store::deliveries::DeliveryJob;
 use crate::store::workflow_runs::NewRun;
 use crate::store::workflows::WorkflowRow;
 use crate::store::Store;
 use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::workflow::{Trigger, WorkflowDefinition};
 use serde_json::{json, Value};
+use worker::D1PreparedStatement;
 
 /// What a lead event says to workflows.
 #[derive(Debug)]
@@ -72,17 +73,18 @@ pub fn wants(workflow_id: &str, def: &WorkflowDefinition, event: &TriggerEvent<'
     triggered && def.matches(event.lead)
 }
 
-/// The outbox row's "attempt": create the runs, returning their outbox rows
-/// for the consumer to work next. A failure is retried on the delivery
+/// The outbox row's "attempt": the runs to create, written with its record
+/// (so the runs exist exactly when the expansion is recorded done) and
+/// worked next by the consumer. A failure is retried on the delivery
 /// schedule like any delivery.
-pub async fn expand(store: &Store, job: &DeliveryJob, workflows: &[WorkflowRow], now: i64) -> (Call, Vec<DueDelivery>) {
-    match runs_for(store, job, workflows, now).await {
-        Ok(due) => (Call::done(), due),
-        Err(err) => (Call::not_sent(format!("expanding the event into workflow runs failed: {err:?}")), Vec::new()),
+pub fn expand(store: &Store, job: &DeliveryJob, workflows: &[WorkflowRow], now: i64) -> Attempted {
+    match runs_for(store, job, workflows, now) {
+        Ok(then) => Attempted { call: Call::done(), then },
+        Err(err) => Call::not_sent(format!("expanding the event into workflow runs failed: {err:?}")).into(),
     }
 }
 
-async fn runs_for(store: &Store, job: &DeliveryJob, workflows: &[WorkflowRow], now: i64) -> ApiResult<Vec<DueDelivery>> {
+fn runs_for(store: &Store, job: &DeliveryJob, workflows: &[WorkflowRow], now: i64) -> ApiResult<Vec<D1PreparedStatement>> {
     let Some(payload) = job.payload.as_deref() else { return Ok(Vec::new()) };
     let payload: Value = serde_json::from_str(payload)?;
     let Some(event) = TriggerEvent::read(&payload) else { return Ok(Vec::new()) };
@@ -107,7 +109,7 @@ async fn runs_for(store: &Store, job: &DeliveryJob, workflows: &[WorkflowRow], n
             now,
         });
     }
-    store.insert_runs(&runs).await
+    store.new_runs_statements(&runs)
 }
 
 #[cfg(test)]

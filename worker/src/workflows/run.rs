@@ -9,7 +9,7 @@
 
 use super::RunOut;
 use crate::config::Config;
-use crate::delivery::attempt::{call_telegram, call_webhook, Call};
+use crate::delivery::attempt::{call_telegram, call_webhook, Attempted, Call};
 use crate::delivery::message::{enqueue, DeliveryMessage};
 use crate::error::{ApiError, ApiResult};
 use crate::follow_ups::{schedule, FollowUpSpec};
@@ -25,7 +25,7 @@ use crate::store::Store;
 use leadsbot_shared::retry::{verdict, AttemptResult, Verdict};
 use leadsbot_shared::workflow::{Action, WorkflowDefinition};
 use serde_json::json;
-use worker::Env;
+use worker::{D1PreparedStatement, Env};
 
 pub struct Runner<'a> {
     pub store: &'a Store,
@@ -55,16 +55,17 @@ struct Progress {
 }
 
 impl Runner<'_> {
-    pub async fn execute(&self, job: &DeliveryJob, targets: &Targets) -> Call {
-        self.go_on(job, targets).await.unwrap_or_else(|err| Call::not_sent(format!("the run could not go on: {err:?}")))
+    /// The attempt, with the run's end (when it ended) to commit with its record.
+    pub async fn execute(&self, job: &DeliveryJob, targets: &Targets) -> Attempted {
+        self.go_on(job, targets).await.unwrap_or_else(|err| Call::not_sent(format!("the run could not go on: {err:?}")).into())
     }
 
-    async fn go_on(&self, job: &DeliveryJob, targets: &Targets) -> ApiResult<Call> {
+    async fn go_on(&self, job: &DeliveryJob, targets: &Targets) -> ApiResult<Attempted> {
         let Some(RunState { run, actions: mut states, lead }) = targets.run(job) else {
-            return Ok(Call::stopped("the run no longer exists"));
+            return Ok(Call::stopped("the run no longer exists").into());
         };
         if run.status != "running" {
-            return Ok(Call::done());
+            return Ok(Call::done().into());
         }
         let actions = WorkflowDefinition::parse_actions(&serde_json::from_str(&run.actions)?)
             .map_err(|e| ApiError::internal("stored run actions", format!("{e:?}")))?;
@@ -76,21 +77,21 @@ impl Runner<'_> {
             match self.step(job, targets, &run, idx, action, &mut progress).await? {
                 Step::Done => mark(&mut states, idx, "completed", None),
                 Step::Failed(error) => {
-                    self.fail(&run, idx, &error, states, progress.unrecorded).await?;
-                    return Ok(Call::stopped("a workflow action failed"));
+                    let then = self.fail(&run, idx, &error, states, progress.unrecorded)?;
+                    return Ok(Attempted { call: Call::stopped("a workflow action failed"), then });
                 }
                 Step::Sent(call) if is_final(&call, job.attempts + 1, &self.config.retry_schedule_secs) => {
-                    self.fail(&run, idx, &describe(&call), states, progress.unrecorded).await?;
-                    return Ok(call);
+                    let then = self.fail(&run, idx, &describe(&call), states, progress.unrecorded)?;
+                    return Ok(Attempted { call, then });
                 }
                 Step::Sent(call) => {
                     self.store.note_action_error(progress.unrecorded, &run.workspace_id, &run.id, idx, &describe(&call)).await?;
-                    return Ok(call);
+                    return Ok(call.into());
                 }
             }
         }
-        self.finish(&run, "completed", &states, progress.unrecorded).await?;
-        Ok(Call::done())
+        let then = self.finish(&run, "completed", &states, progress.unrecorded)?;
+        Ok(Attempted { call: Call::done(), then })
     }
 
     async fn step(&self, job: &DeliveryJob, targets: &Targets, run: &RunRow, idx: usize, action: &Action, progress: &mut Progress) -> ApiResult<Step> {
@@ -199,23 +200,24 @@ impl Runner<'_> {
         }
     }
 
-    async fn fail(&self, run: &RunRow, idx: usize, error: &str, mut states: Vec<RunActionRow>, mut earlier: Vec<Then>) -> ApiResult<()> {
+    fn fail(&self, run: &RunRow, idx: usize, error: &str, mut states: Vec<RunActionRow>, mut earlier: Vec<Then>) -> ApiResult<Vec<D1PreparedStatement>> {
         earlier.push(Store::finish_action(&run.workspace_id, &run.id, idx, "failed", Some(error), self.now));
         mark(&mut states, idx, "failed", Some(error));
-        self.finish(run, "failed", &states, earlier).await
+        self.finish(run, "failed", &states, earlier)
     }
 
-    /// Ends the run once, with its `workflow.completed` / `workflow.failed`
-    /// event, in the batch that records its last actions.
-    async fn finish(&self, run: &RunRow, status: &str, states: &[RunActionRow], earlier: Vec<Then>) -> ApiResult<()> {
+    /// Ending the run once, with its `workflow.completed` / `workflow.failed`
+    /// event and the records of its last actions: statements that commit
+    /// with the attempt's record. (Should that batch fail, the run is tried
+    /// again and a send recorded only there goes out again, as after a crash
+    /// between a send and its record.)
+    fn finish(&self, run: &RunRow, status: &str, states: &[RunActionRow], earlier: Vec<Then>) -> ApiResult<Vec<D1PreparedStatement>> {
         let mut out = RunOut::new(run, states);
         out.status = status.to_string();
         out.finished_at = Some(leadsbot_shared::time::format_rfc3339(self.now));
         let kind = if status == "completed" { WORKFLOW_COMPLETED } else { WORKFLOW_FAILED };
         let event = events::event(kind, &run.workspace_id, Some(&run.lead_id), serde_json::to_value(out)?, self.now)?;
-        let due = self.store.finish_run(earlier, run, status, &event, self.now).await?;
-        enqueue(self.env, due.iter().filter(|d| d.held == 0).map(DeliveryMessage::from).collect()).await;
-        Ok(())
+        self.store.finish_run_statements(earlier, run, status, &event, self.now)
     }
 }
 
