@@ -100,10 +100,10 @@ export async function spawnApp({ vars = {}, testScheduled = false, port, stateDi
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
       return (await fetch(`${baseUrl}/healthz`)).ok;
-    }, { timeoutMs: 60_000, intervalMs: 200, what: 'wrangler dev to serve /healthz' });
+    }, { timeoutMs: 120_000, intervalMs: 200, what: 'wrangler dev to serve /healthz' });
   } catch (error) {
     stopProcess(child);
-    throw error;
+    throw new Error(`${error.message}\n--- dev server output ---\n${output.slice(-4000)}`);
   }
   return new App({ baseUrl, child, stateDir, assetsDir, logs: () => output });
 }

@@ -33,6 +33,13 @@ const INTERNAL_RETRY_SECS: u32 = 10;
 /// them with resets). Slow receivers still overlap up to this bound.
 const MAX_IN_FLIGHT: usize = 8;
 
+/// At most this many of the outbox rows a batch created are worked in the
+/// same invocation; the rest go on the queue. An invocation may make 1,000
+/// D1 queries and subrequests (Workers Paid); a run typically makes one or
+/// two (its change or its send), and a full batch creates about two rows a
+/// message when each lead starts a few workflows.
+const MAX_WORKED_INLINE: usize = 200;
+
 pub struct Deliverer {
     store: Store,
     config: Config,
@@ -113,7 +120,9 @@ impl Deliverer {
     /// delivery (so neither the queue nor the sweeper can attempt one
     /// twice). Should the claim fail, they go on the queue instead.
     async fn work_created(&self, created: Vec<DueDelivery>) {
-        let runnable: Vec<DueDelivery> = created.into_iter().filter(|due| due.held == 0).collect();
+        let mut runnable: Vec<DueDelivery> = created.into_iter().filter(|due| due.held == 0).collect();
+        let later = runnable.split_off(runnable.len().min(MAX_WORKED_INLINE));
+        enqueue(&self.env, later.iter().map(DeliveryMessage::from).collect()).await;
         if runnable.is_empty() {
             return;
         }
