@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
 use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, DueDelivery, FAILED, PENDING, SUCCEEDED, WORKFLOWS_TARGET};
+use crate::store::leads::LeadRow;
 use crate::store::workflow_runs::RUN_TARGET;
 use crate::store::Store;
 use futures_util::future::join_all;
@@ -78,6 +79,26 @@ pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
     deliverer.work_created(created).await;
 }
 
+/// The claimed jobs in turns, by index, in batch order: the runs of one lead
+/// share a turn; every other job has one of its own.
+fn in_turns(claimed: &[Claimed<'_>], targets: &Targets) -> Vec<Vec<usize>> {
+    let mut turns: Vec<Vec<usize>> = Vec::new();
+    let mut by_lead: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
+    for (i, (_, job)) in claimed.iter().enumerate() {
+        let lead = (job.target_kind == RUN_TARGET).then(|| targets.run_lead(job)).flatten();
+        match lead.and_then(|lead| by_lead.get(&(job.workspace_id.as_str(), lead))) {
+            Some(&turn) => turns[turn].push(i),
+            None => {
+                if let Some(lead) = lead {
+                    by_lead.insert((job.workspace_id.as_str(), lead), turns.len());
+                }
+                turns.push(vec![i]);
+            }
+        }
+    }
+    turns
+}
+
 pub(crate) fn retry_later() -> QueueRetryOptions {
     QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECS).build()
 }
@@ -111,8 +132,24 @@ impl Deliverer {
             }
         };
         // Concurrently but bounded, in batch order: one slow receiver holds up few.
-        let attempts: Vec<Attempted> = stream::iter(claimed.iter().map(|(_, job)| self.call(job, &targets))).buffered(MAX_IN_FLIGHT).collect().await;
+        // A lead's runs go one after another, each from the lead as the one before left it.
+        let turns = stream::iter(in_turns(&claimed, &targets).into_iter().map(|turn| self.call_in_turn(turn, &claimed, &targets)));
+        let mut done: Vec<(usize, Attempted)> = turns.buffered(MAX_IN_FLIGHT).collect::<Vec<_>>().await.into_iter().flatten().collect();
+        done.sort_by_key(|(i, _)| *i);
+        let attempts = done.into_iter().map(|(_, attempted)| attempted).collect();
         self.settle_all(&claimed, attempts).await
+    }
+
+    /// Attempts these claimed jobs one after another (they share a lead).
+    async fn call_in_turn(&self, turn: Vec<usize>, claimed: &[Claimed<'_>], targets: &Targets) -> Vec<(usize, Attempted)> {
+        let mut lead = None;
+        let mut done = Vec::with_capacity(turn.len());
+        for i in turn {
+            let (attempted, after) = self.call(&claimed[i].1, targets, lead.take()).await;
+            lead = after;
+            done.push((i, attempted));
+        }
+        done
     }
 
     /// Works the outbox rows this batch's attempts created (an expansion's
@@ -179,14 +216,15 @@ impl Deliverer {
     }
 
     /// Never an error: what keeps an attempt from being made is its outcome.
-    async fn call(&self, job: &DeliveryJob, targets: &Targets) -> Attempted {
+    /// A run also takes and gives back its lead as last written.
+    async fn call(&self, job: &DeliveryJob, targets: &Targets, lead: Option<LeadRow>) -> (Attempted, Option<LeadRow>) {
         match job.target_kind.as_str() {
-            WORKFLOWS_TARGET => crate::workflows::expand::expand(&self.store, job, targets.workflows(job), now_ms()),
+            WORKFLOWS_TARGET => (crate::workflows::expand::expand(&self.store, job, targets.workflows(job), now_ms()), None),
             RUN_TARGET => {
                 let runner = crate::workflows::run::Runner { store: &self.store, config: &self.config, env: &self.env, now: now_ms() };
-                runner.execute(job, targets).await
+                runner.execute(job, targets, lead).await
             }
-            _ => self.send(job, targets).await.into(),
+            _ => (self.send(job, targets).await.into(), None),
         }
     }
 

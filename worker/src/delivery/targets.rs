@@ -64,6 +64,12 @@ impl Targets {
         self.telegram.get(&job.workspace_id).and_then(Option::as_ref)
     }
 
+    /// The lead a claimed run works on, if the run still exists.
+    pub fn run_lead(&self, job: &DeliveryJob) -> Option<&str> {
+        let state = self.runs.get(&(job.workspace_id.clone(), job.target_id.clone()))?.as_ref()?;
+        Some(state.run.lead_id.as_str())
+    }
+
     /// A claimed run's state as the batch read it; `None` if the run is gone.
     pub fn run(&self, job: &DeliveryJob) -> Option<RunState> {
         self.runs.get(&(job.workspace_id.clone(), job.target_id.clone())).cloned().flatten()

@@ -55,42 +55,49 @@ struct Progress {
 }
 
 impl Runner<'_> {
-    /// The attempt, with the run's end (when it ended) to commit with its record.
-    pub async fn execute(&self, job: &DeliveryJob, targets: &Targets) -> Attempted {
-        self.go_on(job, targets).await.unwrap_or_else(|err| Call::not_sent(format!("the run could not go on: {err:?}")).into())
+    /// The attempt, with the run's end (when it ended) to commit with its
+    /// record, and the lead as the run left it. `lead` is the lead as a run
+    /// of the same lead just before this one left it (the batch read it
+    /// before either ran), so that runs worked in turn do not collide.
+    pub async fn execute(&self, job: &DeliveryJob, targets: &Targets, lead: Option<LeadRow>) -> (Attempted, Option<LeadRow>) {
+        let mut progress = Progress { lead, unrecorded: Vec::new() };
+        let attempted = self.go_on(job, targets, &mut progress).await.unwrap_or_else(|err| Call::not_sent(format!("the run could not go on: {err:?}")).into());
+        (attempted, progress.lead)
     }
 
-    async fn go_on(&self, job: &DeliveryJob, targets: &Targets) -> ApiResult<Attempted> {
+    async fn go_on(&self, job: &DeliveryJob, targets: &Targets, progress: &mut Progress) -> ApiResult<Attempted> {
         let Some(RunState { run, actions: mut states, lead }) = targets.run(job) else {
             return Ok(Call::stopped("the run no longer exists").into());
         };
+        if progress.lead.is_none() {
+            progress.lead = lead;
+        }
         if run.status != "running" {
             return Ok(Call::done().into());
         }
         let actions = WorkflowDefinition::parse_actions(&serde_json::from_str(&run.actions)?)
             .map_err(|e| ApiError::internal("stored run actions", format!("{e:?}")))?;
-        let mut progress = Progress { lead, unrecorded: Vec::new() };
         for (idx, action) in actions.iter().enumerate() {
             if states.iter().find(|s| s.idx as usize == idx).is_none_or(|s| s.status != "pending") {
                 continue;
             }
-            match self.step(job, targets, &run, idx, action, &mut progress).await? {
+            match self.step(job, targets, &run, idx, action, progress).await? {
                 Step::Done => mark(&mut states, idx, "completed", None),
                 Step::Failed(error) => {
-                    let then = self.fail(&run, idx, &error, states, progress.unrecorded)?;
+                    let then = self.fail(&run, idx, &error, states, std::mem::take(&mut progress.unrecorded))?;
                     return Ok(Attempted { call: Call::stopped("a workflow action failed"), then });
                 }
                 Step::Sent(call) if is_final(&call, job.attempts + 1, &self.config.retry_schedule_secs) => {
-                    let then = self.fail(&run, idx, &describe(&call), states, progress.unrecorded)?;
+                    let then = self.fail(&run, idx, &describe(&call), states, std::mem::take(&mut progress.unrecorded))?;
                     return Ok(Attempted { call, then });
                 }
                 Step::Sent(call) => {
-                    self.store.note_action_error(progress.unrecorded, &run.workspace_id, &run.id, idx, &describe(&call)).await?;
+                    self.store.note_action_error(std::mem::take(&mut progress.unrecorded), &run.workspace_id, &run.id, idx, &describe(&call)).await?;
                     return Ok(call.into());
                 }
             }
         }
-        let then = self.finish(&run, "completed", &states, progress.unrecorded)?;
+        let then = self.finish(&run, "completed", &states, std::mem::take(&mut progress.unrecorded))?;
         Ok(Attempted { call: Call::done(), then })
     }
 
