@@ -28,10 +28,10 @@ use worker::{D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptio
 /// fault (D1 unavailable, say).
 const INTERNAL_RETRY_SECS: u32 = 10;
 
-/// At most this many attempts of one batch are in flight at once. A workflow
-/// run makes several D1 round trips; a whole batch of 100 at once piled
-/// hundreds of queries onto D1 and starved captures (wrangler dev answered
-/// them with resets). Slow receivers still overlap up to this bound.
+/// At most this many attempts (or one lead's runs in turn) of one batch are
+/// in flight at once: a whole batch of 100 at once piled hundreds of queries
+/// onto D1 and starved captures (wrangler dev answered them with resets).
+/// Slow receivers still overlap up to this bound.
 const MAX_IN_FLIGHT: usize = 8;
 
 /// At most this many of the outbox rows a batch created are worked in the
@@ -116,7 +116,8 @@ pub(super) fn read(raw: &RawMessage) -> Option<DeliveryMessage> {
 
 impl Deliverer {
     /// Loads the targets, calls them and records the attempts; returns the
-    /// outbox rows the attempts created (workflow runs), to work next.
+    /// outbox rows the attempts created (an expansion's runs, a run's event
+    /// deliveries), to work next.
     async fn work(&self, claimed: Vec<Claimed<'_>>) -> Vec<DueDelivery> {
         if claimed.is_empty() {
             return Vec::new();

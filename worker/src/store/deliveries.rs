@@ -122,9 +122,7 @@ impl Store {
     /// Statements that could write nothing for this kind of event are left out.
     pub fn fan_out_statements(&self, event: &EventRow, guard: Guard<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
         let (guard_sql, guard_args) = guard.map(|(sql, args)| (format!(" AND {sql}"), args)).unwrap_or_default();
-        let common = [text(&event.id), text(&event.kind), number(event.created_at)];
-        let mut webhook_args = common.to_vec();
-        webhook_args.extend([text(&event.workspace_id), text(&event.kind)]);
+        let mut webhook_args = vec![text(&event.id), text(&event.kind), number(event.created_at), text(&event.workspace_id), text(&event.kind)];
         webhook_args.extend_from_slice(guard_args);
         let webhooks = self.statement(
             &format!(
