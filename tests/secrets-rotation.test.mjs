@@ -66,8 +66,9 @@ test('SECRETS_KEY rotates: old values open under the previous key, the cron re-s
   };
   const assertDelivered = async (count, email) => {
     await receiver.waitForCount('/rot', count, 30_000);
-    const request = receiver.to('/rot')[count - 1];
-    assert.equal(request.json.data.email, email);
+    // Two leads captured together are delivered concurrently: find this one, whatever came first.
+    const request = receiver.to('/rot').find((r) => r.json?.data?.email === email);
+    assert.ok(request, `a delivery of ${email} among ${receiver.to('/rot').map((r) => r.json?.data?.email).join(', ')}`);
     assert.ok(verifyLeadsBotSignature(request.rawBody, request.headers['x-leadsbot-signature'], secret), 'signed with the current secret');
     assert.ok(verifyLeadsBotSignature(request.rawBody, request.headers['x-leadsbot-signature-previous'], oldSecret), 'and the previous one');
     assert.ok(verifyStandardWebhook(request.rawBody, request.headers, secret));
