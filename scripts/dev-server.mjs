@@ -6,7 +6,7 @@
 // filled ~/.config/.wrangler/logs with gigabytes per test run.
 // Usage: node scripts/dev-server.mjs --port N --persist-to DIR --assets DIR
 //        [--log-level L] [--var NAME:VALUE]... [--test-scheduled]
-import { unstable_startWorker } from 'wrangler';
+import { unstable_DevEnv } from 'wrangler';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -27,8 +27,33 @@ for (const pair of values.var) {
   bindings[pair.slice(0, at)] = { type: 'plain_text', value: pair.slice(at + 1) };
 }
 
-const worker = await unstable_startWorker({
+// The caller serves what it has just built, so no [build] command here.
+// Wrangler would otherwise run it, and again when its watcher of
+// build.watch_dir (./src, which does not exist) reports ready: a second
+// bundle racing the first. Nor does an edit of wrangler.toml reload a
+// running test server. A reload answers in-flight POSTs with 503, holds
+// GETs, and drops the local queue's pending messages.
+process.env.WRANGLER_CI_DISABLE_CONFIG_WATCHING = 'true';
+const devEnv = new unstable_DevEnv();
+// Say so if the runtime reloads after it first came up: nothing here should
+// make it, and the test harness fails the file that saw one. (`worker.ready`
+// resolves before the runtime's first start, so that start is counted here.)
+let started = false;
+const proxy = devEnv.proxy;
+if (proxy?.onReloadStart && proxy?.onReloadComplete) {
+  const [onReloadStart, onReloadComplete] = [proxy.onReloadStart.bind(proxy), proxy.onReloadComplete.bind(proxy)];
+  proxy.onReloadStart = (event) => {
+    if (started) console.error('dev-server: the runtime reloaded after it was ready');
+    return onReloadStart(event);
+  };
+  proxy.onReloadComplete = (event) => {
+    started = true;
+    return onReloadComplete(event);
+  };
+}
+const worker = await devEnv.startWorker({
   config: 'wrangler.toml',
+  build: { custom: { command: '' } },
   bindings,
   assets: values.assets,
   dev: {

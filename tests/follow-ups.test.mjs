@@ -63,6 +63,7 @@ test('a status change cancels a follow-up that says so; one that does not still 
   const lead = await app.capture(ws, { email: 'status@example.com' });
   const cancelled = await followUp(ws, lead.body.id, { after_seconds: 2, action: { type: 'telegram', template: 'CANCELLED {{lead.email}}' } });
   const kept = await followUp(ws, lead.body.id, { after_seconds: 3, action: { type: 'telegram', template: 'KEPT {{lead.status}}' }, cancel_on_status_change: false });
+  assert.deepEqual([cancelled.status, kept.status], [201, 201], JSON.stringify([cancelled, kept]));
   assert.equal((await app.api(ws.api_key, 'PATCH', `/api/v1/leads/${lead.body.id}`, { status: 'contacted' })).status, 200);
   const list = await listFollowUps(app, ws, lead.body.id);
   const byId = Object.fromEntries(list.map((f) => [f.id, f]));
@@ -74,6 +75,7 @@ test('a status change cancels a follow-up that says so; one that does not still 
   assert.equal(reminders(token, 'CANCELLED').length, 0);
   // A PATCH that leaves the status alone cancels nothing.
   const third = await followUp(ws, lead.body.id, { after_seconds: 600, action: { type: 'webhook' } });
+  assert.equal(third.status, 201, `${JSON.stringify(third)}\n${app.logs().slice(-6000)}`);
   await app.api(ws.api_key, 'PATCH', `/api/v1/leads/${lead.body.id}`, { note: 'called', status: 'contacted' });
   assert.equal((await listFollowUps(app, ws, lead.body.id)).find((f) => f.id === third.body.id).status, 'scheduled');
 });

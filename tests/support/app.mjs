@@ -216,5 +216,13 @@ export class App {
     });
     if (!keepState) await rm(this.stateDir, { recursive: true, force: true });
     await rm(this.assetsDir, { recursive: true, force: true });
+    // A panic is a defect even when every request a test made was answered, and a runtime reload mid-test
+    // (it answers in-flight POSTs with 503 and drops the local queue) voids what the file checked: either
+    // fails the file. Not by throwing: the caller still has its receivers to close.
+    const faults = this.logs().split('\n').filter((line) => /panicked at|RuntimeError|Module terminated|Critical error|runtime reloaded after it was ready/.test(line));
+    if (faults.length) {
+      console.error(`the dev server logged faults:\n${faults.slice(0, 20).join('\n')}\n--- dev server output ---\n${this.logs().slice(-6000)}`);
+      process.exitCode = 1;
+    }
   }
 }

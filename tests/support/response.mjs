@@ -23,9 +23,12 @@ export function useAppWithTelegram({ vars = {}, testScheduled = false, telegram:
     ready(running);
   });
   after(async () => {
-    await running.app?.stop();
-    await running.receiver?.close();
-    await running.telegram?.close();
+    try {
+      await running.app?.stop();
+    } finally {
+      await running.receiver?.close();
+      await running.telegram?.close();
+    }
   });
   return running;
 }
