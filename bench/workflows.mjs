@@ -129,8 +129,8 @@ try {
 
   const ratio = mean(results.five) / mean(results.none);
   // Each round against the no-workflows round just before it: the median of these shrugs off one noisy round.
-  const paired = results.five.map((r, i) => r.rps / results.none[i].rps).sort((a, b) => a - b);
-  const pairedMedian = paired[Math.floor(paired.length / 2)];
+  const paired = results.five.map((r, i) => r.rps / results.none[i].rps);
+  const pairedMedian = [...paired].sort((a, b) => a - b)[Math.floor(paired.length / 2)];
   const cpu = (kind) => (cpuPerLead[kind].reduce((s, v) => s + v, 0) / cpuPerLead[kind].length).toFixed(1);
   const idleRatio = mean(results.idle) / mean(results.none);
   const lines = [
@@ -142,7 +142,7 @@ try {
     `| 5 enabled lead.created workflows, every lead runs ~3 | ${mean(results.five).toFixed(0)} | ${results.five.map((r) => r.rps.toFixed(0)).join(', ')} | ${failed(results.five)} |`,
     `| 5 enabled lead.created workflows, no lead meets their conditions | ${mean(results.idle).toFixed(0)} | ${results.idle.map((r) => r.rps.toFixed(0)).join(', ')} | ${failed(results.idle)} |`,
     '',
-    `- capture with 5 workflows / capture with none: **${ratio.toFixed(2)}×** (target ≥ 0.9×), with the runs worked off by the same local D1 while it captures; round by round (each against the no-workflows round before it) ${paired.map((p) => p.toFixed(2)).join(', ')}, median **${pairedMedian.toFixed(2)}×**`,
+    `- capture with 5 workflows / capture with none: **${ratio.toFixed(2)}×** (target ≥ 0.9×), with the runs worked off by the same local D1 while it captures; round by round, in order (each against the no-workflows round before it) ${paired.map((p) => p.toFixed(2)).join(', ')}, median **${pairedMedian.toFixed(2)}×**`,
     `- capture path alone (5 enabled workflows, expanded on the queue, no runs) / none: **${idleRatio.toFixed(2)}×**`,
     `- workflow Telegram messages already sent when a round's last capture was answered: ${overlap.map((f) => `${Math.round(f * 100)}%`).join(', ')} of its leads (the rest right after)`,
     `- CPU of the local runtime (the one workerd process that runs requests, the queue consumer and local D1 on one thread) per lead, capture to drained: no workflows ${cpu('none')} ms, 5 idle workflows ${cpu('idle')} ms, 5 workflows with runs ${cpu('five')} ms`,
