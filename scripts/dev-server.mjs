@@ -5,7 +5,7 @@
 // deployment pays, which skewed the benches towards query-heavy paths and
 // filled ~/.config/.wrangler/logs with gigabytes per test run.
 // Usage: node scripts/dev-server.mjs --port N --persist-to DIR --assets DIR
-//        [--log-level L] [--var NAME:VALUE]... [--test-scheduled]
+//        [--log-level L] [--var NAME:VALUE]... [--test-scheduled] [--direct]
 import { unstable_DevEnv } from 'wrangler';
 import { parseArgs } from 'node:util';
 
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     'log-level': { type: 'string', default: 'warn' },
     var: { type: 'string', multiple: true, default: [] },
     'test-scheduled': { type: 'boolean', default: false },
+    direct: { type: 'boolean', default: false },
   },
 });
 
@@ -38,19 +39,23 @@ const devEnv = new unstable_DevEnv();
 // Say so if the runtime reloads after it first came up: nothing here should
 // make it, and the test harness fails the file that saw one. (`worker.ready`
 // resolves before the runtime's first start, so that start is counted here.)
+// The first start also gives the runtime's own address (see `--direct`).
 let started = false;
+let runtimeUrl;
+const runtimeStarted = new Promise((resolve) => (runtimeUrl = resolve));
 const proxy = devEnv.proxy;
-if (proxy?.onReloadStart && proxy?.onReloadComplete) {
-  const [onReloadStart, onReloadComplete] = [proxy.onReloadStart.bind(proxy), proxy.onReloadComplete.bind(proxy)];
-  proxy.onReloadStart = (event) => {
-    if (started) console.error('dev-server: the runtime reloaded after it was ready');
-    return onReloadStart(event);
-  };
-  proxy.onReloadComplete = (event) => {
-    started = true;
-    return onReloadComplete(event);
-  };
-}
+const onReloadStart = proxy.onReloadStart.bind(proxy);
+const onReloadComplete = proxy.onReloadComplete.bind(proxy);
+proxy.onReloadStart = (event) => {
+  if (started) console.error('dev-server: the runtime reloaded after it was ready');
+  return onReloadStart(event);
+};
+proxy.onReloadComplete = (event) => {
+  started = true;
+  const { protocol, hostname, port } = event.proxyData.userWorkerUrl;
+  runtimeUrl(`${protocol}//${hostname}:${port}`);
+  return onReloadComplete(event);
+};
 const worker = await devEnv.startWorker({
   config: 'wrangler.toml',
   build: { custom: { command: '' } },
@@ -67,7 +72,13 @@ const worker = await devEnv.startWorker({
   },
 });
 await worker.ready;
-console.log(`ready on http://${values.ip}:${values.port}`);
+// With --direct, clients are pointed at the runtime itself rather than at
+// wrangler's proxy in front of it. That proxy (a Durable Object) loses its
+// route to the runtime now and then under test load: in-flight POSTs get 503
+// "Your worker restarted mid-request" and GETs hang for minutes, with no
+// reload anywhere. Nothing reloads a test server, so the proxy adds nothing.
+const url = values.direct ? await runtimeStarted : `http://${values.ip}:${values.port}`;
+console.log(`ready on ${url}`);
 const stop = async () => {
   await worker.dispose().catch(() => {});
   process.exit(0);

@@ -82,7 +82,7 @@ export async function testAssets() {
  * Starts the worker. `stateDir` reuses a stopped app's local D1 (stop it with
  * `{ keepState: true }`), as a restart or a redeploy would.
  */
-export async function spawnApp({ vars = {}, testScheduled = false, port, stateDir, logLevel = 'warn' } = {}) {
+export async function spawnApp({ vars = {}, testScheduled = false, port, stateDir, logLevel = 'warn', direct = process.env.LEADSBOT_DEV_DIRECT !== '0' } = {}) {
   stateDir ??= await migratedState();
   const assetsDir = await testAssets();
   port ??= await freePort();
@@ -91,15 +91,18 @@ export async function spawnApp({ vars = {}, testScheduled = false, port, stateDi
   const args = [join(root, 'scripts/dev-server.mjs'), '--port', String(port), '--persist-to', stateDir, '--assets', assetsDir, '--log-level', logLevel];
   for (const [name, value] of Object.entries(allVars)) args.push('--var', `${name}:${value}`);
   if (testScheduled) args.push('--test-scheduled');
+  // Straight to the runtime, not through wrangler's proxy (scripts/dev-server.mjs says why).
+  if (direct) args.push('--direct');
   const child = spawn(process.execPath, args, { cwd: root, env: offlineEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  const baseUrl = `http://127.0.0.1:${port}`;
+  let baseUrl;
   try {
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
-      return (await fetch(`${baseUrl}/healthz`)).ok;
+      baseUrl ??= output.match(/^ready on (http:\/\/\S+)$/m)?.[1];
+      return baseUrl && (await fetch(`${baseUrl}/healthz`)).ok;
     }, { timeoutMs: 120_000, intervalMs: 200, what: 'wrangler dev to serve /healthz' });
   } catch (error) {
     stopProcess(child);
