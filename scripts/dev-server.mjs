@@ -76,7 +76,8 @@ await worker.ready;
 // wrangler's proxy in front of it. That proxy (a Durable Object) loses its
 // route to the runtime now and then under test load: in-flight POSTs get 503
 // "Your worker restarted mid-request" and GETs hang for minutes, with no
-// reload anywhere. Nothing reloads a test server, so the proxy adds nothing.
+// reload reported (why, is not known). Nothing reloads a test server, so the
+// proxy adds nothing there.
 const url = values.direct ? await runtimeStarted : `http://${values.ip}:${values.port}`;
 console.log(`ready on ${url}`);
 const stop = async () => {
