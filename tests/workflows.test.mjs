@@ -361,3 +361,80 @@ test('a worker restart mid-run: the run resumes where it was, finished actions a
   assert.equal(new Set(sends.map((r) => r.headers['webhook-id'])).size, 1);
   assert.deepEqual((await lead(ws, l.id)).tags, ['a']);
 });
+
+test("one lead's runs in a batch write their changes together: exact while PATCHes race them", async () => {
+  const { ws } = await setup('chain');
+  const leadCreated = { event: 'lead.created' };
+  const flows = [
+    await createWorkflow(ws, { name: 'a', trigger: leadCreated, actions: [{ type: 'add_tag', tag: 'a' }] }),
+    await createWorkflow(ws, { name: 'b', trigger: leadCreated, actions: [{ type: 'add_tag', tag: 'b' }, { type: 'add_tag', tag: 'a' }, { type: 'remove_tag', tag: 'x' }] }),
+    await createWorkflow(ws, { name: 'qualify', trigger: leadCreated, actions: [{ type: 'set_status', status: 'qualified' }] }),
+    await createWorkflow(ws, { name: 'alert', trigger: leadCreated, actions: [{ type: 'telegram', template: 'chain {{lead.email}}' }] }),
+    await createWorkflow(ws, { name: 'on qualified', trigger: { event: 'lead.status_changed', to: 'qualified' }, actions: [{ type: 'add_tag', tag: 'q' }] }),
+  ];
+  const qualify = flows[2];
+  const count = 12;
+  const emails = Array.from({ length: count }, (_, i) => `chain${i}@example.com`);
+  const leads = [];
+  for (const email of emails) leads.push(await capture(ws, { email }));
+  // Every lead's note is rewritten over and over while its runs work: their writes race these.
+  // (Only through the API: a read of the database from beside the worker, app.sql, can lock it under a write.)
+  let racing = true;
+  let rounds = 0;
+  const refused = [];
+  const racer = (async () => {
+    while (racing) {
+      const answers = await Promise.all(leads.map((l) => patchLead(ws, l.id, { note: `note ${rounds}` })));
+      refused.push(...answers.filter((a) => a.status !== 200).map((a) => `${a.status} ${JSON.stringify(a.body)}`));
+      rounds++;
+    }
+  })();
+  try {
+    for (const wf of flows) await finishedRuns(ws, `/api/v1/workflows/${wf.id}/runs`, count);
+  } finally {
+    racing = false;
+    await racer;
+  }
+  assert.deepEqual(refused, [], `PATCHes refused while runs worked:\n${app.logs().slice(-4000)}`);
+  await expansionsDone(ws);
+  assert.ok(rounds > 0, 'the PATCHes raced the runs');
+  for (const wf of flows) {
+    const done = await runs(ws, `/api/v1/workflows/${wf.id}/runs`);
+    assert.equal(done.length, count, `${wf.name}: one run a lead`);
+    assert.ok(done.every((r) => r.status === 'completed'), JSON.stringify(done.filter((r) => r.status !== 'completed')));
+  }
+  for (const l of leads) {
+    const after = await lead(ws, l.id);
+    assert.equal(after.status, 'qualified');
+    assert.deepEqual([...after.tags].sort(), ['a', 'b', 'q'], `${after.email}: every tag, once`);
+    assert.match(after.note, /^note \d+$/);
+    assert.deepEqual(after.status_history.map((c) => [c.from, c.to, c.changed_by]), [['new', 'qualified', `workflow:${qualify.id}`]]);
+  }
+  const messages = chat('chain').map((r) => r.json.text).sort();
+  assert.deepEqual(messages, emails.map((email) => `chain ${email}`).sort(), 'one workflow message a lead');
+});
+
+test('a change made while a turn works its lead is kept: the turn writes its changes on top of it', async () => {
+  const { ws } = await setup('under');
+  const path = '/under-held';
+  const endpoint = (await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url(path), events: ['workflow.action'] })).body;
+  receiver.plan(path, [{ hold: true }, { status: 200 }]);
+  const first = await createWorkflow(ws, { name: 'send, then tag', trigger: { event: 'lead.created' },
+    actions: [{ type: 'webhook', endpoint_id: endpoint.id }, { type: 'add_tag', tag: 'a' }] });
+  const second = await createWorkflow(ws, { name: 'tag and qualify', trigger: { event: 'lead.created' },
+    actions: [{ type: 'add_tag', tag: 'b' }, { type: 'set_status', status: 'qualified' }] });
+  const l = await capture(ws, { email: 'under@example.com' });
+  // The turn read the lead before this send; the note is written while the send is held.
+  await receiver.waitForCount(path, 1, 30_000);
+  assert.equal((await patchLead(ws, l.id, { note: 'by hand' })).status, 200);
+  receiver.release(path);
+  for (const wf of [first, second]) {
+    const [run] = await finishedRuns(ws, `/api/v1/workflows/${wf.id}/runs`, 1);
+    assert.equal(run.status, 'completed', JSON.stringify(run));
+  }
+  const after = await lead(ws, l.id);
+  assert.equal(after.note, 'by hand', 'the workflows did not write over the change made under them');
+  assert.deepEqual([after.status, [...after.tags].sort()], ['qualified', ['a', 'b']]);
+  assert.deepEqual(after.status_history.map((c) => [c.from, c.to, c.changed_by]), [['new', 'qualified', `workflow:${second.id}`]]);
+  assert.equal(receiver.to(path).length, 1, 'the held send was not made again');
+});

@@ -1,6 +1,6 @@
 // A real HTTP webhook receiver for the delivery tests: records every request
 // with its exact raw body, answers from a per-path plan (500, 429, 410, 3xx,
-// hang…), and verifies signatures the way our docs tell customers to.
+// hang, hold until released…), and verifies signatures the way our docs tell customers to.
 import { createServer } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -34,6 +34,7 @@ export async function startReceiver() {
   const requests = [];
   const plans = new Map();
   const hanging = new Set();
+  const held = new Map();
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -46,6 +47,10 @@ export async function startReceiver() {
       const step = plan.length > 1 ? plan.shift() : plan[0] ?? { status: 200 };
       if (step.hang) {
         hanging.add(res);
+        return;
+      }
+      if (step.hold) {
+        held.set(req.url, [...(held.get(req.url) ?? []), res]);
         return;
       }
       res.writeHead(step.status ?? 200, { 'Content-Type': 'application/json', ...(step.headers ?? {}) });
@@ -61,6 +66,14 @@ export async function startReceiver() {
     plan(path, steps) {
       plans.set(path, [...steps]);
     },
+    /** Answers 200 to the requests to `path` a `{ hold: true }` step is holding. */
+    release(path) {
+      for (const res of held.get(path) ?? []) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end('{"ok":true}');
+      }
+      held.delete(path);
+    },
     to(path) {
       return requests.filter((r) => r.path === path);
     },
@@ -68,7 +81,7 @@ export async function startReceiver() {
       return waitFor(() => requests.filter((r) => r.path === path).length >= count, { timeoutMs, what: `${count} requests to ${path}` });
     },
     async close() {
-      for (const res of hanging) res.destroy();
+      for (const res of [...hanging, ...[...held.values()].flat()]) res.destroy();
       server.closeAllConnections?.();
       await new Promise((r) => server.close(r));
     },

@@ -13,10 +13,10 @@ pub mod change;
 mod out;
 mod patch;
 
-pub use change::{store_patched, ChangeBy};
+pub use change::{chain_patched, ChangeBy};
 
 pub use out::{CapturedOut, LeadDetailOut, LeadOut, LeadPageOut};
-pub use patch::{apply_patch, etag, LeadPatch};
+pub use patch::{apply_patch, etag, LeadPatch, Patched};
 #[cfg(test)]
 use patch::if_match_admits;
 

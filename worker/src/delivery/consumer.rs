@@ -16,8 +16,8 @@ use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
 use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, DueDelivery, FAILED, PENDING, SUCCEEDED, WORKFLOWS_TARGET};
-use crate::store::leads::LeadRow;
 use crate::store::workflow_runs::RUN_TARGET;
+use crate::workflows::run::{LeadTurn, Runner};
 use crate::store::Store;
 use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
@@ -141,16 +141,28 @@ impl Deliverer {
         self.settle_all(&claimed, attempts).await
     }
 
-    /// Attempts these claimed jobs one after another (they share a lead).
+    /// Attempts these claimed jobs one after another (they share a lead),
+    /// then writes the lead changes their runs left pending. A run whose
+    /// changes could not be written has its attempt made again.
     async fn call_in_turn(&self, turn: Vec<usize>, claimed: &[Claimed<'_>], targets: &Targets) -> Vec<(usize, Attempted)> {
-        let mut lead = None;
+        let mut lead = LeadTurn::default();
         let mut done = Vec::with_capacity(turn.len());
         for i in turn {
-            let (attempted, after) = self.call(&claimed[i].1, targets, lead.take()).await;
-            lead = after;
-            done.push((i, attempted));
+            done.push((i, self.call(&claimed[i].1, targets, &mut lead).await));
+        }
+        if lead.has_pending() {
+            self.runner().finish_turn(&mut lead).await;
+        }
+        for (i, attempted) in &mut done {
+            if lead.lost(&claimed[*i].1.id) {
+                *attempted = Call::not_sent("the run's changes to its lead could not be written; the run is tried again".into()).into();
+            }
         }
         done
+    }
+
+    fn runner(&self) -> Runner<'_> {
+        Runner { store: &self.store, config: &self.config, env: &self.env, now: now_ms() }
     }
 
     /// Works the outbox rows this batch's attempts created (an expansion's
@@ -217,15 +229,12 @@ impl Deliverer {
     }
 
     /// Never an error: what keeps an attempt from being made is its outcome.
-    /// A run also takes and gives back its lead as last written.
-    async fn call(&self, job: &DeliveryJob, targets: &Targets, lead: Option<LeadRow>) -> (Attempted, Option<LeadRow>) {
+    /// A run works on its lead as the runs before it in its turn left it.
+    async fn call(&self, job: &DeliveryJob, targets: &Targets, lead: &mut LeadTurn) -> Attempted {
         match job.target_kind.as_str() {
-            WORKFLOWS_TARGET => (crate::workflows::expand::expand(&self.store, job, targets.workflows(job), now_ms()), None),
-            RUN_TARGET => {
-                let runner = crate::workflows::run::Runner { store: &self.store, config: &self.config, env: &self.env, now: now_ms() };
-                runner.execute(job, targets, lead).await
-            }
-            _ => (self.send(job, targets).await.into(), None),
+            WORKFLOWS_TARGET => crate::workflows::expand::expand(&self.store, job, targets.workflows(job), now_ms()),
+            RUN_TARGET => self.runner().execute(job, targets, lead).await,
+            _ => self.send(job, targets).await.into(),
         }
     }
 

@@ -2,13 +2,14 @@
 //! Telegram button, a workflow's `set_status`/`add_tag`/`remove_tag`), so
 //! status history, events, their outbox rows and the follow-ups a status
 //! change cancels are the same whoever asks. `change_lead` reads, checks and
-//! retries; `store_patched` writes one patched lead.
+//! retries; `store_patched` writes one patched lead, `chain_patched` adds
+//! one to a chain of changes written together (a workflow turn's).
 
 use super::patch::{apply_patch, etag, if_match_admits, LeadPatch, Patched};
 use crate::credentials::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::store::deliveries::DueDelivery;
-use crate::store::leads::{EventRow, LeadRow, StatusChangeRow, Then};
+use crate::store::leads::{EventRow, LeadChain, LeadRow, StatusChangeRow, Then};
 use crate::store::Store;
 use leadsbot_shared::encoding::hex;
 use leadsbot_shared::ids::IdKind;
@@ -96,6 +97,15 @@ pub struct ChangeBy<'a> {
 /// `updated_at` and `revision` then); `None`, having written nothing, if it
 /// was not. Returns the lead as stored and the outbox rows its events wrote, to dispatch.
 pub async fn store_patched(store: &Store, patched: Patched, read: (i64, &str), by: &ChangeBy<'_>) -> ApiResult<Option<(LeadRow, Vec<DueDelivery>)>> {
+    let mut chain = LeadChain::default();
+    let lead = chain_patched(store, &mut chain, patched, read, by)?;
+    Ok(store.write_chain(chain).await?.map(|written| (lead, written.due)))
+}
+
+/// Adds a changing patch to a chain of changes to its lead (`read` is the
+/// lead as the chain's change before it leaves it, or as read); returns the
+/// lead as it will be stored, with its new revision.
+pub fn chain_patched(store: &Store, chain: &mut LeadChain, patched: Patched, read: (i64, &str), by: &ChangeBy<'_>) -> ApiResult<LeadRow> {
     let Patched { mut lead, transition, .. } = patched;
     lead.revision = hex(&crate::platform::random_bytes::<8>()?);
     let change = match &transition {
@@ -113,8 +123,8 @@ pub async fn store_patched(store: &Store, patched: Patched, read: (i64, &str), b
     if let Some(cause) = &by.caused_by {
         events.iter_mut().filter(|e| e.kind == crate::events::LEAD_STATUS_CHANGED).try_for_each(|e| add_cause(e, cause))?;
     }
-    let due = store.update_lead_if_unchanged(&lead, read, change.as_ref(), &events, &by.then).await?;
-    Ok(due.map(|due| (lead, due)))
+    store.chain_change(chain, &lead, read, change.as_ref(), &events, &by.then)?;
+    Ok(lead)
 }
 
 fn add_cause(event: &mut EventRow, cause: &Value) -> ApiResult<()> {

@@ -4,6 +4,7 @@ use crate::error::ApiResult;
 use leadsbot_shared::search::SearchQuery;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
+use worker::D1PreparedStatement;
 
 /// A lead as stored. `custom` and `tags` hold JSON text.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -81,6 +82,33 @@ pub struct EventRow {
     pub created_at: i64,
 }
 
+/// Changes to one lead written in one batch (one transaction, one round
+/// trip): each change is guarded by the revision the one before it wrote,
+/// so the chain is written whole or, if someone changed the lead since it
+/// was read, not at all. A single change (PATCH /leads/:id) is a chain of one.
+#[derive(Default)]
+pub struct LeadChain {
+    pub(super) statements: Vec<D1PreparedStatement>,
+    /// Where the lead updates are: all of them must write.
+    updates: Vec<usize>,
+    /// Where the events' outbox statements are (they return the rows they wrote).
+    fan_outs: Vec<usize>,
+    /// What `APPLIED` binds for the last change so far.
+    last: Option<Vec<JsValue>>,
+}
+
+/// A chain as written: the outbox rows its events wrote, to dispatch, and
+/// every statement's result.
+pub struct ChainWritten {
+    pub due: Vec<DueDelivery>,
+    pub results: Vec<worker::D1Result>,
+}
+
+/// Whether the lead carries a revision (workspace, lead, revision): true
+/// exactly when the change that wrote that revision was written and no
+/// later one has been yet.
+const APPLIED: &str = "EXISTS (SELECT 1 FROM leads WHERE workspace_id = ? AND id = ? AND revision = ?)";
+
 /// A statement that runs only when a lead change is written: `sql` ends in a
 /// WHERE clause that the change's own condition is ANDed to.
 #[derive(Debug, Clone)]
@@ -129,56 +157,84 @@ impl Store {
         self.all(&sql, &args).await
     }
 
-    /// Applies a change to a lead, records its status transition and raises
-    /// its events, atomically, if the lead is still as it was read
-    /// (`read` = its `updated_at` and `revision` then); a status change also
-    /// cancels the lead's follow-ups that said so. Returns false, having
-    /// written nothing, when someone changed it in between.
-    /// `None` if the lead was not as read (nothing written); else the
-    /// outbox rows the change wrote, to enqueue.
-    pub async fn update_lead_if_unchanged(&self, lead: &LeadRow, read: (i64, &str), change: Option<&StatusChangeRow>, events: &[EventRow], then: &[Then]) -> ApiResult<Option<Vec<DueDelivery>>> {
-        let mut statements = vec![self.statement(
+    /// Adds one change of a lead to `chain`: the lead written if it is still
+    /// as read (`read` = its `updated_at` and `revision` then), its status
+    /// transition recorded and its events raised, and, on a status change,
+    /// the lead's follow-ups that said so cancelled. All of it happens
+    /// exactly when the write does; `then` runs only then too.
+    pub fn chain_change(&self, chain: &mut LeadChain, lead: &LeadRow, read: (i64, &str), change: Option<&StatusChangeRow>, events: &[EventRow], then: &[Then]) -> ApiResult<()> {
+        chain.updates.push(chain.statements.len());
+        chain.statements.push(self.statement(
             "UPDATE leads SET status = ?, tags = ?, note = ?, updated_at = ?, revision = ? WHERE workspace_id = ? AND id = ? AND updated_at = ? AND revision = ?",
             &[text(&lead.status), text(&lead.tags), opt_text(lead.note.as_deref()), number(lead.updated_at), text(&lead.revision),
               text(&lead.workspace_id), text(&lead.id), number(read.0), text(read.1)],
-        )?];
+        )?);
         // Everything else happens exactly when that update did: the new revision is unique to it.
-        let applied = "EXISTS (SELECT 1 FROM leads WHERE workspace_id = ? AND id = ? AND revision = ?)";
+        // (Its statements come before the next change's update, while the revision is still the lead's.)
         let applied_args = [text(&lead.workspace_id), text(&lead.id), text(&lead.revision)];
         if let Some(change) = change {
             let mut args = vec![text(&change.id), text(&lead.workspace_id), text(&lead.id), text(&change.from_status), text(&change.to_status), opt_text(change.changed_by.as_deref()), number(change.changed_at)];
             args.extend_from_slice(&applied_args);
-            statements.push(self.statement(
-                &format!("INSERT INTO lead_status_changes (id, workspace_id, lead_id, from_status, to_status, changed_by, changed_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE {applied}"),
+            chain.statements.push(self.statement(
+                &format!("INSERT INTO lead_status_changes (id, workspace_id, lead_id, from_status, to_status, changed_by, changed_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE {APPLIED}"),
                 &args,
             )?);
-            statements.push(self.cancel_on_status_change_statement(&lead.workspace_id, &lead.id, change.changed_at, (applied, &applied_args))?);
+            chain.statements.push(self.cancel_on_status_change_statement(&lead.workspace_id, &lead.id, change.changed_at, (APPLIED, &applied_args))?);
         }
-        let announce = format!("{applied} AND {NEVER_ANNOUNCED}");
-        let mut fan_outs = Vec::new();
+        let announce = format!("{APPLIED} AND {NEVER_ANNOUNCED}");
         let mut announce_args = applied_args.to_vec();
         announce_args.extend([text(&lead.workspace_id), text(&lead.id)]);
         for event in events {
             // A lead.created on a change is the announcement of a lead leaving spam: once.
-            let (guard, guard_args) = if event.kind == crate::events::LEAD_CREATED { (announce.as_str(), &announce_args[..]) } else { (applied, &applied_args[..]) };
+            let (guard, guard_args) = if event.kind == crate::events::LEAD_CREATED { (announce.as_str(), &announce_args[..]) } else { (APPLIED, &applied_args[..]) };
             let mut args = event_values(event);
             args.extend_from_slice(guard_args);
-            statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {guard}"), &args)?);
+            chain.statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {guard}"), &args)?);
             let fan_out = self.fan_out_statements(event, Some((guard, guard_args)))?;
-            fan_outs.extend(statements.len()..statements.len() + fan_out.len());
-            statements.extend(fan_out);
+            chain.fan_outs.extend(chain.statements.len()..chain.statements.len() + fan_out.len());
+            chain.statements.extend(fan_out);
         }
+        chain.last = Some(applied_args.to_vec());
+        self.chain_then(chain, then.to_vec())
+    }
+
+    /// Adds statements that run only if the chain's last change is written
+    /// (unconditionally when it has none yet).
+    pub fn chain_then(&self, chain: &mut LeadChain, then: Vec<Then>) -> ApiResult<()> {
         for then in then {
-            let mut args = then.args.clone();
-            args.extend_from_slice(&applied_args);
-            statements.push(self.statement(&format!("{} AND {applied}", then.sql), &args)?);
+            self.chain_guarded(chain, &then.sql, then.args, "")?;
+        }
+        Ok(())
+    }
+
+    /// `sql`, which ends in a WHERE clause (then `tail`, a RETURNING
+    /// clause), guarded like `chain_then`; returns its index in the batch.
+    pub(super) fn chain_guarded(&self, chain: &mut LeadChain, sql: &str, mut args: Vec<JsValue>, tail: &str) -> ApiResult<usize> {
+        let statement = match &chain.last {
+            Some(applied_args) => {
+                args.extend_from_slice(applied_args);
+                self.statement(&format!("{sql} AND {APPLIED} {tail}"), &args)?
+            }
+            None => self.statement(&format!("{sql} {tail}"), &args)?,
+        };
+        chain.statements.push(statement);
+        Ok(chain.statements.len() - 1)
+    }
+
+    /// Writes a chain in one batch. `None`, having changed no lead (and run
+    /// nothing guarded), if the lead was not as its first change read it.
+    pub async fn write_chain(&self, chain: LeadChain) -> ApiResult<Option<ChainWritten>> {
+        let LeadChain { statements, updates, fan_outs, .. } = chain;
+        if statements.is_empty() {
+            return Ok(Some(ChainWritten { due: Vec::new(), results: Vec::new() }));
         }
         let results = self.batch(statements).await?;
-        if !results.first().is_some_and(super::wrote) {
+        // Each update is guarded by the one before it: the first decides them all.
+        if !updates.iter().all(|&i| results.get(i).is_some_and(super::wrote)) {
             return Ok(None);
         }
         let due = fan_outs.iter().filter_map(|&i| results.get(i)?.results::<DueDelivery>().ok()).flatten().collect();
-        Ok(Some(due))
+        Ok(Some(ChainWritten { due, results }))
     }
 
     pub async fn status_changes(&self, workspace_id: &str, lead_id: &str) -> ApiResult<Vec<StatusChangeRow>> {

@@ -3,7 +3,7 @@
 //! in the same batch as the run, so it is claimed like any delivery.
 
 use super::deliveries::DueDelivery;
-use super::leads::{event_values, EventRow, LeadRow, Then};
+use super::leads::{event_values, EventRow, LeadChain, LeadRow, Then};
 use super::{number, opt_text, text, Store};
 use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
@@ -192,14 +192,6 @@ impl Store {
         }
     }
 
-    /// Runs action records in one batch (nothing if there are none).
-    pub async fn run_thens(&self, thens: Vec<Then>) -> ApiResult<()> {
-        if !thens.is_empty() {
-            self.batch(self.then_statements(thens)?).await?;
-        }
-        Ok(())
-    }
-
     fn then_statements(&self, thens: Vec<Then>) -> ApiResult<Vec<D1PreparedStatement>> {
         thens.into_iter().map(|then| self.statement(&then.sql, &then.args)).collect()
     }
@@ -216,29 +208,35 @@ impl Store {
         Ok(())
     }
 
-    /// Before a send, in one batch: the records of the actions finished
-    /// before it (so no finished send is ever sent again), the run's claim
-    /// kept from looking overdue while it sends (a run may send several
-    /// messages in one attempt), and what the action sends, fixed by its
-    /// first attempt so that every retry sends the same bytes.
-    pub async fn prepare_send(&self, earlier: Vec<Then>, send: PreparedSend<'_>) -> ApiResult<String> {
+    /// Before a send, in one batch: `chain`, the lead's changes and the
+    /// records of the actions finished before the send (so no finished send
+    /// is ever sent again); the run's claim kept from looking overdue while
+    /// it sends (a run may send several messages in one attempt); and what
+    /// the action sends, fixed by its first attempt so that every retry
+    /// sends the same bytes. `None`, having changed nothing, if the lead
+    /// changed since the chain read it; else what to send and the outbox
+    /// rows the chain's events wrote.
+    pub async fn prepare_send(&self, mut chain: LeadChain, send: PreparedSend<'_>) -> ApiResult<Option<(String, Vec<DueDelivery>)>> {
         #[derive(Deserialize)]
         struct Body {
             body: String,
         }
         let ws = text(send.workspace_id);
-        let mut statements = self.then_statements(earlier)?;
-        statements.push(self.statement(
+        chain.statements.push(self.statement(
             "UPDATE deliveries SET next_attempt_at = max(coalesce(next_attempt_at, 0), ?) WHERE workspace_id = ? AND id = ? AND status = 'pending'",
             &[number(send.busy_until), ws.clone(), text(send.delivery_id)],
         )?);
-        statements.push(self.statement(
-            "UPDATE workflow_run_actions SET body = coalesce(body, ?) WHERE workspace_id = ? AND run_id = ? AND idx = ? RETURNING body",
-            &[text(send.body), ws, text(send.run_id), number(send.idx as i64)],
-        )?);
-        let results = self.batch(statements).await?;
-        let kept = results.last().and_then(|r| r.results::<Body>().ok()).and_then(|rows| rows.into_iter().next());
-        Ok(kept.map_or_else(|| send.body.to_string(), |k| k.body))
+        let body_at = self.chain_guarded(
+            &mut chain,
+            "UPDATE workflow_run_actions SET body = coalesce(body, ?) WHERE workspace_id = ? AND run_id = ? AND idx = ?",
+            vec![text(send.body), ws, text(send.run_id), number(send.idx as i64)],
+            "RETURNING body",
+        )?;
+        let Some(written) = self.write_chain(chain).await? else {
+            return Ok(None);
+        };
+        let kept = written.results.get(body_at).and_then(|r| r.results::<Body>().ok()).and_then(|rows| rows.into_iter().next());
+        Ok(Some((kept.map_or_else(|| send.body.to_string(), |k| k.body), written.due)))
     }
 
     /// Ends a run (once), with the records of its last actions, and raises

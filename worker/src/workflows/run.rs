@@ -1,7 +1,9 @@
 //! Running a run: its outbox row's "attempt" works through the actions in
 //! order from the first not yet done. Internal actions (status, tags) are
 //! applied through the same path as PATCH /leads/:id, atomically with their
-//! action record; a Telegram message or a `workflow.action` webhook is sent
+//! action record (the changes of one lead's runs in a consumer batch are
+//! chained into one write: see `LeadTurn`); a Telegram message or a
+//! `workflow.action` webhook is sent
 //! (signed like every delivery) and recorded once it succeeded. A failing
 //! send ends the attempt: the row is retried on the delivery schedule and
 //! resumes at that action, never redoing a finished one; when the schedule
@@ -14,10 +16,10 @@ use crate::delivery::message::{enqueue, DeliveryMessage};
 use crate::error::{ApiError, ApiResult};
 use crate::follow_ups::{schedule, FollowUpSpec};
 use crate::events::{self, WORKFLOW_ACTION, WORKFLOW_COMPLETED, WORKFLOW_FAILED, WORKFLOW_TELEGRAM};
-use crate::leads::{apply_patch, store_patched, ChangeBy, LeadOut, LeadPatch};
+use crate::leads::{apply_patch, chain_patched, ChangeBy, LeadOut, LeadPatch, Patched};
 use crate::store::deliveries::DeliveryJob;
 use crate::store::integrations::TELEGRAM;
-use crate::store::leads::LeadRow;
+use crate::store::leads::{LeadChain, LeadRow};
 use crate::delivery::targets::Targets;
 use crate::store::leads::Then;
 use crate::store::workflow_runs::{PreparedSend, RunActionRow, RunRow, RunState};
@@ -44,33 +46,108 @@ enum Step {
 }
 
 /// What one attempt of a run carries from action to action.
-struct Progress {
-    /// The lead as last read or written (`None` once erased).
-    lead: Option<LeadRow>,
+struct Progress<'t> {
+    /// The run's lead, in the turn it shares with the lead's other runs.
+    turn: &'t mut LeadTurn,
     /// Records of finished actions not written yet. They ride in the next
-    /// write the attempt makes anyway (a lead change, the claim before a
-    /// send, the run's end), which always comes before any further send: a
+    /// write the attempt makes anyway (its next lead change, pending on the
+    /// turn; the claim before a send; the run's end), which always comes
+    /// before any further send: a
     /// finished send is never sent again, and a run costs few round trips.
     unrecorded: Vec<Then>,
 }
 
-impl Runner<'_> {
-    /// The attempt, with the run's end (when it ended) to commit with its
-    /// record, and the lead as the run left it. `lead` is the lead as a run
-    /// of the same lead just before this one left it (the batch read it
-    /// before either ran), so that runs worked in turn do not collide.
-    pub async fn execute(&self, job: &DeliveryJob, targets: &Targets, lead: Option<LeadRow>) -> (Attempted, Option<LeadRow>) {
-        let mut progress = Progress { lead, unrecorded: Vec::new() };
-        let attempted = self.go_on(job, targets, &mut progress).await.unwrap_or_else(|err| Call::not_sent(format!("the run could not go on: {err:?}")).into());
-        (attempted, progress.lead)
+/// One lead through a turn: the runs of that lead in one consumer batch,
+/// worked one after another. Their changes to the lead are not written one
+/// by one: they wait, chained, for the turn's next write (a send's claim, a
+/// follow-up) or its end, and go in that one batch, each guarded by the
+/// revision the change before it wrote. Should the lead change under the
+/// chain, it is built again on the lead as it now is; should it still not
+/// be written, the runs whose changes it held are tried again.
+#[derive(Default)]
+pub struct LeadTurn {
+    /// The lead as D1 has it: `None` until the turn's first run takes the
+    /// batch's read of it (or reads it again, after a failed write);
+    /// `Some(None)` once erased.
+    stored: Option<Option<LeadRow>>,
+    /// After a failed write: the next run reads the lead again.
+    reread: bool,
+    /// The lead as the turn's runs have left it (`stored` with `pending` applied).
+    current: Option<LeadRow>,
+    pending: Vec<PendingChange>,
+    /// Runs (their outbox rows' ids) whose changes were not written: their attempts are made again.
+    lost: Vec<String>,
+}
+
+/// A run's change to its lead, made but not written yet.
+struct PendingChange {
+    job_id: String,
+    action: Action,
+    now: i64,
+    changed_by: String,
+    cause: serde_json::Value,
+    /// The records of the run's actions finished up to this one, this one's included.
+    records: Vec<Then>,
+}
+
+impl LeadTurn {
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
     }
 
-    async fn go_on(&self, job: &DeliveryJob, targets: &Targets, progress: &mut Progress) -> ApiResult<Attempted> {
+    /// Whether this run's attempt is not what it says: changes it made were not written.
+    pub fn lost(&self, job_id: &str) -> bool {
+        self.lost.iter().any(|id| id == job_id)
+    }
+
+    fn lose_pending(&mut self) {
+        self.lost.extend(self.pending.drain(..).map(|p| p.job_id));
+        self.stored = None;
+        self.current = None;
+        self.reread = true;
+    }
+}
+
+/// What a send sends, rendered from the lead as the changes before it leave it.
+struct Sending<'a> {
+    workspace_id: &'a str,
+    delivery_id: &'a str,
+    busy_until: i64,
+    run_id: &'a str,
+    idx: usize,
+    render: &'a dyn Fn(&LeadRow) -> ApiResult<String>,
+}
+
+/// Builds and writes of a turn's chain before it is given up.
+const MAX_CHAIN_WRITES: usize = 3;
+
+impl Runner<'_> {
+    /// The attempt, with the run's end (when it ended) to commit with its
+    /// record. `turn` is its lead as the runs of the same lead before it in
+    /// this batch left it; the caller ends the turn with `finish_turn`.
+    pub async fn execute(&self, job: &DeliveryJob, targets: &Targets, turn: &mut LeadTurn) -> Attempted {
+        let mut progress = Progress { turn, unrecorded: Vec::new() };
+        self.go_on(job, targets, &mut progress).await.unwrap_or_else(|err| Call::not_sent(format!("the run could not go on: {err:?}")).into())
+    }
+
+    /// Writes what the turn's runs left pending. A failure is not an error
+    /// here: the runs concerned are marked lost, to be tried again.
+    pub async fn finish_turn(&self, turn: &mut LeadTurn) {
+        if let Err(err) = self.flush(turn, Vec::new(), None).await {
+            worker::console_error!("writing a turn's lead changes failed; its runs are tried again: {err:?}");
+        }
+    }
+
+    async fn go_on(&self, job: &DeliveryJob, targets: &Targets, progress: &mut Progress<'_>) -> ApiResult<Attempted> {
         let Some(RunState { run, actions: mut states, lead }) = targets.run(job) else {
             return Ok(Call::stopped("the run no longer exists").into());
         };
-        if progress.lead.is_none() {
-            progress.lead = lead;
+        let turn = &mut *progress.turn;
+        if turn.stored.is_none() {
+            let lead = if turn.reread { self.store.lead(&run.workspace_id, &run.lead_id).await? } else { lead };
+            turn.reread = false;
+            turn.current = lead.clone();
+            turn.stored = Some(lead);
         }
         if run.status != "running" {
             return Ok(Call::done().into());
@@ -101,16 +178,16 @@ impl Runner<'_> {
         Ok(Attempted { call: Call::done(), then })
     }
 
-    async fn step(&self, job: &DeliveryJob, targets: &Targets, run: &RunRow, idx: usize, action: &Action, progress: &mut Progress) -> ApiResult<Step> {
-        let Some(lead) = progress.lead.clone() else {
+    async fn step(&self, job: &DeliveryJob, targets: &Targets, run: &RunRow, idx: usize, action: &Action, progress: &mut Progress<'_>) -> ApiResult<Step> {
+        let Some(lead) = progress.turn.current.clone() else {
             return Ok(Step::Failed("the lead no longer exists".into()));
         };
         let done = Store::finish_action(&run.workspace_id, &run.id, idx, "completed", None, self.now);
         match action {
-            Action::SetStatus { .. } | Action::AddTag { .. } | Action::RemoveTag { .. } => self.change_lead(run, action, lead, done, progress).await,
+            Action::SetStatus { .. } | Action::AddTag { .. } | Action::RemoveTag { .. } => self.change_lead(job, run, action, lead, done, progress),
             Action::FollowUp { after_seconds, action, cancel_on_status_change } => {
-                // Scheduling is a write of its own: what finished before is recorded first.
-                self.store.run_thens(std::mem::take(&mut progress.unrecorded)).await?;
+                // Scheduling is a write of its own: the changes and records before it are written first.
+                self.flush(progress.turn, std::mem::take(&mut progress.unrecorded), None).await?;
                 // The id comes from (run, action): a retry after a lost record schedules nothing twice.
                 let spec = FollowUpSpec {
                     id: Some(format!("fu_{}_{idx}", run.id.trim_start_matches("run_"))),
@@ -128,7 +205,7 @@ impl Runner<'_> {
                 Ok(Step::Done)
             }
             Action::Telegram { .. } | Action::Webhook { .. } => {
-                let call = self.send(job, targets, run, idx, action, &lead, progress).await?;
+                let call = self.send(job, targets, run, idx, action, progress).await?;
                 if !succeeded(&call) {
                     return Ok(Step::Sent(call));
                 }
@@ -138,41 +215,123 @@ impl Runner<'_> {
         }
     }
 
-    /// set_status / add_tag / remove_tag: a patch stored exactly as PATCH
-    /// /leads/:id stores it, with the action's record in the same batch.
-    async fn change_lead(&self, run: &RunRow, action: &Action, mut lead: LeadRow, done: Then, progress: &mut Progress) -> ApiResult<Step> {
-        let changed_by = format!("workflow:{}", run.workflow_id);
-        for _ in 0..3 {
-            let read = (lead.updated_at, lead.revision.clone());
-            let tags: Vec<String> = serde_json::from_str(&lead.tags).unwrap_or_default();
-            let patched = match apply_patch(lead, patch_for(action, &tags), self.now) {
-                Ok(patched) => patched,
-                Err(ApiError::Validation(errors)) => return Ok(Step::Failed(errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))),
-                Err(other) => return Err(other),
-            };
-            if !patched.changed {
-                progress.unrecorded.push(done);
-                return Ok(Step::Done);
-            }
-            let cause = json!({"workflow_id": run.workflow_id, "run_id": run.id, "depth": run.depth});
-            let mut then = std::mem::take(&mut progress.unrecorded);
-            then.push(done.clone());
-            let by = ChangeBy { changed_by: &changed_by, now_ms: self.now, caused_by: Some(cause), then };
-            if let Some((stored, due)) = store_patched(self.store, patched, (read.0, &read.1), &by).await? {
-                enqueue(self.env, due.iter().filter(|d| d.held == 0).map(DeliveryMessage::from).collect()).await;
-                progress.lead = Some(stored);
-                return Ok(Step::Done);
-            }
-            // Nothing was written: the earlier records wait for the next write.
-            progress.unrecorded = by.then;
-            progress.unrecorded.pop();
-            lead = self.store.lead(&run.workspace_id, &run.lead_id).await?.ok_or_else(|| ApiError::Conflict("the lead was erased".into()))?;
+    /// set_status / add_tag / remove_tag: a patch made exactly as PATCH
+    /// /leads/:id makes it, left pending on the turn with the action's
+    /// record (and the records before it), to be written with the turn's
+    /// next write.
+    fn change_lead(&self, job: &DeliveryJob, run: &RunRow, action: &Action, lead: LeadRow, done: Then, progress: &mut Progress<'_>) -> ApiResult<Step> {
+        let tags: Vec<String> = serde_json::from_str(&lead.tags).unwrap_or_default();
+        let patched = match apply_patch(lead, patch_for(action, &tags), self.now) {
+            Ok(patched) => patched,
+            Err(ApiError::Validation(errors)) => return Ok(Step::Failed(errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))),
+            Err(other) => return Err(other),
+        };
+        if !patched.changed {
+            progress.unrecorded.push(done);
+            return Ok(Step::Done);
         }
-        Err(ApiError::Conflict("the lead kept changing under three attempts".into()))
+        let mut records = std::mem::take(&mut progress.unrecorded);
+        records.push(done);
+        progress.turn.pending.push(PendingChange {
+            job_id: job.id.clone(),
+            action: action.clone(),
+            now: self.now,
+            changed_by: format!("workflow:{}", run.workflow_id),
+            cause: json!({"workflow_id": run.workflow_id, "run_id": run.id, "depth": run.depth}),
+            records,
+        });
+        progress.turn.current = Some(patched.lead);
+        Ok(Step::Done)
     }
 
-    async fn send(&self, job: &DeliveryJob, targets: &Targets, run: &RunRow, idx: usize, action: &Action, lead: &LeadRow, progress: &mut Progress) -> ApiResult<Call> {
-        let view = serde_json::to_value(LeadOut::from(lead))?;
+    /// Writes the turn's pending changes in one batch with `records` (which
+    /// run only if the changes are written) and, before a send, what it
+    /// sends (rendered from the lead as written). Returns that (`None`
+    /// without a send). If the lead changed since it was read, the chain is
+    /// built again on the lead as it is now. On failure the runs whose
+    /// changes were pending are marked lost (tried again) and the error
+    /// returned.
+    async fn flush(&self, turn: &mut LeadTurn, records: Vec<Then>, send: Option<&Sending<'_>>) -> ApiResult<Option<String>> {
+        for _ in 0..MAX_CHAIN_WRITES {
+            match self.write_turn(turn, records.clone(), send).await {
+                Ok(Some(body)) => return Ok(body),
+                // Changed under us: read it again and build the chain on it.
+                Ok(None) => match self.reread(turn).await {
+                    Ok(()) => {}
+                    Err(err) => {
+                        turn.lose_pending();
+                        return Err(err);
+                    }
+                },
+                Err(err) => {
+                    turn.lose_pending();
+                    return Err(err);
+                }
+            }
+        }
+        turn.lose_pending();
+        Err(ApiError::Conflict(format!("the lead kept changing under {MAX_CHAIN_WRITES} writes")))
+    }
+
+    async fn reread(&self, turn: &mut LeadTurn) -> ApiResult<()> {
+        let Some(Some(lead)) = &turn.stored else {
+            return Err(ApiError::Conflict("the lead was erased".into()));
+        };
+        let fresh = self.store.lead(&lead.workspace_id, &lead.id).await?;
+        if fresh.is_none() {
+            return Err(ApiError::Conflict("the lead was erased".into()));
+        }
+        turn.stored = Some(fresh);
+        Ok(())
+    }
+
+    /// One build and write of the chain; `None` if the lead was not as read.
+    async fn write_turn(&self, turn: &mut LeadTurn, records: Vec<Then>, send: Option<&Sending<'_>>) -> ApiResult<Option<Option<String>>> {
+        let mut chain = LeadChain::default();
+        let mut lead = turn.stored.clone().flatten();
+        let erased = || ApiError::Conflict("the lead was erased".into());
+        let replayed = match &lead {
+            _ if turn.pending.is_empty() => Vec::new(),
+            Some(stored) => replay(stored, &turn.pending)?,
+            None => return Err(erased()),
+        };
+        // Records of changes that no longer change anything: they go with the last change.
+        let mut trailing = Vec::new();
+        for (pending, patched) in turn.pending.iter().zip(replayed) {
+            let Some(patched) = patched else {
+                trailing.extend(pending.records.iter().cloned());
+                continue;
+            };
+            let read = lead.as_ref().map(|l| (l.updated_at, l.revision.clone())).ok_or_else(erased)?;
+            let by = ChangeBy { changed_by: &pending.changed_by, now_ms: pending.now, caused_by: Some(pending.cause.clone()), then: pending.records.clone() };
+            lead = Some(chain_patched(self.store, &mut chain, patched, (read.0, &read.1), &by)?);
+        }
+        trailing.extend(records);
+        self.store.chain_then(&mut chain, trailing)?;
+        let (body, due) = match send {
+            Some(send) => {
+                let body = (send.render)(lead.as_ref().ok_or_else(erased)?)?;
+                let prepared = PreparedSend { workspace_id: send.workspace_id, delivery_id: send.delivery_id, busy_until: send.busy_until, run_id: send.run_id, idx: send.idx, body: &body };
+                match self.store.prepare_send(chain, prepared).await? {
+                    Some((body, due)) => (Some(body), due),
+                    None => return Ok(None),
+                }
+            }
+            None => match self.store.write_chain(chain).await? {
+                Some(written) => (None, written.due),
+                None => return Ok(None),
+            },
+        };
+        enqueue(self.env, due.iter().filter(|d| d.held == 0).map(DeliveryMessage::from).collect()).await;
+        if !turn.pending.is_empty() {
+            turn.pending.clear();
+            turn.stored = Some(lead.clone());
+            turn.current = lead;
+        }
+        Ok(Some(body))
+    }
+
+    async fn send(&self, job: &DeliveryJob, targets: &Targets, run: &RunRow, idx: usize, action: &Action, progress: &mut Progress<'_>) -> ApiResult<Call> {
         let ws = &run.workspace_id;
         // Stable across retries: receivers can tell a retry from a new action.
         let id = format!("{}_{idx}", job.id);
@@ -182,24 +341,28 @@ impl Runner<'_> {
         };
         // One claim covers one send's timeout: keep the sweeper off while this one runs.
         let busy_until = crate::platform::now_ms() + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;
-        let prepared = |body| PreparedSend { workspace_id: ws, delivery_id: &job.id, busy_until, run_id: &run.id, idx, body };
         let earlier = std::mem::take(&mut progress.unrecorded);
+        let view = |lead: &LeadRow| -> ApiResult<serde_json::Value> { Ok(serde_json::to_value(LeadOut::from(lead))?) };
         match action {
             Action::Telegram { template } => {
-                let text = self.store.prepare_send(earlier, prepared(&template.render_telegram(&view))).await?;
+                let render = |lead: &LeadRow| Ok(template.render_telegram(&view(lead)?));
+                let text = self.flush(progress.turn, earlier, Some(&Sending { workspace_id: ws, delivery_id: &job.id, busy_until, run_id: &run.id, idx, render: &render })).await?.unwrap_or_default();
                 let Some(integration) = targets.telegram(job) else {
                     return Ok(Call::stopped("Telegram is not set up for this workspace (PUT /api/v1/integrations/telegram)"));
                 };
                 call_telegram(self.config, &synthetic(WORKFLOW_TELEGRAM, TELEGRAM, json!({"text": text}).to_string()), Some(integration)).await
             }
             Action::Webhook { endpoint_id, payload } => {
-                let mut data = json!({"workflow_id": run.workflow_id, "run_id": run.id, "action": idx, "lead_id": run.lead_id});
-                match payload {
-                    Some(payload) => data["payload"] = payload.render(&view),
-                    None => data["lead"] = view,
-                }
-                let event = events::event(WORKFLOW_ACTION, ws, Some(&run.lead_id), data, self.now)?;
-                let body = self.store.prepare_send(earlier, prepared(&event.payload)).await?;
+                let render = |lead: &LeadRow| {
+                    let view = view(lead)?;
+                    let mut data = json!({"workflow_id": run.workflow_id, "run_id": run.id, "action": idx, "lead_id": run.lead_id});
+                    match payload {
+                        Some(payload) => data["payload"] = payload.render(&view),
+                        None => data["lead"] = view,
+                    }
+                    Ok(events::event(WORKFLOW_ACTION, ws, Some(&run.lead_id), data, self.now)?.payload)
+                };
+                let body = self.flush(progress.turn, earlier, Some(&Sending { workspace_id: ws, delivery_id: &job.id, busy_until, run_id: &run.id, idx, render: &render })).await?.unwrap_or_default();
                 let endpoint = self.store.endpoint(ws, endpoint_id).await?;
                 call_webhook(self.config, &synthetic(WORKFLOW_ACTION, "webhook", body), endpoint.as_ref()).await
             }
@@ -226,6 +389,26 @@ impl Runner<'_> {
         let event = events::event(kind, &run.workspace_id, Some(&run.lead_id), serde_json::to_value(out)?, self.now)?;
         self.store.finish_run_statements(earlier, run, status, &event, self.now)
     }
+}
+
+/// A turn's pending changes made again, in order, on the lead as stored:
+/// each one's patched lead (made on the one before it), or `None` where it
+/// no longer changes anything. The same patches the runs made, so the
+/// chain written is what they would have written one by one.
+fn replay(stored: &LeadRow, pending: &[PendingChange]) -> ApiResult<Vec<Option<Patched>>> {
+    let mut lead = stored.clone();
+    pending
+        .iter()
+        .map(|change| {
+            let tags: Vec<String> = serde_json::from_str(&lead.tags).unwrap_or_default();
+            let patched = apply_patch(lead.clone(), patch_for(&change.action, &tags), change.now)?;
+            if !patched.changed {
+                return Ok(None);
+            }
+            lead = patched.lead.clone();
+            Ok(Some(patched))
+        })
+        .collect()
 }
 
 /// An action's state as the attempt left it (what the run's event reports).
@@ -270,5 +453,56 @@ fn describe(call: &Call) -> String {
     match (call.stopped, call.reply.status) {
         (Some(reason), _) if !error.contains(reason) => format!("{reason}: {error}"),
         _ => error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(action: Action, now: i64) -> PendingChange {
+        PendingChange { job_id: format!("dlv_{now}"), action, now, changed_by: "workflow:wf_1".into(), cause: json!({}), records: Vec::new() }
+    }
+
+    fn tag(tag: &str) -> Action {
+        Action::AddTag { tag: tag.into() }
+    }
+
+    fn lead(status: &str, tags: &str) -> LeadRow {
+        LeadRow { id: "ld_1".into(), status: status.into(), tags: tags.into(), custom: "{}".into(), updated_at: 1, revision: "r0".into(), ..LeadRow::default() }
+    }
+
+    #[test]
+    fn replay_builds_each_change_on_the_one_before_and_skips_what_no_longer_changes() {
+        let pending = [
+            change(tag("a"), 10),
+            change(tag("a"), 11),
+            change(Action::SetStatus { status: "qualified".into() }, 12),
+            change(Action::RemoveTag { tag: "x".into() }, 13),
+            change(tag("b"), 14),
+        ];
+        let replayed = replay(&lead("new", "[]"), &pending).unwrap();
+        let shown: Vec<Option<(String, String, i64, Option<(String, String)>)>> =
+            replayed.into_iter().map(|p| p.map(|p| (p.lead.status, p.lead.tags, p.lead.updated_at, p.transition))).collect();
+        assert_eq!(
+            shown,
+            vec![
+                Some(("new".into(), r#"["a"]"#.into(), 10, None)),
+                None,
+                Some(("qualified".into(), r#"["a"]"#.into(), 12, Some(("new".into(), "qualified".into())))),
+                None,
+                Some(("qualified".into(), r#"["a","b"]"#.into(), 14, None)),
+            ]
+        );
+    }
+
+    #[test]
+    fn replay_on_a_lead_changed_meanwhile_keeps_that_change_and_drops_what_it_already_did() {
+        // Someone qualified the lead and tagged it "a" while the turn worked: only "b" remains to do.
+        let pending = [change(tag("a"), 10), change(Action::SetStatus { status: "qualified".into() }, 11), change(tag("b"), 12)];
+        let replayed = replay(&lead("qualified", r#"["vip","a"]"#), &pending).unwrap();
+        assert!(replayed[0].is_none() && replayed[1].is_none());
+        let last = replayed[2].as_ref().unwrap();
+        assert_eq!((last.lead.status.as_str(), last.lead.tags.as_str(), last.transition.is_none()), ("qualified", r#"["vip","a","b"]"#, true));
     }
 }
