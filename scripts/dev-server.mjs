@@ -41,8 +41,8 @@ const devEnv = new unstable_DevEnv();
 // resolves before the runtime's first start, so that start is counted here.)
 // The first start also gives the runtime's own address (see `--direct`).
 let started = false;
-let runtimeUrl;
-const runtimeStarted = new Promise((resolve) => (runtimeUrl = resolve));
+let resolveRuntimeUrl;
+const runtimeStarted = new Promise((resolve) => (resolveRuntimeUrl = resolve));
 const proxy = devEnv.proxy;
 const onReloadStart = proxy.onReloadStart.bind(proxy);
 const onReloadComplete = proxy.onReloadComplete.bind(proxy);
@@ -53,7 +53,7 @@ proxy.onReloadStart = (event) => {
 proxy.onReloadComplete = (event) => {
   started = true;
   const { protocol, hostname, port } = event.proxyData.userWorkerUrl;
-  runtimeUrl(`${protocol}//${hostname}:${port}`);
+  resolveRuntimeUrl(`${protocol}//${hostname}:${port}`);
   return onReloadComplete(event);
 };
 const worker = await devEnv.startWorker({
