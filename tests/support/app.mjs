@@ -195,12 +195,14 @@ export class App {
     // The JSON is printed at wrangler's `log` level, which scripts/env.sh turns down.
     const run = () => promisify(execFile)(wrangler, args, { cwd: root, env: { ...offlineEnv, WRANGLER_LOG: 'log' } });
     // The running worker holds the database now and then: run again (each run takes a second to start).
+    // With --json, wrangler reports that on stdout ({"error": {"text": "… SQLITE_BUSY"}}), not in the message.
     for (let attempt = 1; ; attempt++) {
       try {
         const { stdout } = await run();
         return JSON.parse(stdout).at(-1)?.results ?? [];
       } catch (error) {
-        if (attempt >= 10 || !String(error.message).includes('SQLITE_BUSY')) throw error;
+        const busy = [error.message, error.stdout, error.stderr].some((text) => String(text ?? '').includes('SQLITE_BUSY'));
+        if (attempt >= 10 || !busy) throw error;
       }
     }
   }
