@@ -70,7 +70,9 @@ impl Filters {
         let mut pairs = url::form_urlencoded::Serializer::new(String::new());
         for (n, v) in self.pairs() {
             let v = if n == name { value } else { v };
-            if !v.is_empty() && !(n == "cursor" && name != "cursor") {
+            // A changed filter starts again from the first page: the old cursor is dropped.
+            let stale_cursor = n == "cursor" && name != "cursor";
+            if !v.is_empty() && !stale_cursor {
                 pairs.append_pair(n, v);
             }
         }
