@@ -120,6 +120,17 @@ function stopProcess(child) {
   }
 }
 
+/**
+ * The lines of a dev server's output that void a test file: a Rust panic
+ * (workers-rs logs it as "Critical" with "Rust panic: panicked at …"), a
+ * wasm trap or a terminated module, and a runtime reload after the server
+ * was ready (scripts/dev-server.mjs reports it). An error the worker handled
+ * and answered (logged as "internal error: …") is not one.
+ */
+export function faultLines(logs) {
+  return logs.split('\n').filter((line) => /panicked at|RuntimeError|Module terminated|Critical error|runtime reloaded after it was ready/.test(line));
+}
+
 export class App {
   constructor({ baseUrl, child, stateDir, assetsDir, logs }) {
     Object.assign(this, { baseUrl, child, stateDir, assetsDir, logs, adminToken: ADMIN_TOKEN });
@@ -224,7 +235,7 @@ export class App {
     // A panic is a defect even when every request a test made was answered, and a runtime reload mid-test
     // (it answers in-flight POSTs with 503 and drops the local queue) voids what the file checked: either
     // fails the file. Not by throwing: the caller still has its receivers to close.
-    const faults = this.logs().split('\n').filter((line) => /panicked at|RuntimeError|Module terminated|Critical error|runtime reloaded after it was ready/.test(line));
+    const faults = faultLines(this.logs());
     if (faults.length) {
       console.error(`the dev server logged faults:\n${faults.slice(0, 20).join('\n')}\n--- dev server output ---\n${this.logs().slice(-6000)}`);
       process.exitCode = 1;
