@@ -29,10 +29,27 @@ use worker::{D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptio
 const INTERNAL_RETRY_SECS: u32 = 10;
 
 /// At most this many attempts (or one lead's runs in turn) of one batch are
-/// in flight at once: a whole batch of 100 at once piled hundreds of queries
-/// onto D1 and starved captures (wrangler dev answered them with resets).
-/// Slow receivers still overlap up to this bound.
-const MAX_IN_FLIGHT: usize = 8;
+/// in flight at once. Background work must leave the database to captures:
+/// D1 runs a database's queries one at a time, and on `wrangler dev` one
+/// thread runs requests, the consumer and D1 alike. A whole batch at once
+/// piled hundreds of queries onto D1 and starved captures (wrangler dev
+/// answered them with resets); 8 at once still took a fifth of capture
+/// throughput while workflows ran (`bench/workflows.mjs`). With 2, captures
+/// pay little for automation, which catches up between them. On
+/// Cloudflare, throughput comes from more consumer invocations when a
+/// backlog builds (Queues scales them), not from the overlap inside one.
+/// What it costs: a receiver that hangs holds one of the two for the
+/// delivery timeout; `TIME_BUDGET_MS` keeps a batch of those inside an
+/// invocation's limits.
+const MAX_IN_FLIGHT: usize = 2;
+
+/// An invocation starts no attempt after this long; the rest of its batch
+/// is recorded as not attempted and retried on the schedule. A queue
+/// consumer may run 15 minutes, and a batch of sends to receivers that hang
+/// (each up to the delivery timeout, two at a time) could take longer.
+const TIME_BUDGET_MS: i64 = 10 * 60 * 1000;
+// Room for the attempts already started (two at a time, up to a 10 s delivery timeout per send).
+const _: () = assert!(TIME_BUDGET_MS + 60_000 < 15 * 60 * 1000, "inside a queue consumer's 15 minutes");
 
 /// At most this many of the outbox rows a batch created are worked in the
 /// same invocation; the rest go on the queue. An invocation may make 1,000
@@ -45,6 +62,8 @@ pub struct Deliverer {
     store: Store,
     config: Config,
     env: Env,
+    /// When this invocation started (`TIME_BUDGET_MS` counts from it).
+    started_at: i64,
 }
 
 /// A claimed attempt, with the queue message that asked for it (none for
@@ -99,6 +118,14 @@ fn in_turns(claimed: &[Claimed<'_>], targets: &Targets) -> Vec<Vec<usize>> {
     turns
 }
 
+/// The error of an attempt not made because its invocation ran out of time.
+const OUT_OF_TIME: &str = "not attempted: its batch ran out of time; tried again on the retry schedule";
+
+/// Whether an invocation that started at `started_at` may start no more attempts.
+fn out_of_time(started_at: i64, now: i64) -> bool {
+    now - started_at > TIME_BUDGET_MS
+}
+
 pub(crate) fn retry_later() -> QueueRetryOptions {
     QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECS).build()
 }
@@ -145,6 +172,9 @@ impl Deliverer {
     /// then writes the lead changes their runs left pending. A run whose
     /// changes could not be written has its attempt made again.
     async fn call_in_turn(&self, turn: Vec<usize>, claimed: &[Claimed<'_>], targets: &Targets) -> Vec<(usize, Attempted)> {
+        if out_of_time(self.started_at, now_ms()) {
+            return turn.into_iter().map(|i| (i, Call::not_sent(OUT_OF_TIME.into()).into())).collect();
+        }
         let mut lead = LeadTurn::default();
         let mut done = Vec::with_capacity(turn.len());
         for i in turn {
@@ -194,7 +224,7 @@ impl Deliverer {
 
     fn new(env: Env) -> ApiResult<Self> {
         let store = Store::new(env.d1("DB").map_err(|e| ApiError::internal("D1 binding DB", e))?);
-        Ok(Self { store, config: Config::from_env(&env)?, env })
+        Ok(Self { store, config: Config::from_env(&env)?, env, started_at: now_ms() })
     }
 
     /// Claims every attempt (`readable` holds delivery messages only); messages with nothing to send (finished, or a
@@ -375,5 +405,18 @@ fn attempt_row(job: &DeliveryJob, attempt: u32, call: &Call) -> AttemptRow {
         duration_ms: call.duration_ms,
         error,
         response_body: call.reply.body.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invocation_starts_attempts_within_its_time_budget_only() {
+        let started = 1_000_000;
+        assert!(!out_of_time(started, started));
+        assert!(!out_of_time(started, started + TIME_BUDGET_MS));
+        assert!(out_of_time(started, started + TIME_BUDGET_MS + 1));
     }
 }
