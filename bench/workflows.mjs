@@ -86,6 +86,8 @@ try {
   const cpuPerLead = { none: [], five: [], idle: [] };
   // How much of a round's automation overlapped it: its leads' workflow messages in by the round's last capture.
   const overlap = [];
+  // What captures not paying costs automation: seconds from a round's last capture until its queue work is done.
+  const catchUp = { none: [], five: [], idle: [] };
   const round = async (kind, ws, tag) => {
     const cpuBefore = workerRuntimeCpuMs();
     const result = await captureLoad(app, ws, tag);
@@ -93,7 +95,9 @@ try {
     results[kind].push(result);
     captured += result.created;
     if (kind === 'five') capturedFive += result.created;
+    const capturedAt = performance.now();
     await drained();
+    catchUp[kind].push((performance.now() - capturedAt) / 1000);
     cpuPerLead[kind].push((workerRuntimeCpuMs() - cpuBefore) / result.created);
   };
   await drained();
@@ -145,6 +149,7 @@ try {
     `- capture with 5 workflows / capture with none: **${ratio.toFixed(2)}×** (target ≥ 0.9×), with the runs worked off by the same local D1 while it captures; round by round, in order (each against the no-workflows round before it) ${paired.map((p) => p.toFixed(2)).join(', ')}, median **${pairedMedian.toFixed(2)}×**`,
     `- capture path alone (5 enabled workflows, expanded on the queue, no runs) / none: **${idleRatio.toFixed(2)}×**`,
     `- workflow Telegram messages already sent when a round's last capture was answered: ${overlap.map((f) => `${Math.round(f * 100)}%`).join(', ')} of its leads (the rest right after)`,
+    `- automation catching up: from a round's last capture until its queue work was done (polled every 0.25 s), no workflows ${catchUp.none.map((t) => t.toFixed(1)).join(', ')} s; 5 workflows with runs ${catchUp.five.map((t) => t.toFixed(1)).join(', ')} s`,
     `- CPU of the local runtime (the one workerd process that runs requests, the queue consumer and local D1 on one thread) per lead, capture to drained: no workflows ${cpu('none')} ms, 5 idle workflows ${cpu('idle')} ms, 5 workflows with runs ${cpu('five')} ms`,
     `- workflow runs after the rounds: ${runStates.map((r) => `${r.n} ${r.status}`).join(', ')}`,
     `- capture → workflow Telegram message at the stand-in, ${LATENCY_LEADS} leads 4 at a time: p50 **${(percentile(latencies, 50) / 1000).toFixed(2)} s**, p99 ${(percentile(latencies, 99) / 1000).toFixed(2)} s`,
