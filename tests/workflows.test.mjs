@@ -22,6 +22,14 @@ async function setup(name, { events } = {}) {
   return { ws, endpoint: created.body, secret: created.body.secret, path: `/${name}` };
 }
 
+/** An endpoint for workflow webhook actions at `path`, its replies planned. */
+async function actionEndpoint(ws, path, replies) {
+  const created = await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url(path), events: ['workflow.action'] });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  receiver.plan(path, replies);
+  return created.body;
+}
+
 async function createWorkflow(ws, body) {
   const created = await app.api(ws.api_key, 'POST', '/api/v1/workflows', body);
   assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -270,8 +278,7 @@ test('a lead with <script> and {{ in every field makes escaped Telegram text, ne
 test('queue redelivery and a failing action: each action happens once, the failed one is retried where it failed', async () => {
   const { ws } = await setup('redeliver');
   const path = '/redeliver-action';
-  const endpoint = (await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url(path), events: ['workflow.action'] })).body;
-  receiver.plan(path, [{ status: 500, body: 'down' }, { status: 500 }, { status: 200 }]);
+  const endpoint = await actionEndpoint(ws, path, [{ status: 500, body: 'down' }, { status: 500 }, { status: 200 }]);
   const wf = await createWorkflow(ws, {
     name: 'once', trigger: { event: 'lead.created' },
     actions: [{ type: 'telegram', template: 'once {{lead.email}}' }, { type: 'set_status', status: 'contacted' },
@@ -338,8 +345,7 @@ test('loop guard: a workflow never re-triggers itself, and chains of workflows s
 test('a worker restart mid-run: the run resumes where it was, finished actions are not redone', async () => {
   const { ws } = await setup('restart');
   const path = '/restart-action';
-  const endpoint = (await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url(path), events: ['workflow.action'] })).body;
-  receiver.plan(path, [{ hang: true }, { status: 200 }]);
+  const endpoint = await actionEndpoint(ws, path, [{ hang: true }, { status: 200 }]);
   const wf = await createWorkflow(ws, { name: 'restart', trigger: { event: 'lead.created' },
     actions: [{ type: 'telegram', template: 'before {{lead.email}}' }, { type: 'add_tag', tag: 'a' }, { type: 'webhook', endpoint_id: endpoint.id }, { type: 'telegram', template: 'after {{lead.email}}' }] });
   const l = await capture(ws, { email: 'restart@example.com' });
@@ -417,8 +423,7 @@ test("one lead's runs in a batch write their changes together: exact while PATCH
 test('a change made while a turn works its lead is kept: the turn writes its changes on top of it', async () => {
   const { ws } = await setup('under');
   const path = '/under-held';
-  const endpoint = (await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url(path), events: ['workflow.action'] })).body;
-  receiver.plan(path, [{ hold: true }, { status: 200 }]);
+  const endpoint = await actionEndpoint(ws, path, [{ hold: true }, { status: 200 }]);
   const first = await createWorkflow(ws, { name: 'send, then tag', trigger: { event: 'lead.created' },
     actions: [{ type: 'webhook', endpoint_id: endpoint.id }, { type: 'add_tag', tag: 'a' }] });
   const second = await createWorkflow(ws, { name: 'tag and qualify', trigger: { event: 'lead.created' },
