@@ -12,6 +12,7 @@ pub mod field_error;
 pub mod html;
 pub mod idempotency;
 pub mod ids;
+pub mod job;
 pub mod lead;
 pub mod lead_view;
 pub mod mapping;

@@ -49,6 +49,12 @@ impl Call {
         Call { stopped: Some(reason), ..Self::not_sent(reason.to_string()) }
     }
 
+    /// A job whose stored kind this release does not know: it fails at once
+    /// with that reason (dead-lettered and replayable, never sent elsewhere).
+    pub fn unknown_kind(unknown: &leadsbot_shared::job::UnknownJobKind) -> Self {
+        Call { stopped: Some("unknown job kind"), ..Self::not_sent(unknown.to_string()) }
+    }
+
     /// The attempt could not be made (its secret does not open, say): a
     /// failure with the reason, retried on the schedule like any other.
     pub fn not_sent(reason: String) -> Self {

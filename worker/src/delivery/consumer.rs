@@ -15,12 +15,12 @@ use super::webhook::URL_NOT_ALLOWED;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
-use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, DueDelivery, FAILED, PENDING, SUCCEEDED, WORKFLOWS_TARGET};
-use crate::store::workflow_runs::RUN_TARGET;
+use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, DueDelivery, FAILED, PENDING, SUCCEEDED};
 use crate::workflows::run::{LeadTurn, Runner};
 use crate::store::Store;
 use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
+use leadsbot_shared::job::JobKind;
 use leadsbot_shared::retry::{verdict, AttemptResult, Verdict};
 use worker::{D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptions, QueueRetryOptionsBuilder, RawMessage};
 
@@ -104,7 +104,7 @@ fn in_turns(claimed: &[Claimed<'_>], targets: &Targets) -> Vec<Vec<usize>> {
     let mut turns: Vec<Vec<usize>> = Vec::new();
     let mut by_lead: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
     for (i, (_, job)) in claimed.iter().enumerate() {
-        let lead = (job.target_kind == RUN_TARGET).then(|| targets.run_lead(job)).flatten();
+        let lead = job.is_run().then(|| targets.run_lead(job)).flatten();
         match lead.and_then(|lead| by_lead.get(&(job.workspace_id.as_str(), lead))) {
             Some(&turn) => turns[turn].push(i),
             None => {
@@ -260,21 +260,26 @@ impl Deliverer {
 
     /// Never an error: what keeps an attempt from being made is its outcome.
     /// A run works on its lead as the runs before it in its turn left it.
+    /// A kind this release does not know fails its job with that reason.
     async fn call(&self, job: &DeliveryJob, targets: &Targets, lead: &mut LeadTurn) -> Attempted {
-        match job.target_kind.as_str() {
-            WORKFLOWS_TARGET => crate::workflows::expand::expand(&self.store, job, targets.workflows(job), now_ms()),
-            RUN_TARGET => self.runner().execute(job, targets, lead).await,
-            _ => self.send(job, targets).await.into(),
+        match job.kind() {
+            Ok(JobKind::WorkflowExpansion) => crate::workflows::expand::expand(&self.store, job, targets.workflows(job), now_ms()),
+            Ok(JobKind::WorkflowRun) => self.runner().execute(job, targets, lead).await,
+            Ok(channel @ (JobKind::Webhook | JobKind::Telegram)) => self.send(channel, job, targets).await.into(),
+            Err(unknown) => {
+                worker::console_error!("job {} fails: {unknown}", job.id);
+                Call::unknown_kind(&unknown).into()
+            }
         }
     }
 
     /// A webhook or Telegram alert.
-    async fn send(&self, job: &DeliveryJob, targets: &Targets) -> Call {
+    async fn send(&self, channel: JobKind, job: &DeliveryJob, targets: &Targets) -> Call {
         if job.payload.is_none() {
             return Call::stopped("the event no longer exists");
         }
-        let call = match job.target_kind.as_str() {
-            "webhook" => call_webhook(&self.config, job, targets.endpoint(job)).await,
+        let call = match channel {
+            JobKind::Webhook => call_webhook(&self.config, job, targets.endpoint(job)).await,
             _ => call_telegram(&self.config, job, targets.telegram(job)).await,
         };
         call.unwrap_or_else(|err| {
@@ -369,10 +374,10 @@ impl Deliverer {
         };
         let row = attempt_row(job, attempt, &call);
         let mut statements = self.store.attempt_statements(&job.workspace_id, AttemptRecord { attempt: &row, status, next_attempt_at })?;
-        if job.target_kind == "webhook" && call.sent {
+        if job.is_webhook() && call.sent {
             statements.extend(self.endpoint_health(job, verdict, now)?);
         }
-        if job.target_kind == "webhook" && call.url_refused {
+        if job.is_webhook() && call.url_refused {
             statements.extend(self.store.disable_endpoint(&job.workspace_id, &job.target_id, URL_NOT_ALLOWED, now)?);
         }
         Ok((statements, verdict))

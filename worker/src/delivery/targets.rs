@@ -4,8 +4,9 @@
 //! workflows an event expands into, and the state of each claimed run.
 
 use crate::error::ApiResult;
-use crate::store::deliveries::{DeliveryJob, WORKFLOWS_TARGET};
-use crate::store::workflow_runs::{RunState, RUN_TARGET};
+use crate::store::deliveries::DeliveryJob;
+use crate::store::workflow_runs::RunState;
+use leadsbot_shared::job::JobKind;
 use crate::store::workflows::WorkflowRow;
 use crate::store::endpoints::EndpointRow;
 use crate::store::integrations::{IntegrationRow, TELEGRAM};
@@ -27,13 +28,13 @@ pub struct Targets {
 pub async fn load(store: &Store, jobs: &[&DeliveryJob]) -> ApiResult<Targets> {
     let webhook_keys: BTreeSet<(String, String)> = jobs
         .iter()
-        .filter(|j| j.target_kind == "webhook")
+        .filter(|j| j.is_webhook())
         .map(|j| (j.workspace_id.clone(), j.target_id.clone()))
         .collect();
-    let telegram_keys: BTreeSet<String> = jobs.iter().filter(|j| j.target_kind == TELEGRAM || j.target_kind == RUN_TARGET).map(|j| j.workspace_id.clone()).collect();
+    let telegram_keys: BTreeSet<String> = jobs.iter().filter(|j| matches!(j.kind(), Ok(JobKind::Telegram | JobKind::WorkflowRun))).map(|j| j.workspace_id.clone()).collect();
     let workflow_keys: BTreeSet<(String, String)> = jobs
         .iter()
-        .filter(|j| j.target_kind == WORKFLOWS_TARGET)
+        .filter(|j| j.kind() == Ok(JobKind::WorkflowExpansion))
         .map(|j| (j.workspace_id.clone(), j.event_type.clone()))
         .collect();
     let endpoints = try_join_all(webhook_keys.into_iter().map(|(ws, id)| async move {
@@ -48,7 +49,7 @@ pub async fn load(store: &Store, jobs: &[&DeliveryJob]) -> ApiResult<Targets> {
         let rows = store.enabled_workflows(&ws, &event_type).await?;
         Ok::<_, crate::error::ApiError>(((ws, event_type), rows))
     }));
-    let run_keys: Vec<(&str, &str)> = jobs.iter().filter(|j| j.target_kind == RUN_TARGET).map(|j| (j.workspace_id.as_str(), j.target_id.as_str())).collect();
+    let run_keys: Vec<(&str, &str)> = jobs.iter().filter(|j| j.is_run()).map(|j| (j.workspace_id.as_str(), j.target_id.as_str())).collect();
     let runs = async { store.run_states(&run_keys).await };
     let (endpoints, telegram, workflows, runs) = futures_util::future::try_join4(endpoints, telegram, workflows, runs).await?;
     let runs = run_keys.iter().map(|(ws, id)| (ws.to_string(), id.to_string())).zip(runs).collect();

@@ -1,5 +1,6 @@
 //! The delivery outbox and its attempt log.
 
+use leadsbot_shared::job::{JobKind, UnknownJobKind};
 use leadsbot_shared::workflow::Trigger;
 use super::{number, opt_text, text, Store};
 use crate::error::{ApiError, ApiResult};
@@ -13,7 +14,7 @@ pub const PENDING: &str = "pending";
 pub const SUCCEEDED: &str = "succeeded";
 pub const FAILED: &str = "failed";
 /// The target of the outbox row that expands an event into workflow runs.
-pub const WORKFLOWS_TARGET: &str = "workflows";
+pub const WORKFLOWS_TARGET: &str = JobKind::WorkflowExpansion.as_str();
 
 /// A delivery with the bytes it sends.
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +34,23 @@ pub struct DeliveryJob {
 }
 
 impl DeliveryJob {
+    /// What the job does; an unknown stored kind is the job's own error.
+    pub fn kind(&self) -> Result<JobKind, UnknownJobKind> {
+        JobKind::parse(&self.target_kind)
+    }
+
+    fn is(&self, kind: JobKind) -> bool {
+        self.target_kind == kind.as_str()
+    }
+
+    pub fn is_webhook(&self) -> bool {
+        self.is(JobKind::Webhook)
+    }
+
+    pub fn is_run(&self) -> bool {
+        self.is(JobKind::WorkflowRun)
+    }
+
     /// What is sent: the event's stored bytes.
     pub fn body(&self) -> &str {
         self.payload.as_deref().unwrap_or_default()

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
 use worker::D1PreparedStatement;
 
-pub const RUN_TARGET: &str = "run";
+pub const RUN_TARGET: &str = leadsbot_shared::job::JobKind::WorkflowRun.as_str();
 /// Runs per D1 batch (three statements each).
 const RUNS_PER_BATCH: usize = 30;
 /// Run states read per D1 batch (three statements each).

@@ -1,0 +1,76 @@
+//! What an outbox job does, as one typed enum in place of kind strings.
+//!
+//! Every reaction to a lead is a row of the one outbox (`deliveries`), whose
+//! `target_kind` column stores [`JobKind::as_str`]. The consumer parses it
+//! back with [`JobKind::parse`]: a kind this release does not know is an
+//! error recorded on that job, never a send to some other channel.
+
+use core::fmt;
+
+/// The kinds of job the outbox carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    /// A signed POST to a webhook endpoint (`target_id` = the endpoint id).
+    Webhook,
+    /// A message to the workspace's Telegram chat (`target_id` = `telegram`).
+    Telegram,
+    /// Expands an event into the workflow runs it triggers (`target_id` = `workflows`).
+    WorkflowExpansion,
+    /// Works one workflow run through its actions (`target_id` = the run id).
+    WorkflowRun,
+}
+
+/// A stored kind this release does not know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownJobKind(pub String);
+
+impl fmt::Display for UnknownJobKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown job kind '{}': this release cannot carry it out", self.0)
+    }
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 4] = [JobKind::Webhook, JobKind::Telegram, JobKind::WorkflowExpansion, JobKind::WorkflowRun];
+
+    /// The value stored in `deliveries.target_kind`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Webhook => "webhook",
+            JobKind::Telegram => "telegram",
+            JobKind::WorkflowExpansion => "workflows",
+            JobKind::WorkflowRun => "run",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Result<Self, UnknownJobKind> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == stored).ok_or_else(|| UnknownJobKind(stored.to_string()))
+    }
+
+    /// Whether the job calls something outside (and so has a channel to
+    /// show in the delivery log), rather than deciding in D1 alone.
+    pub const fn is_channel(self) -> bool {
+        matches!(self, JobKind::Webhook | JobKind::Telegram)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_reads_back_as_itself() {
+        for kind in JobKind::ALL {
+            assert_eq!(JobKind::parse(kind.as_str()), Ok(kind));
+        }
+    }
+
+    #[test]
+    fn an_unknown_kind_is_an_error_that_names_it() {
+        let err = JobKind::parse("fax").unwrap_err();
+        assert_eq!(err, UnknownJobKind("fax".into()));
+        assert!(err.to_string().contains("'fax'"));
+        assert!(JobKind::parse("").is_err());
+        assert!(JobKind::parse("Webhook").is_err(), "kinds are stored in one spelling");
+    }
+}
