@@ -102,3 +102,26 @@ test('an endpoint failing every delivery for the configured period is disabled',
   assert.equal(enabled.body.enabled, true);
   assert.equal(enabled.body.failing_since, null);
 });
+
+test('a job of a kind this release does not know fails with that reason and is never sent elsewhere', async () => {
+  const { ws, endpoint } = await app.createWebhook(receiver.url('/unknown-kind'));
+  const lead = await app.capture(ws, { email: 'unknown-kind@example.com' });
+  const [delivered] = await app.waitFor(async () => {
+    await app.triggerScheduled();
+    const rows = await deliveries(ws, endpoint.id);
+    return rows[0]?.status === 'succeeded' && rows;
+  }, { timeoutMs: 15_000, what: "the lead's own delivery to settle" });
+  // As a newer release (or a bad write) might leave it: a job of a kind this one cannot carry out.
+  await app.sql(`INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
+    SELECT 'dlv_unknown_kind', workspace_id, event_id, event_type, 'fax', target_id, 0, 0, 0 FROM deliveries WHERE id = '${delivered.id}'`);
+  const [planted] = await app.sql(`SELECT lead_id FROM deliveries WHERE id = 'dlv_unknown_kind'`);
+  assert.equal(planted.lead_id, lead.body.id, 'every job names its lead, whoever wrote it');
+  await app.triggerScheduled();
+  const failed = await app.waitFor(async () => {
+    const row = (await deliveries(ws, endpoint.id)).find((d) => d.id === 'dlv_unknown_kind');
+    return row?.status === 'failed' && row.dead_lettered_at && row;
+  }, { timeoutMs: 15_000, what: 'the unknown job to fail and be dead-lettered' });
+  assert.equal(failed.attempt_count, 1);
+  assert.match(failed.attempts[0].error, /unknown job kind 'fax'/);
+  assert.equal(receiver.to('/unknown-kind').length, 1, 'only the real delivery reached the endpoint');
+});
