@@ -19,3 +19,5 @@ UPDATE deliveries SET lead_id = (SELECT e.lead_id FROM events e WHERE e.id = del
 WHERE lead_id IS NULL;
 
 CREATE INDEX deliveries_by_lead ON deliveries (workspace_id, lead_id, id);
+-- The delivery log of a whole workspace, newest first.
+CREATE INDEX deliveries_by_workspace ON deliveries (workspace_id, id);

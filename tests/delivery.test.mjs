@@ -258,3 +258,52 @@ test('lead.updated and lead.status_changed reach subscribed endpoints only', asy
   await app.waitFor(async () => (await app.listLeads(ws.api_key)).data.length === 1);
   assert.equal(receiver.to('/changes').length, 1, 'lead.created and lead.updated were not subscribed');
 });
+
+test('the delivery log shows every job the same way: filters, paging, one job with its attempts, scoped by workspace', async () => {
+  const { ws, endpoint } = await setup('/log');
+  receiver.plan('/log', [{ status: 500, body: 'not yet' }, { status: 200, body: 'ok' }]);
+  const first = await app.capture(ws, { email: 'log-1@example.com' });
+  await settled(ws, endpoint.id, 'succeeded');
+  const second = await app.capture(ws, { email: 'log-2@example.com' });
+  await app.waitFor(async () => (await deliveries(ws, endpoint.id)).every((d) => d.status === 'succeeded') && receiver.to('/log').length === 3, { what: 'both leads delivered' });
+
+  const all = await app.api(ws.api_key, 'GET', '/api/v1/deliveries');
+  assert.equal(all.status, 200, JSON.stringify(all.body));
+  assert.deepEqual(all.body.data.map((j) => j.lead_id), [second.body.id, first.body.id], 'newest first, each naming its lead');
+  const [job] = all.body.data.filter((j) => j.lead_id === first.body.id);
+  assert.deepEqual(Object.keys(job).sort(), ['attempts', 'channel', 'created_at', 'event_id', 'id', 'last_error', 'lead_id', 'next_attempt_at', 'source', 'status', 'target_id', 'updated_at']);
+  assert.deepEqual(
+    { channel: job.channel, target_id: job.target_id, status: job.status, attempts: job.attempts, next_attempt_at: job.next_attempt_at },
+    { channel: 'webhook', target_id: endpoint.id, status: 'succeeded', attempts: 2, next_attempt_at: null },
+  );
+  assert.deepEqual(job.source, { kind: 'subscription', workflow_id: null, run_id: null, action_index: null });
+
+  const one = await app.api(ws.api_key, 'GET', `/api/v1/deliveries/${job.id}`);
+  assert.equal(one.status, 200);
+  assert.equal(one.body.attempt_count, 2);
+  assert.deepEqual(one.body.attempts.map((a) => [a.status_code, a.response_excerpt]), [[500, 'not yet'], [200, 'ok']]);
+  assert.ok(one.body.attempts.every((a) => a.attempted_at && typeof a.duration_ms === 'number' && 'error' in a));
+
+  const byLead = await app.api(ws.api_key, 'GET', `/api/v1/deliveries?lead_id=${second.body.id}&status=succeeded&channel=webhook`);
+  assert.deepEqual(byLead.body.data.map((j) => j.lead_id), [second.body.id]);
+  assert.deepEqual((await app.api(ws.api_key, 'GET', '/api/v1/deliveries?channel=telegram')).body.data, []);
+  assert.deepEqual((await app.api(ws.api_key, 'GET', '/api/v1/deliveries?status=failed')).body.data, []);
+
+  const page1 = await app.api(ws.api_key, 'GET', '/api/v1/deliveries?limit=1');
+  assert.equal(page1.body.data.length, 1);
+  assert.ok(page1.body.next_cursor);
+  const page2 = await app.api(ws.api_key, 'GET', `/api/v1/deliveries?limit=1&cursor=${page1.body.next_cursor}`);
+  assert.deepEqual(page2.body.data.map((j) => j.id), [job.id]);
+  assert.equal(page2.body.next_cursor, null);
+
+  for (const [query, field] of [['status=done', 'status'], ['channel=fax', 'channel'], ['limit=0', 'limit'], ['sort=id', 'sort']]) {
+    const refused = await app.api(ws.api_key, 'GET', `/api/v1/deliveries?${query}`);
+    assert.equal(refused.status, 422, query);
+    assert.match(refused.headers.get('content-type'), /application\/problem\+json/);
+    assert.deepEqual(refused.body.errors.map((e) => e.field), [field], query);
+  }
+
+  const other = await app.createWorkspace({ name: 'log-other' });
+  assert.equal((await app.api(other.api_key, 'GET', `/api/v1/deliveries/${job.id}`)).status, 404, 'another workspace cannot see the job');
+  assert.deepEqual((await app.api(other.api_key, 'GET', '/api/v1/deliveries')).body.data, []);
+});

@@ -43,6 +43,21 @@ impl JobKind {
         }
     }
 
+    /// The name the API shows as a job's `channel` and takes as its filter.
+    pub const fn public_name(self) -> &'static str {
+        match self {
+            JobKind::Webhook => "webhook",
+            JobKind::Telegram => "telegram",
+            JobKind::WorkflowExpansion => "workflow_expansion",
+            JobKind::WorkflowRun => "workflow_run",
+        }
+    }
+
+    /// A kind by its public name (the API's `channel` filter).
+    pub fn from_public_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.public_name() == name)
+    }
+
     pub fn parse(stored: &str) -> Result<Self, UnknownJobKind> {
         Self::ALL.into_iter().find(|kind| kind.as_str() == stored).ok_or_else(|| UnknownJobKind(stored.to_string()))
     }
@@ -63,6 +78,14 @@ mod tests {
         for kind in JobKind::ALL {
             assert_eq!(JobKind::parse(kind.as_str()), Ok(kind));
         }
+    }
+
+    #[test]
+    fn public_names_are_distinct_and_read_back() {
+        for kind in JobKind::ALL {
+            assert_eq!(JobKind::from_public_name(kind.public_name()), Some(kind));
+        }
+        assert_eq!(JobKind::from_public_name("run"), None, "stored names are not public ones");
     }
 
     #[test]

@@ -52,11 +52,29 @@ export async function waitFor(check, { timeoutMs = 10_000, intervalMs = 50, what
 /** Applies every migration to a fresh local D1 state directory. */
 export async function migratedState() {
   const stateDir = await mkdtemp(join(tmpdir(), 'leadsbot-state-'));
-  await promisify(execFile)(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir], {
+  await applyMigrations(stateDir);
+  return stateDir;
+}
+
+/**
+ * Applies the migrations not yet applied to the local D1 in `stateDir`;
+ * `config` is another wrangler config (a migration test's, whose
+ * `migrations_dir` holds an older release's migrations).
+ */
+export async function applyMigrations(stateDir, { config } = {}) {
+  const extra = config ? ['--config', config] : [];
+  await promisify(execFile)(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir, ...extra], {
     cwd: root,
     env: offlineEnv,
   });
-  return stateDir;
+}
+
+/** Runs SQL against the local D1 in `stateDir` (no server needed); the rows of the last statement. */
+export async function sqlOn(stateDir, query, { config } = {}) {
+  const extra = config ? ['--config', config] : [];
+  const args = ['d1', 'execute', 'DB', '--local', '--persist-to', stateDir, '--json', ...extra, '--command', query];
+  const { stdout } = await promisify(execFile)(wrangler, args, { cwd: root, env: { ...offlineEnv, WRANGLER_LOG: 'log' } });
+  return JSON.parse(stdout).at(-1)?.results ?? [];
 }
 
 // The strictest policy the widget works under, for the CSP test pages.

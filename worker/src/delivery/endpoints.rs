@@ -265,7 +265,7 @@ mod tests {
         let row = DeliveryRow {
             id: "dlv_1".into(), event_id: "evt_1".into(), event_type: "lead.created".into(), target_kind: "webhook".into(),
             target_id: "we_1".into(), status: "failed".into(), attempts: 3, next_attempt_at: None, last_status_code: None,
-            last_error: Some("no response".into()), created_at: 0, dead_lettered_at: Some(1_709_210_096_789),
+            last_error: Some("no response".into()), created_at: 0, dead_lettered_at: Some(1_709_210_096_789), ..Default::default()
         };
         assert_eq!(DeliveryOut::new(&row, &[]).dead_lettered_at.as_deref(), Some("2024-02-29T12:34:56.789Z"));
         let live = DeliveryRow { dead_lettered_at: None, status: "pending".into(), ..row };

@@ -38,7 +38,7 @@ use utoipa::{Modify, OpenApi};
         capture_urls::list, capture_urls::create, capture_urls::delete,
         webhooks::list, webhooks::create, webhooks::get, webhooks::patch, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::recover,
-        deliveries::retry,
+        deliveries::list, deliveries::get, deliveries::retry,
         inbox_links::create,
         telegram::put, telegram::get, telegram::delete, telegram_webhook::update,
         workflows::list, workflows::create, workflows::get, workflows::patch, workflows::delete,

@@ -73,6 +73,11 @@ pub fn event_types() -> Schema {
     schema(json!({"type": "array", "items": {"type": "string", "enum": crate::delivery::webhook::EVENT_TYPES}}))
 }
 
+/// Every status a job of the outbox can be in.
+pub fn job_status() -> Schema {
+    schema(json!({"type": "string", "enum": crate::routes::deliveries::JOB_STATUSES}))
+}
+
 pub fn delivery_status() -> Schema {
     schema(json!({"type": "string", "enum": ["pending", "succeeded", "failed"]}))
 }

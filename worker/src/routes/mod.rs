@@ -87,6 +87,8 @@ async fn dispatch(app: &mut App) -> ApiResult<Response> {
         Route::RotateWebhookSecret => webhooks::rotate_secret(app).await,
         Route::ListWebhookDeliveries => webhooks::deliveries(app).await,
         Route::RecoverWebhook => webhooks::recover(app).await,
+        Route::ListDeliveries => deliveries::list(app).await,
+        Route::GetDelivery => deliveries::get(app).await,
         Route::RetryDelivery => deliveries::retry(app).await,
         Route::CreateInboxLink => inbox_links::create(app).await,
         Route::PutTelegram => telegram::put(app).await,

@@ -6,7 +6,7 @@ use crate::auth::{self, KeyAuth, Scope};
 use crate::credentials::new_id;
 use crate::delivery::endpoints::{apply_patch, check_new, DeliveryOut, EndpointIn, EndpointOut, EndpointPatch, EndpointWithSecretOut};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{json, no_content, query_pairs, read_json};
+use crate::http::{json, no_content, query_pairs, read_json, PageQuery};
 use crate::openapi::{BodyProblems, KeyProblems, NotFound, QueryProblems};
 use crate::platform::random_bytes;
 use crate::store::endpoints::EndpointRow;
@@ -158,21 +158,17 @@ pub async fn deliveries(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Read)?;
     let endpoint = load(app, &key).await?;
-    let (mut status, mut cursor, mut limit) = (None, None, 50u32);
+    let (mut status, mut page) = (None, PageQuery::default());
     for (name, value) in query_pairs(&app.req)? {
         match name.as_str() {
+            _ if page.take(&name, &value)? => {}
             "status" if ["pending", "succeeded", "failed"].contains(&value.as_str()) => status = Some(value),
             "status" => return Err(ApiError::invalid("status", "invalid_status", "status is pending, succeeded or failed")),
-            "cursor" if value.is_empty() => {}
-            "cursor" => cursor = Some(value),
-            "limit" if value.bytes().all(|b| b.is_ascii_digit()) => limit = value.parse().ok().filter(|l| (1..=100).contains(l)).ok_or_else(|| ApiError::invalid("limit", "out_of_range", "limit is from 1 to 100"))?,
-            "limit" => return Err(ApiError::invalid("limit", "out_of_range", "limit is from 1 to 100")),
             other => return Err(ApiError::invalid(other, "unknown_parameter", "filters are status (pending, succeeded, failed), cursor and limit")),
         }
     }
-    let mut rows = app.store.deliveries_for_target(&key.workspace_id, &endpoint.id, status.as_deref(), cursor.as_deref(), limit).await?;
-    let next_cursor = (rows.len() > limit as usize).then(|| rows.get(limit as usize - 1).map(|r| r.id.clone())).flatten();
-    rows.truncate(limit as usize);
+    let mut rows = app.store.deliveries_for_target(&key.workspace_id, &endpoint.id, status.as_deref(), page.cursor.as_deref(), page.limit).await?;
+    let next_cursor = page.cut(&mut rows, |r| r.id.clone());
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let attempts = app.store.attempts_for(&key.workspace_id, &ids).await?;
     json(200, &DeliveryPageOut { data: rows.iter().map(|r| DeliveryOut::new(r, &attempts)).collect(), next_cursor })

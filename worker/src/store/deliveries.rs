@@ -61,7 +61,7 @@ impl DeliveryJob {
 /// delivery is given up on (marked failed, with that reason, and dead-lettered).
 pub const MAX_UNRECORDED_CLAIMS: u32 = 3;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct DeliveryRow {
     pub id: String,
     pub event_id: String,
@@ -76,6 +76,19 @@ pub struct DeliveryRow {
     pub created_at: i64,
     /// When its exhausted message reached the dead-letter queue; cleared by a replay.
     pub dead_lettered_at: Option<i64>,
+    #[serde(default)]
+    pub updated_at: i64,
+    /// The lead the job concerns (none for a digest).
+    #[serde(default)]
+    pub lead_id: Option<String>,
+    /// The run and action a run's send job belongs to.
+    #[serde(default)]
+    pub run_id: Option<String>,
+    #[serde(default)]
+    pub action_index: Option<u32>,
+    /// The workflow of the job's run, where a reader joined it.
+    #[serde(default)]
+    pub workflow_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -16,6 +16,26 @@ impl Store {
         .await
     }
 
+    /// A workspace's jobs, newest first, each with its run's workflow where it
+    /// belongs to one; one row more than `limit` tells the caller another page exists.
+    pub async fn jobs(&self, workspace_id: &str, filter: &JobFilter<'_>, before_id: Option<&str>, limit: u32) -> ApiResult<Vec<DeliveryRow>> {
+        self.all(
+            &format!(
+                "SELECT d.*, r.workflow_id AS workflow_id FROM deliveries d {RUN_OF_JOB}
+                 WHERE d.workspace_id = ?1 AND (?2 IS NULL OR d.lead_id = ?2) AND (?3 IS NULL OR d.status = ?3) AND (?4 IS NULL OR d.target_kind = ?4)
+                   AND (?5 IS NULL OR d.id < ?5)
+                 ORDER BY d.id DESC LIMIT ?6"
+            ),
+            &[text(workspace_id), opt_text(filter.lead_id), opt_text(filter.status), opt_text(filter.kind), opt_text(before_id), number(i64::from(limit) + 1)],
+        )
+        .await
+    }
+
+    /// One job of a workspace, with its run's workflow where it belongs to one.
+    pub async fn job(&self, workspace_id: &str, id: &str) -> ApiResult<Option<DeliveryRow>> {
+        self.first(&format!("SELECT d.*, r.workflow_id AS workflow_id FROM deliveries d {RUN_OF_JOB} WHERE d.workspace_id = ?1 AND d.id = ?2"), &[text(workspace_id), text(id)]).await
+    }
+
     pub async fn attempts_for(&self, workspace_id: &str, delivery_ids: &[String]) -> ApiResult<Vec<AttemptRow>> {
         let ids = serde_json::to_string(delivery_ids)?;
         self.all(
@@ -69,6 +89,17 @@ impl Store {
         )
         .await
     }
+}
+
+/// The run a job belongs to: a run's own job names it as its target.
+const RUN_OF_JOB: &str = "LEFT JOIN workflow_runs r ON r.workspace_id = d.workspace_id AND r.id = CASE WHEN d.target_kind = 'run' THEN d.target_id END";
+
+/// What a job list is narrowed to; `kind` is the stored `target_kind`.
+#[derive(Debug, Default)]
+pub struct JobFilter<'a> {
+    pub lead_id: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub kind: Option<&'a str>,
 }
 
 /// A replayed delivery, and where it goes (its line, if in order).
