@@ -3,9 +3,19 @@
 
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
-use crate::routes::table::Matched;
 use crate::store::Store;
 use worker::{Context, Env, Request};
+
+/// A request's `:name` path parameters, as its route matched them.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PathParams(pub Vec<(&'static str, String)>);
+
+impl PathParams {
+    /// The parameter's value; empty when the route has none of that name.
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+}
 
 pub struct App {
     pub req: Request,
@@ -13,7 +23,7 @@ pub struct App {
     pub ctx: Context,
     pub store: Store,
     pub now_ms: i64,
-    pub matched: Matched,
+    pub params: PathParams,
     /// Set by handlers that answer browsers once the origin is known to be
     /// allowed; every response to the request then carries CORS headers,
     /// errors included, so the page can read why it failed.
@@ -26,7 +36,7 @@ impl App {
     }
 
     pub fn param(&self, name: &str) -> String {
-        self.matched.param(name).to_string()
+        self.params.get(name).to_string()
     }
 
     pub fn config(&self) -> ApiResult<Config> {

@@ -8,30 +8,7 @@ use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::time::format_rfc3339;
 use serde_json::{json, Value};
 
-pub const LEAD_CREATED: &str = "lead.created";
-pub const LEAD_UPDATED: &str = "lead.updated";
-pub const LEAD_STATUS_CHANGED: &str = "lead.status_changed";
-/// A lead was erased; its data holds the lead id only, so receivers can erase too.
-pub const LEAD_ERASED: &str = "lead.erased";
-/// A workflow's `webhook` action, sent to the one endpoint it names.
-pub const WORKFLOW_ACTION: &str = "workflow.action";
-/// A workflow run finished every action / gave up on one.
-pub const WORKFLOW_COMPLETED: &str = "workflow.completed";
-pub const WORKFLOW_FAILED: &str = "workflow.failed";
-/// Internal kinds: never stored as events, never fanned out. A run's
-/// outbox row, an expansion of an event into runs, a run's Telegram text.
-pub const WORKFLOW_RUN: &str = "workflow.run";
-pub const WORKFLOW_TELEGRAM: &str = "workflow.telegram";
-/// Campaign controls (`shared::campaign::Control::event_type`), on webhooks.
-pub const CAMPAIGN_PAUSED: &str = "campaign.paused";
-pub const CAMPAIGN_RESUMED: &str = "campaign.resumed";
-pub const CAMPAIGN_ARCHIVED: &str = "campaign.archived";
-/// A follow-up fell due (its action was `webhook`): the lead, plus `follow_up`.
-pub const LEAD_FOLLOW_UP_DUE: &str = "lead.follow_up_due";
-/// Internal: a follow-up's Telegram reminder, its text prepared; never sent to endpoints.
-pub const FOLLOW_UP_REMINDER: &str = "follow_up.reminder";
-/// A workspace's daily or weekly digest, sent to Telegram only.
-pub const SUMMARY_DIGEST: &str = "summary.digest";
+pub use leadsbot_shared::event::*;
 
 /// The payload is serialised once, here, and stored: every delivery attempt
 /// then sends (and signs) identical bytes.

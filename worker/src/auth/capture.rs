@@ -71,23 +71,7 @@ impl Credential {
     }
 }
 
-/// What must hold in storage for a capture to be written.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Requirement {
-    pub workspace_id: String,
-    pub proof: Proof,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Proof {
-    /// Checked before the write (server signatures, capture URLs).
-    Verified,
-    /// A live key of the workspace with this hash, holding `scope`.
-    ApiKey { key_hash: String, scope: Scope },
-    /// The workspace's public token, or the one before it while `now` is
-    /// within its rotation grace, from an allowed (normalized) origin.
-    PublicToken { token_hash: String, origin: Option<String>, now: i64 },
-}
+pub use crate::store::capture::{Proof, Requirement};
 
 impl Requirement {
     pub fn verified(workspace_id: &str) -> Self {

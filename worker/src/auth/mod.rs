@@ -9,28 +9,7 @@ use leadsbot_shared::signing::{constant_time_eq, sha256_hex, verify_server_signa
 
 pub mod capture;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    Read,
-    Write,
-    Admin,
-}
-
-impl Scope {
-    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Read => "read",
-            Scope::Write => "write",
-            Scope::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Scope> {
-        Scope::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-}
+pub use leadsbot_shared::scope::Scope;
 
 /// A live API key, resolved to its workspace.
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! What raised a job, as the API and the inbox show it: a pure decision over
 //! the job's stored facts, so every reader names a job's source the same way.
 
-use crate::events::{FOLLOW_UP_REMINDER, LEAD_CREATED, LEAD_FOLLOW_UP_DUE, SUMMARY_DIGEST};
+use leadsbot_shared::event::{FOLLOW_UP_REMINDER, LEAD_CREATED, LEAD_FOLLOW_UP_DUE, SUMMARY_DIGEST};
 use leadsbot_shared::job::JobKind;
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -34,7 +34,7 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     let method = req.inner().method();
     // `/app` is the inbox: HTML pages with their own table (inbox/mod.rs).
     let inbox = crate::inbox::owns(&req.path());
-    let found = if inbox { Ok(table::Matched { route: Route::Inbox, params: Vec::new() }) } else { match_route(&method, &req.path()) };
+    let found = if inbox { Ok(table::Matched { route: Route::Inbox, params: Default::default() }) } else { match_route(&method, &req.path()) };
     let matched = match found {
         Ok(matched) => matched,
         Err(Miss::NotFound) => return ApiError::NotFound(format!("no route for {}", req.path())).into_response(),
@@ -44,13 +44,14 @@ pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
         Ok(db) => Store::new(db),
         Err(err) => return ApiError::internal("D1 binding DB", err).into_response(),
     };
-    let mut app = App { req, env, ctx, store, now_ms: crate::platform::now_ms(), matched, cors_origin: None };
-    let response = dispatch(&mut app).await.unwrap_or_else(ApiError::into_response);
+    let table::Matched { route, params } = matched;
+    let mut app = App { req, env, ctx, store, now_ms: crate::platform::now_ms(), params, cors_origin: None };
+    let response = dispatch(route, &mut app).await.unwrap_or_else(ApiError::into_response);
     with_cors(response, app.cors_origin.as_deref())
 }
 
-async fn dispatch(app: &mut App) -> ApiResult<Response> {
-    match app.matched.route {
+async fn dispatch(route: Route, app: &mut App) -> ApiResult<Response> {
+    match route {
         Route::Inbox => Ok(crate::inbox::handle(app).await),
         Route::Health => meta::health(),
         Route::OpenApi => meta::openapi(),

@@ -2,6 +2,8 @@
 //! matching, so the whole API surface is unit-tested (and checked against the
 //! OpenAPI document) natively.
 
+use crate::app::PathParams;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     /// Anything under `/app`: the inbox matches its own pages.
@@ -134,13 +136,7 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
 #[derive(Debug, PartialEq, Eq)]
 pub struct Matched {
     pub route: Route,
-    pub params: Vec<(&'static str, String)>,
-}
-
-impl Matched {
-    pub fn param(&self, name: &str) -> &str {
-        self.params.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()).unwrap_or("")
-    }
+    pub params: PathParams,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -160,7 +156,7 @@ pub fn match_route(method: &str, path: &str) -> Result<Matched, Miss> {
     let mut allowed = Vec::new();
     for (route_method, route, params) in matching.into_iter().filter(|(_, _, params)| Some(params.len()) == fewest) {
         if route_method == method {
-            return Ok(Matched { route, params });
+            return Ok(Matched { route, params: PathParams(params) });
         }
         if !allowed.contains(&route_method) {
             allowed.push(route_method);
@@ -191,9 +187,9 @@ mod tests {
     fn matches_static_and_parameterised_paths() {
         assert_eq!(match_route("GET", "/healthz").unwrap().route, Route::Health);
         let m = match_route("POST", "/api/inbound/ws_1/leads").unwrap();
-        assert_eq!((m.route, m.param("business_id")), (Route::InboundCapture, "ws_1"));
+        assert_eq!((m.route, m.params.get("business_id")), (Route::InboundCapture, "ws_1"));
         let m = match_route("POST", "/api/inbound/w/wh_9/leads").unwrap();
-        assert_eq!((m.route, m.param("webhook_id")), (Route::CaptureUrlCapture, "wh_9"));
+        assert_eq!((m.route, m.params.get("webhook_id")), (Route::CaptureUrlCapture, "wh_9"));
         assert_eq!(match_route("GET", "/api/v1/leads/").unwrap().route, Route::ListLeads);
         assert_eq!(match_route("HEAD", "/healthz").unwrap().route, Route::Health);
         assert_eq!(match_route("GET", "/api/v1/leads/export").unwrap().route, Route::ExportLeads);

@@ -7,7 +7,7 @@ use super::campaigns::CampaignJoin;
 use super::deliveries::DueDelivery;
 use super::leads::{event_values, EventRow, LeadRow, LEAD_COLUMNS, LEAD_PLACEHOLDERS};
 use super::{number, text, wrote, Store};
-use crate::auth::capture::{Proof, Requirement};
+use leadsbot_shared::scope::Scope;
 use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -41,6 +41,26 @@ pub enum CaptureOutcome {
 }
 
 const KEY_TOUCH_INTERVAL_MS: i64 = 60_000;
+
+/// What must hold in storage for a capture to be written (decided by
+/// `auth::capture`, checked inside the write so a credential revoked
+/// meanwhile writes nothing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Requirement {
+    pub workspace_id: String,
+    pub proof: Proof,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Proof {
+    /// Checked before the write (server signatures, capture URLs).
+    Verified,
+    /// A live key of the workspace with this hash, holding `scope`.
+    ApiKey { key_hash: String, scope: Scope },
+    /// The workspace's public token, or the one before it while `now` is
+    /// within its rotation grace, from an allowed (normalized) origin.
+    PublicToken { token_hash: String, origin: Option<String>, now: i64 },
+}
 
 impl Store {
     pub async fn store_capture(&self, write: CaptureWrite<'_>) -> ApiResult<CaptureOutcome> {

@@ -168,7 +168,7 @@ impl Store {
         )?;
         let mut statements = vec![webhooks];
         // A Telegram alert for each new lead.
-        if event.kind == crate::events::LEAD_CREATED {
+        if event.kind == leadsbot_shared::event::LEAD_CREATED {
             statements.push(self.response_statement(
                 event,
                 (&guard_sql, guard_args),

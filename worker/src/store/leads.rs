@@ -186,7 +186,7 @@ impl Store {
         announce_args.extend([text(&lead.workspace_id), text(&lead.id)]);
         for event in events {
             // A lead.created on a change is the announcement of a lead leaving spam: once.
-            let (guard, guard_args) = if event.kind == crate::events::LEAD_CREATED { (announce.as_str(), &announce_args[..]) } else { (APPLIED, &applied_args[..]) };
+            let (guard, guard_args) = if event.kind == leadsbot_shared::event::LEAD_CREATED { (announce.as_str(), &announce_args[..]) } else { (APPLIED, &applied_args[..]) };
             let mut args = event_values(event);
             args.extend_from_slice(guard_args);
             chain.statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {guard}"), &args)?);

@@ -126,14 +126,14 @@ impl Store {
             self.statement(
                 "INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?5, ?1, ?7, NULL, ?6, ?4
                  WHERE EXISTS (SELECT 1 FROM digests WHERE workspace_id = ?1 AND period = ?2 AND date = ?3 AND created_at = ?4)",
-                &[claim[0].clone(), claim[1].clone(), claim[2].clone(), claim[3].clone(), text(d.event_id), text(d.payload), text(crate::events::SUMMARY_DIGEST)],
+                &[claim[0].clone(), claim[1].clone(), claim[2].clone(), claim[3].clone(), text(d.event_id), text(d.payload), text(leadsbot_shared::event::SUMMARY_DIGEST)],
             )?,
             self.statement(
                 "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
                  SELECT 'dlv_' || substr(?1, 5) || '_tg', ?2, ?1, ?3, 'telegram', 'telegram', ?4, ?4, ?4
                  WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1 AND workspace_id = ?2)
                  RETURNING id, workspace_id, attempts",
-                &[text(d.event_id), text(d.workspace_id), text(crate::events::SUMMARY_DIGEST), number(d.now)],
+                &[text(d.event_id), text(d.workspace_id), text(leadsbot_shared::event::SUMMARY_DIGEST), number(d.now)],
             )?,
         ];
         let results = self.batch(statements).await?;
