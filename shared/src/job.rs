@@ -69,6 +69,47 @@ impl JobKind {
     }
 }
 
+/// Where a job stands: the one vocabulary of the outbox, whatever the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobStatus {
+    /// Waits for its campaign's resume (released in capture order) or archive (cancelled).
+    Held,
+    /// An attempt is due at `next_attempt_at`, or under way (claimed until
+    /// then); `next_attempt_at` NULL: waiting its turn (an in-order line, a
+    /// run waiting on its action's job).
+    Pending,
+    /// Done: the last attempt succeeded.
+    Succeeded,
+    /// Gave up after its retry schedule, or at once when there is nothing to
+    /// send to: dead-lettered, shown, replayable. Never dropped.
+    Failed,
+    /// Nothing left to do (its campaign archived, its follow-up cancelled).
+    Cancelled,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 5] = [JobStatus::Held, JobStatus::Pending, JobStatus::Succeeded, JobStatus::Failed, JobStatus::Cancelled];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Held => "held",
+            JobStatus::Pending => "pending",
+            JobStatus::Succeeded => "succeeded",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+
+    /// Settled jobs are finished: only they may be deleted by retention.
+    pub const fn is_settled(self) -> bool {
+        matches!(self, JobStatus::Succeeded | JobStatus::Failed | JobStatus::Cancelled)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +119,16 @@ mod tests {
         for kind in JobKind::ALL {
             assert_eq!(JobKind::parse(kind.as_str()), Ok(kind));
         }
+    }
+
+    #[test]
+    fn statuses_read_back_and_only_finished_ones_are_settled() {
+        for status in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(JobStatus::parse("done"), None);
+        let settled: Vec<_> = JobStatus::ALL.into_iter().filter(|s| s.is_settled()).map(JobStatus::as_str).collect();
+        assert_eq!(settled, ["succeeded", "failed", "cancelled"], "held and pending jobs are live work");
     }
 
     #[test]

@@ -75,7 +75,8 @@ pub fn event_types() -> Schema {
 
 /// Every status a job of the outbox can be in.
 pub fn job_status() -> Schema {
-    schema(json!({"type": "string", "enum": crate::routes::deliveries::JOB_STATUSES}))
+    let statuses: Vec<&str> = leadsbot_shared::job::JobStatus::ALL.iter().map(|s| s.as_str()).collect();
+    schema(json!({"type": "string", "enum": statuses}))
 }
 
 pub fn delivery_status() -> Schema {

@@ -10,17 +10,11 @@ use crate::http::{json, query_pairs, PageQuery};
 use crate::openapi::{KeyProblems, NotFound, QueryProblems};
 use crate::store::deliveries::{AttemptRow, DeliveryRow, DueDelivery};
 use crate::store::delivery_history::JobFilter;
-use leadsbot_shared::job::JobKind;
+use leadsbot_shared::job::{JobKind, JobStatus};
 use leadsbot_shared::time::format_rfc3339;
 use serde::Serialize;
 use utoipa::ToSchema;
 use worker::Response;
-
-/// The statuses a job can be in: `held` (its campaign is paused), `pending`
-/// (an attempt is due or under way), `succeeded`, `failed` (after its retry
-/// schedule, or at once when there is nothing to send to: replayable) and
-/// `cancelled` (nothing left to do).
-pub const JOB_STATUSES: [&str; 5] = ["held", "pending", "succeeded", "failed", "cancelled"];
 
 /// What every view of a job shows.
 #[derive(Debug, Serialize, ToSchema)]
@@ -145,7 +139,7 @@ fn parse_query(pairs: Vec<(String, String)>) -> ApiResult<JobQuery> {
         match name.as_str() {
             _ if query.page.take(&name, &value)? => {}
             "lead_id" => query.lead_id = Some(value).filter(|v| !v.is_empty()),
-            "status" if JOB_STATUSES.contains(&value.as_str()) => query.status = Some(value),
+            "status" if JobStatus::parse(&value).is_some() => query.status = Some(value),
             "status" => return Err(ApiError::invalid("status", "invalid_status", "status is held, pending, succeeded, failed or cancelled")),
             "channel" => query.kind = Some(JobKind::from_public_name(&value).ok_or_else(|| ApiError::invalid("channel", "invalid_channel", "channel is webhook, telegram, workflow_expansion or workflow_run"))?),
             other => return Err(ApiError::invalid(other, "unknown_parameter", "filters are lead_id, status, channel, cursor and limit")),

@@ -1,6 +1,6 @@
 //! The delivery outbox and its attempt log.
 
-use leadsbot_shared::job::{JobKind, UnknownJobKind};
+use leadsbot_shared::job::{JobKind, JobStatus, UnknownJobKind};
 use leadsbot_shared::workflow::Trigger;
 use super::{number, opt_text, text, Store};
 use crate::error::{ApiError, ApiResult};
@@ -10,9 +10,9 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-pub const PENDING: &str = "pending";
-pub const SUCCEEDED: &str = "succeeded";
-pub const FAILED: &str = "failed";
+pub const PENDING: &str = JobStatus::Pending.as_str();
+pub const SUCCEEDED: &str = JobStatus::Succeeded.as_str();
+pub const FAILED: &str = JobStatus::Failed.as_str();
 /// The target of the outbox row that expands an event into workflow runs.
 pub const WORKFLOWS_TARGET: &str = JobKind::WorkflowExpansion.as_str();
 
