@@ -31,6 +31,12 @@ pub struct App {
 }
 
 impl App {
+    /// The request with what every handler needs: the store, the time.
+    pub fn open(req: Request, env: Env, ctx: Context, params: PathParams) -> ApiResult<Self> {
+        let store = Store::new(env.d1("DB").map_err(|err| ApiError::internal("D1 binding DB", err))?);
+        Ok(App { req, env, ctx, store, now_ms: crate::platform::now_ms(), params, cors_origin: None })
+    }
+
     pub fn header(&self, name: &str) -> Option<String> {
         crate::http::header(&self.req, name)
     }

@@ -37,7 +37,8 @@ use worker::{event, Context, Env, MessageBatch, Request, Response, Result, Sched
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
-    Ok(routes::handle(req, env, ctx).await)
+    // `/app` is the inbox (HTML pages with their own small table); the rest is the API.
+    Ok(if inbox::owns(&req.path()) { inbox::serve(req, env, ctx).await } else { routes::handle(req, env, ctx).await })
 }
 
 /// The delivery queue's and the dead-letter queue's consumer. Every message

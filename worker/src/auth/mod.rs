@@ -8,6 +8,8 @@ use leadsbot_shared::presets::Preset;
 use leadsbot_shared::signing::{constant_time_eq, sha256_hex, verify_server_signature, SignatureError};
 
 pub mod capture;
+/// Inbox sign-in links and sessions: secrets, hashes, cookies, CSRF.
+pub mod session;
 
 pub use leadsbot_shared::scope::Scope;
 

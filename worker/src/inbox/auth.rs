@@ -1,6 +1,6 @@
 //! Who is using the inbox: the session behind the cookie, and what its key may do.
 
-use super::session::{csrf_token, secret_hash, session_from_cookie, TOUCH_EVERY_MS};
+use crate::auth::session::{csrf_token, secret_hash, session_from_cookie, TOUCH_EVERY_MS};
 use crate::app::App;
 use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
@@ -30,7 +30,7 @@ impl Session {
     }
 
     pub fn csrf_matches(&self, given: &str) -> bool {
-        super::session::csrf_matches(&self.secret, given)
+        crate::auth::session::csrf_matches(&self.secret, given)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Reading the inbox's form posts, and the CSRF + Origin check every one passes.
 
 use super::auth::Session;
-use super::session::origin_allowed;
+use crate::auth::session::origin_allowed;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{header, read_body};

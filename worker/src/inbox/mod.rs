@@ -7,7 +7,6 @@ mod auth;
 mod forms;
 mod pages;
 mod respond;
-pub mod session;
 mod sign_in;
 mod assets;
 
@@ -22,7 +21,15 @@ pub fn owns(path: &str) -> bool {
     path == "/app" || path.starts_with("/app/")
 }
 
-pub async fn handle(app: &mut App) -> Response {
+/// Every request under `/app` (`lib.rs` sends them here, the rest to the API).
+pub async fn serve(req: worker::Request, env: worker::Env, ctx: worker::Context) -> Response {
+    match App::open(req, env, ctx, Default::default()) {
+        Ok(mut app) => handle(&mut app).await,
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn handle(app: &mut App) -> Response {
     let path = app.req.path();
     let method = app.req.inner().method();
     let segments: Vec<String> = path.trim_end_matches('/').split('/').skip(2).map(str::to_string).collect();

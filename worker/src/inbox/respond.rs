@@ -19,7 +19,7 @@ pub fn finish(app: &App, answer: ApiResult<Response>) -> Response {
 
 fn error_page(app: &App, err: ApiError) -> ApiResult<Response> {
     match err {
-        ApiError::Unauthorized(_) => redirect("/app/sign-in", Some(&super::session::clear_cookie(&host(app)))),
+        ApiError::Unauthorized(_) => redirect("/app/sign-in", Some(&crate::auth::session::clear_cookie(&host(app)))),
         ApiError::Internal(cause) => {
             worker::console_error!("inbox: {cause}");
             html(500, layout::bare("Something went wrong", "Something went wrong on our side. Try again in a moment."))

@@ -4,7 +4,7 @@
 use super::forms::{check_csrf, check_origin, read_form};
 use super::pages::layout;
 use super::respond::{host, html, redirect};
-use super::session::{new_secret, secret_hash, set_cookie, clear_cookie, SESSION_TTL_MS};
+use crate::auth::session::{new_secret, secret_hash, set_cookie, clear_cookie, SESSION_TTL_MS};
 use crate::app::App;
 use crate::auth::{resolve_key, Scope};
 use crate::error::ApiResult;

@@ -4,7 +4,7 @@ use crate::app::App;
 use crate::auth::{self, Scope};
 use crate::error::ApiResult;
 use crate::http::json;
-use crate::inbox::session::{new_secret, secret_hash, LINK_TTL_MS};
+use crate::auth::session::{new_secret, secret_hash, LINK_TTL_MS};
 use crate::openapi::KeyProblems;
 use crate::platform::random_bytes;
 use crate::store::inbox::LinkOwner;

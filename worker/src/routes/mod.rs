@@ -24,35 +24,29 @@ pub(crate) mod workspace_credentials;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::store::Store;
 use table::{match_route, Miss, Route};
 use worker::{Context, Env, Request, Response};
 
+/// Every request but the inbox's (`lib.rs` hands `/app` to `inbox`).
 pub async fn handle(req: Request, env: Env, ctx: Context) -> Response {
     // The method exactly as sent: workers-rs maps methods it does not know
     // (QUERY, …) to GET, which would answer them as GETs.
     let method = req.inner().method();
-    // `/app` is the inbox: HTML pages with their own table (inbox/mod.rs).
-    let inbox = crate::inbox::owns(&req.path());
-    let found = if inbox { Ok(table::Matched { route: Route::Inbox, params: Default::default() }) } else { match_route(&method, &req.path()) };
-    let matched = match found {
+    let table::Matched { route, params } = match match_route(&method, &req.path()) {
         Ok(matched) => matched,
         Err(Miss::NotFound) => return ApiError::NotFound(format!("no route for {}", req.path())).into_response(),
         Err(Miss::MethodNotAllowed(allowed)) => return ApiError::MethodNotAllowed(allowed).into_response(),
     };
-    let store = match env.d1("DB") {
-        Ok(db) => Store::new(db),
-        Err(err) => return ApiError::internal("D1 binding DB", err).into_response(),
+    let mut app = match App::open(req, env, ctx, params) {
+        Ok(app) => app,
+        Err(err) => return err.into_response(),
     };
-    let table::Matched { route, params } = matched;
-    let mut app = App { req, env, ctx, store, now_ms: crate::platform::now_ms(), params, cors_origin: None };
     let response = dispatch(route, &mut app).await.unwrap_or_else(ApiError::into_response);
     with_cors(response, app.cors_origin.as_deref())
 }
 
 async fn dispatch(route: Route, app: &mut App) -> ApiResult<Response> {
     match route {
-        Route::Inbox => Ok(crate::inbox::handle(app).await),
         Route::Health => meta::health(),
         Route::OpenApi => meta::openapi(),
         Route::AdminCreateWorkspace => admin::create_workspace(app).await,

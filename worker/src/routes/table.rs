@@ -6,8 +6,6 @@ use crate::app::PathParams;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
-    /// Anything under `/app`: the inbox matches its own pages.
-    Inbox,
     Health,
     OpenApi,
     AdminCreateWorkspace,
