@@ -6,7 +6,10 @@ use crate::error::ApiResult;
 use crate::platform::random_bytes;
 use crate::store::keys::KeyRow;
 use leadsbot_shared::ids::{api_key, public_token, redacted_parts, sortable_id, IdKind};
+use crate::wire::schema;
 use serde::Serialize;
+use serde_json::json;
+use utoipa::openapi::schema::Schema;
 use utoipa::ToSchema;
 
 pub fn new_id(kind: IdKind, now_ms: i64) -> ApiResult<String> {
@@ -44,7 +47,7 @@ pub struct KeyOut {
     /// The key's first characters (`lb_sk_…`).
     pub prefix: String,
     pub last4: String,
-    #[schema(schema_with = crate::openapi::schemas::scopes)]
+    #[schema(schema_with = scopes)]
     pub scopes: Vec<String>,
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -68,4 +71,18 @@ impl From<&KeyRow> for KeyOut {
             revoked_at: time(row.revoked_at),
         }
     }
+}
+
+fn scope_names() -> Vec<&'static str> {
+    crate::auth::Scope::ALL.iter().map(|s| s.as_str()).collect()
+}
+
+/// A key's scopes, as shown.
+pub fn scopes() -> Schema {
+    schema(json!({"type": "array", "items": {"type": "string", "enum": scope_names()}}))
+}
+
+/// Scopes asked for: at least one.
+pub fn scopes_in() -> Schema {
+    schema(json!({"type": "array", "minItems": 1, "items": {"type": "string", "enum": scope_names()}}))
 }

@@ -12,6 +12,7 @@ use serde_json::Value;
 pub mod change;
 mod out;
 mod patch;
+pub mod schemas;
 
 pub use change::{chain_patched, ChangeBy};
 

@@ -15,6 +15,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::error::Category;
 
+/// A schema for the OpenAPI document, from JSON written in the code (never input).
+pub fn schema(value: serde_json::Value) -> utoipa::openapi::schema::Schema {
+    serde_json::from_value(value).expect("a valid schema")
+}
+
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     // serde would also read a struct from an array (`[]` as all defaults).
     if body.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'[') {

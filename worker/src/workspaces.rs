@@ -2,7 +2,9 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::workspaces::WorkspaceRow;
-use crate::openapi::schemas;
+use crate::wire::schema;
+use serde_json::json;
+use utoipa::openapi::schema::Schema;
 use crate::wire::{non_null, non_null_whole, nullable_whole};
 use leadsbot_shared::time::format_rfc3339;
 use leadsbot_shared::FieldError;
@@ -17,7 +19,7 @@ pub struct WorkspaceIn {
     pub name: String,
     /// Origins whose pages may post with the public token; empty admits any.
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(schema_with = schemas::origins)]
+    #[schema(schema_with = origins)]
     pub allowed_origins: Option<Vec<String>>,
 }
 
@@ -29,7 +31,7 @@ pub struct WorkspacePatch {
     #[schema(nullable = false, min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(schema_with = schemas::origins)]
+    #[schema(schema_with = origins)]
     pub allowed_origins: Option<Vec<String>>,
     /// Leads older than this many days are erased by the cron; `null` keeps leads forever.
     #[serde(default, deserialize_with = "nullable_whole")]
@@ -110,7 +112,7 @@ pub fn validate_settings(name: Option<&str>, origins: Option<&[String]>, name_re
 
 /// `https://Site.Example/` → `https://site.example`; anything with a path,
 /// query, surrounding spaces, another scheme or a malformed host is refused
-/// (`schemas::origins` says the same as a pattern).
+/// (`origins` says the same as a pattern).
 pub fn normalize_origin(origin: &str) -> Option<String> {
     let trimmed = origin.trim_end_matches('/');
     let (scheme, authority) = trimmed.split_once("://")?;
@@ -211,4 +213,13 @@ mod tests {
         let ok = validate_settings(Some(" Acme "), Some(&["https://a.example".into()]), true).unwrap();
         assert_eq!(ok, WorkspaceSettings { name: "Acme".into(), allowed_origins: vec!["https://a.example".into()] });
     }
+}
+
+/// Allowed origins: `scheme://host[:port]`, as `workspaces::normalize_origin` accepts them.
+pub fn origins() -> Schema {
+    
+    schema(json!({
+        "type": "array", "maxItems": MAX_ORIGINS,
+        "items": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?/*$"},
+    }))
 }

@@ -5,7 +5,9 @@ use super::webhook::validate_events;
 use crate::error::{ApiError, ApiResult};
 use crate::store::deliveries::{AttemptRow, DeliveryRow};
 use crate::store::endpoints::EndpointRow;
-use crate::openapi::schemas;
+use crate::wire::schema;
+use serde_json::json;
+use utoipa::openapi::schema::Schema;
 use crate::wire::non_null;
 use leadsbot_shared::time::format_rfc3339;
 use leadsbot_shared::webhook_url::{UrlPolicy, WebhookUrl};
@@ -21,11 +23,11 @@ pub const MAX_DESCRIPTION_CHARS: usize = 500;
 #[serde(deny_unknown_fields)]
 pub struct EndpointIn {
     /// https (plain http only to localhost in development); public hosts only.
-    #[schema(schema_with = schemas::webhook_url)]
+    #[schema(schema_with = webhook_url)]
     pub url: String,
     /// Event types to receive; empty (the default) means all.
     #[serde(default)]
-    #[schema(schema_with = schemas::event_types)]
+    #[schema(schema_with = event_types)]
     pub events: Vec<String>,
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false, max_length = 500)]
@@ -37,10 +39,10 @@ pub struct EndpointIn {
 #[serde(deny_unknown_fields)]
 pub struct EndpointPatch {
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(schema_with = schemas::webhook_url)]
+    #[schema(schema_with = webhook_url)]
     pub url: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(schema_with = schemas::event_types)]
+    #[schema(schema_with = event_types)]
     pub events: Option<Vec<String>>,
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false, max_length = 500)]
@@ -104,7 +106,7 @@ pub struct EndpointOut {
     pub id: String,
     pub url: String,
     pub description: Option<String>,
-    #[schema(schema_with = schemas::event_types)]
+    #[schema(schema_with = event_types)]
     pub events: Vec<String>,
     pub enabled: bool,
     #[schema(format = DateTime)]
@@ -159,7 +161,7 @@ pub struct DeliveryOut {
     /// `webhook` or `telegram`.
     pub target: String,
     pub target_id: String,
-    #[schema(schema_with = schemas::delivery_status)]
+    #[schema(schema_with = delivery_status)]
     pub status: String,
     pub attempt_count: u32,
     /// When the next attempt is due, while pending.
@@ -271,4 +273,21 @@ mod tests {
         let live = DeliveryRow { dead_lettered_at: None, status: "pending".into(), ..row };
         assert!(DeliveryOut::new(&live, &[]).dead_lettered_at.is_none());
     }
+}
+
+/// Event types an endpoint subscribes to.
+pub fn event_types() -> Schema {
+    schema(json!({"type": "array", "items": {"type": "string", "enum": crate::delivery::webhook::EVENT_TYPES}}))
+}
+
+pub fn delivery_status() -> Schema {
+    schema(json!({"type": "string", "enum": ["pending", "succeeded", "failed"]}))
+}
+
+/// A webhook URL: https, international names allowed (stored in punycode).
+/// That the host is on the public internet (no private, loopback or
+/// link-local address in any notation, no `localhost`, `*.local`,
+/// `*.internal`, or name without a dot) is checked beyond what a schema says.
+pub fn webhook_url() -> Schema {
+    schema(json!({"type": "string", "format": "iri", "pattern": "^https://", "maxLength": 2000}))
 }

@@ -1,6 +1,6 @@
 //! Leads on the wire: what the API answers and what events carry.
 
-use crate::openapi::schemas;
+use crate::leads::schemas;
 use crate::store::leads::{LeadRow, StatusChangeRow};
 use leadsbot_shared::time::format_rfc3339;
 use serde::Serialize;

@@ -1,7 +1,7 @@
 //! Changing a lead: the PATCH body, its rules, and the lead's ETag.
 
 use crate::error::{ApiError, ApiResult};
-use crate::openapi::schemas;
+use crate::leads::schemas;
 use crate::store::leads::LeadRow;
 use crate::wire::{is_blank, non_null, nullable};
 use leadsbot_shared::lead::LeadStatus;

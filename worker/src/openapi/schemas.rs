@@ -1,54 +1,25 @@
 //! Schemas for values whose rules live in code rather than in a Rust type:
 //! each is built from the same constants the validation uses.
 
-use leadsbot_shared::lead::LeadStatus;
-use serde_json::{json, Value};
+use serde_json::json;
 use utoipa::openapi::schema::Schema;
 
-fn schema(value: Value) -> Schema {
-    serde_json::from_value(value).expect("a valid schema")
-}
+// Schemas of values a room below validates sit beside their types there.
+pub use crate::credentials::scopes_in;
+pub use crate::delivery::endpoints::delivery_status;
+pub use crate::leads::schemas::lead_status;
+use crate::wire::schema;
 
-/// One of the lead statuses.
-pub fn lead_status() -> Schema {
-    schema(json!({"type": "string", "enum": LeadStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>()}))
-}
 
 /// A lead list cursor: a lead id, or empty for the first page.
 pub fn lead_cursor() -> Schema {
     schema(json!({"type": "string", "pattern": format!("^(|lead_[0-9A-HJKMNP-TV-Z]{{26}})$")}))
 }
 
-pub fn tags() -> Schema {
-    use crate::leads::patch_limits::{MAX_TAGS, MAX_TAG_CHARS};
-    schema(json!({
-        "type": "array", "maxItems": MAX_TAGS,
-        "items": {"type": "string", "minLength": 1, "maxLength": MAX_TAG_CHARS, "pattern": "\\S"},
-    }))
-}
 
-/// Allowed origins: `scheme://host[:port]`, as `workspaces::normalize_origin` accepts them.
-pub fn origins() -> Schema {
-    use crate::workspaces::MAX_ORIGINS;
-    schema(json!({
-        "type": "array", "maxItems": MAX_ORIGINS,
-        "items": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?/*$"},
-    }))
-}
 
-fn scope_names() -> Vec<&'static str> {
-    crate::auth::Scope::ALL.iter().map(|s| s.as_str()).collect()
-}
 
-/// A key's scopes, as shown.
-pub fn scopes() -> Schema {
-    schema(json!({"type": "array", "items": {"type": "string", "enum": scope_names()}}))
-}
 
-/// Scopes asked for: at least one.
-pub fn scopes_in() -> Schema {
-    schema(json!({"type": "array", "minItems": 1, "items": {"type": "string", "enum": scope_names()}}))
-}
 
 /// A capture URL's field mapping, as `mapping::validate_mapping` accepts it
 /// (dotted paths whose every key has a visible character); presets also take
@@ -68,10 +39,6 @@ pub fn preset() -> Schema {
     schema(json!({"type": "string", "enum": Preset::ALL.map(Preset::as_str)}))
 }
 
-/// Event types an endpoint subscribes to.
-pub fn event_types() -> Schema {
-    schema(json!({"type": "array", "items": {"type": "string", "enum": crate::delivery::webhook::EVENT_TYPES}}))
-}
 
 /// Every status a job of the outbox can be in.
 pub fn job_status() -> Schema {
@@ -79,17 +46,7 @@ pub fn job_status() -> Schema {
     schema(json!({"type": "string", "enum": statuses}))
 }
 
-pub fn delivery_status() -> Schema {
-    schema(json!({"type": "string", "enum": ["pending", "succeeded", "failed"]}))
-}
 
-/// A webhook URL: https, international names allowed (stored in punycode).
-/// That the host is on the public internet (no private, loopback or
-/// link-local address in any notation, no `localhost`, `*.local`,
-/// `*.internal`, or name without a dot) is checked beyond what a schema says.
-pub fn webhook_url() -> Schema {
-    schema(json!({"type": "string", "format": "iri", "pattern": "^https://", "maxLength": 2000}))
-}
 
 pub fn bot_token() -> Schema {
     use crate::routes::telegram::MAX_TOKEN_CHARS;
