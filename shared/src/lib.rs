@@ -25,6 +25,7 @@ pub mod search;
 pub mod signing;
 pub mod template;
 pub mod time;
+pub mod triage_buttons;
 pub mod webhook_url;
 pub mod workflow;
 

@@ -3,7 +3,6 @@
 //! the secret token registered with `setWebhook`.
 
 pub mod bot;
-pub mod buttons;
 pub mod snooze;
 pub mod triage;
 pub mod update;

@@ -1,7 +1,7 @@
 //! "Snooze 1 h": a follow-up that reminds the chat of the lead in an hour,
 //! cancelled if its status changes meanwhile. The status stays as it is.
 
-use super::buttons::Press;
+use leadsbot_shared::triage_buttons::Press;
 use super::triage::{redraw, Reply};
 use crate::app::App;
 use crate::error::ApiResult;

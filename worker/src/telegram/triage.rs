@@ -3,7 +3,7 @@
 //! press applied through the same change every lead change takes.
 
 use super::bot::Bot;
-use super::buttons::{self, Move, Press};
+use leadsbot_shared::triage_buttons::{self as buttons, Move, Press};
 use super::update::{self, Callback};
 use crate::app::App;
 use crate::delivery::telegram::alert_with_footer;

@@ -6,7 +6,7 @@
 //! on an alert older than the lead's last change (a stale button) changes
 //! nothing.
 
-use leadsbot_shared::lead::LeadStatus;
+use crate::lead::LeadStatus;
 use serde_json::{json, Value};
 
 const PREFIX: &str = "lb1";
@@ -62,7 +62,7 @@ fn encode(lead_id: &str, shown: LeadStatus, action: Move) -> String {
 pub fn decode(data: &str) -> Option<Press> {
     let mut parts = data.split(':');
     let (prefix, lead_id, shown, to) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if prefix != PREFIX || parts.next().is_some() || !leadsbot_shared::ids::is_sortable_id(leadsbot_shared::ids::IdKind::Lead, lead_id) {
+    if prefix != PREFIX || parts.next().is_some() || !crate::ids::is_sortable_id(crate::ids::IdKind::Lead, lead_id) {
         return None;
     }
     let action = if to == "z" { Move::Snooze } else { Move::SetStatus(status_of(to)?) };
