@@ -17,9 +17,7 @@ pub mod telegram;
 pub mod webhook;
 
 use crate::app::App;
-use crate::error::ApiResult;
 use crate::store::deliveries::DueDelivery;
-use crate::store::leads::{EventRow, LeadRow};
 use message::{enqueue, DeliveryMessage, DEAD_LETTER_QUEUE};
 use worker::{Env, MessageBatch};
 
@@ -71,27 +69,6 @@ fn later(app: &App, due: Vec<DueDelivery>) {
 /// Enqueues replayed deliveries now.
 pub async fn enqueue_now(app: &App, due: &[DueDelivery]) {
     enqueue(&app.env, due.iter().filter(|d| d.held == 0).map(DeliveryMessage::from).collect()).await;
-}
-
-/// The events a PATCH to a lead produces. A lead leaving spam also gets the
-/// `lead.created` it skipped (and with it the Telegram alert and whatever
-/// else follows a new lead); the store raises that one only if the lead
-/// was never announced (`store::leads::NEVER_ANNOUNCED`), so it happens once.
-pub fn lead_change_events(now_ms: i64, lead: &LeadRow, transition: Option<&(String, String)>) -> ApiResult<Vec<EventRow>> {
-    // Spam emits nothing.
-    if lead.status == "spam" {
-        return Ok(Vec::new());
-    }
-    let mut events = Vec::new();
-    if transition.is_some_and(|(from, _)| from == "spam") {
-        events.push(crate::events::lead_event(crate::events::LEAD_CREATED, lead, None, now_ms)?);
-    }
-    events.push(crate::events::lead_event(crate::events::LEAD_UPDATED, lead, None, now_ms)?);
-    if let Some((from, to)) = transition {
-        let extra = serde_json::json!({"previous_status": from, "status": to});
-        events.push(crate::events::lead_event(crate::events::LEAD_STATUS_CHANGED, lead, Some(extra), now_ms)?);
-    }
-    Ok(events)
 }
 
 #[cfg(test)]

@@ -119,7 +119,7 @@ pub fn chain_patched(store: &Store, chain: &mut LeadChain, patched: Patched, rea
         }),
         None => None,
     };
-    let mut events = crate::delivery::lead_change_events(by.now_ms, &lead, transition.as_ref())?;
+    let mut events = lead_change_events(by.now_ms, &lead, transition.as_ref())?;
     if let Some(cause) = &by.caused_by {
         events.iter_mut().filter(|e| e.kind == crate::events::LEAD_STATUS_CHANGED).try_for_each(|e| add_cause(e, cause))?;
     }
@@ -133,3 +133,24 @@ fn add_cause(event: &mut EventRow, cause: &Value) -> ApiResult<()> {
     event.payload = payload.to_string();
     Ok(())
 }
+/// The events a PATCH to a lead produces. A lead leaving spam also gets the
+/// `lead.created` it skipped (and with it the Telegram alert and whatever
+/// else follows a new lead); the store raises that one only if the lead
+/// was never announced (`store::leads::NEVER_ANNOUNCED`), so it happens once.
+pub fn lead_change_events(now_ms: i64, lead: &LeadRow, transition: Option<&(String, String)>) -> ApiResult<Vec<EventRow>> {
+    // Spam emits nothing.
+    if lead.status == "spam" {
+        return Ok(Vec::new());
+    }
+    let mut events = Vec::new();
+    if transition.is_some_and(|(from, _)| from == "spam") {
+        events.push(crate::events::lead_event(crate::events::LEAD_CREATED, lead, None, now_ms)?);
+    }
+    events.push(crate::events::lead_event(crate::events::LEAD_UPDATED, lead, None, now_ms)?);
+    if let Some((from, to)) = transition {
+        let extra = serde_json::json!({"previous_status": from, "status": to});
+        events.push(crate::events::lead_event(crate::events::LEAD_STATUS_CHANGED, lead, Some(extra), now_ms)?);
+    }
+    Ok(events)
+}
+
