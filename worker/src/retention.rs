@@ -2,9 +2,11 @@
 //! batches (a few statements of at most `BATCH` rows per tick; the next tick
 //! takes the rest):
 //! - idempotency claims once their replay window has passed;
-//! - delivery attempt logs after `DELIVERY_LOG_RETENTION_DAYS` (default 30);
-//!   then settled deliveries with no attempt left, and events with no
-//!   delivery left, past the same age;
+//! - after `DELIVERY_LOG_RETENTION_DAYS` (default 30), the attempt logs of
+//!   settled deliveries, then settled deliveries with no attempt left, and
+//!   events no delivery refers to any more. Held and pending work is never
+//!   deleted, nor what it needs: a campaign paused for longer still sends
+//!   its held work on resume;
 //! - leads older than a workspace's `lead_retention_days`, erased exactly
 //!   as an erasure request would (recorded as by `retention`).
 

@@ -13,6 +13,7 @@ mod exports;
 pub mod endpoints;
 pub mod inbox;
 pub mod integrations;
+pub mod job_status;
 pub mod keys;
 pub mod leads;
 pub mod rejections;

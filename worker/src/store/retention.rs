@@ -1,7 +1,10 @@
 //! The retention sweep's statements: each deletes at most `limit` rows (by
 //! rowid, as D1 has no `DELETE … LIMIT`), so no tick runs an unbounded
 //! delete. These scan across workspaces by design, like the delivery sweeper.
+//! Only settled jobs go (`job_status`): held and pending work is kept, with
+//! the events and attempts it needs, however old.
 
+use super::job_status::settled_sql;
 use super::{number, text, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
@@ -23,21 +26,23 @@ impl Store {
         self.delete_some("idempotency_keys", "created_at < ?", before, limit).await
     }
 
-    /// Delivery attempt logs older than the retention period.
+    /// Attempt logs older than the retention period, of settled deliveries.
     pub async fn delete_old_attempts(&self, before: i64, limit: u32) -> ApiResult<u32> {
-        self.delete_some("delivery_attempts", "attempted_at < ?", before, limit).await
+        let settled = settled_sql("d.status");
+        let condition = format!(
+            "attempted_at < ? AND EXISTS (SELECT 1 FROM deliveries d WHERE d.workspace_id = delivery_attempts.workspace_id AND d.id = delivery_attempts.delivery_id AND {settled})"
+        );
+        self.delete_some("delivery_attempts", &condition, before, limit).await
     }
 
     /// Settled deliveries last touched before the cutoff whose attempts are gone.
     pub async fn delete_settled_deliveries(&self, before: i64, limit: u32) -> ApiResult<u32> {
-        self.delete_some(
-            "deliveries",
-            "status != 'pending' AND updated_at < ? AND NOT EXISTS
-               (SELECT 1 FROM delivery_attempts a WHERE a.workspace_id = deliveries.workspace_id AND a.delivery_id = deliveries.id)",
-            before,
-            limit,
-        )
-        .await
+        let settled = settled_sql("status");
+        let condition = format!(
+            "{settled} AND updated_at < ? AND NOT EXISTS
+               (SELECT 1 FROM delivery_attempts a WHERE a.workspace_id = deliveries.workspace_id AND a.delivery_id = deliveries.id)"
+        );
+        self.delete_some("deliveries", &condition, before, limit).await
     }
 
     /// Events older than the cutoff with no delivery left (all settled and swept).
