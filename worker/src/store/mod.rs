@@ -21,6 +21,7 @@ pub mod retention;
 pub mod recovery;
 pub mod sealed;
 pub mod summaries;
+pub mod sweep_cursors;
 pub mod telegram_updates;
 pub mod workflow_runs;
 pub mod workflows;

@@ -9,10 +9,19 @@ use super::{number, text, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
 
+/// A workspace that keeps leads for a limited time, and whether it has a
+/// lead older than that now.
 #[derive(Debug, Deserialize)]
 pub struct RetentionSetting {
     pub id: String,
     pub lead_retention_days: i64,
+    expired: u8,
+}
+
+impl RetentionSetting {
+    pub fn has_expired_leads(&self) -> bool {
+        self.expired != 0
+    }
 }
 
 #[derive(Deserialize)]
@@ -61,11 +70,15 @@ impl Store {
         self.run(&sql, &[number(before), number(i64::from(limit))]).await
     }
 
-    /// Workspaces that keep leads for a limited time.
-    pub async fn lead_retention_settings(&self, limit: u32) -> ApiResult<Vec<RetentionSetting>> {
+    /// The next `limit` workspaces after `after` (by id) that keep leads for a
+    /// limited time, each with whether a lead of it is older than that at
+    /// `now` (a retention "day" being `day_ms`).
+    pub async fn lead_retention_settings(&self, after: Option<&str>, now: i64, day_ms: i64, limit: u32) -> ApiResult<Vec<RetentionSetting>> {
         self.all(
-            "SELECT id, lead_retention_days FROM workspaces WHERE lead_retention_days IS NOT NULL ORDER BY id LIMIT ?",
-            &[number(i64::from(limit))],
+            "SELECT w.id AS id, w.lead_retention_days AS lead_retention_days,
+               EXISTS (SELECT 1 FROM leads l WHERE l.workspace_id = w.id AND l.created_at < ?2 - w.lead_retention_days * ?3) AS expired
+             FROM workspaces w WHERE w.lead_retention_days IS NOT NULL AND w.id > ?1 ORDER BY w.id LIMIT ?4",
+            &[text(after.unwrap_or("")), number(now), number(day_ms), number(i64::from(limit))],
         )
         .await
     }
