@@ -1,6 +1,7 @@
-// Retention on the cron: only what is past its age goes. A retention "day"
-// is shortened to a minute with the dev-only RETENTION_DAY_SECS var, and
-// "old" rows are made old by moving their timestamps back two minutes.
+// Retention on the cron: only what is past its age goes, and never work
+// still to do. A retention "day" is shortened to a minute with the dev-only
+// RETENTION_DAY_SECS var, and "old" rows are made old by moving their
+// timestamps back two minutes. The receiver also stands in for Telegram.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnApp } from './support/app.mjs';
@@ -10,7 +11,7 @@ const DAY_MS = 60_000;
 let app, receiver;
 before(async () => {
   receiver = await startReceiver();
-  app = await spawnApp({ testScheduled: true, vars: { RETENTION_DAY_SECS: String(DAY_MS / 1000), DELIVERY_LOG_RETENTION_DAYS: '1' } });
+  app = await spawnApp({ testScheduled: true, vars: { RETENTION_DAY_SECS: String(DAY_MS / 1000), DELIVERY_LOG_RETENTION_DAYS: '1', TELEGRAM_API_BASE: receiver.url('') } });
 });
 after(async () => {
   await app?.stop();
@@ -19,6 +20,10 @@ after(async () => {
 
 const count = async (sql) => (await app.sql(sql))[0].n;
 const inList = (ids) => ids.map((id) => `'${id}'`).join(', ');
+const TOKEN = '123456:retention-test-token';
+const TG = `/bot${TOKEN}/sendMessage`;
+/** Telegram messages to `chat` whose text starts with `title`. */
+const messages = (chat, title) => receiver.to(TG).filter((r) => r.json?.chat_id === chat && r.json.text.startsWith(title));
 
 /** Moves a lead and everything it caused two "days" into the past. */
 async function age(leadIds) {
@@ -78,4 +83,30 @@ test('the cron deletes only what is past its age, and erases expired leads', asy
   // A second run finds nothing more to delete.
   await app.triggerScheduled();
   assert.equal((await app.api(keeping.api_key, 'GET', `/api/v1/leads/${freshLead}`)).status, 200);
+});
+
+test('a campaign paused for longer than the log window still sends its held alert and workflow run on resume', async () => {
+  const ws = await app.createWorkspace({ name: 'Paused long' });
+  assert.equal((await app.api(ws.api_key, 'PUT', '/api/v1/integrations/telegram', { bot_token: TOKEN, chat_id: 'paused' })).status, 200);
+  assert.equal((await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url('/paused') })).status, 201);
+  const workflow = { name: 'Tag', enabled: true, trigger: { event: 'lead.created' }, actions: [{ type: 'add_tag', tag: 'seen' }] };
+  assert.equal((await app.api(ws.api_key, 'POST', '/api/v1/workflows', workflow)).status, 201);
+  const campaign = (await app.api(ws.api_key, 'POST', '/api/v1/campaigns', { slug: 'winter', name: 'Winter' })).body;
+  assert.equal((await app.api(ws.api_key, 'POST', `/api/v1/campaigns/${campaign.id}/pause`)).status, 200);
+  const lead = (await app.capture(ws, { email: 'held@example.com', campaign: 'winter' })).body.id;
+  const ofLead = `event_id IN (SELECT id FROM events WHERE lead_id = '${lead}')`;
+  const rows = async (status) => count(`SELECT count(*) AS n FROM deliveries WHERE ${ofLead} AND status = '${status}'`);
+  // The webhook goes out (and settles); the alert and the workflow expansion wait.
+  await app.waitFor(async () => (await rows('succeeded')) === 1, { what: 'the webhook delivery to settle' });
+  assert.equal(await rows('held'), 2, 'an alert and a workflow expansion held');
+  await age([lead]);
+
+  await app.triggerScheduled();
+  await app.waitFor(async () => (await rows('succeeded')) === 0, { what: 'retention to delete the settled webhook delivery' });
+  assert.equal(await rows('held'), 2, 'held work is kept past the log window');
+  assert.equal(await count(`SELECT count(*) AS n FROM events WHERE lead_id = '${lead}'`), 1, 'with the event it needs');
+
+  assert.equal((await app.api(ws.api_key, 'POST', `/api/v1/campaigns/${campaign.id}/resume`)).status, 200);
+  await app.waitFor(() => messages('paused', '<b>New lead</b>').some((r) => r.json.text.includes('held@example.com')), { timeoutMs: 30_000, what: 'the released alert' });
+  await app.waitFor(async () => (await app.api(ws.api_key, 'GET', `/api/v1/leads/${lead}`)).body.tags.includes('seen'), { timeoutMs: 30_000, what: 'the released workflow run' });
 });

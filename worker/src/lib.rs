@@ -28,6 +28,7 @@ mod routes;
 mod secrets;
 mod store;
 mod summaries;
+mod sweep_cursor;
 mod telegram;
 mod wire;
 mod workflows;

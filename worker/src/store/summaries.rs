@@ -97,13 +97,13 @@ pub struct DigestWrite<'a> {
 }
 
 impl Store {
-    /// Workspaces with a Telegram integration (the cron's scan, across
-    /// workspaces by design).
-    pub async fn digest_targets(&self, limit: u32) -> ApiResult<Vec<DigestTarget>> {
+    /// The next `limit` workspaces after `after` (by id) with a Telegram
+    /// integration (the cron's scan, across workspaces by design).
+    pub async fn digest_targets(&self, after: Option<&str>, limit: u32) -> ApiResult<Vec<DigestTarget>> {
         self.all(
             "SELECT w.id AS id, w.timezone AS timezone, w.digest_hour AS digest_hour FROM workspaces w
-             JOIN integrations i ON i.workspace_id = w.id AND i.kind = 'telegram' ORDER BY w.id LIMIT ?",
-            &[number(i64::from(limit))],
+             JOIN integrations i ON i.workspace_id = w.id AND i.kind = 'telegram' WHERE w.id > ? ORDER BY w.id LIMIT ?",
+            &[text(after.unwrap_or("")), number(i64::from(limit))],
         )
         .await
     }
