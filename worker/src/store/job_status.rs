@@ -1,16 +1,14 @@
-//! Which statuses of an outbox job (a `deliveries` row) are settled: the job
-//! is over and nothing sends it again unless someone replays it. Everything
-//! else (`pending`, `held`, and any status added for live work) is work still
-//! to do, which retention keeps with its event and attempts. SQL that asks
-//! "is this job settled?" is built from here.
+//! Which outbox jobs (`deliveries` rows) are settled, as SQL: the job is over
+//! and nothing sends it again unless someone replays it. The rule itself is
+//! `shared::job::JobStatus::is_settled`; everything else (`pending`, `held`)
+//! is work still to do, which retention keeps with its event and attempts.
 
-/// The settled statuses.
-pub const SETTLED_STATUSES: [&str; 2] = ["succeeded", "failed"];
+use leadsbot_shared::job::JobStatus;
 
-/// `<column> IN ('succeeded', 'failed')`: the job in `column`'s row is settled.
+/// `<column> IN ('succeeded', 'failed', 'cancelled')`: the job in `column`'s row is settled.
 pub fn settled_sql(column: &str) -> String {
-    let listed: Vec<String> = SETTLED_STATUSES.iter().map(|s| format!("'{s}'")).collect();
-    format!("{column} IN ({})", listed.join(", "))
+    let settled: Vec<String> = JobStatus::ALL.iter().filter(|s| s.is_settled()).map(|s| format!("'{}'", s.as_str())).collect();
+    format!("{column} IN ({})", settled.join(", "))
 }
 
 #[cfg(test)]
@@ -19,9 +17,6 @@ mod tests {
 
     #[test]
     fn only_finished_jobs_are_settled() {
-        assert_eq!(settled_sql("d.status"), "d.status IN ('succeeded', 'failed')");
-        for live in ["pending", "held", "working"] {
-            assert!(!SETTLED_STATUSES.contains(&live), "{live} is work still to do");
-        }
+        assert_eq!(settled_sql("d.status"), "d.status IN ('succeeded', 'failed', 'cancelled')");
     }
 }
