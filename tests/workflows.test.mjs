@@ -415,6 +415,29 @@ test('an action whose job fails for good (410) fails the run with its reason; th
   assert.ok((await endpointLog(ws, subscribed.id)).every((d) => d.event !== 'workflow.action'));
 });
 
+test('a run waiting on an action whose job the sweeper gives up on fails with that reason', async () => {
+  const ws = await app.createWorkspace({ name: 'given up' });
+  const path = '/given-up-action';
+  // Come back in a minute: the job waits, pending, long enough to be made unattemptable.
+  const endpoint = await actionEndpoint(ws, path, [{ status: 503, headers: { 'Retry-After': '60' } }]);
+  const wf = await createWorkflow(ws, { name: 'given up', trigger: { event: 'lead.created' },
+    actions: [{ type: 'webhook', endpoint_id: endpoint.id }, { type: 'add_tag', tag: 'never' }] });
+  const l = await capture(ws, { email: 'given-up@example.com' });
+  const job = await app.waitFor(async () => (await endpointLog(ws, endpoint.id)).find((d) => d.status === 'pending' && d.attempt_count === 1),
+    { timeoutMs: 30_000, what: 'the action job to wait for its retry' });
+  // As if it had been claimed again and again without any attempt being recorded.
+  await app.sql(`UPDATE deliveries SET unrecorded_claims = 3, next_attempt_at = ${Date.now() - 1000} WHERE id = '${job.id}'`);
+  const run = await app.waitFor(async () => {
+    await app.triggerScheduled();
+    const [r] = await runs(ws, `/api/v1/workflows/${wf.id}/runs`);
+    return r?.status === 'failed' && r;
+  }, { timeoutMs: 30_000, intervalMs: 500, what: 'the run to fail' });
+  assert.deepEqual(run.actions.map((a) => a.status), ['failed', 'skipped']);
+  assert.match(run.actions[0].error, /^given up/);
+  assert.equal((await endpointLog(ws, endpoint.id))[0].status, 'failed');
+  assert.deepEqual((await lead(ws, l.id)).tags, []);
+});
+
 test('a run an older release left waiting to resend an action goes on, sending the body it stored as that action\'s job', async () => {
   const ws = await app.createWorkspace({ name: 'upgrade' });
   const path = '/upgrade-action';
