@@ -65,6 +65,20 @@ const expansionsDone = (ws) => app.waitFor(async () => {
 
 const patchLead = (ws, id, body) => app.api(ws.api_key, 'PATCH', `/api/v1/leads/${id}`, body);
 const lead = async (ws, id) => (await app.api(ws.api_key, 'GET', `/api/v1/leads/${id}`)).body;
+const endpointNow = async (ws, id) => (await app.api(ws.api_key, 'GET', `/api/v1/webhooks/${id}`)).body;
+
+/** An endpoint's delivery log, newest first. */
+async function endpointLog(ws, endpointId) {
+  const response = await app.api(ws.api_key, 'GET', `/api/v1/webhooks/${endpointId}/deliveries`);
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return response.body.data;
+}
+
+/** A delivery of an endpoint's log, once it is `status` after `attempts` attempts. */
+const settledJob = (ws, endpointId, id, status, attempts) => app.waitFor(async () => {
+  const job = (await endpointLog(ws, endpointId)).find((d) => d.id === id);
+  return job?.status === status && job.attempt_count === attempts && job;
+}, { timeoutMs: 30_000, intervalMs: 200, what: `${id} ${status} after ${attempts} attempts` });
 
 test('definitions: the issue contract, 422s naming the bad part, 400, 403, 404 and other workspaces', async () => {
   const { ws, endpoint } = await setup('crud');
@@ -304,8 +318,9 @@ test('queue redelivery and a failing action: each action happens once, the faile
   assert.equal((await runs(ws, `/api/v1/leads/${l.id}/runs`)).length, 1, 'one run per event');
 });
 
-test('an action failing past the schedule fails the run, saying which and why, with workflow.failed', async () => {
+test('an action failing past the schedule fails the run, saying which and why, with workflow.failed; recover sends it again', async () => {
   const { ws, path } = await setup('fails', { events: ['workflow.failed'] });
+  const since = new Date(Date.now() - 1000).toISOString();
   const broken = await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url('/fails-broken') });
   receiver.plan('/fails-broken', [{ status: 503 }]);
   const wf = await createWorkflow(ws, { name: 'fails', trigger: { event: 'lead.created' },
@@ -313,11 +328,148 @@ test('an action failing past the schedule fails the run, saying which and why, w
   const l = await capture(ws, { email: 'fails@example.com' });
   const [run] = await finishedRuns(ws, `/api/v1/workflows/${wf.id}/runs`, 1);
   assert.equal(run.status, 'failed');
-  assert.deepEqual(run.actions.map((a) => [a.type, a.status, a.error]), [['add_tag', 'completed', null], ['webhook', 'failed', 'HTTP 503'], ['add_tag', 'pending', null]]);
-  assert.equal(receiver.to('/fails-broken').filter((r) => r.json?.event === 'workflow.action').length, 4, 'the first attempt and three retries');
+  assert.deepEqual(run.actions.map((a) => [a.type, a.status, a.error]), [['add_tag', 'completed', null], ['webhook', 'failed', 'HTTP 503'], ['add_tag', 'skipped', null]]);
+  const actionsSent = () => receiver.to('/fails-broken').filter((r) => r.json?.event === 'workflow.action');
+  assert.equal(actionsSent().length, 4, 'the first attempt and three retries');
+  const job = (await endpointLog(ws, broken.body.id)).find((d) => d.event === 'workflow.action');
+  assert.deepEqual([job.status, job.attempt_count, job.attempts.map((a) => a.status_code)], ['failed', 4, [503, 503, 503, 503]], "the action's own job, on its own schedule");
   const failed = await app.waitFor(() => receiver.to(path).find((r) => r.json?.event === 'workflow.failed'), { what: 'workflow.failed' });
   assert.equal(failed.json.data.id, run.id);
+  assert.deepEqual(failed.json.data.actions.map((a) => a.status), ['completed', 'failed', 'skipped']);
   assert.deepEqual((await lead(ws, l.id)).tags, ['seen']);
+
+  // The receiver is fixed: recover sends the failed action again; the run stays as it ended.
+  receiver.plan('/fails-broken', [{ status: 200 }]);
+  const recovered = await app.api(ws.api_key, 'POST', `/api/v1/webhooks/${broken.body.id}/recover`, { since });
+  assert.equal(recovered.status, 202, JSON.stringify(recovered.body));
+  assert.ok(recovered.body.delivery_ids.includes(job.id), JSON.stringify(recovered.body));
+  await settledJob(ws, broken.body.id, job.id, 'succeeded', 5);
+  assert.equal(new Set(actionsSent().map((r) => r.headers['webhook-id'])).size, 1);
+  assert.deepEqual(await runs(ws, `/api/v1/workflows/${wf.id}/runs`), [run]);
+  assert.deepEqual((await lead(ws, l.id)).tags, ['seen']);
+});
+
+test("a webhook action is a delivery of its endpoint: its own attempts, the endpoint's health, replayable", async () => {
+  const ws = await app.createWorkspace({ name: 'action job' });
+  const path = '/action-job';
+  // Two failures, then a reply held back while the endpoint's health is read; 200 after that.
+  const endpoint = await actionEndpoint(ws, path, [{ status: 500 }, { status: 500 }, { hold: true }, { status: 200 }]);
+  const wf = await createWorkflow(ws, { name: 'job', trigger: { event: 'lead.created' },
+    actions: [{ type: 'webhook', endpoint_id: endpoint.id }, { type: 'add_tag', tag: 'after' }] });
+  const l = await capture(ws, { email: 'job@example.com' });
+  await receiver.waitForCount(path, 3, 30_000);
+  assert.ok((await endpointNow(ws, endpoint.id)).failing_since, "the action's failures count against its endpoint");
+  const [waiting] = await runs(ws, `/api/v1/workflows/${wf.id}/runs`);
+  assert.equal(waiting.status, 'running');
+  assert.deepEqual(waiting.actions.map((a) => [a.status, a.error]), [['pending', 'HTTP 500'], ['pending', null]], 'the run waits for its action');
+  receiver.release(path);
+
+  const [run] = await finishedRuns(ws, `/api/v1/workflows/${wf.id}/runs`, 1);
+  assert.equal(run.status, 'completed', JSON.stringify(run));
+  assert.deepEqual(run.actions.map((a) => [a.status, a.error]), [['completed', null], ['completed', null]]);
+  assert.deepEqual((await lead(ws, l.id)).tags, ['after'], 'the run went on after its action');
+  const log = await endpointLog(ws, endpoint.id);
+  assert.equal(log.length, 1, 'one job for the action');
+  const [job] = log;
+  assert.deepEqual([job.event, job.status, job.attempt_count], ['workflow.action', 'succeeded', 3]);
+  assert.deepEqual(job.attempts.map((a) => a.status_code), [500, 500, 200]);
+  const sent = receiver.to(path);
+  assert.ok(sent.every((r) => r.headers['webhook-id'] === job.id && r.rawBody === sent[0].rawBody), "every attempt carries the job's id and the same bytes");
+  assert.equal(sent[0].json.id, job.event_id);
+  assert.deepEqual(sent[0].json.data, { workflow_id: wf.id, run_id: run.id, action: 0, lead_id: l.id, lead: sent[0].json.data.lead });
+  assert.equal((await endpointNow(ws, endpoint.id)).failing_since, null, 'its success resets the health');
+
+  const replay = await app.api(ws.api_key, 'POST', `/api/v1/deliveries/${job.id}/retry`);
+  assert.equal(replay.status, 202, JSON.stringify(replay.body));
+  await receiver.waitForCount(path, 4);
+  const again = receiver.to(path)[3];
+  assert.deepEqual([again.headers['webhook-id'], again.rawBody], [job.id, sent[0].rawBody], 'a replay sends the same delivery again');
+  assert.ok(verifyStandardWebhook(again.rawBody, again.headers, endpoint.secret) && verifyLeadsBotSignature(again.rawBody, again.headers['x-leadsbot-signature'], endpoint.secret));
+  await settledJob(ws, endpoint.id, job.id, 'succeeded', 4);
+  assert.deepEqual(await runs(ws, `/api/v1/workflows/${wf.id}/runs`), [run], 'a replay leaves the finished run as it was');
+  assert.deepEqual((await lead(ws, l.id)).tags, ['after']);
+});
+
+test('an action whose job fails for good (410) fails the run with its reason; the actions after it are skipped', async () => {
+  const { ws, endpoint: subscribed } = await setup('gone');
+  const since = new Date(Date.now() - 1000).toISOString();
+  const endpoint = await actionEndpoint(ws, '/gone-action', [{ status: 410 }]);
+  const wf = await createWorkflow(ws, { name: 'gone', trigger: { event: 'lead.created' },
+    actions: [{ type: 'add_tag', tag: 'seen' }, { type: 'webhook', endpoint_id: endpoint.id }, { type: 'telegram', template: 'never {{lead.email}}' }, { type: 'add_tag', tag: 'never' }] });
+  const l = await capture(ws, { email: 'gone@example.com' });
+  const [run] = await finishedRuns(ws, `/api/v1/workflows/${wf.id}/runs`, 1);
+  assert.equal(run.status, 'failed');
+  assert.deepEqual(run.actions.map((a) => [a.type, a.status, a.error]),
+    [['add_tag', 'completed', null], ['webhook', 'failed', 'HTTP 410'], ['telegram', 'skipped', null], ['add_tag', 'skipped', null]]);
+  const [job] = await endpointLog(ws, endpoint.id);
+  assert.deepEqual([job.event, job.status, job.attempt_count], ['workflow.action', 'failed', 1]);
+  assert.equal((await endpointNow(ws, endpoint.id)).disabled_reason, 'gone', 'a 410 to an action disables its endpoint like any delivery');
+  assert.equal(receiver.to('/gone-action').length, 1);
+  await expansionsDone(ws);
+  assert.deepEqual(chat('gone'), [], 'no action after the failed one ran');
+  assert.deepEqual((await lead(ws, l.id)).tags, ['seen']);
+  // The action's event was for its endpoint alone: one subscribed to every event never finds it missing.
+  const recovered = await app.api(ws.api_key, 'POST', `/api/v1/webhooks/${subscribed.id}/recover`, { since });
+  assert.equal(recovered.status, 202, JSON.stringify(recovered.body));
+  assert.equal(recovered.body.missing, 0);
+  assert.ok((await endpointLog(ws, subscribed.id)).every((d) => d.event !== 'workflow.action'));
+});
+
+test('a run waiting on an action whose job the sweeper gives up on fails with that reason', async () => {
+  const ws = await app.createWorkspace({ name: 'given up' });
+  const path = '/given-up-action';
+  // Come back in a minute: the job waits, pending, long enough to be made unattemptable.
+  const endpoint = await actionEndpoint(ws, path, [{ status: 503, headers: { 'Retry-After': '60' } }]);
+  const wf = await createWorkflow(ws, { name: 'given up', trigger: { event: 'lead.created' },
+    actions: [{ type: 'webhook', endpoint_id: endpoint.id }, { type: 'add_tag', tag: 'never' }] });
+  const l = await capture(ws, { email: 'given-up@example.com' });
+  const job = await app.waitFor(async () => (await endpointLog(ws, endpoint.id)).find((d) => d.status === 'pending' && d.attempt_count === 1),
+    { timeoutMs: 30_000, what: 'the action job to wait for its retry' });
+  // As if it had been claimed again and again without any attempt being recorded.
+  await app.sql(`UPDATE deliveries SET unrecorded_claims = 3, next_attempt_at = ${Date.now() - 1000} WHERE id = '${job.id}'`);
+  const run = await app.waitFor(async () => {
+    await app.triggerScheduled();
+    const [r] = await runs(ws, `/api/v1/workflows/${wf.id}/runs`);
+    return r?.status === 'failed' && r;
+  }, { timeoutMs: 30_000, intervalMs: 500, what: 'the run to fail' });
+  assert.deepEqual(run.actions.map((a) => a.status), ['failed', 'skipped']);
+  assert.match(run.actions[0].error, /^given up/);
+  assert.equal((await endpointLog(ws, endpoint.id))[0].status, 'failed');
+  assert.deepEqual((await lead(ws, l.id)).tags, []);
+});
+
+test('a run an older release left waiting to resend an action goes on, sending the body it stored as that action\'s job', async () => {
+  const ws = await app.createWorkspace({ name: 'upgrade' });
+  const path = '/upgrade-action';
+  const endpoint = await actionEndpoint(ws, path, [{ status: 200 }]);
+  const actions = [{ type: 'webhook', endpoint_id: endpoint.id }, { type: 'add_tag', tag: 'after' }];
+  // Disabled: the run below is the only one.
+  const wf = await createWorkflow(ws, { name: 'old', enabled: false, trigger: { event: 'lead.created' }, actions });
+  const l = await capture(ws, { email: 'upgrade@example.com' });
+  const [{ id: eventId }] = await app.sql(`SELECT id FROM events WHERE workspace_id = '${ws.id}' AND lead_id = '${l.id}' AND type = 'lead.created'`);
+  // As an older release left it: the send's body fixed by a first attempt that failed, the run's own row due again.
+  const now = Date.now();
+  const runId = 'run_01UPGRADE0RUN0000000000000';
+  const body = JSON.stringify({ id: 'evt_01UPGRADE0EVENT000000000000', event: 'workflow.action', created_at: new Date(now).toISOString(), workspace_id: ws.id,
+    data: { workflow_id: wf.id, run_id: runId, action: 0, lead_id: l.id, payload: { stored: true } } });
+  await app.sql(`INSERT INTO workflow_runs (id, workspace_id, workflow_id, lead_id, trigger_key, trigger, depth, status, actions, created_at)
+      VALUES ('${runId}', '${ws.id}', '${wf.id}', '${l.id}', 'manual:upgrade', '{"event":"manual"}', 0, 'running', '${JSON.stringify(actions)}', ${now});
+    INSERT INTO workflow_run_actions (workspace_id, run_id, idx, type, error, body)
+      VALUES ('${ws.id}', '${runId}', 0, 'webhook', 'HTTP 500', '${body}'), ('${ws.id}', '${runId}', 1, 'add_tag', NULL, NULL);
+    INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, attempts, next_attempt_at, created_at, updated_at)
+      VALUES ('dlv_${runId.slice(4)}', '${ws.id}', '${eventId}', 'workflow.run', 'run', '${runId}', 1, ${now - 1000}, ${now}, ${now})`);
+  const run = await app.waitFor(async () => {
+    await app.triggerScheduled();
+    const [r] = await runs(ws, `/api/v1/leads/${l.id}/runs`);
+    return r?.status === 'completed' && r;
+  }, { timeoutMs: 30_000, intervalMs: 500, what: 'the older run to complete' });
+  assert.deepEqual(run.actions.map((a) => [a.status, a.error]), [['completed', null], ['completed', null]]);
+  assert.deepEqual((await lead(ws, l.id)).tags, ['after']);
+  const [sent, ...more] = receiver.to(path);
+  assert.equal(more.length, 0);
+  assert.deepEqual([sent.rawBody, sent.headers['webhook-id']], [body, `dlv_${runId.slice(4)}_0`], 'the stored bytes, under the id its earlier attempts carried');
+  const [job] = await endpointLog(ws, endpoint.id);
+  assert.deepEqual([job.id, job.event_id, job.status, job.attempt_count], [`dlv_${runId.slice(4)}_0`, 'evt_01UPGRADE0EVENT000000000000', 'succeeded', 1]);
 });
 
 test('loop guard: a workflow never re-triggers itself, and chains of workflows stop at a depth cap', async () => {

@@ -6,13 +6,15 @@ pub const LEAD_UPDATED: &str = "lead.updated";
 pub const LEAD_STATUS_CHANGED: &str = "lead.status_changed";
 /// A lead was erased; its data holds the lead id only, so receivers can erase too.
 pub const LEAD_ERASED: &str = "lead.erased";
-/// A workflow's `webhook` action, sent to the one endpoint it names.
+/// A workflow's `webhook` action, sent to the one endpoint it names (as
+/// that action's own job, never fanned out to subscribers).
 pub const WORKFLOW_ACTION: &str = "workflow.action";
 /// A workflow run finished every action / gave up on one.
 pub const WORKFLOW_COMPLETED: &str = "workflow.completed";
 pub const WORKFLOW_FAILED: &str = "workflow.failed";
-/// Internal kinds: never stored as events, never fanned out. A run's
-/// outbox row, an expansion of an event into runs, a run's Telegram text.
+/// Internal kinds, never fanned out: a run's outbox row (the run's own
+/// kind, not stored as an event), and a run's Telegram message (`{"text"}`,
+/// stored as the event of that action's job).
 pub const WORKFLOW_RUN: &str = "workflow.run";
 pub const WORKFLOW_TELEGRAM: &str = "workflow.telegram";
 /// Campaign controls (`shared::campaign::Control::event_type`), on webhooks.

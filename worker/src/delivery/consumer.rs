@@ -192,7 +192,7 @@ impl Deliverer {
     }
 
     fn runner(&self) -> Runner<'_> {
-        Runner { store: &self.store, config: &self.config, env: &self.env, now: now_ms() }
+        Runner { store: &self.store, env: &self.env, now: now_ms() }
     }
 
     /// Works the outbox rows this batch's attempts created (an expansion's
@@ -300,8 +300,9 @@ impl Deliverer {
         let mut settled = Vec::new();
         let mut creating = Vec::new();
         for ((raw, job), Attempted { call, then }) in claimed.iter().zip(attempts) {
-            match self.settle(job, call) {
-                Ok((stmts, verdict)) => {
+            let action_error = job.run_id.is_some().then(|| attempt_row(job, job.attempts + 1, &call).error).flatten();
+            match self.settle(job, call).and_then(|(stmts, verdict)| Ok((stmts, verdict, self.run_action(job, verdict, action_error, then)?))) {
+                Ok((stmts, verdict, then)) => {
                     statements.extend(stmts);
                     creating.extend(statements.len()..statements.len() + then.len());
                     statements.extend(then);
@@ -381,6 +382,14 @@ impl Deliverer {
             statements.extend(self.store.disable_endpoint(&job.workspace_id, &job.target_id, URL_NOT_ALLOWED, now)?);
         }
         Ok((statements, verdict))
+    }
+
+    /// `then` with what the attempt of a run's action job means for the run
+    /// (`run_action`): it commits with the attempt's record, and a run it
+    /// releases is worked next like created work.
+    fn run_action(&self, job: &DeliveryJob, verdict: Verdict, error: Option<String>, mut then: Vec<D1PreparedStatement>) -> ApiResult<Vec<D1PreparedStatement>> {
+        then.extend(super::run_action::statements(&self.store, job, verdict, error, now_ms())?);
+        Ok(then)
     }
 
     /// 410 disables the endpoint; failing every delivery for the configured

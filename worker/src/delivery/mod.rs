@@ -10,6 +10,7 @@ pub mod endpoints;
 pub mod message;
 pub(crate) mod outbound;
 mod outcome;
+mod run_action;
 pub mod source;
 pub(crate) mod targets;
 pub mod sweeper;

@@ -11,6 +11,13 @@ pub const EVENT_TYPES: [&str; 11] = [
     crate::events::CAMPAIGN_PAUSED, crate::events::CAMPAIGN_RESUMED, crate::events::CAMPAIGN_ARCHIVED,
     crate::events::LEAD_FOLLOW_UP_DUE,
 ];
+/// The event types an endpoint's subscription brings it, and so the ones
+/// `recover` looks for missed events of: all but `workflow.action`, which
+/// goes only to the endpoint its action names, as that action's own job.
+pub fn fanned_out_event_types() -> Vec<&'static str> {
+    EVENT_TYPES.into_iter().filter(|kind| *kind != crate::events::WORKFLOW_ACTION).collect()
+}
+
 /// `disabled_reason` of an endpoint whose stored URL failed the receiver
 /// rule (`leadsbot_shared::webhook_url`) just before an attempt.
 pub const URL_NOT_ALLOWED: &str = "url_not_allowed";
@@ -74,6 +81,13 @@ mod tests {
         let events = vec!["lead.created".to_string(), "lead.created".to_string()];
         assert_eq!(validate_events(&events).unwrap(), vec!["lead.created"]);
         assert_eq!(validate_events(&["lead.nope".into()]).unwrap_err()[0].field, "events[0]");
+    }
+
+    #[test]
+    fn an_action_event_is_never_found_missing_by_other_endpoints() {
+        let fanned_out = fanned_out_event_types();
+        assert!(!fanned_out.contains(&crate::events::WORKFLOW_ACTION));
+        assert_eq!(fanned_out.len(), EVENT_TYPES.len() - 1);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::store::endpoints::EndpointRow;
 use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::signing::new_endpoint_secret;
 use leadsbot_shared::time::parse_rfc3339;
-use crate::delivery::webhook::EVENT_TYPES;
+use crate::delivery::webhook::fanned_out_event_types;
 use crate::store::deliveries::DueDelivery;
 use crate::store::recovery::EndpointRef;
 use serde::{Deserialize, Serialize};
@@ -217,7 +217,8 @@ pub async fn recover(app: &mut App) -> ApiResult<Response> {
     let since = since.max(app.now_ms - config.delivery_log_retention_days * config.retention_day_ms);
     let replayed = app.store.replay_failed_since(&key.workspace_id, &endpoint.id, since, app.now_ms, cap).await?;
     let room = cap.saturating_sub(replayed.len() as u32);
-    let target = EndpointRef { workspace_id: &key.workspace_id, id: &endpoint.id, event_types: &EVENT_TYPES };
+    let event_types = fanned_out_event_types();
+    let target = EndpointRef { workspace_id: &key.workspace_id, id: &endpoint.id, event_types: &event_types };
     let recovered = app.store.recover_missing(target, since, app.now_ms, room).await?;
     let mut due: Vec<DueDelivery> = replayed.iter().filter(|d| d.in_order == 0).cloned().collect();
     due.extend(recovered.released);

@@ -31,6 +31,11 @@ pub struct DeliveryJob {
     /// 1 for recovered deliveries that go out one at a time, in event order.
     #[serde(default)]
     pub in_order: u32,
+    /// The run and action that raised it, for a workflow action's job.
+    #[serde(default)]
+    pub run_id: Option<String>,
+    #[serde(default)]
+    pub action_index: Option<u32>,
 }
 
 impl DeliveryJob {
@@ -229,7 +234,7 @@ impl Store {
                 self.statement(
                     "UPDATE deliveries SET attempts = attempts + 1, unrecorded_claims = unrecorded_claims + 1, next_attempt_at = ?, updated_at = ?
                      WHERE workspace_id = ? AND id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at IS NOT NULL AND unrecorded_claims < ?
-                     RETURNING id, workspace_id, event_type, target_kind, target_id, attempts - 1 AS attempts, in_order,
+                     RETURNING id, workspace_id, event_type, target_kind, target_id, attempts - 1 AS attempts, in_order, run_id, action_index,
                        (SELECT payload FROM events e WHERE e.id = deliveries.event_id AND e.workspace_id = deliveries.workspace_id) AS payload",
                     &[number(busy_until), number(now), text(c.workspace_id), text(c.delivery_id), number(i64::from(c.attempts_made)), number(i64::from(MAX_UNRECORDED_CLAIMS))],
                 )

@@ -97,11 +97,9 @@ pub struct LeadChain {
     last: Option<Vec<JsValue>>,
 }
 
-/// A chain as written: the outbox rows its events wrote, to dispatch, and
-/// every statement's result.
+/// A chain as written: the outbox rows its events wrote, to dispatch.
 pub struct ChainWritten {
     pub due: Vec<DueDelivery>,
-    pub results: Vec<worker::D1Result>,
 }
 
 /// Whether the lead carries a revision (workspace, lead, revision): true
@@ -226,7 +224,7 @@ impl Store {
     pub async fn write_chain(&self, chain: LeadChain) -> ApiResult<Option<ChainWritten>> {
         let LeadChain { statements, updates, fan_outs, .. } = chain;
         if statements.is_empty() {
-            return Ok(Some(ChainWritten { due: Vec::new(), results: Vec::new() }));
+            return Ok(Some(ChainWritten { due: Vec::new() }));
         }
         let results = self.batch(statements).await?;
         // Each update is guarded by the one before it: the first decides them all.
@@ -234,7 +232,7 @@ impl Store {
             return Ok(None);
         }
         let due = fan_outs.iter().filter_map(|&i| results.get(i)?.results::<DueDelivery>().ok()).flatten().collect();
-        Ok(Some(ChainWritten { due, results }))
+        Ok(Some(ChainWritten { due }))
     }
 
     pub async fn status_changes(&self, workspace_id: &str, lead_id: &str) -> ApiResult<Vec<StatusChangeRow>> {

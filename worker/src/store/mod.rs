@@ -19,6 +19,7 @@ pub mod leads;
 pub mod rejections;
 pub mod retention;
 pub mod recovery;
+pub mod run_actions;
 pub mod sealed;
 pub mod summaries;
 pub mod sweep_cursors;

@@ -128,8 +128,10 @@ impl Store {
     /// The sweeper, across workspaces by design: deliveries claimed
     /// `MAX_UNRECORDED_CLAIMS` times in a row without any outcome recorded
     /// (and overdue, so no attempt is still running) are given up on: the
-    /// reason is recorded as an attempt and they are marked failed. Returns
-    /// them, to dead-letter and to release whatever waited behind them.
+    /// reason is recorded as an attempt and they are marked failed; a run
+    /// waiting for one (a workflow action's job) is made due, to take that
+    /// outcome when the sweeper next finds it overdue. Returns them, to
+    /// dead-letter and to release whatever waited behind them.
     pub async fn give_up_unattemptable(&self, overdue_before: i64, now: i64, limit: u32) -> ApiResult<Vec<DueDelivery>> {
         let stuck = "SELECT id FROM deliveries WHERE status = 'pending' AND unrecorded_claims >= ?1 AND next_attempt_at <= ?2 ORDER BY id LIMIT ?3";
         let reason = format!("given up: claimed {MAX_UNRECORDED_CLAIMS} times without an attempt being made or recorded");
@@ -141,6 +143,13 @@ impl Store {
             ),
             &args,
         )?;
+        let release_runs = self.statement(
+            &format!(
+                "UPDATE deliveries SET next_attempt_at = ?4, updated_at = ?4 WHERE status = 'pending' AND next_attempt_at IS NULL AND target_kind = 'run'
+                 AND id IN (SELECT 'dlv_' || substr(run_id, 5) FROM deliveries WHERE run_id IS NOT NULL AND id IN ({stuck}))"
+            ),
+            &args[..4],
+        )?;
         let fail = self.statement(
             &format!(
                 "UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_status_code = NULL, last_error = ?5, updated_at = ?4, unrecorded_claims = 0
@@ -148,7 +157,7 @@ impl Store {
             ),
             &args,
         )?;
-        let results = self.batch(vec![log, fail]).await?;
-        results.get(1).map(|r| r.results().map_err(|e| ApiError::internal("d1 rows", e))).unwrap_or(Ok(Vec::new()))
+        let results = self.batch(vec![log, release_runs, fail]).await?;
+        results.get(2).map(|r| r.results().map_err(|e| ApiError::internal("d1 rows", e))).unwrap_or(Ok(Vec::new()))
     }
 }

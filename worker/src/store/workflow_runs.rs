@@ -3,7 +3,7 @@
 //! in the same batch as the run, so it is claimed like any delivery.
 
 use super::deliveries::DueDelivery;
-use super::leads::{event_values, EventRow, LeadChain, LeadRow, Then};
+use super::leads::{event_values, EventRow, LeadRow, Then};
 use super::{number, opt_text, text, Store};
 use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
@@ -55,18 +55,6 @@ pub struct RunState {
     pub actions: Vec<RunActionRow>,
     /// `None` once the lead is erased.
     pub lead: Option<LeadRow>,
-}
-
-/// A send about to be made by a run's action.
-pub struct PreparedSend<'a> {
-    pub workspace_id: &'a str,
-    /// The run's outbox row, whose claim the send extends.
-    pub delivery_id: &'a str,
-    pub busy_until: i64,
-    pub run_id: &'a str,
-    pub idx: usize,
-    /// What this attempt would send; the first attempt's is kept.
-    pub body: &'a str,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -196,51 +184,9 @@ impl Store {
         thens.into_iter().map(|then| self.statement(&then.sql, &then.args)).collect()
     }
 
-    /// Notes why a pending action failed this time (it stays pending, to
-    /// retry), with the records of the actions finished before it.
-    pub async fn note_action_error(&self, earlier: Vec<Then>, workspace_id: &str, run_id: &str, idx: usize, error: &str) -> ApiResult<()> {
-        let mut statements = self.then_statements(earlier)?;
-        statements.push(self.statement(
-            "UPDATE workflow_run_actions SET error = ? WHERE workspace_id = ? AND run_id = ? AND idx = ? AND status = 'pending'",
-            &[text(error), text(workspace_id), text(run_id), number(idx as i64)],
-        )?);
-        self.batch(statements).await?;
-        Ok(())
-    }
-
-    /// Before a send, in one batch: `chain`, the lead's changes and the
-    /// records of the actions finished before the send (so no finished send
-    /// is ever sent again); the run's claim kept from looking overdue while
-    /// it sends (a run may send several messages in one attempt); and what
-    /// the action sends, fixed by its first attempt so that every retry
-    /// sends the same bytes. `None`, having changed nothing, if the lead
-    /// changed since the chain read it; else what to send and the outbox
-    /// rows the chain's events wrote.
-    pub async fn prepare_send(&self, mut chain: LeadChain, send: PreparedSend<'_>) -> ApiResult<Option<(String, Vec<DueDelivery>)>> {
-        #[derive(Deserialize)]
-        struct Body {
-            body: String,
-        }
-        let ws = text(send.workspace_id);
-        chain.statements.push(self.statement(
-            "UPDATE deliveries SET next_attempt_at = max(coalesce(next_attempt_at, 0), ?) WHERE workspace_id = ? AND id = ? AND status = 'pending'",
-            &[number(send.busy_until), ws.clone(), text(send.delivery_id)],
-        )?);
-        let body_at = self.chain_guarded(
-            &mut chain,
-            "UPDATE workflow_run_actions SET body = coalesce(body, ?) WHERE workspace_id = ? AND run_id = ? AND idx = ?",
-            vec![text(send.body), ws, text(send.run_id), number(send.idx as i64)],
-            "RETURNING body",
-        )?;
-        let Some(written) = self.write_chain(chain).await? else {
-            return Ok(None);
-        };
-        let kept = written.results.get(body_at).and_then(|r| r.results::<Body>().ok()).and_then(|rows| rows.into_iter().next());
-        Ok(Some((kept.map_or_else(|| send.body.to_string(), |k| k.body), written.due)))
-    }
-
-    /// Ends a run (once), with the records of its last actions, and raises
-    /// its event with its outbox rows (which the fan-out statements return).
+    /// Ends a run (once), with the records of its last actions (a failed
+    /// run's actions not done yet end `skipped`), and raises its event with
+    /// its outbox rows (which the fan-out statements return).
     pub fn finish_run_statements(&self, earlier: Vec<Then>, run: &RunRow, status: &str, event: &EventRow, now: i64) -> ApiResult<Vec<D1PreparedStatement>> {
         let (ws, id) = (text(&run.workspace_id), text(&run.id));
         let finished = "EXISTS (SELECT 1 FROM workflow_runs WHERE workspace_id = ? AND id = ? AND status = ? AND finished_at = ?)";
@@ -250,8 +196,17 @@ impl Store {
         let mut statements = self.then_statements(earlier)?;
         statements.push(self.statement(
             "UPDATE workflow_runs SET status = ?, finished_at = ? WHERE workspace_id = ? AND id = ? AND status IN ('running', 'held')",
-            &[text(status), number(now), ws, id],
+            &[text(status), number(now), ws.clone(), id.clone()],
         )?);
+        if status == "failed" {
+            // The actions after the one that failed never run: they end skipped, never pending forever.
+            let mut skip_args = vec![number(now), ws, id];
+            skip_args.extend_from_slice(&finished_args);
+            statements.push(self.statement(
+                &format!("UPDATE workflow_run_actions SET status = 'skipped', finished_at = ? WHERE workspace_id = ? AND run_id = ? AND status = 'pending' AND {finished}"),
+                &skip_args,
+            )?);
+        }
         statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {finished}"), &event_args)?);
         statements.extend(self.fan_out_statements(event, Some((finished, &finished_args)))?);
         Ok(statements)

@@ -2,36 +2,35 @@
 //! order from the first not yet done. Internal actions (status, tags) are
 //! applied through the same path as PATCH /leads/:id, atomically with their
 //! action record (the changes of one lead's runs in a consumer batch are
-//! chained into one write: see `LeadTurn`); a Telegram message or a
-//! `workflow.action` webhook is sent
-//! (signed like every delivery) and recorded once it succeeded. A failing
-//! send ends the attempt: the row is retried on the delivery schedule and
-//! resumes at that action, never redoing a finished one; when the schedule
-//! is spent the action and the run fail, saying why.
+//! chained into one write: see `LeadTurn`). A Telegram message or a
+//! `workflow.action` webhook is a job of its own (`store::run_actions`):
+//! the attempt renders what it sends, writes it with its event and its job
+//! in the batch of its progress, and the run waits for the job, which has
+//! its own retry schedule and attempt log and, once it settles, records the
+//! action and releases the run. The run then resumes at the next action, or
+//! fails with the action's reason.
 
 use super::RunOut;
-use crate::config::Config;
-use crate::delivery::attempt::{call_telegram, call_webhook, Attempted, Call};
+use crate::delivery::attempt::{Attempted, Call};
 use crate::delivery::message::{enqueue, DeliveryMessage};
 use crate::error::{ApiError, ApiResult};
 use crate::follow_ups::{schedule, FollowUpSpec};
 use crate::events::{self, WORKFLOW_ACTION, WORKFLOW_COMPLETED, WORKFLOW_FAILED, WORKFLOW_TELEGRAM};
 use crate::leads::{apply_patch, chain_patched, ChangeBy, LeadOut, LeadPatch, Patched};
 use crate::store::deliveries::DeliveryJob;
-use crate::store::integrations::TELEGRAM;
 use crate::store::leads::{LeadChain, LeadRow};
 use crate::delivery::targets::Targets;
 use crate::store::leads::Then;
-use crate::store::workflow_runs::{PreparedSend, RunActionRow, RunRow, RunState};
+use crate::store::run_actions::RaisedAction;
+use crate::store::workflow_runs::{RunActionRow, RunRow, RunState};
 use crate::store::Store;
-use leadsbot_shared::retry::{verdict, AttemptResult, Verdict};
+use leadsbot_shared::job::JobKind;
 use leadsbot_shared::workflow::{Action, WorkflowDefinition};
 use serde_json::json;
 use worker::{D1PreparedStatement, Env};
 
 pub struct Runner<'a> {
     pub store: &'a Store,
-    pub config: &'a Config,
     pub env: &'a Env,
     pub now: i64,
 }
@@ -41,8 +40,8 @@ enum Step {
     Done,
     /// Failed for good (nothing to retry): the run fails.
     Failed(String),
-    /// A send that did not succeed: the attempt ends with it.
-    Sent(Call),
+    /// Its job is written (or was already): the run waits for it to settle.
+    Waits,
 }
 
 /// What one attempt of a run carries from action to action.
@@ -51,9 +50,7 @@ struct Progress<'t> {
     turn: &'t mut LeadTurn,
     /// Records of finished actions not written yet. They ride in the next
     /// write the attempt makes anyway (its next lead change, pending on the
-    /// turn; the claim before a send; the run's end), which always comes
-    /// before any further send: a
-    /// finished send is never sent again, and a run costs few round trips.
+    /// turn; an action's job; the run's end), so a run costs few round trips.
     unrecorded: Vec<Then>,
 }
 
@@ -108,13 +105,14 @@ impl LeadTurn {
     }
 }
 
-/// What a send sends, rendered from the lead as the changes before it leave it.
+/// An action's job, what it sends rendered from the lead as the changes before it leave it.
 struct Sending<'a> {
     workspace_id: &'a str,
-    delivery_id: &'a str,
-    busy_until: i64,
     run_id: &'a str,
     idx: usize,
+    channel: JobKind,
+    target_id: &'a str,
+    event_type: &'a str,
     render: &'a dyn Fn(&LeadRow) -> ApiResult<String>,
 }
 
@@ -155,8 +153,14 @@ impl Runner<'_> {
         let actions = WorkflowDefinition::parse_actions(&serde_json::from_str(&run.actions)?)
             .map_err(|e| ApiError::internal("stored run actions", format!("{e:?}")))?;
         for (idx, action) in actions.iter().enumerate() {
-            if states.iter().find(|s| s.idx as usize == idx).is_none_or(|s| s.status != "pending") {
-                continue;
+            match states.iter().find(|s| s.idx as usize == idx).map(|s| s.status.as_str()) {
+                Some("pending") => {}
+                // Its job failed for good (recorded as it settled): so does the run.
+                Some("failed") => {
+                    let then = self.finish(&run, "failed", &mut states, std::mem::take(&mut progress.unrecorded))?;
+                    return Ok(Attempted { call: Call::stopped("a workflow action failed"), then });
+                }
+                _ => continue,
             }
             match self.step(job, targets, &run, idx, action, progress).await? {
                 Step::Done => mark(&mut states, idx, "completed", None),
@@ -164,17 +168,11 @@ impl Runner<'_> {
                     let then = self.fail(&run, idx, &error, states, std::mem::take(&mut progress.unrecorded))?;
                     return Ok(Attempted { call: Call::stopped("a workflow action failed"), then });
                 }
-                Step::Sent(call) if is_final(&call, job.attempts + 1, &self.config.retry_schedule_secs) => {
-                    let then = self.fail(&run, idx, &describe(&call), states, std::mem::take(&mut progress.unrecorded))?;
-                    return Ok(Attempted { call, then });
-                }
-                Step::Sent(call) => {
-                    self.store.note_action_error(std::mem::take(&mut progress.unrecorded), &run.workspace_id, &run.id, idx, &describe(&call)).await?;
-                    return Ok(call.into());
-                }
+                // A step of the run done: recorded as a success, the run waiting on (and releasing) the job.
+                Step::Waits => return Ok(Attempted { call: Call::done(), then: self.store.run_waits_statements(&run.workspace_id, &run.id, idx, self.now)? }),
             }
         }
-        let then = self.finish(&run, "completed", &states, std::mem::take(&mut progress.unrecorded))?;
+        let then = self.finish(&run, "completed", &mut states, std::mem::take(&mut progress.unrecorded))?;
         Ok(Attempted { call: Call::done(), then })
     }
 
@@ -204,14 +202,7 @@ impl Runner<'_> {
                 progress.unrecorded.push(done);
                 Ok(Step::Done)
             }
-            Action::Telegram { .. } | Action::Webhook { .. } => {
-                let call = self.send(job, targets, run, idx, action, progress).await?;
-                if !succeeded(&call) {
-                    return Ok(Step::Sent(call));
-                }
-                progress.unrecorded.push(done);
-                Ok(Step::Done)
-            }
+            Action::Telegram { .. } | Action::Webhook { .. } => self.raise(job, targets, run, idx, action, progress).await,
         }
     }
 
@@ -245,18 +236,17 @@ impl Runner<'_> {
     }
 
     /// Writes the turn's pending changes in one batch with `records` (which
-    /// run only if the changes are written) and, before a send, what it
-    /// sends (rendered from the lead as written). Returns that (`None`
-    /// without a send). If the lead changed since it was read, the chain is
-    /// built again on the lead as it is now. On failure the runs whose
-    /// changes were pending are marked lost (tried again) and the error
-    /// returned.
-    async fn flush(&self, turn: &mut LeadTurn, records: Vec<Then>, send: Option<&Sending<'_>>) -> ApiResult<Option<String>> {
+    /// run only if the changes are written) and, for an action's job, that
+    /// job (what it sends rendered from the lead as written). If the lead
+    /// changed since it was read, the chain is built again on the lead as it
+    /// is now. On failure the runs whose changes were pending are marked
+    /// lost (tried again) and the error returned.
+    async fn flush(&self, turn: &mut LeadTurn, records: Vec<Then>, send: Option<&Sending<'_>>) -> ApiResult<()> {
         for _ in 0..MAX_CHAIN_WRITES {
             match self.write_turn(turn, records.clone(), send).await {
-                Ok(Some(body)) => return Ok(body),
+                Ok(true) => return Ok(()),
                 // Changed under us: read it again and build the chain on it.
-                Ok(None) => match self.reread(turn).await {
+                Ok(false) => match self.reread(turn).await {
                     Ok(()) => {}
                     Err(err) => {
                         turn.lose_pending();
@@ -285,8 +275,8 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// One build and write of the chain; `None` if the lead was not as read.
-    async fn write_turn(&self, turn: &mut LeadTurn, records: Vec<Then>, send: Option<&Sending<'_>>) -> ApiResult<Option<Option<String>>> {
+    /// One build and write of the chain; false if the lead was not as read.
+    async fn write_turn(&self, turn: &mut LeadTurn, records: Vec<Then>, send: Option<&Sending<'_>>) -> ApiResult<bool> {
         let mut chain = LeadChain::default();
         let mut lead = turn.stored.clone().flatten();
         let erased = || ApiError::Conflict("the lead was erased".into());
@@ -308,19 +298,19 @@ impl Runner<'_> {
         }
         trailing.extend(records);
         self.store.chain_then(&mut chain, trailing)?;
-        let (body, due) = match send {
+        let written = match send {
             Some(send) => {
                 let body = (send.render)(lead.as_ref().ok_or_else(erased)?)?;
-                let prepared = PreparedSend { workspace_id: send.workspace_id, delivery_id: send.delivery_id, busy_until: send.busy_until, run_id: send.run_id, idx: send.idx, body: &body };
-                match self.store.prepare_send(chain, prepared).await? {
-                    Some((body, due)) => (Some(body), due),
-                    None => return Ok(None),
-                }
+                let raised = RaisedAction {
+                    workspace_id: send.workspace_id, run_id: send.run_id, idx: send.idx, channel: send.channel,
+                    target_id: send.target_id, event_type: send.event_type, body: &body, now: self.now,
+                };
+                self.store.raise_action_job(chain, raised).await?
             }
-            None => match self.store.write_chain(chain).await? {
-                Some(written) => (None, written.due),
-                None => return Ok(None),
-            },
+            None => self.store.write_chain(chain).await?.map(|written| written.due),
+        };
+        let Some(due) = written else {
+            return Ok(false);
         };
         enqueue(self.env, due.iter().filter(|d| d.held == 0).map(DeliveryMessage::from).collect()).await;
         if !turn.pending.is_empty() {
@@ -328,32 +318,25 @@ impl Runner<'_> {
             turn.stored = Some(lead.clone());
             turn.current = lead;
         }
-        Ok(Some(body))
+        Ok(true)
     }
 
-    async fn send(&self, job: &DeliveryJob, targets: &Targets, run: &RunRow, idx: usize, action: &Action, progress: &mut Progress<'_>) -> ApiResult<Call> {
+    /// A `telegram` or `webhook` action: its job, written with the records
+    /// of the actions before it and the turn's lead changes. What it sends
+    /// is rendered from the lead as those changes leave it.
+    async fn raise(&self, job: &DeliveryJob, targets: &Targets, run: &RunRow, idx: usize, action: &Action, progress: &mut Progress<'_>) -> ApiResult<Step> {
         let ws = &run.workspace_id;
-        // Stable across retries: receivers can tell a retry from a new action.
-        let id = format!("{}_{idx}", job.id);
-        let synthetic = |event_type: &str, target_kind: &str, payload: String| DeliveryJob {
-            id: id.clone(), workspace_id: ws.clone(), event_type: event_type.into(), target_kind: target_kind.into(),
-            target_id: String::new(), attempts: job.attempts, payload: Some(payload), in_order: 0,
-        };
-        // One claim covers one send's timeout: keep the sweeper off while this one runs.
-        let busy_until = crate::platform::now_ms() + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;
-        let earlier = std::mem::take(&mut progress.unrecorded);
         let view = |lead: &LeadRow| -> ApiResult<serde_json::Value> { Ok(serde_json::to_value(LeadOut::from(lead))?) };
-        match action {
+        type Render<'r> = Box<dyn Fn(&LeadRow) -> ApiResult<String> + 'r>;
+        let (channel, target_id, event_type, render): (JobKind, &str, &str, Render<'_>) = match action {
             Action::Telegram { template } => {
-                let render = |lead: &LeadRow| Ok(template.render_telegram(&view(lead)?));
-                let text = self.flush(progress.turn, earlier, Some(&Sending { workspace_id: ws, delivery_id: &job.id, busy_until, run_id: &run.id, idx, render: &render })).await?.unwrap_or_default();
-                let Some(integration) = targets.telegram(job) else {
-                    return Ok(Call::stopped("Telegram is not set up for this workspace (PUT /api/v1/integrations/telegram)"));
-                };
-                call_telegram(self.config, &synthetic(WORKFLOW_TELEGRAM, TELEGRAM, json!({"text": text}).to_string()), Some(integration)).await
+                if targets.telegram(job).is_none() {
+                    return Ok(Step::Failed("Telegram is not set up for this workspace (PUT /api/v1/integrations/telegram)".into()));
+                }
+                (JobKind::Telegram, JobKind::Telegram.as_str(), WORKFLOW_TELEGRAM, Box::new(move |lead: &LeadRow| Ok(template.render_telegram(&view(lead)?))))
             }
             Action::Webhook { endpoint_id, payload } => {
-                let render = |lead: &LeadRow| {
+                let render = move |lead: &LeadRow| {
                     let view = view(lead)?;
                     let mut data = json!({"workflow_id": run.workflow_id, "run_id": run.id, "action": idx, "lead_id": run.lead_id});
                     match payload {
@@ -362,26 +345,30 @@ impl Runner<'_> {
                     }
                     Ok(events::event(WORKFLOW_ACTION, ws, Some(&run.lead_id), data, self.now)?.payload)
                 };
-                let body = self.flush(progress.turn, earlier, Some(&Sending { workspace_id: ws, delivery_id: &job.id, busy_until, run_id: &run.id, idx, render: &render })).await?.unwrap_or_default();
-                let endpoint = self.store.endpoint(ws, endpoint_id).await?;
-                call_webhook(self.config, &synthetic(WORKFLOW_ACTION, "webhook", body), endpoint.as_ref()).await
+                (JobKind::Webhook, endpoint_id.as_str(), WORKFLOW_ACTION, Box::new(render))
             }
-            _ => Err(ApiError::internal("workflow send", "not a sending action")),
-        }
+            _ => return Err(ApiError::internal("workflow send", "not a sending action")),
+        };
+        let sending = Sending { workspace_id: ws, run_id: &run.id, idx, channel, target_id, event_type, render: &*render };
+        let earlier = std::mem::take(&mut progress.unrecorded);
+        self.flush(progress.turn, earlier, Some(&sending)).await?;
+        Ok(Step::Waits)
     }
 
     fn fail(&self, run: &RunRow, idx: usize, error: &str, mut states: Vec<RunActionRow>, mut earlier: Vec<Then>) -> ApiResult<Vec<D1PreparedStatement>> {
         earlier.push(Store::finish_action(&run.workspace_id, &run.id, idx, "failed", Some(error), self.now));
         mark(&mut states, idx, "failed", Some(error));
-        self.finish(run, "failed", &states, earlier)
+        self.finish(run, "failed", &mut states, earlier)
     }
 
     /// Ending the run once, with its `workflow.completed` / `workflow.failed`
     /// event and the records of its last actions: statements that commit
     /// with the attempt's record. (Should that batch fail, the run is tried
-    /// again and a send recorded only there goes out again, as after a crash
-    /// between a send and its record.)
-    fn finish(&self, run: &RunRow, status: &str, states: &[RunActionRow], earlier: Vec<Then>) -> ApiResult<Vec<D1PreparedStatement>> {
+    /// again.) A failed run's actions not done yet end skipped.
+    fn finish(&self, run: &RunRow, status: &str, states: &mut [RunActionRow], earlier: Vec<Then>) -> ApiResult<Vec<D1PreparedStatement>> {
+        if status == "failed" {
+            states.iter_mut().filter(|s| s.status == "pending").for_each(|s| s.status = "skipped".into());
+        }
         let mut out = RunOut::new(run, states);
         out.status = status.to_string();
         out.finished_at = Some(leadsbot_shared::time::format_rfc3339(self.now));
@@ -428,31 +415,6 @@ fn patch_for(action: &Action, tags: &[String]) -> LeadPatch {
         Action::AddTag { tag } => LeadPatch { tags: Some(tags.iter().cloned().chain([tag.clone()]).collect()), ..LeadPatch::default() },
         Action::RemoveTag { tag } => LeadPatch { tags: Some(tags.iter().filter(|t| *t != tag).cloned().collect()), ..LeadPatch::default() },
         _ => LeadPatch::default(),
-    }
-}
-
-fn result_of(call: &Call) -> AttemptResult {
-    match call.reply.status {
-        Some(code) => AttemptResult::Status { code, retry_after_secs: call.retry_after_secs },
-        None => AttemptResult::NoResponse,
-    }
-}
-
-fn succeeded(call: &Call) -> bool {
-    call.stopped.is_none() && verdict(result_of(call), 1, &[1], 0) == Verdict::Delivered
-}
-
-/// Whether the delivery schedule gives up after this failed attempt.
-fn is_final(call: &Call, attempt: u32, schedule: &[u32]) -> bool {
-    call.stopped.is_some() || matches!(verdict(result_of(call), attempt, schedule, 0), Verdict::Exhausted | Verdict::Gone)
-}
-
-fn describe(call: &Call) -> String {
-    let error = call.reply.error.clone().or_else(|| call.reply.status.map(|code| format!("HTTP {code}")));
-    let error = error.unwrap_or_else(|| "no response".into());
-    match (call.stopped, call.reply.status) {
-        (Some(reason), _) if !error.contains(reason) => format!("{reason}: {error}"),
-        _ => error,
     }
 }
 
