@@ -378,6 +378,11 @@ test("a webhook action is a delivery of its endpoint: its own attempts, the endp
   assert.equal(sent[0].json.id, job.event_id);
   assert.deepEqual(sent[0].json.data, { workflow_id: wf.id, run_id: run.id, action: 0, lead_id: l.id, lead: sent[0].json.data.lead });
   assert.equal((await endpointNow(ws, endpoint.id)).failing_since, null, 'its success resets the health');
+  const shown = (await app.api(ws.api_key, 'GET', `/api/v1/deliveries/${job.id}`)).body;
+  assert.deepEqual([shown.channel, shown.lead_id, shown.attempt_count], ['webhook', l.id, 3]);
+  assert.deepEqual(shown.source, { kind: 'workflow', workflow_id: wf.id, run_id: run.id, action_index: 0 }, 'the delivery log names the run and action it came from');
+  const leadJobs = (await app.api(ws.api_key, 'GET', `/api/v1/deliveries?lead_id=${l.id}&channel=workflow_run`)).body.data;
+  assert.deepEqual(leadJobs.map((j) => [j.target_id, j.source.kind, j.source.workflow_id, j.source.run_id]), [[run.id, 'workflow', wf.id, run.id]], "the run's own job, in the lead's log");
 
   const replay = await app.api(ws.api_key, 'POST', `/api/v1/deliveries/${job.id}/retry`);
   assert.equal(replay.status, 202, JSON.stringify(replay.body));

@@ -91,8 +91,8 @@ impl Store {
     }
 }
 
-/// The run a job belongs to: a run's own job names it as its target.
-const RUN_OF_JOB: &str = "LEFT JOIN workflow_runs r ON r.workspace_id = d.workspace_id AND r.id = CASE WHEN d.target_kind = 'run' THEN d.target_id END";
+/// The run a job belongs to: a send action's job names it in `run_id`, a run's own job as its target.
+const RUN_OF_JOB: &str = "LEFT JOIN workflow_runs r ON r.workspace_id = d.workspace_id AND r.id = COALESCE(d.run_id, CASE WHEN d.target_kind = 'run' THEN d.target_id END)";
 
 /// What a job list is narrowed to; `kind` is the stored `target_kind`.
 #[derive(Debug, Default)]
