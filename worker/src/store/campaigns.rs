@@ -8,7 +8,7 @@
 //! D1 batch that flips the state (`control_statements`).
 
 use super::deliveries::DueDelivery;
-use super::leads::{event_values, EventRow};
+use super::leads::EventRow;
 use super::{changes, number, text, Store};
 use crate::error::ApiResult;
 use leadsbot_shared::campaign::{CampaignState, Control, ResponsePolicy};
@@ -194,11 +194,8 @@ impl Store {
                 &[text(write.to.as_str()), number(r.created_at), ws(), text(&c.id), ws(), text(&r.id)],
             )?,
         ];
-        let mut event_args = event_values(write.event);
-        event_args.extend_from_slice(&recorded_args);
-        statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {recorded}"), &event_args)?);
-        let fan_out_from = statements.len();
-        statements.extend(self.fan_out_statements(write.event, Some((recorded, &recorded_args)))?);
+        let fan_out_from = statements.len() + 1;
+        statements.extend(self.event_with_jobs(write.event, (recorded, &recorded_args))?);
         let release_from = statements.len();
         statements.extend(self.held_work_statements(c, write.control, r, recorded)?);
         let results = self.batch(statements).await?;

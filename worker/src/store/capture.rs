@@ -5,7 +5,7 @@
 
 use super::campaigns::CampaignJoin;
 use super::deliveries::DueDelivery;
-use super::leads::{event_values, EventRow, LeadRow, LEAD_COLUMNS, LEAD_PLACEHOLDERS};
+use super::leads::{EventRow, LeadRow, LEAD_COLUMNS, LEAD_PLACEHOLDERS};
 use super::{number, text, wrote, Store};
 use leadsbot_shared::scope::Scope;
 use crate::error::{ApiError, ApiResult};
@@ -99,11 +99,7 @@ impl Store {
         if let Some(event) = write.event {
             // The event and its outbox rows exist exactly when the lead does.
             let lead_exists = "EXISTS (SELECT 1 FROM leads WHERE id = ?)";
-            let lead_id = [text(&lead.id)];
-            let mut event_args = event_values(event);
-            event_args.extend_from_slice(&lead_id);
-            statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {lead_exists}"), &event_args)?);
-            statements.extend(self.fan_out_statements(event, Some((lead_exists, &lead_id)))?);
+            statements.extend(self.event_with_jobs(event, (lead_exists, &[text(&lead.id)]))?);
         }
         let fan_out = lead_insert + 2;
         let results = self.batch(statements).await?;

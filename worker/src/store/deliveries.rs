@@ -149,6 +149,23 @@ pub struct DeadLettered {
 pub type Guard<'a> = Option<(&'a str, &'a [JsValue])>;
 
 impl Store {
+    /// An event and every job it raises (`fan_out_statements`), written only
+    /// where `guard` (SQL and its arguments) holds: the one way an event
+    /// enters the outbox. The event's statement comes first; the jobs'
+    /// (whose `RETURNING` rows are the new jobs) follow it.
+    pub fn event_with_jobs(&self, event: &EventRow, guard: (&str, &[JsValue])) -> ApiResult<Vec<D1PreparedStatement>> {
+        let mut statements = vec![self.event_statement(event, guard)?];
+        statements.extend(self.fan_out_statements(event, Some(guard))?);
+        Ok(statements)
+    }
+
+    /// An event alone, written only where `guard` holds (its jobs are the caller's).
+    pub fn event_statement(&self, event: &EventRow, guard: (&str, &[JsValue])) -> ApiResult<D1PreparedStatement> {
+        let mut args = super::leads::event_values(event);
+        args.extend_from_slice(guard.1);
+        self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {}", guard.0), &args)
+    }
+
     /// The outbox rows for an event, to run in the same batch as the event:
     /// one per subscribed live endpoint, a Telegram alert for new leads, and
     /// one to expand the event into workflow runs if a workflow could want it

@@ -2,7 +2,7 @@
 //! one atomic batch per group of leads, and the erasure log (no personal data).
 
 use super::deliveries::DueDelivery;
-use super::leads::{event_values, EventRow};
+use super::leads::EventRow;
 use super::{number, text, wrote, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
@@ -50,8 +50,6 @@ impl Store {
         let (ws, lead) = (text(workspace_id), text(lead_id));
         let lead_events = "SELECT id FROM events WHERE workspace_id = ?1 AND lead_id = ?2";
         let lead_exists = "EXISTS (SELECT 1 FROM leads WHERE workspace_id = ? AND id = ?)";
-        let mut event_args = event_values(erased);
-        event_args.extend([ws.clone(), lead.clone()]);
         let mut statements = vec![
             self.statement("DELETE FROM lead_status_changes WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
             self.statement("DELETE FROM idempotency_keys WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
@@ -77,11 +75,7 @@ impl Store {
                 &[ws.clone(), lead.clone()],
             )?,
         ];
-        statements.push(self.statement(
-            &format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {lead_exists}"),
-            &event_args,
-        )?);
-        statements.extend(self.fan_out_statements(erased, Some((lead_exists, &[ws.clone(), lead.clone()])))?);
+        statements.extend(self.event_with_jobs(erased, (lead_exists, &[ws.clone(), lead.clone()]))?);
         statements.extend(self.erase_runs_statements(workspace_id, lead_id)?);
         statements.push(self.statement("DELETE FROM leads WHERE workspace_id = ?1 AND id = ?2", &[ws, lead])?);
         Ok(statements)

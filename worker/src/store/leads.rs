@@ -185,12 +185,10 @@ impl Store {
         for event in events {
             // A lead.created on a change is the announcement of a lead leaving spam: once.
             let (guard, guard_args) = if event.kind == leadsbot_shared::event::LEAD_CREATED { (announce.as_str(), &announce_args[..]) } else { (APPLIED, &applied_args[..]) };
-            let mut args = event_values(event);
-            args.extend_from_slice(guard_args);
-            chain.statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {guard}"), &args)?);
-            let fan_out = self.fan_out_statements(event, Some((guard, guard_args)))?;
-            chain.fan_outs.extend(chain.statements.len()..chain.statements.len() + fan_out.len());
-            chain.statements.extend(fan_out);
+            let written = self.event_with_jobs(event, (guard, guard_args))?;
+            // The event's own statement first, then its jobs'.
+            chain.fan_outs.extend(chain.statements.len() + 1..chain.statements.len() + written.len());
+            chain.statements.extend(written);
         }
         chain.last = Some(applied_args.to_vec());
         self.chain_then(chain, then.to_vec())

@@ -3,7 +3,7 @@
 //! in the same batch as the run, so it is claimed like any delivery.
 
 use super::deliveries::DueDelivery;
-use super::leads::{event_values, EventRow, LeadRow, Then};
+use super::leads::{EventRow, LeadRow, Then};
 use super::{number, opt_text, text, Store};
 use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
@@ -191,8 +191,6 @@ impl Store {
         let (ws, id) = (text(&run.workspace_id), text(&run.id));
         let finished = "EXISTS (SELECT 1 FROM workflow_runs WHERE workspace_id = ? AND id = ? AND status = ? AND finished_at = ?)";
         let finished_args = [ws.clone(), id.clone(), text(status), number(now)];
-        let mut event_args = event_values(event);
-        event_args.extend_from_slice(&finished_args);
         let mut statements = self.then_statements(earlier)?;
         statements.push(self.statement(
             "UPDATE workflow_runs SET status = ?, finished_at = ? WHERE workspace_id = ? AND id = ? AND status IN ('running', 'held')",
@@ -207,8 +205,7 @@ impl Store {
                 &skip_args,
             )?);
         }
-        statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {finished}"), &event_args)?);
-        statements.extend(self.fan_out_statements(event, Some((finished, &finished_args)))?);
+        statements.extend(self.event_with_jobs(event, (finished, &finished_args))?);
         Ok(statements)
     }
 
