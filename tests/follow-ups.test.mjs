@@ -1,9 +1,12 @@
 // Follow-ups end to end: scheduled on a lead, fired at their time through the
 // queue (or by the cron sweeper beyond the queue's reach) as a Telegram
 // reminder or a lead.follow_up_due webhook, cancelled by a status change or
-// by DELETE. Delays are seconds; every wait is on a condition.
+// by DELETE. Each is fired by its job in the outbox, which ends failed (and
+// replayable) when firing keeps failing. Delays are seconds; every wait is
+// on a condition.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { spawnApp } from './support/app.mjs';
 import { startTelegram } from './support/telegram.mjs';
 import { useAppWithTelegram } from './support/response.mjs';
@@ -69,6 +72,7 @@ test('a status change cancels a follow-up that says so; one that does not still 
   const byId = Object.fromEntries(list.map((f) => [f.id, f]));
   assert.equal(byId[cancelled.body.id].status, 'cancelled');
   assert.equal(byId[cancelled.body.id].cancel_reason, 'status_changed');
+  assert.equal(byId[cancelled.body.id].delivery.status, 'cancelled', 'its job ends with it');
   assert.equal(byId[kept.body.id].status, 'scheduled');
   // The kept one, due after the cancelled one, fires; the cancelled one never does.
   await app.waitFor(() => reminders(token, 'KEPT contacted').length === 1, { timeoutMs: 30_000, what: 'the kept reminder' });
@@ -93,6 +97,7 @@ test('DELETE cancels a follow-up; the API refuses what it must', async () => {
   const listed = (await listFollowUps(app, ws, lead.body.id)).find((f) => f.id === doomed.body.id);
   assert.equal(listed.status, 'cancelled');
   assert.equal(listed.cancel_reason, 'deleted');
+  assert.equal(listed.delivery.status, 'cancelled', 'its job ends with it');
   await app.waitFor(() => reminders(token, 'CONTROL').length === 1, { timeoutMs: 30_000, what: 'the control reminder' });
   assert.equal(reminders(token, 'DELETED').length, 0);
   await app.waitFor(async () => (await listFollowUps(app, ws, lead.body.id)).find((f) => f.id === control.body.id).status === 'sent', { what: 'control sent' });
@@ -140,16 +145,45 @@ test('a paused campaign holds its leads\' due follow-ups until resumed; an archi
   // It comes due and waits instead of firing.
   const [heldNow] = await app.waitFor(async () => { const l = await listFollowUps(app, ws, held.body.id); return l[0]?.held && l; }, { timeoutMs: 30_000, what: 'the follow-up held' });
   assert.equal(heldNow.status, 'scheduled');
+  assert.equal(heldNow.delivery.status, 'held', 'its job waits for the resume');
   assert.equal(reminders(token, 'HELD').length, 0);
   await control(spring, 'resume');
   await app.triggerScheduled();
   await app.waitFor(() => reminders(token, 'HELD held@example.com').length === 1, { timeoutMs: 30_000, what: 'the released reminder' });
   const [released] = await app.waitFor(async () => { const l = await listFollowUps(app, ws, held.body.id); return l[0]?.status === 'sent' && l; }, { what: 'the follow-up sent' });
   assert.equal(released.held, false);
+  assert.equal(released.delivery.status, 'succeeded');
   const doomed = await followUp(ws, dropped.body.id, { after_seconds: 600, action: { type: 'webhook' } });
   await control(autumn, 'archive');
   const [cancelled] = await listFollowUps(app, ws, dropped.body.id);
-  assert.deepEqual([cancelled.id, cancelled.status, cancelled.cancel_reason], [doomed.body.id, 'cancelled', 'campaign_archived']);
+  assert.deepEqual([cancelled.id, cancelled.status, cancelled.cancel_reason, cancelled.delivery.status], [doomed.body.id, 'cancelled', 'campaign_archived', 'cancelled']);
+});
+
+test('a follow-up whose firing keeps failing ends failed, dead-lettered and replayable, instead of looping', async () => {
+  const { ws, token } = await setUp(app, 'failing');
+  const lead = await app.capture(ws, { email: 'failing@example.com' });
+  const created = await followUp(ws, lead.body.id, { after_seconds: 4, action: { type: 'telegram', template: 'REPLAYED {{lead.email}}' } });
+  assert.equal(created.status, 201);
+  // An action this release cannot read (as a previous release might have stored one): firing it fails every time.
+  const [stored] = await app.sql(`SELECT action FROM follow_ups WHERE id = '${created.body.id}'`);
+  await app.sql(`UPDATE follow_ups SET action = '{"type":"fax"}' WHERE id = '${created.body.id}'`);
+  // Retried on the delivery schedule (1,1,1 here: four attempts), then failed, with its reason, and dead-lettered.
+  const [failed] = await app.waitFor(async () => { const l = await listFollowUps(app, ws, lead.body.id); return l[0]?.delivery?.status === 'failed' && l; }, { timeoutMs: 30_000, what: 'the firing failed' });
+  assert.equal(failed.status, 'scheduled', 'never sent');
+  assert.equal(failed.delivery.attempts, 4);
+  assert.match(failed.delivery.last_error, /could not be fired: stored follow-up action/);
+  await app.waitFor(async () => (await app.sql(`SELECT dead_lettered_at FROM deliveries WHERE id = '${failed.delivery.id}'`))[0]?.dead_lettered_at, { timeoutMs: 20_000, what: 'the dead letter recorded' });
+  // The sweeper leaves a failed job alone: it is not found again.
+  await app.triggerScheduled();
+  assert.deepEqual((await listFollowUps(app, ws, lead.body.id))[0].delivery, failed.delivery);
+  assert.equal(reminders(token, 'REPLAYED').length, 0);
+  // Once its action reads again, a replay fires it.
+  await app.sql(`UPDATE follow_ups SET action = '${stored.action.replaceAll("'", "''")}' WHERE id = '${created.body.id}'`);
+  const replay = await app.api(ws.api_key, 'POST', `/api/v1/deliveries/${failed.delivery.id}/retry`);
+  assert.equal(replay.status, 202, JSON.stringify(replay.body));
+  await app.waitFor(() => reminders(token, 'REPLAYED failing@example.com').length === 1, { timeoutMs: 30_000, what: 'the replayed reminder' });
+  const [sent] = await app.waitFor(async () => { const l = await listFollowUps(app, ws, lead.body.id); return l[0]?.status === 'sent' && l; }, { what: 'the follow-up sent' });
+  assert.deepEqual([sent.delivery.status, sent.delivery.attempts], ['succeeded', 5]);
 });
 
 test('beyond the queue\'s longest delay, the cron sweeper brings a follow-up to its time', async () => {
@@ -159,8 +193,10 @@ test('beyond the queue\'s longest delay, the cron sweeper brings a follow-up to 
     const lead = await swept.capture(ws, { email: 'sweep@example.com' });
     const created = await swept.api(ws.api_key, 'POST', `/api/v1/leads/${lead.body.id}/follow-ups`, { after_seconds: 3, action: { type: 'telegram', template: 'SWEPT {{lead.email}}' } });
     assert.equal(created.status, 201);
-    const [row] = await swept.sql(`SELECT queued FROM follow_ups WHERE id = '${created.body.id}'`);
-    assert.equal(row.queued, 0, 'no queue message could carry it');
+    // Its job waits for its time; no queue message can carry it that far.
+    assert.deepEqual([created.body.delivery.status, created.body.delivery.attempts], ['pending', 0]);
+    const [job] = await swept.sql(`SELECT next_attempt_at FROM deliveries WHERE id = '${created.body.delivery.id}'`);
+    assert.equal(job.next_attempt_at, Date.parse(created.body.due_at));
     await swept.triggerScheduled();
     const [sent] = await swept.waitFor(() => reminders(token, 'SWEPT').length && reminders(token, 'SWEPT'), { timeoutMs: 30_000, what: 'the swept reminder' });
     assert.ok(sent.receivedAt >= Date.parse(created.body.due_at) - 1000, 'not before it is due');
@@ -168,4 +204,44 @@ test('beyond the queue\'s longest delay, the cron sweeper brings a follow-up to 
   } finally {
     await swept.stop();
   }
+});
+
+test('erasing a lead cancels its follow-ups\' jobs', async () => {
+  const { ws } = await setUp(app, 'erased');
+  const lead = await app.capture(ws, { email: 'erased@example.com' });
+  const created = await followUp(ws, lead.body.id, { after_seconds: 600, action: { type: 'webhook' } });
+  assert.equal(created.status, 201);
+  assert.equal((await app.api(ws.api_key, 'DELETE', `/api/v1/leads/${lead.body.id}`)).status, 204);
+  const [job] = await app.sql(`SELECT status, lead_id FROM deliveries WHERE id = '${created.body.delivery.id}'`);
+  assert.deepEqual(job, { status: 'cancelled', lead_id: lead.body.id });
+});
+
+test('follow-ups a previous release scheduled become jobs (migration 0019) and none is lost', async () => {
+  const { ws, token } = await setUp(app, 'migrated');
+  const [swept, lost, held] = await Promise.all(['swept', 'lost', 'held'].map((name) =>
+    app.capture(ws, { email: `${name}@example.com`, campaign: name === 'held' ? 'Migrated' : undefined })));
+  const campaign = (await app.api(ws.api_key, 'GET', '/api/v1/campaigns')).body.data.find((c) => c.slug === 'migrated');
+  assert.equal((await app.api(ws.api_key, 'POST', `/api/v1/campaigns/${campaign.id}/pause`)).status, 200);
+  // Rows as the previous release left them: one no queue message carries (due soon, for the sweeper),
+  // one whose message was lost (overdue), one held for its paused campaign.
+  const now = Date.now();
+  const row = (id, lead, dueAt, queued, heldFlag) => `('${id}', '${ws.id}', '${lead.body.id}', ${dueAt}, 'scheduled',
+    '{"type":"telegram","template":"MIGRATED ${id} {{lead.email}}"}', 1, 'test', ${queued}, ${heldFlag}, ${now - 86_400_000}, ${now - 86_400_000})`;
+  await app.sql(`INSERT INTO follow_ups (id, workspace_id, lead_id, due_at, status, action, cancel_on_status_change, created_by, queued, held, created_at, updated_at)
+    VALUES ${row('fu_m_swept', swept, now + 2_000, 0, 0)}, ${row('fu_m_lost', lost, now - 300_000, 1, 0)}, ${row('fu_m_held', held, now - 60_000, 1, 1)}`);
+  const migration = await readFile(new URL('../migrations/0019_follow_up_jobs.sql', import.meta.url), 'utf8');
+  // Without its comment lines: wrangler would read a leading `--` as an option.
+  await app.sql(migration.split('\n').filter((line) => !line.startsWith('--')).join('\n'));
+  const [heldRow] = await listFollowUps(app, ws, held.body.id);
+  assert.deepEqual([heldRow.held, heldRow.delivery.id, heldRow.delivery.status], [true, 'dlv_fu_m_held', 'held']);
+  await app.triggerScheduled();
+  await app.waitFor(() => reminders(token, 'MIGRATED fu_m_swept swept@').length === 1 && reminders(token, 'MIGRATED fu_m_lost lost@').length === 1,
+    { timeoutMs: 30_000, what: 'the swept and the lost reminders' });
+  assert.equal(reminders(token, 'MIGRATED fu_m_held').length, 0, 'held until its campaign resumes');
+  assert.equal((await app.api(ws.api_key, 'POST', `/api/v1/campaigns/${campaign.id}/resume`)).status, 200);
+  await app.waitFor(() => reminders(token, 'MIGRATED fu_m_held held@').length === 1, { timeoutMs: 30_000, what: 'the released reminder' });
+  for (const lead of [swept, lost, held]) {
+    await app.waitFor(async () => (await listFollowUps(app, ws, lead.body.id))[0].delivery.status === 'succeeded', { what: `${lead.body.id} fired` });
+  }
+  assert.equal(reminders(token, 'MIGRATED').length, 3, 'each once');
 });

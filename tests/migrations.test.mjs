@@ -1,7 +1,9 @@
 // Upgrading a database in use: the migrations of the release before the one
-// outbox are applied, jobs are planted in every state that release could
-// leave them in, then this release's migrations run; every job must survive
-// with its state (a pending or held job lost here is a lead never announced).
+// outbox are applied, jobs (and follow-ups, not yet jobs then) are planted in
+// every state that release could leave them in, then this release's
+// migrations run; every job must survive with its state, and every scheduled
+// follow-up must have its job (a pending or held job lost here is a lead
+// never announced, a reminder never sent).
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -45,6 +47,18 @@ const JOBS = [
   ['dlv_run', 'run', 'run_1', 'pending', 0, 1_700_000_001_000, null],
 ];
 
+/**
+ * Follow-ups as the older release wrote them, before they were jobs: (id, status, queued, held, due in ms from t),
+ * and the job each must have after the upgrade: (status, due, updated_at) or none.
+ */
+const FOLLOW_UPS = [
+  ['fu_beyond_reach', 'scheduled', 0, 0, 3 * 86_400_000, ['pending', 3 * 86_400_000, 0]],
+  ['fu_queued', 'scheduled', 1, 0, 5_000, ['pending', 5_000, 10]],
+  ['fu_held', 'scheduled', 1, 1, -1_000, ['held', null, 10]],
+  ['fu_sent', 'sent', 1, 0, -5_000, null],
+  ['fu_cancelled', 'cancelled', 0, 0, 5_000, null],
+];
+
 test('every job an older release left pending, held, failed or done survives the upgrade with its state', async () => {
   const t = 1_700_000_000_000;
   const plant = [
@@ -54,6 +68,9 @@ test('every job an older release left pending, held, failed or done survives the
     ...JOBS.map(([id, kind, target, status, attempts, next, dead]) =>
       `INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, status, attempts, next_attempt_at, dead_lettered_at, created_at, updated_at)
        VALUES ('${id}', '${WS}', '${EVENT}', 'lead.created', '${kind}', '${target}', '${status}', ${attempts}, ${next ?? 'NULL'}, ${dead ?? 'NULL'}, ${t}, ${t})`),
+    ...FOLLOW_UPS.map(([id, status, queued, held, due]) =>
+      `INSERT INTO follow_ups (id, workspace_id, lead_id, due_at, status, action, created_by, queued, held, created_at, updated_at)
+       VALUES ('${id}', '${WS}', '${LEAD}', ${t + due}, '${status}', '{"type":"webhook"}', 'key_1', ${queued}, ${held}, ${t}, ${t + 10})`),
   ];
   await sqlOn(stateDir, plant.join(';\n'), { config: oldConfig });
 
@@ -70,5 +87,21 @@ test('every job an older release left pending, held, failed or done survives the
       `${id} keeps its state`,
     );
     assert.equal(row.lead_id, LEAD, `${id} names its lead`);
+  }
+  // Scheduled follow-ups become jobs that fire them: held ones held, the others due at their time; one no
+  // queue message carries (queued = 0) has waited since 0, so the sweeper hands it over as it comes due.
+  const jobs = await sqlOn(stateDir, `SELECT id, target_kind, target_id, status, attempts, next_attempt_at, updated_at, event_id, event_type, lead_id
+    FROM deliveries WHERE workspace_id = '${WS}' AND target_kind = 'follow_up' ORDER BY id`);
+  const jobOf = Object.fromEntries(jobs.map((j) => [j.target_id, j]));
+  for (const [id, , , , , expected] of FOLLOW_UPS) {
+    if (!expected) {
+      assert.equal(jobOf[id], undefined, `${id} is over: no job`);
+      continue;
+    }
+    const [status, due, updatedAt] = expected;
+    assert.deepEqual(jobOf[id], {
+      id: `dlv_${id}`, target_kind: 'follow_up', target_id: id, status, attempts: 0, next_attempt_at: due === null ? null : t + due,
+      updated_at: updatedAt && t + updatedAt, event_id: id, event_type: 'lead.follow_up_due', lead_id: LEAD,
+    }, `${id} has its job`);
   }
 });

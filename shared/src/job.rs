@@ -18,6 +18,8 @@ pub enum JobKind {
     WorkflowExpansion,
     /// Works one workflow run through its actions (`target_id` = the run id).
     WorkflowRun,
+    /// Fires a follow-up when it falls due (`target_id` = the follow-up id).
+    FollowUp,
 }
 
 /// A stored kind this release does not know.
@@ -31,7 +33,7 @@ impl fmt::Display for UnknownJobKind {
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [JobKind::Webhook, JobKind::Telegram, JobKind::WorkflowExpansion, JobKind::WorkflowRun];
+    pub const ALL: [JobKind; 5] = [JobKind::Webhook, JobKind::Telegram, JobKind::WorkflowExpansion, JobKind::WorkflowRun, JobKind::FollowUp];
 
     /// The value stored in `deliveries.target_kind`.
     pub const fn as_str(self) -> &'static str {
@@ -40,6 +42,7 @@ impl JobKind {
             JobKind::Telegram => "telegram",
             JobKind::WorkflowExpansion => "workflows",
             JobKind::WorkflowRun => "run",
+            JobKind::FollowUp => "follow_up",
         }
     }
 
@@ -50,6 +53,7 @@ impl JobKind {
             JobKind::Telegram => "telegram",
             JobKind::WorkflowExpansion => "workflow_expansion",
             JobKind::WorkflowRun => "workflow_run",
+            JobKind::FollowUp => "follow_up",
         }
     }
 

@@ -51,13 +51,14 @@ async fn queue(batch: MessageBatch<delivery::message::DeliveryMessage>, env: Env
     Ok(())
 }
 
-/// The cron: sweeps deliveries (overdue, waiting their turn, unattemptable),
-/// hands follow-ups due within the minute to the queue, applies retention, sends digests, then re-seals secrets still under a
-/// previous `SECRETS_KEY`.
+/// The cron: sweeps the outbox's jobs (overdue, due within the minute beyond
+/// the queue's reach, waiting their turn, unattemptable), applies retention,
+/// forgets old Telegram update ids, sends digests, then re-seals secrets
+/// still under a previous `SECRETS_KEY`.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     delivery::sweeper::sweep(env.clone()).await;
-    follow_ups::fire::sweep(&env).await;
+    telegram::forget_old_updates(&env).await;
     retention::run(env.clone()).await;
     summaries::cron::run(env.clone()).await;
     rotation::reseal(&env).await;

@@ -90,9 +90,6 @@ pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
     };
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
     let readable: Vec<(&RawMessage, DeliveryMessage)> = messages.iter().filter_map(|m| read(m).map(|msg| (m, msg))).collect();
-    // Follow-ups ride the same queue; they fire in D1 and call no receiver.
-    let (follow_ups, readable): (Vec<_>, Vec<_>) = readable.into_iter().partition(|(_, m)| matches!(m, DeliveryMessage::FollowUpV1 { .. }));
-    crate::follow_ups::fire::consume(&deliverer.store, &deliverer.env, &deliverer.config, &follow_ups).await;
     let claimed = deliverer.claim_all(&readable).await;
     let created = deliverer.work(claimed).await;
     deliverer.work_created(created).await;
@@ -227,15 +224,12 @@ impl Deliverer {
         Ok(Self { store, config: Config::from_env(&env)?, env, started_at: now_ms() })
     }
 
-    /// Claims every attempt (`readable` holds delivery messages only); messages with nothing to send (finished, or a
+    /// Claims every attempt; messages with nothing to send (finished, or a
     /// duplicate of an attempt already made) are acked here.
     async fn claim_all<'a>(&self, readable: &[(&'a RawMessage, DeliveryMessage)]) -> Vec<Claimed<'a>> {
         let claims: Vec<AttemptClaim<'_>> = readable
             .iter()
-            .filter_map(|(_, message)| match message {
-                DeliveryMessage::DeliveryV1 { workspace_id, delivery_id, attempts } => Some(AttemptClaim { workspace_id, delivery_id, attempts_made: *attempts }),
-                DeliveryMessage::FollowUpV1 { .. } => None,
-            })
+            .map(|(_, DeliveryMessage::DeliveryV1 { workspace_id, delivery_id, attempts })| AttemptClaim { workspace_id, delivery_id, attempts_made: *attempts })
             .collect();
         let now = now_ms();
         let busy_until = now + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;
@@ -265,6 +259,7 @@ impl Deliverer {
         match job.kind() {
             Ok(JobKind::WorkflowExpansion) => crate::workflows::expand::expand(&self.store, job, targets.workflows(job), now_ms()),
             Ok(JobKind::WorkflowRun) => self.runner().execute(job, targets, lead).await,
+            Ok(JobKind::FollowUp) => crate::follow_ups::fire::attempt(&self.store, &self.env, &self.config, job).await,
             Ok(channel @ (JobKind::Webhook | JobKind::Telegram)) => self.send(channel, job, targets).await.into(),
             Err(unknown) => {
                 worker::console_error!("job {} fails: {unknown}", job.id);

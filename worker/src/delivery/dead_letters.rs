@@ -36,10 +36,8 @@ async fn settle(store: &Store, raw: &RawMessage, message: DeliveryMessage) {
 }
 
 async fn record(store: &Store, message: &DeliveryMessage) -> ApiResult<()> {
-    let DeliveryMessage::DeliveryV1 { workspace_id, delivery_id, attempts } = message else {
-        // Follow-up messages are never dead-lettered: the row is the truth and the sweeper re-enqueues it.
-        return Ok(());
-    };
+    // Every job, follow-ups included, dies as a delivery message (a previous release's follow-up message reads as its job's).
+    let DeliveryMessage::DeliveryV1 { workspace_id, delivery_id, attempts } = message;
     match store.mark_dead_lettered(workspace_id, delivery_id, now_ms()).await? {
         Some(row) => worker::console_warn!(
             "dead letter: delivery {delivery_id} (workspace {workspace_id}, {} {}) failed after {} attempts; replay it with POST /api/v1/deliveries/{delivery_id}/retry",

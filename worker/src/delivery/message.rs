@@ -2,6 +2,7 @@
 //! payload stays in D1, so a message can be lost or doubled without harm.
 
 use crate::store::deliveries::DueDelivery;
+use crate::store::follow_ups::job_id as follow_up_job_id;
 use serde::{Deserialize, Serialize};
 use worker::{Env, MessageBuilder, SendMessage};
 
@@ -25,7 +26,19 @@ pub enum DeliveryMessage {
         /// Attempts already made; the consumer only acts if the row agrees.
         attempts: u32,
     },
-    /// A follow-up to fire if it is due and still scheduled (`follow_ups::fire`).
+}
+
+/// What a previous release may have left on the queues, as well as what
+/// this one sends.
+#[derive(Deserialize)]
+#[serde(tag = "type")]
+enum Incoming {
+    #[serde(rename = "delivery.v1")]
+    DeliveryV1 { workspace_id: String, delivery_id: String, attempts: u32 },
+    /// A follow-up to fire: follow-ups are outbox jobs now, so this asks
+    /// for its job's first attempt (migration 0019 gave every scheduled
+    /// follow-up a job that has made none; if it has made one since, the
+    /// claim fails and the message is acked without effect).
     #[serde(rename = "follow_up.v1")]
     FollowUpV1 { workspace_id: String, follow_up_id: String },
 }
@@ -38,7 +51,10 @@ impl From<&DueDelivery> for DeliveryMessage {
 
 impl DeliveryMessage {
     pub fn parse(json: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(json)
+        Ok(match serde_json::from_str(json)? {
+            Incoming::DeliveryV1 { workspace_id, delivery_id, attempts } => Self::DeliveryV1 { workspace_id, delivery_id, attempts },
+            Incoming::FollowUpV1 { workspace_id, follow_up_id } => Self::DeliveryV1 { workspace_id, delivery_id: follow_up_job_id(&follow_up_id), attempts: 0 },
+        })
     }
 }
 
@@ -94,5 +110,11 @@ mod tests {
         assert_eq!(json, r#"{"type":"delivery.v1","workspace_id":"ws_1","delivery_id":"dlv_1","attempts":2}"#);
         assert_eq!(DeliveryMessage::parse(&json).unwrap(), message);
         assert!(DeliveryMessage::parse(r#"{"type":"delivery.v9","delivery_id":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn a_follow_up_message_of_a_previous_release_asks_for_its_jobs_first_attempt() {
+        let old = DeliveryMessage::parse(r#"{"type":"follow_up.v1","workspace_id":"ws_1","follow_up_id":"fu_1"}"#).unwrap();
+        assert_eq!(old, DeliveryMessage::DeliveryV1 { workspace_id: "ws_1".into(), delivery_id: "dlv_fu_1".into(), attempts: 0 });
     }
 }

@@ -4,7 +4,6 @@
 
 pub(crate) mod attempt;
 mod consumer;
-pub(crate) use consumer::retry_later;
 mod dead_letters;
 pub mod endpoints;
 pub mod message;

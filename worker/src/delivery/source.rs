@@ -48,6 +48,7 @@ pub fn source_of(job: &JobFacts<'_>) -> JobSource {
     let kind = match job.kind {
         _ if run_id.is_some() => SourceKind::Workflow,
         Some(JobKind::WorkflowExpansion | JobKind::WorkflowRun) => SourceKind::Workflow,
+        Some(JobKind::FollowUp) => SourceKind::FollowUp,
         _ if job.event_type == LEAD_FOLLOW_UP_DUE || job.event_type == FOLLOW_UP_REMINDER => SourceKind::FollowUp,
         _ if job.event_type == SUMMARY_DIGEST => SourceKind::Digest,
         Some(JobKind::Telegram) if job.event_type == LEAD_CREATED => SourceKind::Alert,
@@ -77,6 +78,7 @@ mod tests {
         assert_eq!(source_of(&facts(JobKind::Telegram, "summary.digest")).kind, SourceKind::Digest);
         assert_eq!(source_of(&facts(JobKind::Telegram, "follow_up.reminder")).kind, SourceKind::FollowUp);
         assert_eq!(source_of(&facts(JobKind::Webhook, "lead.follow_up_due")).kind, SourceKind::FollowUp);
+        assert_eq!(source_of(&facts(JobKind::FollowUp, "follow_up.reminder")).kind, SourceKind::FollowUp, "the firing itself");
         assert_eq!(source_of(&facts(JobKind::WorkflowExpansion, "lead.created")).kind, SourceKind::Workflow);
     }
 

@@ -1,66 +1,78 @@
-//! Firing due follow-ups: the queue consumer's part (one D1 batch per
-//! follow-up: still scheduled → sent, with its event and outbox rows) and
-//! the cron sweeper's (hand the queue what it cannot be trusted to bring).
+//! Firing a due follow-up: the attempt of its job. What it writes (still
+//! scheduled → sent, with its event and outbox rows; or held, or cancelled)
+//! commits in the batch that records the attempt, so it happens once
+//! whatever the queue redelivers. A firing that fails (an action this
+//! release cannot read, D1 unavailable) is retried on the delivery retry
+//! schedule, then ends `failed`: dead-lettered, shown, replayable.
 
-use super::{message, stored_action};
+use super::stored_action;
 use crate::config::Config;
-use crate::delivery::message::{enqueue, enqueue_later, DeliveryMessage};
-use crate::error::ApiResult;
+use crate::delivery::attempt::{Attempted, Call};
+use crate::delivery::message::{enqueue_later, DeliveryMessage};
+use crate::error::{ApiError, ApiResult};
 use crate::events::{lead_event, FOLLOW_UP_REMINDER, LEAD_FOLLOW_UP_DUE};
 use crate::leads::LeadOut;
 use crate::platform::now_ms;
+use crate::store::deliveries::DeliveryJob;
 use crate::store::follow_ups::{Firing, FollowUpRow, SCHEDULED};
 use crate::store::leads::{EventRow, LeadRow};
 use crate::store::Store;
-use futures_util::future::join_all;
 use leadsbot_shared::time::format_rfc3339;
 use leadsbot_shared::workflow::FollowUpAction;
 use serde_json::json;
-use worker::{Env, MessageExt, RawMessage};
+use worker::{D1PreparedStatement, Env};
 
-/// Most follow-ups the sweeper hands to the queue per run; the next run takes the rest.
-const MAX_PER_SWEEP: u32 = 500;
-/// The sweeper runs every minute: what falls due before the next run is
-/// handed to the queue now, with the delay that remains.
-const LOOKAHEAD_MS: i64 = 60_000;
 /// A message that arrives this early (delays are whole seconds) fires anyway.
 const EARLY_TOLERANCE_MS: i64 = 1_000;
 
-/// Fires each follow-up message; acks it once handled, retries it on our own failure.
-pub async fn consume(store: &Store, env: &Env, config: &Config, messages: &[(&RawMessage, DeliveryMessage)]) {
-    join_all(messages.iter().map(|(raw, msg)| async move {
-        let DeliveryMessage::FollowUpV1 { workspace_id, follow_up_id } = msg else { return raw.ack() };
-        match fire(store, env, config, workspace_id, follow_up_id).await {
-            Ok(()) => raw.ack(),
-            Err(err) => {
-                worker::console_error!("follow-up {follow_up_id} could not be fired, retrying: {err:?}");
-                raw.retry_with_options(&crate::delivery::retry_later());
-            }
+/// The attempt of a follow-up's job (`target_id` = the follow-up id).
+pub async fn attempt(store: &Store, env: &Env, config: &Config, job: &DeliveryJob) -> Attempted {
+    match prepare(store, env, config, job).await {
+        Ok(then) => Attempted { call: Call::done(), then },
+        Err(err) => {
+            worker::console_error!("follow-up {} could not be fired: {err:?}", job.target_id);
+            Call::not_sent(match err {
+                ApiError::Internal(reason) => format!("could not be fired: {reason}"),
+                other => format!("could not be fired: {other:?}"),
+            })
+            .into()
         }
-    }))
-    .await;
+    }
 }
 
-async fn fire(store: &Store, env: &Env, config: &Config, workspace_id: &str, id: &str) -> ApiResult<()> {
-    let Some(row) = store.follow_up(workspace_id, id).await? else { return Ok(()) };
+/// The writes that commit with the attempt's record.
+async fn prepare(store: &Store, env: &Env, config: &Config, job: &DeliveryJob) -> ApiResult<Vec<D1PreparedStatement>> {
+    let (ws, id) = (job.workspace_id.as_str(), job.target_id.as_str());
     let now = now_ms();
+    let Some(row) = store.follow_up(ws, id).await? else {
+        // Erased with its lead: the job ends cancelled.
+        return Ok(vec![store.settle_job_statement(ws, id, "", now)?]);
+    };
     if row.status != SCHEDULED {
-        return Ok(());
+        // Sent or cancelled meanwhile: the job ends as its follow-up did.
+        return Ok(vec![store.settle_job_statement(ws, id, &row.lead_id, now)?]);
     }
     if row.due_at > now + EARLY_TOLERANCE_MS {
-        let wait = ((row.due_at - now + 999) / 1000).min(i64::from(config.follow_up_queue_max_delay_secs)) as u32;
-        enqueue_later(env, message(workspace_id, id), wait).await;
-        return Ok(());
+        return wait(store, env, config, job, &row, now).await;
     }
-    let Some(lead) = store.lead(workspace_id, &row.lead_id).await? else {
-        // Erasure deletes a lead's follow-ups in its batch; nothing is left to remind of.
-        return Ok(());
+    let Some(lead) = store.lead(ws, &row.lead_id).await? else {
+        return Ok(vec![store.settle_job_statement(ws, id, &row.lead_id, now)?]);
     };
     let (event, telegram) = due_event(&row, &lead, now)?;
-    if let Some(deliveries) = store.fire_follow_up(&Firing { follow_up: &row, event: &event, telegram, now }).await? {
-        enqueue(env, deliveries.iter().map(DeliveryMessage::from).collect()).await;
+    store.fire_statements(&Firing { follow_up: &row, event: &event, telegram, now })
+}
+
+/// A message that came before the follow-up is due: the attempt is undone
+/// and the job waits again, with a message when the queue reaches its time
+/// (else the sweeper hands it over when it comes due).
+async fn wait(store: &Store, env: &Env, config: &Config, job: &DeliveryJob, row: &FollowUpRow, now: i64) -> ApiResult<Vec<D1PreparedStatement>> {
+    let wait_secs = (row.due_at - now + 999) / 1000;
+    if wait_secs <= i64::from(config.follow_up_queue_max_delay_secs) {
+        // Arrives after this batch commits (it is due by then), for the attempt this one gives back.
+        let message = DeliveryMessage::DeliveryV1 { workspace_id: job.workspace_id.clone(), delivery_id: job.id.clone(), attempts: job.attempts };
+        enqueue_later(env, message, wait_secs as u32).await;
     }
-    Ok(())
+    store.not_due_statements(&job.workspace_id, &job.id, job.attempts, row.due_at, now)
 }
 
 /// The event a due follow-up writes: an internal reminder with its Telegram
@@ -80,31 +92,5 @@ fn due_event(row: &FollowUpRow, lead: &LeadRow, now: i64) -> ApiResult<(EventRow
             let event = EventRow { id, workspace_id: lead.workspace_id.clone(), kind: FOLLOW_UP_REMINDER.into(), lead_id: Some(lead.id.clone()), payload: payload.to_string(), created_at: now };
             Ok((event, true))
         }
-    }
-}
-
-/// The cron's part: follow-ups due before its next run that no queue
-/// message carries (due beyond the queue's reach when scheduled), and any
-/// whose message was lost (overdue), are enqueued with the delay that remains.
-pub async fn sweep(env: &Env) {
-    let (config, store) = match (Config::from_env(env), env.d1("DB")) {
-        (Ok(config), Ok(db)) => (config, Store::new(db)),
-        _ => return worker::console_error!("follow-up sweeper: configuration or D1 binding missing"),
-    };
-    let now = now_ms();
-    let overdue_before = now - config.sweep_after_secs * 1000;
-    match store.claim_due_follow_ups(now + LOOKAHEAD_MS, overdue_before, now, MAX_PER_SWEEP).await {
-        Ok(due) => {
-            let sends = due.iter().map(|f| {
-                let wait = ((f.due_at - now).max(0) + 999) / 1000;
-                enqueue_later(env, message(&f.workspace_id, &f.id), wait as u32)
-            });
-            // A lost send leaves the row overdue: the run after next re-enqueues it.
-            join_all(sends).await;
-        }
-        Err(err) => worker::console_error!("follow-up sweeper scan failed: {err:?}"),
-    }
-    if let Err(err) = store.prune_telegram_updates(now - 2 * 86_400_000).await {
-        worker::console_error!("pruning telegram updates failed: {err:?}");
     }
 }

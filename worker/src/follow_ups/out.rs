@@ -108,6 +108,26 @@ pub struct FollowUpOut {
     event_id: Option<String>,
     #[schema(format = DateTime)]
     updated_at: String,
+    /// The outbox job that fires it; null once the delivery log has expired it.
+    delivery: Option<FollowUpDeliveryOut>,
+}
+
+/// Where the job that fires a follow-up stands. A firing that fails is
+/// retried on the delivery retry schedule, then `failed`: replay it with
+/// `POST /api/v1/deliveries/{id}/retry`.
+#[derive(Serialize, ToSchema)]
+pub struct FollowUpDeliveryOut {
+    /// `dlv_…`
+    id: String,
+    #[schema(schema_with = delivery_status_schema)]
+    status: String,
+    attempts: u32,
+    /// Why the last attempt failed.
+    last_error: Option<String>,
+}
+
+fn delivery_status_schema() -> Schema {
+    serde_json::from_value(json!({"type": "string", "enum": ["held", "pending", "succeeded", "failed", "cancelled"]})).expect("a valid schema")
 }
 
 fn status_schema() -> Schema {
@@ -129,7 +149,7 @@ impl From<&FollowUpRow> for FollowUpOut {
             status: row.status.clone(),
             action: serde_json::from_str(&row.action).unwrap_or_default(),
             cancel_on_status_change: row.cancel_on_status_change == 1,
-            held: row.held == 1,
+            held: row.held(),
             created_by: row.created_by.clone(),
             created_at: format_rfc3339(row.created_at),
             sent_at: row.sent_at.map(format_rfc3339),
@@ -137,6 +157,12 @@ impl From<&FollowUpRow> for FollowUpOut {
             cancel_reason: row.cancel_reason.clone(),
             event_id: row.event_id.clone(),
             updated_at: format_rfc3339(row.updated_at),
+            delivery: row.job_id.clone().zip(row.job_status.clone()).map(|(id, status)| FollowUpDeliveryOut {
+                id,
+                status,
+                attempts: row.job_attempts.unwrap_or_default(),
+                last_error: row.job_error.clone(),
+            }),
         }
     }
 }

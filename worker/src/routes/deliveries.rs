@@ -20,11 +20,12 @@ use worker::Response;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct JobFields {
     pub id: String,
-    /// `webhook`, `telegram`, `workflow_expansion` or `workflow_run`; a kind
-    /// this release does not know shows as stored.
+    /// `webhook`, `telegram`, `workflow_expansion`, `workflow_run` or
+    /// `follow_up`; a kind this release does not know shows as stored.
     pub channel: String,
-    /// The endpoint id for a webhook, `telegram`, the run id for a run.
+    /// The endpoint id for a webhook, `telegram`, the run id for a run, the follow-up id for a follow-up.
     pub target_id: String,
+    /// A follow-up's job has no event until it fires: until then this is the follow-up's id.
     pub event_id: String,
     pub lead_id: Option<String>,
     pub source: JobSource,
@@ -141,7 +142,7 @@ fn parse_query(pairs: Vec<(String, String)>) -> ApiResult<JobQuery> {
             "lead_id" => query.lead_id = Some(value).filter(|v| !v.is_empty()),
             "status" if JobStatus::parse(&value).is_some() => query.status = Some(value),
             "status" => return Err(ApiError::invalid("status", "invalid_status", "status is held, pending, succeeded, failed or cancelled")),
-            "channel" => query.kind = Some(JobKind::from_public_name(&value).ok_or_else(|| ApiError::invalid("channel", "invalid_channel", "channel is webhook, telegram, workflow_expansion or workflow_run"))?),
+            "channel" => query.kind = Some(JobKind::from_public_name(&value).ok_or_else(|| ApiError::invalid("channel", "invalid_channel", "channel is webhook, telegram, workflow_expansion, workflow_run or follow_up"))?),
             other => return Err(ApiError::invalid(other, "unknown_parameter", "filters are lead_id, status, channel, cursor and limit")),
         }
     }
@@ -157,7 +158,7 @@ fn parse_query(pairs: Vec<(String, String)>) -> ApiResult<JobQuery> {
     params(
         ("lead_id" = Option<String>, Query, description = "Only the jobs that concern this lead"),
         ("status" = Option<String>, Query, description = "held, pending, succeeded, failed or cancelled"),
-        ("channel" = Option<String>, Query, description = "webhook, telegram, workflow_expansion or workflow_run"),
+        ("channel" = Option<String>, Query, description = "webhook, telegram, workflow_expansion, workflow_run or follow_up"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page; empty is the first page"),
     ),

@@ -3,6 +3,8 @@
 //! Response work (the Telegram new-lead alert, workflow runs, follow-ups) is
 //! created with `response_status_sql`: `'pending'` (runs now), `'held'`
 //! (waits: the lead's campaign is paused) or NULL (no row at all: archived).
+//! A follow-up's job meets the rule when it falls due (`store::follow_ups`):
+//! held then, or cancelled once archived.
 //! Webhook deliveries of lead events never use it: they always go out.
 //! A resume releases held work in capture order, exactly once, in the same
 //! D1 batch that flips the state (`control_statements`).
@@ -214,16 +216,15 @@ impl Store {
     /// leads: resume makes it pending in its target's in-order line (so it
     /// goes out one at a time, in capture order = id order) and releases the
     /// line heads (the last statement returns them, to enqueue); archive
-    /// drops it. Held workflow runs and follow-ups (other tables) are
-    /// released beside these by their own statements.
+    /// drops it. A held follow-up's job is released like any other; archive
+    /// cancels the campaign's follow-ups (their own table) and their jobs.
     fn held_work_statements(&self, c: &CampaignRow, control: Control, r: &ControlRow, recorded: &str) -> ApiResult<Vec<worker::D1PreparedStatement>> {
-        let held_of_campaign = "workspace_id = ?1 AND status = 'held' AND event_id IN (
-             SELECT ev.id FROM events ev JOIN leads l ON l.workspace_id = ev.workspace_id AND l.id = ev.lead_id
-             WHERE ev.workspace_id = ?1 AND l.campaign_id = ?2)";
+        // By the job's lead (every job names one): follow-up jobs have no event until they fire.
+        let held_of_campaign = "workspace_id = ?1 AND status = 'held' AND lead_id IN (SELECT id FROM leads WHERE workspace_id = ?1 AND campaign_id = ?2)";
         let guard = held_guard(recorded);
         let args = [text(&c.workspace_id), text(&c.id), text(&r.id), number(r.created_at)];
-        // Follow-ups (their own table) first: the last statement must stay the line release, whose rows are enqueued.
-        let mut statements: Vec<_> = self.campaign_follow_ups_statement(control, &args, &guard)?.into_iter().collect();
+        // Follow-ups (their own table, and their jobs) first: the last statement must stay the line release, whose rows are enqueued.
+        let mut statements = self.campaign_follow_ups_statements(control, &args, &guard)?;
         statements.extend(match control {
             Control::Pause => Vec::new(),
             Control::Archive => vec![self.statement(&format!("DELETE FROM deliveries WHERE {held_of_campaign} AND {guard}"), &args[..3])?],

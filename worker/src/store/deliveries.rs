@@ -10,9 +10,11 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
+pub const HELD: &str = JobStatus::Held.as_str();
 pub const PENDING: &str = JobStatus::Pending.as_str();
 pub const SUCCEEDED: &str = JobStatus::Succeeded.as_str();
 pub const FAILED: &str = JobStatus::Failed.as_str();
+pub const CANCELLED: &str = JobStatus::Cancelled.as_str();
 /// The target of the outbox row that expands an event into workflow runs.
 pub const WORKFLOWS_TARGET: &str = JobKind::WorkflowExpansion.as_str();
 

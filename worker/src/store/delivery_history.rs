@@ -89,6 +89,34 @@ impl Store {
         )
         .await
     }
+
+    /// The sweeper's other scan, across workspaces by design: pending jobs
+    /// due before `until` whose wait was set further ahead than a queue
+    /// message can be delayed (`reach_ms`, measured from `updated_at`), so
+    /// that no message carries them (a follow-up due in days, say); not
+    /// those overdue past `overdue_before` (`claim_overdue` takes them) nor
+    /// any whose attempt is running (its claim is unrecorded). Marks them
+    /// handed over (`updated_at` = now); returns them, to enqueue with the
+    /// delay that remains.
+    pub async fn claim_due_beyond_reach(&self, until: i64, overdue_before: i64, reach_ms: i64, now: i64, limit: u32) -> ApiResult<Vec<DueSoon>> {
+        self.all(
+            "UPDATE deliveries SET updated_at = ?4 WHERE id IN (
+               SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at > ?2 AND next_attempt_at <= ?1
+                 AND next_attempt_at - updated_at > ?3 AND unrecorded_claims = 0 ORDER BY next_attempt_at LIMIT ?5)
+             RETURNING id, workspace_id, attempts, next_attempt_at",
+            &[number(until), number(overdue_before), number(reach_ms), number(now), number(i64::from(limit))],
+        )
+        .await
+    }
+}
+
+/// A job the queue must be handed now, with when it is due.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DueSoon {
+    pub id: String,
+    pub workspace_id: String,
+    pub attempts: u32,
+    pub next_attempt_at: i64,
 }
 
 /// The run a job belongs to: a send action's job names it in `run_id`, a run's own job as its target.

@@ -40,7 +40,7 @@ impl Store {
         Ok(rows.into_iter().map(|r| r.id).collect())
     }
 
-    /// Removes a lead's data: its history, idempotency claims, follow-ups, the response
+    /// Removes a lead's data: its history, idempotency claims, follow-ups (their jobs end cancelled), the response
     /// excerpts its deliveries logged, its events' payloads (reduced to ids),
     /// and, last, the row. Deliveries still pending are given up: there is
     /// nothing left to send. `erased` (its `lead.erased` event) and its
@@ -54,6 +54,7 @@ impl Store {
             self.statement("DELETE FROM lead_status_changes WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
             self.statement("DELETE FROM idempotency_keys WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
             self.statement("DELETE FROM follow_ups WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
+            self.cancel_erased_jobs_statement(workspace_id, lead_id, now)?,
             self.statement(
                 &format!(
                     "UPDATE delivery_attempts SET response_body = NULL WHERE workspace_id = ?1 AND response_body IS NOT NULL

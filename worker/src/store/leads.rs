@@ -177,7 +177,7 @@ impl Store {
                 &format!("INSERT INTO lead_status_changes (id, workspace_id, lead_id, from_status, to_status, changed_by, changed_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE {APPLIED}"),
                 &args,
             )?);
-            chain.statements.push(self.cancel_on_status_change_statement(&lead.workspace_id, &lead.id, change.changed_at, (APPLIED, &applied_args))?);
+            chain.statements.extend(self.cancel_on_status_change_statements(&lead.workspace_id, &lead.id, change.changed_at, (APPLIED, &applied_args))?);
         }
         let announce = format!("{APPLIED} AND {NEVER_ANNOUNCED}");
         let mut announce_args = applied_args.to_vec();

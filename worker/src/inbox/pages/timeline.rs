@@ -116,5 +116,7 @@ fn follow_up(f: &FollowUpRow) -> Markup {
         time { (when(f.created_at)) } " Follow-up (" (kind) ") due " time { (when(f.due_at)) } ": " strong { (f.status) }
         @if let Some(at) = f.sent_at { " " (when(at)) }
         @if let Some(reason) = &f.cancel_reason { " (" (reason) ")" }
+        @if f.held() { " · held: its campaign is paused" }
+        @if f.job_status.as_deref() == Some(crate::store::deliveries::FAILED) { " · firing failed" @if let Some(error) = &f.job_error { ": " (error) } }
     }
 }
