@@ -172,6 +172,15 @@ test('a follow-up whose firing keeps failing ends failed, dead-lettered and repl
   assert.equal(failed.status, 'scheduled', 'never sent');
   assert.equal(failed.delivery.attempts, 4);
   assert.match(failed.delivery.last_error, /could not be fired: stored follow-up action/);
+  // The delivery log shows it like any job, each attempt with its error.
+  const detail = await app.api(ws.api_key, 'GET', `/api/v1/deliveries/${failed.delivery.id}`);
+  assert.equal(detail.status, 200, JSON.stringify(detail.body));
+  assert.deepEqual([detail.body.channel, detail.body.target_id, detail.body.lead_id, detail.body.source.kind, detail.body.status],
+    ['follow_up', created.body.id, lead.body.id, 'follow_up', 'failed']);
+  assert.deepEqual(detail.body.attempts.map((a) => a.attempt), [1, 2, 3, 4]);
+  assert.ok(detail.body.attempts.every((a) => /stored follow-up action/.test(a.error)), JSON.stringify(detail.body.attempts));
+  const listed = await app.api(ws.api_key, 'GET', `/api/v1/deliveries?lead_id=${lead.body.id}&channel=follow_up&status=failed`);
+  assert.deepEqual(listed.body.data.map((job) => job.id), [failed.delivery.id]);
   await app.waitFor(async () => (await app.sql(`SELECT dead_lettered_at FROM deliveries WHERE id = '${failed.delivery.id}'`))[0]?.dead_lettered_at, { timeoutMs: 20_000, what: 'the dead letter recorded' });
   // The sweeper leaves a failed job alone: it is not found again.
   await app.triggerScheduled();
