@@ -75,6 +75,12 @@ pub async fn enqueue(env: &Env, messages: Vec<DeliveryMessage>) {
     }
 }
 
+/// The delay (whole seconds, rounded up) that makes a message sent `now`
+/// arrive no earlier than `due_at` (ms); 0 for what is due already.
+pub fn delay_until(due_at: i64, now: i64) -> u32 {
+    u32::try_from(((due_at - now).max(0) + 999) / 1000).unwrap_or(u32::MAX)
+}
+
 /// Sends one message after a delay; false if it could not be sent.
 pub async fn enqueue_later(env: &Env, message: DeliveryMessage, delay_secs: u32) -> bool {
     let send: SendMessage<DeliveryMessage> = MessageBuilder::new(message).delay_seconds(delay_secs).build();
@@ -110,6 +116,14 @@ mod tests {
         assert_eq!(json, r#"{"type":"delivery.v1","workspace_id":"ws_1","delivery_id":"dlv_1","attempts":2}"#);
         assert_eq!(DeliveryMessage::parse(&json).unwrap(), message);
         assert!(DeliveryMessage::parse(r#"{"type":"delivery.v9","delivery_id":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn a_delayed_message_never_arrives_before_its_time() {
+        assert_eq!(delay_until(10_000, 10_000), 0);
+        assert_eq!(delay_until(10_001, 10_000), 1, "rounded up");
+        assert_eq!(delay_until(13_000, 10_000), 3);
+        assert_eq!(delay_until(5_000, 10_000), 0, "overdue: at once");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! delay), and releases any in-order line whose head waits, so delivery
 //! never depends on the queue having kept every message.
 
-use super::message::{dead_letter, enqueue, enqueue_later, DeliveryMessage};
+use super::message::{dead_letter, delay_until, enqueue, enqueue_later, DeliveryMessage};
 use crate::config::Config;
 use crate::platform::now_ms;
 use crate::store::Store;
@@ -68,9 +68,8 @@ async fn hand_over_due_soon(env: &Env, store: &Store, config: &Config, overdue_b
     match store.claim_due_beyond_reach(now + LOOKAHEAD_MS, overdue_before, reach_ms, now, MAX_PER_SWEEP).await {
         Ok(due) => {
             join_all(due.into_iter().map(|job| {
-                let wait_secs = ((job.next_attempt_at - now).max(0) + 999) / 1000;
                 let message = DeliveryMessage::DeliveryV1 { workspace_id: job.workspace_id, delivery_id: job.id, attempts: job.attempts };
-                enqueue_later(env, message, wait_secs as u32)
+                enqueue_later(env, message, delay_until(job.next_attempt_at, now))
             }))
             .await;
         }

@@ -8,13 +8,14 @@
 use super::stored_action;
 use crate::config::Config;
 use crate::delivery::attempt::{Attempted, Call};
-use crate::delivery::message::{enqueue_later, DeliveryMessage};
+use crate::delivery::message::{delay_until, enqueue_later, DeliveryMessage};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{lead_event, FOLLOW_UP_REMINDER, LEAD_FOLLOW_UP_DUE};
 use crate::leads::LeadOut;
 use crate::platform::now_ms;
 use crate::store::deliveries::DeliveryJob;
-use crate::store::follow_ups::{Firing, FollowUpRow, SCHEDULED};
+use crate::store::follow_up_firing::Firing;
+use crate::store::follow_ups::{FollowUpRow, SCHEDULED};
 use crate::store::leads::{EventRow, LeadRow};
 use crate::store::Store;
 use leadsbot_shared::time::format_rfc3339;
@@ -52,7 +53,7 @@ async fn prepare(store: &Store, env: &Env, config: &Config, job: &DeliveryJob) -
         // Sent or cancelled meanwhile: the job ends as its follow-up did.
         return Ok(vec![store.settle_job_statement(ws, id, &row.lead_id, now)?]);
     }
-    if row.due_at > now + EARLY_TOLERANCE_MS {
+    if !is_due(row.due_at, now) {
         return wait(store, env, config, job, &row, now).await;
     }
     let Some(lead) = store.lead(ws, &row.lead_id).await? else {
@@ -66,13 +67,19 @@ async fn prepare(store: &Store, env: &Env, config: &Config, job: &DeliveryJob) -
 /// and the job waits again, with a message when the queue reaches its time
 /// (else the sweeper hands it over when it comes due).
 async fn wait(store: &Store, env: &Env, config: &Config, job: &DeliveryJob, row: &FollowUpRow, now: i64) -> ApiResult<Vec<D1PreparedStatement>> {
-    let wait_secs = (row.due_at - now + 999) / 1000;
-    if wait_secs <= i64::from(config.follow_up_queue_max_delay_secs) {
+    let wait_secs = delay_until(row.due_at, now);
+    if wait_secs <= config.follow_up_queue_max_delay_secs {
         // Arrives after this batch commits (it is due by then), for the attempt this one gives back.
         let message = DeliveryMessage::DeliveryV1 { workspace_id: job.workspace_id.clone(), delivery_id: job.id.clone(), attempts: job.attempts };
-        enqueue_later(env, message, wait_secs as u32).await;
+        enqueue_later(env, message, wait_secs).await;
     }
     store.not_due_statements(&job.workspace_id, &job.id, job.attempts, row.due_at, now)
+}
+
+/// Whether a follow-up due at `due_at` fires at `now`: messages carry
+/// whole-second delays, so one may come up to a second early.
+fn is_due(due_at: i64, now: i64) -> bool {
+    due_at <= now + EARLY_TOLERANCE_MS
 }
 
 /// The event a due follow-up writes: an internal reminder with its Telegram
@@ -92,5 +99,18 @@ fn due_event(row: &FollowUpRow, lead: &LeadRow, now: i64) -> ApiResult<(EventRow
             let event = EventRow { id, workspace_id: lead.workspace_id.clone(), kind: FOLLOW_UP_REMINDER.into(), lead_id: Some(lead.id.clone()), payload: payload.to_string(), created_at: now };
             Ok((event, true))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_follow_up_fires_from_a_second_before_its_time() {
+        assert!(is_due(10_000, 10_000));
+        assert!(is_due(10_000, 9_000), "a whole-second delay may land a second early");
+        assert!(!is_due(10_000, 8_999));
+        assert!(is_due(10_000, 50_000), "overdue");
     }
 }

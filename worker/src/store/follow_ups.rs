@@ -1,11 +1,8 @@
 //! Follow-ups: the rows the API shows, each with the outbox job that fires
-//! it. Scheduling writes both in one batch; firing is a compare-and-set on
-//! `status` in the batch that records the job's attempt and writes the
-//! follow-up's event and outbox rows; cancelling ends the job `cancelled`.
+//! it. Scheduling writes both in one batch; cancelling ends the job
+//! `cancelled`; firing is `follow_up_firing`'s.
 
-use super::campaigns::response_status_sql;
 use super::deliveries::{CANCELLED as JOB_CANCELLED, HELD};
-use super::leads::{event_values, EventRow};
 use super::{changes, number, text, Store};
 use crate::error::ApiResult;
 use leadsbot_shared::campaign::Control;
@@ -63,15 +60,6 @@ impl FollowUpRow {
     pub fn held(&self) -> bool {
         self.job_status.as_deref() == Some(HELD)
     }
-}
-
-/// Firing a follow-up: its event, and whether it is a Telegram reminder
-/// (else a webhook event fanned out to subscribed endpoints).
-pub struct Firing<'a> {
-    pub follow_up: &'a FollowUpRow,
-    pub event: &'a EventRow,
-    pub telegram: bool,
-    pub now: i64,
 }
 
 /// Ends as `cancelled` the pending or held follow-up jobs of some leads
@@ -155,86 +143,6 @@ impl Store {
     /// For an erasure's batch, after the lead's follow-ups are deleted: their jobs end cancelled.
     pub fn cancel_erased_jobs_statement(&self, workspace_id: &str, lead_id: &str, now: i64) -> ApiResult<D1PreparedStatement> {
         self.statement(&cancel_jobs_sql("lead_id = ?2", "?3"), &[text(workspace_id), text(lead_id), number(now)])
-    }
-
-    /// For the batch that records a follow-up job's attempt: fires the
-    /// follow-up (flips it to sent, writes its event and outbox rows) only
-    /// if it is still scheduled and its lead's campaign lets response work
-    /// run; once the campaign is archived it is cancelled instead. Then
-    /// settles the job (`settle_job_statement`). The outbox inserts return
-    /// their rows (as `DueDelivery`), to work next.
-    pub fn fire_statements(&self, f: &Firing<'_>) -> ApiResult<Vec<D1PreparedStatement>> {
-        let (ws, id) = (&f.follow_up.workspace_id, &f.follow_up.id);
-        let fired = "EXISTS (SELECT 1 FROM follow_ups WHERE workspace_id = ? AND id = ? AND event_id = ?)";
-        let fired_args = [text(ws), text(id), text(&f.event.id)];
-        // The campaigns' one hold rule, for this follow-up's lead: 'pending' fires, 'held' waits, NULL (archived) never.
-        let policy = response_status_sql("follow_ups.lead_id", "follow_ups.workspace_id");
-        let this = [number(f.now), text(ws), text(id)];
-        let mut statements = vec![
-            self.statement(
-                &format!("UPDATE follow_ups SET status = 'sent', sent_at = ?1, event_id = ?4, updated_at = ?1 WHERE workspace_id = ?2 AND id = ?3 AND status = 'scheduled' AND {policy} = 'pending'"),
-                &[this[0].clone(), this[1].clone(), this[2].clone(), text(&f.event.id)],
-            )?,
-            self.statement(
-                &format!("UPDATE follow_ups SET status = 'cancelled', cancelled_at = ?1, cancel_reason = '{CANCELLED_BY_ARCHIVE}', updated_at = ?1 WHERE workspace_id = ?2 AND id = ?3 AND status = 'scheduled' AND {policy} IS NULL"),
-                &this,
-            )?,
-        ];
-        let mut event_args = event_values(f.event);
-        event_args.extend_from_slice(&fired_args);
-        statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {fired}"), &event_args)?);
-        if f.telegram {
-            statements.push(self.statement(
-                "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
-                 SELECT 'dlv_' || substr(?1, 5) || '_tg', ?2, ?1, ?3, 'telegram', 'telegram', ?4, ?4, ?4
-                 FROM integrations i WHERE i.workspace_id = ?2 AND i.kind = 'telegram' AND EXISTS (SELECT 1 FROM events WHERE id = ?1 AND workspace_id = ?2)
-                 RETURNING id, workspace_id, attempts",
-                &[text(&f.event.id), text(ws), text(&f.event.kind), number(f.now)],
-            )?);
-        } else {
-            statements.extend(self.fan_out_statements(f.event, Some((fired, &fired_args)))?);
-        }
-        statements.push(self.settle_job_statement(ws, id, &f.follow_up.lead_id, f.now)?);
-        Ok(statements)
-    }
-
-    /// Where a follow-up's job stands once its attempt is recorded (run
-    /// after that record, in its batch), from its follow-up as the batch
-    /// left it: sent → `succeeded` (naming the event it wrote); still
-    /// scheduled → `held` while its lead's campaign is paused (a resume
-    /// releases it), else `pending` again, due now; cancelled or gone →
-    /// `cancelled`.
-    pub fn settle_job_statement(&self, workspace_id: &str, follow_up_id: &str, lead_id: &str, now: i64) -> ApiResult<D1PreparedStatement> {
-        let of = "FROM follow_ups f WHERE f.workspace_id = ?1 AND f.id = ?3";
-        let status = format!(
-            "CASE (SELECT f.status {of}) WHEN 'sent' THEN 'succeeded'
-               WHEN 'scheduled' THEN CASE {} WHEN 'held' THEN 'held' WHEN 'pending' THEN 'pending' ELSE 'cancelled' END
-               ELSE 'cancelled' END",
-            response_status_sql("?4", "?1")
-        );
-        self.statement(
-            &format!(
-                "UPDATE deliveries SET status = {status}, next_attempt_at = CASE WHEN {status} = 'pending' THEN ?5 END,
-                   event_id = COALESCE((SELECT f.event_id {of} AND f.status = 'sent'), event_id)
-                 WHERE workspace_id = ?1 AND id = ?2"
-            ),
-            &[text(workspace_id), text(&job_id(follow_up_id)), text(follow_up_id), text(lead_id), number(now)],
-        )
-    }
-
-    /// For the batch that records an attempt made before its follow-up was
-    /// due (a message that came early): the attempt is undone, and the job
-    /// waits for its time again (`attempts` as before the claim).
-    pub fn not_due_statements(&self, workspace_id: &str, job_id: &str, attempts: u32, due_at: i64, now: i64) -> ApiResult<Vec<D1PreparedStatement>> {
-        let args = [text(workspace_id), text(job_id), number(i64::from(attempts)), number(due_at), number(now)];
-        Ok(vec![
-            self.statement(
-                "UPDATE deliveries SET status = 'pending', attempts = ?3, next_attempt_at = ?4, unrecorded_claims = 0, last_status_code = NULL, last_error = NULL, updated_at = ?5
-                 WHERE workspace_id = ?1 AND id = ?2",
-                &args,
-            )?,
-            self.statement("DELETE FROM delivery_attempts WHERE workspace_id = ?1 AND delivery_id = ?2 AND attempt = ?3 + 1", &args[..3])?,
-        ])
     }
 
     /// For a campaign control's batch (`?1` workspace, `?2` campaign, `?3`

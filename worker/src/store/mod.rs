@@ -7,6 +7,7 @@ pub mod capture;
 pub mod capture_urls;
 pub mod deliveries;
 pub mod erasure;
+pub mod follow_up_firing;
 pub mod follow_ups;
 pub mod delivery_history;
 mod exports;
