@@ -4,7 +4,7 @@
 
 use super::campaigns::response_status_sql;
 use super::follow_ups::{job_id, FollowUpRow, CANCELLED_BY_ARCHIVE};
-use super::leads::{event_values, EventRow};
+use super::leads::EventRow;
 use super::{number, text, Store};
 use crate::error::ApiResult;
 use worker::D1PreparedStatement;
@@ -42,10 +42,9 @@ impl Store {
                 &this,
             )?,
         ];
-        let mut event_args = event_values(f.event);
-        event_args.extend_from_slice(&fired_args);
-        statements.push(self.statement(&format!("INSERT INTO events (id, workspace_id, type, lead_id, payload, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE {fired}"), &event_args)?);
         if f.telegram {
+            // A reminder goes to the chat only, whatever endpoints subscribe to.
+            statements.push(self.event_statement(f.event, (fired, &fired_args))?);
             statements.push(self.statement(
                 "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
                  SELECT 'dlv_' || substr(?1, 5) || '_tg', ?2, ?1, ?3, 'telegram', 'telegram', ?4, ?4, ?4
@@ -54,7 +53,7 @@ impl Store {
                 &[text(&f.event.id), text(ws), text(&f.event.kind), number(f.now)],
             )?);
         } else {
-            statements.extend(self.fan_out_statements(f.event, Some((fired, &fired_args)))?);
+            statements.extend(self.event_with_jobs(f.event, (fired, &fired_args))?);
         }
         statements.push(self.settle_job_statement(ws, id, &f.follow_up.lead_id, f.now)?);
         Ok(statements)
