@@ -4,6 +4,7 @@
 mod abuse;
 mod app;
 mod auth;
+mod automation_jobs;
 mod campaigns;
 mod capture;
 mod config;
@@ -47,7 +48,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 /// panic on one).
 #[event(queue)]
 async fn queue(batch: MessageBatch<delivery::message::DeliveryMessage>, env: Env, _ctx: Context) -> Result<()> {
-    delivery::consume(batch, env).await;
+    delivery::consume(batch, env, &automation_jobs::Automation).await;
     Ok(())
 }
 

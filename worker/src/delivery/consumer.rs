@@ -8,6 +8,7 @@
 //! the whole batch.
 
 use super::attempt::{call_telegram, call_webhook, Attempted, Call};
+use super::decisions::{Decisions, JobContext};
 use super::message::{dead_letter, enqueue, enqueue_later, DeliveryMessage};
 use super::outcome::{next_step, releases_line, Next};
 use super::targets::{self, Targets};
@@ -16,7 +17,6 @@ use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
 use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, DueDelivery, FAILED, PENDING, SUCCEEDED};
-use crate::workflows::run::{LeadTurn, Runner};
 use crate::store::Store;
 use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
@@ -58,10 +58,12 @@ const _: () = assert!(TIME_BUDGET_MS + 60_000 < 15 * 60 * 1000, "inside a queue 
 /// message when each lead starts a few workflows.
 const MAX_WORKED_INLINE: usize = 200;
 
-pub struct Deliverer {
+pub struct Deliverer<'d, D: Decisions> {
     store: Store,
     config: Config,
     env: Env,
+    /// Automation, for the jobs that decide rather than send.
+    decisions: &'d D,
     /// When this invocation started (`TIME_BUDGET_MS` counts from it).
     started_at: i64,
 }
@@ -80,8 +82,8 @@ struct Settled<'a> {
 }
 
 
-pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
-    let deliverer = match Deliverer::new(env) {
+pub async fn consume<D: Decisions>(batch: MessageBatch<DeliveryMessage>, env: Env, decisions: &D) {
+    let deliverer = match Deliverer::new(env, decisions) {
         Ok(deliverer) => deliverer,
         Err(err) => {
             worker::console_error!("delivery consumer cannot start: {err:?}");
@@ -138,7 +140,7 @@ pub(super) fn read(raw: &RawMessage) -> Option<DeliveryMessage> {
     parsed
 }
 
-impl Deliverer {
+impl<'d, D: Decisions> Deliverer<'d, D> {
     /// Loads the targets, calls them and records the attempts; returns the
     /// outbox rows the attempts created (an expansion's runs, a run's event
     /// deliveries), to work next.
@@ -172,24 +174,22 @@ impl Deliverer {
         if out_of_time(self.started_at, now_ms()) {
             return turn.into_iter().map(|i| (i, Call::not_sent(OUT_OF_TIME.into()).into())).collect();
         }
-        let mut lead = LeadTurn::default();
+        let mut lead = D::Turn::default();
         let mut done = Vec::with_capacity(turn.len());
         for i in turn {
             done.push((i, self.call(&claimed[i].1, targets, &mut lead).await));
         }
-        if lead.has_pending() {
-            self.runner().finish_turn(&mut lead).await;
-        }
+        let lost = self.decisions.finish_turn(&mut lead, &self.context()).await;
         for (i, attempted) in &mut done {
-            if lead.lost(&claimed[*i].1.id) {
+            if lost.contains(&claimed[*i].1.id) {
                 *attempted = Call::not_sent("the run's changes to its lead could not be written; the run is tried again".into()).into();
             }
         }
         done
     }
 
-    fn runner(&self) -> Runner<'_> {
-        Runner { store: &self.store, env: &self.env, now: now_ms() }
+    fn context(&self) -> JobContext<'_> {
+        JobContext { store: &self.store, config: &self.config, env: &self.env }
     }
 
     /// Works the outbox rows this batch's attempts created (an expansion's
@@ -219,9 +219,9 @@ impl Deliverer {
         }
     }
 
-    fn new(env: Env) -> ApiResult<Self> {
+    fn new(env: Env, decisions: &'d D) -> ApiResult<Self> {
         let store = Store::new(env.d1("DB").map_err(|e| ApiError::internal("D1 binding DB", e))?);
-        Ok(Self { store, config: Config::from_env(&env)?, env, started_at: now_ms() })
+        Ok(Self { store, config: Config::from_env(&env)?, env, decisions, started_at: now_ms() })
     }
 
     /// Claims every attempt; messages with nothing to send (finished, or a
@@ -255,12 +255,10 @@ impl Deliverer {
     /// Never an error: what keeps an attempt from being made is its outcome.
     /// A run works on its lead as the runs before it in its turn left it.
     /// A kind this release does not know fails its job with that reason.
-    async fn call(&self, job: &DeliveryJob, targets: &Targets, lead: &mut LeadTurn) -> Attempted {
+    async fn call(&self, job: &DeliveryJob, targets: &Targets, lead: &mut D::Turn) -> Attempted {
         match job.kind() {
-            Ok(JobKind::WorkflowExpansion) => crate::workflows::expand::expand(&self.store, job, targets.workflows(job), now_ms()),
-            Ok(JobKind::WorkflowRun) => self.runner().execute(job, targets, lead).await,
-            Ok(JobKind::FollowUp) => crate::follow_ups::fire::attempt(&self.store, &self.env, &self.config, job).await,
             Ok(channel @ (JobKind::Webhook | JobKind::Telegram)) => self.send(channel, job, targets).await.into(),
+            Ok(decision) => self.decisions.decide(decision, job, targets, lead, &self.context()).await,
             Err(unknown) => {
                 worker::console_error!("job {} fails: {unknown}", job.id);
                 Call::unknown_kind(&unknown).into()

@@ -5,6 +5,7 @@
 pub(crate) mod attempt;
 mod consumer;
 mod dead_letters;
+pub mod decisions;
 pub mod endpoints;
 pub mod message;
 pub(crate) mod outbound;
@@ -37,9 +38,9 @@ fn consumer_for(queue: &str) -> Consumer {
 
 /// Every queue batch, whichever queue it came from. Never fails: each
 /// message is acked or retried inside.
-pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
+pub async fn consume<D: decisions::Decisions>(batch: MessageBatch<DeliveryMessage>, env: Env, decisions: &D) {
     match consumer_for(&batch.queue()) {
-        Consumer::Deliveries => consumer::consume(batch, env).await,
+        Consumer::Deliveries => consumer::consume(batch, env, decisions).await,
         Consumer::DeadLetters => dead_letters::consume(batch, env).await,
     }
 }

@@ -92,9 +92,10 @@ impl LeadTurn {
         !self.pending.is_empty()
     }
 
-    /// Whether this run's attempt is not what it says: changes it made were not written.
-    pub fn lost(&self, job_id: &str) -> bool {
-        self.lost.iter().any(|id| id == job_id)
+    /// The runs (their jobs' ids) whose attempts are not what they say:
+    /// changes they made were not written.
+    pub fn lost_jobs(&self) -> Vec<String> {
+        self.lost.clone()
     }
 
     fn lose_pending(&mut self) {
