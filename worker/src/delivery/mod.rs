@@ -1,12 +1,14 @@
 //! Delivery: fanning events out to webhook endpoints and Telegram through a
 //! D1 outbox and Cloudflare Queues. The outbox rows are written with the
-//! event; here they are enqueued, consumed, retried and swept.
+//! event; here they are first attempted (by the request that wrote them, or
+//! the queue), consumed, retried and swept.
 
 pub(crate) mod attempt;
 mod consumer;
 pub(crate) use consumer::retry_later;
 mod dead_letters;
 pub mod endpoints;
+mod inline;
 pub mod message;
 pub(crate) mod outbound;
 mod outcome;
@@ -19,6 +21,7 @@ use crate::app::App;
 use crate::error::ApiResult;
 use crate::store::deliveries::DueDelivery;
 use crate::store::leads::{EventRow, LeadRow};
+use inline::FirstAttempt;
 use message::{enqueue, DeliveryMessage, DEAD_LETTER_QUEUE};
 use worker::{Env, MessageBatch};
 
@@ -45,29 +48,31 @@ pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
     }
 }
 
-/// Enqueues just-committed deliveries after the response, so a capture
-/// never waits on the queue; a failure is logged and left to the sweeper.
+/// Starts just-committed deliveries after the response, so a request never
+/// waits on a receiver or the queue: their first attempt is made right
+/// then (`inline`), or with `DELIVERY_INLINE_FIRST_ATTEMPT=off` they are
+/// enqueued. A failure is logged and left to the sweeper.
 pub fn dispatch(app: &App, mut deliveries: Vec<DueDelivery>) {
-    // Held work waits for its campaign's resume, which enqueues it.
+    // Held work waits for its campaign's resume, which dispatches it.
     deliveries.retain(|d| d.held == 0);
-    if !deliveries.is_empty() {
-        later(app, deliveries);
+    if deliveries.is_empty() {
+        return;
     }
-}
-
-fn later(app: &App, due: Vec<DueDelivery>) {
-    match app.config() {
+    let config = match app.config() {
+        Ok(config) => config,
+        Err(err) => return worker::console_error!("dispatch: {err:?}"),
+    };
+    let env = app.env.clone();
+    match inline::first_attempt(config.inline_first_attempt, config.skip_enqueue, config.delivery_timeout_ms) {
+        FirstAttempt::Inline { budget_ms } => app.ctx.wait_until(inline::attempt(env, config, budget_ms, deliveries)),
+        FirstAttempt::Queue => app.ctx.wait_until(async move { enqueue(&env, deliveries.iter().map(DeliveryMessage::from).collect()).await }),
         // Dev-only fault injection: as if every producer send were lost.
-        Ok(config) if config.skip_enqueue => worker::console_warn!("DELIVERY_SKIP_ENQUEUE: leaving deliveries to the sweeper"),
-        Ok(_) => {
-            let env = app.env.clone();
-            app.ctx.wait_until(async move { enqueue(&env, due.iter().map(DeliveryMessage::from).collect()).await });
-        }
-        Err(err) => worker::console_error!("dispatch: {err:?}"),
+        FirstAttempt::Sweeper => worker::console_warn!("DELIVERY_SKIP_ENQUEUE: leaving deliveries to the sweeper"),
     }
 }
 
-/// Enqueues replayed deliveries now.
+/// Enqueues recovered deliveries now: recovery sends nothing itself, its
+/// lines go through the queue one delivery at a time.
 pub async fn enqueue_now(app: &App, due: &[DueDelivery]) {
     enqueue(&app.env, due.iter().filter(|d| d.held == 0).map(DeliveryMessage::from).collect()).await;
 }
