@@ -122,6 +122,12 @@ fn out_of_time(started_at: i64, budget_ms: i64, now: i64) -> bool {
     now - started_at > budget_ms
 }
 
+/// The lease a claim at `now` takes: the sweeper leaves a claimed row alone
+/// until its attempt has had the delivery timeout and the sweep delay.
+pub(super) fn lease_until(config: &Config, now: i64) -> i64 {
+    now + i64::from(config.delivery_timeout_ms) + config.sweep_after_secs * 1000
+}
+
 pub(crate) fn retry_later() -> QueueRetryOptions {
     QueueRetryOptionsBuilder::new().with_delay_seconds(INTERNAL_RETRY_SECS).build()
 }
@@ -214,7 +220,7 @@ impl Deliverer {
         let claims: Vec<AttemptClaim<'_>> = runnable.iter().map(|due| AttemptClaim { workspace_id: &due.workspace_id, delivery_id: &due.id, attempts_made: due.attempts }).collect();
         let now = now_ms();
         match self.store.claim_attempts(&claims, self.busy_until(now), now).await {
-            Ok(jobs) => self.work(jobs.into_iter().flatten().map(|job| (None, job)).collect()).await,
+            Ok(jobs) => self.work_jobs(jobs.into_iter().flatten().collect()).await,
             Err(err) => {
                 worker::console_error!("claiming new outbox rows failed, enqueueing them: {err:?}");
                 enqueue(&self.env, runnable.iter().map(DeliveryMessage::from).collect()).await;
@@ -223,10 +229,13 @@ impl Deliverer {
         }
     }
 
-    /// The lease a claim takes: the sweeper leaves a claimed row alone until
-    /// its attempt has had the delivery timeout and the sweep delay.
     fn busy_until(&self, now: i64) -> i64 {
-        now + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000
+        lease_until(&self.config, now)
+    }
+
+    /// Works jobs this invocation has claimed without a queue message.
+    pub(super) async fn work_jobs(&self, jobs: Vec<DeliveryJob>) -> Vec<DueDelivery> {
+        self.work(jobs.into_iter().map(|job| (None, job)).collect()).await
     }
 
     /// `budget_ms`: how long attempts may start for (`TIME_BUDGET_MS` on the queue).

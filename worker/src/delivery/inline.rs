@@ -1,16 +1,19 @@
 //! The first attempt of new jobs, made by the request that wrote them once
 //! its response is answered (`ctx.wait_until`), so a lead's webhook does not
 //! wait out the queue's batch window. The rows are committed before (with
-//! the event), and claimed here as the consumer claims them, by the
-//! consumer's own stages (`Deliverer::claim_and_work`), so neither the queue
-//! nor the sweeper makes the same attempt; retries go on the queue. Should
-//! the isolate end before an attempt is recorded, the row stays claimed and
-//! the sweeper re-enqueues it once its lease has passed.
+//! the event) and claimed as the consumer claims them, so neither the queue
+//! nor the sweeper makes the same attempt: a capture claims them in its own
+//! write batch (`FirstAttempts`), saving a round trip before the send; other
+//! requests claim them after the response (`attempt`). The consumer's own
+//! stages make the attempts; retries go on the queue. Should the isolate end
+//! before an attempt is recorded, the row stays claimed and the sweeper
+//! re-enqueues it once its lease has passed.
 
-use super::consumer::Deliverer;
+use super::consumer::{lease_until, Deliverer};
 use super::message::{enqueue, DeliveryMessage};
+use crate::app::App;
 use crate::config::Config;
-use crate::store::deliveries::DueDelivery;
+use crate::store::deliveries::{DeliveryJob, DueDelivery, NewClaim};
 use worker::Env;
 
 /// How long `ctx.wait_until` keeps a request's work alive after its response (Workers: 30 s).
@@ -23,6 +26,36 @@ const RECORD_ROOM_MS: i64 = 5_000;
 /// holds at most 100 (wrangler.toml), so a request never takes on more than
 /// one consumer invocation would.
 const MAX_FIRST_ATTEMPTS: usize = 100;
+
+/// A request that makes the first attempt of the jobs it writes: the claim
+/// its write batch takes on them, and what the attempts need.
+pub struct FirstAttempts {
+    pub claim: NewClaim,
+    config: Config,
+    budget_ms: i64,
+}
+
+impl FirstAttempts {
+    /// `None` when the first attempt is left to the queue (or the settings
+    /// cannot be read: then `dispatch` logs why).
+    pub fn plan(app: &App) -> Option<Self> {
+        let config = app.config().ok()?;
+        match first_attempt(config.inline_first_attempt, config.skip_enqueue, config.delivery_timeout_ms) {
+            FirstAttempt::Inline { budget_ms } => {
+                let claim = NewClaim { busy_until: lease_until(&config, app.now_ms), cap: MAX_FIRST_ATTEMPTS };
+                Some(Self { claim, config, budget_ms })
+            }
+            FirstAttempt::Queue | FirstAttempt::Sweeper => None,
+        }
+    }
+
+    /// Attempts jobs the write batch claimed, after the response.
+    pub fn start(self, app: &App, claimed: Vec<DeliveryJob>) {
+        if !claimed.is_empty() {
+            app.ctx.wait_until(attempt_claimed(app.env.clone(), self.config, self.budget_ms, claimed));
+        }
+    }
+}
 
 /// Where a request's new jobs get their first attempt.
 #[derive(Debug, PartialEq, Eq)]
@@ -66,6 +99,17 @@ pub async fn attempt(env: Env, config: Config, budget_ms: i64, due: Vec<DueDeliv
         }
     };
     let created = deliverer.claim_and_work(due, MAX_FIRST_ATTEMPTS).await;
+    deliverer.work_created(created).await;
+}
+
+/// Attempts jobs claimed with the batch that wrote them, then works the
+/// rows those attempts created.
+async fn attempt_claimed(env: Env, config: Config, budget_ms: i64, claimed: Vec<DeliveryJob>) {
+    let deliverer = match Deliverer::new(env, config, budget_ms) {
+        Ok(deliverer) => deliverer,
+        Err(err) => return worker::console_error!("first attempts cannot start; the sweeper takes them once their claim lapses: {err:?}"),
+    };
+    let created = deliverer.work_jobs(claimed).await;
     deliverer.work_created(created).await;
 }
 

@@ -19,9 +19,10 @@ pub mod webhook;
 
 use crate::app::App;
 use crate::error::ApiResult;
-use crate::store::deliveries::DueDelivery;
+use crate::store::deliveries::{DeliveryJob, DueDelivery};
 use crate::store::leads::{EventRow, LeadRow};
 use inline::FirstAttempt;
+pub use inline::FirstAttempts;
 use message::{enqueue, DeliveryMessage, DEAD_LETTER_QUEUE};
 use worker::{Env, MessageBatch};
 
@@ -52,7 +53,27 @@ pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
 /// waits on a receiver or the queue: their first attempt is made right
 /// then (`inline`), or with `DELIVERY_INLINE_FIRST_ATTEMPT=off` they are
 /// enqueued. A failure is logged and left to the sweeper.
-pub fn dispatch(app: &App, mut deliveries: Vec<DueDelivery>) {
+pub fn dispatch(app: &App, deliveries: Vec<DueDelivery>) {
+    start(app, deliveries, true);
+}
+
+/// After a batch that wrote `deliveries` and, under `first`, claimed
+/// `claimed` of them: those are attempted now, the rest dispatched.
+pub fn dispatch_claimed(app: &App, first: Option<FirstAttempts>, claimed: Vec<DeliveryJob>, mut deliveries: Vec<DueDelivery>) {
+    deliveries.retain(|due| !claimed.iter().any(|job| job.id == due.id));
+    dispatch(app, deliveries);
+    if let Some(first) = first {
+        first.start(app, claimed);
+    }
+}
+
+/// As `dispatch`, for deliveries an operator replays: the dev-only lost-send
+/// fault (`DELIVERY_SKIP_ENQUEUE`) never leaves them to the sweeper.
+pub fn dispatch_replayed(app: &App, deliveries: Vec<DueDelivery>) {
+    start(app, deliveries, false);
+}
+
+fn start(app: &App, mut deliveries: Vec<DueDelivery>, sends_may_be_lost: bool) {
     // Held work waits for its campaign's resume, which dispatches it.
     deliveries.retain(|d| d.held == 0);
     if deliveries.is_empty() {
@@ -63,7 +84,7 @@ pub fn dispatch(app: &App, mut deliveries: Vec<DueDelivery>) {
         Err(err) => return worker::console_error!("dispatch: {err:?}"),
     };
     let env = app.env.clone();
-    match inline::first_attempt(config.inline_first_attempt, config.skip_enqueue, config.delivery_timeout_ms) {
+    match inline::first_attempt(config.inline_first_attempt, config.skip_enqueue && sends_may_be_lost, config.delivery_timeout_ms) {
         FirstAttempt::Inline { budget_ms } => app.ctx.wait_until(inline::attempt(env, config, budget_ms, deliveries)),
         FirstAttempt::Queue => app.ctx.wait_until(async move { enqueue(&env, deliveries.iter().map(DeliveryMessage::from).collect()).await }),
         // Dev-only fault injection: as if every producer send were lost.
