@@ -4,7 +4,11 @@
 //! the event) and claimed as the consumer claims them, so neither the queue
 //! nor the sweeper makes the same attempt: a capture claims them in its own
 //! write batch (`FirstAttempts`), saving a round trip before the send; other
-//! requests claim them after the response (`attempt`). The consumer's own
+//! requests claim them after the response (`attempt`). A capture attempts
+//! only the jobs that send (webhooks, Telegram): its workflow automation
+//! goes on the queue, whose consumer keeps `DELIVERY_MAX_IN_FLIGHT` of it
+//! beside the captures (every lead's runs inline took most of capture
+//! throughput on `wrangler dev`, bench/RESULTS.md). The consumer's own
 //! stages make the attempts; retries go on the queue. Should the isolate end
 //! before an attempt is recorded, the row stays claimed and the sweeper
 //! re-enqueues it once its lease has passed.
@@ -47,6 +51,11 @@ impl FirstAttempts {
             }
             FirstAttempt::Queue | FirstAttempt::Sweeper => None,
         }
+    }
+
+    /// Whether queue sends are dropped (the dev-only fault `DELIVERY_SKIP_ENQUEUE`).
+    pub fn sends_lost(&self) -> bool {
+        self.config.skip_enqueue
     }
 
     /// Attempts jobs the write batch claimed, after the response.

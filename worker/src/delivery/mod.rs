@@ -57,14 +57,16 @@ pub fn dispatch(app: &App, deliveries: Vec<DueDelivery>) {
     start(app, deliveries, true);
 }
 
-/// After a batch that wrote `deliveries` and, under `first`, claimed
-/// `claimed` of them: those are attempted now, the rest dispatched.
+/// After a capture's batch wrote `deliveries` and, under `first`, claimed
+/// `claimed` of them: those are attempted now, the rest (its automation,
+/// anything past the cap) go on the queue.
 pub fn dispatch_claimed(app: &App, first: Option<FirstAttempts>, claimed: Vec<DeliveryJob>, mut deliveries: Vec<DueDelivery>) {
-    deliveries.retain(|due| !claimed.iter().any(|job| job.id == due.id));
-    dispatch(app, deliveries);
-    if let Some(first) = first {
-        first.start(app, claimed);
-    }
+    let Some(first) = first else {
+        return dispatch(app, deliveries);
+    };
+    deliveries.retain(|due| due.held == 0 && !claimed.iter().any(|job| job.id == due.id));
+    enqueue_after_response(app, deliveries, first.sends_lost());
+    first.start(app, claimed);
 }
 
 /// As `dispatch`, for deliveries an operator replays: the dev-only lost-send
@@ -83,13 +85,24 @@ fn start(app: &App, mut deliveries: Vec<DueDelivery>, sends_may_be_lost: bool) {
         Ok(config) => config,
         Err(err) => return worker::console_error!("dispatch: {err:?}"),
     };
-    let env = app.env.clone();
     match inline::first_attempt(config.inline_first_attempt, config.skip_enqueue && sends_may_be_lost, config.delivery_timeout_ms) {
-        FirstAttempt::Inline { budget_ms } => app.ctx.wait_until(inline::attempt(env, config, budget_ms, deliveries)),
-        FirstAttempt::Queue => app.ctx.wait_until(async move { enqueue(&env, deliveries.iter().map(DeliveryMessage::from).collect()).await }),
-        // Dev-only fault injection: as if every producer send were lost.
-        FirstAttempt::Sweeper => worker::console_warn!("DELIVERY_SKIP_ENQUEUE: leaving deliveries to the sweeper"),
+        FirstAttempt::Inline { budget_ms } => app.ctx.wait_until(inline::attempt(app.env.clone(), config, budget_ms, deliveries)),
+        FirstAttempt::Queue => enqueue_after_response(app, deliveries, false),
+        FirstAttempt::Sweeper => enqueue_after_response(app, deliveries, true),
     }
+}
+
+/// Enqueues deliveries after the response, or with `lost` (the dev-only
+/// fault: as if every producer send were lost) leaves them to the sweeper.
+fn enqueue_after_response(app: &App, deliveries: Vec<DueDelivery>, lost: bool) {
+    if deliveries.is_empty() {
+        return;
+    }
+    if lost {
+        return worker::console_warn!("DELIVERY_SKIP_ENQUEUE: leaving deliveries to the sweeper");
+    }
+    let env = app.env.clone();
+    app.ctx.wait_until(async move { enqueue(&env, deliveries.iter().map(DeliveryMessage::from).collect()).await });
 }
 
 /// Enqueues recovered deliveries now: recovery sends nothing itself, its

@@ -4,6 +4,7 @@ use leadsbot_shared::workflow::Trigger;
 use super::{number, opt_text, text, Store};
 use crate::error::{ApiError, ApiResult};
 use crate::store::leads::EventRow;
+use super::workflow_runs::RUN_TARGET;
 use super::campaigns::{next_attempt_sql, response_status_sql};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -227,14 +228,16 @@ impl Store {
     }
 
     /// Claims, as `claim_attempts` does, the first attempt of the pending
-    /// rows an event's fan-out just wrote (at most `cap`), for the batch
-    /// that writes them: the request that commits them attempts them
-    /// itself. Held rows are not pending, so never claimed. Returns the
-    /// claimed jobs as `DeliveryJob`s.
+    /// rows an event's fan-out just wrote that send (webhooks, Telegram; at
+    /// most `cap`), for the batch that writes them: the request that
+    /// commits them attempts them itself. Automation (an expansion into
+    /// workflow runs) is not claimed: it goes on the queue. Held rows are
+    /// not pending, so never claimed. Returns the claimed jobs.
     pub fn claim_new_statement(&self, event: &EventRow, claim: NewClaim, now: i64) -> ApiResult<D1PreparedStatement> {
         let sql = claim_sql(&format!(
             "workspace_id = ?3 AND event_id = ?4 AND attempts = 0
-             AND id IN (SELECT id FROM deliveries WHERE workspace_id = ?3 AND event_id = ?4 AND status = 'pending' ORDER BY id LIMIT {})",
+             AND id IN (SELECT id FROM deliveries WHERE workspace_id = ?3 AND event_id = ?4 AND status = 'pending'
+               AND target_kind NOT IN ('{WORKFLOWS_TARGET}', '{RUN_TARGET}') ORDER BY id LIMIT {})",
             claim.cap
         ));
         self.statement(&sql, &[number(claim.busy_until), number(now), text(&event.workspace_id), text(&event.id)])
