@@ -1,70 +1,157 @@
-// Capture → signed webhook received: latency per lead (p50/p99) and delivery
-// throughput beside capture throughput, in the same run on loopback, so the
-// figures are ratios that survive a slower or busier machine.
+// Capture → signed webhook received, on two servers of one build started side
+// by side: one makes each job's first attempt right after the capture's
+// response (DELIVERY_INLINE_FIRST_ATTEMPT=on, the default), the other leaves it
+// to the queue (off). Latency of a lone lead (one capture at a time) and under
+// load, delivery throughput beside capture throughput, and capture throughput
+// with the inline attempt against without it in alternating rounds (each round
+// drained before the next starts, so the idle server costs the busy one
+// nothing). Every figure is a ratio or a latency from the same run on
+// loopback, so they survive a slower or busier machine.
 import { spawnApp } from '../tests/support/app.mjs';
 import { startReceiver, verifyLeadsBotSignature } from '../tests/support/receiver.mjs';
 import { recordSection, percentile, forEachConcurrently } from './results.mjs';
 
+const LONE = Number(process.env.BENCH_LONE_LEADS ?? 20);
 const LEADS = Number(process.env.BENCH_DELIVERY_LEADS ?? 200);
+const ROUNDS = Number(process.env.BENCH_DELIVERY_ROUNDS ?? 4);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const sorted = (values) => values.filter(Number.isFinite).sort((a, b) => a - b);
 
 const receiver = await startReceiver();
-const app = await spawnApp();
-try {
-  const ws = await app.createWorkspace({ name: 'Delivery bench' });
-  const created = await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url('/bench') });
-  const secret = created.body.secret;
-  // Warm the capture path and the consumer.
-  await app.capture(ws, { email: 'warm@example.com' });
-  await receiver.waitForCount('/bench', 1, 30_000);
-  const warm = receiver.requests.length;
 
+/** A server, with a workspace and endpoint for the load rounds and another for lone leads. */
+async function server(mode) {
+  const app = await spawnApp({ vars: { DELIVERY_INLINE_FIRST_ATTEMPT: mode === 'inline' ? 'on' : 'off' } });
+  const target = async (name) => {
+    const ws = await app.createWorkspace({ name: `${name} (${mode})` });
+    const path = `/${mode}-${name}`;
+    const created = await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url(path) });
+    // One key per 500 captures keeps every key under the per-credential limit (wrangler.toml).
+    const keys = [ws.api_key];
+    while (keys.length < Math.ceil((LEADS * ROUNDS) / 500)) keys.push((await app.api(ws.api_key, 'POST', '/api/v1/keys', { name: `bench ${keys.length}`, scopes: ['write'] })).body.key);
+    return { ws, keys, path, endpointId: created.body.id, secret: created.body.secret };
+  };
+  return { mode, app, load: await target('load'), lone: await target('lone') };
+}
+
+const capture = (app, target, i, fields) => fetch(`${app.baseUrl}/api/inbound/${target.ws.id}/leads`, {
+  method: 'POST',
+  headers: { Authorization: `Bearer ${target.keys[i % target.keys.length]}`, 'Content-Type': 'application/json' },
+  body: JSON.stringify(fields),
+}).then(async (r) => ({ status: r.status, body: await r.json().catch(() => null) }), (error) => ({ status: 0, body: String(error.cause ?? error) }));
+
+/** Lone leads, one at a time, each waited for at the receiver: latency and where it goes. */
+async function loneLeads({ app, lone }, count) {
+  const leads = [];
+  for (let i = 0; i < count; i++) {
+    const before = receiver.to(lone.path).length;
+    const sentAt = Date.now();
+    const r = await capture(app, lone, i, { email: `lone${i}@example.com`, name: 'Lone Lead' });
+    const answeredAt = Date.now();
+    if (r.status !== 201) throw new Error(`lone capture failed: ${r.status} ${JSON.stringify(r.body)}`);
+    await receiver.waitForCount(lone.path, before + 1, 30_000);
+    const request = receiver.to(lone.path)[before];
+    leads.push({ sentAt, answeredAt, receivedAt: request.receivedAt, deliveryId: request.headers['webhook-id'] });
+  }
+  const rows = (await app.api(lone.keys[0], 'GET', `/api/v1/webhooks/${lone.endpointId}/deliveries?limit=100`)).body.data;
+  const attemptedAt = new Map(rows.map((row) => [row.id, Date.parse(row.attempts[0]?.attempted_at)]));
+  const part = (f) => sorted(leads.map(f));
+  return {
+    total: part((l) => l.receivedAt - l.sentAt),
+    answer: part((l) => l.answeredAt - l.sentAt),
+    start: part((l) => attemptedAt.get(l.deliveryId) - l.answeredAt),
+    send: part((l) => l.receivedAt - attemptedAt.get(l.deliveryId)),
+    attempts: rows.reduce((n, row) => n + row.attempt_count, 0) / rows.length,
+  };
+}
+
+/** One round of LEADS captures, CONCURRENCY at a time, waited out until every webhook is in. */
+async function loadRound({ app, load }, tag) {
   const sentAt = new Map();
   const answeredAt = new Map();
   let failures = 0;
+  const before = receiver.to(load.path).length;
   const started = Date.now();
   await forEachConcurrently(LEADS, CONCURRENCY, async (i) => {
     const t = Date.now();
-    const r = await app.capture(ws, { email: `bench${i}@example.com`, name: 'Bench Lead', message: 'Hello' });
+    const r = await capture(app, load, i, { email: `${tag}-${i}@example.com`, name: 'Bench Lead', message: 'Hello' });
     if (r.status === 201) {
       sentAt.set(r.body.id, t);
       answeredAt.set(r.body.id, Date.now());
     } else {
       failures++;
-      console.error(`capture failed: ${r.status} ${JSON.stringify(r.body)}`);
+      if (failures === 1) console.error(`capture failed: ${r.status} ${JSON.stringify(r.body)}`);
     }
   });
   const capturesDone = Date.now();
-  await receiver.waitForCount('/bench', warm + sentAt.size, 120_000);
-  const got = receiver.requests.slice(warm);
-  const unsigned = got.filter((r) => !verifyLeadsBotSignature(r.rawBody, r.headers['x-leadsbot-signature'], secret)).length;
-  const latencies = got.map((r) => r.receivedAt - sentAt.get(r.json.data.id)).filter(Number.isFinite).sort((a, b) => a - b);
-  const pipeline = got.map((r) => r.receivedAt - answeredAt.get(r.json.data.id)).filter(Number.isFinite).sort((a, b) => a - b);
-  const firstReceived = Math.min(...got.map((r) => r.receivedAt));
-  const lastReceived = Math.max(...got.map((r) => r.receivedAt));
-  const captureRate = sentAt.size / ((capturesDone - started) / 1000);
-  const deliveryRate = got.length / (Math.max(lastReceived - firstReceived, 1) / 1000);
-  const p50 = percentile(latencies, 50);
-  const p99 = percentile(latencies, 99);
+  await receiver.waitForCount(load.path, before + sentAt.size, 120_000);
+  const got = receiver.to(load.path).slice(before);
+  const received = got.map((r) => r.receivedAt);
+  const [first, last] = [Math.min(...received), Math.max(...received)];
+  return {
+    captureRate: sentAt.size / ((capturesDone - started) / 1000),
+    deliveryRate: got.length / (Math.max(last - first, 1) / 1000),
+    latencies: got.map((r) => r.receivedAt - sentAt.get(r.json.data.id)),
+    pipeline: got.map((r) => r.receivedAt - answeredAt.get(r.json.data.id)),
+    lastAfter: last - capturesDone,
+    failures,
+    unsigned: got.filter((r) => !verifyLeadsBotSignature(r.rawBody, r.headers['x-leadsbot-signature'], load.secret)).length,
+  };
+}
+
+const [inline, queued] = await Promise.all([server('inline'), server('queue')]);
+try {
+  for (const srv of [inline, queued]) {
+    // Warm the capture path, the first attempt and the consumer.
+    await capture(srv.app, srv.load, 0, { email: 'warm@example.com' });
+    await receiver.waitForCount(srv.load.path, 1, 30_000);
+  }
+  const lone = { inline: await loneLeads(inline, LONE), queue: await loneLeads(queued, Math.ceil(LONE / 2)) };
+  const rounds = { inline: [], queue: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternating which goes first, so neither always follows the other.
+    for (const srv of r % 2 ? [queued, inline] : [inline, queued]) rounds[srv.mode].push(await loadRound(srv, `r${r}`));
+  }
+  const pooled = (kind, key) => sorted(rounds[kind].flatMap((round) => round[key]));
+  const mean = (kind, key) => rounds[kind].reduce((sum, round) => sum + round[key], 0) / rounds[kind].length;
+  const total = (kind, key) => rounds[kind].reduce((sum, round) => sum + round[key], 0);
+  const row = (kind, label) => {
+    const latencies = pooled(kind, 'latencies');
+    const pipeline = pooled(kind, 'pipeline');
+    return `| ${label} | ${s(percentile(latencies, 50))} / ${s(percentile(latencies, 99))} | ${s(percentile(pipeline, 50))} / ${s(percentile(pipeline, 99))} | ${mean(kind, 'captureRate').toFixed(1)} (${rounds[kind].map((x) => x.captureRate.toFixed(0)).join(', ')}) | ${mean(kind, 'deliveryRate').toFixed(1)} | ${s(Math.max(...rounds[kind].map((x) => x.lastAfter)))} | ${total(kind, 'failures')} / ${total(kind, 'unsigned')} |`;
+  };
+  const loneRow = (kind, label) => {
+    const l = lone[kind];
+    return `| ${label} | ${l.total.length} | **${s(percentile(l.total, 50))}** / ${s(percentile(l.total, 99))} | ${s(percentile(l.answer, 50))} | ${s(percentile(l.start, 50))} | ${s(percentile(l.send, 50))} | ${l.attempts.toFixed(2)} |`;
+  };
+  const inlineLoad = pooled('inline', 'latencies');
+  const throughputRatio = mean('inline', 'captureRate') / mean('queue', 'captureRate');
+  const paired = rounds.inline.map((round, i) => round.captureRate / rounds.queue[i].captureRate);
   const lines = [
-    `${LEADS} leads captured ${CONCURRENCY} at a time on \`wrangler dev\` (local D1 and Queues, batch timeout 1 s), one webhook endpoint on loopback; every delivery verified with the docs' HMAC snippet.`,
+    `Two \`wrangler dev\` servers of one build side by side (local D1 and Queues, batch timeout 1 s, \`DELIVERY_MAX_IN_FLIGHT=2\`), one webhook endpoint each on loopback; every delivery verified with the docs' HMAC snippet. **inline**: the capture makes the first attempt after its response (\`DELIVERY_INLINE_FIRST_ATTEMPT=on\`, the default); **queue**: the queue's consumer makes it (\`off\`).`,
     '',
-    '| figure | value |',
-    '|---|---|',
-    `| capture → signed webhook received, p50 | ${(p50 / 1000).toFixed(2)} s (target ≤ 1.5 s) |`,
-    `| capture → signed webhook received, p99 | ${(p99 / 1000).toFixed(2)} s |`,
-    `| 201 answered → signed webhook received, p50 / p99 | ${(percentile(pipeline, 50) / 1000).toFixed(2)} s / ${(percentile(pipeline, 99) / 1000).toFixed(2)} s |`,
-    `| captures/s | ${captureRate.toFixed(1)} |`,
-    `| deliveries/s (first to last received) | ${deliveryRate.toFixed(1)} |`,
-    `| last delivery after last capture | ${((lastReceived - capturesDone) / 1000).toFixed(2)} s |`,
-    `| capture failures / unsigned or bad signatures | ${failures} / ${unsigned} |`,
+    `Lone leads, one capture at a time, each waited for at the receiver (the attempt's start is the attempt log's \`attempted_at\`; one clock, one machine):`,
     '',
-    `- deliveries/s ÷ captures/s: **${(deliveryRate / captureRate).toFixed(2)}×** (target ≥ 1×: the pipeline keeps up)`,
-    `- p50 latency ÷ 1 s batch timeout: **${(p50 / 1000).toFixed(2)}×**`,
+    '| first attempt | leads | capture → received, p50 / p99 | capture → 201 answered, p50 | 201 → attempt starts, p50 | attempt start → received, p50 | attempts per delivery |',
+    '|---|---|---|---|---|---|---|',
+    loneRow('inline', 'inline'),
+    loneRow('queue', 'queue'),
+    '',
+    `Under load: ${ROUNDS} rounds each of ${LEADS} captures ${CONCURRENCY} at a time, alternating between the servers, each round drained before the next:`,
+    '',
+    '| first attempt | capture → received, p50 / p99 | 201 answered → received, p50 / p99 | captures/s, mean (rounds) | deliveries/s (first to last received), mean | last delivery after last capture, worst | capture failures / bad signatures |',
+    '|---|---|---|---|---|---|---|',
+    row('inline', 'inline'),
+    row('queue', 'queue'),
+    '',
+    `- lone lead, capture → signed webhook received, inline: p50 **${s(percentile(lone.inline.total, 50))}** (target ≤ 0.1 s), p99 **${s(percentile(lone.inline.total, 99))}** (target ≤ 0.3 s); under load p50 **${s(percentile(inlineLoad, 50))}**, p99 **${s(percentile(inlineLoad, 99))}**`,
+    `- deliveries/s ÷ captures/s, inline: **${(mean('inline', 'deliveryRate') / mean('inline', 'captureRate')).toFixed(2)}×** (target ≥ 1×: the pipeline keeps up); queue: ${(mean('queue', 'deliveryRate') / mean('queue', 'captureRate')).toFixed(2)}×`,
+    `- capture throughput inline ÷ queue: **${throughputRatio.toFixed(2)}×** (target ≥ 0.9×); round by round ${paired.map((p) => p.toFixed(2)).join(', ')}`,
   ];
   console.log(lines.join('\n'));
   await recordSection('Delivery', lines);
 } finally {
-  await app.stop();
+  await Promise.all([inline.app.stop(), queued.app.stop()]);
   await receiver.close();
 }

@@ -18,8 +18,11 @@ echo "==> Applying D1 migrations to the local database ($state)"
 LEADSBOT_SKIP_BUILD=1 wrangler d1 migrations apply DB --local --persist-to "$state" >/dev/null
 
 echo "==> Starting wrangler dev on $base"
+# Two attempts in flight, not Cloudflare's 16: here one thread runs requests,
+# the queue consumer and local D1 alike (wrangler.toml says more).
 LEADSBOT_SKIP_BUILD=1 wrangler dev --ip 127.0.0.1 --port "$port" --persist-to "$state" \
-  --show-interactive-dev-session=false --test-scheduled &
+  --show-interactive-dev-session=false --test-scheduled \
+  --var "DELIVERY_MAX_IN_FLIGHT:${DELIVERY_MAX_IN_FLIGHT:-2}" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT INT TERM
 

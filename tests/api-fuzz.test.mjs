@@ -23,8 +23,9 @@ let reports;
 before(async () => {
   // The fuzzer subscribes webhooks at made-up public hosts (https://0.com) and
   // sets up Telegram: nothing it triggers may leave this machine, so deliveries
-  // stay in the outbox (written and listed, never sent; the sweeper is not run).
-  app = await spawnApp({ vars: { DELIVERY_SKIP_ENQUEUE: '1' } });
+  // stay in the outbox (written and listed, never sent: no first attempt by the
+  // request, nothing enqueued, and the sweeper is not run).
+  app = await spawnApp({ vars: { DELIVERY_SKIP_ENQUEUE: '1', DELIVERY_INLINE_FIRST_ATTEMPT: 'off' } });
   reports = await mkdtemp(join(tmpdir(), 'leadsbot-fuzz-'));
 });
 

@@ -1,6 +1,7 @@
 // Delivery without the queue's help: every producer send is dropped
-// (DELIVERY_SKIP_ENQUEUE, honoured only under allow-localhost), so only the
-// cron sweeper can get deliveries moving. Also: endpoints failing every
+// (DELIVERY_SKIP_ENQUEUE, honoured only under allow-localhost) and requests
+// make no first attempt themselves (DELIVERY_INLINE_FIRST_ATTEMPT=off), so
+// only the cron sweeper can get deliveries moving. Also: endpoints failing every
 // delivery for ENDPOINT_DISABLE_AFTER_SECS are disabled.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ before(async () => {
   receiver = await startReceiver();
   app = await spawnApp({
     testScheduled: true,
-    vars: { DELIVERY_SKIP_ENQUEUE: '1', DELIVERY_SWEEP_AFTER_SECS: '0', DELIVERY_RETRY_SCHEDULE: '1,1,1,1,1,1,1,1', ENDPOINT_DISABLE_AFTER_SECS: '2' },
+    vars: { DELIVERY_SKIP_ENQUEUE: '1', DELIVERY_INLINE_FIRST_ATTEMPT: 'off', DELIVERY_SWEEP_AFTER_SECS: '0', DELIVERY_RETRY_SCHEDULE: '1,1,1,1,1,1,1,1', ENDPOINT_DISABLE_AFTER_SECS: '2' },
   });
 });
 after(async () => {

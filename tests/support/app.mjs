@@ -104,7 +104,8 @@ export async function spawnApp({ vars = {}, testScheduled = false, port, stateDi
   stateDir ??= await migratedState();
   const assetsDir = await testAssets();
   port ??= await freePort();
-  const allVars = { ADMIN_TOKEN, SECRETS_KEY, WEBHOOK_URL_POLICY: 'allow-localhost', ...vars };
+  // Two attempts in flight, as `npm start` runs: one thread runs everything here (wrangler.toml says more).
+  const allVars = { ADMIN_TOKEN, SECRETS_KEY, WEBHOOK_URL_POLICY: 'allow-localhost', DELIVERY_MAX_IN_FLIGHT: '2', ...vars };
   // `wrangler dev` with DevTools' inspector off (scripts/dev-server.mjs says why).
   const args = [join(root, 'scripts/dev-server.mjs'), '--port', String(port), '--persist-to', stateDir, '--assets', assetsDir, '--log-level', logLevel];
   for (const [name, value] of Object.entries(allVars)) args.push('--var', `${name}:${value}`);

@@ -54,15 +54,18 @@ pub async fn capture(app: &mut App, capture: Capture<'_>) -> ApiResult<Outcome> 
     let event = if draft.honeypot_filled { None } else { Some(lead_event(LEAD_CREATED, &lead, None, now)?) };
     let claim = key.as_deref().map(|key| Claim { scope: capture.scope, key, expired_before: now - IDEMPOTENCY_WINDOW_MS });
     let campaign = campaign_join(&lead, now)?;
-    let write = CaptureWrite { lead: &lead, requirement: capture.requirement, claim: claim.as_ref(), event: event.as_ref(), campaign: campaign.as_ref() };
-    let deliveries = match app.store.store_capture(write).await? {
-        CaptureOutcome::Stored { deliveries } => deliveries,
+    // The outbox rows are claimed in the same batch when this request makes their first attempt.
+    let first = crate::delivery::FirstAttempts::plan(app);
+    let claim_new = first.as_ref().map(|f| f.claim);
+    let write = CaptureWrite { lead: &lead, requirement: capture.requirement, claim: claim.as_ref(), event: event.as_ref(), campaign: campaign.as_ref(), claim_new };
+    let (deliveries, claimed) = match app.store.store_capture(write).await? {
+        CaptureOutcome::Stored { deliveries, claimed } => (deliveries, claimed),
         CaptureOutcome::NotWritten => {
             let replay = Replay { workspace_id: capture.workspace_id.to_string(), scope: capture.scope.to_string(), key };
             return Ok(Outcome::NotWritten(replay));
         }
     };
-    crate::delivery::dispatch(app, deliveries);
+    crate::delivery::dispatch_claimed(app, first, claimed, deliveries, crate::automation_jobs::Automation);
     Ok(Outcome::Answered(json(201, &CapturedOut { id: lead.id, status: public_status(&lead.status).into() })?))
 }
 

@@ -34,7 +34,17 @@ pub struct Config {
     /// `FOLLOW_UP_QUEUE_MAX_DELAY_SECS` lowers it (the tests use it to take
     /// the sweeper's path with second-scale delays).
     pub follow_up_queue_max_delay_secs: u32,
+    /// Whether the request that writes new jobs makes their first attempt
+    /// itself, after its response (`DELIVERY_INLINE_FIRST_ATTEMPT`, "on" by
+    /// default; "off" leaves them to the queue).
+    pub inline_first_attempt: bool,
+    /// At most this many attempts (or one lead's runs in turn) of one batch
+    /// are in flight at once (`DELIVERY_MAX_IN_FLIGHT`; see wrangler.toml).
+    pub max_in_flight: usize,
 }
+
+/// `DELIVERY_MAX_IN_FLIGHT` when unset: the Cloudflare default (wrangler.toml says why).
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 16;
 
 /// Cloudflare Queues' longest `delaySeconds`.
 pub const QUEUE_MAX_DELAY_SECS: u32 = 43_200;
@@ -72,6 +82,8 @@ impl Config {
             telegram_api_base: text(env, "TELEGRAM_API_BASE")
                 .map(|b| b.trim_end_matches('/').to_string())
                 .unwrap_or_else(|| "https://api.telegram.org".into()),
+            inline_first_attempt: parse_switch(text(env, "DELIVERY_INLINE_FIRST_ATTEMPT").as_deref(), true),
+            max_in_flight: parse_number(text(env, "DELIVERY_MAX_IN_FLIGHT").as_deref(), DEFAULT_MAX_IN_FLIGHT).max(1),
         })
     }
 }
@@ -84,6 +96,15 @@ pub fn parse_schedule(text: Option<&str>) -> Vec<u32> {
     match parsed {
         Some(schedule) if !schedule.is_empty() => schedule,
         _ => DEFAULT_RETRY_SCHEDULE_SECS.to_vec(),
+    }
+}
+
+/// "on" or "off" (also 1/0, true/false); anything else is the default.
+fn parse_switch(text: Option<&str>, default: bool) -> bool {
+    match text.map(|t| t.trim().to_ascii_lowercase()).as_deref() {
+        Some("on" | "1" | "true") => true,
+        Some("off" | "0" | "false") => false,
+        _ => default,
     }
 }
 
@@ -100,5 +121,15 @@ mod tests {
         assert_eq!(parse_schedule(Some("1, 2,3")), vec![1, 2, 3]);
         assert_eq!(parse_schedule(Some("1,x")), DEFAULT_RETRY_SCHEDULE_SECS.to_vec());
         assert_eq!(parse_schedule(None), DEFAULT_RETRY_SCHEDULE_SECS.to_vec());
+    }
+
+    #[test]
+    fn switches_parse_or_fall_back() {
+        assert!(!parse_switch(Some("off"), true));
+        assert!(!parse_switch(Some(" OFF "), true));
+        assert!(parse_switch(Some("on"), false));
+        assert!(parse_switch(None, true));
+        assert!(parse_switch(Some("maybe"), true));
+        assert!(!parse_switch(Some("maybe"), false));
     }
 }

@@ -5,7 +5,8 @@
 //! attempt count. The workflow runs the batch's expansions created are then
 //! worked the same way in the same invocation, not a queue hop later. It
 //! never returns an error: workers-rs panics on one, and a panic would retry
-//! the whole batch.
+//! the whole batch. The same stages make the first attempt of a request's
+//! new jobs after its response (`super::inline`), with no queue message.
 
 use super::attempt::{call_telegram, call_webhook, Attempted, Call};
 use super::decisions::{Decisions, JobContext};
@@ -28,27 +29,18 @@ use worker::{D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptio
 /// fault (D1 unavailable, say).
 const INTERNAL_RETRY_SECS: u32 = 10;
 
-/// At most this many attempts (or one lead's runs in turn) of one batch are
-/// in flight at once. Background work must leave the database to captures:
-/// D1 runs a database's queries one at a time, and on `wrangler dev` one
-/// thread runs requests, the consumer and D1 alike. A whole batch at once
-/// piled hundreds of queries onto D1 and starved captures (wrangler dev
-/// answered them with resets); 8 at once still took a fifth of capture
-/// throughput while workflows ran (`bench/workflows.mjs`). With 2, captures
-/// pay little for automation, which catches up between them. On
-/// Cloudflare, throughput comes from more consumer invocations when a
-/// backlog builds (Queues scales them), not from the overlap inside one.
-/// What it costs: a receiver that hangs holds one of the two for the
-/// delivery timeout; `TIME_BUDGET_MS` keeps a batch of those inside an
-/// invocation's limits.
-const MAX_IN_FLIGHT: usize = 2;
+// How many attempts (or one lead's runs in turn) are in flight at once is
+// `Config::max_in_flight` (`DELIVERY_MAX_IN_FLIGHT`; wrangler.toml says how it
+// is chosen): a receiver that hangs holds one place for the delivery timeout.
 
-/// An invocation starts no attempt after this long; the rest of its batch
-/// is recorded as not attempted and retried on the schedule. A queue
+/// A queue invocation starts no attempt after this long; the rest of its
+/// batch is recorded as not attempted and retried on the schedule. A queue
 /// consumer may run 15 minutes, and a batch of sends to receivers that hang
-/// (each up to the delivery timeout, two at a time) could take longer.
+/// (each up to the delivery timeout, `max_in_flight` at a time) could take
+/// longer.
 const TIME_BUDGET_MS: i64 = 10 * 60 * 1000;
-// Room for the attempts already started (two at a time, up to a 10 s delivery timeout per send).
+// Room for the attempts already started: however many are in flight, they run
+// side by side, each send bounded by the delivery timeout (10 s by default).
 const _: () = assert!(TIME_BUDGET_MS + 60_000 < 15 * 60 * 1000, "inside a queue consumer's 15 minutes");
 
 /// At most this many of the outbox rows a batch created are worked in the
@@ -64,8 +56,11 @@ pub struct Deliverer<'d, D: Decisions> {
     env: Env,
     /// Automation, for the jobs that decide rather than send.
     decisions: &'d D,
-    /// When this invocation started (`TIME_BUDGET_MS` counts from it).
+    /// When this invocation started (`budget_ms` counts from it).
     started_at: i64,
+    /// No attempt starts after this long: `TIME_BUDGET_MS` on the queue,
+    /// less after a response (`super::inline`).
+    budget_ms: i64,
 }
 
 /// A claimed attempt, with the queue message that asked for it (none for
@@ -83,7 +78,7 @@ struct Settled<'a> {
 
 
 pub async fn consume<D: Decisions>(batch: MessageBatch<DeliveryMessage>, env: Env, decisions: &D) {
-    let deliverer = match Deliverer::new(env, decisions) {
+    let deliverer = match Config::from_env(&env).and_then(|config| Deliverer::new(env, config, TIME_BUDGET_MS, decisions)) {
         Ok(deliverer) => deliverer,
         Err(err) => {
             worker::console_error!("delivery consumer cannot start: {err:?}");
@@ -120,9 +115,16 @@ fn in_turns(claimed: &[Claimed<'_>], targets: &Targets) -> Vec<Vec<usize>> {
 /// The error of an attempt not made because its invocation ran out of time.
 const OUT_OF_TIME: &str = "not attempted: its batch ran out of time; tried again on the retry schedule";
 
-/// Whether an invocation that started at `started_at` may start no more attempts.
-fn out_of_time(started_at: i64, now: i64) -> bool {
-    now - started_at > TIME_BUDGET_MS
+/// Whether an invocation that started at `started_at`, with `budget_ms` to
+/// start attempts in, may start no more.
+fn out_of_time(started_at: i64, budget_ms: i64, now: i64) -> bool {
+    now - started_at > budget_ms
+}
+
+/// The lease a claim at `now` takes: the sweeper leaves a claimed row alone
+/// until its attempt has had the delivery timeout and the sweep delay.
+pub(super) fn lease_until(config: &Config, now: i64) -> i64 {
+    now + i64::from(config.delivery_timeout_ms) + config.sweep_after_secs * 1000
 }
 
 pub(crate) fn retry_later() -> QueueRetryOptions {
@@ -161,7 +163,7 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
         // Concurrently but bounded, in batch order: one slow receiver holds up few.
         // A lead's runs go one after another, each from the lead as the one before left it.
         let turns = stream::iter(in_turns(&claimed, &targets).into_iter().map(|turn| self.call_in_turn(turn, &claimed, &targets)));
-        let mut done: Vec<(usize, Attempted)> = turns.buffered(MAX_IN_FLIGHT).collect::<Vec<_>>().await.into_iter().flatten().collect();
+        let mut done: Vec<(usize, Attempted)> = turns.buffered(self.config.max_in_flight).collect::<Vec<_>>().await.into_iter().flatten().collect();
         done.sort_by_key(|(i, _)| *i);
         let attempts = done.into_iter().map(|(_, attempted)| attempted).collect();
         self.settle_all(&claimed, attempts).await
@@ -171,7 +173,7 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
     /// then writes the lead changes their runs left pending. A run whose
     /// changes could not be written has its attempt made again.
     async fn call_in_turn(&self, turn: Vec<usize>, claimed: &[Claimed<'_>], targets: &Targets) -> Vec<(usize, Attempted)> {
-        if out_of_time(self.started_at, now_ms()) {
+        if out_of_time(self.started_at, self.budget_ms, now_ms()) {
             return turn.into_iter().map(|i| (i, Call::not_sent(OUT_OF_TIME.into()).into())).collect();
         }
         let mut lead = D::Turn::default();
@@ -193,35 +195,50 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
     }
 
     /// Works the outbox rows this batch's attempts created (an expansion's
-    /// runs, a run's `workflow.*` event deliveries), claimed like any
-    /// delivery (so neither the queue nor the sweeper can attempt one
-    /// twice). Should the claim fail, they go on the queue instead.
-    async fn work_created(&self, created: Vec<DueDelivery>) {
-        let mut runnable: Vec<DueDelivery> = created.into_iter().filter(|due| due.held == 0).collect();
-        let later = runnable.split_off(runnable.len().min(MAX_WORKED_INLINE));
+    /// runs, a run's `workflow.*` event deliveries); what these create in
+    /// turn (their ends' outbox rows) goes on the queue: one stage is enough.
+    pub(super) async fn work_created(&self, created: Vec<DueDelivery>) {
+        let more = self.claim_and_work(created, MAX_WORKED_INLINE).await;
+        enqueue(&self.env, more.iter().filter(|due| due.held == 0).map(DeliveryMessage::from).collect()).await;
+    }
+
+    /// Claims outbox rows no message asked for (at most `cap`; the rest, and
+    /// all of them should the claim fail, go on the queue) and works them,
+    /// so neither the queue nor the sweeper can make the same attempt.
+    /// Held rows are left to their campaign's resume. Returns the rows
+    /// their attempts created.
+    pub(super) async fn claim_and_work(&self, due: Vec<DueDelivery>, cap: usize) -> Vec<DueDelivery> {
+        let mut runnable: Vec<DueDelivery> = due.into_iter().filter(|due| due.held == 0).collect();
+        let later = runnable.split_off(runnable.len().min(cap));
         enqueue(&self.env, later.iter().map(DeliveryMessage::from).collect()).await;
         if runnable.is_empty() {
-            return;
+            return Vec::new();
         }
         let claims: Vec<AttemptClaim<'_>> = runnable.iter().map(|due| AttemptClaim { workspace_id: &due.workspace_id, delivery_id: &due.id, attempts_made: due.attempts }).collect();
         let now = now_ms();
-        let busy_until = now + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;
-        match self.store.claim_attempts(&claims, busy_until, now).await {
-            Ok(jobs) => {
-                // What these create in turn (their ends' outbox rows) goes on the queue: one stage is enough.
-                let more = self.work(jobs.into_iter().flatten().map(|job| (None, job)).collect()).await;
-                enqueue(&self.env, more.iter().filter(|due| due.held == 0).map(DeliveryMessage::from).collect()).await;
-            }
+        match self.store.claim_attempts(&claims, self.busy_until(now), now).await {
+            Ok(jobs) => self.work_jobs(jobs.into_iter().flatten().collect()).await,
             Err(err) => {
-                worker::console_error!("claiming new workflow runs failed, enqueueing them: {err:?}");
+                worker::console_error!("claiming new outbox rows failed, enqueueing them: {err:?}");
                 enqueue(&self.env, runnable.iter().map(DeliveryMessage::from).collect()).await;
+                Vec::new()
             }
         }
     }
 
-    fn new(env: Env, decisions: &'d D) -> ApiResult<Self> {
+    fn busy_until(&self, now: i64) -> i64 {
+        lease_until(&self.config, now)
+    }
+
+    /// Works jobs this invocation has claimed without a queue message.
+    pub(super) async fn work_jobs(&self, jobs: Vec<DeliveryJob>) -> Vec<DueDelivery> {
+        self.work(jobs.into_iter().map(|job| (None, job)).collect()).await
+    }
+
+    /// `budget_ms`: how long attempts may start for (`TIME_BUDGET_MS` on the queue).
+    pub(super) fn new(env: Env, config: Config, budget_ms: i64, decisions: &'d D) -> ApiResult<Self> {
         let store = Store::new(env.d1("DB").map_err(|e| ApiError::internal("D1 binding DB", e))?);
-        Ok(Self { store, config: Config::from_env(&env)?, env, decisions, started_at: now_ms() })
+        Ok(Self { store, config, env, decisions, started_at: now_ms(), budget_ms })
     }
 
     /// Claims every attempt; messages with nothing to send (finished, or a
@@ -232,8 +249,7 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
             .map(|(_, DeliveryMessage::DeliveryV1 { workspace_id, delivery_id, attempts })| AttemptClaim { workspace_id, delivery_id, attempts_made: *attempts })
             .collect();
         let now = now_ms();
-        let busy_until = now + i64::from(self.config.delivery_timeout_ms) + self.config.sweep_after_secs * 1000;
-        match self.store.claim_attempts(&claims, busy_until, now).await {
+        match self.store.claim_attempts(&claims, self.busy_until(now), now).await {
             Ok(jobs) => readable
                 .iter()
                 .zip(jobs)
@@ -422,8 +438,9 @@ mod tests {
     #[test]
     fn an_invocation_starts_attempts_within_its_time_budget_only() {
         let started = 1_000_000;
-        assert!(!out_of_time(started, started));
-        assert!(!out_of_time(started, started + TIME_BUDGET_MS));
-        assert!(out_of_time(started, started + TIME_BUDGET_MS + 1));
+        assert!(!out_of_time(started, TIME_BUDGET_MS, started));
+        assert!(!out_of_time(started, TIME_BUDGET_MS, started + TIME_BUDGET_MS));
+        assert!(out_of_time(started, TIME_BUDGET_MS, started + TIME_BUDGET_MS + 1));
+        assert!(out_of_time(started, 15_000, started + 15_001), "a shorter budget ends sooner");
     }
 }

@@ -1,12 +1,14 @@
 //! Delivery: fanning events out to webhook endpoints and Telegram through a
 //! D1 outbox and Cloudflare Queues. The outbox rows are written with the
-//! event; here they are enqueued, consumed, retried and swept.
+//! event; here they are first attempted (by the request that wrote them, or
+//! the queue), consumed, retried and swept.
 
 pub(crate) mod attempt;
 mod consumer;
 mod dead_letters;
 pub mod decisions;
 pub mod endpoints;
+mod inline;
 pub mod message;
 pub(crate) mod outbound;
 mod outcome;
@@ -18,7 +20,10 @@ pub mod telegram;
 pub mod webhook;
 
 use crate::app::App;
-use crate::store::deliveries::DueDelivery;
+use crate::store::deliveries::{DeliveryJob, DueDelivery};
+use decisions::Decisions;
+use inline::FirstAttempt;
+pub use inline::FirstAttempts;
 use message::{enqueue, DeliveryMessage, DEAD_LETTER_QUEUE};
 use worker::{Env, MessageBatch};
 
@@ -45,29 +50,65 @@ pub async fn consume<D: decisions::Decisions>(batch: MessageBatch<DeliveryMessag
     }
 }
 
-/// Enqueues just-committed deliveries after the response, so a capture
-/// never waits on the queue; a failure is logged and left to the sweeper.
-pub fn dispatch(app: &App, mut deliveries: Vec<DueDelivery>) {
-    // Held work waits for its campaign's resume, which enqueues it.
+/// Starts just-committed deliveries after the response, so a request never
+/// waits on a receiver or the queue: their first attempt is made right
+/// then (`inline`), or with `DELIVERY_INLINE_FIRST_ATTEMPT=off` they are
+/// enqueued. A failure is logged and left to the sweeper.
+/// `decisions` carries out the deciding jobs among them (automation's).
+pub fn dispatch<D: Decisions + 'static>(app: &App, deliveries: Vec<DueDelivery>, decisions: D) {
+    start(app, deliveries, true, decisions);
+}
+
+/// After a capture's batch wrote `deliveries` and, under `first`, claimed
+/// `claimed` of them: those are attempted now, the rest (its automation,
+/// anything past the cap) go on the queue.
+pub fn dispatch_claimed<D: Decisions + 'static>(app: &App, first: Option<FirstAttempts>, claimed: Vec<DeliveryJob>, mut deliveries: Vec<DueDelivery>, decisions: D) {
+    let Some(first) = first else {
+        return dispatch(app, deliveries, decisions);
+    };
+    deliveries.retain(|due| due.held == 0 && !claimed.iter().any(|job| job.id == due.id));
+    enqueue_after_response(app, deliveries, first.sends_lost());
+    first.start(app, claimed, decisions);
+}
+
+/// As `dispatch`, for deliveries an operator replays: the dev-only lost-send
+/// fault (`DELIVERY_SKIP_ENQUEUE`) never leaves them to the sweeper.
+pub fn dispatch_replayed<D: Decisions + 'static>(app: &App, deliveries: Vec<DueDelivery>, decisions: D) {
+    start(app, deliveries, false, decisions);
+}
+
+fn start<D: Decisions + 'static>(app: &App, mut deliveries: Vec<DueDelivery>, sends_may_be_lost: bool, decisions: D) {
+    // Held work waits for its campaign's resume, which dispatches it.
     deliveries.retain(|d| d.held == 0);
-    if !deliveries.is_empty() {
-        later(app, deliveries);
+    if deliveries.is_empty() {
+        return;
+    }
+    let config = match app.config() {
+        Ok(config) => config,
+        Err(err) => return worker::console_error!("dispatch: {err:?}"),
+    };
+    match inline::first_attempt(config.inline_first_attempt, config.skip_enqueue && sends_may_be_lost, config.delivery_timeout_ms) {
+        FirstAttempt::Inline { budget_ms } => app.ctx.wait_until(inline::attempt(app.env.clone(), config, budget_ms, deliveries, decisions)),
+        FirstAttempt::Queue => enqueue_after_response(app, deliveries, false),
+        FirstAttempt::Sweeper => enqueue_after_response(app, deliveries, true),
     }
 }
 
-fn later(app: &App, due: Vec<DueDelivery>) {
-    match app.config() {
-        // Dev-only fault injection: as if every producer send were lost.
-        Ok(config) if config.skip_enqueue => worker::console_warn!("DELIVERY_SKIP_ENQUEUE: leaving deliveries to the sweeper"),
-        Ok(_) => {
-            let env = app.env.clone();
-            app.ctx.wait_until(async move { enqueue(&env, due.iter().map(DeliveryMessage::from).collect()).await });
-        }
-        Err(err) => worker::console_error!("dispatch: {err:?}"),
+/// Enqueues deliveries after the response, or with `lost` (the dev-only
+/// fault: as if every producer send were lost) leaves them to the sweeper.
+fn enqueue_after_response(app: &App, deliveries: Vec<DueDelivery>, lost: bool) {
+    if deliveries.is_empty() {
+        return;
     }
+    if lost {
+        return worker::console_warn!("DELIVERY_SKIP_ENQUEUE: leaving deliveries to the sweeper");
+    }
+    let env = app.env.clone();
+    app.ctx.wait_until(async move { enqueue(&env, deliveries.iter().map(DeliveryMessage::from).collect()).await });
 }
 
-/// Enqueues replayed deliveries now.
+/// Enqueues recovered deliveries now: recovery sends nothing itself, its
+/// lines go through the queue one delivery at a time.
 pub async fn enqueue_now(app: &App, due: &[DueDelivery]) {
     enqueue(&app.env, due.iter().filter(|d| d.held == 0).map(DeliveryMessage::from).collect()).await;
 }

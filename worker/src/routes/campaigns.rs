@@ -158,7 +158,7 @@ async fn control(app: &mut App, control: Control) -> ApiResult<Response> {
         let event = control_event(&row, control, to, &key.key_id, now)?;
         let write = ControlWrite { campaign: &row, control, to, record: &record, event: &event };
         if let Some(due) = app.store.apply_control(write).await? {
-            crate::delivery::dispatch(app, due);
+            crate::delivery::dispatch(app, due, crate::automation_jobs::Automation);
             let row = CampaignRow { state: to.as_str().into(), updated_at: now, ..row };
             return answer(app, 200, &row).await;
         }

@@ -222,7 +222,7 @@ pub(crate) async fn replay(app: &App, workspace_id: &str, id: &str) -> ApiResult
             1 => app.store.release_heads_of(workspace_id, &replayed.target_id, app.now_ms).await?,
             _ => vec![DueDelivery { id: replayed.id, workspace_id: replayed.workspace_id, attempts: replayed.attempts, in_order: 0, held: 0 }],
         };
-        crate::delivery::enqueue_now(app, &due).await;
+        crate::delivery::dispatch_replayed(app, due, crate::automation_jobs::Automation);
     }
     Ok(())
 }

@@ -43,7 +43,7 @@ pub async fn erase_lead(app: &mut App) -> ApiResult<Response> {
     }
     let who = Eraser { workspace_id: &key.workspace_id, requested_by: &key.key_id, now_ms: app.now_ms };
     let deliveries = erase_leads(&app.store, &who, &[id]).await?;
-    crate::delivery::dispatch(app, deliveries);
+    crate::delivery::dispatch(app, deliveries, crate::automation_jobs::Automation);
     no_content()
 }
 
@@ -58,6 +58,6 @@ pub async fn erase_by_email(app: &mut App) -> ApiResult<Response> {
     let email = LeadEmail::parse(input.email.as_deref().unwrap_or_default()).map_err(|e| ApiError::Validation(vec![e]))?;
     let who = Eraser { workspace_id: &key.workspace_id, requested_by: &key.key_id, now_ms: app.now_ms };
     let (erased, deliveries) = erase_person(&app.store, &who, email.as_ref()).await?;
-    crate::delivery::dispatch(app, deliveries);
+    crate::delivery::dispatch(app, deliveries, crate::automation_jobs::Automation);
     json(200, &ErasureOut { erased })
 }

@@ -70,7 +70,7 @@ pub(crate) async fn patch_lead(app: &App, workspace_id: &str, actor: &str, id: &
     let change = LeadChange { workspace_id, lead_id: id, patch, changed_by: actor, expect };
     match change_lead(&app.store, &change, app.now_ms).await? {
         ChangeOutcome::Changed { lead, due } => {
-            crate::delivery::dispatch(app, due);
+            crate::delivery::dispatch(app, due, crate::automation_jobs::Automation);
             Ok(lead)
         }
         ChangeOutcome::Unchanged(lead) => Ok(lead),

@@ -176,7 +176,7 @@ pub async fn trigger(app: &mut App) -> ApiResult<Response> {
     }
     let due = trigger::start(&app.store, &row, &def, &leads, app.now_ms).await?;
     let runs = due.len();
-    crate::delivery::dispatch(app, due);
+    crate::delivery::dispatch(app, due, crate::automation_jobs::Automation);
     json(202, &TriggerOut { runs })
 }
 

@@ -4,7 +4,7 @@
 //! to a single round trip, and a key revoked a moment ago fails at once.
 
 use super::campaigns::CampaignJoin;
-use super::deliveries::DueDelivery;
+use super::deliveries::{DeliveryJob, DueDelivery, NewClaim};
 use super::leads::{EventRow, LeadRow, LEAD_COLUMNS, LEAD_PLACEHOLDERS};
 use super::{number, text, wrote, Store};
 use leadsbot_shared::scope::Scope;
@@ -29,12 +29,16 @@ pub struct CaptureWrite<'a> {
     pub event: Option<&'a EventRow>,
     /// The campaign the lead joins (created on the fly if new).
     pub campaign: Option<&'a CampaignJoin>,
+    /// Set when the request makes the first attempt of the event's outbox
+    /// rows itself: they are claimed in the same batch.
+    pub claim_new: Option<NewClaim>,
 }
 
 #[derive(Debug, PartialEq)]
 pub enum CaptureOutcome {
-    /// With the outbox rows written beside the lead, to enqueue.
-    Stored { deliveries: Vec<DueDelivery> },
+    /// With the outbox rows written beside the lead, and those of them
+    /// claimed for the request's own first attempt (`claim_new`).
+    Stored { deliveries: Vec<DueDelivery>, claimed: Vec<DeliveryJob> },
     /// Nothing was written: the credential did not hold, or the key was
     /// claimed before. The caller tells which, off the hot path.
     NotWritten,
@@ -101,14 +105,21 @@ impl Store {
             let lead_exists = "EXISTS (SELECT 1 FROM leads WHERE id = ?)";
             statements.extend(self.event_with_jobs(event, (lead_exists, &[text(&lead.id)]))?);
         }
-        let fan_out = lead_insert + 2;
+        let fan_out = lead_insert + 2..statements.len();
+        // Only rows of this batch's event, so nothing if the lead was not written.
+        if let (Some(event), Some(claim)) = (write.event, write.claim_new) {
+            statements.push(self.claim_new_statement(event, claim, lead.created_at)?);
+        }
+        let claimed_at = fan_out.end;
         let results = self.batch(statements).await?;
         if !results.get(lead_insert).is_some_and(wrote) {
             return Ok(CaptureOutcome::NotWritten);
         }
         // Unreadable RETURNING rows only cost speed: the sweeper enqueues them.
-        let deliveries = results.iter().skip(fan_out).flat_map(|r| r.results::<DueDelivery>().unwrap_or_default()).collect();
-        Ok(CaptureOutcome::Stored { deliveries })
+        let deliveries = results.get(fan_out).unwrap_or_default().iter().flat_map(|r| r.results::<DueDelivery>().unwrap_or_default()).collect();
+        // Claimed rows that cannot be read are attempted once their lease passes.
+        let claimed = results.get(claimed_at).and_then(|r| r.results::<DeliveryJob>().ok()).unwrap_or_default();
+        Ok(CaptureOutcome::Stored { deliveries, claimed })
     }
 
     /// Takes the key if it is new or expired, and only for a confirmed writer,

@@ -5,6 +5,7 @@ use leadsbot_shared::workflow::Trigger;
 use super::{number, opt_text, text, Store};
 use crate::error::{ApiError, ApiResult};
 use crate::store::leads::EventRow;
+use super::workflow_runs::RUN_TARGET;
 use super::campaigns::{next_attempt_sql, response_status_sql};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -19,7 +20,7 @@ pub const CANCELLED: &str = JobStatus::Cancelled.as_str();
 pub const WORKFLOWS_TARGET: &str = JobKind::WorkflowExpansion.as_str();
 
 /// A delivery with the bytes it sends.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct DeliveryJob {
     pub id: String,
     pub workspace_id: String,
@@ -116,6 +117,14 @@ pub struct AttemptRecord<'a> {
     pub next_attempt_at: Option<i64>,
 }
 
+/// How the batch that writes an event's outbox rows claims them for the
+/// writing request's own first attempt: leased until `busy_until`, at most `cap`.
+#[derive(Debug, Clone, Copy)]
+pub struct NewClaim {
+    pub busy_until: i64,
+    pub cap: usize,
+}
+
 /// An attempt a queue message asks for.
 pub struct AttemptClaim<'a> {
     pub workspace_id: &'a str,
@@ -144,6 +153,20 @@ pub struct DeadLettered {
     pub target_kind: String,
     pub target_id: String,
     pub attempts: u32,
+}
+
+/// The one claim protocol, over the rows `which` (SQL from ?3 on) picks: a
+/// pending row's next attempt is counted (as not yet recorded) and leased
+/// to its claimer until ?1 (the sweeper leaves it alone meanwhile), at ?2.
+/// A row claimed `MAX_UNRECORDED_CLAIMS` times without a record is left for
+/// the sweeper to give up on. Returns each claimed row as a `DeliveryJob`.
+fn claim_sql(which: &str) -> String {
+    format!(
+        "UPDATE deliveries SET attempts = attempts + 1, unrecorded_claims = unrecorded_claims + 1, next_attempt_at = ?1, updated_at = ?2
+         WHERE {which} AND status = 'pending' AND next_attempt_at IS NOT NULL AND unrecorded_claims < {MAX_UNRECORDED_CLAIMS}
+         RETURNING id, workspace_id, event_type, target_kind, target_id, attempts - 1 AS attempts, in_order, run_id, action_index,
+           (SELECT payload FROM events e WHERE e.id = deliveries.event_id AND e.workspace_id = deliveries.workspace_id) AS payload"
+    )
 }
 
 /// A condition the capture batch adds so its writes happen only if this
@@ -247,23 +270,32 @@ impl Store {
         if claims.is_empty() {
             return Ok(Vec::new());
         }
+        let sql = claim_sql("workspace_id = ?3 AND id = ?4 AND attempts = ?5");
         let statements = claims
             .iter()
-            .map(|c| {
-                self.statement(
-                    "UPDATE deliveries SET attempts = attempts + 1, unrecorded_claims = unrecorded_claims + 1, next_attempt_at = ?, updated_at = ?
-                     WHERE workspace_id = ? AND id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at IS NOT NULL AND unrecorded_claims < ?
-                     RETURNING id, workspace_id, event_type, target_kind, target_id, attempts - 1 AS attempts, in_order, run_id, action_index,
-                       (SELECT payload FROM events e WHERE e.id = deliveries.event_id AND e.workspace_id = deliveries.workspace_id) AS payload",
-                    &[number(busy_until), number(now), text(c.workspace_id), text(c.delivery_id), number(i64::from(c.attempts_made)), number(i64::from(MAX_UNRECORDED_CLAIMS))],
-                )
-            })
+            .map(|c| self.statement(&sql, &[number(busy_until), number(now), text(c.workspace_id), text(c.delivery_id), number(i64::from(c.attempts_made))]))
             .collect::<ApiResult<Vec<_>>>()?;
         let results = self.batch(statements).await?;
         results
             .iter()
             .map(|r| Ok(r.results::<DeliveryJob>().map_err(|e| ApiError::internal("d1 rows", e))?.into_iter().next()))
             .collect()
+    }
+
+    /// Claims, as `claim_attempts` does, the first attempt of the pending
+    /// rows an event's fan-out just wrote that send (webhooks, Telegram; at
+    /// most `cap`), for the batch that writes them: the request that
+    /// commits them attempts them itself. Automation (an expansion into
+    /// workflow runs) is not claimed: it goes on the queue. Held rows are
+    /// not pending, so never claimed. Returns the claimed jobs.
+    pub fn claim_new_statement(&self, event: &EventRow, claim: NewClaim, now: i64) -> ApiResult<D1PreparedStatement> {
+        let sql = claim_sql(&format!(
+            "workspace_id = ?3 AND event_id = ?4 AND attempts = 0
+             AND id IN (SELECT id FROM deliveries WHERE workspace_id = ?3 AND event_id = ?4 AND status = 'pending'
+               AND target_kind NOT IN ('{WORKFLOWS_TARGET}', '{RUN_TARGET}') ORDER BY id LIMIT {})",
+            claim.cap
+        ));
+        self.statement(&sql, &[number(claim.busy_until), number(now), text(&event.workspace_id), text(&event.id)])
     }
 
     /// Logging an attempt and moving its delivery on, for the batch that

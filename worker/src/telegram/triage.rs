@@ -102,7 +102,7 @@ async fn set_status(app: &App, workspace_id: &str, press: &Press, to: LeadStatus
     let change = LeadChange { workspace_id, lead_id: &press.lead_id, patch, changed_by: actor, expect: Expect::Status(press.shown_status.as_str()) };
     Ok(match change_lead(&app.store, &change, app.now_ms).await? {
         ChangeOutcome::Changed { lead, due } => {
-            crate::delivery::dispatch(app, due);
+            crate::delivery::dispatch(app, due, crate::automation_jobs::Automation);
             Reply::redraw(&format!("Marked {}.", lead.status), redraw(&lead, &format!("{} by {actor}", lead.status)))
         }
         ChangeOutcome::Unchanged(lead) => Reply::redraw(&format!("Already {}.", lead.status), redraw(&lead, &lead.status)),

@@ -1,0 +1,147 @@
+//! The first attempt of new jobs, made by the request that wrote them once
+//! its response is answered (`ctx.wait_until`), so a lead's webhook does not
+//! wait out the queue's batch window. The rows are committed before (with
+//! the event) and claimed as the consumer claims them, so neither the queue
+//! nor the sweeper makes the same attempt: a capture claims them in its own
+//! write batch (`FirstAttempts`), saving a round trip before the send; other
+//! requests claim them after the response (`attempt`). A capture attempts
+//! only the jobs that send (webhooks, Telegram): its workflow automation
+//! goes on the queue, whose consumer keeps `DELIVERY_MAX_IN_FLIGHT` of it
+//! beside the captures (every lead's runs inline took most of capture
+//! throughput on `wrangler dev`, bench/RESULTS.md). The consumer's own
+//! stages make the attempts; retries go on the queue. Should the isolate end
+//! before an attempt is recorded, the row stays claimed and the sweeper
+//! re-enqueues it once its lease has passed.
+
+use super::consumer::{lease_until, Deliverer};
+use super::decisions::Decisions;
+use super::message::{enqueue, DeliveryMessage};
+use crate::app::App;
+use crate::config::Config;
+use crate::store::deliveries::{DeliveryJob, DueDelivery, NewClaim};
+use worker::Env;
+
+/// How long `ctx.wait_until` keeps a request's work alive after its response (Workers: 30 s).
+const WAIT_UNTIL_MS: i64 = 30_000;
+/// Left after the last send could have timed out, for its record and what follows.
+const RECORD_ROOM_MS: i64 = 5_000;
+
+/// At most this many of one request's new jobs are attempted by it; the rest
+/// go on the queue (a workflow triggered for 500 leads, say). A queue batch
+/// holds at most 100 (wrangler.toml), so a request never takes on more than
+/// one consumer invocation would.
+const MAX_FIRST_ATTEMPTS: usize = 100;
+
+/// A request that makes the first attempt of the jobs it writes: the claim
+/// its write batch takes on them, and what the attempts need.
+pub struct FirstAttempts {
+    pub claim: NewClaim,
+    config: Config,
+    budget_ms: i64,
+}
+
+impl FirstAttempts {
+    /// `None` when the first attempt is left to the queue (or the settings
+    /// cannot be read: then `dispatch` logs why).
+    pub fn plan(app: &App) -> Option<Self> {
+        let config = app.config().ok()?;
+        match first_attempt(config.inline_first_attempt, config.skip_enqueue, config.delivery_timeout_ms) {
+            FirstAttempt::Inline { budget_ms } => {
+                let claim = NewClaim { busy_until: lease_until(&config, app.now_ms), cap: MAX_FIRST_ATTEMPTS };
+                Some(Self { claim, config, budget_ms })
+            }
+            FirstAttempt::Queue | FirstAttempt::Sweeper => None,
+        }
+    }
+
+    /// Whether queue sends are dropped (the dev-only fault `DELIVERY_SKIP_ENQUEUE`).
+    pub fn sends_lost(&self) -> bool {
+        self.config.skip_enqueue
+    }
+
+    /// Attempts jobs the write batch claimed, after the response.
+    pub fn start<D: Decisions + 'static>(self, app: &App, claimed: Vec<DeliveryJob>, decisions: D) {
+        if !claimed.is_empty() {
+            app.ctx.wait_until(attempt_claimed(app.env.clone(), self.config, self.budget_ms, claimed, decisions));
+        }
+    }
+}
+
+/// Where a request's new jobs get their first attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FirstAttempt {
+    /// Right after the response, starting no attempt after `budget_ms`.
+    Inline { budget_ms: i64 },
+    /// On the queue.
+    Queue,
+    /// Nowhere until the sweeper finds them (a dev-only fault: every producer send lost).
+    Sweeper,
+}
+
+/// `inline`: `DELIVERY_INLINE_FIRST_ATTEMPT`; `skip_enqueue`: the dev-only
+/// fault, which loses queue sends, not inline attempts. A delivery timeout
+/// too long to end inside `wait_until` leaves the attempt to the queue.
+pub fn first_attempt(inline: bool, skip_enqueue: bool, delivery_timeout_ms: u32) -> FirstAttempt {
+    match start_budget_ms(delivery_timeout_ms) {
+        Some(budget_ms) if inline => FirstAttempt::Inline { budget_ms },
+        _ if skip_enqueue => FirstAttempt::Sweeper,
+        _ => FirstAttempt::Queue,
+    }
+}
+
+/// How long after the response attempts may start: the last one started
+/// still ends (by its timeout) and is recorded before `wait_until` is cut
+/// off. `None` when the timeout leaves no room.
+fn start_budget_ms(delivery_timeout_ms: u32) -> Option<i64> {
+    let budget = WAIT_UNTIL_MS - i64::from(delivery_timeout_ms) - RECORD_ROOM_MS;
+    (budget > 0).then_some(budget)
+}
+
+/// Claims and attempts `due` (new, not held), then works the rows those
+/// attempts created, as a queue batch would. Never fails: what it cannot
+/// start goes on the queue.
+pub async fn attempt<D: Decisions>(env: Env, config: Config, budget_ms: i64, due: Vec<DueDelivery>, decisions: D) {
+    let deliverer = match Deliverer::new(env.clone(), config, budget_ms, &decisions) {
+        Ok(deliverer) => deliverer,
+        Err(err) => {
+            worker::console_error!("first attempts cannot start, enqueueing them: {err:?}");
+            return enqueue(&env, due.iter().map(DeliveryMessage::from).collect()).await;
+        }
+    };
+    let created = deliverer.claim_and_work(due, MAX_FIRST_ATTEMPTS).await;
+    deliverer.work_created(created).await;
+}
+
+/// Attempts jobs claimed with the batch that wrote them, then works the
+/// rows those attempts created.
+async fn attempt_claimed<D: Decisions>(env: Env, config: Config, budget_ms: i64, claimed: Vec<DeliveryJob>, decisions: D) {
+    let deliverer = match Deliverer::new(env, config, budget_ms, &decisions) {
+        Ok(deliverer) => deliverer,
+        Err(err) => return worker::console_error!("first attempts cannot start; the sweeper takes them once their claim lapses: {err:?}"),
+    };
+    let created = deliverer.work_jobs(claimed).await;
+    deliverer.work_created(created).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_jobs_are_attempted_inline_unless_turned_off() {
+        assert_eq!(first_attempt(true, false, 10_000), FirstAttempt::Inline { budget_ms: 15_000 });
+        assert_eq!(first_attempt(false, false, 10_000), FirstAttempt::Queue);
+    }
+
+    #[test]
+    fn the_lost_enqueue_fault_leaves_inline_attempts_alone() {
+        assert_eq!(first_attempt(true, true, 10_000), FirstAttempt::Inline { budget_ms: 15_000 });
+        assert_eq!(first_attempt(false, true, 10_000), FirstAttempt::Sweeper);
+    }
+
+    #[test]
+    fn a_timeout_that_cannot_end_inside_wait_until_leaves_the_attempt_to_the_queue() {
+        assert_eq!(first_attempt(true, false, 25_000), FirstAttempt::Queue);
+        assert_eq!(first_attempt(true, false, 24_000), FirstAttempt::Inline { budget_ms: 1_000 });
+    }
+}
