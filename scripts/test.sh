@@ -8,6 +8,9 @@ cd "$repo_root"
 
 bash scripts/bootstrap.sh --browser
 
+echo "==> The house: every crate:: path in worker/src points down the layers"
+node scripts/check-layers.mjs
+
 echo "==> Unit tests (native)"
 cargo test --workspace --quiet
 

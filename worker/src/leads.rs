@@ -1,6 +1,8 @@
 //! Leads as the API sees them: built from a validated draft, shown as
 //! `LeadOut`, filtered by query parameters, and changed by PATCH. All pure.
 
+pub mod events;
+
 use crate::error::{ApiError, ApiResult};
 use crate::store::leads::{LeadQuery, LeadRow};
 use leadsbot_shared::ids::{is_sortable_id, IdKind};

@@ -1,54 +1,42 @@
 //! LeadsBot's edge service. This file is the table of contents: the runtime's
 //! entry points, each handing straight to the module that does the work.
 
-mod abuse;
-mod app;
-mod auth;
-mod automation_jobs;
-mod campaigns;
-mod capture;
-mod config;
-mod credentials;
-mod delivery;
-mod erasure;
-mod error;
-mod events;
-mod exports;
-mod follow_ups;
-mod http;
+// The rooms, from the top down: each imports only rooms below it
+// (`scripts/check-layers.mjs` holds the order; README "How it is built").
+mod api;
 mod inbox;
+mod automation;
+mod capture;
+mod lifecycle;
+mod outbox;
+mod auth;
 mod leads;
-// Only the native document test calls the generator; the wasm build keeps the
-// derives and `#[utoipa::path]`s it needs to compile, and drops the rest.
-#[cfg_attr(not(test), allow(dead_code))]
-mod openapi;
-mod platform;
-mod retention;
-mod rotation;
-mod routes;
-mod secrets;
+mod workspace;
 mod store;
-mod summaries;
-mod sweep_cursor;
-mod telegram;
+// The core every room stands on.
+mod app;
+mod config;
+mod error;
+mod http;
+mod ids;
+mod platform;
+mod secrets;
 mod wire;
-mod workflows;
-mod workspaces;
 
 use worker::{event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     // `/app` is the inbox (HTML pages with their own small table); the rest is the API.
-    Ok(if inbox::owns(&req.path()) { inbox::serve(req, env, ctx).await } else { routes::handle(req, env, ctx).await })
+    Ok(if inbox::owns(&req.path()) { inbox::serve(req, env, ctx).await } else { api::handle(req, env, ctx).await })
 }
 
 /// The delivery queue's and the dead-letter queue's consumer. Every message
 /// is acked or retried inside; this never returns an error (workers-rs would
 /// panic on one).
 #[event(queue)]
-async fn queue(batch: MessageBatch<delivery::message::DeliveryMessage>, env: Env, _ctx: Context) -> Result<()> {
-    delivery::consume(batch, env, &automation_jobs::Automation).await;
+async fn queue(batch: MessageBatch<outbox::message::DeliveryMessage>, env: Env, _ctx: Context) -> Result<()> {
+    outbox::consume(batch, env, &automation::jobs::Automation).await;
     Ok(())
 }
 
@@ -58,10 +46,10 @@ async fn queue(batch: MessageBatch<delivery::message::DeliveryMessage>, env: Env
 /// still under a previous `SECRETS_KEY`.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    delivery::sweeper::sweep(env.clone()).await;
-    telegram::forget_old_updates(&env).await;
-    retention::run(env.clone()).await;
-    summaries::cron::run(env.clone()).await;
-    rotation::reseal(&env).await;
+    outbox::sweeper::sweep(env.clone()).await;
+    automation::telegram::forget_old_updates(&env).await;
+    lifecycle::retention::run(env.clone()).await;
+    lifecycle::summaries::cron::run(env.clone()).await;
+    lifecycle::rotation::reseal(&env).await;
     inbox::sweep(env.clone()).await;
 }

@@ -1,6 +1,8 @@
 //! Who is calling: the operator (admin token), a workspace's server (API key
 //! or signature), or a visitor's browser (public token + origin).
 
+pub mod credentials;
+
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::store::keys::KeyRow;

@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::leads::LeadPatch;
-use crate::routes::{deliveries, leads};
+use crate::api::{deliveries, leads};
 use worker::Response;
 
 pub async fn post(app: &mut App, segments: &[&str]) -> ApiResult<Response> {

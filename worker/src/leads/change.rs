@@ -6,7 +6,7 @@
 //! one to a chain of changes written together (a workflow turn's).
 
 use super::patch::{apply_patch, etag, if_match_admits, LeadPatch, Patched};
-use crate::credentials::new_id;
+use crate::ids::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::store::deliveries::DueDelivery;
 use crate::store::leads::{EventRow, LeadChain, LeadRow, StatusChangeRow, Then};
@@ -121,7 +121,7 @@ pub fn chain_patched(store: &Store, chain: &mut LeadChain, patched: Patched, rea
     };
     let mut events = lead_change_events(by.now_ms, &lead, transition.as_ref())?;
     if let Some(cause) = &by.caused_by {
-        events.iter_mut().filter(|e| e.kind == crate::events::LEAD_STATUS_CHANGED).try_for_each(|e| add_cause(e, cause))?;
+        events.iter_mut().filter(|e| e.kind == crate::leads::events::LEAD_STATUS_CHANGED).try_for_each(|e| add_cause(e, cause))?;
     }
     store.chain_change(chain, &lead, read, change.as_ref(), &events, &by.then)?;
     Ok(lead)
@@ -144,12 +144,12 @@ pub fn lead_change_events(now_ms: i64, lead: &LeadRow, transition: Option<&(Stri
     }
     let mut events = Vec::new();
     if transition.is_some_and(|(from, _)| from == "spam") {
-        events.push(crate::events::lead_event(crate::events::LEAD_CREATED, lead, None, now_ms)?);
+        events.push(crate::leads::events::lead_event(crate::leads::events::LEAD_CREATED, lead, None, now_ms)?);
     }
-    events.push(crate::events::lead_event(crate::events::LEAD_UPDATED, lead, None, now_ms)?);
+    events.push(crate::leads::events::lead_event(crate::leads::events::LEAD_UPDATED, lead, None, now_ms)?);
     if let Some((from, to)) = transition {
         let extra = serde_json::json!({"previous_status": from, "status": to});
-        events.push(crate::events::lead_event(crate::events::LEAD_STATUS_CHANGED, lead, Some(extra), now_ms)?);
+        events.push(crate::leads::events::lead_event(crate::leads::events::LEAD_STATUS_CHANGED, lead, Some(extra), now_ms)?);
     }
     Ok(events)
 }

@@ -10,8 +10,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::inbox::forms::Form;
 use crate::inbox::respond::{html, redirect};
 use crate::inbox::Session;
-use crate::routes::keys::{validate_key, KeyIn};
-use crate::routes::workspace_credentials::new_public_token;
+use crate::api::keys::{validate_key, KeyIn};
+use crate::api::workspace_credentials::new_public_token;
 use crate::store::keys::Revocation;
 use crate::store::workspaces::{WorkspaceRow, WorkspaceUpdate};
 use maud::{html, Markup};
@@ -152,7 +152,7 @@ pub async fn post(app: &App, session: &Session, rest: &[&str], form: &Form) -> A
         ["origins"] => {
             let origins: Vec<String> = form.text("origins").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
             let current = app.store.workspace(ws).await?.ok_or_else(|| ApiError::NotFound("workspace not found".into()))?;
-            let settings = crate::workspaces::validate_settings(Some(&current.name), Some(&origins), true)?;
+            let settings = crate::workspace::validate_settings(Some(&current.name), Some(&origins), true)?;
             let allowed_origins = serde_json::to_string(&settings.allowed_origins)?;
             let update = WorkspaceUpdate { name: &current.name, allowed_origins: &allowed_origins, lead_retention_days: current.lead_retention_days, timezone: &current.timezone, digest_hour: current.digest_hour };
             app.store.update_workspace(ws, &update, app.now_ms).await?;
@@ -166,7 +166,7 @@ pub async fn post(app: &App, session: &Session, rest: &[&str], form: &Form) -> A
         ["keys"] => {
             let scopes = form.all("scope");
             let (name, scopes) = validate_key(KeyIn { name: Some(form.text("name")), scopes: Some(scopes) })?;
-            let (secret, row) = crate::credentials::issue_key(ws, &name, &scopes, app.now_ms)?;
+            let (secret, row) = crate::auth::credentials::issue_key(ws, &name, &scopes, app.now_ms)?;
             app.store.insert_key(&row).await?;
             page(app, session, Some(Shown::Key(secret))).await
         }

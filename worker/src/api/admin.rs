@@ -1,0 +1,60 @@
+//! Operator bootstrap: creating workspaces.
+
+use crate::app::App;
+use crate::auth::{self, Scope};
+use crate::auth::credentials::{issue_key, issue_public_token};
+use crate::ids::new_id;
+use crate::error::ApiResult;
+use crate::http::{json, read_json};
+use crate::api::openapi::{AdminProblems, BodyProblems};
+use crate::platform::random_bytes;
+use crate::store::workspaces::{NewWorkspace, WorkspaceRow};
+use crate::workspace::{validate_settings, WorkspaceCreatedOut, WorkspaceIn};
+use leadsbot_shared::ids::{redacted_parts, IdKind};
+use leadsbot_shared::signing::new_endpoint_secret;
+use worker::Response;
+
+/// Create a workspace
+///
+/// Returns its public token, an admin API key and the inbound signing secret, each shown only this once.
+#[utoipa::path(post, path = "/api/admin/workspaces", operation_id = "createWorkspace", tag = "admin", security(("adminToken" = [])),
+    request_body = WorkspaceIn,
+    responses((status = 201, description = "Created", body = WorkspaceCreatedOut), AdminProblems, BodyProblems))]
+pub async fn create_workspace(app: &mut App) -> ApiResult<Response> {
+    auth::admin(app)?;
+    let input: WorkspaceIn = read_json(&mut app.req).await?;
+    let settings = validate_settings(Some(&input.name), input.allowed_origins.as_deref(), true)?;
+    let config = app.config()?;
+    let now = app.now_ms;
+    let id = new_id(IdKind::Workspace, now)?;
+    let token = issue_public_token(&id)?;
+    let inbound_secret = new_endpoint_secret(random_bytes()?);
+    let (key, key_row) = issue_key(&id, "Default key", &Scope::ALL, now)?;
+    let row = WorkspaceRow {
+        id: id.clone(),
+        name: settings.name,
+        allowed_origins: serde_json::to_string(&settings.allowed_origins)?,
+        public_token_hash: auth::key_hash(&token),
+        public_token_prefix: redacted_parts(&token).0,
+        inbound_secret_sealed: config.secrets.seal(&inbound_secret, random_bytes()?).map_err(|e| crate::error::ApiError::internal("seal", e))?,
+        previous_public_token_hash: None,
+        previous_public_token_expires_at: None,
+        previous_inbound_secret_sealed: None,
+        previous_inbound_secret_expires_at: None,
+        created_at: now,
+        updated_at: now,
+        lead_retention_days: None,
+        timezone: "UTC".into(),
+        digest_hour: 8,
+    };
+    app.store.create_workspace(NewWorkspace { row: &row, key: &key_row }).await?;
+    let created = WorkspaceCreatedOut {
+        id,
+        name: row.name,
+        allowed_origins: settings.allowed_origins,
+        public_token: token,
+        api_key: key,
+        inbound_signing_secret: inbound_secret,
+    };
+    json(201, &created)
+}

@@ -1,0 +1,44 @@
+use crate::app::App;
+use crate::auth::{self, Scope};
+use crate::error::ApiResult;
+use crate::lifecycle::exports::{parse_export, Export};
+use crate::http::query_pairs;
+use crate::api::openapi::params::LeadFilters;
+use crate::api::openapi::schemas::LeadId;
+use crate::api::openapi::{KeyProblems, QueryProblems};
+use leadsbot_shared::time::format_rfc3339;
+use worker::{Headers, Response};
+
+/// Export leads as CSV or NDJSON
+///
+/// Every lead matching the list's filters, oldest first, streamed. `after` resumes right after
+/// the last lead received. CSV: the API's fields, then `custom.<key>` columns, then `tags`;
+/// NDJSON: one lead per line as `GET /api/v1/leads/{id}` answers it.
+#[utoipa::path(get, path = "/api/v1/leads/export", operation_id = "exportLeads", tag = "exports", security(("apiKey" = [])),
+    params(
+        LeadFilters,
+        ("format" = Option<crate::api::openapi::schemas::ExportFormat>, Query, description = "csv (the default) or ndjson"),
+        ("excel" = Option<bool>, Query, nullable = false, description = "CSV: start with a UTF-8 byte order mark for Excel"),
+        ("after" = Option<LeadId>, Query, description = "Continue right after this lead"),
+    ),
+    responses(
+        (status = 200, description = "The export", content(
+            (String = "text/csv"),
+            (String = "application/x-ndjson"),
+        ), headers(("Content-Disposition" = String, description = "attachment; filename=\"leads-YYYY-MM-DD.csv\""))),
+        KeyProblems, QueryProblems,
+    ))]
+pub async fn export(app: &mut App) -> ApiResult<Response> {
+    let key = auth::api_key(app).await?;
+    key.require(Scope::Read)?;
+    let request = parse_export(&query_pairs(&app.req)?)?;
+    let format = request.format;
+    let export = Export::new(app.store.clone(), key.workspace_id.clone(), request).await?;
+    let headers = Headers::new();
+    headers.set("Content-Type", format.content_type())?;
+    let date = format_rfc3339(app.now_ms);
+    let filename = format!("leads-{}.{}", &date[..10.min(date.len())], format.extension());
+    headers.set("Content-Disposition", &format!("attachment; filename=\"{filename}\""))?;
+    headers.set("Cache-Control", "no-store")?;
+    Ok(Response::from_stream(export.into_stream())?.with_headers(headers))
+}

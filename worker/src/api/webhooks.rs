@@ -1,0 +1,228 @@
+//! Webhook endpoints (`/api/v1/webhooks`): register, change, rotate secrets,
+//! read the delivery log and replay failures.
+
+use crate::app::App;
+use crate::auth::{self, KeyAuth, Scope};
+use crate::ids::new_id;
+use crate::outbox::endpoints::{apply_patch, check_new, DeliveryOut, EndpointIn, EndpointOut, EndpointPatch, EndpointWithSecretOut};
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json, no_content, query_pairs, read_json, PageQuery};
+use crate::api::openapi::{BodyProblems, KeyProblems, NotFound, QueryProblems};
+use crate::platform::random_bytes;
+use crate::store::endpoints::EndpointRow;
+use leadsbot_shared::ids::IdKind;
+use leadsbot_shared::signing::new_endpoint_secret;
+use leadsbot_shared::time::parse_rfc3339;
+use crate::outbox::webhook::fanned_out_event_types;
+use crate::store::deliveries::DueDelivery;
+use crate::store::recovery::EndpointRef;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use worker::Response;
+
+#[derive(Serialize, ToSchema)]
+pub struct EndpointListOut {
+    data: Vec<EndpointOut>,
+}
+
+/// A page of deliveries, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryPageOut {
+    data: Vec<DeliveryOut>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    next_cursor: Option<String>,
+}
+
+
+async fn admin(app: &App) -> ApiResult<KeyAuth> {
+    let key = auth::api_key(app).await?;
+    key.require(Scope::Admin)?;
+    Ok(key)
+}
+
+async fn load(app: &App, key: &KeyAuth) -> ApiResult<EndpointRow> {
+    app.store.endpoint(&key.workspace_id, &app.param("id")).await?.ok_or_else(|| ApiError::NotFound("no webhook endpoint with this id in this workspace".into()))
+}
+
+/// A new secret, as (plaintext to show once, sealed to store).
+fn new_secret(app: &App) -> ApiResult<(String, String)> {
+    let secret = new_endpoint_secret(random_bytes()?);
+    let sealed = app.config()?.secrets.seal(&secret, random_bytes()?).map_err(|e| ApiError::internal("seal", e))?;
+    Ok((secret, sealed))
+}
+
+/// List webhook endpoints (admin)
+#[utoipa::path(get, path = "/api/v1/webhooks", operation_id = "listWebhooks", tag = "webhooks", security(("apiKey" = [])),
+    responses((status = 200, description = "Every endpoint", body = EndpointListOut), KeyProblems))]
+pub async fn list(app: &mut App) -> ApiResult<Response> {
+    let key = admin(app).await?;
+    let rows = app.store.endpoints(&key.workspace_id).await?;
+    json(200, &EndpointListOut { data: rows.iter().map(EndpointOut::from).collect() })
+}
+
+/// Subscribe an endpoint (admin)
+#[utoipa::path(post, path = "/api/v1/webhooks", operation_id = "createWebhook", tag = "webhooks", security(("apiKey" = [])),
+    request_body = EndpointIn,
+    responses((status = 201, description = "Created, with its secret", body = EndpointWithSecretOut, links(
+            ("GetWebhook" = (operation_id = "getWebhook", parameters(("id" = "$response.body#/id")))),
+            ("PatchWebhook" = (operation_id = "patchWebhook", parameters(("id" = "$response.body#/id")))),
+            ("DeleteWebhook" = (operation_id = "deleteWebhook", parameters(("id" = "$response.body#/id")))),
+            ("RotateWebhookSecret" = (operation_id = "rotateWebhookSecret", parameters(("id" = "$response.body#/id")))),
+            ("ListWebhookDeliveries" = (operation_id = "listWebhookDeliveries", parameters(("id" = "$response.body#/id")))),
+            ("RecoverWebhook" = (operation_id = "recoverWebhook", parameters(("id" = "$response.body#/id")))),
+        )),
+        BodyProblems, KeyProblems))]
+pub async fn create(app: &mut App) -> ApiResult<Response> {
+    let key = admin(app).await?;
+    let input: EndpointIn = read_json(&mut app.req).await?;
+    let (url, events, description) = check_new(input, app.config()?.url_policy)?;
+    let (secret, secret_sealed) = new_secret(app)?;
+    let now = app.now_ms;
+    let row = EndpointRow {
+        id: new_id(IdKind::WebhookEndpoint, now)?,
+        workspace_id: key.workspace_id.clone(),
+        url, description, events, secret_sealed,
+        previous_secret_sealed: None, previous_secret_expires_at: None,
+        disabled_at: None, disabled_reason: None, failing_since: None,
+        created_at: now, updated_at: now,
+    };
+    app.store.insert_endpoint(&row).await?;
+    json(201, &EndpointWithSecretOut { endpoint: EndpointOut::from(&row), secret })
+}
+
+/// One webhook endpoint (admin)
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}", operation_id = "getWebhook", tag = "webhooks", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Endpoint id")),
+    responses((status = 200, description = "The endpoint", body = EndpointOut), KeyProblems, NotFound))]
+pub async fn get(app: &mut App) -> ApiResult<Response> {
+    let key = admin(app).await?;
+    json(200, &EndpointOut::from(&load(app, &key).await?))
+}
+
+/// Change an endpoint, or disable or re-enable it (admin)
+#[utoipa::path(patch, path = "/api/v1/webhooks/{id}", operation_id = "patchWebhook", tag = "webhooks", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Endpoint id")),
+    request_body = EndpointPatch,
+    responses((status = 200, description = "The endpoint as it is now", body = EndpointOut), BodyProblems, KeyProblems, NotFound))]
+pub async fn patch(app: &mut App) -> ApiResult<Response> {
+    let key = admin(app).await?;
+    let patch: EndpointPatch = read_json(&mut app.req).await?;
+    let mut row = load(app, &key).await?;
+    apply_patch(&mut row, patch, app.config()?.url_policy, app.now_ms)?;
+    app.store.update_endpoint(&row).await?;
+    json(200, &EndpointOut::from(&row))
+}
+
+/// Delete an endpoint (admin)
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", operation_id = "deleteWebhook", tag = "webhooks", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Endpoint id")),
+    responses((status = 204, description = "Deleted"), KeyProblems, NotFound))]
+pub async fn delete(app: &mut App) -> ApiResult<Response> {
+    let key = admin(app).await?;
+    if app.store.delete_endpoint(&key.workspace_id, &app.param("id")).await? {
+        no_content()
+    } else {
+        Err(ApiError::NotFound("no webhook endpoint with this id in this workspace".into()))
+    }
+}
+
+/// Rotate an endpoint's secret (admin)
+///
+/// The old secret keeps signing (in the `-Previous` headers) for the grace
+/// period, so receivers can switch without dropping a delivery.
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/rotate-secret", operation_id = "rotateWebhookSecret", tag = "webhooks", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Endpoint id")),
+    responses((status = 200, description = "The endpoint with its new secret", body = EndpointWithSecretOut), KeyProblems, NotFound))]
+pub async fn rotate_secret(app: &mut App) -> ApiResult<Response> {
+    let key = admin(app).await?;
+    let mut row = load(app, &key).await?;
+    let (secret, sealed) = new_secret(app)?;
+    let grace_ms = app.config()?.rotation_grace_secs * 1000;
+    row.previous_secret_sealed = Some(std::mem::replace(&mut row.secret_sealed, sealed));
+    row.previous_secret_expires_at = Some(app.now_ms + grace_ms);
+    row.updated_at = app.now_ms;
+    app.store.update_endpoint(&row).await?;
+    json(200, &EndpointWithSecretOut { endpoint: EndpointOut::from(&row), secret })
+}
+
+/// An endpoint's deliveries with every attempt, newest first
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", operation_id = "listWebhookDeliveries", tag = "webhooks", security(("apiKey" = [])),
+    params(
+        ("id" = String, Path, description = "Endpoint id"),
+        ("status" = Option<crate::api::openapi::schemas::DeliveryStatusName>, Query),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page; empty is the first page"),
+    ),
+    responses((status = 200, description = "A page", body = DeliveryPageOut), KeyProblems, NotFound, QueryProblems))]
+pub async fn deliveries(app: &mut App) -> ApiResult<Response> {
+    let key = auth::api_key(app).await?;
+    key.require(Scope::Read)?;
+    let endpoint = load(app, &key).await?;
+    let (mut status, mut page) = (None, PageQuery::default());
+    for (name, value) in query_pairs(&app.req)? {
+        match name.as_str() {
+            _ if page.take(&name, &value)? => {}
+            "status" if ["pending", "succeeded", "failed"].contains(&value.as_str()) => status = Some(value),
+            "status" => return Err(ApiError::invalid("status", "invalid_status", "status is pending, succeeded or failed")),
+            other => return Err(ApiError::invalid(other, "unknown_parameter", "filters are status (pending, succeeded, failed), cursor and limit")),
+        }
+    }
+    let mut rows = app.store.deliveries_for_target(&key.workspace_id, &endpoint.id, status.as_deref(), page.cursor.as_deref(), page.limit).await?;
+    let next_cursor = page.cut(&mut rows, |r| r.id.clone());
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let attempts = app.store.attempts_for(&key.workspace_id, &ids).await?;
+    json(200, &DeliveryPageOut { data: rows.iter().map(|r| DeliveryOut::new(r, &attempts)).collect(), next_cursor })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecoverIn {
+    /// Replay failed deliveries created at or after this time (RFC 3339).
+    #[schema(format = DateTime)]
+    since: String,
+}
+
+/// What a recovery queued.
+#[derive(Serialize, ToSchema)]
+pub struct RecoverOut {
+    /// Failed deliveries made pending again.
+    replayed: usize,
+    delivery_ids: Vec<String>,
+    /// Deliveries created for events the endpoint never received.
+    missing: u32,
+    /// True when the cap was reached: call again for the rest.
+    more: bool,
+}
+
+/// Replay failed deliveries and deliver missed events since a time
+///
+/// Replays the failed deliveries to this endpoint since a time, and creates
+/// deliveries for the events since then that it subscribes to but never
+/// received (raised while it was disabled, say), at most
+/// `RECOVER_MAX_PER_CALL` in all. The missing events go out one at a time in
+/// event order, through the queue; nothing is sent inside this request.
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/recover", operation_id = "recoverWebhook", tag = "webhooks", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Endpoint id")),
+    request_body = RecoverIn,
+    responses((status = 202, description = "Queued", body = RecoverOut), BodyProblems, KeyProblems, NotFound))]
+pub async fn recover(app: &mut App) -> ApiResult<Response> {
+    let key = auth::api_key(app).await?;
+    key.require(Scope::Write)?;
+    let input: RecoverIn = read_json(&mut app.req).await?;
+    let since = parse_rfc3339(input.since.trim()).ok_or_else(|| ApiError::invalid("since", "invalid_datetime", "use an RFC 3339 date-time"))?;
+    let endpoint = load(app, &key).await?;
+    let config = app.config()?;
+    let cap = config.recover_max_per_call;
+    // Older deliveries may have been removed by retention: their events would look missing.
+    let since = since.max(app.now_ms - config.delivery_log_retention_days * config.retention_day_ms);
+    let replayed = app.store.replay_failed_since(&key.workspace_id, &endpoint.id, since, app.now_ms, cap).await?;
+    let room = cap.saturating_sub(replayed.len() as u32);
+    let event_types = fanned_out_event_types();
+    let target = EndpointRef { workspace_id: &key.workspace_id, id: &endpoint.id, event_types: &event_types };
+    let recovered = app.store.recover_missing(target, since, app.now_ms, room).await?;
+    let mut due: Vec<DueDelivery> = replayed.iter().filter(|d| d.in_order == 0).cloned().collect();
+    due.extend(recovered.released);
+    crate::outbox::enqueue_now(app, &due).await;
+    let out = RecoverOut { replayed: replayed.len(), delivery_ids: replayed.into_iter().map(|d| d.id).collect(), missing: recovered.missing, more: recovered.more };
+    json(202, &out)
+}

@@ -1,0 +1,244 @@
+//! Workflows (`/api/v1/workflows`): define, change, delete, run by hand, and
+//! read their runs (also per lead: `/api/v1/leads/:id/runs`).
+
+use crate::app::App;
+use crate::auth::{self, KeyAuth, Scope};
+use crate::ids::new_id;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{json, no_content, query_pairs, read_json};
+use crate::api::openapi::{BodyProblems, KeyProblems, NotFound, QueryProblems};
+use crate::store::workflow_runs::RunsBy;
+use crate::store::workflows::WorkflowRow;
+use crate::automation::workflows::trigger::{self, DryRunOut, TriggerIn, TriggerOut};
+use crate::automation::workflows::{definition, stored_definition, RunOut, RunPageOut, WorkflowListOut, WorkflowOut};
+use leadsbot_shared::ids::{is_sortable_id, IdKind};
+use leadsbot_shared::workflow::{Action, WorkflowDefinition};
+use leadsbot_shared::FieldError;
+use serde_json::{Map, Value};
+use worker::Response;
+
+/// The body of a new workflow (schema: `openapi::workflow_schemas`).
+pub struct WorkflowIn;
+/// Fields of a workflow to change.
+pub struct WorkflowPatch;
+
+impl utoipa::PartialSchema for WorkflowIn {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::api::openapi::workflow_schemas::workflow_in().into()
+    }
+}
+impl utoipa::ToSchema for WorkflowIn {}
+impl utoipa::PartialSchema for WorkflowPatch {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::api::openapi::workflow_schemas::workflow_patch().into()
+    }
+}
+impl utoipa::ToSchema for WorkflowPatch {}
+
+async fn key(app: &App, scope: Scope) -> ApiResult<KeyAuth> {
+    let key = auth::api_key(app).await?;
+    key.require(scope)?;
+    Ok(key)
+}
+
+async fn load(app: &App, key: &KeyAuth) -> ApiResult<WorkflowRow> {
+    app.store.workflow(&key.workspace_id, &app.param("id")).await?.ok_or_else(|| ApiError::NotFound("no workflow with this id in this workspace".into()))
+}
+
+/// The definition's problems: a field it does not have or a value of the
+/// wrong JSON type is a 400 (as for every body), anything else a 422.
+fn refused(errors: Vec<FieldError>) -> ApiError {
+    match errors.iter().find(|e| e.code == "unknown_field" || e.code == "invalid_type") {
+        Some(shape) => ApiError::MalformedField(shape.clone()),
+        None => ApiError::Validation(errors),
+    }
+}
+
+/// Parses a definition and checks what only the store knows: the endpoints it sends to.
+async fn checked(app: &App, workspace_id: &str, body: &Value) -> ApiResult<WorkflowDefinition> {
+    let def = WorkflowDefinition::parse(body).map_err(refused)?;
+    let mut errors = Vec::new();
+    for (i, action) in def.actions.iter().enumerate() {
+        if let Action::Webhook { endpoint_id, .. } = action {
+            if app.store.endpoint(workspace_id, endpoint_id).await?.is_none() {
+                errors.push(FieldError::new(format!("actions[{i}].endpoint_id"), "not_found", "no webhook endpoint with this id in this workspace"));
+            }
+        }
+    }
+    if errors.is_empty() { Ok(def) } else { Err(ApiError::Validation(errors)) }
+}
+
+fn row_of(def: &WorkflowDefinition, id: String, workspace_id: String, created_at: i64, now: i64) -> ApiResult<WorkflowRow> {
+    Ok(WorkflowRow {
+        id, workspace_id, created_at, updated_at: now,
+        name: def.name.clone(),
+        enabled: u32::from(def.enabled),
+        trigger_event: def.trigger.event().to_string(),
+        definition: stored_definition(def)?,
+    })
+}
+
+/// List workflows
+#[utoipa::path(get, path = "/api/v1/workflows", operation_id = "listWorkflows", tag = "workflows", security(("apiKey" = [])),
+    responses((status = 200, description = "Every workflow", body = WorkflowListOut), KeyProblems))]
+pub async fn list(app: &mut App) -> ApiResult<Response> {
+    let key = key(app, Scope::Read).await?;
+    let rows = app.store.workflows(&key.workspace_id).await?;
+    json(200, &WorkflowListOut { data: rows.iter().map(WorkflowOut::from_row).collect::<ApiResult<_>>()? })
+}
+
+/// Create a workflow
+#[utoipa::path(post, path = "/api/v1/workflows", operation_id = "createWorkflow", tag = "workflows", security(("apiKey" = [])),
+    request_body = WorkflowIn,
+    responses((status = 201, description = "Created", body = WorkflowOut, links(
+            ("GetWorkflow" = (operation_id = "getWorkflow", parameters(("id" = "$response.body#/id")))),
+            ("ListWorkflowRuns" = (operation_id = "listWorkflowRuns", parameters(("id" = "$response.body#/id")))),
+        )), BodyProblems, KeyProblems))]
+pub async fn create(app: &mut App) -> ApiResult<Response> {
+    let key = key(app, Scope::Write).await?;
+    let body: Value = read_json(&mut app.req).await?;
+    let def = checked(app, &key.workspace_id, &body).await?;
+    let row = row_of(&def, new_id(IdKind::Workflow, app.now_ms)?, key.workspace_id.clone(), app.now_ms, app.now_ms)?;
+    app.store.insert_workflow(&row).await?;
+    json(201, &WorkflowOut::from_row(&row)?)
+}
+
+/// One workflow
+#[utoipa::path(get, path = "/api/v1/workflows/{id}", operation_id = "getWorkflow", tag = "workflows", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Workflow id")),
+    responses((status = 200, description = "The workflow", body = WorkflowOut), KeyProblems, NotFound))]
+pub async fn get(app: &mut App) -> ApiResult<Response> {
+    let key = key(app, Scope::Read).await?;
+    json(200, &WorkflowOut::from_row(&load(app, &key).await?)?)
+}
+
+/// Change a workflow, or turn it on or off
+///
+/// Fields left out stay as they are; the result is checked as a whole. Runs
+/// under way keep the actions they started with.
+#[utoipa::path(patch, path = "/api/v1/workflows/{id}", operation_id = "patchWorkflow", tag = "workflows", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Workflow id")),
+    request_body = WorkflowPatch,
+    responses((status = 200, description = "The workflow as it is now", body = WorkflowOut), BodyProblems, KeyProblems, NotFound))]
+pub async fn patch(app: &mut App) -> ApiResult<Response> {
+    let key = key(app, Scope::Write).await?;
+    let changes: Map<String, Value> = read_json(&mut app.req).await?;
+    let row = load(app, &key).await?;
+    let mut merged = serde_json::to_value(definition(&row)?)?;
+    for (name, value) in changes {
+        match (name.as_str(), value) {
+            ("conditions", Value::Null) => drop(merged.as_object_mut().and_then(|m| m.remove("conditions"))),
+            (_, value) => merged[name.as_str()] = value,
+        }
+    }
+    let def = checked(app, &key.workspace_id, &merged).await?;
+    let updated = row_of(&def, row.id.clone(), row.workspace_id.clone(), row.created_at, app.now_ms)?;
+    if !app.store.update_workflow(&updated).await? {
+        return Err(ApiError::NotFound("no workflow with this id in this workspace".into()));
+    }
+    json(200, &WorkflowOut::from_row(&updated)?)
+}
+
+/// Delete a workflow
+///
+/// Runs under way finish; their records stay readable per lead.
+#[utoipa::path(delete, path = "/api/v1/workflows/{id}", operation_id = "deleteWorkflow", tag = "workflows", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Workflow id")),
+    responses((status = 204, description = "Deleted"), KeyProblems, NotFound))]
+pub async fn delete(app: &mut App) -> ApiResult<Response> {
+    let key = key(app, Scope::Write).await?;
+    if !app.store.delete_workflow(&key.workspace_id, &app.param("id")).await? {
+        return Err(ApiError::NotFound("no workflow with this id in this workspace".into()));
+    }
+    no_content()
+}
+
+/// Run a workflow by hand
+///
+/// For one lead (`lead_id`) or for the leads a filter matches (the list's
+/// filters; at most 500, newest first). Leads that do not meet the
+/// workflow's conditions are skipped. With `dry_run=true`: which leads match
+/// and which actions would run, changing nothing.
+#[utoipa::path(post, path = "/api/v1/workflows/{id}/trigger", operation_id = "triggerWorkflow", tag = "workflows", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Workflow id"), ("dry_run" = Option<bool>, Query, description = "Only say what would run")),
+    request_body = TriggerIn,
+    responses((status = 202, description = "Runs created", body = TriggerOut), (status = 200, description = "Dry run", body = DryRunOut), BodyProblems, KeyProblems, NotFound))]
+pub async fn trigger(app: &mut App) -> ApiResult<Response> {
+    let key = key(app, Scope::Write).await?;
+    let dry_run = dry_run(&query_pairs(&app.req)?)?;
+    let input: TriggerIn = read_json(&mut app.req).await?;
+    let row = load(app, &key).await?;
+    let def = definition(&row)?;
+    let leads = trigger::select(&app.store, &key.workspace_id, &def, input).await?;
+    if dry_run {
+        let out = DryRunOut { matched: leads.len(), lead_ids: leads.iter().map(|l| l.id.clone()).collect(), actions: serde_json::to_value(&def.actions)? };
+        return json(200, &out);
+    }
+    let due = trigger::start(&app.store, &row, &def, &leads, app.now_ms).await?;
+    let runs = due.len();
+    crate::outbox::dispatch(app, due, crate::automation::jobs::Automation);
+    json(202, &TriggerOut { runs })
+}
+
+fn dry_run(pairs: &[(String, String)]) -> ApiResult<bool> {
+    let mut dry = false;
+    for (name, value) in pairs {
+        match (name.as_str(), value.as_str()) {
+            ("dry_run", "true") => dry = true,
+            ("dry_run", "false") => dry = false,
+            ("dry_run", _) => return Err(ApiError::invalid("dry_run", "invalid_value", "dry_run is true or false")),
+            (other, _) => return Err(ApiError::invalid(other, "unknown_parameter", "this parameter does not exist")),
+        }
+    }
+    Ok(dry)
+}
+
+/// A workflow's runs, newest first
+#[utoipa::path(get, path = "/api/v1/workflows/{id}/runs", operation_id = "listWorkflowRuns", tag = "workflows", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Workflow id"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
+        ("cursor" = Option<String>, Query, pattern = "^(|run_[0-9A-HJKMNP-TV-Z]{26})$", description = "next_cursor of the previous page")),
+    responses((status = 200, description = "A page of runs", body = RunPageOut), KeyProblems, NotFound, QueryProblems))]
+pub async fn runs(app: &mut App) -> ApiResult<Response> {
+    let key = key(app, Scope::Read).await?;
+    let workflow = load(app, &key).await?;
+    runs_page(app, &key, RunsBy::Workflow(&workflow.id)).await
+}
+
+/// A lead's workflow runs, newest first
+#[utoipa::path(get, path = "/api/v1/leads/{id}/runs", operation_id = "listLeadRuns", tag = "workflows", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Lead id"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
+        ("cursor" = Option<String>, Query, pattern = "^(|run_[0-9A-HJKMNP-TV-Z]{26})$", description = "next_cursor of the previous page")),
+    responses((status = 200, description = "A page of runs", body = RunPageOut), KeyProblems, NotFound, QueryProblems))]
+pub async fn lead_runs(app: &mut App) -> ApiResult<Response> {
+    let key = key(app, Scope::Read).await?;
+    let lead = app.store.lead(&key.workspace_id, &app.param("id")).await?.ok_or_else(|| ApiError::NotFound("no lead with this id in this workspace".into()))?;
+    runs_page(app, &key, RunsBy::Lead(&lead.id)).await
+}
+
+async fn runs_page(app: &App, key: &KeyAuth, by: RunsBy<'_>) -> ApiResult<Response> {
+    let (mut limit, mut cursor) = (50u32, None);
+    let mut errors = Vec::new();
+    for (name, value) in query_pairs(&app.req)? {
+        match name.as_str() {
+            "cursor" if value.is_empty() => {}
+            "cursor" if is_sortable_id(IdKind::WorkflowRun, &value) => cursor = Some(value),
+            "cursor" => errors.push(FieldError::new("cursor", "invalid_cursor", "use the next_cursor of a previous page")),
+            "limit" => match value.parse::<u32>() {
+                Ok(n) if (1..=100).contains(&n) && value.bytes().all(|b| b.is_ascii_digit()) => limit = n,
+                _ => errors.push(FieldError::new("limit", "out_of_range", "limit is a whole number from 1 to 100")),
+            },
+            other => errors.push(FieldError::new(other, "unknown_parameter", "this parameter does not exist")),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let mut rows = app.store.runs_page(&key.workspace_id, by, cursor.as_deref(), limit).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = if more { rows.last().map(|r| r.id.clone()) } else { None };
+    let actions = app.store.run_actions(&key.workspace_id, &rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await?;
+    json(200, &RunPageOut { data: rows.iter().map(|r| RunOut::new(r, &actions)).collect(), next_cursor })
+}
