@@ -6,7 +6,7 @@ use crate::auth::credentials::{issue_key, issue_public_token};
 use crate::ids::new_id;
 use crate::error::ApiResult;
 use crate::http::{json, read_json};
-use crate::api::openapi::{AdminProblems, BodyProblems};
+use crate::api::openapi::problems::{AdminProblems, BodyProblems};
 use crate::platform::random_bytes;
 use crate::store::workspaces::{NewWorkspace, WorkspaceRow};
 use crate::workspace::{validate_settings, WorkspaceCreatedOut, WorkspaceIn};

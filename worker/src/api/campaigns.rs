@@ -7,7 +7,7 @@ use crate::automation::campaigns::{check_name, check_new, control_event, next_st
 use crate::ids::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, read_json};
-use crate::api::openapi::{BodyProblems, Conflict, KeyProblems, NotFound};
+use crate::api::openapi::problems::{BodyProblems, Conflict, KeyProblems, NotFound};
 use crate::store::campaigns::{CampaignRow, ControlRow, ControlWrite};
 use leadsbot_shared::campaign::{CampaignState, Control};
 use leadsbot_shared::ids::IdKind;

@@ -7,7 +7,7 @@ use crate::auth::{self, Scope};
 use crate::outbox::source::{source_of, JobFacts, JobSource};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, query_pairs, PageQuery};
-use crate::api::openapi::{KeyProblems, NotFound, QueryProblems};
+use crate::api::openapi::problems::{KeyProblems, NotFound, QueryProblems};
 use crate::store::deliveries::{AttemptRow, DeliveryRow, DueDelivery};
 use crate::store::delivery_history::JobFilter;
 use leadsbot_shared::job::{JobKind, JobStatus};

@@ -6,7 +6,7 @@ use crate::auth::{self, Scope};
 use crate::lifecycle::erasure::{erase_leads, erase_person, Eraser};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, no_content, read_json};
-use crate::api::openapi::{BodyProblems, KeyProblems, NotFound};
+use crate::api::openapi::problems::{BodyProblems, KeyProblems, NotFound};
 use crate::wire::non_null;
 use leadsbot_shared::email::LeadEmail;
 use serde::{Deserialize, Serialize};

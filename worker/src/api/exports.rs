@@ -5,7 +5,7 @@ use crate::lifecycle::exports::{parse_export, Export};
 use crate::http::query_pairs;
 use crate::api::openapi::params::LeadFilters;
 use crate::api::openapi::schemas::LeadId;
-use crate::api::openapi::{KeyProblems, QueryProblems};
+use crate::api::openapi::problems::{KeyProblems, QueryProblems};
 use leadsbot_shared::time::format_rfc3339;
 use worker::{Headers, Response};
 

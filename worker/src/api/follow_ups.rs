@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::automation::follow_ups::out::{FollowUpIn, FollowUpListOut, FollowUpOut};
 use crate::automation::follow_ups::{schedule, FollowUpSpec};
 use crate::http::{json, no_content, read_json};
-use crate::api::openapi::{BodyProblems, Conflict, KeyProblems, NotFound};
+use crate::api::openapi::problems::{BodyProblems, Conflict, KeyProblems, NotFound};
 use crate::store::follow_ups::{CANCELLED, CANCELLED_BY_REQUEST};
 use worker::Response;
 

@@ -11,7 +11,7 @@ use crate::http::read_body;
 use crate::workspace::normalize_origin;
 use crate::leads::CapturedOut;
 use crate::api::openapi::schemas::{LeadForm, LeadIn};
-use crate::api::openapi::CaptureProblems;
+use crate::api::openapi::problems::CaptureProblems;
 use leadsbot_shared::body::{is_supported, parse_fields, BodyError, Fields};
 use leadsbot_shared::ids::{is_capture_url_id, is_sortable_id, IdKind};
 use leadsbot_shared::mapping::apply_mapping;

@@ -5,7 +5,7 @@ use crate::auth::{self, Scope};
 use crate::error::ApiResult;
 use crate::http::json;
 use crate::auth::session::{new_secret, secret_hash, LINK_TTL_MS};
-use crate::api::openapi::KeyProblems;
+use crate::api::openapi::problems::KeyProblems;
 use crate::platform::random_bytes;
 use crate::store::inbox::LinkOwner;
 use leadsbot_shared::time::format_rfc3339;

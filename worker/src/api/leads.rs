@@ -6,7 +6,7 @@ use crate::leads::change::{change_lead, ChangeOutcome, Expect, LeadChange};
 use crate::leads::{etag, page, parse_query, LeadDetailOut, LeadOut, LeadPageOut, LeadPatch};
 use crate::api::openapi::params::LeadFilters;
 use crate::api::openapi::schemas::LeadCursor;
-use crate::api::openapi::{BodyProblems, Conflict, KeyProblems, NotFound, QueryProblems, Stale};
+use crate::api::openapi::problems::{BodyProblems, Conflict, KeyProblems, NotFound, QueryProblems, Stale};
 use crate::store::leads::LeadRow;
 use worker::Response;
 

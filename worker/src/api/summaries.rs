@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{json, query_pairs};
 use crate::lifecycle::summaries::zone::Zone;
 use crate::lifecycle::summaries::{parse_summary_query, utc_range, SummaryOut, UNTOUCHED_AFTER_MS};
-use crate::api::openapi::{KeyProblems, QueryProblems};
+use crate::api::openapi::problems::{KeyProblems, QueryProblems};
 use worker::Response;
 
 /// A summary of a local day or ISO week

@@ -5,7 +5,7 @@
 use crate::app::App;
 use crate::error::ApiResult;
 use crate::http::{json, read_body};
-use crate::api::openapi::TelegramProblems;
+use crate::api::openapi::problems::TelegramProblems;
 use crate::automation::telegram::triage::{self, SECRET_HEADER};
 use serde_json::json;
 use worker::Response;

@@ -7,7 +7,7 @@ use crate::ids::new_id;
 use crate::outbox::endpoints::{apply_patch, check_new, DeliveryOut, EndpointIn, EndpointOut, EndpointPatch, EndpointWithSecretOut};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, no_content, query_pairs, read_json, PageQuery};
-use crate::api::openapi::{BodyProblems, KeyProblems, NotFound, QueryProblems};
+use crate::api::openapi::problems::{BodyProblems, KeyProblems, NotFound, QueryProblems};
 use crate::platform::random_bytes;
 use crate::store::endpoints::EndpointRow;
 use leadsbot_shared::ids::IdKind;

@@ -6,7 +6,7 @@ use crate::auth::{self, KeyAuth, Scope};
 use crate::ids::new_id;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, no_content, query_pairs, read_json};
-use crate::api::openapi::{BodyProblems, KeyProblems, NotFound, QueryProblems};
+use crate::api::openapi::problems::{BodyProblems, KeyProblems, NotFound, QueryProblems};
 use crate::store::workflow_runs::RunsBy;
 use crate::store::workflows::WorkflowRow;
 use crate::automation::workflows::trigger::{self, DryRunOut, TriggerIn, TriggerOut};

@@ -2,7 +2,7 @@ use crate::app::App;
 use crate::auth::{self, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, read_json};
-use crate::api::openapi::{BodyProblems, KeyProblems};
+use crate::api::openapi::problems::{BodyProblems, KeyProblems};
 use crate::store::rejections::RejectionRow;
 use crate::store::workspaces::WorkspaceUpdate;
 use crate::lifecycle::summaries::zone::Zone;

@@ -11,7 +11,7 @@ use crate::platform::random_bytes;
 use leadsbot_shared::ids::redacted_parts;
 use leadsbot_shared::signing::new_endpoint_secret;
 use leadsbot_shared::time::format_rfc3339;
-use crate::api::openapi::{BodyProblems, KeyProblems};
+use crate::api::openapi::problems::{BodyProblems, KeyProblems};
 use crate::wire::non_null_whole;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

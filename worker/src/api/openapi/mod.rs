@@ -6,11 +6,11 @@
 //! that test calls the generator, so none of it reaches the wasm bundle.
 
 pub mod params;
-mod problems;
+pub mod problems;
 pub mod schemas;
 pub mod workflow_schemas;
 
-pub use problems::*;
+
 
 use crate::api::{admin, campaigns, capture_urls, deliveries, erasures, exports, follow_ups, inbound, inbox_links, keys, leads, meta, summaries, telegram, telegram_webhook, webhooks, workflows, workspace, workspace_credentials};
 use utoipa::openapi::security::SecurityScheme;
@@ -129,7 +129,7 @@ impl Modify for SharedComponents {
             components.add_security_scheme(name, scheme);
         }
         for status in problems::STATUSES {
-            components.responses.insert(problems::component_name(status), problem_response(status).into());
+            components.responses.insert(problems::component_name(status), problems::problem_response(status).into());
         }
     }
 }
