@@ -92,7 +92,7 @@ test('a paused campaign holds alerts and workflow runs but not webhooks; resume 
   assert.deepEqual(events, ['campaign.paused', 'campaign.resumed']);
 });
 
-test('an archived campaign stores leads and sends webhooks, with no response at all; archiving drops held work', async () => {
+test('an archived campaign stores leads and sends webhooks, with no response at all; archiving cancels held work', async () => {
   const { ws, path } = await setup('archive');
   const created = await app.api(ws.api_key, 'POST', '/api/v1/campaigns', { slug: 'autumn', name: 'Autumn' });
   assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -101,7 +101,9 @@ test('an archived campaign stores leads and sends webhooks, with no response at 
   await capture(ws, { email: 'w1@example.com', campaign: 'winter' });
   await app.waitFor(async () => (await heldRows(ws)) === 1, { what: 'the held alert' });
   assert.equal((await control(ws, winter.body.id, 'archive')).state, 'archived');
-  assert.equal(await heldRows(ws), 0, 'archiving drops what was held');
+  assert.equal(await heldRows(ws), 0, 'archiving leaves nothing held');
+  const cancelled = (await app.api(ws.api_key, 'GET', '/api/v1/deliveries?status=cancelled&channel=telegram')).body.data;
+  assert.deepEqual(cancelled.map((j) => [j.source.kind, j.last_error]), [['alert', 'campaign_archived']], 'the held alert is cancelled, kept and shown, never sent');
   assert.equal((await control(ws, created.body.id, 'archive')).state, 'archived');
   const emails = ['a1@example.com', 'a2@example.com', 'a3@example.com'];
   for (const email of emails) await capture(ws, { email, utm_campaign: 'autumn' });

@@ -10,7 +10,7 @@
 
 use super::attempt::{call_telegram, call_webhook, Attempted, Call};
 use super::decisions::{Decisions, JobContext};
-use super::message::{dead_letter, enqueue, enqueue_later, DeliveryMessage};
+use super::message::{dead_letter, enqueue, enqueue_later, messages_for, DeliveryMessage};
 use super::outcome::{next_step, releases_line, Next};
 use super::targets::{self, Targets};
 use super::webhook::URL_NOT_ALLOWED;
@@ -199,7 +199,7 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
     /// turn (their ends' outbox rows) goes on the queue: one stage is enough.
     pub(super) async fn work_created(&self, created: Vec<DueDelivery>) {
         let more = self.claim_and_work(created, MAX_WORKED_INLINE).await;
-        enqueue(&self.env, more.iter().filter(|due| due.held == 0).map(DeliveryMessage::from).collect()).await;
+        enqueue(&self.env, messages_for(&more)).await;
     }
 
     /// Claims outbox rows no message asked for (at most `cap`; the rest, and
@@ -208,7 +208,7 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
     /// Held rows are left to their campaign's resume. Returns the rows
     /// their attempts created.
     pub(super) async fn claim_and_work(&self, due: Vec<DueDelivery>, cap: usize) -> Vec<DueDelivery> {
-        let mut runnable: Vec<DueDelivery> = due.into_iter().filter(|due| due.held == 0).collect();
+        let mut runnable: Vec<DueDelivery> = due.into_iter().filter(|due| !due.is_held()).collect();
         let later = runnable.split_off(runnable.len().min(cap));
         enqueue(&self.env, later.iter().map(DeliveryMessage::from).collect()).await;
         if runnable.is_empty() {

@@ -49,6 +49,11 @@ impl From<&DueDelivery> for DeliveryMessage {
     }
 }
 
+/// The messages for jobs just written or released: one each, held ones left out.
+pub fn messages_for(due: &[DueDelivery]) -> Vec<DeliveryMessage> {
+    due.iter().filter(|d| !d.is_held()).map(DeliveryMessage::from).collect()
+}
+
 impl DeliveryMessage {
     pub fn parse(json: &str) -> Result<Self, serde_json::Error> {
         Ok(match serde_json::from_str(json)? {

@@ -24,7 +24,7 @@ use crate::store::deliveries::{DeliveryJob, DueDelivery};
 use decisions::Decisions;
 use inline::FirstAttempt;
 pub use inline::FirstAttempts;
-use message::{enqueue, DeliveryMessage, DEAD_LETTER_QUEUE};
+use message::{enqueue, messages_for, DeliveryMessage, DEAD_LETTER_QUEUE};
 use worker::{Env, MessageBatch};
 
 /// The two queues this worker consumes.
@@ -66,7 +66,7 @@ pub fn dispatch_claimed<D: Decisions + 'static>(app: &App, first: Option<FirstAt
     let Some(first) = first else {
         return dispatch(app, deliveries, decisions);
     };
-    deliveries.retain(|due| due.held == 0 && !claimed.iter().any(|job| job.id == due.id));
+    deliveries.retain(|due| !due.is_held() && !claimed.iter().any(|job| job.id == due.id));
     enqueue_after_response(app, deliveries, first.sends_lost());
     first.start(app, claimed, decisions);
 }
@@ -79,7 +79,7 @@ pub fn dispatch_replayed<D: Decisions + 'static>(app: &App, deliveries: Vec<DueD
 
 fn start<D: Decisions + 'static>(app: &App, mut deliveries: Vec<DueDelivery>, sends_may_be_lost: bool, decisions: D) {
     // Held work waits for its campaign's resume, which dispatches it.
-    deliveries.retain(|d| d.held == 0);
+    deliveries.retain(|d| !d.is_held());
     if deliveries.is_empty() {
         return;
     }
@@ -110,7 +110,7 @@ fn enqueue_after_response(app: &App, deliveries: Vec<DueDelivery>, lost: bool) {
 /// Enqueues recovered deliveries now: recovery sends nothing itself, its
 /// lines go through the queue one delivery at a time.
 pub async fn enqueue_now(app: &App, due: &[DueDelivery]) {
-    enqueue(&app.env, due.iter().filter(|d| d.held == 0).map(DeliveryMessage::from).collect()).await;
+    enqueue(&app.env, messages_for(due)).await;
 }
 
 #[cfg(test)]

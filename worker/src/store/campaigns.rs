@@ -10,6 +10,7 @@
 //! D1 batch that flips the state (`control_statements`).
 
 use super::deliveries::DueDelivery;
+use super::follow_ups::CANCELLED_BY_ARCHIVE;
 use super::leads::EventRow;
 use super::{changes, number, text, Store};
 use crate::error::ApiResult;
@@ -216,7 +217,7 @@ impl Store {
     /// leads: resume makes it pending in its target's in-order line (so it
     /// goes out one at a time, in capture order = id order) and releases the
     /// line heads (the last statement returns them, to enqueue); archive
-    /// drops it. A held follow-up's job is released like any other; archive
+    /// cancels it (kept, shown, never sent). A held follow-up's job is released like any other; archive
     /// cancels the campaign's follow-ups (their own table) and their jobs.
     fn held_work_statements(&self, c: &CampaignRow, control: Control, r: &ControlRow, recorded: &str) -> ApiResult<Vec<worker::D1PreparedStatement>> {
         // By the job's lead (every job names one): follow-up jobs have no event until they fire.
@@ -227,7 +228,10 @@ impl Store {
         let mut statements = self.campaign_follow_ups_statements(control, &args, &guard)?;
         statements.extend(match control {
             Control::Pause => Vec::new(),
-            Control::Archive => vec![self.statement(&format!("DELETE FROM deliveries WHERE {held_of_campaign} AND {guard}"), &args[..3])?],
+            Control::Archive => vec![self.statement(
+                &format!("UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, last_error = '{CANCELLED_BY_ARCHIVE}', updated_at = ?4 WHERE {held_of_campaign} AND {guard}"),
+                &args,
+            )?],
             Control::Resume => vec![
                 self.statement(
                     &format!("UPDATE deliveries SET status = 'pending', in_order = 1, next_attempt_at = NULL, updated_at = ?4 WHERE {held_of_campaign} AND {guard}"),

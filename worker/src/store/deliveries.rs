@@ -147,6 +147,14 @@ pub struct DueDelivery {
     pub held: u32,
 }
 
+impl DueDelivery {
+    /// Held work waits for its campaign's resume (which releases it) or
+    /// archive (which cancels it): it is never enqueued or attempted before.
+    pub fn is_held(&self) -> bool {
+        self.held != 0
+    }
+}
+
 /// A delivery as its dead letter found it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DeadLettered {

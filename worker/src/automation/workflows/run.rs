@@ -12,7 +12,7 @@
 
 use super::RunOut;
 use crate::outbox::attempt::{Attempted, Call};
-use crate::outbox::message::{enqueue, DeliveryMessage};
+use crate::outbox::message::{enqueue, messages_for};
 use crate::error::{ApiError, ApiResult};
 use crate::automation::follow_ups::{schedule, FollowUpSpec};
 use crate::leads::events::{self, WORKFLOW_ACTION, WORKFLOW_COMPLETED, WORKFLOW_FAILED, WORKFLOW_TELEGRAM};
@@ -313,7 +313,7 @@ impl Runner<'_> {
         let Some(due) = written else {
             return Ok(false);
         };
-        enqueue(self.env, due.iter().filter(|d| d.held == 0).map(DeliveryMessage::from).collect()).await;
+        enqueue(self.env, messages_for(&due)).await;
         if !turn.pending.is_empty() {
             turn.pending.clear();
             turn.stored = Some(lead.clone());
