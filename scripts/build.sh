@@ -14,11 +14,15 @@ fi
 mkdir -p widget/dist
 
 # worker-build reruns wasm-bindgen and wasm-opt every time (a minute or more),
-# so skip it when nothing the worker is built from changed since the last build.
-worker_out=worker/build/index.js
-if [ -f "$worker_out" ] && [ -z "$(find worker/src worker/Cargo.toml shared/src shared/Cargo.toml Cargo.toml Cargo.lock -newer "$worker_out" -print -quit)" ]; then
+# so skip it when nothing the worker is built from changed since the last
+# build started (a source saved during a build is newer than that, and rebuilt).
+stamp=worker/build/.sources-stamp
+if [ -f worker/build/index.js ] && [ -f "$stamp" ] && [ -z "$(find worker/src worker/Cargo.toml shared/src shared/Cargo.toml Cargo.toml Cargo.lock -newer "$stamp" -print -quit)" ]; then
   echo "==> The worker build is up to date"
 else
   echo "==> Building the worker (first build about 3 min, then about a minute)"
+  started=$(mktemp)
   (cd worker && worker-build --release)
+  touch -r "$started" "$stamp"
+  rm -f "$started"
 fi

@@ -134,6 +134,10 @@ struct JobQuery {
     page: PageQuery,
 }
 
+fn names<const N: usize>(names: [&str; N]) -> String {
+    names.join(", ")
+}
+
 fn parse_query(pairs: Vec<(String, String)>) -> ApiResult<JobQuery> {
     let mut query = JobQuery::default();
     for (name, value) in pairs {
@@ -141,8 +145,8 @@ fn parse_query(pairs: Vec<(String, String)>) -> ApiResult<JobQuery> {
             _ if query.page.take(&name, &value)? => {}
             "lead_id" => query.lead_id = Some(value).filter(|v| !v.is_empty()),
             "status" if JobStatus::parse(&value).is_some() => query.status = Some(value),
-            "status" => return Err(ApiError::invalid("status", "invalid_status", "status is held, pending, succeeded, failed or cancelled")),
-            "channel" => query.kind = Some(JobKind::from_public_name(&value).ok_or_else(|| ApiError::invalid("channel", "invalid_channel", "channel is webhook, telegram, workflow_expansion, workflow_run or follow_up"))?),
+            "status" => return Err(ApiError::invalid("status", "invalid_status", format!("status is one of {}", names(JobStatus::ALL.map(JobStatus::as_str))))),
+            "channel" => query.kind = Some(JobKind::from_public_name(&value).ok_or_else(|| ApiError::invalid("channel", "invalid_channel", format!("channel is one of {}", names(JobKind::ALL.map(JobKind::public_name)))))?),
             other => return Err(ApiError::invalid(other, "unknown_parameter", "filters are lead_id, status, channel, cursor and limit")),
         }
     }
@@ -157,8 +161,8 @@ fn parse_query(pairs: Vec<(String, String)>) -> ApiResult<JobQuery> {
 #[utoipa::path(get, path = "/api/v1/deliveries", operation_id = "listDeliveries", tag = "webhooks", security(("apiKey" = [])),
     params(
         ("lead_id" = Option<String>, Query, description = "Only the jobs that concern this lead"),
-        ("status" = Option<String>, Query, description = "held, pending, succeeded, failed or cancelled"),
-        ("channel" = Option<String>, Query, description = "webhook, telegram, workflow_expansion, workflow_run or follow_up"),
+        ("status" = Option<crate::api::openapi::schemas::JobStatusName>, Query),
+        ("channel" = Option<crate::api::openapi::schemas::JobChannelName>, Query),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page; empty is the first page"),
     ),

@@ -40,6 +40,12 @@ pub fn preset() -> Schema {
 }
 
 
+/// Every channel a job of the outbox can have, as the delivery log names it.
+pub fn job_channel() -> Schema {
+    let channels: Vec<&str> = leadsbot_shared::job::JobKind::ALL.iter().map(|k| k.public_name()).collect();
+    schema(json!({"type": "string", "enum": channels}))
+}
+
 /// Every status a job of the outbox can be in.
 pub fn job_status() -> Schema {
     let statuses: Vec<&str> = leadsbot_shared::job::JobStatus::ALL.iter().map(|s| s.as_str()).collect();
@@ -129,6 +135,10 @@ named_schema! {
     LeadCursor = lead_cursor();
     /// One of the delivery statuses.
     DeliveryStatusName = delivery_status();
+    /// One of a job's statuses.
+    JobStatusName = job_status();
+    /// A job's channel, as the delivery log names it.
+    JobChannelName = job_channel();
     /// A lead id.
     LeadId = schema(json!({"type": "string", "pattern": "^lead_[0-9A-HJKMNP-TV-Z]{26}$"}));
     /// A summary's period.
