@@ -9,7 +9,7 @@
 // loopback, so they survive a slower or busier machine.
 import { spawnApp } from '../tests/support/app.mjs';
 import { startReceiver, verifyLeadsBotSignature } from '../tests/support/receiver.mjs';
-import { recordSection, percentile, forEachConcurrently } from './results.mjs';
+import { recordSection, percentile, forEachConcurrently, serverRuntimeCpuMs } from './results.mjs';
 
 const LONE = Number(process.env.BENCH_LONE_LEADS ?? 20);
 const LEADS = Number(process.env.BENCH_DELIVERY_LEADS ?? 200);
@@ -72,6 +72,7 @@ async function loadRound({ app, load }, tag) {
   const answeredAt = new Map();
   let failures = 0;
   const before = receiver.to(load.path).length;
+  const cpuBefore = serverRuntimeCpuMs(app.child.pid);
   const started = Date.now();
   await forEachConcurrently(LEADS, CONCURRENCY, async (i) => {
     const t = Date.now();
@@ -85,16 +86,21 @@ async function loadRound({ app, load }, tag) {
     }
   });
   const capturesDone = Date.now();
+  const cpuInRound = serverRuntimeCpuMs(app.child.pid) - cpuBefore;
   await receiver.waitForCount(load.path, before + sentAt.size, 120_000);
+  const cpuToDrained = serverRuntimeCpuMs(app.child.pid) - cpuBefore;
   const got = receiver.to(load.path).slice(before);
   const received = got.map((r) => r.receivedAt);
   const [first, last] = [Math.min(...received), Math.max(...received)];
   return {
     captureRate: sentAt.size / ((capturesDone - started) / 1000),
     deliveryRate: got.length / (Math.max(last - first, 1) / 1000),
+    endToEndRate: got.length / ((last - started) / 1000),
     latencies: got.map((r) => r.receivedAt - sentAt.get(r.json.data.id)),
     pipeline: got.map((r) => r.receivedAt - answeredAt.get(r.json.data.id)),
     lastAfter: last - capturesDone,
+    cpuInRound: cpuInRound / sentAt.size,
+    cpuPerLead: cpuToDrained / sentAt.size,
     failures,
     unsigned: got.filter((r) => !verifyLeadsBotSignature(r.rawBody, r.headers['x-leadsbot-signature'], load.secret)).length,
   };
@@ -119,7 +125,7 @@ try {
   const row = (kind, label) => {
     const latencies = pooled(kind, 'latencies');
     const pipeline = pooled(kind, 'pipeline');
-    return `| ${label} | ${s(percentile(latencies, 50))} / ${s(percentile(latencies, 99))} | ${s(percentile(pipeline, 50))} / ${s(percentile(pipeline, 99))} | ${mean(kind, 'captureRate').toFixed(1)} (${rounds[kind].map((x) => x.captureRate.toFixed(0)).join(', ')}) | ${mean(kind, 'deliveryRate').toFixed(1)} | ${s(Math.max(...rounds[kind].map((x) => x.lastAfter)))} | ${total(kind, 'failures')} / ${total(kind, 'unsigned')} |`;
+    return `| ${label} | ${s(percentile(latencies, 50))} / ${s(percentile(latencies, 99))} | ${s(percentile(pipeline, 50))} / ${s(percentile(pipeline, 99))} | ${mean(kind, 'captureRate').toFixed(1)} (${rounds[kind].map((x) => x.captureRate.toFixed(0)).join(', ')}) | ${mean(kind, 'deliveryRate').toFixed(1)} | ${mean(kind, 'endToEndRate').toFixed(1)} | ${s(Math.max(...rounds[kind].map((x) => x.lastAfter)))} | ${total(kind, 'failures')} / ${total(kind, 'unsigned')} |`;
   };
   const loneRow = (kind, label) => {
     const l = lone[kind];
@@ -140,14 +146,15 @@ try {
     '',
     `Under load: ${ROUNDS} rounds each of ${LEADS} captures ${CONCURRENCY} at a time, alternating between the servers, each round drained before the next:`,
     '',
-    '| first attempt | capture → received, p50 / p99 | 201 answered → received, p50 / p99 | captures/s, mean (rounds) | deliveries/s (first to last received), mean | last delivery after last capture, worst | capture failures / bad signatures |',
-    '|---|---|---|---|---|---|---|',
+    '| first attempt | capture → received, p50 / p99 | 201 answered → received, p50 / p99 | captures/s, mean (rounds) | deliveries/s (first to last received), mean | leads/s, first capture sent to last webhook received, mean | last delivery after last capture, worst | capture failures / bad signatures |',
+    '|---|---|---|---|---|---|---|---|',
     row('inline', 'inline'),
     row('queue', 'queue'),
     '',
     `- lone lead, capture → signed webhook received, inline: p50 **${s(percentile(lone.inline.total, 50))}** (target ≤ 0.1 s), p99 **${s(percentile(lone.inline.total, 99))}** (target ≤ 0.3 s); under load p50 **${s(percentile(inlineLoad, 50))}**, p99 **${s(percentile(inlineLoad, 99))}**`,
     `- deliveries/s ÷ captures/s, inline: **${(mean('inline', 'deliveryRate') / mean('inline', 'captureRate')).toFixed(2)}×** (target ≥ 1×: the pipeline keeps up); queue: ${(mean('queue', 'deliveryRate') / mean('queue', 'captureRate')).toFixed(2)}×`,
     `- capture throughput inline ÷ queue: **${throughputRatio.toFixed(2)}×** (target ≥ 0.9×); round by round ${paired.map((p) => p.toFixed(2)).join(', ')}`,
+    `- CPU of the server's own runtime (workerd: requests, consumer and local D1 on one thread) per lead, capture to drained: inline ${mean('inline', 'cpuPerLead').toFixed(2)} ms, queue ${mean('queue', 'cpuPerLead').toFixed(2)} ms; of it spent while the round's captures ran: inline ${mean('inline', 'cpuInRound').toFixed(2)} ms, queue ${mean('queue', 'cpuInRound').toFixed(2)} ms`,
   ];
   console.log(lines.join('\n'));
   await recordSection('Delivery', lines);

@@ -51,3 +51,36 @@ export function workerRuntimeCpuMs() {
   }
   return total;
 }
+
+/**
+ * CPU milliseconds used so far by the workerd processes under `rootPid` (a
+ * server `spawnApp` started): that one server's runtime, whatever else runs
+ * on the machine. NaN where /proc cannot tell.
+ */
+export function serverRuntimeCpuMs(rootPid) {
+  const children = new Map();
+  const stat = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const parent = Number(stat(pid)[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(pid)]);
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  let total = NaN;
+  const stack = [rootPid];
+  while (stack.length) {
+    const pid = stack.pop();
+    stack.push(...(children.get(pid) ?? []));
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd')) continue;
+      const fields = stat(pid);
+      // utime and stime, in clock ticks of 10 ms.
+      total = (Number.isNaN(total) ? 0 : total) + (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return total;
+}

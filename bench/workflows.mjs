@@ -5,7 +5,7 @@
 // Bounded load on loopback only.
 import { spawnApp } from '../tests/support/app.mjs';
 import { startReceiver } from '../tests/support/receiver.mjs';
-import { recordSection, percentile, forEachConcurrently, workerRuntimeCpuMs } from './results.mjs';
+import { recordSection, percentile, forEachConcurrently, serverRuntimeCpuMs } from './results.mjs';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -89,7 +89,7 @@ try {
   // What captures not paying costs automation: seconds from a round's last capture until its queue work is done.
   const catchUp = { none: [], five: [], idle: [] };
   const round = async (kind, ws, tag) => {
-    const cpuBefore = workerRuntimeCpuMs();
+    const cpuBefore = serverRuntimeCpuMs(app.child.pid);
     const result = await captureLoad(app, ws, tag);
     if (kind === 'five') overlap.push(telegram.to(TELEGRAM).filter((r) => r.json?.text?.startsWith(`WF ${tag}`)).length / result.created);
     results[kind].push(result);
@@ -98,7 +98,7 @@ try {
     const capturedAt = performance.now();
     await drained();
     catchUp[kind].push((performance.now() - capturedAt) / 1000);
-    cpuPerLead[kind].push((workerRuntimeCpuMs() - cpuBefore) / result.created);
+    cpuPerLead[kind].push((serverRuntimeCpuMs(app.child.pid) - cpuBefore) / result.created);
   };
   await drained();
   for (let r = 0; r < ROUNDS; r++) {
@@ -150,7 +150,7 @@ try {
     `- capture path alone (5 enabled workflows, expanded on the queue, no runs) / none: **${idleRatio.toFixed(2)}×**`,
     `- workflow Telegram messages already sent when a round's last capture was answered: ${overlap.map((f) => `${Math.round(f * 100)}%`).join(', ')} of its leads (the rest right after)`,
     `- automation catching up: from a round's last capture until its queue work was done (polled every 0.25 s), no workflows ${catchUp.none.map((t) => t.toFixed(1)).join(', ')} s; 5 workflows with runs ${catchUp.five.map((t) => t.toFixed(1)).join(', ')} s`,
-    `- CPU of the local runtime (the one workerd process that runs requests, the queue consumer and local D1 on one thread) per lead, capture to drained: no workflows ${cpu('none')} ms, 5 idle workflows ${cpu('idle')} ms, 5 workflows with runs ${cpu('five')} ms`,
+    `- CPU of this server's local runtime (its workerd, which runs requests, the queue consumer and local D1 on one thread; not other servers on the machine) per lead, capture to drained: no workflows ${cpu('none')} ms, 5 idle workflows ${cpu('idle')} ms, 5 workflows with runs ${cpu('five')} ms`,
     `- workflow runs after the rounds: ${runStates.map((r) => `${r.n} ${r.status}`).join(', ')}`,
     `- capture → workflow Telegram message at the stand-in, ${LATENCY_LEADS} leads 4 at a time: p50 **${(percentile(latencies, 50) / 1000).toFixed(2)} s**, p99 ${(percentile(latencies, 99) / 1000).toFixed(2)} s`,
   ];
