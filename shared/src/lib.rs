@@ -23,6 +23,7 @@ pub mod retry;
 pub mod scope;
 pub mod search;
 pub mod signing;
+pub mod spreadsheet;
 pub mod template;
 pub mod time;
 pub mod triage_buttons;
