@@ -9,6 +9,7 @@ mod capture;
 mod config;
 mod credentials;
 mod delivery;
+mod email_renormalisation;
 mod erasure;
 mod error;
 mod events;
@@ -53,7 +54,7 @@ async fn queue(batch: MessageBatch<delivery::message::DeliveryMessage>, env: Env
 
 /// The cron: sweeps deliveries (overdue, waiting their turn, unattemptable),
 /// hands follow-ups due within the minute to the queue, applies retention, sends digests, then re-seals secrets still under a
-/// previous `SECRETS_KEY`.
+/// previous `SECRETS_KEY`, and re-normalises emails stored before they had one form.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     delivery::sweeper::sweep(env.clone()).await;
@@ -62,4 +63,5 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     summaries::cron::run(env.clone()).await;
     rotation::reseal(&env).await;
     inbox::sweep(env.clone()).await;
+    email_renormalisation::run(&env).await;
 }

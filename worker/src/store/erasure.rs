@@ -32,7 +32,8 @@ pub struct ErasureRecord<'a> {
 
 impl Store {
     /// Ids of this person's leads in the workspace, a bounded page at a time.
-    /// Matched ignoring case, so `Ada@…` and `ada@…` are the same person.
+    /// `email` is in its stored form (`LeadEmail`), matched ignoring ASCII
+    /// case, so `Ada@…` and `ada@…` are the same person.
     pub async fn lead_ids_by_email(&self, workspace_id: &str, email: &str, limit: u32) -> ApiResult<Vec<String>> {
         let rows: Vec<IdRow> = self
             .all("SELECT id FROM leads WHERE workspace_id = ? AND email = ? COLLATE NOCASE ORDER BY id LIMIT ?", &[text(workspace_id), text(email), number(i64::from(limit))])
