@@ -3,8 +3,8 @@
 
 use super::forms::{check_csrf, check_origin, read_form};
 use super::pages::layout;
-use super::respond::{host, html, redirect};
-use crate::auth::session::{new_secret, secret_hash, set_cookie, clear_cookie, SESSION_TTL_MS};
+use super::respond::{html, redirect, redirect_signed_out, site};
+use crate::auth::session::{new_secret, secret_hash, set_cookie, SESSION_TTL_MS};
 use crate::app::App;
 use crate::auth::{resolve_key, Scope};
 use crate::error::ApiResult;
@@ -63,7 +63,7 @@ pub async fn submit(app: &mut App) -> ApiResult<Response> {
     };
     let secret = new_secret("lbs", random_bytes()?);
     app.store.insert_session(&secret_hash(&secret), &owner, app.now_ms, app.now_ms + SESSION_TTL_MS).await?;
-    redirect("/app", Some(&set_cookie(&secret, &host(app), SESSION_TTL_MS / 1000)))
+    redirect("/app", Some(&set_cookie(&secret, site(app).as_site(), SESSION_TTL_MS / 1000)))
 }
 
 /// Ends the session server-side (the cookie alone would outlive a cleared jar).
@@ -73,5 +73,5 @@ pub async fn sign_out(app: &mut App) -> ApiResult<Response> {
     let form_in = read_form(app).await?;
     check_csrf(&session, &form_in)?;
     app.store.end_session(&session.id_hash).await?;
-    redirect("/app/sign-in", Some(&clear_cookie(&host(app))))
+    redirect_signed_out(app)
 }
