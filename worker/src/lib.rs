@@ -18,6 +18,8 @@ mod follow_ups;
 mod http;
 mod inbox;
 mod leads;
+mod limiter;
+mod loops;
 // Only the native document test calls the generator; the wasm build keeps the
 // derives and `#[utoipa::path]`s it needs to compile, and drops the rest.
 #[cfg_attr(not(test), allow(dead_code))]

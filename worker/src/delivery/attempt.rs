@@ -136,7 +136,8 @@ pub async fn call_telegram(config: &Config, job: &DeliveryJob, integration: Opti
             return Ok(Call::url_refused(&refused));
         }
     };
-    let headers = [("Content-Type", "application/json".to_string())];
+    // Every outbound request names its job, as webhooks do: a capture that carries it is refused (no loop).
+    let headers = [("Content-Type", "application/json".to_string()), ("X-LeadsBot-Delivery", job.id.clone())];
     let (started_at, duration_ms, mut reply) = timed_post(&url, &headers, &body, config.delivery_timeout_ms).await;
     // The token is in the URL; make sure no error text carries it into the log.
     reply.error = reply.error.map(|e| e.replace(&token, "<bot token>"));
