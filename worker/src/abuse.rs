@@ -35,7 +35,7 @@ pub async fn limit_credential(app: &App, credential: String) -> ApiResult<()> {
 /// The client's address, hashed (keyed by SECRETS_KEY when set, so the
 /// limiter's keys cannot be reversed by trying every IPv4 address); the
 /// address itself is never stored.
-fn client_key(app: &App) -> String {
+pub(crate) fn client_key(app: &App) -> String {
     let address = app.header("CF-Connecting-IP").unwrap_or_else(|| "unknown".into());
     let hashed = match app.env.secret("SECRETS_KEY") {
         Ok(key) => body_signature_hex(&key.to_string(), address.as_bytes()),

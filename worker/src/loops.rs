@@ -6,7 +6,7 @@
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
-use crate::limiter::{admit, Limit};
+use crate::limiter::{admit, WORKSPACE_LEADS};
 use leadsbot_shared::loops::{is_own_delivery, OwnHosts};
 use leadsbot_shared::FieldError;
 use std::cell::RefCell;
@@ -16,8 +16,6 @@ use std::collections::HashMap;
 /// `leadsbot.<account>.workers.dev`. A renamed worker lists its address in
 /// `PUBLIC_HOSTS`.
 const WORKER_NAME: &str = "leadsbot";
-/// Leads created per workspace through API keys and capture URLs: `[[ratelimits]]` in wrangler.toml.
-const WORKSPACE_LEADS: Limit = Limit { binding: "WORKSPACE_LEAD_LIMITER", period_secs: 60 };
 /// The reason a cap hit is listed under in `GET /api/v1/workspace/rejections`.
 pub const CAP_REASON: &str = "lead_cap";
 /// A cap hit is written to the rejections at most this often per workspace

@@ -21,6 +21,12 @@ pub fn finish(app: &App, answer: ApiResult<Response>) -> Response {
 fn error_page(app: &App, err: ApiError) -> ApiResult<Response> {
     match err {
         ApiError::Unauthorized(_) => redirect_signed_out(app),
+        ApiError::RateLimited { retry_after_secs } => {
+            let detail = format!("Too many attempts from here. Try again in {retry_after_secs} seconds.");
+            let mut response = html(429, layout::bare("Too many requests", &detail))?;
+            response.headers_mut().set("Retry-After", &retry_after_secs.to_string())?;
+            Ok(response)
+        }
         ApiError::Internal(cause) => {
             worker::console_error!("inbox: {cause}");
             html(500, layout::bare("Something went wrong", "Something went wrong on our side. Try again in a moment."))
