@@ -7,7 +7,7 @@
 //! never returns an error: workers-rs panics on one, and a panic would retry
 //! the whole batch.
 
-use super::attempt::{call_telegram, call_webhook, Attempted, Call};
+use super::attempt::{call_telegram_job, call_webhook, Attempted, Call};
 use super::message::{dead_letter, enqueue, enqueue_later, DeliveryMessage};
 use super::outcome::{next_step, releases_line, Next};
 use super::targets::{self, Targets};
@@ -280,7 +280,7 @@ impl Deliverer {
         }
         let call = match channel {
             JobKind::Webhook => call_webhook(&self.config, job, targets.endpoint(job)).await,
-            _ => call_telegram(&self.config, job, targets.telegram(job)).await,
+            _ => call_telegram_job(&self.config, &self.store, job, targets.telegram(job)).await,
         };
         call.unwrap_or_else(|err| {
             worker::console_error!("delivery {} could not be attempted: {err:?}", job.id);

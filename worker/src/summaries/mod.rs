@@ -3,6 +3,7 @@
 
 pub mod cron;
 pub mod digest;
+pub mod message;
 pub mod period;
 pub mod zone;
 
