@@ -48,7 +48,7 @@ use utoipa::{Modify, OpenApi};
     ),
     components(schemas(
         crate::error::Problem, crate::error::FieldProblem,
-        schemas::LeadStatusName, schemas::LeadCursor, schemas::DeliveryStatusName, schemas::LeadId, schemas::ExportFormat, schemas::PeriodName,
+        schemas::LeadStatusName, schemas::LeadCursor, schemas::DeliveryStatusName, schemas::LeadId, schemas::ExportFormat, schemas::PeriodName, schemas::JobStatusName, schemas::JobChannelName,
         workflows::WorkflowIn, workflows::WorkflowPatch,
     )),
     modifiers(&SharedComponents),

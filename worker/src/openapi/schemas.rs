@@ -135,4 +135,8 @@ named_schema! {
     PeriodName = schema(json!({"type": "string", "enum": ["day", "week"]}));
     /// An export's format.
     ExportFormat = schema(json!({"type": "string", "enum": ["csv", "ndjson"]}));
+    /// One of the job statuses (the delivery log's filter).
+    JobStatusName = job_status();
+    /// One of the job channels, by public name (the delivery log's filter).
+    JobChannelName = schema(json!({"type": "string", "enum": leadsbot_shared::job::JobKind::ALL.map(|k| k.public_name())}));
 }

@@ -156,8 +156,8 @@ fn parse_query(pairs: Vec<(String, String)>) -> ApiResult<JobQuery> {
 #[utoipa::path(get, path = "/api/v1/deliveries", operation_id = "listDeliveries", tag = "webhooks", security(("apiKey" = [])),
     params(
         ("lead_id" = Option<String>, Query, description = "Only the jobs that concern this lead"),
-        ("status" = Option<String>, Query, description = "held, pending, succeeded, failed or cancelled"),
-        ("channel" = Option<String>, Query, description = "webhook, telegram, workflow_expansion or workflow_run"),
+        ("status" = Option<crate::openapi::schemas::JobStatusName>, Query, description = "held, pending, succeeded, failed or cancelled"),
+        ("channel" = Option<crate::openapi::schemas::JobChannelName>, Query, description = "webhook, telegram, workflow_expansion or workflow_run"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page; empty is the first page"),
     ),
