@@ -212,3 +212,27 @@ test('the campaigns contract: shapes, controls recorded and announced, 404/403/4
   await receiver.waitForCount('/only-campaigns', 1);
   assert.equal(receiver.to('/only-campaigns')[0].json.event, 'campaign.resumed');
 });
+
+test('a held delivery is not replayed while its campaign is paused (409 held); after the resume it is', async () => {
+  const { ws } = await setup('replay');
+  const fall = (await app.api(ws.api_key, 'POST', '/api/v1/campaigns', { slug: 'fall', name: 'Fall' })).body;
+  await control(ws, fall.id, 'pause');
+  await capture(ws, { email: 'held-replay@example.com', campaign: 'fall' });
+  await app.waitFor(async () => (await heldRows(ws)) === 1, { what: 'the held alert' });
+  const [held] = (await app.api(ws.api_key, 'GET', '/api/v1/deliveries?status=held')).body.data;
+  const refused = await app.api(ws.api_key, 'POST', `/api/v1/deliveries/${held.id}/retry`);
+  assert.equal(refused.status, 409, JSON.stringify(refused.body));
+  assert.equal(refused.headers.get('content-type'), 'application/problem+json');
+  assert.equal(refused.body.type, 'urn:leadsbot:problem:held');
+  assert.match(refused.body.detail, /paused/);
+  assert.equal((await app.api(ws.api_key, 'GET', `/api/v1/deliveries/${held.id}`)).body.status, 'held', 'still held');
+  await sentinel(ws, 'replay', 'live-replay@example.com');
+  assert.deepEqual(alerts('replay'), ['live-replay@example.com'], 'nothing of the paused campaign was sent');
+
+  await control(ws, fall.id, 'resume');
+  await app.waitFor(() => alerts('replay').includes('held-replay@example.com'), { timeoutMs: 30_000, what: 'the released alert' });
+  await app.waitFor(async () => (await app.api(ws.api_key, 'GET', `/api/v1/deliveries/${held.id}`)).body.status === 'succeeded', { what: 'the alert sent' });
+  const replayed = await app.api(ws.api_key, 'POST', `/api/v1/deliveries/${held.id}/retry`);
+  assert.deepEqual([replayed.status, replayed.body], [202, { id: held.id, status: 'pending' }]);
+  await app.waitFor(() => alerts('replay').filter((e) => e === 'held-replay@example.com').length === 2, { timeoutMs: 30_000, what: 'the replayed alert' });
+});

@@ -1,7 +1,8 @@
 // Erasure: a lead or a person erased leaves no trace of them in any D1 table
 // (every table of the local database is read back), is announced to
 // webhooks as `lead.erased` with the id only, is recorded without personal
-// data, and never reaches another workspace.
+// data, and never reaches another workspace; nor do the digests, runs by hand
+// and follow-ups that named it, whose messages Telegram echoed into the log.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnApp } from './support/app.mjs';
@@ -14,7 +15,7 @@ let app, receiver, ws, other, endpoint;
 
 before(async () => {
   receiver = await startReceiver();
-  app = await spawnApp({ vars: { TELEGRAM_API_BASE: receiver.url(''), DELIVERY_RETRY_SCHEDULE: '1,1,1' } });
+  app = await spawnApp({ testScheduled: true, vars: { TELEGRAM_API_BASE: receiver.url(''), DELIVERY_RETRY_SCHEDULE: '1,1,1' } });
   [ws, other] = [await app.createWorkspace({ name: 'Erase' }), await app.createWorkspace({ name: 'Other' })];
   endpoint = (await app.api(ws.api_key, 'POST', '/api/v1/webhooks', { url: receiver.url('/erase') })).body;
   assert.equal((await app.api(ws.api_key, 'PUT', '/api/v1/integrations/telegram', { bot_token: TOKEN, chat_id: '42' })).status, 200);
@@ -128,4 +129,50 @@ test('erasures racing for one lead announce it once', async () => {
   assert.equal(events[0].n, 1);
   const outbox = await app.sql(`SELECT count(*) AS n FROM deliveries WHERE event_type = 'lead.erased' AND event_id IN (SELECT id FROM events WHERE lead_id = '${id}')`);
   assert.equal(outbox[0].n, 1, 'one delivery to the one endpoint');
+});
+
+test('a digest, a run started by hand and a follow-up echoed back leave no trace of an erased lead; a digest sent again is rebuilt', async () => {
+  const EMAIL_IDN = 'Gwen.Trace@Bücher.example';
+  const STORED = 'Gwen.Trace@xn--bcher-kva.example';
+  const NAME_IDN = 'Philippa Traceable';
+  const sendMessage = `/bot${TOKEN}/sendMessage`;
+  const sent = (needle) => receiver.to(sendMessage).filter((r) => r.rawBody.includes(needle));
+  receiver.plan(sendMessage, [{ echo: true }]);
+  const traced = await app.createWorkspace({ name: 'Traced' });
+  assert.equal((await app.api(traced.api_key, 'PUT', '/api/v1/integrations/telegram', { bot_token: TOKEN, chat_id: 'traced' })).status, 200);
+  const { id } = (await app.capture(traced, { email: EMAIL_IDN, name: NAME_IDN })).body;
+  assert.equal((await app.api(traced.api_key, 'GET', `/api/v1/leads/${id}`)).body.email, STORED);
+
+  // Yesterday's digest names it (still new after 24 h).
+  await app.sql(`UPDATE leads SET created_at = created_at - 86460000 WHERE id = '${id}'`);
+  await app.api(traced.api_key, 'PATCH', '/api/v1/workspace', { digest_hour: 0 });
+  await app.triggerScheduled();
+  await app.waitFor(() => sent('digest').some((r) => r.json.text.includes(STORED)), { timeoutMs: 20_000, what: 'the digest naming the lead' });
+  const [digestEvent] = await app.sql(`SELECT id, payload FROM events WHERE workspace_id = '${traced.id}' AND type = 'summary.digest' AND instr(payload, '${id}') > 0`);
+  assert.ok(!digestEvent.payload.toLowerCase().includes(STORED.toLowerCase()), 'the stored digest names the lead by id, without its email');
+  // A run started by hand, and a follow-up, each messaging Telegram about it.
+  const workflow = (await app.api(traced.api_key, 'POST', '/api/v1/workflows', {
+    name: 'Call back', trigger: { event: 'manual' }, actions: [{ type: 'telegram', template: 'Call {{lead.name}} <{{lead.email}}>' }],
+  })).body;
+  assert.equal((await app.api(traced.api_key, 'POST', `/api/v1/workflows/${workflow.id}/trigger`, { lead_id: id })).status, 202);
+  const followUp = await app.api(traced.api_key, 'POST', `/api/v1/leads/${id}/follow-ups`, { after_seconds: 1, action: { type: 'telegram', template: 'Still new: {{lead.email}}' } });
+  assert.equal(followUp.status, 201, JSON.stringify(followUp.body));
+  await app.waitFor(() => sent('Call Philippa').length && sent('Still new:').length, { timeoutMs: 30_000, what: 'the run and the follow-up' });
+  await app.waitFor(async () => (await app.sql(`SELECT count(*) AS n FROM delivery_attempts WHERE workspace_id = '${traced.id}' AND response_body LIKE '%xn--bcher-kva%'`))[0].n >= 4,
+    { what: 'the echoes logged: alert, digest, run, follow-up' });
+  const needles = [STORED, STORED.toLowerCase(), EMAIL_IDN.toLowerCase(), NAME_IDN];
+  assert.ok(tracesOf(await everyRowOutside(other.id), ...needles).length > 0, 'the data is there before');
+
+  const erased = await app.api(traced.api_key, 'POST', '/api/v1/erasures', { email: 'gwen.trace@BÜCHER.example' });
+  assert.deepEqual(erased.body, { erased: 1 });
+  assert.deepEqual(tracesOf(await everyRowOutside(other.id), ...needles), []);
+
+  const [digestJob] = (await app.api(traced.api_key, 'GET', '/api/v1/deliveries?channel=telegram')).body.data.filter((j) => j.event_id === digestEvent.id);
+  const before = sent('digest').length;
+  assert.equal((await app.api(traced.api_key, 'POST', `/api/v1/deliveries/${digestJob.id}/retry`)).status, 202);
+  await app.waitFor(() => sent('digest').length > before, { timeoutMs: 20_000, what: 'the digest sent again' });
+  const again = sent('digest').at(-1).json.text;
+  assert.ok(!again.toLowerCase().includes('xn--bcher-kva') && again.includes('<b>Still new after 24 h:</b> 0'), again);
+  await app.waitFor(async () => (await app.sql(`SELECT count(*) AS n FROM delivery_attempts WHERE delivery_id = '${digestJob.id}'`))[0].n >= 2, { what: 'the replay logged' });
+  assert.deepEqual(tracesOf(await everyRowOutside(other.id), ...needles), [], 'nor after the replay');
 });

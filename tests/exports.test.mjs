@@ -1,8 +1,11 @@
 // Lead exports: CSV parsed back by a real CSV parser (csv-parse) and NDJSON,
 // both compared field for field with the API's own leads, across pages,
-// resumed with `after`, filtered, and scoped to one workspace.
+// resumed with `after`, filtered, and scoped to one workspace; a corpus of
+// formula cells read back as a spreadsheet in any locale would (`,`, `;` and
+// tab as separator, by csv-parse and by Python's csv) starts no formula.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { spawnApp } from './support/app.mjs';
 
@@ -46,7 +49,9 @@ async function apiLeads(apiKey, query = {}) {
   return leads;
 }
 
-const neutralised = (v) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+// The guard as the README states it: a `'` before `=` `+` `-` `@` standing first in the cell or
+// first after `,` `;` tab or a line break, spaces (any kind), zero-width characters and quotes skipped.
+const neutralised = (v) => v.replace(/(^|[,;\t\n\r])([\s\u0085\u200b-\u200d\u2060\ufeff"]*)([=+\-@])/gu, "$1$2'$3");
 const cell = (v) => neutralised(v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
 
 function expectedRow(lead, customKeys) {
@@ -64,7 +69,7 @@ test('CSV parses back to the API leads, field for field, formulas neutralised', 
   assert.match(response.headers.get('content-disposition'), /^attachment; filename="leads-\d{4}-\d{2}-\d{2}\.csv"$/);
   const text = await response.text();
   assert.notEqual(text.charCodeAt(0), 0xfeff, 'no BOM unless excel=true');
-  assert.ok(text.endsWith('\r\n') && text.split('\r\n')[0].startsWith('id,workspace_id,email,'), 'CRLF rows, header first');
+  assert.ok(text.endsWith('\r\n') && text.split('\r\n')[0].startsWith('"id","workspace_id","email",'), 'CRLF rows, header first, every field quoted');
   const [header, ...rows] = parse(text, { relax_column_count: false });
   assert.deepEqual(header, [...FIXED, 'custom.budget', 'custom.plan', 'custom.region', 'tags']);
   const leads = await apiLeads(ws.api_key);
@@ -74,12 +79,53 @@ test('CSV parses back to the API leads, field for field, formulas neutralised', 
   const byEmail = Object.fromEntries(records.map((r) => [r.email, r]));
   assert.equal(byEmail['formula@example.com'].name, "'=1+1");
   assert.equal(byEmail['formula@example.com'].message, "'-y");
-  assert.equal(byEmail['formula@example.com'].tags, 'vip;=cmd;eu');
+  assert.equal(byEmail['formula@example.com'].tags, "vip;'=cmd;eu");
   assert.equal(byEmail['comma@example.com'].company, "'+x");
   assert.equal(byEmail['comma@example.com']['custom.budget'], "'@z");
   assert.equal(byEmail['comma@example.com'].name, 'Doe, Jane');
   assert.equal(byEmail['emoji@example.com'].name, 'Zoë 😀');
   assert.ok(!text.includes('secret@other.example') && !text.includes('other-only'), "another workspace's leads never appear");
+});
+
+// Cells a spreadsheet could start somewhere: after each locale's separator, after spaces of every kind.
+const FORMULA_CORPUS = [
+  '=1+1', '+1', '-1', '@SUM(A1)', 'x;=1+1;y', 'x,=1+1', 'x\t=1+1', 'a\n-2+3', 'a\r\n@b', 'a\r+b',
+  'x;\u00a0=1', 'x; \u2003 +1', 'x;\u3000-1', 'x;\u202f@1', 'x;\u200b=1', 'x;\ufeff=1', 'x;\u0085=1', 'x; \t =1',
+  'x;"=1', 'x,"=1', 'x;""=1', 'Doe, Jane;=HYPERLINK("http://evil")', '=a;=b,=c\t=d', ';;=1', 'x;\u00a0"\u2009@cmd',
+];
+const STARTS_FORMULA = /^[\s\u0085\u200b-\u200d\u2060\ufeff"]*[=+\-@]/u;
+
+/** Every field Python's csv module reads from `text` with each delimiter (its default, lenient dialect). */
+function pythonFields(text) {
+  const script = `import csv, io, json, sys
+data = sys.stdin.buffer.read().decode("utf-8")
+print(json.dumps({d: list(csv.reader(io.StringIO(data, newline=""), delimiter=d)) for d in (",", ";", "\\t")}))`;
+  const out = JSON.parse(execFileSync('python3', ['-c', script], { input: text }).toString());
+  return Object.entries(out).flatMap(([delimiter, rows]) => rows.flat().map((field) => ({ reader: `python ${JSON.stringify(delimiter)}`, field })));
+}
+
+/** Every field csv-parse reads from `text`: strictly with `,`, leniently and quote-blind with `,`, `;` and tab. */
+function csvParseFields(text) {
+  const readings = [[',', {}]];
+  for (const delimiter of [',', ';', '\t']) readings.push([delimiter, { relax_quotes: true }], [delimiter, { quote: false }]);
+  return readings.flatMap(([delimiter, options]) =>
+    parse(text, { delimiter, relax_column_count: true, ...options }).flat().map((field) => ({ reader: `csv-parse ${JSON.stringify(delimiter)} ${JSON.stringify(options)}`, field })));
+}
+
+test('no reader in any locale finds a cell that starts a formula', async () => {
+  const corpus = await app.createWorkspace({ name: 'Formulas' });
+  const custom = Object.fromEntries(FORMULA_CORPUS.map((value, i) => [`c${String(i).padStart(2, '0')}`, value]));
+  assert.equal((await app.capture(corpus, { email: 'corpus@example.com', name: 'x;=1', message: 'hi,\u00a0-1', custom })).status, 201);
+  const [lead] = (await app.listLeads(corpus.api_key)).data;
+  const patched = await app.api(corpus.api_key, 'PATCH', `/api/v1/leads/${lead.id}`, { tags: ['ok', '=cmd', '\u00a0+1'], note: 'see;@me' });
+  assert.equal(patched.status, 200);
+  const text = await (await exportOf(corpus.api_key)).text();
+  const fields = [...csvParseFields(text), ...pythonFields(text)];
+  assert.ok(fields.length > 9 * FORMULA_CORPUS.length, 'every reader read the file');
+  const formulas = fields.filter(({ field }) => STARTS_FORMULA.test(field));
+  assert.deepEqual(formulas, [], 'no field begins (spaces and quotes skipped) with = + - @');
+  const [, row] = parse(text);
+  assert.ok(row.includes("x;'=1+1;y") && row.includes("x;\u00a0'=1") && row.includes("hi,\u00a0'-1"), 'the guard is a leading quote, the text kept');
 });
 
 test('excel=true adds a BOM; a filter narrows rows and columns', async () => {

@@ -1,7 +1,20 @@
-use crate::FieldError;
+//! The one normalisation of an email address: every address is stored in
+//! this form and compared in it, so two spellings of one mailbox are one
+//! person (erasure finds both; a filter finds both).
+//!
+//! - trimmed, then Unicode NFC (a composed `ü` and `u` + combining diaeresis
+//!   are one address);
+//! - the local part keeps its case (some mail systems honour it); it is
+//!   compared ignoring ASCII case, as SQLite's `NOCASE` does (`comparison_key`);
+//! - the domain goes through IDNA (UTS-46: case folding and mapping, then
+//!   Punycode) to lowercase ASCII, so `BÜRO.de`, `büro.de` and
+//!   `xn--bro-hoa.de` are one domain.
 
-/// An email address that has passed our checks: trimmed, domain lower-cased.
-/// The local part keeps its case, since some mail systems honour it.
+use crate::FieldError;
+use icu_normalizer::ComposingNormalizerBorrowed;
+use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
+
+/// An email address that has passed our checks, in the stored form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeadEmail(String);
 
@@ -18,12 +31,29 @@ impl LeadEmail {
             return Err(FieldError::too_long("email", MAX_EMAIL_CHARS));
         }
         let invalid = || FieldError::new("email", "invalid_email", "email must be a valid address like name@example.com");
-        let (local, domain) = trimmed.rsplit_once('@').ok_or_else(invalid)?;
-        if !valid_local_part(local) || !valid_domain(domain) {
+        let composed = ComposingNormalizerBorrowed::new_nfc().normalize(trimmed);
+        let (local, domain) = composed.rsplit_once('@').ok_or_else(invalid)?;
+        if !valid_local_part(local) {
             return Err(invalid());
         }
-        Ok(Self(format!("{local}@{}", domain.to_ascii_lowercase())))
+        let domain = ascii_domain(domain).ok_or_else(invalid)?;
+        Ok(Self(format!("{local}@{domain}")))
     }
+
+    /// The form two spellings of one address share: the stored form with
+    /// ASCII letters lowercased (what `COLLATE NOCASE` compares).
+    pub fn comparison_key(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+}
+
+/// The domain by UTS-46 (non-transitional, STD3 rules, no hyphen first or
+/// last in a label, DNS lengths) as lowercase ASCII; `None` when IDNA
+/// refuses it or the result breaks the label rules (IDNA maps first, so a
+/// full-width letter or an ideographic full stop counts as what it stands for).
+fn ascii_domain(domain: &str) -> Option<String> {
+    let ascii = Uts46::new().to_ascii(domain.as_bytes(), AsciiDenyList::STD3, Hyphens::CheckFirstLast, DnsLength::Verify).ok()?;
+    valid_domain(&ascii).then(|| ascii.into_owned())
 }
 
 fn valid_local_part(local: &str) -> bool {
@@ -58,9 +88,38 @@ impl AsRef<str> for LeadEmail {
 mod tests {
     use super::*;
 
+    fn stored(raw: &str) -> String {
+        LeadEmail::parse(raw).unwrap().as_ref().to_string()
+    }
+
     #[test]
-    fn trims_and_lowercases_the_domain_only() {
-        assert_eq!(LeadEmail::parse("  Ada.L@Example.COM ").unwrap().as_ref(), "Ada.L@example.com");
+    fn trims_and_lowercases_the_domain_keeping_the_local_parts_case() {
+        assert_eq!(stored("  Ada.L@Example.COM "), "Ada.L@example.com");
+    }
+
+    #[test]
+    fn every_spelling_of_one_address_has_one_form() {
+        // The domain by IDNA: any case, composed or decomposed, or already Punycode.
+        for spelling in ["ada@büro.de", "ada@BÜRO.de", "ada@Büro.DE", "ada@bu\u{308}ro.de", "ada@BU\u{308}RO.de", "ada@xn--bro-hoa.de", "ada@XN--BRO-HOA.DE", " ada@büro.de\u{a0}", "ada@büro\u{3002}de", "ada@ｂüro.de"] {
+            assert_eq!(stored(spelling), "ada@xn--bro-hoa.de", "{spelling:?}");
+        }
+        // The local part: NFC, its case kept, compared ignoring ASCII case.
+        assert_eq!(stored("u\u{308}ber@example.com"), "über@example.com");
+        assert_eq!(stored("ADA@büro.de"), "ADA@xn--bro-hoa.de");
+        let key = |raw: &str| LeadEmail::parse(raw).unwrap().comparison_key();
+        assert_eq!(key("ADA@BÜRO.de"), key("ada@xn--bro-hoa.de"));
+        assert_eq!(key("Zoë.Müller@Straße.de"), "zoë.müller@xn--strae-oqa.de", "ß stays ß (non-transitional), not ss");
+        assert_ne!(key("ada@strasse.de"), key("ada@straße.de"));
+        assert_eq!(stored("info@例え.テスト"), "info@xn--r8jz45g.xn--zckzah");
+        assert_eq!(stored("x@ÉCOLE.fr"), "x@xn--cole-9oa.fr");
+    }
+
+    #[test]
+    fn the_stored_form_is_a_fixed_point() {
+        for raw in ["Ada.L@Example.COM", "ada@BÜRO.de", "über@Straße.de", "a+b@sub.EXAMPLE.org", "info@例え.テスト"] {
+            let once = stored(raw);
+            assert_eq!(stored(&once), once, "{raw:?}");
+        }
     }
 
     #[test]
@@ -72,7 +131,10 @@ mod tests {
 
     #[test]
     fn refuses_what_cannot_receive_mail() {
-        for bad in ["plain", "@example.com", "a@", "a@b", "a@@b.com", "a b@c.com", "a@-b.com", "a@b..com", ".a@b.com", "a@1.2"] {
+        for bad in [
+            "plain", "@example.com", "a@", "a@b", "a@@b.com", "a b@c.com", "a@-b.com", "a@b..com", ".a@b.com", "a@1.2",
+            "a@xn--zz.de", "a@büro-.de", "a@-büro.de", "a@b_c.de", "a@bü ro.de", "a@\u{200b}.de", "a＠b.de", "a@b.c\u{301}\u{301}-",
+        ] {
             let err = LeadEmail::parse(bad).unwrap_err();
             assert_eq!(err.code, "invalid_email", "{bad}");
         }

@@ -1,6 +1,6 @@
 // A real HTTP webhook receiver for the delivery tests: records every request
 // with its exact raw body, answers from a per-path plan (500, 429, 410, 3xx,
-// hang, hold until released…), and verifies signatures the way our docs tell customers to.
+// hang, hold until released, echo what was sent…), and verifies signatures the way our docs tell customers to.
 import { createServer } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -54,7 +54,8 @@ export async function startReceiver() {
         return;
       }
       res.writeHead(step.status ?? 200, { 'Content-Type': 'application/json', ...(step.headers ?? {}) });
-      res.end(step.body ?? '{"ok":true}');
+      // `echo`: answers with what was sent, as Telegram's sendMessage does (its `result` repeats the text).
+      res.end(step.echo ? JSON.stringify({ ok: true, result: entry.json ?? rawBody }) : step.body ?? '{"ok":true}');
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));

@@ -18,6 +18,8 @@ pub enum ApiError {
     MethodNotAllowed(Vec<&'static str>),
     /// The request is valid but conflicts with the resource's state.
     Conflict(String),
+    /// The job is held by its paused campaign: it goes when the campaign resumes.
+    Held(String),
     PayloadTooLarge(usize),
     /// An `If-Match` that no longer matches: someone changed the resource first.
     PreconditionFailed(String),
@@ -46,7 +48,7 @@ impl ApiError {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::MethodNotAllowed(_) => 405,
-            Self::Conflict(_) => 409,
+            Self::Conflict(_) | Self::Held(_) => 409,
             Self::PreconditionFailed(_) => 412,
             Self::PayloadTooLarge(_) => 413,
             Self::UnsupportedMediaType(_) => 415,
@@ -65,6 +67,7 @@ impl ApiError {
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "Conflict"),
+            Self::Held(_) => ("held", "Held by a paused campaign"),
             Self::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
@@ -77,7 +80,7 @@ impl ApiError {
     fn detail(&self) -> String {
         match self {
             Self::BadRequest(d) | Self::Unauthorized(d) | Self::Forbidden(d) | Self::NotFound(d) => d.clone(),
-            Self::UnsupportedMediaType(d) | Self::Conflict(d) | Self::PreconditionFailed(d) => d.clone(),
+            Self::UnsupportedMediaType(d) | Self::Conflict(d) | Self::Held(d) | Self::PreconditionFailed(d) => d.clone(),
             Self::MalformedField(error) => error.message.clone(),
             Self::MethodNotAllowed(allowed) => format!("this resource accepts {}", allowed.join(", ")),
             Self::PayloadTooLarge(limit) => format!("the body must be at most {limit} bytes"),

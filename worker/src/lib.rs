@@ -42,8 +42,9 @@ async fn queue(batch: MessageBatch<outbox::message::DeliveryMessage>, env: Env, 
 
 /// The cron: sweeps the outbox's jobs (overdue, due within the minute beyond
 /// the queue's reach, waiting their turn, unattemptable), applies retention,
-/// forgets old Telegram update ids, sends digests, then re-seals secrets
-/// still under a previous `SECRETS_KEY`.
+/// forgets old Telegram update ids, sends digests, re-seals secrets still
+/// under a previous `SECRETS_KEY`, and re-normalises emails stored before
+/// they had one form.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     outbox::sweeper::sweep(env.clone()).await;
@@ -52,4 +53,5 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     lifecycle::summaries::cron::run(env.clone()).await;
     lifecycle::rotation::reseal(&env).await;
     inbox::sweep(env.clone()).await;
+    lifecycle::email_renormalisation::run(&env).await;
 }

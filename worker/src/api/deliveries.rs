@@ -7,7 +7,7 @@ use crate::auth::{self, Scope};
 use crate::outbox::source::{source_of, JobFacts, JobSource};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, query_pairs, PageQuery};
-use crate::api::openapi::problems::{KeyProblems, NotFound, QueryProblems};
+use crate::api::openapi::problems::{Conflict, KeyProblems, NotFound, QueryProblems};
 use crate::store::deliveries::{AttemptRow, DeliveryRow, DueDelivery};
 use crate::store::delivery_history::JobFilter;
 use leadsbot_shared::job::{JobKind, JobStatus};
@@ -203,10 +203,11 @@ pub struct RetryOut {
 /// Send a delivery again
 ///
 /// A finished delivery is sent again (same id, same `webhook-id`). A pending
-/// one is already on its way; asking again changes nothing.
+/// one is already on its way; asking again changes nothing. A held one waits
+/// for its paused campaign: 409 `held` until the campaign resumes.
 #[utoipa::path(post, path = "/api/v1/deliveries/{id}/retry", operation_id = "retryDelivery", tag = "webhooks", security(("apiKey" = [])),
     params(("id" = String, Path, description = "Delivery id")),
-    responses((status = 202, description = "Queued", body = RetryOut), KeyProblems, NotFound))]
+    responses((status = 202, description = "Queued", body = RetryOut), KeyProblems, NotFound, Conflict))]
 pub async fn retry(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Write)?;
@@ -215,10 +216,13 @@ pub async fn retry(app: &mut App) -> ApiResult<Response> {
     json(202, &RetryOut { id, status: "pending" })
 }
 
-/// Sends a delivery of this workspace again (the API, the inbox): 404 if none.
+/// Sends a delivery of this workspace again (the API, the inbox): 404 if
+/// none, 409 `held` while its campaign is paused (the store's replay leaves a
+/// held job as it is, so one released meanwhile is not sent twice).
 pub(crate) async fn replay(app: &App, workspace_id: &str, id: &str) -> ApiResult<()> {
-    if app.store.delivery(workspace_id, id).await?.is_none() {
-        return Err(no_such_job());
+    let job = app.store.delivery(workspace_id, id).await?.ok_or_else(no_such_job)?;
+    if JobStatus::parse(&job.status) == Some(JobStatus::Held) {
+        return Err(ApiError::Held("this delivery is held while its campaign is paused; it is sent when the campaign resumes".into()));
     }
     if let Some(replayed) = app.store.replay_delivery(workspace_id, id, app.now_ms).await? {
         // An in-order delivery rejoins its line and goes when its turn comes.

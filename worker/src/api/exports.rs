@@ -3,9 +3,10 @@ use crate::auth::{self, Scope};
 use crate::error::ApiResult;
 use crate::lifecycle::exports::{parse_export, Export};
 use crate::http::query_pairs;
+use crate::auth::limiter::{admit, EXPORTS_PER_KEY};
 use crate::api::openapi::params::LeadFilters;
 use crate::api::openapi::schemas::LeadId;
-use crate::api::openapi::problems::{KeyProblems, QueryProblems};
+use crate::api::openapi::problems::{KeyProblems, QueryProblems, RateLimited};
 use leadsbot_shared::time::format_rfc3339;
 use worker::{Headers, Response};
 
@@ -13,7 +14,8 @@ use worker::{Headers, Response};
 ///
 /// Every lead matching the list's filters, oldest first, streamed. `after` resumes right after
 /// the last lead received. CSV: the API's fields, then `custom.<key>` columns, then `tags`;
-/// NDJSON: one lead per line as `GET /api/v1/leads/{id}` answers it.
+/// NDJSON: one lead per line as `GET /api/v1/leads/{id}` answers it. Limited per API key (429
+/// with `Retry-After`).
 #[utoipa::path(get, path = "/api/v1/leads/export", operation_id = "exportLeads", tag = "exports", security(("apiKey" = [])),
     params(
         LeadFilters,
@@ -26,12 +28,13 @@ use worker::{Headers, Response};
             (String = "text/csv"),
             (String = "application/x-ndjson"),
         ), headers(("Content-Disposition" = String, description = "attachment; filename=\"leads-YYYY-MM-DD.csv\""))),
-        KeyProblems, QueryProblems,
+        KeyProblems, QueryProblems, RateLimited,
     ))]
 pub async fn export(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Read)?;
     let request = parse_export(&query_pairs(&app.req)?)?;
+    admit(&app.env, EXPORTS_PER_KEY, format!("key:{}", key.key_id)).await?;
     let format = request.format;
     let export = Export::new(app.store.clone(), key.workspace_id.clone(), request).await?;
     let headers = Headers::new();

@@ -2,6 +2,7 @@
 //! and tools posting to a capture URL all end in the same capture path.
 
 use crate::capture::abuse;
+use crate::outbox::loops;
 use crate::app::App;
 use crate::auth::capture::{diagnose, inbound_secrets, origin_allowed, require, Credential, Proof, Refusal, Requirement};
 use crate::auth::{server_signature, tool_signature};
@@ -51,13 +52,17 @@ pub async fn capture(app: &mut App) -> ApiResult<Response> {
     // Any page may read our answers (errors help a site's developer); whether
     // a lead is accepted from that page is decided by the origin check.
     app.cors_origin = app.header("Origin");
+    loops::refuse_own_delivery(app)?;
     let (body, fields) = read_fields(app).await?;
     let business_id = app.param("business_id");
     let credential = Credential::from_request(app, &fields)?;
     let requirement = require(&business_id, &credential, request_origin(app).as_deref(), app.now_ms).map_err(Refusal::into_error)?;
     match &requirement.proof {
         Proof::PublicToken { token_hash, .. } => abuse::limit_browser(app, token_hash).await?,
-        Proof::ApiKey { key_hash, .. } => abuse::limit_credential(app, format!("key:{key_hash}")).await?,
+        Proof::ApiKey { key_hash, .. } => {
+            abuse::limit_credential(app, format!("key:{key_hash}")).await?;
+            loops::cap_workspace_leads(app, &business_id).await?;
+        }
         Proof::Verified => {
             abuse::limit_credential(app, format!("signature:{business_id}")).await?;
             verify_signature(app, &business_id, &body).await?;
@@ -123,6 +128,7 @@ fn record_rejection(app: &App, requirement: &Requirement, refusal: &Refusal) {
         CaptureProblems,
     ))]
 pub async fn capture_via_url(app: &mut App) -> ApiResult<Response> {
+    loops::refuse_own_delivery(app)?;
     let (body, fields) = read_fields(app).await?;
     let id = app.param("webhook_id");
     let not_found = || ApiError::NotFound("no such capture URL".into());
@@ -131,6 +137,7 @@ pub async fn capture_via_url(app: &mut App) -> ApiResult<Response> {
     }
     abuse::limit_credential(app, format!("url:{id}")).await?;
     let endpoint = app.store.capture_url(&id).await?.ok_or_else(not_found)?;
+    loops::cap_workspace_leads(app, &endpoint.workspace_id).await?;
     let preset = endpoint.preset();
     match (preset, &endpoint.secret_sealed) {
         (Some(preset), Some(sealed)) => tool_signature(app, preset, sealed, &body)?,

@@ -76,6 +76,7 @@ pub async fn create(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
     let input: EndpointIn = read_json(&mut app.req).await?;
     let (url, events, description) = check_new(input, app.config()?.url_policy)?;
+    crate::outbox::loops::refuse_own_host(app, "url", &url)?;
     let (secret, secret_sealed) = new_secret(app)?;
     let now = app.now_ms;
     let row = EndpointRow {
@@ -108,7 +109,11 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
     let patch: EndpointPatch = read_json(&mut app.req).await?;
     let mut row = load(app, &key).await?;
+    let url_checked = patch.url.is_some() || patch.enabled == Some(true);
     apply_patch(&mut row, patch, app.config()?.url_policy, app.now_ms)?;
+    if url_checked {
+        crate::outbox::loops::refuse_own_host(app, "url", &row.url)?;
+    }
     app.store.update_endpoint(&row).await?;
     json(200, &EndpointOut::from(&row))
 }

@@ -79,10 +79,11 @@ impl From<RejectionRow> for RejectionOut {
     }
 }
 
-/// Refused browser captures
+/// Refused captures
 ///
-/// Browser captures refused although their public token was valid, per origin and reason,
-/// most recently seen first (counts and times, no lead data).
+/// Browser captures refused although their public token was valid, per origin and reason, and
+/// captures refused by the workspace's lead cap (reason `lead_cap`, no origin), most recently
+/// seen first (counts and times, no lead data).
 #[utoipa::path(get, path = "/api/v1/workspace/rejections", operation_id = "listRejections", tag = "workspace", security(("apiKey" = [])),
     responses((status = 200, description = "Refusals per origin and reason", body = RejectionsOut), KeyProblems))]
 pub async fn rejections(app: &mut App) -> ApiResult<Response> {

@@ -2,6 +2,8 @@
 //! or signature), or a visitor's browser (public token + origin).
 
 pub mod credentials;
+/// Rate limits beyond capture's: the one check every limit makes.
+pub mod limiter;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};

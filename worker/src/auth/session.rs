@@ -4,7 +4,13 @@
 use leadsbot_shared::encoding::base62;
 use leadsbot_shared::signing::{constant_time_eq, sha256_hex};
 
-pub const COOKIE_NAME: &str = "lb_session";
+/// The session cookie over https (and anywhere but plain-http localhost):
+/// the `__Host-` prefix makes browsers take it only with `Secure`, `Path=/`
+/// and no `Domain`, so no sibling subdomain can set or shadow it.
+pub const HOST_COOKIE_NAME: &str = "__Host-lb_session";
+/// The session cookie on plain-http localhost, where browsers drop `Secure`
+/// cookies (and so refuse `__Host-` ones).
+pub const PLAIN_COOKIE_NAME: &str = "lb_session";
 /// A sign-in link works this long, once.
 pub const LINK_TTL_MS: i64 = 15 * 60 * 1000;
 /// A session lasts this long from sign-in, however active.
@@ -38,24 +44,61 @@ pub fn origin_allowed(request_origin: &str, sent_origin: Option<&str>) -> bool {
     sent_origin.is_some_and(|sent| sent == request_origin)
 }
 
-/// The session secret from a `Cookie` header, if it has the right shape.
-pub fn session_from_cookie(cookie_header: &str) -> Option<String> {
-    cookie_header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
-        .map(|(_, value)| value.to_string())
-        .filter(|value| value.starts_with("lbs_") && value.len() < 64 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+/// Where a request came to: its `host[:port]` and whether over https.
+#[derive(Clone, Copy)]
+pub struct Site<'a> {
+    pub host: &'a str,
+    pub https: bool,
 }
 
-/// `Secure` everywhere but plain-http localhost (where browsers would drop it).
-pub fn set_cookie(secret: &str, host: &str, max_age_secs: i64) -> String {
-    let secure = if is_localhost(host) { "" } else { "; Secure" };
-    format!("{COOKIE_NAME}={secret}; Path=/app; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+impl Site<'_> {
+    /// Plain-http localhost: the one place the cookie cannot be `Secure`.
+    fn is_plain_localhost(&self) -> bool {
+        !self.https && is_localhost(self.host)
+    }
+
+    pub fn cookie_name(&self) -> &'static str {
+        if self.is_plain_localhost() { PLAIN_COOKIE_NAME } else { HOST_COOKIE_NAME }
+    }
 }
 
-pub fn clear_cookie(host: &str) -> String {
-    set_cookie("", host, 0)
+/// What a `Cookie` header holds of the session cookie (by this site's name).
+#[derive(Debug, PartialEq, Eq)]
+pub enum SessionCookie {
+    /// None, or one that cannot be a session secret.
+    Absent,
+    One(String),
+    /// Two or more: one may be planted (a cookie set for a longer path or a
+    /// parent domain is sent beside ours, in an order the browser picks), so
+    /// none is trusted.
+    Several,
+}
+
+/// The session cookie of a `Cookie` header, if there is exactly one and it has the right shape.
+pub fn session_from_cookie(cookie_header: &str, site: Site) -> SessionCookie {
+    let name = site.cookie_name();
+    let mut values = cookie_header.split(';').filter_map(|pair| pair.trim().split_once('=')).filter(|(n, _)| *n == name).map(|(_, v)| v);
+    match (values.next(), values.next()) {
+        (Some(_), Some(_)) => SessionCookie::Several,
+        (Some(value), None) if value.starts_with("lbs_") && value.len() < 64 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
+            SessionCookie::One(value.to_string())
+        }
+        _ => SessionCookie::Absent,
+    }
+}
+
+/// The session cookie: `__Host-lb_session` with `Secure` and `Path=/`, or
+/// plain `lb_session` on plain-http localhost.
+pub fn set_cookie(secret: &str, site: Site, max_age_secs: i64) -> String {
+    let secure = if site.is_plain_localhost() { "" } else { "; Secure" };
+    format!("{}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}", site.cookie_name())
+}
+
+/// Clears the session cookie, and the one earlier releases set (plain
+/// `lb_session` scoped to `/app`), so a jar holding both is not refused again.
+pub fn clear_cookies(site: Site) -> [String; 2] {
+    let secure = if site.is_plain_localhost() { "" } else { "; Secure" };
+    [set_cookie("", site, 0), format!("{PLAIN_COOKIE_NAME}=; Path=/app; HttpOnly; SameSite=Lax; Max-Age=0{secure}")]
 }
 
 fn is_localhost(host: &str) -> bool {
@@ -93,21 +136,46 @@ mod tests {
         assert!(!origin_allowed("https://x.example", None));
     }
 
+    const LOCAL: Site = Site { host: "127.0.0.1:8787", https: false };
+    const PUBLIC: Site = Site { host: "leads.example.com", https: true };
+
     #[test]
     fn reads_the_session_cookie_only_when_well_formed() {
-        assert_eq!(session_from_cookie("a=1; lb_session=lbs_abc; b=2").as_deref(), Some("lbs_abc"));
-        assert_eq!(session_from_cookie("lb_session=<script>"), None);
-        assert_eq!(session_from_cookie("lb_session="), None);
-        assert_eq!(session_from_cookie("other=lbs_abc"), None);
+        let one = |secret: &str| SessionCookie::One(secret.into());
+        assert_eq!(session_from_cookie("a=1; lb_session=lbs_abc; b=2", LOCAL), one("lbs_abc"));
+        assert_eq!(session_from_cookie("lb_session=<script>", LOCAL), SessionCookie::Absent);
+        assert_eq!(session_from_cookie("lb_session=", LOCAL), SessionCookie::Absent);
+        assert_eq!(session_from_cookie("other=lbs_abc", LOCAL), SessionCookie::Absent);
+        assert_eq!(session_from_cookie("__Host-lb_session=lbs_abc", PUBLIC), one("lbs_abc"));
     }
 
     #[test]
-    fn cookie_is_http_only_and_secure_outside_localhost() {
-        let local = set_cookie("lbs_x", "127.0.0.1:8787", 60);
-        assert!(local.contains("HttpOnly") && local.contains("SameSite=Lax") && !local.contains("Secure"));
-        let public = set_cookie("lbs_x", "leads.example.com", 60);
-        assert!(public.contains("; Secure"));
-        assert!(set_cookie("lbs_x", "localhost.evil.com", 60).contains("; Secure"));
-        assert!(clear_cookie("localhost:8787").contains("Max-Age=0"));
+    fn over_https_only_the_host_prefixed_cookie_counts() {
+        assert_eq!(session_from_cookie("lb_session=lbs_planted", PUBLIC), SessionCookie::Absent);
+        assert_eq!(session_from_cookie("lb_session=lbs_planted; __Host-lb_session=lbs_ours", PUBLIC), SessionCookie::One("lbs_ours".into()));
+        assert_eq!(session_from_cookie("__Host-lb_session=lbs_ours", LOCAL), SessionCookie::Absent);
+        let http_elsewhere = Site { host: "leads.example.com", https: false };
+        assert_eq!(http_elsewhere.cookie_name(), HOST_COOKIE_NAME, "only localhost gets the plain name");
+    }
+
+    #[test]
+    fn two_session_cookies_are_refused_whatever_their_order() {
+        assert_eq!(session_from_cookie("lb_session=lbs_a; lb_session=lbs_b", LOCAL), SessionCookie::Several);
+        assert_eq!(session_from_cookie("__Host-lb_session=lbs_a; x=1; __Host-lb_session=lbs_b", PUBLIC), SessionCookie::Several);
+        assert_eq!(session_from_cookie("lb_session=junk; lb_session=lbs_b", LOCAL), SessionCookie::Several);
+    }
+
+    #[test]
+    fn cookie_is_host_prefixed_secure_and_site_wide_outside_plain_localhost() {
+        let local = set_cookie("lbs_x", LOCAL, 60);
+        assert_eq!(local, "lb_session=lbs_x; Path=/; HttpOnly; SameSite=Lax; Max-Age=60");
+        let public = set_cookie("lbs_x", PUBLIC, 60);
+        assert_eq!(public, "__Host-lb_session=lbs_x; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure");
+        assert!(!public.contains("Domain"), "a __Host- cookie has no Domain");
+        assert!(set_cookie("lbs_x", Site { host: "localhost.evil.com", https: false }, 60).starts_with("__Host-lb_session=lbs_x;"));
+        assert!(set_cookie("lbs_x", Site { host: "localhost:8787", https: true }, 60).ends_with("; Secure"));
+        let cleared = clear_cookies(PUBLIC);
+        assert!(cleared[0].starts_with("__Host-lb_session=;") && cleared[0].contains("Max-Age=0"));
+        assert!(cleared[1].starts_with("lb_session=; Path=/app;") && cleared[1].contains("Max-Age=0"));
     }
 }

@@ -3,15 +3,14 @@
 //! round trip). Browser captures are limited per client address and per
 //! public token; server and capture-URL captures per credential.
 //!
-//! When a binding is missing or fails, capture goes on (fail open) with a
-//! logged warning: the limits only bound cost, while every capture's
-//! credential is still checked inside its write and garbage writes nothing;
-//! turning real leads away because a limiter is down would lose them.
+//! When a binding is missing or fails, capture goes on (fail open, see
+//! `limiter`): every capture's credential is still checked inside its write
+//! and garbage writes nothing.
 
 use crate::app::App;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
+use crate::auth::limiter::Limit;
 use leadsbot_shared::signing::{body_signature_hex, sha256_hex};
-use std::cell::Cell;
 
 /// Per client address (hashed), browser captures only: `[[ratelimits]]` in wrangler.toml.
 const CLIENT_LIMITER: &str = "CAPTURE_CLIENT_LIMITER";
@@ -20,11 +19,6 @@ const CREDENTIAL_LIMITER: &str = "CAPTURE_CREDENTIAL_LIMITER";
 /// Both bindings' period in wrangler.toml; a client over a limit may try
 /// again after it.
 const WINDOW_SECS: u32 = 10;
-
-thread_local! {
-    /// One warning per isolate for a missing binding, not one per request.
-    static WARNED_MISSING: Cell<bool> = const { Cell::new(false) };
-}
 
 /// A browser capture: per client address, then per public token.
 pub async fn limit_browser(app: &App, token_hash: &str) -> ApiResult<()> {
@@ -41,7 +35,7 @@ pub async fn limit_credential(app: &App, credential: String) -> ApiResult<()> {
 /// The client's address, hashed (keyed by SECRETS_KEY when set, so the
 /// limiter's keys cannot be reversed by trying every IPv4 address); the
 /// address itself is never stored.
-fn client_key(app: &App) -> String {
+pub(crate) fn client_key(app: &App) -> String {
     let address = app.header("CF-Connecting-IP").unwrap_or_else(|| "unknown".into());
     let hashed = match app.env.secret("SECRETS_KEY") {
         Ok(key) => body_signature_hex(&key.to_string(), address.as_bytes()),
@@ -50,19 +44,6 @@ fn client_key(app: &App) -> String {
     format!("client:{hashed}")
 }
 
-async fn check(app: &App, binding: &str, key: String) -> ApiResult<()> {
-    let Ok(limiter) = app.env.rate_limiter(binding) else {
-        if !WARNED_MISSING.replace(true) {
-            worker::console_warn!("rate limiter {binding} is not bound: capture is not rate limited");
-        }
-        return Ok(());
-    };
-    match limiter.limit(key).await {
-        Ok(outcome) if !outcome.success => Err(ApiError::RateLimited { retry_after_secs: WINDOW_SECS }),
-        Ok(_) => Ok(()),
-        Err(err) => {
-            worker::console_warn!("rate limiter {binding} unavailable, letting the capture through: {err:?}");
-            Ok(())
-        }
-    }
+async fn check(app: &App, binding: &'static str, key: String) -> ApiResult<()> {
+    crate::auth::limiter::admit(&app.env, Limit { binding, period_secs: WINDOW_SECS }, key).await
 }

@@ -34,17 +34,12 @@ async fn lead_change(app: &App, session: &Session, id: &str, what: &str, form: &
     session.require(Scope::Write)?;
     let patch = match what {
         "status" => LeadPatch { status: Some(form.text("status")), ..LeadPatch::default() },
-        "tags" => {
-            let lead = app.store.lead(&session.workspace_id, id).await?.ok_or_else(|| ApiError::NotFound("no lead with this id in this workspace".into()))?;
-            let mut tags: Vec<String> = serde_json::from_str(&lead.tags).unwrap_or_default();
-            if let Some(add) = form.get("add").map(str::trim).filter(|t| !t.is_empty()) {
-                tags.push(add.to_string());
-            }
-            if let Some(remove) = form.get("remove") {
-                tags.retain(|t| t != remove);
-            }
-            LeadPatch { tags: Some(tags), ..LeadPatch::default() }
-        }
+        // Operations on the tags the lead holds when written, not a list read here and written back.
+        "tags" => LeadPatch {
+            add_tags: form.get("add").map(str::trim).filter(|t| !t.is_empty()).map(|t| vec![t.to_string()]),
+            remove_tags: form.get("remove").map(|t| vec![t.to_string()]),
+            ..LeadPatch::default()
+        },
         "note" => {
             let note = form.text("note");
             LeadPatch { note: Some((!note.trim().is_empty()).then_some(note)), ..LeadPatch::default() }

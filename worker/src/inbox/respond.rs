@@ -4,6 +4,7 @@
 
 use super::pages::layout;
 use crate::app::App;
+use crate::auth::session::{clear_cookies, Site};
 use crate::error::{ApiError, ApiResult};
 use maud::Markup;
 use worker::{Headers, Response};
@@ -19,7 +20,13 @@ pub fn finish(app: &App, answer: ApiResult<Response>) -> Response {
 
 fn error_page(app: &App, err: ApiError) -> ApiResult<Response> {
     match err {
-        ApiError::Unauthorized(_) => redirect("/app/sign-in", Some(&crate::auth::session::clear_cookie(&host(app)))),
+        ApiError::Unauthorized(_) => redirect_signed_out(app),
+        ApiError::RateLimited { retry_after_secs } => {
+            let detail = format!("Too many attempts from here. Try again in {retry_after_secs} seconds.");
+            let mut response = html(429, layout::bare("Too many requests", &detail))?;
+            response.headers_mut().set("Retry-After", &retry_after_secs.to_string())?;
+            Ok(response)
+        }
         ApiError::Internal(cause) => {
             worker::console_error!("inbox: {cause}");
             html(500, layout::bare("Something went wrong", "Something went wrong on our side. Try again in a moment."))
@@ -46,6 +53,27 @@ pub fn host(app: &App) -> String {
     app.req.url().ok().and_then(|u| u.host_str().map(|h| match u.port() { Some(p) => format!("{h}:{p}"), None => h.to_string() })).unwrap_or_default()
 }
 
+/// The request's host and scheme, which decide the session cookie's name.
+pub struct RequestSite {
+    host: String,
+    https: bool,
+}
+
+impl RequestSite {
+    pub fn as_site(&self) -> Site<'_> {
+        Site { host: &self.host, https: self.https }
+    }
+}
+
+pub fn site(app: &App) -> RequestSite {
+    RequestSite { host: host(app), https: app.req.url().is_ok_and(|u| u.scheme() == "https") }
+}
+
+/// To sign-in, with the session cookie (and any an earlier release set) cleared.
+pub fn redirect_signed_out(app: &App) -> ApiResult<Response> {
+    redirect_setting("/app/sign-in", &clear_cookies(site(app).as_site()))
+}
+
 pub fn html(status: u16, markup: Markup) -> ApiResult<Response> {
     let headers = Headers::new();
     headers.set("Content-Type", "text/html; charset=utf-8")?;
@@ -54,10 +82,18 @@ pub fn html(status: u16, markup: Markup) -> ApiResult<Response> {
 
 /// A 303 (after a form post: the browser GETs the target).
 pub fn redirect(to: &str, cookie: Option<&str>) -> ApiResult<Response> {
+    match cookie {
+        Some(cookie) => redirect_setting(to, &[cookie.to_string()]),
+        None => redirect_setting(to, &[]),
+    }
+}
+
+/// A 303 setting each of `cookies` (one `Set-Cookie` header each).
+fn redirect_setting(to: &str, cookies: &[String]) -> ApiResult<Response> {
     let headers = Headers::new();
     headers.set("Location", to)?;
-    if let Some(cookie) = cookie {
-        headers.set("Set-Cookie", cookie)?;
+    for cookie in cookies {
+        headers.append("Set-Cookie", cookie)?;
     }
     Ok(Response::builder().with_status(303).with_headers(headers).empty())
 }

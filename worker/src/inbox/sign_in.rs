@@ -3,10 +3,12 @@
 
 use super::forms::{check_csrf, check_origin, read_form};
 use super::pages::layout;
-use super::respond::{host, html, redirect};
-use crate::auth::session::{new_secret, secret_hash, set_cookie, clear_cookie, SESSION_TTL_MS};
+use super::respond::{html, redirect, redirect_signed_out, site};
+use crate::auth::session::{new_secret, secret_hash, set_cookie, SESSION_TTL_MS};
 use crate::app::App;
+use crate::capture::abuse::client_key;
 use crate::auth::{resolve_key, Scope};
+use crate::auth::limiter::{admit, SIGN_INS_PER_CLIENT, SIGN_INS_PER_WORKSPACE};
 use crate::error::ApiResult;
 use crate::http::query_pairs;
 use crate::platform::random_bytes;
@@ -44,14 +46,18 @@ fn form(link: Option<&str>, problem: Option<&str>) -> Markup {
 
 pub async fn submit(app: &mut App) -> ApiResult<Response> {
     check_origin(app)?;
+    // Limited per client address before any D1 read, then per workspace once the link or key names it.
+    admit(&app.env, SIGN_INS_PER_CLIENT, client_key(app)).await?;
     let form_in = read_form(app).await?;
-    let owner = if let Some(link) = form_in.get("link") {
-        app.store.spend_inbox_link(&secret_hash(link), app.now_ms).await?
-    } else {
-        match resolve_key(app, form_in.get("api_key").unwrap_or_default().trim()).await? {
-            Some(key) if key.require(Scope::Read).is_ok() => Some(LinkOwner { workspace_id: key.workspace_id, key_id: key.key_id }),
+    let owner = match form_in.get("link") {
+        Some(link) => spend_link(app, link).await?,
+        None => match resolve_key(app, form_in.get("api_key").unwrap_or_default().trim()).await? {
+            Some(key) if key.require(Scope::Read).is_ok() => {
+                admit(&app.env, SIGN_INS_PER_WORKSPACE, key.workspace_id.clone()).await?;
+                Some(LinkOwner { workspace_id: key.workspace_id, key_id: key.key_id })
+            }
             _ => None,
-        }
+        },
     };
     let Some(owner) = owner else {
         let problem = if form_in.get("link").is_some() {
@@ -63,7 +69,16 @@ pub async fn submit(app: &mut App) -> ApiResult<Response> {
     };
     let secret = new_secret("lbs", random_bytes()?);
     app.store.insert_session(&secret_hash(&secret), &owner, app.now_ms, app.now_ms + SESSION_TTL_MS).await?;
-    redirect("/app", Some(&set_cookie(&secret, &host(app), SESSION_TTL_MS / 1000)))
+    redirect("/app", Some(&set_cookie(&secret, site(app).as_site(), SESSION_TTL_MS / 1000)))
+}
+
+/// Spends a sign-in link, unless its workspace is over its sign-in limit
+/// (then the link is kept for later).
+async fn spend_link(app: &App, link: &str) -> ApiResult<Option<LinkOwner>> {
+    let hash = secret_hash(link);
+    let Some(workspace_id) = app.store.spendable_link_workspace(&hash, app.now_ms).await? else { return Ok(None) };
+    admit(&app.env, SIGN_INS_PER_WORKSPACE, workspace_id).await?;
+    app.store.spend_inbox_link(&hash, app.now_ms).await
 }
 
 /// Ends the session server-side (the cookie alone would outlive a cleared jar).
@@ -73,5 +88,5 @@ pub async fn sign_out(app: &mut App) -> ApiResult<Response> {
     let form_in = read_form(app).await?;
     check_csrf(&session, &form_in)?;
     app.store.end_session(&session.id_hash).await?;
-    redirect("/app/sign-in", Some(&clear_cookie(&host(app))))
+    redirect_signed_out(app)
 }

@@ -26,6 +26,16 @@ pub struct LeadPatch {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(schema_with = schemas::tags)]
     pub tags: Option<Vec<String>>,
+    /// Removes these tags (after `tags`, if given), from the lead as it is when the change is
+    /// written, so tags others add meanwhile are kept.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(schema_with = schemas::tags)]
+    pub remove_tags: Option<Vec<String>>,
+    /// Adds these tags (after `remove_tags`), to the lead as it is when the change is written;
+    /// the lead may hold at most 20.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(schema_with = schemas::tags)]
+    pub add_tags: Option<Vec<String>>,
     /// `null` clears the note.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 5000)]
@@ -46,17 +56,16 @@ pub struct Patched {
 pub fn apply_patch(current: LeadRow, patch: LeadPatch, now_ms: i64) -> ApiResult<Patched> {
     let mut lead = current.clone();
     let mut errors = Vec::new();
-    if let Some(status) = patch.status {
+    if let Some(status) = patch.status.clone() {
         match LeadStatus::parse(&status) {
             Some(_) => lead.status = status,
             None => errors.push(FieldError::new("status", "invalid_status", "status is one of new, contacted, qualified, won, lost, spam")),
         }
     }
-    if let Some(tags) = patch.tags {
-        match clean_tags(&tags) {
-            Ok(clean) => lead.tags = Value::from(clean).to_string(),
-            Err(mut errs) => errors.append(&mut errs),
-        }
+    match patch_tags(&lead.tags, &patch) {
+        Ok(Some(tags)) => lead.tags = tags,
+        Ok(None) => {}
+        Err(mut errs) => errors.append(&mut errs),
     }
     if let Some(note) = patch.note {
         if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
@@ -75,15 +84,42 @@ pub fn apply_patch(current: LeadRow, patch: LeadPatch, now_ms: i64) -> ApiResult
     Ok(Patched { lead, transition, changed })
 }
 
-fn clean_tags(tags: &[String]) -> Result<Vec<String>, Vec<FieldError>> {
+/// The tags after a patch (`None`: untouched), as stored JSON. `tags`
+/// replaces, then `remove_tags` and `add_tags` apply to what the lead holds
+/// now: operations, so a change retried on a fresher lead keeps the tags
+/// someone else added or removed in between.
+fn patch_tags(current: &str, patch: &LeadPatch) -> Result<Option<String>, Vec<FieldError>> {
+    if patch.tags.is_none() && patch.add_tags.is_none() && patch.remove_tags.is_none() {
+        return Ok(None);
+    }
+    let mut errors = Vec::new();
+    let mut checked = |field: &str, tags: &Option<Vec<String>>| tags.as_ref().map(|t| clean_tags(field, t).unwrap_or_else(|mut e| {
+        errors.append(&mut e);
+        Vec::new()
+    }));
+    let (replaced, removed, added) = (checked("tags", &patch.tags), checked("remove_tags", &patch.remove_tags), checked("add_tags", &patch.add_tags));
+    let mut tags = replaced.unwrap_or_else(|| serde_json::from_str(current).unwrap_or_default());
+    tags.retain(|t| !removed.iter().flatten().any(|r| r == t));
+    for tag in added.into_iter().flatten() {
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    if tags.len() > MAX_TAGS && errors.is_empty() {
+        errors.push(FieldError::new("add_tags", "too_many", format!("a lead holds at most {MAX_TAGS} tags")));
+    }
+    if errors.is_empty() { Ok(Some(Value::from(tags).to_string())) } else { Err(errors) }
+}
+
+fn clean_tags(field: &str, tags: &[String]) -> Result<Vec<String>, Vec<FieldError>> {
     let mut errors = Vec::new();
     if tags.len() > MAX_TAGS {
-        errors.push(FieldError::new("tags", "too_many", format!("at most {MAX_TAGS} tags")));
+        errors.push(FieldError::new(field, "too_many", format!("at most {MAX_TAGS} tags")));
     }
     let mut clean: Vec<String> = Vec::new();
     for (i, tag) in tags.iter().enumerate() {
         if is_blank(tag) || tag.chars().count() > MAX_TAG_CHARS {
-            errors.push(FieldError::new(format!("tags[{i}]"), "invalid_tag", format!("tags are 1 to {MAX_TAG_CHARS} characters, not only spaces")));
+            errors.push(FieldError::new(format!("{field}[{i}]"), "invalid_tag", format!("tags are 1 to {MAX_TAG_CHARS} characters, not only spaces")));
         } else {
             let tag = tag.trim_matches(leadsbot_shared::encoding::is_ecma_space);
             if !clean.iter().any(|c| c == tag) {

@@ -43,24 +43,48 @@ fn an_empty_cursor_is_the_first_page() {
 
 #[test]
 fn patch_records_status_transitions_and_validates() {
-    let patch = LeadPatch { status: Some("won".into()), tags: Some(vec!["vip".into(), "vip".into(), " hot ".into()]), note: Some(Some("call back".into())) };
+    let patch = LeadPatch { status: Some("won".into()), tags: Some(vec!["vip".into(), "vip".into(), " hot ".into()]), note: Some(Some("call back".into())), ..LeadPatch::default() };
     let patched = apply_patch(lead("a"), patch, 5).unwrap();
     assert_eq!(patched.transition, Some(("new".into(), "won".into())));
     assert_eq!(patched.lead.tags, r#"["vip","hot"]"#);
     assert_eq!(patched.lead.note.as_deref(), Some("call back"));
     assert_eq!((patched.lead.updated_at, patched.changed), (5, true));
 
-    let bad = LeadPatch { status: Some("hot".into()), tags: Some(vec!["".into()]), note: None };
+    let bad = LeadPatch { status: Some("hot".into()), tags: Some(vec!["".into()]), note: None, ..LeadPatch::default() };
     assert!(matches!(apply_patch(lead("a"), bad, 5), Err(ApiError::Validation(e)) if e.len() == 2));
     let too_many = LeadPatch { tags: Some(vec!["x".into(); 21]), ..LeadPatch::default() };
     assert!(apply_patch(lead("a"), too_many, 5).is_err(), "limits apply to the tags as sent");
 }
 
 #[test]
+fn add_and_remove_tags_apply_to_the_tags_the_lead_holds_now() {
+    let ops = |add: &[&str], remove: &[&str]| LeadPatch {
+        add_tags: Some(add.iter().map(|t| t.to_string()).collect()),
+        remove_tags: Some(remove.iter().map(|t| t.to_string()).collect()),
+        ..LeadPatch::default()
+    };
+    let mut current = lead("a");
+    current.tags = r#"["vip","added-meanwhile"]"#.into();
+    let patched = apply_patch(current.clone(), ops(&[" hot ", "vip", "hot"], &["vip", "absent"]), 5).unwrap();
+    assert_eq!(patched.lead.tags, r#"["added-meanwhile","hot","vip"]"#, "remove, then add (trimmed, repeats once)");
+    let patched = apply_patch(current.clone(), ops(&["vip"], &[]), 5).unwrap();
+    assert!(!patched.changed, "adding a tag it holds changes nothing");
+    let replace_then_add = LeadPatch { tags: Some(vec!["a".into()]), add_tags: Some(vec!["b".into()]), ..LeadPatch::default() };
+    assert_eq!(apply_patch(current.clone(), replace_then_add, 5).unwrap().lead.tags, r#"["a","b"]"#);
+
+    current.tags = serde_json::to_string(&(0..20).map(|i| format!("t{i}")).collect::<Vec<_>>()).unwrap();
+    let Err(ApiError::Validation(errors)) = apply_patch(current.clone(), ops(&["one-more"], &[]), 5) else { panic!("21 tags were taken") };
+    assert_eq!((errors[0].field.as_str(), errors[0].code), ("add_tags", "too_many"));
+    let Err(ApiError::Validation(errors)) = apply_patch(current, ops(&[" "], &[""]), 5) else { panic!("blank tags were taken") };
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["remove_tags[0]", "add_tags[0]"]);
+}
+
+#[test]
 fn a_patch_that_changes_nothing_says_so() {
     let mut current = lead("a");
     current.tags = r#"["vip"]"#.into();
-    for patch in [LeadPatch::default(), LeadPatch { status: Some("new".into()), tags: Some(vec![" vip ".into()]), note: Some(None) }] {
+    for patch in [LeadPatch::default(), LeadPatch { status: Some("new".into()), tags: Some(vec![" vip ".into()]), note: Some(None), ..LeadPatch::default() }] {
         let patched = apply_patch(current.clone(), patch, 9).unwrap();
         assert_eq!((patched.changed, patched.transition, patched.lead.updated_at), (false, None, 0));
     }

@@ -11,6 +11,9 @@ use crate::platform::now_ms;
 use crate::store::deliveries::DeliveryJob;
 use crate::store::endpoints::EndpointRow;
 use crate::store::integrations::IntegrationRow;
+use crate::store::Store;
+use super::digest_text::digest_message;
+use leadsbot_shared::event::SUMMARY_DIGEST;
 use leadsbot_shared::retry::parse_retry_after;
 use worker::D1PreparedStatement;
 use leadsbot_shared::webhook_url::{UrlError, WebhookUrl};
@@ -118,16 +121,32 @@ pub async fn call_webhook(config: &Config, job: &DeliveryJob, endpoint: Option<&
     Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None, url_refused: false, sent: true })
 }
 
+/// A Telegram job of the outbox. A digest's message is built now, from its
+/// event (which names leads by id) and the leads as they are: a replay is
+/// rebuilt, never the stored text of an older release sent again.
+pub async fn call_telegram_job(config: &Config, store: &Store, job: &DeliveryJob, integration: Option<&IntegrationRow>) -> ApiResult<Call> {
+    let Some(integration) = integration.filter(|_| job.event_type == SUMMARY_DIGEST) else {
+        return call_telegram(config, job, integration).await;
+    };
+    let payload: serde_json::Value = serde_json::from_str(job.body())?;
+    let text = digest_message(store, &job.workspace_id, &payload).await?;
+    send_telegram(config, job, integration, &text, None).await
+}
+
 pub async fn call_telegram(config: &Config, job: &DeliveryJob, integration: Option<&IntegrationRow>) -> ApiResult<Call> {
     let Some(integration) = integration else {
         return Ok(Call::stopped("the Telegram integration was removed"));
     };
+    let payload: serde_json::Value = serde_json::from_str(job.body())?;
+    let buttons = telegram::triage_buttons(&job.event_type, &payload);
+    send_telegram(config, job, integration, &telegram::message_text(&job.event_type, &payload), buttons).await
+}
+
+async fn send_telegram(config: &Config, job: &DeliveryJob, integration: &IntegrationRow, text: &str, buttons: Option<serde_json::Value>) -> ApiResult<Call> {
     let token = open(config, &integration.secret_sealed, "the Telegram bot token")?;
     let settings: serde_json::Value = serde_json::from_str(&integration.settings)?;
     let chat_id = settings["chat_id"].as_str().unwrap_or_default();
-    let payload: serde_json::Value = serde_json::from_str(job.body())?;
-    let buttons = telegram::triage_buttons(&job.event_type, &payload);
-    let body = telegram::send_message_body(chat_id, &telegram::message_text(&job.event_type, &payload), buttons);
+    let body = telegram::send_message_body(chat_id, text, buttons);
     // The error names only the host: the token is in the URL's path.
     let url = match WebhookUrl::parse(&telegram::send_message_url(&config.telegram_api_base, &token), config.url_policy) {
         Ok(url) => url,
@@ -136,7 +155,8 @@ pub async fn call_telegram(config: &Config, job: &DeliveryJob, integration: Opti
             return Ok(Call::url_refused(&refused));
         }
     };
-    let headers = [("Content-Type", "application/json".to_string())];
+    // Every outbound request names its job, as webhooks do: a capture that carries it is refused (no loop).
+    let headers = [("Content-Type", "application/json".to_string()), ("X-LeadsBot-Delivery", job.id.clone())];
     let (started_at, duration_ms, mut reply) = timed_post(&url, &headers, &body, config.delivery_timeout_ms).await;
     // The token is in the URL; make sure no error text carries it into the log.
     reply.error = reply.error.map(|e| e.replace(&token, "<bot token>"));

@@ -8,7 +8,7 @@
 //! the whole batch. The same stages make the first attempt of a request's
 //! new jobs after its response (`super::inline`), with no queue message.
 
-use super::attempt::{call_telegram, call_webhook, Attempted, Call};
+use super::attempt::{call_telegram_job, call_webhook, Attempted, Call};
 use super::decisions::{Decisions, JobContext};
 use super::message::{dead_letter, enqueue, enqueue_later, messages_for, DeliveryMessage};
 use super::outcome::{next_step, releases_line, Next};
@@ -289,7 +289,7 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
         }
         let call = match channel {
             JobKind::Webhook => call_webhook(&self.config, job, targets.endpoint(job)).await,
-            _ => call_telegram(&self.config, job, targets.telegram(job)).await,
+            _ => call_telegram_job(&self.config, &self.store, job, targets.telegram(job)).await,
         };
         call.unwrap_or_else(|err| {
             worker::console_error!("delivery {} could not be attempted: {err:?}", job.id);

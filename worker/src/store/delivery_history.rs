@@ -51,12 +51,13 @@ impl Store {
     }
 
     /// Makes a finished delivery pending again; `None` if it is pending
-    /// already. An in-order one rejoins its line, held (`in_order` = 1).
+    /// already or held by its paused campaign (the resume sends it). An
+    /// in-order one rejoins its line, held (`in_order` = 1).
     pub async fn replay_delivery(&self, workspace_id: &str, id: &str, now: i64) -> ApiResult<Option<ReplayedDelivery>> {
         self.first(
             "UPDATE deliveries SET status = 'pending', next_attempt_at = CASE WHEN in_order = 1 THEN NULL ELSE ? END, updated_at = ?,
                dead_lettered_at = NULL, unrecorded_claims = 0
-             WHERE workspace_id = ? AND id = ? AND status != 'pending'
+             WHERE workspace_id = ? AND id = ? AND status NOT IN ('pending', 'held')
              RETURNING id, workspace_id, attempts, in_order, target_id",
             &[number(now), number(now), text(workspace_id), text(id)],
         )

@@ -11,6 +11,9 @@ use worker::D1PreparedStatement;
 /// What deliveries of an erased lead's events keep: ids and outcomes.
 pub const ERASED_REASON: &str = "lead erased";
 
+/// The digests of the workspace (?1) that name the lead (?2) among their untouched leads.
+const DIGESTS_NAMING: &str = "SELECT id FROM events WHERE workspace_id = ?1 AND type = 'summary.digest' AND instr(payload, '\"' || ?2 || '\"') > 0";
+
 #[derive(Deserialize)]
 struct IdRow {
     id: String,
@@ -32,7 +35,8 @@ pub struct ErasureRecord<'a> {
 
 impl Store {
     /// Ids of this person's leads in the workspace, a bounded page at a time.
-    /// Matched ignoring case, so `Ada@…` and `ada@…` are the same person.
+    /// `email` is in its stored form (`LeadEmail`), matched ignoring ASCII
+    /// case, so `Ada@…` and `ada@…` are the same person.
     pub async fn lead_ids_by_email(&self, workspace_id: &str, email: &str, limit: u32) -> ApiResult<Vec<String>> {
         let rows: Vec<IdRow> = self
             .all("SELECT id FROM leads WHERE workspace_id = ? AND email = ? COLLATE NOCASE ORDER BY id LIMIT ?", &[text(workspace_id), text(email), number(i64::from(limit))])
@@ -41,8 +45,9 @@ impl Store {
     }
 
     /// Removes a lead's data: its history, idempotency claims, follow-ups (their jobs end cancelled), the response
-    /// excerpts its deliveries logged, its events' payloads (reduced to ids),
-    /// and, last, the row. Deliveries still pending are given up: there is
+    /// excerpts logged by every job that concerned it (its events', its runs',
+    /// the digests naming it), its events' payloads (reduced to ids), the
+    /// emails and text of digests naming it, and, last, the row. Deliveries still pending are given up: there is
     /// nothing left to send. `erased` (its `lead.erased` event) and its
     /// outbox rows are written only while the lead still exists, so two
     /// erasures racing announce it once.
@@ -50,6 +55,13 @@ impl Store {
         let (ws, lead) = (text(workspace_id), text(lead_id));
         let lead_events = "SELECT id FROM events WHERE workspace_id = ?1 AND lead_id = ?2";
         let lead_exists = "EXISTS (SELECT 1 FROM leads WHERE workspace_id = ? AND id = ?)";
+        // Every job that concerned the lead: named by it (deliveries.lead_id), of its events, its
+        // runs (one started by hand has no event), or a digest naming it among many.
+        let lead_jobs = format!(
+            "SELECT id FROM deliveries WHERE workspace_id = ?1 AND (lead_id = ?2 OR event_id IN ({lead_events})
+               OR (target_kind = 'run' AND target_id IN (SELECT id FROM workflow_runs WHERE workspace_id = ?1 AND lead_id = ?2))
+               OR event_id IN ({DIGESTS_NAMING}))"
+        );
         let mut statements = vec![
             self.statement("DELETE FROM lead_status_changes WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
             self.statement("DELETE FROM idempotency_keys WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
@@ -58,14 +70,14 @@ impl Store {
             self.statement(
                 &format!(
                     "UPDATE delivery_attempts SET response_body = NULL WHERE workspace_id = ?1 AND response_body IS NOT NULL
-                     AND delivery_id IN (SELECT id FROM deliveries WHERE workspace_id = ?1 AND event_id IN ({lead_events}))"
+                     AND delivery_id IN ({lead_jobs})"
                 ),
                 &[ws.clone(), lead.clone()],
             )?,
             self.statement(
                 &format!(
                     "UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = ?3, updated_at = ?4
-                     WHERE workspace_id = ?1 AND status IN ('pending', 'held') AND event_id IN ({lead_events})"
+                     WHERE workspace_id = ?1 AND status IN ('pending', 'held') AND (lead_id = ?2 OR event_id IN ({lead_events}))"
                 ),
                 &[ws.clone(), lead.clone(), text(ERASED_REASON), number(now)],
             )?,
@@ -73,6 +85,17 @@ impl Store {
                 "UPDATE events SET payload = json_object('id', id, 'event', type, 'created_at', json_extract(payload, '$.created_at'),
                    'workspace_id', workspace_id, 'data', json_object('id', lead_id))
                  WHERE workspace_id = ?1 AND lead_id = ?2",
+                &[ws.clone(), lead.clone()],
+            )?,
+            // A digest names leads by id only; one an older release stored also kept their
+            // emails and its text: both go, from every digest naming the lead.
+            self.statement(
+                &format!(
+                    "UPDATE events SET payload = json_set(json_remove(payload, '$.text'), '$.data.untouched', json((
+                       SELECT json_group_array(json_object('id', json_extract(u.value, '$.id'), 'created_at', json_extract(u.value, '$.created_at')))
+                       FROM json_each(events.payload, '$.data.untouched') u)))
+                     WHERE id IN ({DIGESTS_NAMING})"
+                ),
                 &[ws.clone(), lead.clone()],
             )?,
         ];

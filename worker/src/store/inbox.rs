@@ -21,6 +21,11 @@ pub struct LinkOwner {
     pub key_id: String,
 }
 
+#[derive(Deserialize)]
+struct WorkspaceOf {
+    workspace_id: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct StatusCount {
     pub status: String,
@@ -35,6 +40,15 @@ impl Store {
         )
         .await?;
         Ok(())
+    }
+
+    /// The workspace of a link that can still be spent (read before
+    /// spending it, so a sign-in over its workspace's limit keeps the link).
+    pub async fn spendable_link_workspace(&self, token_hash: &str, now: i64) -> ApiResult<Option<String>> {
+        let row: Option<WorkspaceOf> = self
+            .first("SELECT workspace_id FROM inbox_links WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2", &[text(token_hash), number(now)])
+            .await?;
+        Ok(row.map(|r| r.workspace_id))
     }
 
     /// Spends a link: only one caller ever gets its owner back, and only

@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod capture;
 pub mod capture_urls;
 pub mod deliveries;
+pub mod email_renormalisations;
 pub mod erasure;
 pub mod follow_up_firing;
 pub mod follow_ups;

@@ -1,5 +1,6 @@
-//! Refused browser captures, counted per workspace, origin and reason so an
-//! operator sees a misconfigured `allowed_origins` at once. No lead data.
+//! Refused captures, counted per workspace, origin and reason so an
+//! operator sees a misconfigured `allowed_origins` (or the lead cap hit) at
+//! once. No lead data.
 
 use super::{number, text, Store};
 use crate::error::ApiResult;
@@ -24,11 +25,16 @@ pub struct RejectionRow {
 impl Store {
     /// One upsert (and a trim to the newest rows) per refused capture.
     pub async fn record_rejection(&self, workspace_id: &str, origin: Option<&str>, reason: &str, now: i64) -> ApiResult<()> {
+        self.record_rejections(workspace_id, origin, reason, 1, now).await
+    }
+
+    /// `hits` refusals of one origin and reason at once.
+    pub async fn record_rejections(&self, workspace_id: &str, origin: Option<&str>, reason: &str, hits: i64, now: i64) -> ApiResult<()> {
         let origin: String = origin.unwrap_or_default().chars().take(MAX_ORIGIN_CHARS).collect();
         let upsert = self.statement(
-            "INSERT INTO capture_rejections (workspace_id, origin, reason, count, first_at, last_at) VALUES (?, ?, ?, 1, ?, ?)
-             ON CONFLICT (workspace_id, origin, reason) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
-            &[text(workspace_id), text(&origin), text(reason), number(now), number(now)],
+            "INSERT INTO capture_rejections (workspace_id, origin, reason, count, first_at, last_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+             ON CONFLICT (workspace_id, origin, reason) DO UPDATE SET count = count + excluded.count, last_at = excluded.last_at",
+            &[text(workspace_id), text(&origin), text(reason), number(hits), number(now)],
         )?;
         let trim = self.statement(
             "DELETE FROM capture_rejections WHERE workspace_id = ? AND rowid NOT IN

@@ -96,7 +96,26 @@ pub struct DigestWrite<'a> {
     pub now: i64,
 }
 
+#[derive(Deserialize)]
+struct IdEmail {
+    id: String,
+    email: String,
+}
+
 impl Store {
+    /// The emails of these leads of the workspace that still exist, by id
+    /// (a digest's untouched leads, read when it is sent).
+    pub async fn lead_emails(&self, workspace_id: &str, ids: &[String]) -> ApiResult<std::collections::HashMap<String, String>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let ids = serde_json::to_string(ids)?;
+        let rows: Vec<IdEmail> = self
+            .all("SELECT id, email FROM leads WHERE workspace_id = ?1 AND id IN (SELECT value FROM json_each(?2))", &[text(workspace_id), text(&ids)])
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.id, r.email)).collect())
+    }
+
     /// The next `limit` workspaces after `after` (by id) with a Telegram
     /// integration (the cron's scan, across workspaces by design).
     pub async fn digest_targets(&self, after: Option<&str>, limit: u32) -> ApiResult<Vec<DigestTarget>> {

@@ -64,8 +64,10 @@ problems! {
     Stale = [412];
     /// The request conflicts with the resource's state.
     Conflict = [409];
-    /// The bot's webhook: no or a wrong secret token (401), a body over 64 KiB (413).
-    TelegramProblems = [401, 413];
+    /// The bot's webhook: no or a wrong secret token (401), a body over 64 KiB (413), too many posts (429).
+    TelegramProblems = [401, 413, 429];
+    /// Over a rate limit: `Retry-After` says when to try again.
+    RateLimited = [429];
     /// Everything a capture can refuse, from a malformed body to a rate limit.
     CaptureProblems = [400, 401, 403, 404, 413, 415, 422, 429];
 }

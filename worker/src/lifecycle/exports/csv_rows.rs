@@ -1,10 +1,10 @@
-//! CSV rows for the export, pure: the column order, one lead's cells, the
-//! spreadsheet-formula neutralisation, and RFC 4180 writing (the `csv`
-//! crate quotes fields holding commas, quotes or line breaks and doubles
-//! quotes; we ask it for CRLF row ends).
+//! CSV rows for the export, pure: the column order, one lead's cells, and
+//! RFC 4180 writing (the `csv` crate quotes every field and doubles quotes;
+//! we ask it for CRLF row ends), every cell through the spreadsheet-formula
+//! guard (`leadsbot_shared::spreadsheet`).
 
+use leadsbot_shared::spreadsheet::neutralise;
 use serde_json::Value;
-use std::borrow::Cow;
 
 /// The lead's own fields under the API's names, in the API's order. `custom`
 /// and `tags` are spread into their own columns after these.
@@ -54,19 +54,14 @@ fn cell(value: &Value) -> String {
     }
 }
 
-/// OWASP's rule against CSV injection: a cell a spreadsheet would read as a
-/// formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a
-/// leading single quote, so it is shown as text.
-pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
-        _ => Cow::Borrowed(cell),
-    }
-}
-
-/// Records as RFC 4180 CSV (CRLF row ends), every cell neutralised.
+/// Records as RFC 4180 CSV (CRLF row ends), every cell quoted and
+/// neutralised: quoting every field keeps a reader in a `;` or tab locale
+/// from splitting an unquoted cell where the writer saw no need to quote.
 pub fn write_records<'a>(records: impl IntoIterator<Item = &'a [String]>) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
     for record in records {
         writer.write_record(record.iter().map(|c| neutralise(c).into_owned()))?;
     }
@@ -84,20 +79,10 @@ mod tests {
     }
 
     #[test]
-    fn formula_cells_are_neutralised() {
-        for (given, shown) in [("=1+1", "'=1+1"), ("+x", "'+x"), ("-y", "'-y"), ("@z", "'@z"), ("\tt", "'\tt"), ("\rr", "'\rr")] {
-            assert_eq!(neutralise(given), shown);
-        }
-        for plain in ["", "a=b", "ada@example.com", "'quoted", " =spaced", "1-2"] {
-            assert_eq!(neutralise(plain), plain);
-        }
-    }
-
-    #[test]
-    fn fields_are_quoted_per_rfc_4180_with_crlf_rows() {
-        assert_eq!(csv_of(&["a", "b, c", "say \"hi\"", "two\nlines", "cr\rhere"]), "a,\"b, c\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\rhere\"\r\n");
-        assert_eq!(csv_of(&["😀", "ünï"]), "😀,ünï\r\n");
-        assert_eq!(csv_of(&["=SUM(A1),x"]), "\"'=SUM(A1),x\"\r\n");
+    fn every_field_is_quoted_per_rfc_4180_with_crlf_rows() {
+        assert_eq!(csv_of(&["a", "b, c", "say \"hi\"", "two\nlines", "cr\rhere"]), "\"a\",\"b, c\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\rhere\"\r\n");
+        assert_eq!(csv_of(&["😀", "ünï", ""]), "\"😀\",\"ünï\",\"\"\r\n");
+        assert_eq!(csv_of(&["=SUM(A1),x", "x;=1+1;y"]), "\"'=SUM(A1),x\",\"x;'=1+1;y\"\r\n");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! walks the workspaces with a cursor (`sweep_cursor`), a page per tick, so
 //! every workspace is reached however many there are.
 
-use super::digest::{due, text};
+use super::digest::{due, stored};
 use super::period::format_date;
 use super::zone::Zone;
 use super::{utc_range, SummaryOut, SummaryQuery, UNTOUCHED_AFTER_MS};
@@ -77,9 +77,10 @@ async fn send_due(env: &Env, store: &Store, target: &DigestTarget, now: i64) -> 
         let counts = store.summary_counts(&target.id, start, end, now - UNTOUCHED_AFTER_MS).await?;
         let summary = SummaryOut::new(&query, &target.timezone, counts);
         let event_id = new_id(IdKind::Event, now)?;
+        // No text and no email: the message is built from this when it is sent (`summaries::message`).
         let payload = json!({
             "id": event_id, "event": SUMMARY_DIGEST, "created_at": format_rfc3339(now),
-            "workspace_id": target.id, "data": summary, "text": text(&summary),
+            "workspace_id": target.id, "data": stored(&summary)?,
         })
         .to_string();
         let write = DigestWrite { workspace_id: &target.id, period: period.as_str(), date: &date, event_id: &event_id, payload: &payload, now };

@@ -1,13 +1,12 @@
-//! The digest: which periods are due at a workspace's local time, and the
-//! Telegram text of a summary (HTML-escaped, within Telegram's limit). Pure.
+//! The digest: which periods are due at a workspace's local time, what its
+//! event stores (the summary, untouched leads named by id only: no email is
+//! kept), and its Telegram text, built when it is sent from that event and
+//! the leads as they are then (HTML-escaped, within Telegram's limit). Pure.
 
 use super::period::{days_from_civil, weekday, Period};
 use super::SummaryOut;
-use crate::outbox::telegram::{Bounded, MAX_MESSAGE_CHARS};
-use std::collections::BTreeMap;
+use serde_json::{json, Value};
 
-/// Untouched leads named in a digest; the count covers the rest.
-const MAX_UNTOUCHED_LINES: usize = 10;
 
 /// The digests due at this local time (`[y, mo, d, h, mi, s]`) from the
 /// chosen hour on: yesterday's, and on Mondays last week's. Each is sent once
@@ -25,37 +24,22 @@ pub fn due(local: [i64; 6], digest_hour: i64) -> Vec<(Period, i64)> {
     due
 }
 
-pub fn text(summary: &SummaryOut) -> String {
-    let mut t = Bounded::new(MAX_MESSAGE_CHARS);
-    let title = if summary.period == "week" { "weekly" } else { "daily" };
-    t.push_markup(&format!("<b>LeadsBot {title} digest</b> · "));
-    t.push_escaped(&format!("{} ({})", summary.date, summary.timezone));
-    t.push_markup(&format!("\n<b>New leads:</b> {}", summary.new_leads));
-    for (label, counts) in [("By source", &summary.by_source), ("By campaign", &summary.by_campaign), ("By status", &summary.by_status)] {
-        if !counts.is_empty() {
-            t.push_markup(&format!("\n<b>{label}:</b> "));
-            t.push_escaped(&listed(counts));
-        }
-    }
-    t.push_markup(&format!("\n<b>Still new after 24 h:</b> {}", summary.untouched.len()));
-    for lead in summary.untouched.iter().take(MAX_UNTOUCHED_LINES) {
-        t.push_markup("\n• ");
-        t.push_escaped(&lead.email);
-    }
-    t.push_markup(&format!("\n<b>Delivery failures:</b> {}", summary.delivery_failures));
-    t.push_markup(&format!("\n<b>Disabled endpoints:</b> {}", summary.disabled_endpoints));
-    t.out
-}
-
-fn listed(counts: &BTreeMap<String, u32>) -> String {
-    counts.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")
+/// The summary as the digest's event stores it: each untouched lead by its
+/// id and arrival, without its email (the message is built when it is sent,
+/// so an erased lead is neither kept here nor sent again).
+pub fn stored(summary: &SummaryOut) -> serde_json::Result<Value> {
+    let mut data = serde_json::to_value(summary)?;
+    data["untouched"] = summary.untouched.iter().map(|u| json!({"id": u.id, "created_at": u.created_at})).collect();
+    Ok(data)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outbox::digest_text::{text, untouched_ids};
     use crate::lifecycle::summaries::period::parse_date;
     use crate::lifecycle::summaries::UntouchedOut;
+    use std::collections::BTreeMap;
 
     #[test]
     fn digests_are_due_from_the_chosen_hour() {
@@ -66,9 +50,8 @@ mod tests {
         assert_eq!(due(monday, 0), vec![(Period::Day, parse_date("2026-11-29").unwrap()), (Period::Week, parse_date("2026-11-23").unwrap())]);
     }
 
-    #[test]
-    fn digest_text_is_escaped() {
-        let summary = SummaryOut {
+    fn summary() -> SummaryOut {
+        SummaryOut {
             period: "day",
             date: "2026-11-26".into(),
             timezone: "Europe/Berlin".into(),
@@ -76,15 +59,34 @@ mod tests {
             by_source: BTreeMap::from([("api".into(), 2), ("widget".into(), 1)]),
             by_campaign: BTreeMap::from([("<b>spring</b> & co".into(), 1)]),
             by_status: BTreeMap::from([("new".into(), 3)]),
-            untouched: vec![UntouchedOut { id: "lead_1".into(), email: "a<script>@example.com".into(), created_at: String::new() }],
+            untouched: vec![
+                UntouchedOut { id: "lead_1".into(), email: "a<script>@example.com".into(), created_at: "2026-11-25T08:00:00Z".into() },
+                UntouchedOut { id: "lead_2".into(), email: "gone@example.com".into(), created_at: "2026-11-25T09:00:00Z".into() },
+            ],
             delivery_failures: 1,
             disabled_endpoints: 0,
-        };
-        let text = text(&summary);
+        }
+    }
+
+    #[test]
+    fn the_stored_digest_names_untouched_leads_by_id_only() {
+        let data = stored(&summary()).unwrap();
+        assert_eq!(data["untouched"], serde_json::json!([{"id": "lead_1", "created_at": "2026-11-25T08:00:00Z"}, {"id": "lead_2", "created_at": "2026-11-25T09:00:00Z"}]));
+        assert!(!data.to_string().contains("@example.com"));
+        assert_eq!(untouched_ids(&data), ["lead_1", "lead_2"]);
+        let legacy = serde_json::json!({"untouched": [{"id": "lead_9", "email": "old@example.com", "created_at": "…"}]});
+        assert_eq!(untouched_ids(&legacy), ["lead_9"], "an older release's digest is read by its ids");
+    }
+
+    #[test]
+    fn digest_text_is_escaped_and_lists_the_leads_found_now() {
+        let data = stored(&summary()).unwrap();
+        let text = text(&data, &["a<script>@example.com".to_string()]);
         assert!(text.starts_with("<b>LeadsBot daily digest</b> · 2026-11-26 (Europe/Berlin)\n<b>New leads:</b> 3"));
         assert!(text.contains("<b>By source:</b> api 2, widget 1"));
         assert!(text.contains("&lt;b&gt;spring&lt;/b&gt; &amp; co 1"));
-        assert!(text.contains("• a&lt;script&gt;@example.com"));
-        assert!(!text.contains("<script>"));
+        assert!(text.contains("<b>Still new after 24 h:</b> 1\n• a&lt;script&gt;@example.com"), "{text}");
+        assert!(!text.contains("<script>") && !text.contains("gone@example.com"));
+        assert!(text.ends_with("<b>Delivery failures:</b> 1\n<b>Disabled endpoints:</b> 0"));
     }
 }
