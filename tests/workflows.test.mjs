@@ -260,8 +260,10 @@ test('manual trigger on a filter and for one lead; its dry run changes nothing; 
 
   const one = await app.api(ws.api_key, 'POST', `/api/v1/workflows/${wf.id}/trigger`, { lead_id: spring.id });
   assert.deepEqual([one.status, one.body], [202, { runs: 1 }]);
-  await finishedRuns(ws, `/api/v1/leads/${spring.id}/runs`, 1);
+  const [byHand] = await finishedRuns(ws, `/api/v1/leads/${spring.id}/runs`, 1);
   assert.deepEqual((await lead(ws, spring.id)).tags, ['fall']);
+  const runJobs = (await app.api(ws.api_key, 'GET', `/api/v1/deliveries?lead_id=${spring.id}&channel=workflow_run`)).body.data;
+  assert.deepEqual(runJobs.map((j) => j.target_id), [byHand.id], "a run started by hand is in its lead's delivery log");
 
   for (const [body, fields] of [[{}, ['lead_id']], [{ lead_id: spring.id, filter: {} }, ['lead_id']], [{ filter: { status: 'hot' } }, ['filter.status']], [{ filter: { nope: 'x' } }, ['filter.nope']], [{ lead_id: 'lead_01J00000000000000000000000' }, ['lead_id']]]) {
     const bad = await app.api(ws.api_key, 'POST', `/api/v1/workflows/${wf.id}/trigger`, body);

@@ -107,12 +107,13 @@ impl Store {
             )?,
             self.statement(
                 &format!(
-                    "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
-                     SELECT 'dlv_' || substr(?2, 5), ?1, ?3, '{}', '{RUN_TARGET}', ?2, CASE WHEN ?5 = 'held' THEN NULL ELSE ?4 END, ?4, ?4 WHERE {exists}
+                    // The run's lead, named here: a run started by hand has no event to take it from.
+                    "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, lead_id, next_attempt_at, created_at, updated_at)
+                     SELECT 'dlv_' || substr(?2, 5), ?1, ?3, '{}', '{RUN_TARGET}', ?2, ?6, CASE WHEN ?5 = 'held' THEN NULL ELSE ?4 END, ?4, ?4 WHERE {exists}
                      RETURNING id, workspace_id, attempts",
                     leadsbot_shared::event::WORKFLOW_RUN
                 ),
-                &[ws, id, text(&run.event_id), number(run.now), text(run.status)],
+                &[ws, id, text(&run.event_id), number(run.now), text(run.status), text(&run.lead_id)],
             )?,
         ])
     }
