@@ -3,6 +3,7 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnApp } from './support/app.mjs';
 import { signInbound } from './support/signing.mjs';
+import { attemptsToCross } from './support/limits.mjs';
 
 let app, ws;
 before(async () => {
@@ -199,7 +200,7 @@ test('browser abuse per token and client is limited with 429 and Retry-After', a
   const limited = await app.createWorkspace({ name: 'Limited' });
   const post = () => app.request('POST', `/api/inbound/${limited.id}/leads`, { headers: { 'Content-Type': 'text/plain', 'CF-Connecting-IP': '203.0.113.9' }, raw: JSON.stringify({ _token: limited.public_token, email: 'flood@example.com' }) });
   const statuses = [];
-  for (let i = 0; i < 40 && !statuses.includes(429); i++) statuses.push((await post()).status);
+  for (let i = 0; i < attemptsToCross('CAPTURE_CLIENT_LIMITER') && !statuses.includes(429); i++) statuses.push((await post()).status);
   assert.ok(statuses.includes(429), `no 429 among ${statuses}`);
   const response = await post();
   assertProblem(response, 429);
@@ -281,7 +282,7 @@ test('garbage credentials write nothing, and one client sending them is cut off 
   assertProblem(await post('198.51.100.1', {}, { 'X-LeadsBot-Timestamp': String(Math.floor(Date.now() / 1000)), 'X-LeadsBot-Signature': 'ab'.repeat(32) }), 401);
 
   const statuses = [];
-  for (let i = 0; i < 60 && !statuses.includes(429); i++) statuses.push((await post('198.51.100.2', { _token: wellShaped(100 + i) })).status);
+  for (let i = 0; i < attemptsToCross('CAPTURE_CLIENT_LIMITER') && !statuses.includes(429); i++) statuses.push((await post('198.51.100.2', { _token: wellShaped(100 + i) })).status);
   assert.ok(statuses.includes(429), `no 429 among ${statuses}`);
   assert.ok(statuses.slice(0, -1).every((s) => s === 401), String(statuses));
   const limited = await post('198.51.100.2', { _token: target.public_token });
@@ -299,7 +300,7 @@ test('each server credential is limited on its own, before D1: 429 with Retry-Af
   // Bodies without an email are refused (422) without touching D1, but they count.
   const send = () => app.request('POST', path, { headers: { Authorization: `Bearer ${busy.api_key}` }, body: { name: 'No email' } });
   let limited;
-  for (let sent = 0; sent < 1500 && !limited; sent += 50) {
+  for (let sent = 0; sent < attemptsToCross('CAPTURE_CREDENTIAL_LIMITER') + 50 && !limited; sent += 50) {
     limited = (await Promise.all(Array.from({ length: 50 }, send))).find((r) => r.status === 429);
   }
   assert.ok(limited, 'the API key was never limited');

@@ -7,6 +7,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnApp } from './support/app.mjs';
+import { attemptsToCross } from './support/limits.mjs';
 
 let app;
 before(async () => {
@@ -46,7 +47,7 @@ function assertLimited({ limited, before }, what) {
 
 test('sign-in is limited per client address, by key and by link alike', async () => {
   const ws = await app.createWorkspace({ name: 'Sign-in per client' });
-  const result = await untilLimited(() => send('POST', '/app/sign-in', { client: '203.0.113.1', form: { api_key: 'lb_sk_wrong' } }), 40);
+  const result = await untilLimited(() => send('POST', '/app/sign-in', { client: '203.0.113.1', form: { api_key: 'lb_sk_wrong' } }), attemptsToCross('SIGN_IN_CLIENT_LIMITER'));
   assertLimited(result, 'a client guessing keys');
   assert.deepEqual([...new Set(result.before)], [401]);
   const link = new URL((await app.api(ws.api_key, 'POST', '/api/v1/inbox-links')).body.url).searchParams.get('link');
@@ -56,7 +57,7 @@ test('sign-in is limited per client address, by key and by link alike', async ()
 
 test('sign-in is limited per workspace; a link refused for it is kept', async () => {
   const ws = await app.createWorkspace({ name: 'Sign-in per workspace' });
-  const result = await untilLimited((i) => send('POST', '/app/sign-in', { client: `198.51.100.${i + 1}`, form: { api_key: ws.api_key } }), 40);
+  const result = await untilLimited((i) => send('POST', '/app/sign-in', { client: `198.51.100.${i + 1}`, form: { api_key: ws.api_key } }), attemptsToCross('SIGN_IN_WORKSPACE_LIMITER'));
   assertLimited(result, 'a workspace signed into from many addresses');
   assert.deepEqual([...new Set(result.before)], [303]);
   const link = new URL((await app.api(ws.api_key, 'POST', '/api/v1/inbox-links')).body.url).searchParams.get('link');
@@ -69,7 +70,7 @@ test('sign-in is limited per workspace; a link refused for it is kept', async ()
 
 test('requests with an unknown session are limited per client address', async () => {
   const forged = (i) => `lb_session=lbs_forged${String(i).padStart(20, '0')}`;
-  const result = await untilLimited((i) => send('GET', '/app', { client: '192.0.2.50', cookie: forged(i) }), 80);
+  const result = await untilLimited((i) => send('GET', '/app', { client: '192.0.2.50', cookie: forged(i) }), attemptsToCross('UNKNOWN_SESSION_LIMITER'));
   assertLimited(result, 'a client making up sessions');
   assert.deepEqual([...new Set(result.before)], [303], 'each went to sign-in until the limit');
   assert.equal((await send('GET', '/app', { client: '192.0.2.50', cookie: forged(999) })).status, 429, 'and stays refused');
@@ -80,7 +81,7 @@ test('the Telegram webhook is limited per workspace', async () => {
   const ws = await app.createWorkspace({ name: 'Telegram' });
   const post = () => send('POST', `/telegram/webhook/${ws.id}`, { client: '192.0.2.60', headers: { 'Content-Type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': 'wrong' } });
   let result = { before: [] };
-  for (let sent = 0; sent < 400 && !result.limited; sent += 50) {
+  for (let sent = 0; sent < attemptsToCross('TELEGRAM_WEBHOOK_LIMITER') + 50 && !result.limited; sent += 50) {
     const answers = await Promise.all(Array.from({ length: 50 }, post));
     result = { limited: answers.find((r) => r.status === 429), before: [...result.before, ...answers.map((r) => r.status)] };
   }
@@ -92,7 +93,7 @@ test('the Telegram webhook is limited per workspace', async () => {
 test('exports are limited per API key', async () => {
   const ws = await app.createWorkspace({ name: 'Exports' });
   const exportWith = (key) => send('GET', '/api/v1/leads/export?format=ndjson', { client: '192.0.2.70', headers: { Authorization: `Bearer ${key}` } });
-  const result = await untilLimited(() => exportWith(ws.api_key), 40);
+  const result = await untilLimited(() => exportWith(ws.api_key), attemptsToCross('EXPORT_LIMITER'));
   assertLimited(result, 'an API key exporting');
   assert.deepEqual([...new Set(result.before)], [200]);
   assert.equal(result.limited.headers.get('content-type'), 'application/problem+json');
