@@ -3,7 +3,9 @@
 // makes it again. The second server loses every queue send
 // (DELIVERY_SKIP_ENQUEUE) and runs no sweeper, so whatever reaches a receiver
 // there was sent by the request itself: capture, a PATCH, a Telegram button,
-// a workflow trigger, a replay and a campaign's resume.
+// a workflow trigger, a replay and a campaign's resume. Captures that arrive
+// while the isolate's first attempts are all busy wait together, and the
+// request that frees a slot sends them.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnApp } from './support/app.mjs';
@@ -72,6 +74,33 @@ test('with every queue send lost and no sweeper, the capture itself delivers its
   await lossy.waitFor(() => telegram.calls('sendMessage', TOKEN).some((c) => c.json.text.includes('inline@example.com')), { what: 'the Telegram alert' });
   const row = await settled(lossy, ws, endpoint.id, 1);
   assert.equal(row.attempt_count, 1);
+});
+
+test("captures that arrive while the isolate's first attempts are busy are attempted together by the next to finish, each once", async () => {
+  // The lossy server loses every queue send, so what reaches /gathered was sent by a capture's request.
+  // Two captures whose receiver holds its answer keep both group slots (DELIVERY_MAX_IN_FLIGHT=2) busy.
+  const busy = await lossy.createWebhook(receiver.url('/busy'));
+  receiver.plan('/busy', [{ hold: true }]);
+  for (const i of [1, 2]) assert.equal((await lossy.capture(busy.ws, { email: `busy${i}@example.com` })).status, 201);
+  await receiver.waitForCount('/busy', 2);
+
+  const { ws, endpoint, secret } = await lossy.createWebhook(receiver.url('/gathered'));
+  const leads = await Promise.all([1, 2, 3, 4, 5].map((i) => lossy.capture(ws, { email: `gathered${i}@example.com` })));
+  assert.deepEqual(leads.map((l) => l.status), [201, 201, 201, 201, 201]);
+  assert.equal(receiver.to('/gathered').length, 0, 'while every slot is busy, they wait together');
+
+  receiver.release('/busy');
+  await receiver.waitForCount('/gathered', 5);
+  const rows = await lossy.waitFor(async () => {
+    const rows = await deliveries(lossy, ws, endpoint.id);
+    return rows.length === 5 && rows.every((row) => row.status === 'succeeded') && rows;
+  }, { what: 'five settled deliveries' });
+  assert.deepEqual(rows.map((row) => row.attempt_count), [1, 1, 1, 1, 1], 'each attempted once');
+  const got = receiver.to('/gathered');
+  assert.deepEqual(got.map((r) => r.json.data.id).sort(), leads.map((l) => l.body.id).sort(), 'each lead once');
+  assert.ok(got.every((r) => verifyLeadsBotSignature(r.rawBody, r.headers['x-leadsbot-signature'], secret)));
+  const busyRows = await deliveries(lossy, busy.ws, busy.endpoint.id);
+  assert.deepEqual(busyRows.map((row) => [row.status, row.attempt_count]), [['succeeded', 1], ['succeeded', 1]]);
 });
 
 test('with every queue send lost, a PATCH, a Telegram button, a workflow trigger and a replay each send their own work', async () => {

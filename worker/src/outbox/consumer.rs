@@ -226,6 +226,11 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
         }
     }
 
+    /// Whether this invocation may start no more attempts.
+    pub(super) fn out_of_time(&self) -> bool {
+        out_of_time(self.started_at, self.budget_ms, now_ms())
+    }
+
     fn busy_until(&self, now: i64) -> i64 {
         lease_until(&self.config, now)
     }

@@ -4,7 +4,10 @@
 //! the event) and claimed as the consumer claims them, so neither the queue
 //! nor the sweeper makes the same attempt: a capture claims them in its own
 //! write batch (`FirstAttempts`), saving a round trip before the send; other
-//! requests claim them after the response (`attempt`). A capture attempts
+//! requests claim them after the response (`attempt`). Concurrent captures
+//! of one isolate make their first attempts together (`super::gather`), so
+//! under load the targets read and the attempt record are shared, as in a
+//! queue batch, while a lone lead's attempt starts at once. A capture attempts
 //! only the jobs that send (webhooks, Telegram): its workflow automation
 //! goes on the queue, whose consumer keeps `DELIVERY_MAX_IN_FLIGHT` of it
 //! beside the captures (every lead's runs inline took most of capture
@@ -15,6 +18,7 @@
 
 use super::consumer::{lease_until, Deliverer};
 use super::decisions::Decisions;
+use super::gather::gather;
 use super::message::{enqueue, DeliveryMessage};
 use crate::app::App;
 use crate::config::Config;
@@ -59,7 +63,8 @@ impl FirstAttempts {
         self.config.skip_enqueue
     }
 
-    /// Attempts jobs the write batch claimed, after the response.
+    /// Attempts jobs the write batch claimed, after the response, with
+    /// those of the captures gathered with them.
     pub fn start<D: Decisions + 'static>(self, app: &App, claimed: Vec<DeliveryJob>, decisions: D) {
         if !claimed.is_empty() {
             app.ctx.wait_until(attempt_claimed(app.env.clone(), self.config, self.budget_ms, claimed, decisions));
@@ -112,14 +117,27 @@ pub async fn attempt<D: Decisions>(env: Env, config: Config, budget_ms: i64, due
     deliverer.work_created(created).await;
 }
 
-/// Attempts jobs claimed with the batch that wrote them, then works the
-/// rows those attempts created.
+/// Attempts jobs claimed with the batch that wrote them, at once if one of
+/// this isolate's `max_in_flight` group slots is free, else in the group
+/// that gathers until one is (`super::gather`), worked by whichever request
+/// frees it. While its time lasts, the request then works the group that
+/// gathered meanwhile. Then it works the rows those attempts created.
 async fn attempt_claimed<D: Decisions>(env: Env, config: Config, budget_ms: i64, claimed: Vec<DeliveryJob>, decisions: D) {
+    let Some(mut group) = gather(claimed, config.max_in_flight).await else {
+        return;
+    };
     let deliverer = match Deliverer::new(env, config, budget_ms, &decisions) {
         Ok(deliverer) => deliverer,
         Err(err) => return worker::console_error!("first attempts cannot start; the sweeper takes them once their claim lapses: {err:?}"),
     };
-    let created = deliverer.work_jobs(claimed).await;
+    let mut created = Vec::new();
+    loop {
+        created.extend(deliverer.work_jobs(group.take_jobs()).await);
+        match group.next(!deliverer.out_of_time()) {
+            Some(next) => group = next,
+            None => break,
+        }
+    }
     deliverer.work_created(created).await;
 }
 

@@ -9,6 +9,7 @@ mod dead_letters;
 pub mod decisions;
 pub mod digest_text;
 pub mod endpoints;
+mod gather;
 mod inline;
 pub mod loops;
 pub mod message;

@@ -5,7 +5,6 @@ use leadsbot_shared::workflow::Trigger;
 use super::{number, opt_text, text, Store};
 use crate::error::{ApiError, ApiResult};
 use crate::store::leads::EventRow;
-use super::workflow_runs::RUN_TARGET;
 use super::campaigns::{next_attempt_sql, response_status_sql};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -297,10 +296,13 @@ impl Store {
     /// workflow runs) is not claimed: it goes on the queue. Held rows are
     /// not pending, so never claimed. Returns the claimed jobs.
     pub fn claim_new_statement(&self, event: &EventRow, claim: NewClaim, now: i64) -> ApiResult<D1PreparedStatement> {
+        // The channels, from the one list of kinds: a channel added later is claimed too.
+        let channels: Vec<String> = JobKind::ALL.iter().filter(|kind| kind.is_channel()).map(|kind| format!("'{}'", kind.as_str())).collect();
         let sql = claim_sql(&format!(
             "workspace_id = ?3 AND event_id = ?4 AND attempts = 0
              AND id IN (SELECT id FROM deliveries WHERE workspace_id = ?3 AND event_id = ?4 AND status = 'pending'
-               AND target_kind NOT IN ('{WORKFLOWS_TARGET}', '{RUN_TARGET}') ORDER BY id LIMIT {})",
+               AND target_kind IN ({}) ORDER BY id LIMIT {})",
+            channels.join(", "),
             claim.cap
         ));
         self.statement(&sql, &[number(claim.busy_until), number(now), text(&event.workspace_id), text(&event.id)])
