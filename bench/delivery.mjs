@@ -14,7 +14,8 @@ import { recordSection, percentile, forEachConcurrently, serverRuntimeCpuMs } fr
 
 const LONE = Number(process.env.BENCH_LONE_LEADS ?? 20);
 const LEADS = Number(process.env.BENCH_DELIVERY_LEADS ?? 200);
-const ROUNDS = Number(process.env.BENCH_DELIVERY_ROUNDS ?? 4);
+// Eight rounds each way: on a shared 2-core machine one round's capture rate swings by a fifth or more.
+const ROUNDS = Number(process.env.BENCH_DELIVERY_ROUNDS ?? 8);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const sorted = (values) => values.filter(Number.isFinite).sort((a, b) => a - b);

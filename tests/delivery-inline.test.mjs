@@ -4,11 +4,11 @@
 // (DELIVERY_SKIP_ENQUEUE) and runs no sweeper, so whatever reaches a receiver
 // there was sent by the request itself: capture, a PATCH, a Telegram button,
 // a workflow trigger, a replay and a campaign's resume. Captures that arrive
-// while the isolate's first attempts are all busy wait together, and the
-// request that frees a slot sends them.
+// while the isolate's first attempts are all busy hand their jobs to one
+// group, and the request that frees a slot sends them.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnApp } from './support/app.mjs';
+import { spawnApp, faultLines } from './support/app.mjs';
 import { startReceiver, verifyLeadsBotSignature } from './support/receiver.mjs';
 import { startTelegram } from './support/telegram.mjs';
 
@@ -18,8 +18,9 @@ before(async () => {
   receiver = await startReceiver();
   telegram = await startTelegram();
   const vars = { TELEGRAM_API_BASE: telegram.url, DELIVERY_RETRY_SCHEDULE: '1,1,1' };
-  app = await spawnApp({ vars });
-  lossy = await spawnApp({ vars: { ...vars, DELIVERY_SKIP_ENQUEUE: '1' } });
+  // At log level debug, so that the harness sees a request the runtime cancels as hung (faultLines).
+  app = await spawnApp({ vars, logLevel: 'debug' });
+  lossy = await spawnApp({ vars: { ...vars, DELIVERY_SKIP_ENQUEUE: '1' }, logLevel: 'debug' });
 });
 after(async () => {
   await Promise.all([app?.stop(), lossy?.stop()]);
@@ -76,7 +77,7 @@ test('with every queue send lost and no sweeper, the capture itself delivers its
   assert.equal(row.attempt_count, 1);
 });
 
-test("captures that arrive while the isolate's first attempts are busy are attempted together by the next to finish, each once", async () => {
+test("captures that arrive while the isolate's first attempts are busy are attempted as one group by the request that frees a slot, each once", async () => {
   // The lossy server loses every queue send, so what reaches /gathered was sent by a capture's request.
   // Two captures whose receiver holds its answer keep both group slots (DELIVERY_MAX_IN_FLIGHT=2) busy.
   const busy = await lossy.createWebhook(receiver.url('/busy'));
@@ -101,6 +102,9 @@ test("captures that arrive while the isolate's first attempts are busy are attem
   assert.ok(got.every((r) => verifyLeadsBotSignature(r.rawBody, r.headers['x-leadsbot-signature'], secret)));
   const busyRows = await deliveries(lossy, busy.ws, busy.endpoint.id);
   assert.deepEqual(busyRows.map((row) => [row.status, row.attempt_count]), [['succeeded', 1], ['succeeded', 1]]);
+  // A capture that handed its jobs on is done: none waited on another request's work (the runtime
+  // cancels such a request as hung, and says so at log level debug).
+  assert.deepEqual(faultLines(lossy.logs()), []);
 });
 
 test('with every queue send lost, a PATCH, a Telegram button, a workflow trigger and a replay each send their own work', async () => {

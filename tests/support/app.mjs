@@ -142,12 +142,15 @@ function stopProcess(child) {
 /**
  * The lines of a dev server's output that void a test file: a Rust panic
  * (workers-rs logs it as "Critical" with "Rust panic: panicked at …"), a
- * wasm trap or a terminated module, and a runtime reload after the server
- * was ready (scripts/dev-server.mjs reports it). An error the worker handled
- * and answered (logged as "internal error: …") is not one.
+ * wasm trap or a terminated module, a runtime reload after the server was
+ * ready (scripts/dev-server.mjs reports it), and a request the runtime
+ * cancelled as hung or a promise settled from another request's context
+ * (work one request waits on that only another can finish; shown from log
+ * level `debug`). An error the worker handled and answered (logged as
+ * "internal error: …") is not one.
  */
 export function faultLines(logs) {
-  return logs.split('\n').filter((line) => /panicked at|RuntimeError|Module terminated|Critical error|runtime reloaded after it was ready/.test(line));
+  return logs.split('\n').filter((line) => /panicked at|RuntimeError|Module terminated|Critical error|runtime reloaded after it was ready|code had hung|from a different request context/.test(line));
 }
 
 export class App {

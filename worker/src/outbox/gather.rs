@@ -10,11 +10,12 @@
 //! at once is the delivery concurrency setting (`DELIVERY_MAX_IN_FLIGHT`),
 //! so a receiver that hangs holds up one group, not the isolate's.
 //!
-//! A request only ever does I/O for a group it works itself: Workers ties
-//! each fetch and D1 call to the request that made it, so a request whose
-//! jobs another works waits, doing nothing, until that group has ended.
-//! Each keeps its `wait_until` alive until then, so the isolate is not
-//! ended under a group that holds its jobs.
+//! A capture that hands its jobs to the open group is done with them: the
+//! request that works the group makes every fetch and D1 call for it, as
+//! Workers ties each to the request that made it, and keeps the isolate
+//! alive while it works. (A request that waited on another's group would
+//! wait on nothing of its own: the runtime cancels such a request as hung,
+//! and warns of a promise settled from another request's context.)
 //!
 //! Nothing here is the record: every job was claimed in D1 with a lease by
 //! the batch that wrote it. Should the isolate end with a group open or at
@@ -22,7 +23,6 @@
 //! first attempt cut off.
 
 use crate::store::deliveries::DeliveryJob;
-use futures_channel::oneshot;
 use std::cell::RefCell;
 
 /// The groups of one isolate: at most `max_running` at work, at most one
@@ -30,22 +30,16 @@ use std::cell::RefCell;
 /// in the worker).
 struct Groups<J> {
     running: usize,
-    open: Option<Started<J>>,
-}
-
-/// A group's jobs and a line to each request whose jobs it holds but that
-/// does not work it (closed, never sent on, when the group ends).
-struct Started<J> {
-    jobs: Vec<J>,
-    members: Vec<oneshot::Sender<()>>,
+    open: Option<Vec<J>>,
 }
 
 /// What a capture's arrival makes of it.
+#[derive(Debug, PartialEq)]
 enum Arrival<J> {
-    /// A slot was free: it works this group now (any waiting jobs, then its own).
-    Lead(Started<J>),
-    /// Its jobs wait in the open group; the line closes when that group ends.
-    Member(oneshot::Receiver<()>),
+    /// A slot was free: it works these jobs now (any that were waiting, then its own).
+    Lead(Vec<J>),
+    /// Its jobs wait in the open group, for whoever works it.
+    Handed,
 }
 
 impl<J> Groups<J> {
@@ -56,21 +50,18 @@ impl<J> Groups<J> {
     fn arrive(&mut self, jobs: Vec<J>, max_running: usize) -> Arrival<J> {
         if self.running < max_running.max(1) {
             self.running += 1;
-            let mut group = self.open.take().unwrap_or(Started { jobs: Vec::new(), members: Vec::new() });
-            group.jobs.extend(jobs);
+            let mut group = self.open.take().unwrap_or_default();
+            group.extend(jobs);
             return Arrival::Lead(group);
         }
-        let open = self.open.get_or_insert_with(|| Started { jobs: Vec::new(), members: Vec::new() });
-        open.jobs.extend(jobs);
-        let (member, ended) = oneshot::channel();
-        open.members.push(member);
-        Arrival::Member(ended)
+        self.open.get_or_insert_with(Vec::new).extend(jobs);
+        Arrival::Handed
     }
 
     /// A group at work ended. With `go_on` its request works the open group
     /// next, in the same slot; otherwise (or with none open) the slot is
     /// given back, and the next capture to arrive takes the open group.
-    fn next(&mut self, go_on: bool) -> Option<Started<J>> {
+    fn next(&mut self, go_on: bool) -> Option<Vec<J>> {
         if go_on {
             if let Some(open) = self.open.take() {
                 return Some(open);
@@ -86,33 +77,31 @@ thread_local! {
     static GROUPS: RefCell<Groups<DeliveryJob>> = const { RefCell::new(Groups::new()) };
 }
 
-/// A group a request works. Dropping it ends the group (finished or cut
-/// off): its other requests are let go and its slot given back, unless
-/// `next` passed the slot to the open group.
+/// A group slot a request holds, and the jobs it is to work in it.
+/// Dropping it (the work finished or cut off) gives the slot back, unless
+/// `next` passed it on to the open group.
 pub struct Group {
-    started: Started<DeliveryJob>,
+    jobs: Vec<DeliveryJob>,
     holds_slot: bool,
 }
 
 impl Group {
-    /// The jobs of every request in the group.
+    /// The jobs of every capture in the group.
     pub fn take_jobs(&mut self) -> Vec<DeliveryJob> {
-        std::mem::take(&mut self.started.jobs)
+        std::mem::take(&mut self.jobs)
     }
 
     /// Ends this group; with `go_on`, returns the open group for this
     /// request to work next, in the same slot.
     pub fn next(mut self, go_on: bool) -> Option<Group> {
-        self.started.members.clear();
         self.holds_slot = false;
-        GROUPS.with(|groups| groups.borrow_mut().next(go_on)).map(|started| Group { started, holds_slot: true })
+        GROUPS.with(|groups| groups.borrow_mut().next(go_on)).map(|jobs| Group { jobs, holds_slot: true })
     }
 }
 
 impl Drop for Group {
     fn drop(&mut self) {
         if self.holds_slot {
-            self.started.members.clear();
             GROUPS.with(|groups| groups.borrow_mut().next(false));
         }
     }
@@ -120,17 +109,12 @@ impl Drop for Group {
 
 /// Hands a capture's claimed `jobs` to this isolate's groups, at most
 /// `max_running` at work. `Some(group)` when this request is to work a
-/// group (its own jobs and any that were waiting); `None` once the group
-/// its jobs joined has ended.
-pub async fn gather(jobs: Vec<DeliveryJob>, max_running: usize) -> Option<Group> {
-    let arrival = GROUPS.with(|groups| groups.borrow_mut().arrive(jobs, max_running));
-    match arrival {
-        Arrival::Lead(started) => Some(Group { started, holds_slot: true }),
-        Arrival::Member(ended) => {
-            // Closed, never sent on, when the group ends.
-            let _ = ended.await;
-            None
-        }
+/// group now (its own jobs and any that were waiting); `None` when its jobs
+/// went into the open group, for the request that works it.
+pub fn gather(jobs: Vec<DeliveryJob>, max_running: usize) -> Option<Group> {
+    match GROUPS.with(|groups| groups.borrow_mut().arrive(jobs, max_running)) {
+        Arrival::Lead(jobs) => Some(Group { jobs, holds_slot: true }),
+        Arrival::Handed => None,
     }
 }
 
@@ -138,64 +122,51 @@ pub async fn gather(jobs: Vec<DeliveryJob>, max_running: usize) -> Option<Group>
 mod tests {
     use super::*;
 
-    fn lead(arrival: Arrival<u32>) -> Started<u32> {
-        match arrival {
-            Arrival::Lead(started) => started,
-            Arrival::Member(_) => panic!("expected to work a group at once"),
-        }
-    }
-
-    fn member(arrival: Arrival<u32>) -> oneshot::Receiver<()> {
-        match arrival {
-            Arrival::Member(ended) => ended,
-            Arrival::Lead(_) => panic!("expected to wait in the open group"),
-        }
-    }
-
     #[test]
     fn a_lone_capture_works_its_jobs_at_once() {
         let mut groups = Groups::new();
-        assert_eq!(lead(groups.arrive(vec![1], 2)).jobs, vec![1]);
-        assert!(groups.next(true).is_none());
+        assert_eq!(groups.arrive(vec![1], 2), Arrival::Lead(vec![1]));
+        assert_eq!(groups.next(true), None);
         assert_eq!(groups.running, 0);
     }
 
     #[test]
     fn while_every_slot_is_busy_arrivals_wait_together_and_the_next_to_finish_works_them() {
         let mut groups = Groups::new();
-        let _first = lead(groups.arrive(vec![1], 1));
-        let mut second = member(groups.arrive(vec![2], 1));
-        let mut third = member(groups.arrive(vec![3, 4], 1));
-        assert_eq!(second.try_recv(), Ok(None), "waiting");
-
-        let next = groups.next(true).expect("the open group");
-        assert_eq!(next.jobs, vec![2, 3, 4]);
-        assert_eq!(groups.running, 1, "in the same slot");
-        let mut later = member(groups.arrive(vec![5], 1));
-        assert_eq!(third.try_recv(), Ok(None), "its captures wait while it works");
-        drop(next);
-        assert!(second.try_recv().is_err() && third.try_recv().is_err(), "and are let go when it ends");
-
-        let opened_meanwhile = groups.next(true).expect("the group opened meanwhile");
-        assert_eq!(opened_meanwhile.jobs, vec![5]);
-        assert_eq!(later.try_recv(), Ok(None));
-        assert!(groups.next(true).is_none());
+        assert_eq!(groups.arrive(vec![1], 1), Arrival::Lead(vec![1]));
+        assert_eq!(groups.arrive(vec![2], 1), Arrival::Handed);
+        assert_eq!(groups.arrive(vec![3, 4], 1), Arrival::Handed);
+        assert_eq!(groups.next(true), Some(vec![2, 3, 4]), "the open group, in the same slot");
+        assert_eq!(groups.running, 1);
+        assert_eq!(groups.arrive(vec![5], 1), Arrival::Handed, "while it works, the next group gathers");
+        assert_eq!(groups.next(true), Some(vec![5]));
+        assert_eq!(groups.next(true), None);
         assert_eq!(groups.running, 0);
+    }
+
+    #[test]
+    fn with_two_slots_a_second_capture_works_beside_the_first() {
+        let mut groups = Groups::new();
+        assert_eq!(groups.arrive(vec![1], 2), Arrival::Lead(vec![1]));
+        assert_eq!(groups.arrive(vec![2], 2), Arrival::Lead(vec![2]));
+        assert_eq!(groups.arrive(vec![3], 2), Arrival::Handed);
+        assert_eq!(groups.next(false), None, "out of time: the slot is given back");
+        assert_eq!(groups.running, 1);
     }
 
     #[test]
     fn a_request_out_of_time_gives_its_slot_back_and_the_next_arrival_takes_the_open_group() {
         let mut groups = Groups::new();
-        let _first = lead(groups.arrive(vec![1], 1));
-        let _waiting = member(groups.arrive(vec![2], 1));
-        assert!(groups.next(false).is_none());
+        assert_eq!(groups.arrive(vec![1], 1), Arrival::Lead(vec![1]));
+        assert_eq!(groups.arrive(vec![2], 1), Arrival::Handed);
+        assert_eq!(groups.next(false), None);
         assert_eq!(groups.running, 0);
-        assert_eq!(lead(groups.arrive(vec![3], 1)).jobs, vec![2, 3], "the waiting jobs first");
+        assert_eq!(groups.arrive(vec![3], 1), Arrival::Lead(vec![2, 3]), "the waiting jobs first");
     }
 
     #[test]
     fn a_zero_setting_still_lets_one_group_work() {
         let mut groups = Groups::new();
-        lead(groups.arrive(vec![1], 0));
+        assert_eq!(groups.arrive(vec![1], 0), Arrival::Lead(vec![1]));
     }
 }

@@ -18,7 +18,7 @@
 
 use super::consumer::{lease_until, Deliverer};
 use super::decisions::Decisions;
-use super::gather::gather;
+use super::gather::{gather, Group};
 use super::message::{enqueue, DeliveryMessage};
 use crate::app::App;
 use crate::config::Config;
@@ -29,6 +29,16 @@ use worker::Env;
 const WAIT_UNTIL_MS: i64 = 30_000;
 /// Left after the last send could have timed out, for its record and what follows.
 const RECORD_ROOM_MS: i64 = 5_000;
+
+/// How many of a group's sends are in flight at once. A capture's group
+/// holds only sends (it claims webhooks and Telegram alerts, never
+/// automation), which wait on receivers rather than take the isolate's
+/// thread or the database, so `DELIVERY_MAX_IN_FLIGHT` (2 on `wrangler
+/// dev`, for the consumer's runs) does not bound them; 6 is as many
+/// connections as Workers lets one invocation wait on at once. With 2, the
+/// groups grew and a webhook under load waited for its group's turns
+/// (p99 0.3 s against 0.1 s, bench/RESULTS.md).
+const GROUP_SENDS_IN_FLIGHT: usize = 6;
 
 /// At most this many of one request's new jobs are attempted by it; the rest
 /// go on the queue (a workflow triggered for 500 leads, say). A queue batch
@@ -63,11 +73,16 @@ impl FirstAttempts {
         self.config.skip_enqueue
     }
 
-    /// Attempts jobs the write batch claimed, after the response, with
-    /// those of the captures gathered with them.
+    /// Attempts jobs the write batch claimed, after the response: at once
+    /// if one of this isolate's `max_in_flight` group slots is free, else
+    /// they wait in the open group for the request that frees a slot
+    /// (`super::gather`).
     pub fn start<D: Decisions + 'static>(self, app: &App, claimed: Vec<DeliveryJob>, decisions: D) {
-        if !claimed.is_empty() {
-            app.ctx.wait_until(attempt_claimed(app.env.clone(), self.config, self.budget_ms, claimed, decisions));
+        if claimed.is_empty() {
+            return;
+        }
+        if let Some(group) = gather(claimed, self.config.max_in_flight) {
+            app.ctx.wait_until(attempt_groups(app.env.clone(), self.config, self.budget_ms, group, decisions));
         }
     }
 }
@@ -117,15 +132,12 @@ pub async fn attempt<D: Decisions>(env: Env, config: Config, budget_ms: i64, due
     deliverer.work_created(created).await;
 }
 
-/// Attempts jobs claimed with the batch that wrote them, at once if one of
-/// this isolate's `max_in_flight` group slots is free, else in the group
-/// that gathers until one is (`super::gather`), worked by whichever request
-/// frees it. While its time lasts, the request then works the group that
-/// gathered meanwhile. Then it works the rows those attempts created.
-async fn attempt_claimed<D: Decisions>(env: Env, config: Config, budget_ms: i64, claimed: Vec<DeliveryJob>, decisions: D) {
-    let Some(mut group) = gather(claimed, config.max_in_flight).await else {
-        return;
-    };
+/// Attempts a group of jobs claimed with the batches that wrote them, in
+/// the group slot this request holds; while its time lasts, then the group
+/// that gathered meanwhile, in the same slot. Then it works the rows those
+/// attempts created.
+async fn attempt_groups<D: Decisions>(env: Env, mut config: Config, budget_ms: i64, mut group: Group, decisions: D) {
+    config.max_in_flight = GROUP_SENDS_IN_FLIGHT;
     let deliverer = match Deliverer::new(env, config, budget_ms, &decisions) {
         Ok(deliverer) => deliverer,
         Err(err) => return worker::console_error!("first attempts cannot start; the sweeper takes them once their claim lapses: {err:?}"),
