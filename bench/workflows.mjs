@@ -29,7 +29,7 @@ const IDLE_WORKFLOWS = WORKFLOWS.map((wf) => ({ ...wf, conditions: { all: [{ fie
 async function workspace(app, name, workflows) {
   const ws = await app.createWorkspace({ name });
   const keys = [];
-  for (let k = 0; k < Math.ceil((REQUESTS * ROUNDS) / 500); k++) {
+  for (let k = 0; k < Math.ceil(REQUESTS / 500); k++) {
     keys.push((await app.api(ws.api_key, 'POST', '/api/v1/keys', { name: `bench ${k}`, scopes: ['write'] })).body.key);
   }
   // Both workspaces alert on Telegram, so they differ only by the workflows.
@@ -62,9 +62,17 @@ async function captureLoad(app, ws, tag) {
 const telegram = await startReceiver();
 const app = await spawnApp({ vars: { TELEGRAM_API_BASE: telegram.url('') } });
 try {
-  const none = await workspace(app, 'No workflows', []);
-  const five = await workspace(app, 'Five workflows', WORKFLOWS);
-  const idle = await workspace(app, 'Five idle workflows', IDLE_WORKFLOWS);
+  // A trio of workspaces per round: each takes one round's captures, under the
+  // workspace lead cap (WORKSPACE_LEAD_LIMITER, 1,200 a minute, wrangler.toml).
+  const trios = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    trios.push({
+      none: await workspace(app, `No workflows ${r}`, []),
+      five: await workspace(app, `Five workflows ${r}`, WORKFLOWS),
+      idle: await workspace(app, `Five idle workflows ${r}`, IDLE_WORKFLOWS),
+    });
+  }
+  const { none, five, idle } = trios[0];
   for (let i = 0; i < 20; i++) {
     await app.capture(none, { email: `warm-none${i}@example.com` });
     await app.capture(five, { email: `warm-five${i}@example.com` });
@@ -102,9 +110,9 @@ try {
   };
   await drained();
   for (let r = 0; r < ROUNDS; r++) {
-    await round('none', none, `none${r}-`);
-    await round('five', five, `five${r}-`);
-    await round('idle', idle, `idle${r}-`);
+    await round('none', trios[r].none, `none${r}-`);
+    await round('five', trios[r].five, `five${r}-`);
+    await round('idle', trios[r].idle, `idle${r}-`);
   }
   // Once, with the queue idle: every run ended.
   const runStates = await app.sql('SELECT status, count(*) AS n FROM workflow_runs GROUP BY status');
