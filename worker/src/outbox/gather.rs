@@ -1,7 +1,7 @@
 //! First attempts of concurrent captures, gathered: group commit for the
 //! outbox. A capture's first attempt costs a targets read and an attempt
-//! record in D1 whether it carries one job or fifty, so the captures of one
-//! isolate share them. A capture whose jobs find a group slot free works
+//! record in D1 whether it carries one job or fifty, and its automation a
+//! queue send, so the captures of one isolate share them. A capture whose jobs find a group slot free works
 //! them at once (a lone lead waits for nothing). While every slot is busy,
 //! the jobs of the captures that arrive wait together in one open group,
 //! which the next request to finish its group works next, or else the next
@@ -22,6 +22,7 @@
 //! work, those claims lapse and the sweeper re-enqueues the jobs, as for any
 //! first attempt cut off.
 
+use super::message::DeliveryMessage;
 use crate::store::deliveries::DeliveryJob;
 use std::cell::RefCell;
 
@@ -72,30 +73,46 @@ impl<J> Groups<J> {
     }
 }
 
+/// What a capture hands to a group: a job to attempt, or a message for the
+/// queue (its automation), which the group sends with the others' in one batch.
+pub enum Handed {
+    Attempt(DeliveryJob),
+    Enqueue(DeliveryMessage),
+}
+
 thread_local! {
     // An isolate runs on one thread: these are its groups.
-    static GROUPS: RefCell<Groups<DeliveryJob>> = const { RefCell::new(Groups::new()) };
+    static GROUPS: RefCell<Groups<Handed>> = const { RefCell::new(Groups::new()) };
 }
 
 /// A group slot a request holds, and the jobs it is to work in it.
 /// Dropping it (the work finished or cut off) gives the slot back, unless
 /// `next` passed it on to the open group.
 pub struct Group {
-    jobs: Vec<DeliveryJob>,
+    items: Vec<Handed>,
     holds_slot: bool,
 }
 
 impl Group {
-    /// The jobs of every capture in the group.
-    pub fn take_jobs(&mut self) -> Vec<DeliveryJob> {
-        std::mem::take(&mut self.jobs)
+    /// The jobs every capture in the group handed to it to attempt, and the
+    /// messages to send to the queue.
+    pub fn take(&mut self) -> (Vec<DeliveryJob>, Vec<DeliveryMessage>) {
+        let mut jobs = Vec::new();
+        let mut messages = Vec::new();
+        for item in std::mem::take(&mut self.items) {
+            match item {
+                Handed::Attempt(job) => jobs.push(job),
+                Handed::Enqueue(message) => messages.push(message),
+            }
+        }
+        (jobs, messages)
     }
 
     /// Ends this group; with `go_on`, returns the open group for this
     /// request to work next, in the same slot.
     pub fn next(mut self, go_on: bool) -> Option<Group> {
         self.holds_slot = false;
-        GROUPS.with(|groups| groups.borrow_mut().next(go_on)).map(|jobs| Group { jobs, holds_slot: true })
+        GROUPS.with(|groups| groups.borrow_mut().next(go_on)).map(|items| Group { items, holds_slot: true })
     }
 }
 
@@ -107,13 +124,14 @@ impl Drop for Group {
     }
 }
 
-/// Hands a capture's claimed `jobs` to this isolate's groups, at most
-/// `max_running` at work. `Some(group)` when this request is to work a
-/// group now (its own jobs and any that were waiting); `None` when its jobs
-/// went into the open group, for the request that works it.
-pub fn gather(jobs: Vec<DeliveryJob>, max_running: usize) -> Option<Group> {
-    match GROUPS.with(|groups| groups.borrow_mut().arrive(jobs, max_running)) {
-        Arrival::Lead(jobs) => Some(Group { jobs, holds_slot: true }),
+/// Hands what a capture leaves to be done after its response to this
+/// isolate's groups, at most `max_running` at work. `Some(group)` when this
+/// request is to work a group now (its own items and any that were
+/// waiting); `None` when they went into the open group, for the request
+/// that works it.
+pub fn gather(items: Vec<Handed>, max_running: usize) -> Option<Group> {
+    match GROUPS.with(|groups| groups.borrow_mut().arrive(items, max_running)) {
+        Arrival::Lead(items) => Some(Group { items, holds_slot: true }),
         Arrival::Handed => None,
     }
 }

@@ -18,7 +18,7 @@
 
 use super::consumer::{lease_until, Deliverer};
 use super::decisions::Decisions;
-use super::gather::{gather, Group};
+use super::gather::{gather, Group, Handed};
 use super::message::{enqueue, DeliveryMessage};
 use crate::app::App;
 use crate::config::Config;
@@ -73,15 +73,23 @@ impl FirstAttempts {
         self.config.skip_enqueue
     }
 
-    /// Attempts jobs the write batch claimed, after the response: at once
-    /// if one of this isolate's `max_in_flight` group slots is free, else
-    /// they wait in the open group for the request that frees a slot
-    /// (`super::gather`).
-    pub fn start<D: Decisions + 'static>(self, app: &App, claimed: Vec<DeliveryJob>, decisions: D) {
-        if claimed.is_empty() {
+    /// After the response: attempts the jobs the write batch claimed, and
+    /// sends `to_enqueue` (the capture's automation) to the queue, at once
+    /// if one of this isolate's `max_in_flight` group slots is free, else in
+    /// the open group, by the request that frees a slot (`super::gather`).
+    pub fn start<D: Decisions + 'static>(self, app: &App, claimed: Vec<DeliveryJob>, to_enqueue: Vec<DeliveryMessage>, decisions: D) {
+        let to_enqueue = if self.sends_lost() {
+            // The dev-only fault: as if every producer send were lost; the sweeper finds them.
+            worker::console_warn!("DELIVERY_SKIP_ENQUEUE: leaving deliveries to the sweeper");
+            Vec::new()
+        } else {
+            to_enqueue
+        };
+        let items: Vec<Handed> = claimed.into_iter().map(Handed::Attempt).chain(to_enqueue.into_iter().map(Handed::Enqueue)).collect();
+        if items.is_empty() {
             return;
         }
-        if let Some(group) = gather(claimed, self.config.max_in_flight) {
+        if let Some(group) = gather(items, self.config.max_in_flight) {
             app.ctx.wait_until(attempt_groups(app.env.clone(), self.config, self.budget_ms, group, decisions));
         }
     }
@@ -138,13 +146,16 @@ pub async fn attempt<D: Decisions>(env: Env, config: Config, budget_ms: i64, due
 /// attempts created.
 async fn attempt_groups<D: Decisions>(env: Env, mut config: Config, budget_ms: i64, mut group: Group, decisions: D) {
     config.max_in_flight = GROUP_SENDS_IN_FLIGHT;
-    let deliverer = match Deliverer::new(env, config, budget_ms, &decisions) {
+    let deliverer = match Deliverer::new(env.clone(), config, budget_ms, &decisions) {
         Ok(deliverer) => deliverer,
         Err(err) => return worker::console_error!("first attempts cannot start; the sweeper takes them once their claim lapses: {err:?}"),
     };
     let mut created = Vec::new();
     loop {
-        created.extend(deliverer.work_jobs(group.take_jobs()).await);
+        let (jobs, messages) = group.take();
+        // Should this request end first, the sweeper finds the rows those messages were for.
+        let (worked, ()) = futures_util::future::join(deliverer.work_jobs(jobs), enqueue(&env, messages)).await;
+        created.extend(worked);
         match group.next(!deliverer.out_of_time()) {
             Some(next) => group = next,
             None => break,

@@ -64,14 +64,14 @@ pub fn dispatch<D: Decisions + 'static>(app: &App, deliveries: Vec<DueDelivery>,
 
 /// After a capture's batch wrote `deliveries` and, under `first`, claimed
 /// `claimed` of them: those are attempted now, the rest (its automation,
-/// anything past the cap) go on the queue.
+/// anything past the cap) go on the queue, sent with those of the captures
+/// gathered with it (`inline::FirstAttempts::start`).
 pub fn dispatch_claimed<D: Decisions + 'static>(app: &App, first: Option<FirstAttempts>, claimed: Vec<DeliveryJob>, mut deliveries: Vec<DueDelivery>, decisions: D) {
     let Some(first) = first else {
         return dispatch(app, deliveries, decisions);
     };
     deliveries.retain(|due| !due.is_held() && !claimed.iter().any(|job| job.id == due.id));
-    enqueue_after_response(app, deliveries, first.sends_lost());
-    first.start(app, claimed, decisions);
+    first.start(app, claimed, messages_for(&deliveries), decisions);
 }
 
 /// As `dispatch`, for deliveries an operator replays: the dev-only lost-send
