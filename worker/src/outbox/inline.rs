@@ -78,7 +78,7 @@ impl FirstAttempts {
     /// if one of this isolate's `max_in_flight` group slots is free, else in
     /// the open group, by the request that frees a slot (`super::gather`).
     pub fn start<D: Decisions + 'static>(self, app: &App, claimed: Vec<DeliveryJob>, to_enqueue: Vec<DeliveryMessage>, decisions: D) {
-        let to_enqueue = if self.sends_lost() {
+        let to_enqueue = if self.sends_lost() && !to_enqueue.is_empty() {
             // The dev-only fault: as if every producer send were lost; the sweeper finds them.
             worker::console_warn!("DELIVERY_SKIP_ENQUEUE: leaving deliveries to the sweeper");
             Vec::new()
