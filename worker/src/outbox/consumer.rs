@@ -3,7 +3,8 @@
 //! target concurrently, record every attempt (one D1 round trip), then ack
 //! each message, scheduling retries as new delayed messages that carry the
 //! attempt count. The workflow runs the batch's expansions created are then
-//! worked the same way in the same invocation, not a queue hop later. It
+//! worked the same way in the same invocation, not a queue hop later, and
+//! so, stage after stage, is what those runs write (`work_created`). It
 //! never returns an error: workers-rs panics on one, and a panic would retry
 //! the whole batch. The same stages make the first attempt of a request's
 //! new jobs after its response (`super::inline`), with no queue message.
@@ -194,12 +195,20 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
         JobContext { store: &self.store, config: &self.config, env: &self.env }
     }
 
-    /// Works the outbox rows this batch's attempts created (an expansion's
-    /// runs, a run's `workflow.*` event deliveries); what these create in
-    /// turn (their ends' outbox rows) goes on the queue: one stage is enough.
-    pub(super) async fn work_created(&self, created: Vec<DueDelivery>) {
-        let more = self.claim_and_work(created, MAX_WORKED_INLINE).await;
-        enqueue(&self.env, messages_for(&more)).await;
+    /// Works the outbox rows this batch's attempts created, stage by stage
+    /// (an expansion's runs, then the Telegram messages and webhooks those
+    /// runs' actions wrote, then the runs those sends release, …), so a
+    /// run's send leaves with the run instead of a queue window later. At
+    /// most `MAX_WORKED_INLINE` rows in all and none once out of time: the
+    /// rest go on the queue.
+    pub(super) async fn work_created(&self, mut created: Vec<DueDelivery>) {
+        let mut left = MAX_WORKED_INLINE;
+        while !created.is_empty() && left > 0 && !self.out_of_time() {
+            let stage = created.len().min(left);
+            left -= stage;
+            created = self.claim_and_work(created, stage).await;
+        }
+        enqueue(&self.env, messages_for(&created)).await;
     }
 
     /// Claims outbox rows no message asked for (at most `cap`; the rest, and
