@@ -171,7 +171,7 @@ async function axeSerious(page) {
   return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(", ")}`);
 }
 
-test("axe-core finds no serious or critical violation on the list, lead, settings and sign-in pages", async () => {
+test("axe-core finds no serious or critical violation on the list, lead, conflict, settings and sign-in pages", async () => {
   const { app, browser } = fixture;
   const ws = await app.createWorkspace({ name: "axe" });
   const id = await xssLead(app, ws);
@@ -181,6 +181,15 @@ test("axe-core finds no serious or critical violation on the list, lead, setting
     await page.goto(`${app.baseUrl}${path}`);
     assert.deepEqual(await axeSerious(page), [], path);
   }
+  // The conflict page: a Save on a lead someone changed meanwhile.
+  await page.goto(`${app.baseUrl}/app/leads/${id}`);
+  await page.getByLabel("Status").selectOption("qualified");
+  assert.equal((await app.api(ws.api_key, "PATCH", `/api/v1/leads/${id}`, { status: "won", add_tags: ["<b>x</b>"] })).status, 200);
+  page.on("dialog", (dialog) => dialog.dismiss().catch(() => {}));
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("heading", { name: "This lead changed since you opened it" }).waitFor();
+  assert.equal(await page.locator("ul.drift b").count(), 0, "lead data stays text on the conflict page");
+  assert.deepEqual(await axeSerious(page), [], "conflict page");
   const anonymous = await browser.newPage();
   await anonymous.goto(`${app.baseUrl}/app/sign-in`);
   assert.deepEqual(await axeSerious(anonymous), [], "sign-in");

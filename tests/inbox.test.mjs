@@ -1,6 +1,7 @@
 // The inbox at /app in real Chromium: sign in with a one-time link, work the
 // list (tabs, filters, search, "N new"), open a lead, change its status (the
-// webhook arrives), tags and note, the spam folder, the keyboard, sign out.
+// webhook arrives), tags and note in one Save, a stale save between two people,
+// the spam folder, the keyboard, sign out.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { useAppAndBrowser } from "./support/browser.mjs";
@@ -88,24 +89,26 @@ test("tabs count, filters and search narrow the list; the lead page changes stat
   await page.waitForURL(`**/app/leads/${leads.bob}`);
   await page.getByRole("heading", { level: 1, name: /Bob Builder/ }).waitFor();
   await page.getByText("need a quote for a wall").waitFor();
+  // Status, a new tag and a note, chosen together, go out with the one Save.
   await page.getByLabel("Status").selectOption("qualified");
-  await page.getByRole("button", { name: "Save status" }).click();
+  await page.getByLabel("Add tags").fill("vip, wall");
+  await page.getByLabel("Note").fill("called, wants a brick wall");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.locator("ol.timeline").getByText("qualified").waitFor();
   await receiver.waitForCount("/inbox-status", 1);
   const event = receiver.to("/inbox-status")[0].json;
   assert.equal(event.event, "lead.status_changed");
   assert.deepEqual([event.data.id, event.data.previous_status, event.data.status], [leads.bob, "new", "qualified"]);
   const api = await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.bob}`);
-  assert.equal(api.body.status, "qualified");
+  assert.deepEqual([api.body.status, api.body.tags, api.body.note], ["qualified", ["vip", "wall"], "called, wants a brick wall"]);
 
-  await page.getByLabel("Add a tag").fill("vip");
-  await page.getByRole("button", { name: "Add", exact: true }).click();
-  await page.getByRole("button", { name: "Remove tag vip" }).waitFor();
-  await page.getByLabel("Note").fill("called, wants a brick wall");
-  await page.getByRole("button", { name: "Save note" }).click();
-  await page.getByText("called, wants a brick wall").first().waitFor();
+  // Untick a tag and Save: only that tag goes; nothing else is sent again.
+  await page.getByRole("checkbox", { name: "wall" }).uncheck();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("checkbox", { name: "wall" }).waitFor({ state: "detached" });
   const changed = await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.bob}`);
-  assert.deepEqual([changed.body.tags, changed.body.note], [["vip"], "called, wants a brick wall"]);
+  assert.deepEqual([changed.body.status, changed.body.tags, changed.body.note], ["qualified", ["vip"], "called, wants a brick wall"]);
+  assert.equal(receiver.to("/inbox-status").length, 1, "the status was not sent again");
 
   const cookie = await sessionCookie(context, app.baseUrl);
   await page.getByRole("button", { name: "Sign out" }).click();
@@ -114,6 +117,49 @@ test("tabs count, filters and search narrow the list; the lead page changes stat
   assert.equal(after.status, 303, "the old cookie is dead server-side");
   assert.equal(after.headers.get("location"), "/app/sign-in");
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("two people on one lead: a stale Save writes nothing, shows what changed and who, and applies the rep's changes on top; leaving unsaved asks first", async () => {
+  const { app, browser } = fixture;
+  const { ws, leads } = await workspaceWithLeads("stale save");
+  const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
+  await page.goto(`${app.baseUrl}/app/leads/${leads.ada}`);
+  await page.getByLabel("Status").selectOption("qualified");
+  await page.getByLabel("Add tags").fill("vip");
+  await page.getByLabel("Note").fill("mine: call back Monday");
+
+  // Meanwhile a colleague (an API key here) changes the status and adds a tag.
+  const theirs = await app.api(ws.api_key, "PATCH", `/api/v1/leads/${leads.ada}`, { status: "won", add_tags: ["theirs"] });
+  assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+
+  const answered = page.waitForResponse((r) => r.url().endsWith("/save"));
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  assert.equal((await answered).status(), 409);
+  await page.getByRole("heading", { name: "This lead changed since you opened it" }).waitFor();
+  const stale = await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.ada}`);
+  assert.deepEqual([stale.body.status, stale.body.tags, stale.body.note], ["won", ["theirs"], null], "the stale save wrote nothing");
+  const drift = page.locator("ul.drift");
+  assert.match(await drift.innerText(), /Status new → won by key_/);
+  assert.match(await drift.innerText(), /Tags added: theirs/);
+  // The rep's changes, laid on the lead as it is now.
+  assert.equal(await page.getByLabel("Status").inputValue(), "qualified");
+  assert.equal(await page.getByLabel("Note").inputValue(), "mine: call back Monday");
+  assert.ok(await page.getByRole("checkbox", { name: "theirs" }).isChecked(), "the colleague's tag is kept");
+  assert.ok(await page.getByRole("checkbox", { name: "vip" }).isChecked());
+
+  // Leaving now would lose them: the browser asks first.
+  const asked = new Promise((resolve) => page.once("dialog", (dialog) => { resolve(dialog.type()); dialog.dismiss().catch(() => {}); }));
+  await page.getByRole("link", { name: "LeadsBot" }).first().click().catch(() => {});
+  assert.equal(await asked, "beforeunload");
+  assert.match(page.url(), /\/app\/leads\/.+\/save$/, "dismissed: still on the conflict page");
+
+  await page.getByRole("button", { name: "Apply my changes on top" }).click();
+  await page.waitForURL(`**/app/leads/${leads.ada}`);
+  const merged = await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.ada}`);
+  assert.deepEqual([merged.body.status, [...merged.body.tags].sort(), merged.body.note], ["qualified", ["theirs", "vip"], "mine: call back Monday"]);
+  // Chromium logs the 409 page load as a console error: that one is expected.
+  assert.deepEqual(problems.filter((p) => !p.startsWith("dialog:") && !p.includes("409")), [], "only the one prompt, asked on purpose");
   await context.close();
 });
 
@@ -182,7 +228,7 @@ test("a read key signs in by form to a read-only inbox; its key never reaches th
   assert.ok(!stored.includes(readKey), "nor in storage or script-readable cookies");
   await page.goto(`${app.baseUrl}/app/leads/${leads.ada}`);
   await page.getByText("Read-only").waitFor();
-  assert.equal(await page.getByRole("button", { name: "Save status" }).count(), 0);
+  assert.equal(await page.locator("form#lead-form").count(), 0, "no form that would be refused");
   const csrf = await page.locator('meta[name="csrf-token"]').getAttribute("content");
   const refused = await page.evaluate(async ({ id, csrf }) => {
     const r = await fetch(`/app/leads/${id}/status`, { method: "POST", body: new URLSearchParams({ _csrf: csrf, status: "won" }) });

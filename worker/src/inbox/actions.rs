@@ -4,7 +4,8 @@
 
 use super::auth::{session, Session};
 use super::forms::{check_csrf, check_origin, read_form, Form};
-use super::pages::settings;
+use super::edit::LeadEdit;
+use super::pages::{conflict, settings};
 use super::respond::redirect;
 use crate::app::App;
 use crate::auth::Scope;
@@ -33,6 +34,7 @@ pub async fn post(app: &mut App, segments: &[&str]) -> ApiResult<Response> {
 async fn lead_change(app: &App, session: &Session, id: &str, what: &str, form: &Form) -> ApiResult<Response> {
     session.require(Scope::Write)?;
     let patch = match what {
+        "save" => return save(app, session, id, form).await,
         "status" => LeadPatch { status: Some(form.text("status")), ..LeadPatch::default() },
         // Operations on the tags the lead holds when written, not a list read here and written back.
         "tags" => LeadPatch {
@@ -48,6 +50,21 @@ async fn lead_change(app: &App, session: &Session, id: &str, what: &str, form: &
     };
     leads::patch_lead(app, &session.workspace_id, &session.key_id, id, patch, None).await?;
     redirect(&back(form, &format!("/app/leads/{id}")), None)
+}
+
+/// The lead page's one Save: the rep's changes together, only if the lead
+/// is still as the page showed it; otherwise the conflict page, with nothing written.
+async fn save(app: &App, session: &Session, id: &str, form: &Form) -> ApiResult<Response> {
+    let edit = LeadEdit::from_form(form);
+    let done = || redirect(&back(form, &format!("/app/leads/{id}")), None);
+    if edit.is_empty() {
+        return done();
+    }
+    match leads::patch_lead(app, &session.workspace_id, &session.key_id, id, edit.patch(), Some(&edit.seen.etag)).await {
+        Ok(_) => done(),
+        Err(ApiError::PreconditionFailed(_)) => conflict::page(app, session, id, &edit).await,
+        Err(other) => Err(other),
+    }
 }
 
 /// Where to go after the change: only a path inside the inbox.

@@ -4,6 +4,7 @@
 
 mod actions;
 mod auth;
+mod edit;
 mod forms;
 mod pages;
 mod respond;

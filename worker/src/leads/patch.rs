@@ -16,7 +16,7 @@ pub const MAX_NOTE_CHARS: usize = 5000;
 
 /// Fields to change; absent fields stay as they are. An empty object, or
 /// values equal to the current ones, change nothing and emit no event.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeadPatch {
     #[serde(default, deserialize_with = "non_null")]

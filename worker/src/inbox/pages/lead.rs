@@ -2,6 +2,8 @@
 //! timeline, and (with a write key) status, tags, note and replays.
 
 use super::layout::{self, Nav};
+use super::lead_form;
+use crate::inbox::edit::{LeadEdit, Seen};
 use super::list::status_class;
 use super::timeline::{self, History};
 use crate::app::App;
@@ -14,8 +16,6 @@ use crate::store::workflow_runs::RunsBy;
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 use worker::Response;
-
-const STATUSES: [&str; 6] = ["new", "contacted", "qualified", "won", "lost", "spam"];
 
 pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response> {
     let ws = &session.workspace_id;
@@ -92,44 +92,6 @@ fn custom(lead: &LeadRow) -> Markup {
 }
 
 fn actions(lead: &LeadRow, session: &Session) -> Markup {
-    let action = |what: &str| format!("/app/leads/{}/{what}", lead.id);
-    let tags: Vec<String> = serde_json::from_str(&lead.tags).unwrap_or_default();
-    html! {
-        div.actions {
-            form #status-form method="post" action=(action("status")) {
-                input type="hidden" name="_csrf" value=(session.csrf);
-                label for="status" { "Status" }
-                select #status name="status" {
-                    @for s in STATUSES { option value=(s) selected[lead.status == s] { (s) } }
-                }
-                button type="submit" { "Save status" }
-            }
-            form method="post" action=(action("tags")) {
-                input type="hidden" name="_csrf" value=(session.csrf);
-                label for="add-tag" { "Add a tag" }
-                input #add-tag name="add" maxlength="50" required;
-                button type="submit" { "Add" }
-            }
-            @if !tags.is_empty() {
-                ul.tags aria-label="Tags" {
-                    @for tag in &tags {
-                        li.tag {
-                            (tag)
-                            form.inline method="post" action=(action("tags")) {
-                                input type="hidden" name="_csrf" value=(session.csrf);
-                                input type="hidden" name="remove" value=(tag);
-                                button type="submit" aria-label=(format!("Remove tag {tag}")) { "×" }
-                            }
-                        }
-                    }
-                }
-            }
-            form method="post" action=(action("note")) {
-                input type="hidden" name="_csrf" value=(session.csrf);
-                label for="note" { "Note" }
-                textarea #note name="note" rows="3" maxlength="5000" { (lead.note.as_deref().unwrap_or("")) }
-                button type="submit" { "Save note" }
-            }
-        }
-    }
+    let unchanged = LeadEdit::unchanged(Seen::of(lead));
+    lead_form::render(&lead.id, &session.csrf, &unchanged, "Save", false)
 }

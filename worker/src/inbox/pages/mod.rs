@@ -2,8 +2,10 @@
 //! template engine, lead data appears only as text (never as a link, a URL or
 //! markup), and pages carry no inline script or style.
 
+pub mod conflict;
 pub mod layout;
 pub mod lead;
+pub mod lead_form;
 pub mod list;
 pub mod settings;
 mod timeline;

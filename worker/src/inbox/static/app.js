@@ -1,5 +1,6 @@
 // The inbox's only script (no framework): keyboard shortcuts, the "N new"
-// marker, copy buttons. Everything works without it; it only adds speed.
+// marker, copy buttons, the unsaved-changes prompt. Everything works without it;
+// it only adds speed and care.
 // Lead data is only ever read from the DOM as text, never written as HTML.
 (() => {
   "use strict";
@@ -84,6 +85,23 @@
       }
     };
     setInterval(poll, 5000);
+  }
+
+  // The lead form: leaving with changes not saved asks first. The conflict
+  // page's form holds the rep's unsaved changes from the start.
+  const leadForm = document.querySelector("form[data-unsaved-guard]");
+  if (leadForm) {
+    let unsaved = leadForm.dataset.unsavedGuard === "unsaved";
+    const changed = () => { unsaved = true; };
+    leadForm.addEventListener("input", changed);
+    leadForm.addEventListener("change", changed);
+    leadForm.addEventListener("submit", () => { unsaved = false; });
+    document.querySelector("a[data-discard]")?.addEventListener("click", () => { unsaved = false; });
+    window.addEventListener("beforeunload", (event) => {
+      if (!unsaved) return;
+      event.preventDefault();
+      event.returnValue = "";
+    });
   }
 
   // Copy buttons (settings): copy the text of the element they name.

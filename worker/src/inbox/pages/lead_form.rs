@@ -1,0 +1,49 @@
+//! The lead's action bar: status, tags and note in one form with one Save,
+//! carrying the lead as shown (`inbox::edit::Seen`) so the save is guarded
+//! and sends only what changed. The conflict page renders the same form with
+//! the rep's changes laid on the lead as it now is.
+
+use crate::inbox::edit::LeadEdit;
+use maud::{html, Markup};
+
+pub const STATUSES: [&str; 6] = ["new", "contacted", "qualified", "won", "lost", "spam"];
+
+/// `unsaved`: the form already holds changes not saved (the conflict page),
+/// so leaving asks first even before the rep touches it.
+pub fn render(lead_id: &str, csrf: &str, edit: &LeadEdit, submit: &str, unsaved: bool) -> Markup {
+    let seen = &edit.seen;
+    let shown_tags: Vec<&String> = seen.tags.iter().chain(edit.added_tags.iter().filter(|t| !seen.tags.contains(t))).collect();
+    html! {
+        form #lead-form .actions method="post" action=(format!("/app/leads/{lead_id}/save")) data-unsaved-guard=(if unsaved { "unsaved" } else { "clean" }) {
+            input type="hidden" name="_csrf" value=(csrf);
+            input type="hidden" name="seen_etag" value=(seen.etag);
+            input type="hidden" name="seen_at" value=(seen.updated_at);
+            input type="hidden" name="seen_status" value=(seen.status);
+            input type="hidden" name="seen_note" value=(seen.note);
+            @for tag in &seen.tags { input type="hidden" name="seen_tag" value=(tag); }
+            div.field {
+                label for="status" { "Status" }
+                select #status name="status" {
+                    @for s in STATUSES { option value=(s) selected[edit.status == s] { (s) } }
+                }
+            }
+            fieldset.tags {
+                legend { "Tags" }
+                @for (i, tag) in shown_tags.iter().enumerate() {
+                    span.tag {
+                        input type="checkbox" id=(format!("tag-{i}")) name="tag" value=(tag) checked[edit.kept_tags.contains(tag) || edit.added_tags.contains(tag)];
+                        label for=(format!("tag-{i}")) { (tag) }
+                    }
+                }
+                label for="add-tag" { "Add tags" }
+                input #add-tag name="add" maxlength="1020" placeholder="comma, separated" aria-describedby="tags-hint";
+                small #tags-hint { "Untick a tag to remove it." }
+            }
+            div.field {
+                label for="note" { "Note" }
+                textarea #note name="note" rows="3" maxlength="5000" { (edit.note) }
+            }
+            button type="submit" { (submit) }
+        }
+    }
+}
