@@ -171,7 +171,7 @@ async function axeSerious(page) {
   return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(", ")}`);
 }
 
-test("axe-core finds no serious or critical violation on the list, lead, conflict, settings and sign-in pages", async () => {
+test("axe-core finds no serious or critical violation on the list, lead, conflict, settings and sign-in pages, light and dark", async () => {
   const { app, browser } = fixture;
   const ws = await app.createWorkspace({ name: "axe" });
   const id = await xssLead(app, ws);
@@ -190,6 +190,17 @@ test("axe-core finds no serious or critical violation on the list, lead, conflic
   await page.getByRole("heading", { name: "This lead changed since you opened it" }).waitFor();
   assert.equal(await page.locator("ul.drift b").count(), 0, "lead data stays text on the conflict page");
   assert.deepEqual(await axeSerious(page), [], "conflict page");
+
+  // Dark mode: the same pages in dark colours, and axe still finds nothing.
+  const dark = await signInWithLink(browser, await inboxLink(app, ws), { colorScheme: "dark" });
+  for (const path of ["/app", `/app/leads/${id}`, "/app/settings"]) {
+    await dark.page.goto(`${app.baseUrl}${path}`);
+    const background = await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const [r, g, b] = background.match(/\d+/g).map(Number);
+    assert.ok(r + g + b < 120, `${path} is dark in dark mode (${background})`);
+    assert.deepEqual(await axeSerious(dark.page), [], `${path}, dark`);
+  }
+  await dark.context.close();
   const anonymous = await browser.newPage();
   await anonymous.goto(`${app.baseUrl}/app/sign-in`);
   assert.deepEqual(await axeSerious(anonymous), [], "sign-in");

@@ -27,7 +27,7 @@ async function workspaceWithLeads(name) {
   const leads = {};
   for (const [key, fields] of Object.entries({
     ada: { email: "ada@example.com", name: "Ada Lovelace", company: "Engines", utm_source: "newsletter", campaign: "spring" },
-    bob: { email: "bob@example.com", name: "Bob Builder", company: "Bricks", message: "need a quote for a wall" },
+    bob: { email: "bob@example.com", name: "Bob Builder", company: "Bricks", message: "need a quote for a wall", phone: "+44 20 7946 0018", form_name: "Quote" },
     cy: { email: "cy@example.com", name: "Cy Spammer", _gotcha: "bot" },
   })) {
     const created = await app.capture(ws, fields);
@@ -89,6 +89,11 @@ test("tabs count, filters and search narrow the list; the lead page changes stat
   await page.waitForURL(`**/app/leads/${leads.bob}`);
   await page.getByRole("heading", { level: 1, name: /Bob Builder/ }).waitFor();
   await page.getByText("need a quote for a wall").waitFor();
+  // Who and what first, with the ways to reply.
+  assert.equal(await page.getByRole("link", { name: "Email", exact: true }).getAttribute("href"), "mailto:bob@example.com?subject=Re%3A%20your%20enquiry%20%28Quote%29");
+  assert.equal(await page.getByRole("link", { name: "Call", exact: true }).getAttribute("href"), "tel:+442079460018");
+  const order = await page.evaluate(() => [".summary blockquote.message", "#lead-form"].map((s) => document.querySelector(s)?.getBoundingClientRect().top ?? -1));
+  assert.ok(order[0] >= 0 && order[0] < order[1], "the message comes before the form");
   // Status, a new tag and a note, chosen together, go out with the one Save.
   await page.getByLabel("Status").selectOption("qualified");
   await page.getByLabel("Add tags").fill("vip, wall");

@@ -7,6 +7,7 @@ mod auth;
 mod edit;
 mod forms;
 mod pages;
+mod reach;
 mod respond;
 mod sign_in;
 mod assets;

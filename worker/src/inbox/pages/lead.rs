@@ -1,9 +1,11 @@
-//! One lead (`/app/leads/:id`): every field as text, its source context, its
-//! timeline, and (with a write key) status, tags, note and replays.
+//! One lead (`/app/leads/:id`): who and what first (with Email and Call
+//! links), then (with a write key) the one form for status, tags and note,
+//! then every field as text, its source context, its timeline and replays.
 
 use super::layout::{self, Nav};
 use super::lead_form;
 use crate::inbox::edit::{LeadEdit, Seen};
+use crate::inbox::reach;
 use super::list::status_class;
 use super::timeline::{self, History};
 use crate::app::App;
@@ -37,6 +39,7 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
         p.back { a href=(format!("/app?status={}", status_class(&lead.status))) { "← Back to the list" } }
         article.lead-page data-id=(lead.id) data-status=(lead.status) {
             h1 { (title) " " span class=(format!("badge s-{}", status_class(&lead.status))) { (lead.status) } }
+            (summary(&lead))
             @if writable { (actions(&lead, session)) } @else { p.readonly { "Read-only: this inbox was opened with a read key." } }
             section aria-labelledby="h-contact" { h2 #h-contact { "Contact" } (fields(&contact(&lead))) }
             (custom(&lead))
@@ -50,9 +53,33 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
     html(200, layout::page(&title, session, Nav::Lead, body))
 }
 
+/// Who and what first: company, the message, where it came from, and the ways to reply.
+fn summary(lead: &LeadRow) -> Markup {
+    let call = lead.phone.as_deref().and_then(reach::tel);
+    html! {
+        div.summary {
+            p.lead-who {
+                @if let Some(company) = &lead.company { span.company { (company) } " · " }
+                span.email { (lead.email) }
+                @if let Some(phone) = &lead.phone { " · " span.phone { (phone) } }
+            }
+            @if let Some(message) = &lead.message { blockquote.message { (message) } }
+            p.origin {
+                "Source " strong { (lead.source) }
+                @if let Some(campaign) = lead.campaign.as_deref().or(lead.utm_campaign.as_deref()) { " · campaign " strong { (campaign) } }
+                " · " (super::when(lead.created_at))
+            }
+            p.reach {
+                a.button href=(reach::mailto(lead)) { "Email" }
+                @if let Some(href) = &call { " " a.button href=(href) { "Call" } }
+            }
+        }
+    }
+}
+
 fn contact(l: &LeadRow) -> Vec<(&'static str, Option<&str>)> {
     vec![("Email", Some(l.email.as_str())), ("Name", l.name.as_deref()), ("Phone", l.phone.as_deref()), ("Company", l.company.as_deref()),
-         ("Message", l.message.as_deref()), ("Note", l.note.as_deref()), ("Lead id", Some(l.id.as_str()))]
+         ("Note", l.note.as_deref()), ("Lead id", Some(l.id.as_str()))]
 }
 
 fn source(l: &LeadRow) -> Vec<(&'static str, Option<&str>)> {
