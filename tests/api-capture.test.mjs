@@ -256,6 +256,54 @@ test('idempotency keys outlive the widget\'s 7-day retries: a retry after 2 days
   assert.equal(reused.status, 201);
 });
 
+test('an idempotency key names one request: the same fields (in any key order) replay, different fields are a 422 that writes nothing', async () => {
+  const shop = await app.createWorkspace({ name: 'Reused keys', allowed_origins: ['https://site.example'] });
+  const key = 'order-2026-0042';
+  const server = (fields) => app.capture(shop, fields, { headers: { 'Idempotency-Key': key } });
+  const stored = async () => ({
+    leads: await app.sql(`SELECT id, name, message FROM leads WHERE workspace_id = '${shop.id}' ORDER BY id`),
+    events: await app.sql(`SELECT id FROM events WHERE workspace_id = '${shop.id}' ORDER BY id`),
+    keys: await app.sql(`SELECT scope, key, lead_id, created_at, fingerprint FROM idempotency_keys WHERE workspace_id = '${shop.id}' ORDER BY scope, key`),
+  });
+  const first = await server({ email: 'reuse@shop.example', name: 'Ada', custom: { plan: 'pro', seats: 3 } });
+  assert.equal(first.status, 201);
+  const before = await stored();
+  assert.equal(before.leads.length, 1);
+
+  const retry = await server({ custom: { seats: 3, plan: 'pro' }, name: 'Ada', email: 'reuse@shop.example' });
+  assert.deepEqual([retry.status, retry.body, retry.headers.get('idempotent-replayed')], [200, { id: first.body.id, status: 'new' }, 'true']);
+  const changed = await server({ email: 'reuse@shop.example', name: 'Grace', custom: { plan: 'pro', seats: 3 } });
+  assertProblem(changed, 422);
+  assert.deepEqual(changed.body.errors.map((e) => [e.field, e.code]), [['Idempotency-Key', 'idempotency_key_reused']]);
+  assert.match(changed.body.errors[0].message, /order-2026-0042/);
+  assert.equal(changed.headers.get('idempotent-replayed'), null);
+
+  // The widget's submission id is its key: a re-sent outbox entry replays, another body under it does not.
+  const widget = (fields) => app.request('POST', `/api/inbound/${shop.id}/leads`, {
+    headers: { 'Content-Type': 'text/plain;charset=UTF-8', Origin: 'https://site.example', 'CF-Connecting-IP': '192.0.2.12' },
+    raw: JSON.stringify({ _token: shop.public_token, _submission_id: 'sub-reused', ...fields }),
+  });
+  const submitted = await widget({ email: 'visitor@example.com', message: 'Hello' });
+  assert.equal(submitted.status, 201);
+  const resent = await widget({ message: 'Hello', email: 'visitor@example.com' });
+  assert.deepEqual([resent.status, resent.body.id], [200, submitted.body.id]);
+  const edited = await widget({ email: 'visitor@example.com', message: 'Hello again' });
+  assertProblem(edited, 422);
+  assert.deepEqual(edited.body.errors.map((e) => [e.field, e.code]), [['_submission_id', 'idempotency_key_reused']]);
+
+  const after = await stored();
+  assert.deepEqual(after.leads, [...before.leads, { id: submitted.body.id, name: null, message: 'Hello' }], 'no lead written or changed');
+  assert.equal(after.events.length, 2, 'one event per stored lead, none for the refused requests');
+  assert.deepEqual(after.keys.find((k) => k.key === key), before.keys.find((k) => k.key === key), 'the claim is unchanged');
+  assert.equal((await app.api(shop.api_key, 'GET', `/api/v1/leads/${first.body.id}`)).body.name, 'Ada');
+
+  // Past the window the key is free again, for any body.
+  await app.sql(`UPDATE idempotency_keys SET created_at = created_at - ${9 * 86_400_000} WHERE workspace_id = '${shop.id}' AND key = '${key}'`);
+  const later = await server({ email: 'reuse@shop.example', name: 'Grace' });
+  assert.equal(later.status, 201);
+  assert.notEqual(later.body.id, first.body.id);
+});
+
 /**
  * Rows in every table of the local D1, by table. The search index (`leads_fts`
  * and its shadow tables) is left out: it mirrors `leads` (tests/search.test.mjs

@@ -144,7 +144,7 @@ fn parse_fields(fields: &Fields) -> Result<LeadDraft, Vec<FieldError>> {
     let consumed = |key: &str| used.contains(&key) || aliases::is_known_key(key) || attribute_names().any(|a| a == normalize(key));
     let custom = custom::custom_fields(&flat, &consumed, &mut errors);
     let honeypot_filled = flat.get("_gotcha").is_some_and(|v| !is_blank(v));
-    let submission_id = control_text(&flat, &["_submission_id", "submission_id"]);
+    let submission_id = control_text(&flat, &crate::idempotency::SUBMISSION_ID_FIELDS);
 
     match email {
         Ok(email) if errors.is_empty() => Ok(LeadDraft { email, attributes, custom, honeypot_filled, submission_id }),

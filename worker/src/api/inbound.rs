@@ -14,6 +14,7 @@ use crate::leads::CapturedOut;
 use crate::api::openapi::schemas::{LeadForm, LeadIn};
 use crate::api::openapi::problems::CaptureProblems;
 use leadsbot_shared::body::{is_supported, parse_fields, BodyError, Fields};
+use leadsbot_shared::idempotency::request_fingerprint;
 use leadsbot_shared::ids::{is_capture_url_id, is_sortable_id, IdKind};
 use leadsbot_shared::mapping::apply_mapping;
 use leadsbot_shared::signing::SignatureError;
@@ -32,7 +33,7 @@ const PREFLIGHT_MAX_AGE_SECS: &str = "86400";
     security(("apiKey" = []), ("publicToken" = []), ("serverSignature" = [])),
     params(
         ("business_id" = String, Path, description = "Workspace id"),
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, max_length = 255, description = "Repeated within 8 days (per workspace and writer class), returns the first lead instead of storing another"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, max_length = 255, description = "Repeated within 8 days (per workspace and writer class) with the same fields, returns the first lead instead of storing another; with different fields, a 422 with code `idempotency_key_reused`"),
     ),
     request_body(content(
         (LeadIn = "application/json"), (LeadIn = "text/plain"),
@@ -44,7 +45,7 @@ const PREFLIGHT_MAX_AGE_SECS: &str = "86400";
             ("PatchLead" = (operation_id = "patchLead", parameters(("id" = "$response.body#/id")))),
             ("EraseLead" = (operation_id = "eraseLead", parameters(("id" = "$response.body#/id")))),
         )),
-        (status = 200, description = "Replay of an earlier submission with the same idempotency key", body = CapturedOut,
+        (status = 200, description = "Replay of an earlier submission with the same idempotency key and fields", body = CapturedOut,
             headers(("Idempotent-Replayed" = String, description = "true"))),
         CaptureProblems,
     ))]
@@ -69,7 +70,8 @@ pub async fn capture(app: &mut App) -> ApiResult<Response> {
         }
     }
     let class = credential.class();
-    let capture = Capture { workspace_id: &business_id, requirement: &requirement, scope: class.idempotency_scope(), default_source: class.default_source(), fields };
+    let fingerprint = request_fingerprint(&fields);
+    let capture = Capture { workspace_id: &business_id, requirement: &requirement, scope: class.idempotency_scope(), default_source: class.default_source(), fields, fingerprint };
     match store_capture(app, capture).await? {
         Outcome::Answered(response) => Ok(response),
         Outcome::NotWritten(replay) => {
@@ -115,7 +117,7 @@ fn record_rejection(app: &App, requirement: &Requirement, refusal: &Refusal) {
     security((), ("serverSignature" = []), ("typeformSignature" = []), ("tallySignature" = [])),
     params(
         ("webhook_id" = String, Path, description = "Capture URL id (wh_…)"),
-        ("Idempotency-Key" = Option<String>, Header, nullable = false, max_length = 255, description = "Repeated within 8 days (per workspace and writer class), returns the first lead instead of storing another"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, max_length = 255, description = "Repeated within 8 days (per workspace and writer class) with the same fields, returns the first lead instead of storing another; with different fields, a 422 with code `idempotency_key_reused`"),
     ),
     request_body(content(
         (LeadIn = "application/json"), (LeadIn = "text/plain"),
@@ -123,7 +125,7 @@ fn record_rejection(app: &App, requirement: &Requirement, refusal: &Refusal) {
     )),
     responses(
         (status = 201, description = "Stored", body = CapturedOut),
-        (status = 200, description = "Replay of an earlier submission with the same idempotency key", body = CapturedOut,
+        (status = 200, description = "Replay of an earlier submission with the same idempotency key and fields", body = CapturedOut,
             headers(("Idempotent-Replayed" = String, description = "true"))),
         CaptureProblems,
     ))]
@@ -146,12 +148,14 @@ pub async fn capture_via_url(app: &mut App) -> ApiResult<Response> {
     }
     let mapping: serde_json::Map<String, Value> = serde_json::from_str(&endpoint.field_mapping).unwrap_or_default();
     let scope = format!("capture_url:{id}");
+    // Of the tool's fields as sent: a mapping edited between its retries changes nothing.
+    let fingerprint = request_fingerprint(&fields);
     let fields = match preset {
         Some(preset) => preset.lead_fields(&fields, &mapping).map_err(ApiError::Validation)?,
         None => apply_mapping(&mapping, fields),
     };
     let requirement = Requirement::verified(&endpoint.workspace_id);
-    let capture = Capture { workspace_id: &endpoint.workspace_id, requirement: &requirement, scope: &scope, default_source: "inbound_webhook", fields };
+    let capture = Capture { workspace_id: &endpoint.workspace_id, requirement: &requirement, scope: &scope, default_source: "inbound_webhook", fields, fingerprint };
     match store_capture(app, capture).await? {
         Outcome::Answered(response) => Ok(response),
         Outcome::NotWritten(replay) => replay.answer(app).await,

@@ -16,7 +16,7 @@ use crate::store::capture::{CaptureOutcome, CaptureWrite, Claim};
 use crate::store::leads::LeadRow;
 use leadsbot_shared::campaign::{name_from_label, CampaignSlug};
 use leadsbot_shared::body::Fields;
-use leadsbot_shared::idempotency::IDEMPOTENCY_WINDOW_MS;
+use leadsbot_shared::idempotency::{is_same_request, IDEMPOTENCY_WINDOW_MS};
 use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::lead::parse_lead;
 use worker::Response;
@@ -32,13 +32,17 @@ pub struct Capture<'a> {
     pub scope: &'a str,
     pub default_source: &'a str,
     pub fields: Fields,
+    /// `idempotency::request_fingerprint` of the fields as received (before
+    /// a capture URL's mapping): what a repeated key must repeat.
+    pub fingerprint: String,
 }
 
 pub enum Outcome {
     Answered(Response),
     /// Nothing was written. Once the caller has confirmed the credential
     /// (and produced the precise error if it does not hold), this was a
-    /// repeated idempotency key: `Replay::answer` returns the first lead.
+    /// repeated idempotency key: `Replay::answer` returns the first lead, or
+    /// refuses a different request under the same key.
     NotWritten(Replay),
 }
 
@@ -54,7 +58,8 @@ pub async fn capture(app: &mut App, capture: Capture<'_>) -> ApiResult<Outcome> 
     };
     let lead = build_lead(new_id(IdKind::Lead, now)?, &draft, origin, now);
     let event = if draft.honeypot_filled { None } else { Some(lead_event(LEAD_CREATED, &lead, None, now)?) };
-    let claim = key.as_deref().map(|key| Claim { scope: capture.scope, key, expired_before: now - IDEMPOTENCY_WINDOW_MS });
+    let fingerprint = capture.fingerprint.as_str();
+    let claim = key.as_ref().map(|key| Claim { scope: capture.scope, key: &key.value, fingerprint, expired_before: now - IDEMPOTENCY_WINDOW_MS });
     let campaign = campaign_join(&lead, now)?;
     // The outbox rows are claimed in the same batch when this request makes their first attempt.
     let first = crate::outbox::FirstAttempts::plan(app);
@@ -63,7 +68,8 @@ pub async fn capture(app: &mut App, capture: Capture<'_>) -> ApiResult<Outcome> 
     let (deliveries, claimed) = match app.store.store_capture(write).await? {
         CaptureOutcome::Stored { deliveries, claimed } => (deliveries, claimed),
         CaptureOutcome::NotWritten => {
-            let replay = Replay { workspace_id: capture.workspace_id.to_string(), scope: capture.scope.to_string(), key };
+            let (workspace_id, scope) = (capture.workspace_id.to_string(), capture.scope.to_string());
+            let replay = Replay { workspace_id, scope, key, fingerprint: capture.fingerprint };
             return Ok(Outcome::NotWritten(replay));
         }
     };
@@ -74,20 +80,23 @@ pub async fn capture(app: &mut App, capture: Capture<'_>) -> ApiResult<Outcome> 
 pub struct Replay {
     workspace_id: String,
     scope: String,
-    key: Option<String>,
+    key: Option<IdempotencyKey>,
+    fingerprint: String,
 }
 
 impl Replay {
     pub async fn answer(self, app: &App) -> ApiResult<Response> {
-        let claim = self.key.as_deref().map(|key| Claim { scope: &self.scope, key, expired_before: 0 });
-        let found = match &claim {
-            Some(claim) => app.store.claimed_lead(&self.workspace_id, claim).await?,
-            None => None,
-        };
         // With a valid credential and no earlier claim, the credential changed
         // between the write and the check (a key revoked mid-request).
-        let (lead_id, status) = found.ok_or_else(|| ApiError::Unauthorized("the credential was revoked while this lead was being stored".into()))?;
-        let mut response = json(200, &CapturedOut { status: public_status(&status).into(), id: lead_id })?;
+        let revoked = || ApiError::Unauthorized("the credential was revoked while this lead was being stored".into());
+        let key = self.key.as_ref().ok_or_else(revoked)?;
+        let claim = Claim { scope: &self.scope, key: &key.value, fingerprint: &self.fingerprint, expired_before: 0 };
+        let first = app.store.claimed_lead(&self.workspace_id, &claim).await?.ok_or_else(revoked)?;
+        // Checked only now, off the hot path: the batch already refused to write.
+        if !is_same_request(first.fingerprint.as_deref(), &self.fingerprint) {
+            return Err(key.reused());
+        }
+        let mut response = json(200, &CapturedOut { status: public_status(&first.status).into(), id: first.lead_id })?;
         response.headers_mut().set("Idempotent-Replayed", "true")?;
         Ok(response)
     }
@@ -107,16 +116,40 @@ fn public_status(status: &str) -> &str {
     if status == "spam" { "new" } else { status }
 }
 
-fn idempotency_key(app: &App, submission_id: Option<&str>) -> ApiResult<Option<String>> {
-    let key = app.header("Idempotency-Key").or_else(|| submission_id.map(str::to_string));
-    match key {
-        Some(k) if k.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS => Err(ApiError::invalid(
+/// A capture's idempotency key, and where the client sent it.
+struct IdempotencyKey {
+    value: String,
+    /// `Idempotency-Key` (the header) or `_submission_id` (the widget's field).
+    field: &'static str,
+}
+
+impl IdempotencyKey {
+    /// As Stripe does: a key names one request, so another body under it is a
+    /// client's mistake, refused rather than answered with a lead it did not send.
+    fn reused(&self) -> ApiError {
+        let days = IDEMPOTENCY_WINDOW_MS / (24 * 60 * 60 * 1000);
+        let message = format!(
+            "{} {:?} was used in the last {days} days with a different body; a retry must repeat the same fields, a new submission needs a new key",
+            self.field, self.value
+        );
+        ApiError::invalid(self.field, "idempotency_key_reused", message)
+    }
+}
+
+fn idempotency_key(app: &App, submission_id: Option<&str>) -> ApiResult<Option<IdempotencyKey>> {
+    let key = match (app.header("Idempotency-Key"), submission_id) {
+        (Some(value), _) => IdempotencyKey { value, field: "Idempotency-Key" },
+        (None, Some(value)) => IdempotencyKey { value: value.to_string(), field: "_submission_id" },
+        (None, None) => return Ok(None),
+    };
+    if key.value.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
+        return Err(ApiError::invalid(
             "Idempotency-Key",
             "too_long",
             format!("idempotency keys are at most {MAX_IDEMPOTENCY_KEY_CHARS} characters"),
-        )),
-        other => Ok(other),
+        ));
     }
+    Ok(Some(key))
 }
 
 /// A sender may label its source (`embed`, `zapier`, …) with a short slug.

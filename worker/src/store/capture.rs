@@ -16,6 +16,8 @@ use wasm_bindgen::JsValue;
 pub struct Claim<'a> {
     pub scope: &'a str,
     pub key: &'a str,
+    /// What the key is bound to (`idempotency::request_fingerprint`).
+    pub fingerprint: &'a str,
     /// Claims older than this (unix ms) have expired and may be taken over.
     pub expired_before: i64,
 }
@@ -125,36 +127,39 @@ impl Store {
     /// Takes the key if it is new or expired, and only for a confirmed writer,
     /// so nobody can squat on a workspace's keys.
     fn claim_statement(&self, lead: &LeadRow, claim: &Claim<'_>, writer_sql: &str, writer_args: &[JsValue]) -> ApiResult<worker::D1PreparedStatement> {
-        let mut args = vec![text(&lead.workspace_id), text(claim.scope), text(claim.key), text(&lead.id), number(lead.created_at)];
+        let mut args = vec![text(&lead.workspace_id), text(claim.scope), text(claim.key), text(&lead.id), number(lead.created_at), text(claim.fingerprint)];
         args.extend_from_slice(writer_args);
         args.push(number(claim.expired_before));
         self.statement(
             &format!(
-                "INSERT INTO idempotency_keys (workspace_id, scope, key, lead_id, created_at) SELECT ?, ?, ?, ?, ? WHERE {writer_sql}
-                 ON CONFLICT (workspace_id, scope, key) DO UPDATE SET lead_id = excluded.lead_id, created_at = excluded.created_at
+                "INSERT INTO idempotency_keys (workspace_id, scope, key, lead_id, created_at, fingerprint) SELECT ?, ?, ?, ?, ?, ? WHERE {writer_sql}
+                 ON CONFLICT (workspace_id, scope, key) DO UPDATE SET lead_id = excluded.lead_id, created_at = excluded.created_at, fingerprint = excluded.fingerprint
                  WHERE idempotency_keys.created_at < ?"
             ),
             &args,
         )
     }
 
-    /// The lead an earlier request stored under this key, if any.
-    pub async fn claimed_lead(&self, workspace_id: &str, claim: &Claim<'_>) -> ApiResult<Option<(String, String)>> {
-        #[derive(Deserialize)]
-        struct Claimed {
-            lead_id: String,
-            status: String,
-        }
-        let found: Option<Claimed> = self
+    /// The lead an earlier request stored under this key, if any, and what
+    /// that request's fingerprint was (none for keys claimed before they were kept).
+    pub async fn claimed_lead(&self, workspace_id: &str, claim: &Claim<'_>) -> ApiResult<Option<ClaimedLead>> {
+        let found: Option<ClaimedLead> = self
             .first(
-                "SELECT k.lead_id AS lead_id, l.status AS status FROM idempotency_keys k JOIN leads l ON l.id = k.lead_id
+                "SELECT k.lead_id AS lead_id, l.status AS status, k.fingerprint AS fingerprint FROM idempotency_keys k JOIN leads l ON l.id = k.lead_id
                  WHERE k.workspace_id = ? AND k.scope = ? AND k.key = ?",
                 &[text(workspace_id), text(claim.scope), text(claim.key)],
             )
             .await
             .map_err(|e| ApiError::internal("idempotency lookup", format!("{e:?}")))?;
-        Ok(found.map(|c| (c.lead_id, c.status)))
+        Ok(found)
     }
+}
+
+#[derive(Deserialize)]
+pub struct ClaimedLead {
+    pub lead_id: String,
+    pub status: String,
+    pub fingerprint: Option<String>,
 }
 
 /// The SQL form of `auth::capture`'s rules (`judge_key`, `judge_token`): the
