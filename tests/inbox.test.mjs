@@ -86,7 +86,7 @@ test("tabs count, filters and search narrow the list; the lead page changes stat
   assert.deepEqual(await rows.locator(".who").allInnerTexts(), ["Bob Builder"]);
 
   await rows.getByRole("link", { name: /Bob Builder/ }).click();
-  await page.waitForURL(`**/app/leads/${leads.bob}`);
+  await page.waitForURL((u) => u.pathname === `/app/leads/${leads.bob}` && u.searchParams.get("q") === "quote");
   await page.getByRole("heading", { level: 1, name: /Bob Builder/ }).waitFor();
   await page.getByText("need a quote for a wall").waitFor();
   // Who and what first, with the ways to reply.
@@ -114,6 +114,11 @@ test("tabs count, filters and search narrow the list; the lead page changes stat
   const changed = await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.bob}`);
   assert.deepEqual([changed.body.status, changed.body.tags, changed.body.note], ["qualified", ["vip"], "called, wants a brick wall"]);
   assert.equal(receiver.to("/inbox-status").length, 1, "the status was not sent again");
+
+  // Back returns to the exact list it came from (Bob, now qualified, has left its New tab).
+  await page.getByRole("link", { name: "← Back to the list" }).click();
+  await page.waitForURL((u) => u.pathname === "/app" && u.searchParams.get("q") === "quote" && u.searchParams.get("status") === "new" && u.hash === `#${leads.bob}`);
+  assert.equal(await page.getByLabel("Search").inputValue(), "quote");
 
   const cookie = await sessionCookie(context, app.baseUrl);
   await page.getByRole("button", { name: "Sign out" }).click();
@@ -160,7 +165,7 @@ test("two people on one lead: a stale Save writes nothing, shows what changed an
   assert.match(page.url(), /\/app\/leads\/.+\/save$/, "dismissed: still on the conflict page");
 
   await page.getByRole("button", { name: "Apply my changes on top" }).click();
-  await page.waitForURL(`**/app/leads/${leads.ada}`);
+  await page.waitForURL((u) => u.pathname === `/app/leads/${leads.ada}`);
   const merged = await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.ada}`);
   assert.deepEqual([merged.body.status, [...merged.body.tags].sort(), merged.body.note], ["qualified", ["theirs", "vip"], "mine: call back Monday"]);
   // Chromium logs the 409 page load as a console error: that one is expected.
@@ -194,7 +199,7 @@ test("the spam folder restores a lead with Not spam; new leads show an N new mar
   await context.close();
 });
 
-test("keyboard: j/k move, Enter opens, e marks contacted, / searches; works at 360 px", async () => {
+test("keyboard: j/k move (on a lead page too), Enter opens, e marks contacted and moves on, / searches; works at 360 px", async () => {
   const { app, browser } = fixture;
   const { ws, leads } = await workspaceWithLeads("keyboard");
   const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws), { viewport: { width: 360, height: 740 } });
@@ -205,12 +210,30 @@ test("keyboard: j/k move, Enter opens, e marks contacted, / searches; works at 3
   await page.locator("body").press("k");
   assert.equal(await page.locator("#leads > li.selected").getAttribute("data-id"), leads.bob, "newest first: j j k lands on the first row");
   await page.keyboard.press("e");
-  await page.waitForFunction(() => !document.querySelector("#leads > li.selected"));
-  await app.waitFor(async () => (await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.bob}`)).body.status === "contacted", { what: "e to mark contacted" });
+  // Bob leaves the New tab; after the reload the next row is selected.
+  await page.waitForFunction((id) => document.querySelector("#leads > li.selected")?.dataset.id === id, leads.ada);
+  assert.equal((await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.bob}`)).body.status, "contacted");
   await page.locator("body").press("j");
   await page.keyboard.press("Enter");
-  await page.waitForURL(`**/app/leads/${leads.ada}`);
-  await page.goBack();
+  await page.waitForURL((u) => u.pathname === `/app/leads/${leads.ada}`);
+  // Back to the list: the lead it came from is selected again.
+  await page.getByRole("link", { name: "← Back to the list" }).click();
+  await page.waitForFunction((id) => document.querySelector("#leads > li.selected")?.dataset.id === id, leads.ada);
+  await page.locator("body").press("/");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "q");
+
+  // On a lead page j and k go to the older and newer lead of the same list,
+  // and a status change saved there moves on to the next one.
+  await page.goto(`${app.baseUrl}/app/leads/${leads.bob}?status=all`);
+  await page.locator("body").press("j");
+  await page.waitForURL((u) => u.pathname === `/app/leads/${leads.ada}` && u.searchParams.get("status") === "all");
+  await page.locator("body").press("k");
+  await page.waitForURL((u) => u.pathname === `/app/leads/${leads.bob}`);
+  await page.getByLabel("Status").selectOption("won");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.waitForURL((u) => u.pathname === `/app/leads/${leads.ada}`);
+  assert.equal((await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.bob}`)).body.status, "won");
+  await page.goto(`${app.baseUrl}/app`);
   await page.locator("body").press("/");
   assert.equal(await page.evaluate(() => document.activeElement.id), "q");
   assert.deepEqual(problems, []);
@@ -234,6 +257,9 @@ test("a read key signs in by form to a read-only inbox; its key never reaches th
   await page.goto(`${app.baseUrl}/app/leads/${leads.ada}`);
   await page.getByText("Read-only").waitFor();
   assert.equal(await page.locator("form#lead-form").count(), 0, "no form that would be refused");
+  // `e` with a read key is refused, and the page says why.
+  await page.locator("body").press("e");
+  await page.getByRole("alert").filter({ hasText: "read-only" }).waitFor();
   const csrf = await page.locator('meta[name="csrf-token"]').getAttribute("content");
   const refused = await page.evaluate(async ({ id, csrf }) => {
     const r = await fetch(`/app/leads/${id}/status`, { method: "POST", body: new URLSearchParams({ _csrf: csrf, status: "won" }) });

@@ -5,6 +5,7 @@
 use super::auth::{session, Session};
 use super::forms::{check_csrf, check_origin, read_form, Form};
 use super::edit::LeadEdit;
+use super::pages::lead_form::Returns;
 use super::pages::{conflict, settings};
 use super::respond::redirect;
 use crate::app::App;
@@ -56,21 +57,31 @@ async fn lead_change(app: &App, session: &Session, id: &str, what: &str, form: &
 /// is still as the page showed it; otherwise the conflict page, with nothing written.
 async fn save(app: &App, session: &Session, id: &str, form: &Form) -> ApiResult<Response> {
     let edit = LeadEdit::from_form(form);
-    let done = || redirect(&back(form, &format!("/app/leads/{id}")), None);
+    let here = back(form, &format!("/app/leads/{id}"));
     if edit.is_empty() {
-        return done();
+        return redirect(&here, None);
     }
-    match leads::patch_lead(app, &session.workspace_id, &session.key_id, id, edit.patch(), Some(&edit.seen.etag)).await {
-        Ok(_) => done(),
-        Err(ApiError::PreconditionFailed(_)) => conflict::page(app, session, id, &edit).await,
+    let patch = edit.patch();
+    // A triage (a status change) moves on to the next lead of the list, as the inbox's `e` does.
+    let then = match (&patch.status, form.get("next")) {
+        (Some(_), Some(next)) => inside_inbox(next).unwrap_or(&here).to_string(),
+        _ => here.clone(),
+    };
+    match leads::patch_lead(app, &session.workspace_id, &session.key_id, id, patch, Some(&edit.seen.etag)).await {
+        Ok(_) => redirect(&then, None),
+        Err(ApiError::PreconditionFailed(_)) => {
+            let returns = Returns { here, next: form.get("next").and_then(inside_inbox).map(str::to_string) };
+            conflict::page(app, session, id, &edit, &returns).await
+        }
         Err(other) => Err(other),
     }
 }
 
 /// Where to go after the change: only a path inside the inbox.
 fn back(form: &Form, default: &str) -> String {
-    match form.get("back") {
-        Some(path) if path.starts_with("/app") && !path.starts_with("/app//") && !path.contains('\\') => path.to_string(),
-        _ => default.to_string(),
-    }
+    form.get("back").and_then(inside_inbox).unwrap_or(default).to_string()
+}
+
+fn inside_inbox(path: &str) -> Option<&str> {
+    (path.starts_with("/app") && !path.starts_with("/app//") && !path.contains('\\')).then_some(path)
 }

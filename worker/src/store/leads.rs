@@ -115,7 +115,14 @@ pub struct Then {
     pub args: Vec<JsValue>,
 }
 
-#[derive(Debug, Default)]
+/// A lead's neighbours in a list (`Store::lead_neighbours`).
+#[derive(Debug, Default, PartialEq)]
+pub struct Neighbours {
+    pub older: Option<String>,
+    pub newer: Option<String>,
+}
+
+#[derive(Debug, Default, Clone)]
 pub struct LeadQuery {
     pub status: Option<String>,
     pub source: Option<String>,
@@ -153,6 +160,24 @@ impl Store {
         sql.push_str(" ORDER BY id DESC LIMIT ?");
         args.push(number(i64::from(query.limit) + 1));
         self.all(&sql, &args).await
+    }
+
+    /// The ids of the leads either side of `id` in a list (`query`, its
+    /// cursor ignored): the next older one and the next newer one, newest first as the list shows them.
+    pub async fn lead_neighbours(&self, workspace_id: &str, query: &LeadQuery, id: &str) -> ApiResult<Neighbours> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        let (filter, args) = lead_filter("id", workspace_id, &LeadQuery { before_id: None, ..query.clone() });
+        let side = |comparison: &str, order: &str| {
+            let mut args = args.clone();
+            args.push(text(id));
+            (format!("{filter} AND id {comparison} ? ORDER BY id {order} LIMIT 1"), args)
+        };
+        let ((older_sql, older_args), (newer_sql, newer_args)) = (side("<", "DESC"), side(">", "ASC"));
+        let (older, newer) = futures_util::future::try_join(self.first::<Id>(&older_sql, &older_args), self.first::<Id>(&newer_sql, &newer_args)).await?;
+        Ok(Neighbours { older: older.map(|r| r.id), newer: newer.map(|r| r.id) })
     }
 
     /// Adds one change of a lead to `chain`: the lead written if it is still

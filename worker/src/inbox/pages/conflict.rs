@@ -3,7 +3,8 @@
 //! the rep's changes laid on the lead as it now is, to apply or discard.
 
 use super::layout::{self, Nav};
-use super::{lead_form, when};
+use super::lead_form::{self, Returns};
+use super::when;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::inbox::edit::{drift, LeadEdit, Seen};
@@ -12,7 +13,7 @@ use crate::inbox::Session;
 use maud::html;
 use worker::Response;
 
-pub async fn page(app: &App, session: &Session, id: &str, edit: &LeadEdit) -> ApiResult<Response> {
+pub async fn page(app: &App, session: &Session, id: &str, edit: &LeadEdit, returns: &Returns) -> ApiResult<Response> {
     let ws = &session.workspace_id;
     let lead = app.store.lead(ws, id).await?.ok_or_else(|| ApiError::NotFound("no lead with this id in this workspace".into()))?;
     let meanwhile = drift(&edit.seen, &Seen::of(&lead));
@@ -37,8 +38,8 @@ pub async fn page(app: &App, session: &Session, id: &str, edit: &LeadEdit) -> Ap
             }
             section aria-labelledby="h-yours" {
                 h2 #h-yours { "Your changes, on the lead as it is now" }
-                (lead_form::render(&lead.id, &session.csrf, &again, "Apply my changes on top", true))
-                p { a href=(format!("/app/leads/{}", lead.id)) data-discard="" { "Discard my changes" } }
+                (lead_form::render(&lead.id, &session.csrf, &again, "Apply my changes on top", true, returns))
+                p { a href=(returns.here) data-discard="" { "Discard my changes" } }
             }
         }
     };

@@ -79,6 +79,30 @@ impl Filters {
         format!("/app?{}", pairs.finish())
     }
 
+    /// The list a lead page was opened from, by its query string; a lead
+    /// opened on its own belongs to its status's tab.
+    pub fn of_lead_page(pairs: &[(String, String)], lead_status: &str) -> ApiResult<Filters> {
+        if pairs.is_empty() {
+            return Ok(Filters { status: lead_status.to_string(), ..Filters::default() });
+        }
+        Self::parse(pairs)
+    }
+
+    /// This list's query string, page included (without `/app?`).
+    pub fn query_string(&self) -> String {
+        self.href("cursor", &self.cursor).trim_start_matches("/app?").to_string()
+    }
+
+    /// A lead's page opened from this list: it knows its way back and to its neighbours.
+    pub fn lead_href(&self, lead_id: &str) -> String {
+        format!("/app/leads/{lead_id}?{}", self.query_string())
+    }
+
+    /// Back to this list, the lead selected (`app.js` reads the fragment).
+    pub fn back_href(&self, lead_id: &str) -> String {
+        format!("/app?{}#{lead_id}", self.query_string())
+    }
+
     fn pairs(&self) -> [(&'static str, &str); 8] {
         [("status", &self.status), ("source", &self.source), ("campaign", &self.campaign), ("tag", &self.tag),
          ("from", &self.from), ("to", &self.to), ("q", &self.q), ("cursor", &self.cursor)]
@@ -124,6 +148,15 @@ mod tests {
             let f = Filters::parse(&pairs(&[(name, value)])).unwrap();
             assert!(matches!(f.query(5), Err(ApiError::Validation(_))), "{name}");
         }
+    }
+
+    #[test]
+    fn a_lead_page_keeps_its_list_for_back_and_neighbours() {
+        let f = Filters::parse(&pairs(&[("status", "all"), ("q", "wall"), ("cursor", "lead_x"), ("utm", "ignored")])).unwrap();
+        assert_eq!(f.lead_href("lead_1"), "/app/leads/lead_1?status=all&q=wall&cursor=lead_x");
+        assert_eq!(f.back_href("lead_1"), "/app?status=all&q=wall&cursor=lead_x#lead_1");
+        let alone = Filters::of_lead_page(&[], "won").unwrap();
+        assert_eq!(alone.back_href("lead_1"), "/app?status=won#lead_1", "a lead opened on its own goes back to its tab");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! then every field as text, its source context, its timeline and replays.
 
 use super::layout::{self, Nav};
-use super::lead_form;
+use super::filters::Filters;
+use super::lead_form::{self, Returns};
+use crate::http::query_pairs;
 use crate::inbox::edit::{LeadEdit, Seen};
 use crate::inbox::reach;
 use super::list::status_class;
@@ -33,14 +35,21 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
     let workflow_names = workflows.iter().map(|w| (w.id.clone(), w.name.clone())).collect();
     let follow_ups = app.store.lead_follow_ups(ws, id, 50).await?;
     let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts, runs: &runs, run_actions: &run_actions, workflow_names, follow_ups: &follow_ups };
+    let list = Filters::of_lead_page(&query_pairs(&app.req)?, status_class(&lead.status))?;
+    let near = app.store.lead_neighbours(ws, &list.query(1)?, id).await?;
+    let returns = Returns { here: list.lead_href(id), next: near.older.as_deref().map(|older| list.lead_href(older)) };
     let writable = session.can(Scope::Write);
     let title = lead.name.clone().unwrap_or_else(|| lead.email.clone());
     let body = html! {
-        p.back { a href=(format!("/app?status={}", status_class(&lead.status))) { "← Back to the list" } }
+        p.back {
+            a href=(list.back_href(id)) { "← Back to the list" }
+            @if let Some(newer) = &near.newer { " " a #prev-lead rel="prev" href=(list.lead_href(newer)) { "Newer lead" } }
+            @if let Some(older) = &near.older { " " a #next-lead rel="next" href=(list.lead_href(older)) { "Older lead" } }
+        }
         article.lead-page data-id=(lead.id) data-status=(lead.status) {
             h1 { (title) " " span class=(format!("badge s-{}", status_class(&lead.status))) { (lead.status) } }
             (summary(&lead))
-            @if writable { (actions(&lead, session)) } @else { p.readonly { "Read-only: this inbox was opened with a read key." } }
+            @if writable { (actions(&lead, session, &returns)) } @else { p.readonly { "Read-only: this inbox was opened with a read key." } }
             section aria-labelledby="h-contact" { h2 #h-contact { "Contact" } (fields(&contact(&lead))) }
             (custom(&lead))
             section aria-labelledby="h-source" { h2 #h-source { "Source" } (fields(&source(&lead))) }
@@ -118,7 +127,7 @@ fn custom(lead: &LeadRow) -> Markup {
     }
 }
 
-fn actions(lead: &LeadRow, session: &Session) -> Markup {
+fn actions(lead: &LeadRow, session: &Session, returns: &Returns) -> Markup {
     let unchanged = LeadEdit::unchanged(Seen::of(lead));
-    lead_form::render(&lead.id, &session.csrf, &unchanged, "Save", false)
+    lead_form::render(&lead.id, &session.csrf, &unchanged, "Save", false, returns)
 }

@@ -8,14 +8,23 @@ use maud::{html, Markup};
 
 pub const STATUSES: [&str; 6] = ["new", "contacted", "qualified", "won", "lost", "spam"];
 
+/// Where a save goes: back to the lead (in its list), or, once the status
+/// changed (a triage), on to the next lead of the same list.
+pub struct Returns {
+    pub here: String,
+    pub next: Option<String>,
+}
+
 /// `unsaved`: the form already holds changes not saved (the conflict page),
 /// so leaving asks first even before the rep touches it.
-pub fn render(lead_id: &str, csrf: &str, edit: &LeadEdit, submit: &str, unsaved: bool) -> Markup {
+pub fn render(lead_id: &str, csrf: &str, edit: &LeadEdit, submit: &str, unsaved: bool, returns: &Returns) -> Markup {
     let seen = &edit.seen;
     let shown_tags: Vec<&String> = seen.tags.iter().chain(edit.added_tags.iter().filter(|t| !seen.tags.contains(t))).collect();
     html! {
         form #lead-form .actions method="post" action=(format!("/app/leads/{lead_id}/save")) data-unsaved-guard=(if unsaved { "unsaved" } else { "clean" }) {
             input type="hidden" name="_csrf" value=(csrf);
+            input type="hidden" name="back" value=(returns.here);
+            @if let Some(next) = &returns.next { input type="hidden" name="next" value=(next); }
             input type="hidden" name="seen_etag" value=(seen.etag);
             input type="hidden" name="seen_at" value=(seen.updated_at);
             input type="hidden" name="seen_status" value=(seen.status);

@@ -43,7 +43,7 @@ pub async fn page(app: &App, session: &Session) -> ApiResult<Response> {
             p.empty { "No leads here." }
         } @else {
             ol.leads #leads data-poll=(poll_href(&filters, rows.first())) {
-                @for lead in &rows { (row(lead, session)) }
+                @for lead in &rows { (row(lead, session, &filters)) }
             }
         }
         @if let Some(cursor) = next_cursor {
@@ -78,9 +78,9 @@ fn filter_form(f: &Filters) -> Markup {
     }
 }
 
-fn row(lead: &LeadRow, session: &Session) -> Markup {
+fn row(lead: &LeadRow, session: &Session, list: &Filters) -> Markup {
     let tags: Vec<String> = serde_json::from_str(&lead.tags).unwrap_or_default();
-    let href = format!("/app/leads/{}", lead.id);
+    let href = list.lead_href(&lead.id);
     html! {
         li.lead data-id=(lead.id) data-status=(lead.status) {
             a.open href=(href) {

@@ -24,12 +24,49 @@
     return row ? row.dataset.id : null;
   }
 
+  // A refused action says why on the page (and to screen readers).
+  function say(message) {
+    let box = document.getElementById("action-problem");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "action-problem";
+      box.className = "problem";
+      box.setAttribute("role", "alert");
+      document.querySelector("main")?.prepend(box);
+    }
+    box.textContent = message;
+  }
+
+  // After a triage the inbox moves on: to the next lead of the list on a
+  // lead page, to the next row (selected again after the reload) on the list.
   async function markContacted() {
     const id = selectedId();
     if (!id || !csrf) return;
     const body = new URLSearchParams({ _csrf: csrf, status: "contacted" });
     const response = await fetch(`/app/leads/${encodeURIComponent(id)}/status`, { method: "POST", body, credentials: "same-origin" });
-    if (response.ok) window.location.reload();
+    if (!response.ok) {
+      say(response.status === 403 ? "Not marked contacted: this inbox is read-only (opened with a read key)." : `Not marked contacted: the inbox answered ${response.status}. Try again.`);
+      return;
+    }
+    const next = document.getElementById("next-lead");
+    if (document.querySelector("article.lead-page")) {
+      if (next) window.location.assign(next.href); else window.location.reload();
+      return;
+    }
+    const after = rows()[current + 1];
+    history.replaceState(null, "", after ? `#${after.dataset.id}` : window.location.pathname + window.location.search);
+    window.location.reload();
+  }
+
+  // Back from a lead page: the list selects the lead it came from.
+  if (window.location.hash.length > 1) {
+    const index = rows().findIndex((row) => row.dataset.id === window.location.hash.slice(1));
+    if (index >= 0) select(index);
+  }
+
+  function follow(id) {
+    const link = document.getElementById(id);
+    if (link) window.location.assign(link.href);
   }
 
   function typing(target) {
@@ -41,8 +78,8 @@
     const focusedRow = rows().indexOf(event.target.closest && event.target.closest("li.lead"));
     if (focusedRow >= 0) current = focusedRow;
     switch (event.key) {
-      case "j": select(current + 1); break;
-      case "k": select(current - 1); break;
+      case "j": if (document.querySelector("article.lead-page")) follow("next-lead"); else select(current + 1); break;
+      case "k": if (document.querySelector("article.lead-page")) follow("prev-lead"); else select(current - 1); break;
       case "e": markContacted(); break;
       case "/": {
         const search = document.getElementById("q");
