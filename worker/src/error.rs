@@ -18,6 +18,8 @@ pub enum ApiError {
     MethodNotAllowed(Vec<&'static str>),
     /// The request is valid but conflicts with the resource's state.
     Conflict(String),
+    /// The resource cannot go: these workflows use it (409, each named).
+    UsedByWorkflows(String, Vec<WorkflowRef>),
     /// The job is held by its paused campaign: it goes when the campaign resumes.
     Held(String),
     PayloadTooLarge(usize),
@@ -48,7 +50,7 @@ impl ApiError {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::MethodNotAllowed(_) => 405,
-            Self::Conflict(_) | Self::Held(_) => 409,
+            Self::Conflict(_) | Self::Held(_) | Self::UsedByWorkflows(..) => 409,
             Self::PreconditionFailed(_) => 412,
             Self::PayloadTooLarge(_) => 413,
             Self::UnsupportedMediaType(_) => 415,
@@ -68,6 +70,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "Conflict"),
             Self::Held(_) => ("held", "Held by a paused campaign"),
+            Self::UsedByWorkflows(..) => ("in-use", "Conflict"),
             Self::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             Self::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
@@ -81,6 +84,7 @@ impl ApiError {
         match self {
             Self::BadRequest(d) | Self::Unauthorized(d) | Self::Forbidden(d) | Self::NotFound(d) => d.clone(),
             Self::UnsupportedMediaType(d) | Self::Conflict(d) | Self::Held(d) | Self::PreconditionFailed(d) => d.clone(),
+            Self::UsedByWorkflows(d, _) => d.clone(),
             Self::MalformedField(error) => error.message.clone(),
             Self::MethodNotAllowed(allowed) => format!("this resource accepts {}", allowed.join(", ")),
             Self::PayloadTooLarge(limit) => format!("the body must be at most {limit} bytes"),
@@ -101,7 +105,11 @@ impl ApiError {
             Self::MalformedField(error) => Some(vec![FieldProblem::from(error)]),
             _ => None,
         };
-        Problem { kind: format!("urn:leadsbot:problem:{slug}"), title: title.into(), status: self.status(), detail: self.detail(), errors }
+        let workflows = match self {
+            Self::UsedByWorkflows(_, workflows) => Some(workflows.clone()),
+            _ => None,
+        };
+        Problem { kind: format!("urn:leadsbot:problem:{slug}"), title: title.into(), status: self.status(), detail: self.detail(), errors, workflows }
     }
 
     pub fn into_response(self) -> Response {
@@ -143,6 +151,16 @@ pub struct Problem {
     /// Present when fields are named: each bad field and why (422, and 400 for unknown fields).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldProblem>>,
+    /// Present when workflows stand in the way (409 `urn:leadsbot:problem:in-use`): each one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflows: Option<Vec<WorkflowRef>>,
+}
+
+/// A workflow named in a problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WorkflowRef {
+    pub id: String,
+    pub name: String,
 }
 
 /// One bad field in a problem document.
@@ -205,6 +223,15 @@ mod tests {
         assert_eq!(body["type"], "urn:leadsbot:problem:validation");
         assert_eq!(body["errors"][0]["field"], "email");
         assert_eq!(body["errors"][0]["code"], "required");
+    }
+
+    #[test]
+    fn an_in_use_problem_names_its_workflows() {
+        let err = ApiError::UsedByWorkflows("in use".into(), vec![WorkflowRef { id: "wf_1".into(), name: "Hot".into() }]);
+        let body = serde_json::to_value(err.body()).unwrap();
+        assert_eq!((body["status"].as_u64(), body["type"].as_str()), (Some(409), Some("urn:leadsbot:problem:in-use")));
+        assert_eq!(body["workflows"], serde_json::json!([{"id": "wf_1", "name": "Hot"}]));
+        assert!(serde_json::to_value(ApiError::Conflict("x".into()).body()).unwrap().get("workflows").is_none());
     }
 
     #[test]

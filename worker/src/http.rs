@@ -135,6 +135,21 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> ApiResult<Response> {
     Ok(Response::builder().with_status(status).with_headers(headers).fixed(bytes))
 }
 
+/// A query whose one parameter is the flag `name` (`true` or `false`,
+/// absent: false); any other parameter is refused.
+pub fn only_flag(pairs: &[(String, String)], name: &str) -> ApiResult<bool> {
+    let mut flag = false;
+    for (key, value) in pairs {
+        match (key.as_str(), value.as_str()) {
+            (k, "true") if k == name => flag = true,
+            (k, "false") if k == name => flag = false,
+            (k, _) if k == name => return Err(ApiError::invalid(name, "invalid_value", format!("{name} is true or false"))),
+            (other, _) => return Err(ApiError::invalid(other, "unknown_parameter", format!("this parameter does not exist; the one parameter is {name}"))),
+        }
+    }
+    Ok(flag)
+}
+
 pub fn no_content() -> ApiResult<Response> {
     Ok(Response::builder().with_status(204).empty())
 }
@@ -142,6 +157,18 @@ pub fn no_content() -> ApiResult<Response> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flag_is_true_or_false_and_the_only_parameter() {
+        let pairs = |list: &[(&str, &str)]| list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        assert!(!only_flag(&pairs(&[]), "force").unwrap());
+        assert!(only_flag(&pairs(&[("force", "true")]), "force").unwrap());
+        assert!(!only_flag(&pairs(&[("force", "true"), ("force", "false")]), "force").unwrap());
+        for (bad, field) in [(("force", "yes"), "force"), (("limit", "5"), "limit")] {
+            let Err(ApiError::Validation(errors)) = only_flag(&pairs(&[bad]), "force") else { panic!("{bad:?} accepted") };
+            assert_eq!(errors[0].field, field);
+        }
+    }
 
     #[test]
     fn paging_takes_limit_and_cursor_only() {

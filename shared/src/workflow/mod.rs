@@ -2,6 +2,7 @@
 //! The definition is parsed from the API's JSON with every problem named by
 //! its path (`actions[2].template`), and written back in the same shape.
 
+pub mod channels;
 mod conditions;
 mod parse;
 #[cfg(test)]

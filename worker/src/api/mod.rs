@@ -117,7 +117,7 @@ fn with_cors(mut response: Response, origin: Option<&str>) -> Response {
     if let Some(origin) = origin {
         let headers = response.headers_mut();
         let _ = headers.set("Access-Control-Allow-Origin", origin);
-        let _ = headers.set("Access-Control-Expose-Headers", "Idempotent-Replayed, Retry-After");
+        let _ = headers.set("Access-Control-Expose-Headers", "Idempotent-Replayed, Retry-After, Disabled-Workflows");
         let _ = headers.append("Vary", "Origin");
     }
     response

@@ -5,9 +5,10 @@ use crate::app::App;
 use crate::auth::{self, KeyAuth, Scope};
 use crate::ids::new_id;
 use crate::outbox::endpoints::{apply_patch, check_new, DeliveryOut, EndpointIn, EndpointOut, EndpointPatch, EndpointWithSecretOut};
-use crate::error::{ApiError, ApiResult};
-use crate::http::{json, no_content, query_pairs, read_json, PageQuery};
-use crate::api::openapi::problems::{BodyProblems, KeyProblems, NotFound, QueryProblems};
+use crate::error::{ApiError, ApiResult, WorkflowRef};
+use crate::store::workflows::EndpointUser;
+use crate::http::{json, no_content, only_flag, query_pairs, read_json, PageQuery};
+use crate::api::openapi::problems::{BodyProblems, Conflict, KeyProblems, NotFound, QueryProblems};
 use crate::platform::random_bytes;
 use crate::store::endpoints::EndpointRow;
 use leadsbot_shared::ids::IdKind;
@@ -119,16 +120,53 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
 }
 
 /// Delete an endpoint (admin)
+///
+/// Refused (409, `urn:leadsbot:problem:in-use`, the workflows in `workflows`)
+/// while a workflow's `webhook` action sends to it. With `force=true` it is
+/// deleted and every such workflow disabled in the same write; their ids are
+/// in the `Disabled-Workflows` header.
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", operation_id = "deleteWebhook", tag = "webhooks", security(("apiKey" = [])),
-    params(("id" = String, Path, description = "Endpoint id")),
-    responses((status = 204, description = "Deleted"), KeyProblems, NotFound))]
+    params(("id" = String, Path, description = "Endpoint id"), ("force" = Option<bool>, Query, description = "Delete even if workflows use it, disabling them")),
+    responses((status = 204, description = "Deleted", headers(("Disabled-Workflows" = String,
+            description = "With force=true, when workflows used the endpoint: their ids, comma-separated, every one now disabled"))),
+        Conflict, KeyProblems, NotFound, QueryProblems))]
 pub async fn delete(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
-    if app.store.delete_endpoint(&key.workspace_id, &app.param("id")).await? {
-        no_content()
-    } else {
-        Err(ApiError::NotFound("no webhook endpoint with this id in this workspace".into()))
+    let force = only_flag(&query_pairs(&app.req)?, "force")?;
+    let endpoint = load(app, &key).await?;
+    let users = app.store.workflows_using_endpoint(&key.workspace_id, &endpoint.id).await?;
+    if let Some(problem) = in_use(&users).filter(|_| !force) {
+        return Err(problem);
     }
+    let deleted = if force {
+        app.store.delete_endpoint_disabling_workflows(&key.workspace_id, &endpoint.id, app.now_ms).await?
+    } else {
+        app.store.delete_unused_endpoint(&key.workspace_id, &endpoint.id).await?
+    };
+    if !deleted {
+        // A workflow was saved with it meanwhile, or it was deleted meanwhile.
+        let users = app.store.workflows_using_endpoint(&key.workspace_id, &endpoint.id).await?;
+        return Err(in_use(&users).unwrap_or_else(|| ApiError::NotFound("no webhook endpoint with this id in this workspace".into())));
+    }
+    let mut response = no_content()?;
+    if !users.is_empty() {
+        let ids: Vec<&str> = users.iter().map(|w| w.id.as_str()).collect();
+        response.headers_mut().set("Disabled-Workflows", &ids.join(", "))?;
+    }
+    Ok(response)
+}
+
+/// The 409 naming the workflows that send to an endpoint, if any do.
+fn in_use(users: &[EndpointUser]) -> Option<ApiError> {
+    if users.is_empty() {
+        return None;
+    }
+    let named: Vec<String> = users.iter().map(|w| format!("{} ({})", w.name, w.id)).collect();
+    let detail = format!(
+        "workflows send to this endpoint: {}; change or delete them first, or delete with ?force=true to disable them",
+        named.join(", ")
+    );
+    Some(ApiError::UsedByWorkflows(detail, users.iter().map(|w| WorkflowRef { id: w.id.clone(), name: w.name.clone() }).collect()))
 }
 
 /// Rotate an endpoint's secret (admin)

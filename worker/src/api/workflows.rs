@@ -5,14 +5,16 @@ use crate::app::App;
 use crate::auth::{self, KeyAuth, Scope};
 use crate::ids::new_id;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{json, no_content, query_pairs, read_json};
+use crate::http::{json, no_content, only_flag, query_pairs, read_json};
 use crate::api::openapi::problems::{BodyProblems, KeyProblems, NotFound, QueryProblems};
 use crate::store::workflow_runs::RunsBy;
 use crate::store::workflows::WorkflowRow;
 use crate::automation::workflows::trigger::{self, DryRunOut, TriggerIn, TriggerOut};
 use crate::automation::workflows::{definition, stored_definition, RunOut, RunPageOut, WorkflowListOut, WorkflowOut};
 use leadsbot_shared::ids::{is_sortable_id, IdKind};
-use leadsbot_shared::workflow::{Action, WorkflowDefinition};
+use crate::store::integrations::TELEGRAM;
+use leadsbot_shared::workflow::channels::{self, Before, Channels};
+use leadsbot_shared::workflow::WorkflowDefinition;
 use leadsbot_shared::FieldError;
 use serde_json::{Map, Value};
 use worker::Response;
@@ -54,17 +56,21 @@ fn refused(errors: Vec<FieldError>) -> ApiError {
     }
 }
 
-/// Parses a definition and checks what only the store knows: the endpoints it sends to.
-async fn checked(app: &App, workspace_id: &str, body: &Value) -> ApiResult<WorkflowDefinition> {
+/// Parses a definition and checks what only the store knows: that the
+/// channels its actions send through exist and, for an enabled workflow, are
+/// set up (the rule: `leadsbot_shared::workflow::channels`).
+async fn checked(app: &App, workspace_id: &str, body: &Value, before: Option<Before<'_>>) -> ApiResult<WorkflowDefinition> {
     let def = WorkflowDefinition::parse(body).map_err(refused)?;
-    let mut errors = Vec::new();
-    for (i, action) in def.actions.iter().enumerate() {
-        if let Action::Webhook { endpoint_id, .. } = action {
-            if app.store.endpoint(workspace_id, endpoint_id).await?.is_none() {
-                errors.push(FieldError::new(format!("actions[{i}].endpoint_id"), "not_found", "no webhook endpoint with this id in this workspace"));
-            }
+    let mut channels = Channels::default();
+    for id in channels::endpoint_ids(&def.actions) {
+        if let Some(endpoint) = app.store.endpoint(workspace_id, id).await? {
+            channels.endpoints.push((endpoint.id, endpoint.disabled_at.is_none()));
         }
     }
+    if channels::needs_telegram(&def.actions) {
+        channels.telegram = app.store.integration(workspace_id, TELEGRAM).await?.is_some();
+    }
+    let errors = channels::channel_problems(&def, before, &channels);
     if errors.is_empty() { Ok(def) } else { Err(ApiError::Validation(errors)) }
 }
 
@@ -88,6 +94,11 @@ pub async fn list(app: &mut App) -> ApiResult<Response> {
 }
 
 /// Create a workflow
+///
+/// An enabled workflow's channels must be set up: a `telegram` action (or a
+/// follow-up's Telegram reminder) needs Telegram, a `webhook` action an
+/// enabled endpoint; else 422 naming the action (`telegram_not_set_up`,
+/// `endpoint_disabled`). A disabled one may be saved before they are.
 #[utoipa::path(post, path = "/api/v1/workflows", operation_id = "createWorkflow", tag = "workflows", security(("apiKey" = [])),
     request_body = WorkflowIn,
     responses((status = 201, description = "Created", body = WorkflowOut, links(
@@ -97,7 +108,7 @@ pub async fn list(app: &mut App) -> ApiResult<Response> {
 pub async fn create(app: &mut App) -> ApiResult<Response> {
     let key = key(app, Scope::Write).await?;
     let body: Value = read_json(&mut app.req).await?;
-    let def = checked(app, &key.workspace_id, &body).await?;
+    let def = checked(app, &key.workspace_id, &body, None).await?;
     let row = row_of(&def, new_id(IdKind::Workflow, app.now_ms)?, key.workspace_id.clone(), app.now_ms, app.now_ms)?;
     app.store.insert_workflow(&row).await?;
     json(201, &WorkflowOut::from_row(&row)?)
@@ -115,7 +126,9 @@ pub async fn get(app: &mut App) -> ApiResult<Response> {
 /// Change a workflow, or turn it on or off
 ///
 /// Fields left out stay as they are; the result is checked as a whole. Runs
-/// under way keep the actions they started with.
+/// under way keep the actions they started with. Turning a workflow on, or
+/// changing an enabled one's actions, checks its channels as creating does;
+/// turning it off always succeeds, even when an endpoint it names is gone.
 #[utoipa::path(patch, path = "/api/v1/workflows/{id}", operation_id = "patchWorkflow", tag = "workflows", security(("apiKey" = [])),
     params(("id" = String, Path, description = "Workflow id")),
     request_body = WorkflowPatch,
@@ -124,14 +137,16 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let key = key(app, Scope::Write).await?;
     let changes: Map<String, Value> = read_json(&mut app.req).await?;
     let row = load(app, &key).await?;
-    let mut merged = serde_json::to_value(definition(&row)?)?;
+    let stored = definition(&row)?;
+    let mut merged = serde_json::to_value(&stored)?;
     for (name, value) in changes {
         match (name.as_str(), value) {
             ("conditions", Value::Null) => drop(merged.as_object_mut().and_then(|m| m.remove("conditions"))),
             (_, value) => merged[name.as_str()] = value,
         }
     }
-    let def = checked(app, &key.workspace_id, &merged).await?;
+    let before = Before { enabled: stored.enabled, actions: &stored.actions };
+    let def = checked(app, &key.workspace_id, &merged, Some(before)).await?;
     let updated = row_of(&def, row.id.clone(), row.workspace_id.clone(), row.created_at, app.now_ms)?;
     if !app.store.update_workflow(&updated).await? {
         return Err(ApiError::NotFound("no workflow with this id in this workspace".into()));
@@ -165,7 +180,7 @@ pub async fn delete(app: &mut App) -> ApiResult<Response> {
     responses((status = 202, description = "Runs created", body = TriggerOut), (status = 200, description = "Dry run", body = DryRunOut), BodyProblems, KeyProblems, NotFound))]
 pub async fn trigger(app: &mut App) -> ApiResult<Response> {
     let key = key(app, Scope::Write).await?;
-    let dry_run = dry_run(&query_pairs(&app.req)?)?;
+    let dry_run = only_flag(&query_pairs(&app.req)?, "dry_run")?;
     let input: TriggerIn = read_json(&mut app.req).await?;
     let row = load(app, &key).await?;
     let def = definition(&row)?;
@@ -178,19 +193,6 @@ pub async fn trigger(app: &mut App) -> ApiResult<Response> {
     let runs = due.len();
     crate::outbox::dispatch(app, due, crate::automation::jobs::Automation);
     json(202, &TriggerOut { runs })
-}
-
-fn dry_run(pairs: &[(String, String)]) -> ApiResult<bool> {
-    let mut dry = false;
-    for (name, value) in pairs {
-        match (name.as_str(), value.as_str()) {
-            ("dry_run", "true") => dry = true,
-            ("dry_run", "false") => dry = false,
-            ("dry_run", _) => return Err(ApiError::invalid("dry_run", "invalid_value", "dry_run is true or false")),
-            (other, _) => return Err(ApiError::invalid(other, "unknown_parameter", "this parameter does not exist")),
-        }
-    }
-    Ok(dry)
 }
 
 /// A workflow's runs, newest first

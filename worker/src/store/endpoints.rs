@@ -1,6 +1,7 @@
 //! Webhook endpoints. Secrets are stored sealed; this module never sees a
 //! plaintext secret.
 
+use super::workflows::USES_ENDPOINT;
 use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
@@ -65,8 +66,25 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_endpoint(&self, workspace_id: &str, id: &str) -> ApiResult<bool> {
-        Ok(self.run("DELETE FROM webhook_endpoints WHERE workspace_id = ? AND id = ?", &[text(workspace_id), text(id)]).await? == 1)
+    /// Deletes an endpoint no workflow sends to (checked in the same
+    /// statement, so a workflow saved meanwhile is never left dangling).
+    pub async fn delete_unused_endpoint(&self, workspace_id: &str, id: &str) -> ApiResult<bool> {
+        let sql = format!("DELETE FROM webhook_endpoints WHERE workspace_id = ?1 AND id = ?2 AND NOT EXISTS (SELECT 1 FROM workflows w WHERE {USES_ENDPOINT})");
+        Ok(self.run(&sql, &[text(workspace_id), text(id)]).await? == 1)
+    }
+
+    /// Deletes an endpoint and, in the same batch, disables every workflow
+    /// that sends to it (their runs would only fail).
+    pub async fn delete_endpoint_disabling_workflows(&self, workspace_id: &str, id: &str, now: i64) -> ApiResult<bool> {
+        const EXISTS: &str = "EXISTS (SELECT 1 FROM webhook_endpoints WHERE workspace_id = ?1 AND id = ?2)";
+        let args = [text(workspace_id), text(id), number(now)];
+        let results = self
+            .batch(vec![
+                self.statement(&format!("UPDATE workflows AS w SET enabled = 0, updated_at = ?3 WHERE enabled = 1 AND {USES_ENDPOINT} AND {EXISTS}"), &args)?,
+                self.statement("DELETE FROM webhook_endpoints WHERE workspace_id = ?1 AND id = ?2", &args[..2])?,
+            ])
+            .await?;
+        Ok(results.last().is_some_and(|r| super::changes(r) == 1))
     }
 
     /// A success ends the endpoint's run of failures.

@@ -18,6 +18,17 @@ pub struct WorkflowRow {
     pub updated_at: i64,
 }
 
+/// A workflow an endpoint's deletion would leave dangling.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EndpointUser {
+    pub id: String,
+    pub name: String,
+}
+
+/// Workflow `w` has a `webhook` action sending to endpoint ?2 (in workspace ?1).
+pub(super) const USES_ENDPOINT: &str = "w.workspace_id = ?1 AND EXISTS (SELECT 1 FROM json_each(w.definition, '$.actions') a
+    WHERE json_extract(a.value, '$.type') = 'webhook' AND json_extract(a.value, '$.endpoint_id') = ?2)";
+
 const COLUMNS: &str = "id, workspace_id, name, enabled, trigger_event, definition, created_at, updated_at";
 
 impl Store {
@@ -59,5 +70,10 @@ impl Store {
             &[text(workspace_id), text(trigger_event)],
         )
         .await
+    }
+
+    /// The workflows (enabled or not) with an action sending to this endpoint.
+    pub async fn workflows_using_endpoint(&self, workspace_id: &str, endpoint_id: &str) -> ApiResult<Vec<EndpointUser>> {
+        self.all(&format!("SELECT w.id, w.name FROM workflows w WHERE {USES_ENDPOINT} ORDER BY w.id"), &[text(workspace_id), text(endpoint_id)]).await
     }
 }

@@ -47,7 +47,7 @@ use utoipa::{Modify, OpenApi};
         campaigns::pause, campaigns::resume, campaigns::archive, campaigns::controls,
     ),
     components(schemas(
-        crate::error::Problem, crate::error::FieldProblem,
+        crate::error::Problem, crate::error::FieldProblem, crate::error::WorkflowRef,
         schemas::LeadStatusName, schemas::LeadCursor, schemas::DeliveryStatusName, schemas::JobStatusName, schemas::JobChannelName, schemas::LeadId, schemas::ExportFormat, schemas::PeriodName,
         workflows::WorkflowIn, workflows::WorkflowPatch,
     )),
