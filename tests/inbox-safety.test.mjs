@@ -97,10 +97,11 @@ test("a state change without the session's CSRF token, or from another Origin, i
 test("forged, expired and revoked-key sessions go to sign-in, never a 5xx; another workspace's lead is a 404", async () => {
   const { app, browser } = fixture;
   for (const cookie of ["lb_session=lbs_forged000000000000000", "lb_session=%3Cscript%3E", "lb_session=", "lb_session=" + "a".repeat(5000)]) {
-    for (const path of ["/app", "/app/leads/lead_01J00000000000000000000000", "/app/settings", "/app/poll"]) {
+    for (const [path, next] of [["/app", null], ["/app/leads/lead_01J00000000000000000000000", "/app/leads/lead_01J00000000000000000000000"], ["/app/settings", "/app/settings"], ["/app/poll", null]]) {
       const response = await fetch(`${app.baseUrl}${path}`, { headers: { Cookie: cookie }, redirect: "manual" });
       assert.equal(response.status, 303, `${path} with ${cookie.slice(0, 40)}`);
-      assert.equal(response.headers.get("location"), "/app/sign-in");
+      // A page's deep link is kept for after sign-in; the list's front and the poll need none.
+      assert.equal(response.headers.get("location"), next ? `/app/sign-in?next=${encodeURIComponent(next)}` : "/app/sign-in");
     }
   }
 

@@ -240,6 +240,30 @@ test("keyboard: j/k move (on a lead page too), Enter opens, e marks contacted an
   await context.close();
 });
 
+test("a deep link followed while signed out opens once signed in; a next outside the inbox is ignored", async () => {
+  const { app, browser } = fixture;
+  const { ws, leads } = await workspaceWithLeads("deep link");
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = watchProblems(page);
+  const deep = `/app/leads/${leads.bob}?status=all&q=quote`;
+  await page.goto(`${app.baseUrl}${deep}`);
+  await page.waitForURL((u) => u.pathname === "/app/sign-in" && u.searchParams.get("next") === deep);
+  await page.getByLabel("API key").fill(ws.api_key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((u) => u.pathname === `/app/leads/${leads.bob}` && u.searchParams.get("q") === "quote");
+  await page.getByRole("heading", { level: 1, name: /Bob Builder/ }).waitFor();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL("**/app/sign-in");
+
+  await page.goto(`${app.baseUrl}/app/sign-in?next=${encodeURIComponent("//evil.example/app")}`);
+  await page.getByLabel("API key").fill(ws.api_key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((u) => u.origin === app.baseUrl && u.pathname === "/app");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("a read key signs in by form to a read-only inbox; its key never reaches the page", async () => {
   const { app, browser } = fixture;
   const { ws, leads } = await workspaceWithLeads("read only");

@@ -7,7 +7,7 @@ use super::forms::{check_csrf, check_origin, read_form, Form};
 use super::edit::LeadEdit;
 use super::pages::lead_form::Returns;
 use super::pages::{conflict, settings};
-use super::respond::redirect;
+use super::respond::{inbox_path, redirect};
 use crate::app::App;
 use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
@@ -83,5 +83,5 @@ fn back(form: &Form, default: &str) -> String {
 }
 
 fn inside_inbox(path: &str) -> Option<&str> {
-    (path.starts_with("/app") && !path.starts_with("/app//") && !path.contains('\\')).then_some(path)
+    inbox_path(path)
 }

@@ -20,7 +20,7 @@ pub fn finish(app: &App, answer: ApiResult<Response>) -> Response {
 
 fn error_page(app: &App, err: ApiError) -> ApiResult<Response> {
     match err {
-        ApiError::Unauthorized(_) => redirect_signed_out(app),
+        ApiError::Unauthorized(_) => redirect_to_sign_in(app),
         ApiError::RateLimited { retry_after_secs } => {
             let detail = format!("Too many attempts from here. Try again in {retry_after_secs} seconds.");
             let mut response = html(429, layout::bare("Too many requests", &detail))?;
@@ -72,6 +72,54 @@ pub fn site(app: &App) -> RequestSite {
 /// To sign-in, with the session cookie (and any an earlier release set) cleared.
 pub fn redirect_signed_out(app: &App) -> ApiResult<Response> {
     redirect_setting("/app/sign-in", &clear_cookies(site(app).as_site()))
+}
+
+/// A page asked for without a live session: to sign-in, and back to that
+/// page afterwards (a deep link to a lead survives signing in).
+fn redirect_to_sign_in(app: &App) -> ApiResult<Response> {
+    let url = app.req.url().ok();
+    let wanted = url.as_ref().filter(|_| app.req.inner().method() == "GET").and_then(|u| deep_link(u.path(), u.query()));
+    match wanted {
+        Some(next) => {
+            let to = format!("/app/sign-in?{}", url::form_urlencoded::Serializer::new(String::new()).append_pair("next", &next).finish());
+            redirect_setting(&to, &clear_cookies(site(app).as_site()))
+        }
+        None => redirect_signed_out(app),
+    }
+}
+
+/// The page to return to after signing in: an inbox page other than the
+/// list's front (which sign-in goes to anyway) and the machinery behind pages.
+fn deep_link(path: &str, query: Option<&str>) -> Option<String> {
+    let page = path.starts_with("/app/") && !["/app/sign-in", "/app/static/", "/app/poll"].iter().any(|p| path.starts_with(p));
+    let list_view = path == "/app" && query.is_some_and(|q| !q.is_empty());
+    (page || list_view).then(|| match query {
+        Some(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path.to_string(),
+    })
+}
+
+/// `path` if it is a path inside the inbox (never another site, nor `//host`).
+pub fn inbox_path(path: &str) -> Option<&str> {
+    (path.starts_with("/app") && !path.starts_with("/app//") && !path.contains('\\')).then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_links_survive_sign_in_and_stay_inside_the_inbox() {
+        assert_eq!(deep_link("/app/leads/lead_1", Some("status=all")).as_deref(), Some("/app/leads/lead_1?status=all"));
+        assert_eq!(deep_link("/app/settings", None).as_deref(), Some("/app/settings"));
+        assert_eq!(deep_link("/app", Some("q=wall")).as_deref(), Some("/app?q=wall"));
+        assert_eq!(deep_link("/app", None), None, "the list's front is where sign-in goes anyway");
+        assert_eq!(deep_link("/app/poll", Some("after=x")), None);
+        assert_eq!(inbox_path("/app/leads/x"), Some("/app/leads/x"));
+        for outside in ["https://evil.example/app", "//evil.example", "/app//evil.example", "/app\\@evil", "/elsewhere"] {
+            assert_eq!(inbox_path(outside), None, "{outside}");
+        }
+    }
 }
 
 pub fn html(status: u16, markup: Markup) -> ApiResult<Response> {

@@ -3,7 +3,7 @@
 
 use super::forms::{check_csrf, check_origin, read_form};
 use super::pages::layout;
-use super::respond::{html, redirect, redirect_signed_out, site};
+use super::respond::{html, inbox_path, redirect, redirect_signed_out, site};
 use crate::auth::session::{new_secret, secret_hash, set_cookie, SESSION_TTL_MS};
 use crate::app::App;
 use crate::capture::abuse::client_key;
@@ -17,23 +17,27 @@ use maud::{html, Markup};
 use worker::Response;
 
 pub async fn page(app: &App) -> ApiResult<Response> {
-    let link = query_pairs(&app.req)?.into_iter().find(|(n, _)| n == "link").map(|(_, v)| v);
-    html(200, form(link.as_deref(), None))
+    let pairs = query_pairs(&app.req)?;
+    let param = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    html(200, form(param("link"), param("next").and_then(inbox_path), None))
 }
 
-fn form(link: Option<&str>, problem: Option<&str>) -> Markup {
+/// `next`: the inbox page to open once signed in (a deep link followed while signed out).
+fn form(link: Option<&str>, next: Option<&str>, problem: Option<&str>) -> Markup {
     layout::shell("Sign in", html! {
         h1 { "Sign in to the inbox" }
         @if let Some(problem) = problem { p.problem role="alert" { (problem) } }
         @if let Some(link) = link {
             form method="post" action="/app/sign-in" {
                 input type="hidden" name="link" value=(link);
+                @if let Some(next) = next { input type="hidden" name="next" value=(next); }
                 p { "This sign-in link works once, for 15 minutes." }
                 button type="submit" autofocus { "Sign in" }
             }
             p { a href="/app/sign-in" { "Sign in with an API key instead" } }
         } @else {
             form method="post" action="/app/sign-in" autocomplete="off" {
+                @if let Some(next) = next { input type="hidden" name="next" value=(next); }
                 label for="api_key" { "API key" }
                 input #api_key type="password" name="api_key" required autocomplete="off" spellcheck="false";
                 p.hint { "A key with the read scope opens a read-only inbox. Or ask for a sign-in link: "
@@ -65,11 +69,12 @@ pub async fn submit(app: &mut App) -> ApiResult<Response> {
         } else {
             "This API key is invalid or revoked."
         };
-        return html(401, form(None, Some(problem)));
+        return html(401, form(None, form_in.get("next").and_then(inbox_path), Some(problem)));
     };
     let secret = new_secret("lbs", random_bytes()?);
     app.store.insert_session(&secret_hash(&secret), &owner, app.now_ms, app.now_ms + SESSION_TTL_MS).await?;
-    redirect("/app", Some(&set_cookie(&secret, site(app).as_site(), SESSION_TTL_MS / 1000)))
+    let to = form_in.get("next").and_then(inbox_path).unwrap_or("/app");
+    redirect(to, Some(&set_cookie(&secret, site(app).as_site(), SESSION_TTL_MS / 1000)))
 }
 
 /// Spends a sign-in link, unless its workspace is over its sign-in limit
