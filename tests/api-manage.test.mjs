@@ -98,8 +98,11 @@ test('leads: filters, one lead, and PATCH with status history', async () => {
   assert.deepEqual(await ids({ campaign: 'spring' }), [a]);
   assert.deepEqual(await ids({ source: 'import' }), [b]);
   assert.deepEqual(await ids({ q: 'acme' }), [a]);
-  assert.deepEqual(await ids({ email: 'FILTER-B@EXAMPLE.COM' }), []);
+  assert.deepEqual(await ids({ email: 'FILTER-B@EXAMPLE.COM' }), [b], 'the email filter ignores case');
   assert.deepEqual(await ids({ email: 'filter-b@EXAMPLE.COM' }), [b]);
+  const ann = (await app.capture(ws, { email: 'Ann.Lee@Example.COM' })).body.id;
+  assert.deepEqual(await ids({ email: 'ann.lee@example.com' }), [ann]);
+  assert.deepEqual(await ids({ email: 'ann.lee@example.org' }), []);
   assert.deepEqual(await ids({ created_after: '2100-01-01T00:00:00Z' }), []);
   assert.ok((await ids({ created_before: '2100-01-01T00:00:00Z' })).includes(a));
   const bad = await app.api(ws.api_key, 'GET', '/api/v1/leads?limit=500&status=hot');

@@ -84,3 +84,22 @@ test('a delivery whose secret cannot be unsealed is attempted a bounded number o
   const row = (await app.api(ws.api_key, 'GET', `/api/v1/webhooks/${endpoint.id}`)).body;
   assert.equal(row.failing_since, null, 'our fault is not counted against the receiver');
 });
+
+test('retry while an attempt is under way adds no second attempt beside it', async () => {
+  const { ws, endpoint } = await app.createWebhook(receiver.url('/in-flight'));
+  // The first attempt waits at the receiver until released; any other is answered at once.
+  receiver.plan('/in-flight', [{ hold: true }, { status: 200 }]);
+  await app.capture(ws, { email: 'in-flight@example.com' });
+  await receiver.waitForCount('/in-flight', 1);
+  const [claimed] = await deliveries(ws, endpoint.id);
+  assert.equal(claimed.status, 'pending');
+  const retry = await app.api(ws.api_key, 'POST', `/api/v1/deliveries/${claimed.id}/retry`);
+  assert.deepEqual([retry.status, retry.body], [202, { id: claimed.id, status: 'pending' }]);
+  receiver.release('/in-flight');
+  const done = await app.waitFor(async () => {
+    const [first] = await deliveries(ws, endpoint.id);
+    return first?.status === 'succeeded' && first;
+  }, { timeoutMs: 20_000, what: 'the attempt under way to succeed' });
+  assert.equal(done.attempt_count, 1, 'the retry claimed no attempt of its own');
+  assert.equal(receiver.to('/in-flight').length, 1);
+});

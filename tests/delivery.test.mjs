@@ -188,6 +188,32 @@ test('connection refused exhausts the schedule; replay and recover deliver it', 
   assert.equal(new Set((await deliveries(ws, endpoint.id, '?status=failed'))).size, 0);
 });
 
+test('retry on a delivery waiting for its next attempt sends it now, once', async () => {
+  const { ws, endpoint } = await setup('/later');
+  // 503 with Retry-After: the second attempt is scheduled ten minutes on.
+  receiver.plan('/later', [{ status: 503, headers: { 'Retry-After': '600' } }, { status: 200, body: 'now' }]);
+  await app.capture(ws, { email: 'later@example.com' });
+  const waiting = await app.waitFor(async () => {
+    const [first] = await deliveries(ws, endpoint.id);
+    return first?.status === 'pending' && first.attempts.length === 1 && first;
+  }, { timeoutMs: 20_000, intervalMs: 200, what: 'the first attempt recorded, the next one scheduled' });
+  assert.ok(Date.parse(waiting.next_attempt_at) - Date.now() > 5 * 60_000, `next attempt at ${waiting.next_attempt_at}`);
+  const retry = await app.api(ws.api_key, 'POST', `/api/v1/deliveries/${waiting.id}/retry`);
+  assert.equal(retry.status, 202);
+  assert.deepEqual(retry.body, { id: waiting.id, status: 'pending' });
+  await receiver.waitForCount('/later', 2);
+  const sent = await settled(ws, endpoint.id, 'succeeded');
+  assert.equal(sent.id, waiting.id);
+  assert.deepEqual(sent.attempts.map((a) => a.status_code), [503, 200]);
+  // Two attempts claimed, none scheduled: the old schedule's message asks for
+  // the second attempt of a pending row and finds this one succeeded.
+  assert.equal(sent.attempt_count, 2);
+  assert.equal(sent.next_attempt_at, null);
+  assert.equal(receiver.to('/later').length, 2);
+  const again = await app.api(ws.api_key, 'GET', `/api/v1/deliveries/${waiting.id}`);
+  assert.deepEqual([again.body.status, again.body.attempt_count, again.body.next_attempt_at], ['succeeded', 2, null]);
+});
+
 /** Waits until the newest delivery has failed and its dead letter has been recorded. */
 const deadLettered = (ws, endpointId) => app.waitFor(async () => {
   const [first] = await deliveries(ws, endpointId);

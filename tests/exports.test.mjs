@@ -135,6 +135,8 @@ test('excel=true adds a BOM; a filter narrows rows and columns', async () => {
   const [header, ...rows] = parse(text);
   assert.deepEqual(header.slice(FIXED.length), ['custom.budget', 'tags']);
   assert.deepEqual(rows.map((r) => r[2]), ['formula@example.com']);
+  const byEmail = parse(await (await exportOf(ws.api_key, '?email=FORMULA@Example.COM')).text());
+  assert.deepEqual(byEmail.slice(1).map((r) => r[2]), ['formula@example.com'], 'the email filter ignores case');
 });
 
 test('NDJSON lines are exactly the API leads', async () => {

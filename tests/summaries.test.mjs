@@ -70,6 +70,29 @@ test("days are the workspace's local days, daylight saving by Intl", async () =>
   }
 });
 
+test('the workspace takes exactly the time zones its schema lists', async () => {
+  const ws = await app.createWorkspace({ name: 'Zones' });
+  const doc = (await app.request('GET', '/api/v1/openapi.json')).body;
+  const listed = doc.components.schemas.WorkspacePatch.properties.timezone.enum;
+  assert.ok(listed.length > 400 && listed.includes('Europe/Kyiv') && listed.includes('UTC'), `${listed.length} names`);
+  // Ten workspaces side by side, each changed one name after another (a PATCH answers the row as it reads it).
+  const lanes = [ws, ...await Promise.all(Array.from({ length: 9 }, (_, i) => app.createWorkspace({ name: `Zones ${i}` })))];
+  const refused = [];
+  await Promise.all(lanes.map(async (lane, j) => {
+    for (let i = j; i < listed.length; i += lanes.length) {
+      const response = await app.api(lane.api_key, 'PATCH', '/api/v1/workspace', { timezone: listed[i] });
+      if (response.status !== 200 || response.body.timezone !== listed[i]) refused.push(`${listed[i]}: ${response.status} ${response.body.timezone}`);
+    }
+  }));
+  assert.deepEqual(refused, [], 'every listed name is taken, as written');
+  for (const timezone of ['europe/berlin', ' UTC', 'Mars/Olympus_Mons', '+01:00']) {
+    assert.ok(!listed.includes(timezone));
+    const response = await app.api(ws.api_key, 'PATCH', '/api/v1/workspace', { timezone });
+    assert.equal(response.status, 422, timezone);
+    assert.equal(response.body.errors[0].field, 'timezone');
+  }
+});
+
 test('bad input is 422 naming the field; the key needs read', async () => {
   const ws = await app.createWorkspace({ name: 'Bad' });
   for (const [query, fields] of [[{ period: 'month', date: '2026-01-01' }, ['period']], [{ period: 'day', date: '2026-02-30' }, ['date']], [{}, ['period', 'date']], [{ period: 'day', date: '2026-01-01', tz: 'x' }, ['tz']]]) {

@@ -27,6 +27,7 @@ pub mod signing;
 pub mod spreadsheet;
 pub mod template;
 pub mod time;
+pub mod time_zone;
 pub mod triage_buttons;
 pub mod webhook_url;
 pub mod workflow;

@@ -203,8 +203,11 @@ pub struct RetryOut {
 /// Send a delivery again
 ///
 /// A finished delivery is sent again (same id, same `webhook-id`). A pending
-/// one is already on its way; asking again changes nothing. A held one waits
-/// for its paused campaign: 409 `held` until the campaign resumes.
+/// one waiting for its next scheduled retry is attempted now, once, instead
+/// (then its schedule goes on from that attempt). A pending one whose attempt
+/// is under way, or that has not had its first attempt yet (a follow-up keeps
+/// its time), is left as it is: 202, no attempt added. A held one waits for
+/// its paused campaign: 409 `held` until the campaign resumes.
 #[utoipa::path(post, path = "/api/v1/deliveries/{id}/retry", operation_id = "retryDelivery", tag = "webhooks", security(("apiKey" = [])),
     params(("id" = String, Path, description = "Delivery id")),
     responses((status = 202, description = "Queued", body = RetryOut), KeyProblems, NotFound, Conflict))]
@@ -216,14 +219,50 @@ pub async fn retry(app: &mut App) -> ApiResult<Response> {
     json(202, &RetryOut { id, status: "pending" })
 }
 
-/// Sends a delivery of this workspace again (the API, the inbox): 404 if
-/// none, 409 `held` while its campaign is paused (the store's replay leaves a
+/// Sends a delivery of this workspace again, or now if it waits for a retry
+/// (the API, the inbox): 404 if none, 409 `held` while its campaign is paused (the store's replay leaves a
 /// held job as it is, so one released meanwhile is not sent twice).
 pub(crate) async fn replay(app: &App, workspace_id: &str, id: &str) -> ApiResult<()> {
     let job = app.store.delivery(workspace_id, id).await?.ok_or_else(no_such_job)?;
-    if JobStatus::parse(&job.status) == Some(JobStatus::Held) {
-        return Err(ApiError::Held("this delivery is held while its campaign is paused; it is sent when the campaign resumes".into()));
+    match retry_of(JobStatus::parse(&job.status)) {
+        Retry::Refuse => Err(ApiError::Held("this delivery is held while its campaign is paused; it is sent when the campaign resumes".into())),
+        Retry::SendNow => send_now(app, workspace_id, id).await,
+        Retry::Replay => replay_finished(app, workspace_id, id).await,
     }
+}
+
+/// What asking to send a job again does, by its status.
+#[derive(Debug, PartialEq, Eq)]
+enum Retry {
+    /// Held: its campaign's resume sends it.
+    Refuse,
+    /// Pending: its next attempt, if it waits for one, is made now.
+    SendNow,
+    /// Settled (or a status this release does not know): it is sent again.
+    Replay,
+}
+
+fn retry_of(status: Option<JobStatus>) -> Retry {
+    match status {
+        Some(JobStatus::Held) => Retry::Refuse,
+        Some(JobStatus::Pending) => Retry::SendNow,
+        _ => Retry::Replay,
+    }
+}
+
+/// Makes a job waiting for its next retry due now and attempts it after the
+/// response, claimed as every attempt is: the queue message of its old
+/// schedule then finds that attempt made and does nothing. A job whose
+/// attempt is under way (claimed) is left alone, so no second attempt runs
+/// beside it.
+async fn send_now(app: &App, workspace_id: &str, id: &str) -> ApiResult<()> {
+    if let Some(due) = app.store.make_retry_due(workspace_id, id, app.now_ms).await? {
+        crate::outbox::dispatch_replayed(app, vec![due], crate::automation::jobs::Automation);
+    }
+    Ok(())
+}
+
+async fn replay_finished(app: &App, workspace_id: &str, id: &str) -> ApiResult<()> {
     if let Some(replayed) = app.store.replay_delivery(workspace_id, id, app.now_ms).await? {
         // An in-order delivery rejoins its line and goes when its turn comes.
         let due = match replayed.in_order {
@@ -259,6 +298,16 @@ mod tests {
             let field = if name == "limit" { "limit" } else { name };
             assert_eq!(errors[0].field, field);
         }
+    }
+
+    #[test]
+    fn retrying_sends_a_pending_job_now_replays_a_settled_one_and_refuses_a_held_one() {
+        assert_eq!(retry_of(Some(JobStatus::Pending)), Retry::SendNow);
+        assert_eq!(retry_of(Some(JobStatus::Held)), Retry::Refuse);
+        for settled in [JobStatus::Succeeded, JobStatus::Failed, JobStatus::Cancelled] {
+            assert_eq!(retry_of(Some(settled)), Retry::Replay);
+        }
+        assert_eq!(retry_of(None), Retry::Replay);
     }
 
     #[test]

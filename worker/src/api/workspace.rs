@@ -6,7 +6,7 @@ use crate::api::openapi::problems::{BodyProblems, KeyProblems};
 use crate::store::rejections::RejectionRow;
 use crate::store::workspaces::WorkspaceUpdate;
 use crate::lifecycle::summaries::zone::Zone;
-use crate::workspace::{validate_digest_hour, validate_retention, validate_settings, WorkspaceOut, WorkspacePatch};
+use crate::workspace::{validate_digest_hour, validate_retention, validate_settings, validate_time_zone, WorkspaceOut, WorkspacePatch};
 use leadsbot_shared::time::format_rfc3339;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -37,7 +37,11 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let origins = input.allowed_origins.unwrap_or_else(|| current.allowed_origins());
     let settings = validate_settings(Some(&name), Some(&origins), true)?;
     let lead_retention_days = validate_retention(input.lead_retention_days.unwrap_or(current.lead_retention_days))?;
-    let timezone = input.timezone.map(|t| t.trim().to_string()).unwrap_or_else(|| current.timezone.clone());
+    let timezone = match input.timezone {
+        Some(given) => validate_time_zone(given)?,
+        None => current.timezone.clone(),
+    };
+    // The list is the IANA database's; the runtime must know each name too (tests/summaries.test.mjs).
     if Zone::new(&timezone).is_none() {
         return Err(ApiError::invalid("timezone", "unknown_timezone", "timezone is an IANA time zone name, like Europe/Berlin"));
     }

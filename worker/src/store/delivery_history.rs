@@ -64,6 +64,22 @@ impl Store {
         .await
     }
 
+    /// Makes a job that waits for its next scheduled retry due `now`, for
+    /// the caller to attempt it at once (through the claim, so the message
+    /// of the old schedule finds the attempt made). `None` unless it waits
+    /// for a retry: not yet attempted (a follow-up keeps its time), waiting
+    /// its turn (`next_attempt_at` NULL), claimed (an attempt is under way),
+    /// or not pending at all.
+    pub async fn make_retry_due(&self, workspace_id: &str, id: &str, now: i64) -> ApiResult<Option<DueDelivery>> {
+        self.first(
+            "UPDATE deliveries SET next_attempt_at = ?1, updated_at = ?1
+             WHERE workspace_id = ?2 AND id = ?3 AND status = 'pending' AND next_attempt_at IS NOT NULL AND attempts > 0 AND unrecorded_claims = 0
+             RETURNING id, workspace_id, attempts, in_order",
+            &[number(now), text(workspace_id), text(id)],
+        )
+        .await
+    }
+
     /// Notes that a failed delivery's message reached the dead-letter queue.
     /// Keeps the first arrival, as queues may deliver a message twice. `None`
     /// if the delivery is not failed (replayed meanwhile, or a message the

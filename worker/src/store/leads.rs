@@ -272,11 +272,16 @@ impl Store {
 pub(super) fn lead_filter(columns: &str, workspace_id: &str, query: &LeadQuery) -> (String, Vec<JsValue>) {
     let mut sql = format!("SELECT {columns} FROM leads WHERE workspace_id = ?");
     let mut args = vec![text(workspace_id)];
-    for (column, value) in [("status", &query.status), ("source", &query.source), ("campaign", &query.campaign), ("email", &query.email)] {
+    for (column, value) in [("status", &query.status), ("source", &query.source), ("campaign", &query.campaign)] {
         if let Some(value) = value {
             sql.push_str(&format!(" AND {column} = ?"));
             args.push(text(value));
         }
+    }
+    if let Some(email) = &query.email {
+        // In the stored form (`shared::email`), compared ignoring ASCII case as erasure does.
+        sql.push_str(" AND email = ? COLLATE NOCASE");
+        args.push(text(email));
     }
     range_filters(&mut sql, &mut args, query);
     if let Some(tag) = &query.tag {

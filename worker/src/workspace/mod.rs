@@ -37,14 +37,23 @@ pub struct WorkspacePatch {
     #[serde(default, deserialize_with = "nullable_whole")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 3650)]
     pub lead_retention_days: Option<Option<i64>>,
-    /// An IANA time zone name the runtime knows, like `Europe/Berlin`.
+    /// An IANA time zone name, like `Europe/Berlin`, written exactly (`shared::time_zone`).
     #[serde(default, deserialize_with = "non_null")]
-    #[schema(nullable = false, min_length = 1)]
+    #[schema(schema_with = time_zone)]
     pub timezone: Option<String>,
     /// The local hour the daily digest is sent at, 0 to 23.
     #[serde(default, deserialize_with = "non_null_whole")]
     #[schema(nullable = false, minimum = 0, maximum = 23)]
     pub digest_hour: Option<i64>,
+}
+
+/// A time zone given in a change: one of `shared::time_zone::NAMES`, as written.
+pub fn validate_time_zone(name: String) -> ApiResult<String> {
+    if leadsbot_shared::time_zone::is_time_zone(&name) {
+        Ok(name)
+    } else {
+        Err(ApiError::invalid("timezone", "unknown_timezone", "timezone is an IANA time zone name, written exactly, like Europe/Berlin"))
+    }
 }
 
 pub fn validate_digest_hour(hour: i64) -> ApiResult<i64> {
@@ -199,6 +208,21 @@ mod tests {
     }
 
     #[test]
+    fn a_time_zone_is_an_iana_name_as_written() {
+        assert_eq!(validate_time_zone("Europe/Berlin".into()).unwrap(), "Europe/Berlin");
+        for bad in ["europe/berlin", " UTC", "Mars/Olympus_Mons", ""] {
+            assert!(matches!(validate_time_zone(bad.into()), Err(ApiError::Validation(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_time_zone_schema_lists_every_name_the_server_takes() {
+        let schema = serde_json::to_value(time_zone()).unwrap();
+        let listed: Vec<&str> = schema["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert_eq!(listed, leadsbot_shared::time_zone::NAMES);
+    }
+
+    #[test]
     fn retention_is_a_day_to_ten_years_or_none() {
         assert_eq!(validate_retention(Some(30)).unwrap(), Some(30));
         assert_eq!(validate_retention(None).unwrap(), None);
@@ -213,6 +237,14 @@ mod tests {
         let ok = validate_settings(Some(" Acme "), Some(&["https://a.example".into()]), true).unwrap();
         assert_eq!(ok, WorkspaceSettings { name: "Acme".into(), allowed_origins: vec!["https://a.example".into()] });
     }
+}
+
+/// Time zones: exactly the names `validate_time_zone` takes.
+pub fn time_zone() -> Schema {
+    schema(json!({
+        "type": "string", "enum": leadsbot_shared::time_zone::NAMES.as_slice(),
+        "description": "An IANA time zone name, like `Europe/Berlin`, written exactly.",
+    }))
 }
 
 /// Allowed origins: `scheme://host[:port]`, as `normalize_origin` accepts them.

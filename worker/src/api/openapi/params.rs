@@ -18,7 +18,7 @@ pub struct LeadFilters {
     source: Option<String>,
     #[param(nullable = false)]
     campaign: Option<String>,
-    /// Exact email
+    /// Leads with this email address (case is ignored)
     #[param(nullable = false)]
     email: Option<String>,
     /// Search: every word (a prefix) must occur in the email, name, phone, company, message, note, tags or custom field values; case and accents are ignored
