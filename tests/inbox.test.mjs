@@ -84,6 +84,23 @@ test("tabs count, filters and search narrow the list; the lead page changes stat
   await page.getByLabel("Search").press("Enter");
   await page.waitForURL(/q=quote/);
   assert.deepEqual(await rows.locator(".who").allInnerTexts(), ["Bob Builder"]);
+  // A search covers every status but spam, the tabs count its matches, and the row marks them.
+  assert.equal(new URL(page.url()).searchParams.get("status"), "all");
+  assert.match(await tabs.getByRole("link", { name: /^New/ }).innerText(), /New\s+1/);
+  assert.match(await tabs.getByRole("link", { name: /^All/ }).innerText(), /All\s+1/);
+  assert.deepEqual(await rows.locator(".snippet mark").allInnerTexts(), ["quote"]);
+  assert.equal(await rows.locator(".snippet").innerText(), "need a quote for a wall");
+
+  // All leaves spam out; a new lead untouched for a day is flagged, with its age in words.
+  await app.sql(`UPDATE leads SET created_at = created_at - 90000000, updated_at = updated_at - 90000000 WHERE id = '${leads.ada}'`);
+  await page.goto(`${app.baseUrl}/app?status=all`);
+  assert.deepEqual(await rows.locator(".who").allInnerTexts(), ["Bob Builder", "Ada Lovelace"]);
+  assert.match(await tabs.getByRole("link", { name: /^All/ }).innerText(), /All\s+2/);
+  const ada = rows.filter({ hasText: "Ada Lovelace" });
+  assert.equal(await ada.locator(".untouched").count(), 1);
+  assert.match(await ada.locator("time").innerText(), /^25 h ago$/);
+  assert.equal(await rows.filter({ hasText: "Bob Builder" }).locator(".untouched").count(), 0);
+  await page.goto(`${app.baseUrl}/app?status=all&q=quote`);
 
   await rows.getByRole("link", { name: /Bob Builder/ }).click();
   await page.waitForURL((u) => u.pathname === `/app/leads/${leads.bob}` && u.searchParams.get("q") === "quote");
@@ -115,9 +132,10 @@ test("tabs count, filters and search narrow the list; the lead page changes stat
   assert.deepEqual([changed.body.status, changed.body.tags, changed.body.note], ["qualified", ["vip"], "called, wants a brick wall"]);
   assert.equal(receiver.to("/inbox-status").length, 1, "the status was not sent again");
 
-  // Back returns to the exact list it came from (Bob, now qualified, has left its New tab).
+  // Back returns to the exact list it came from, Bob selected.
   await page.getByRole("link", { name: "← Back to the list" }).click();
-  await page.waitForURL((u) => u.pathname === "/app" && u.searchParams.get("q") === "quote" && u.searchParams.get("status") === "new" && u.hash === `#${leads.bob}`);
+  await page.waitForURL((u) => u.pathname === "/app" && u.searchParams.get("q") === "quote" && u.searchParams.get("status") === "all" && u.hash === `#${leads.bob}`);
+  await page.waitForFunction((id) => document.querySelector("#leads > li.selected")?.dataset.id === id, leads.bob);
   assert.equal(await page.getByLabel("Search").inputValue(), "quote");
 
   const cookie = await sessionCookie(context, app.baseUrl);

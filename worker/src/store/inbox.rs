@@ -1,6 +1,7 @@
 //! The inbox's tables: one-time sign-in links and sessions (both stored as
 //! hashes), plus the few reads only the inbox pages make.
 
+use super::leads::LeadQuery;
 use super::deliveries::DeliveryRow;
 use super::{number, text, Store};
 use crate::error::ApiResult;
@@ -100,8 +101,13 @@ impl Store {
         Ok(())
     }
 
-    pub async fn lead_counts(&self, workspace_id: &str) -> ApiResult<Vec<StatusCount>> {
-        self.all("SELECT status, count(*) AS n FROM leads WHERE workspace_id = ? GROUP BY status", &[text(workspace_id)]).await
+    /// How many leads of each status match `query` (its status, spam rule and cursor aside):
+    /// the inbox's tab counts, which follow the search and filters.
+    pub async fn lead_counts(&self, workspace_id: &str, query: &LeadQuery) -> ApiResult<Vec<StatusCount>> {
+        let across_tabs = LeadQuery { status: None, exclude_spam: false, before_id: None, ..query.clone() };
+        let (mut sql, args) = super::leads::lead_filter("status, count(*) AS n", workspace_id, &across_tabs);
+        sql.push_str(" GROUP BY status");
+        self.all(&sql, &args).await
     }
 
     /// Every webhook and Telegram delivery of every event of one lead, oldest

@@ -134,6 +134,8 @@ pub struct LeadQuery {
     pub created_after: Option<i64>,
     pub created_before: Option<i64>,
     pub before_id: Option<String>,
+    /// Leaves spam out (the inbox's All tab; `status` names one status instead).
+    pub exclude_spam: bool,
     pub limit: u32,
 }
 
@@ -284,6 +286,9 @@ pub(super) fn lead_filter(columns: &str, workspace_id: &str, query: &LeadQuery) 
         args.push(text(email));
     }
     range_filters(&mut sql, &mut args, query);
+    if query.exclude_spam {
+        sql.push_str(" AND status <> 'spam'");
+    }
     if let Some(tag) = &query.tag {
         sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(leads.tags) WHERE value = ?)");
         args.push(text(tag));

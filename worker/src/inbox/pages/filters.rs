@@ -53,6 +53,7 @@ impl Filters {
         }
         Ok(LeadQuery {
             status: (self.status != "all").then(|| self.status.clone()),
+            exclude_spam: self.status == "all",
             source: some(&self.source),
             campaign: some(&self.campaign),
             tag: some(&self.tag),
@@ -138,7 +139,8 @@ mod tests {
         assert_eq!(q.search.as_deref(), Some("ada"));
         assert_eq!(q.tag.as_deref(), Some("vip"));
         assert_eq!(q.created_before.unwrap() - q.created_after.unwrap(), DAY_MS);
-        assert_eq!(Filters::parse(&pairs(&[("status", "all")])).unwrap().query(5).unwrap().status, None);
+        let all = Filters::parse(&pairs(&[("status", "all")])).unwrap().query(5).unwrap();
+        assert_eq!((all.status, all.exclude_spam), (None, true), "All is every status but spam");
     }
 
     #[test]

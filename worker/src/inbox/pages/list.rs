@@ -3,7 +3,7 @@
 
 use super::filters::{Filters, PAGE_SIZE};
 use super::layout::{self, Nav};
-use super::when;
+use super::{snippet, when};
 use crate::app::App;
 use crate::auth::Scope;
 use crate::error::ApiResult;
@@ -23,10 +23,12 @@ pub async fn page(app: &App, session: &Session) -> ApiResult<Response> {
     let query = filters.query(PAGE_SIZE)?;
     let rows = app.store.leads(&session.workspace_id, &query).await?;
     let (rows, next_cursor) = split_page(rows, PAGE_SIZE);
-    let counts = app.store.lead_counts(&session.workspace_id).await?;
+    let counts = app.store.lead_counts(&session.workspace_id, &query).await?;
+    // All is every status but spam, as its list is.
     let count = |status: &str| -> i64 {
-        counts.iter().filter(|c| status == "all" || c.status == status).map(|c| c.n).sum()
+        counts.iter().filter(|c| if status == "all" { c.status != "spam" } else { c.status == status }).map(|c| c.n).sum()
     };
+    let now = app.now_ms;
     let nav = if filters.status == "spam" { Nav::Spam } else { Nav::Inbox };
     let body = html! {
         h1.visually-hidden { "Leads" }
@@ -43,7 +45,7 @@ pub async fn page(app: &App, session: &Session) -> ApiResult<Response> {
             p.empty { "No leads here." }
         } @else {
             ol.leads #leads data-poll=(poll_href(&filters, rows.first())) {
-                @for lead in &rows { (row(lead, session, &filters)) }
+                @for lead in &rows { (row(lead, session, &filters, now)) }
             }
         }
         @if let Some(cursor) = next_cursor {
@@ -57,7 +59,9 @@ pub async fn page(app: &App, session: &Session) -> ApiResult<Response> {
 fn filter_form(f: &Filters) -> Markup {
     html! {
         form.filters method="get" action="/app" role="search" {
-            input type="hidden" name="status" value=(f.status);
+            // A search covers every status (but spam, searched in its own folder); the tabs then
+            // count the matches in each, and choosing one narrows the search to it.
+            input type="hidden" name="status" value=(if f.status == "spam" { "spam" } else { "all" });
             div.field.search {
                 label for="q" { "Search" }
                 input #q type="search" name="q" value=(f.q) placeholder="name, email, company, message" autocomplete="off";
@@ -78,20 +82,34 @@ fn filter_form(f: &Filters) -> Markup {
     }
 }
 
-fn row(lead: &LeadRow, session: &Session, list: &Filters) -> Markup {
+/// A new lead nobody touched for this long is flagged.
+const UNTOUCHED_AFTER_MS: i64 = 24 * 3_600_000;
+
+fn row(lead: &LeadRow, session: &Session, list: &Filters, now: i64) -> Markup {
     let tags: Vec<String> = serde_json::from_str(&lead.tags).unwrap_or_default();
     let href = list.lead_href(&lead.id);
+    let untouched = lead.status == "new" && lead.updated_at == lead.created_at && now - lead.created_at > UNTOUCHED_AFTER_MS;
+    let campaign = lead.campaign.as_deref().or(lead.utm_campaign.as_deref());
     html! {
         li.lead data-id=(lead.id) data-status=(lead.status) {
             a.open href=(href) {
                 span.who { (lead.name.as_deref().unwrap_or(&lead.email)) }
                 span.email { (lead.email) }
             }
+            @if let Some(message) = lead.message.as_deref().filter(|m| !m.trim().is_empty()) {
+                span.snippet {
+                    @for (piece, marked) in snippet::snippet(message, &list.q) {
+                        @if marked { mark { (piece) } } @else { (piece) }
+                    }
+                }
+            }
             span.meta {
                 span class=(format!("badge s-{}", status_class(&lead.status))) { (lead.status) }
+                @if untouched { " " span.badge.untouched { "untouched 24 h+" } }
                 @if let Some(company) = &lead.company { " · " (company) }
                 " · " (lead.source)
-                " · " time { (when(lead.created_at)) }
+                @if let Some(campaign) = campaign { " · " (campaign) }
+                " · " time datetime=(leadsbot_shared::time::format_rfc3339(lead.created_at)) title=(when(lead.created_at)) { (snippet::age(lead.created_at, now)) }
             }
             @if !tags.is_empty() {
                 span.tags { @for tag in &tags { span.tag { (tag) } " " } }
@@ -101,7 +119,7 @@ fn row(lead: &LeadRow, session: &Session, list: &Filters) -> Markup {
                     input type="hidden" name="_csrf" value=(session.csrf);
                     input type="hidden" name="status" value="new";
                     input type="hidden" name="back" value="/app?status=spam";
-                    button type="submit" { "Not spam" }
+                    button type="submit" aria-label=(format!("Not spam: {}", lead.name.as_deref().unwrap_or(&lead.email))) { "Not spam" }
                 }
             }
         }

@@ -8,6 +8,7 @@ pub mod lead;
 pub mod lead_form;
 pub mod list;
 pub mod settings;
+mod snippet;
 mod timeline;
 pub mod filters;
 
