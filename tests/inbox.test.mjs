@@ -282,6 +282,31 @@ test("a deep link followed while signed out opens once signed in; a next outside
   await context.close();
 });
 
+test("pages go both ways: Older, then Newer, returns to the same leads", async () => {
+  const { app, browser } = fixture;
+  const ws = await app.createWorkspace({ name: "paging" });
+  for (let i = 0; i < 53; i++) {
+    const created = await app.capture(ws, { email: `p${i}@example.com`, name: `Page Lead ${i}` });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+  }
+  const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
+  const rows = page.locator("#leads > li");
+  const newest = await rows.locator(".who").allInnerTexts();
+  assert.equal(newest.length, 50);
+  assert.equal(newest[0], "Page Lead 52");
+  assert.equal(await page.getByRole("link", { name: "Newer leads" }).count(), 0, "the first page has no newer");
+  await page.getByRole("link", { name: "Older leads" }).click();
+  await page.waitForURL(/cursor=/);
+  assert.deepEqual(await rows.locator(".who").allInnerTexts(), ["Page Lead 2", "Page Lead 1", "Page Lead 0"]);
+  assert.equal(await page.getByRole("link", { name: "Older leads" }).count(), 0, "the last page has no older");
+  await page.getByRole("link", { name: "Newer leads" }).click();
+  await page.waitForURL((u) => u.searchParams.has("after") && !u.searchParams.has("cursor"));
+  assert.deepEqual(await rows.locator(".who").allInnerTexts(), newest);
+  assert.equal(await page.getByRole("link", { name: "Newer leads" }).count(), 0, "back at the newest");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("a read key signs in by form to a read-only inbox; its key never reaches the page", async () => {
   const { app, browser } = fixture;
   const { ws, leads } = await workspaceWithLeads("read only");

@@ -104,7 +104,7 @@ impl Store {
     /// How many leads of each status match `query` (its status, spam rule and cursor aside):
     /// the inbox's tab counts, which follow the search and filters.
     pub async fn lead_counts(&self, workspace_id: &str, query: &LeadQuery) -> ApiResult<Vec<StatusCount>> {
-        let across_tabs = LeadQuery { status: None, exclude_spam: false, before_id: None, ..query.clone() };
+        let across_tabs = LeadQuery { status: None, exclude_spam: false, before_id: None, after_id: None, ..query.clone() };
         let (mut sql, args) = super::leads::lead_filter("status, count(*) AS n", workspace_id, &across_tabs);
         sql.push_str(" GROUP BY status");
         self.all(&sql, &args).await

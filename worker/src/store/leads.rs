@@ -134,6 +134,8 @@ pub struct LeadQuery {
     pub created_after: Option<i64>,
     pub created_before: Option<i64>,
     pub before_id: Option<String>,
+    /// Newer than this id: the page before, nearest first (`Store::leads` still answers newest first).
+    pub after_id: Option<String>,
     /// Leaves spam out (the inbox's All tab; `status` names one status instead).
     pub exclude_spam: bool,
     pub limit: u32,
@@ -159,9 +161,16 @@ impl Store {
     /// another page exists.
     pub async fn leads(&self, workspace_id: &str, query: &LeadQuery) -> ApiResult<Vec<LeadRow>> {
         let (mut sql, mut args) = lead_filter("*", workspace_id, query);
-        sql.push_str(" ORDER BY id DESC LIMIT ?");
+        // Newest first; a page of newer leads is the nearest ones, taken oldest first, then turned.
+        let newer_page = query.after_id.is_some();
+        sql.push_str(if newer_page { " ORDER BY id ASC LIMIT ?" } else { " ORDER BY id DESC LIMIT ?" });
         args.push(number(i64::from(query.limit) + 1));
-        self.all(&sql, &args).await
+        let mut rows: Vec<LeadRow> = self.all(&sql, &args).await?;
+        if newer_page {
+            rows.truncate(query.limit as usize + 1);
+            rows.reverse();
+        }
+        Ok(rows)
     }
 
     /// The ids of the leads either side of `id` in a list (`query`, its
@@ -171,7 +180,7 @@ impl Store {
         struct Id {
             id: String,
         }
-        let (filter, args) = lead_filter("id", workspace_id, &LeadQuery { before_id: None, ..query.clone() });
+        let (filter, args) = lead_filter("id", workspace_id, &LeadQuery { before_id: None, after_id: None, ..query.clone() });
         let side = |comparison: &str, order: &str| {
             let mut args = args.clone();
             args.push(text(id));
@@ -324,6 +333,10 @@ fn range_filters(sql: &mut String, args: &mut Vec<JsValue>, query: &LeadQuery) {
     if let Some(before_id) = &query.before_id {
         sql.push_str(" AND id < ?");
         args.push(text(before_id));
+    }
+    if let Some(after_id) = &query.after_id {
+        sql.push_str(" AND id > ?");
+        args.push(text(after_id));
     }
 }
 

@@ -2,7 +2,7 @@
 //! store's one lead query (the API's list uses the same `LeadQuery`).
 
 use crate::error::{ApiError, ApiResult};
-use crate::store::leads::LeadQuery;
+use crate::store::leads::{LeadQuery, LeadRow};
 use leadsbot_shared::ids::{is_sortable_id, IdKind};
 use leadsbot_shared::lead::LeadStatus;
 use leadsbot_shared::time::parse_rfc3339;
@@ -21,7 +21,10 @@ pub struct Filters {
     pub from: String,
     pub to: String,
     pub q: String,
+    /// Older leads: the page after this lead id.
     pub cursor: String,
+    /// Newer leads: the page before this lead id.
+    pub after: String,
 }
 
 impl Filters {
@@ -39,6 +42,7 @@ impl Filters {
                 "to" => f.to = value,
                 "q" => f.q = value,
                 "cursor" => f.cursor = value,
+                "after" => f.after = value,
                 // Anything else (a tracking parameter, an old bookmark) is ignored.
                 _ => {}
             }
@@ -48,8 +52,10 @@ impl Filters {
 
     pub fn query(&self, limit: u32) -> ApiResult<LeadQuery> {
         let some = |v: &str| (!v.is_empty()).then(|| v.to_string());
-        if !self.cursor.is_empty() && !is_sortable_id(IdKind::Lead, &self.cursor) {
-            return Err(ApiError::invalid("cursor", "invalid_cursor", "follow the Older link of a previous page"));
+        for (name, id) in [("cursor", &self.cursor), ("after", &self.after)] {
+            if !id.is_empty() && !is_sortable_id(IdKind::Lead, id) {
+                return Err(ApiError::invalid(name, "invalid_cursor", "follow the Older or Newer link of a previous page"));
+            }
         }
         Ok(LeadQuery {
             status: (self.status != "all").then(|| self.status.clone()),
@@ -61,6 +67,7 @@ impl Filters {
             created_after: day_start("from", &self.from)?,
             created_before: day_start("to", &self.to)?.map(|start| start + DAY_MS),
             before_id: some(&self.cursor),
+            after_id: some(&self.after),
             limit,
             ..LeadQuery::default()
         })
@@ -68,16 +75,41 @@ impl Filters {
 
     /// This list's query string with one parameter replaced (`""` drops it).
     pub fn href(&self, name: &str, value: &str) -> String {
+        // A changed filter starts again from the first page; a page link replaces the other way's.
+        format!("/app?{}", self.serialize(|n| n == name, |n, v| if n == name { value } else { v }))
+    }
+
+    fn serialize<'a>(&'a self, keep_paging: impl Fn(&str) -> bool, value: impl Fn(&str, &'a str) -> &'a str) -> String {
         let mut pairs = url::form_urlencoded::Serializer::new(String::new());
         for (n, v) in self.pairs() {
-            let v = if n == name { value } else { v };
-            // A changed filter starts again from the first page: the old cursor is dropped.
-            let stale_cursor = n == "cursor" && name != "cursor";
-            if !v.is_empty() && !stale_cursor {
+            let v = value(n, v);
+            let paging = n == "cursor" || n == "after";
+            if !v.is_empty() && (!paging || keep_paging(n)) {
                 pairs.append_pair(n, v);
             }
         }
-        format!("/app?{}", pairs.finish())
+        pairs.finish()
+    }
+
+    /// Splits the rows the store answered (one more than a page) into the
+    /// page, and the ids its Older and Newer links start from, if any.
+    pub fn page(&self, mut rows: Vec<LeadRow>, size: u32) -> ListPage {
+        let size = size as usize;
+        let more = rows.len() > size;
+        if self.after.is_empty() {
+            rows.truncate(size);
+            let older = more.then(|| rows.last().map(|r| r.id.clone())).flatten();
+            let newer = (!self.cursor.is_empty()).then(|| rows.first().map(|r| r.id.clone())).flatten();
+            ListPage { rows, older, newer }
+        } else {
+            // A newer page came nearest first and was turned: the extra row is the newest.
+            if more {
+                rows.remove(0);
+            }
+            let newer = more.then(|| rows.first().map(|r| r.id.clone())).flatten();
+            let older = rows.last().map(|r| r.id.clone());
+            ListPage { rows, older, newer }
+        }
     }
 
     /// The list a lead page was opened from, by its query string; a lead
@@ -91,7 +123,7 @@ impl Filters {
 
     /// This list's query string, page included (without `/app?`).
     pub fn query_string(&self) -> String {
-        self.href("cursor", &self.cursor).trim_start_matches("/app?").to_string()
+        self.serialize(|_| true, |_, v| v)
     }
 
     /// A lead's page opened from this list: it knows its way back and to its neighbours.
@@ -104,10 +136,17 @@ impl Filters {
         format!("/app?{}#{lead_id}", self.query_string())
     }
 
-    fn pairs(&self) -> [(&'static str, &str); 8] {
+    fn pairs(&self) -> [(&'static str, &str); 9] {
         [("status", &self.status), ("source", &self.source), ("campaign", &self.campaign), ("tag", &self.tag),
-         ("from", &self.from), ("to", &self.to), ("q", &self.q), ("cursor", &self.cursor)]
+         ("from", &self.from), ("to", &self.to), ("q", &self.q), ("cursor", &self.cursor), ("after", &self.after)]
     }
+}
+
+/// One page of the list and where its Older and Newer links start.
+pub struct ListPage {
+    pub rows: Vec<LeadRow>,
+    pub older: Option<String>,
+    pub newer: Option<String>,
 }
 
 /// `2026-11-27` → that day's first millisecond, UTC.
@@ -159,6 +198,32 @@ mod tests {
         assert_eq!(f.back_href("lead_1"), "/app?status=all&q=wall&cursor=lead_x#lead_1");
         let alone = Filters::of_lead_page(&[], "won").unwrap();
         assert_eq!(alone.back_href("lead_1"), "/app?status=won#lead_1", "a lead opened on its own goes back to its tab");
+    }
+
+    #[test]
+    fn pages_go_both_ways_and_a_changed_filter_starts_again() {
+        let f = Filters::parse(&pairs(&[("q", "wall"), ("cursor", "lead_a")])).unwrap();
+        assert_eq!(f.href("after", "lead_b"), "/app?status=new&q=wall&after=lead_b", "Newer replaces the Older cursor");
+        let newer = Filters::parse(&pairs(&[("q", "wall"), ("after", "lead_b")])).unwrap();
+        assert_eq!(newer.href("cursor", "lead_c"), "/app?status=new&q=wall&cursor=lead_c");
+        assert_eq!(newer.href("tag", "vip"), "/app?status=new&tag=vip&q=wall", "a changed filter starts again");
+        let id = "lead_01J00000000000000000000000";
+        let q = Filters::parse(&pairs(&[("after", id)])).unwrap().query(5).unwrap();
+        assert_eq!((q.after_id.as_deref(), q.before_id), (Some(id), None));
+    }
+
+    #[test]
+    fn a_page_knows_its_older_and_newer_neighbours() {
+        let rows = |ids: &[&str]| ids.iter().map(|id| LeadRow { id: id.to_string(), ..LeadRow::default() }).collect::<Vec<_>>();
+        let first = Filters::parse(&[]).unwrap().page(rows(&["l5", "l4", "l3"]), 2);
+        assert_eq!((first.rows.len(), first.older.as_deref(), first.newer), (2, Some("l4"), None), "the first page has no newer");
+        let deeper = Filters::parse(&pairs(&[("cursor", "l6")])).unwrap().page(rows(&["l5", "l4"]), 2);
+        assert_eq!((deeper.older, deeper.newer.as_deref()), (None, Some("l5")));
+        let newer = Filters::parse(&pairs(&[("after", "l3")])).unwrap().page(rows(&["l6", "l5", "l4"]), 2);
+        assert_eq!(newer.rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), vec!["l5", "l4"]);
+        assert_eq!((newer.older.as_deref(), newer.newer.as_deref()), (Some("l4"), Some("l5")));
+        let newest = Filters::parse(&pairs(&[("after", "l3")])).unwrap().page(rows(&["l5", "l4"]), 2);
+        assert_eq!(newest.newer, None, "back at the newest: no Newer link");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The lead list (`/app`): status tabs with counts, filters, search, newest
 //! first, cursor pages, and the poll behind the "N new" marker.
 
-use super::filters::{Filters, PAGE_SIZE};
+use super::filters::{Filters, ListPage, PAGE_SIZE};
 use super::layout::{self, Nav};
 use super::{snippet, when};
 use crate::app::App;
@@ -10,7 +10,6 @@ use crate::error::ApiResult;
 use crate::http::{json, query_pairs};
 use crate::inbox::respond::html;
 use crate::inbox::Session;
-use crate::leads::page as split_page;
 use crate::store::leads::LeadRow;
 use maud::{html, Markup};
 use worker::Response;
@@ -21,8 +20,7 @@ const TABS: [(&str, &str); 7] =
 pub async fn page(app: &App, session: &Session) -> ApiResult<Response> {
     let filters = Filters::parse(&query_pairs(&app.req)?)?;
     let query = filters.query(PAGE_SIZE)?;
-    let rows = app.store.leads(&session.workspace_id, &query).await?;
-    let (rows, next_cursor) = split_page(rows, PAGE_SIZE);
+    let ListPage { rows, older, newer } = filters.page(app.store.leads(&session.workspace_id, &query).await?, PAGE_SIZE);
     let counts = app.store.lead_counts(&session.workspace_id, &query).await?;
     // All is every status but spam, as its list is.
     let count = |status: &str| -> i64 {
@@ -48,8 +46,11 @@ pub async fn page(app: &App, session: &Session) -> ApiResult<Response> {
                 @for lead in &rows { (row(lead, session, &filters, now)) }
             }
         }
-        @if let Some(cursor) = next_cursor {
-            p.pager { a href=(filters.href("cursor", &cursor)) rel="next" { "Older leads" } }
+        @if newer.is_some() || older.is_some() {
+            p.pager {
+                @if let Some(after) = &newer { a href=(filters.href("after", after)) rel="prev" { "Newer leads" } " " }
+                @if let Some(cursor) = &older { a href=(filters.href("cursor", cursor)) rel="next" { "Older leads" } }
+            }
         }
     };
     let title = TABS.iter().find(|(s, _)| *s == filters.status).map_or("Leads", |(_, l)| l);
@@ -144,6 +145,7 @@ pub async fn poll(app: &App, session: &Session) -> ApiResult<Response> {
     let after = pairs.iter().find(|(n, _)| n == "after").map(|(_, v)| v.clone()).unwrap_or_default();
     let mut filters = Filters::parse(&pairs)?;
     filters.cursor.clear();
+    filters.after.clear();
     let rows = app.store.leads(&session.workspace_id, &filters.query(PAGE_SIZE)?).await?;
     let new = rows.iter().take(PAGE_SIZE as usize).take_while(|r| r.id.as_str() > after.as_str()).count();
     json(200, &serde_json::json!({ "new": new, "more": new >= PAGE_SIZE as usize }))
