@@ -4,6 +4,7 @@
 // the spam folder, the keyboard, sign out.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { useAppAndBrowser } from "./support/browser.mjs";
 import { startReceiver } from "./support/receiver.mjs";
 import { inboxLink, signInWithLink, sessionCookie, watchProblems } from "./support/inbox.mjs";
@@ -75,7 +76,7 @@ test("tabs count, filters and search narrow the list; the lead page changes stat
   await page.getByText("Filters").click();
   await page.getByLabel("Source").fill("api");
   await page.getByLabel("Campaign").fill("spring");
-  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByRole("button", { name: "Apply", exact: true }).click();
   await page.waitForURL(/campaign=spring/);
   assert.deepEqual(await rows.locator(".who").allInnerTexts(), ["Ada Lovelace"]);
 
@@ -303,6 +304,46 @@ test("pages go both ways: Older, then Newer, returns to the same leads", async (
   await page.waitForURL((u) => u.searchParams.has("after") && !u.searchParams.has("cursor"));
   assert.deepEqual(await rows.locator(".who").allInnerTexts(), newest);
   assert.equal(await page.getByRole("link", { name: "Newer leads" }).count(), 0, "back at the newest");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("bulk: tick three leads (by click and by x), set a status and a tag on all at once; export the filtered list and read it back", async () => {
+  const { app, browser } = fixture;
+  const ws = await app.createWorkspace({ name: "bulk" });
+  const ids = [];
+  for (const [i, campaign] of ["spring", "spring", "spring", "autumn"].entries()) {
+    const created = await app.capture(ws, { email: `bulk${i}@example.com`, name: `Bulk ${i}`, campaign });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    ids.push(created.body.id);
+  }
+  const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
+  await page.getByRole("checkbox", { name: "Tick Bulk 0" }).check();
+  await page.getByRole("checkbox", { name: "Tick Bulk 1" }).check();
+  // Newest first (Bulk 3, 2, 1, 0): from the row just ticked (Bulk 1), k selects Bulk 2; x ticks it.
+  await page.keyboard.press("k");
+  assert.equal(await page.locator("#leads > li.selected").getAttribute("data-id"), ids[2]);
+  await page.keyboard.press("x");
+  await page.locator("#bulk-count").getByText("3 ticked").waitFor();
+  await page.getByLabel("Set status").selectOption("qualified");
+  await page.getByLabel("Add a tag", { exact: true }).fill("batch");
+  await page.getByRole("button", { name: "Apply to ticked leads" }).click();
+  await page.waitForURL((u) => u.pathname === "/app");
+  for (const [i, id] of ids.entries()) {
+    const lead = (await app.api(ws.api_key, "GET", `/api/v1/leads/${id}`)).body;
+    const ticked = i < 3;
+    assert.deepEqual([lead.status, lead.tags], ticked ? ["qualified", ["batch"]] : ["new", []], `Bulk ${i}`);
+  }
+
+  // Export these leads: the list's filter, every page, as CSV.
+  await page.goto(`${app.baseUrl}/app?status=all&campaign=spring`);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export these leads" }).click()]);
+  const csv = await readFile(await download.path(), "utf8");
+  // Every field is quoted; these hold no comma or quote of their own.
+  const [header, ...lines] = csv.trim().split(/\r?\n/).map((line) => line.split(",").map((field) => field.replace(/^"|"$/g, "")));
+  const email = header.indexOf("email");
+  assert.ok(email >= 0, header.join());
+  assert.deepEqual(lines.map((fields) => fields[email]).sort(), ["bulk0@example.com", "bulk1@example.com", "bulk2@example.com"]);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -7,8 +7,7 @@ use crate::auth::limiter::{admit, EXPORTS_PER_KEY};
 use crate::api::openapi::params::LeadFilters;
 use crate::api::openapi::schemas::LeadId;
 use crate::api::openapi::problems::{KeyProblems, QueryProblems, RateLimited};
-use leadsbot_shared::time::format_rfc3339;
-use worker::{Headers, Response};
+use worker::Response;
 
 /// Export leads as CSV or NDJSON
 ///
@@ -35,13 +34,5 @@ pub async fn export(app: &mut App) -> ApiResult<Response> {
     key.require(Scope::Read)?;
     let request = parse_export(&query_pairs(&app.req)?)?;
     admit(&app.env, EXPORTS_PER_KEY, format!("key:{}", key.key_id)).await?;
-    let format = request.format;
-    let export = Export::new(app.store.clone(), key.workspace_id.clone(), request).await?;
-    let headers = Headers::new();
-    headers.set("Content-Type", format.content_type())?;
-    let date = format_rfc3339(app.now_ms);
-    let filename = format!("leads-{}.{}", &date[..10.min(date.len())], format.extension());
-    headers.set("Content-Disposition", &format!("attachment; filename=\"{filename}\""))?;
-    headers.set("Cache-Control", "no-store")?;
-    Ok(Response::from_stream(export.into_stream())?.with_headers(headers))
+    Export::new(app.store.clone(), key.workspace_id.clone(), request).await?.into_response(app.now_ms)
 }

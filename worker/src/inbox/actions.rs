@@ -22,6 +22,7 @@ pub async fn post(app: &mut App, segments: &[&str]) -> ApiResult<Response> {
     check_csrf(&session, &form)?;
     match segments {
         ["leads", id, what] => lead_change(app, &session, id, what, &form).await,
+        ["bulk"] => bulk(app, &session, &form).await,
         ["deliveries", id, "retry"] => {
             session.require(Scope::Write)?;
             deliveries::replay(app, &session.workspace_id, id).await?;
@@ -51,6 +52,32 @@ async fn lead_change(app: &App, session: &Session, id: &str, what: &str, form: &
     };
     leads::patch_lead(app, &session.workspace_id, &session.key_id, id, patch, None).await?;
     redirect(&back(form, &format!("/app/leads/{id}")), None)
+}
+
+/// At most this many leads in one bulk change: a page of the list.
+const MAX_BULK: usize = 50;
+
+/// The list's bulk change: the same status and tag on every ticked lead,
+/// each through the API's change (its history, events and workflows).
+/// A lead that is gone or not this workspace's is skipped.
+async fn bulk(app: &App, session: &Session, form: &Form) -> ApiResult<Response> {
+    session.require(Scope::Write)?;
+    let ids = form.all("lead");
+    if ids.len() > MAX_BULK {
+        return Err(ApiError::invalid("lead", "too_many", format!("tick at most {MAX_BULK} leads at once")));
+    }
+    let status = form.get("status").map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let tag = form.get("add_tag").map(str::trim).filter(|t| !t.is_empty()).map(|t| vec![t.to_string()]);
+    let patch = LeadPatch { status, add_tags: tag, ..LeadPatch::default() };
+    if patch != LeadPatch::default() {
+        for id in &ids {
+            match leads::patch_lead(app, &session.workspace_id, &session.key_id, id, patch.clone(), None).await {
+                Ok(_) | Err(ApiError::NotFound(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+    }
+    redirect(&back(form, "/app"), None)
 }
 
 /// The lead page's one Save: the rep's changes together, only if the lead

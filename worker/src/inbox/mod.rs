@@ -49,10 +49,11 @@ async fn route(app: &mut App, method: &str, segments: &[&str]) -> ApiResult<Resp
         ("POST", ["sign-out"]) => sign_in::sign_out(app).await,
         ("GET", []) => pages::list::page(app, &auth::session(app).await?).await,
         ("GET", ["poll"]) => pages::list::poll(app, &auth::session(app).await?).await,
+        ("GET", ["export"]) => pages::list::export(app, &auth::session(app).await?).await,
         ("GET", ["leads", id]) => pages::lead::page(app, &auth::session(app).await?, id).await,
         ("GET", ["settings"]) => pages::settings::page(app, &auth::session(app).await?, None).await,
         ("POST", rest) => actions::post(app, rest).await,
-        (_, ["static", _] | ["sign-in"] | [] | ["poll"] | ["leads", _] | ["settings"]) => Err(ApiError::MethodNotAllowed(vec!["GET"])),
+        (_, ["static", _] | ["sign-in"] | [] | ["poll"] | ["export"] | ["leads", _] | ["settings"]) => Err(ApiError::MethodNotAllowed(vec!["GET"])),
         _ => Err(ApiError::NotFound("no such page".into())),
     }
 }

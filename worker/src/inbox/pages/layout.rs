@@ -39,6 +39,7 @@ pub fn page(title: &str, session: &Session, nav: Nav, body: Markup) -> Markup {
                             dt { kbd { "j" } " / " kbd { "k" } } dd { "next / previous lead" }
                             dt { kbd { "Enter" } } dd { "open the selected lead" }
                             dt { kbd { "e" } } dd { "mark the selected (or open) lead contacted" }
+                            dt { kbd { "x" } } dd { "tick the selected lead for a bulk change" }
                             dt { kbd { "/" } } dd { "search" }
                         }
                     }

@@ -7,7 +7,9 @@ use super::{snippet, when};
 use crate::app::App;
 use crate::auth::Scope;
 use crate::error::ApiResult;
+use crate::auth::limiter::{admit, EXPORTS_PER_KEY};
 use crate::http::{json, query_pairs};
+use crate::lifecycle::exports::{Export, ExportRequest, Format};
 use crate::inbox::respond::html;
 use crate::inbox::Session;
 use crate::store::leads::LeadRow;
@@ -38,6 +40,8 @@ pub async fn page(app: &App, session: &Session) -> ApiResult<Response> {
             }
         }
         (filter_form(&filters))
+        p.export { a href=(format!("/app/export?{}", filters.href("cursor", "").trim_start_matches("/app?"))) download { "Export these leads" } " (CSV, every page of this list)" }
+        @if session.can(Scope::Write) && !rows.is_empty() { (bulk_form(&filters, session)) }
         p #new-marker role="status" aria-live="polite" {}
         @if rows.is_empty() {
             p.empty { "No leads here." }
@@ -55,6 +59,27 @@ pub async fn page(app: &App, session: &Session) -> ApiResult<Response> {
     };
     let title = TABS.iter().find(|(s, _)| *s == filters.status).map_or("Leads", |(_, l)| l);
     html(200, layout::page(title, session, nav, body))
+}
+
+/// Acts on the rows ticked in the list (their checkboxes belong to this form by
+/// its id, so a row's own forms need not nest in it).
+fn bulk_form(f: &Filters, session: &Session) -> Markup {
+    html! {
+        form #bulk .bulk method="post" action="/app/bulk" {
+            input type="hidden" name="_csrf" value=(session.csrf);
+            input type="hidden" name="back" value=(format!("/app?{}", f.query_string()));
+            span #bulk-count role="status" aria-live="polite" { "Tick leads (or press x) to act on several." }
+            div.field {
+                label for="bulk-status" { "Set status" }
+                select #bulk-status name="status" {
+                    option value="" { "(keep)" }
+                    @for status in super::lead_form::STATUSES { option value=(status) { (status) } }
+                }
+            }
+            div.field { label for="bulk-tag" { "Add a tag" } input #bulk-tag name="add_tag" maxlength="50"; }
+            button type="submit" { "Apply to ticked leads" }
+        }
+    }
 }
 
 fn filter_form(f: &Filters) -> Markup {
@@ -93,6 +118,9 @@ fn row(lead: &LeadRow, session: &Session, list: &Filters, now: i64) -> Markup {
     let campaign = lead.campaign.as_deref().or(lead.utm_campaign.as_deref());
     html! {
         li.lead data-id=(lead.id) data-status=(lead.status) {
+            @if session.can(Scope::Write) {
+                input.pick type="checkbox" name="lead" value=(lead.id) form="bulk" aria-label=(format!("Tick {}", lead.name.as_deref().unwrap_or(&lead.email)));
+            }
             a.open href=(href) {
                 span.who { (lead.name.as_deref().unwrap_or(&lead.email)) }
                 span.email { (lead.email) }
@@ -149,4 +177,17 @@ pub async fn poll(app: &App, session: &Session) -> ApiResult<Response> {
     let rows = app.store.leads(&session.workspace_id, &filters.query(PAGE_SIZE)?).await?;
     let new = rows.iter().take(PAGE_SIZE as usize).take_while(|r| r.id.as_str() > after.as_str()).count();
     json(200, &serde_json::json!({ "new": new, "more": new >= PAGE_SIZE as usize }))
+}
+
+/// `GET /app/export?…`: the list's leads (every page of it, its filters and
+/// search) as the API's CSV export streams them, limited like an API key's exports.
+pub async fn export(app: &App, session: &Session) -> ApiResult<Response> {
+    session.require(Scope::Read)?;
+    let mut filters = Filters::parse(&query_pairs(&app.req)?)?;
+    filters.cursor.clear();
+    filters.after.clear();
+    let query = filters.query(PAGE_SIZE)?;
+    admit(&app.env, EXPORTS_PER_KEY, format!("key:{}", session.key_id)).await?;
+    let request = ExportRequest { query, format: Format::Csv { excel: false }, after: None };
+    Export::new(app.store.clone(), session.workspace_id.clone(), request).await?.into_response(app.now_ms)
 }

@@ -58,6 +58,17 @@
     window.location.reload();
   }
 
+  // The bulk form says how many leads are ticked.
+  function countTicked() {
+    const count = document.getElementById("bulk-count");
+    if (!count) return;
+    const n = document.querySelectorAll("input.pick:checked").length;
+    count.textContent = n === 0 ? "Tick leads (or press x) to act on several." : `${n} ticked`;
+  }
+  document.addEventListener("change", (event) => {
+    if (event.target.matches && event.target.matches("input.pick")) countTicked();
+  });
+
   // Back from a lead page: the list selects the lead it came from.
   if (window.location.hash.length > 1) {
     const index = rows().findIndex((row) => row.dataset.id === window.location.hash.slice(1));
@@ -70,7 +81,8 @@
   }
 
   function typing(target) {
-    return target.closest("input, textarea, select, [contenteditable]") !== null;
+    // A ticked row's checkbox keeps focus: shortcuts still work from it.
+    return target.closest("input:not([type=checkbox]), textarea, select, [contenteditable]") !== null;
   }
 
   document.addEventListener("keydown", (event) => {
@@ -81,6 +93,13 @@
       case "j": if (document.querySelector("article.lead-page")) follow("next-lead"); else select(current + 1); break;
       case "k": if (document.querySelector("article.lead-page")) follow("prev-lead"); else select(current - 1); break;
       case "e": markContacted(); break;
+      case "x": {
+        const box = rows()[current]?.querySelector("input.pick");
+        if (!box) return;
+        box.checked = !box.checked;
+        countTicked();
+        break;
+      }
       case "/": {
         const search = document.getElementById("q");
         if (!search) return;

@@ -94,6 +94,18 @@ impl Export {
         Ok(Self { store, workspace_id, request, columns, started: false, done: false, rows: 0, bytes: 0 })
     }
 
+    /// The download: streamed, named by the day, never cached.
+    pub fn into_response(self, now_ms: i64) -> ApiResult<worker::Response> {
+        let format = self.request.format;
+        let headers = worker::Headers::new();
+        headers.set("Content-Type", format.content_type())?;
+        let date = leadsbot_shared::time::format_rfc3339(now_ms);
+        let filename = format!("leads-{}.{}", &date[..10.min(date.len())], format.extension());
+        headers.set("Content-Disposition", &format!("attachment; filename=\"{filename}\""))?;
+        headers.set("Cache-Control", "no-store")?;
+        Ok(worker::Response::from_stream(self.into_stream())?.with_headers(headers))
+    }
+
     /// The body as a stream of chunks, one page each.
     pub fn into_stream(self) -> impl futures_util::Stream<Item = Result<Vec<u8>, worker::Error>> + 'static {
         futures_util::stream::unfold(self, |mut export| async move {
