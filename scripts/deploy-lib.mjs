@@ -110,18 +110,22 @@ function databaseBlocks(lines) {
   return blocks;
 }
 
-// Where the deployed worker answers: wrangler's output file (one JSON object a
-// line, `type: "deploy"` with its `targets`), else the URLs its log printed.
-export function deployedUrls(outputFileText, stdout) {
-  for (const line of (outputFileText ?? '').split('\n')) {
-    if (!line.trim()) continue;
-    let entry;
-    try { entry = JSON.parse(line); } catch { continue; }
-    if (entry.type === 'deploy' && Array.isArray(entry.targets) && entry.targets.length) {
-      return entry.targets.map((target) => (target.includes('://') ? target : `https://${target}`));
-    }
+// Where the deployed worker answers, from wrangler's output file (one JSON
+// object a line). The `type: "deploy"` one lists its triggers as wrangler
+// printed them: workers.dev URLs, custom domains ("host (custom domain…)"),
+// and schedules, queue producers and consumers, which are no address.
+export function deployedUrls(outputFileText) {
+  for (const line of outputFileText.split('\n')) {
+    let entry = null;
+    try { entry = JSON.parse(line); } catch { /* not an entry */ }
+    if (entry?.type !== 'deploy' || !Array.isArray(entry.targets)) continue;
+    return entry.targets.flatMap((target) => {
+      if (target.startsWith('https://')) return [target];
+      if (target.includes(' (custom domain')) return [`https://${target.split(' ')[0]}`];
+      return [];
+    });
   }
-  return [...new Set(stdout.match(/https:\/\/[\w.-]+\.workers\.dev\b/g) ?? [])];
+  return [];
 }
 
 // A command as one shell line, for the plan and the dry run.

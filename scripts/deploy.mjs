@@ -6,7 +6,7 @@
 // committed wrangler.toml, which this never changes.
 // LEADSBOT_WRANGLER names the wrangler to run (default: the pinned one).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,7 +148,8 @@ function setMissingSecrets(workerName) {
   return adminToken;
 }
 
-// Builds (wrangler runs the [build] command) and deploys; returns the URLs.
+// Builds (wrangler runs the [build] command) and deploys, its output live;
+// returns the URLs from wrangler's output file.
 function buildAndDeploy() {
   step('Build and deploy');
   const args = ['deploy', '--config', DEPLOY_CONFIG];
@@ -156,11 +157,8 @@ function buildAndDeploy() {
   const outputDir = mkdtempSync(join(tmpdir(), 'leadsbot-deploy-'));
   const outputFile = join(outputDir, 'wrangler-output.json');
   try {
-    const { stdout } = wrangler(args, { capture: true, env: { WRANGLER_OUTPUT_FILE_PATH: outputFile } });
-    process.stdout.write(stdout.replace(/^/gm, '    '));
-    let outputText = '';
-    try { outputText = readFileSync(outputFile, 'utf8'); } catch { /* older output: the log has the URL */ }
-    return deployedUrls(outputText, stdout);
+    wrangler(args, { env: { WRANGLER_OUTPUT_FILE_PATH: outputFile } });
+    return deployedUrls(existsSync(outputFile) ? readFileSync(outputFile, 'utf8') : '');
   } finally {
     rmSync(outputDir, { recursive: true, force: true });
   }

@@ -71,11 +71,10 @@ test('fillDatabaseIds: two databases, a missing database_id line, and an unknown
   assert.throws(() => fillDatabaseIds(toml, { a: 'id-a', b: 'id-b', c: 'id-c' }), /no \[\[d1_databases\]\] block for "c"/);
 });
 
-test('the deployed URLs: from wrangler\'s output file, else from its log', () => {
-  const file = `${JSON.stringify({ type: 'wrangler-session', version: 1 })}\n${JSON.stringify({ type: 'deploy', targets: ['https://leadsbot.acme.workers.dev', 'leads.example.com'] })}\n`;
-  assert.deepEqual(deployedUrls(file, ''), ['https://leadsbot.acme.workers.dev', 'https://leads.example.com']);
-  assert.deepEqual(deployedUrls('', 'Deployed leadsbot triggers\n  https://leadsbot.acme.workers.dev\n'), ['https://leadsbot.acme.workers.dev']);
-  assert.deepEqual(deployedUrls(null, 'nothing'), []);
+test('the deployed URLs come from wrangler\'s output file', () => {
+  const file = `${JSON.stringify({ type: 'wrangler-session', version: 1 })}\n${JSON.stringify({ type: 'deploy', targets: ['https://leadsbot.acme.workers.dev', 'leads.example.com (custom domain)', 'schedule: * * * * *', 'Producer for leadsbot-deliveries', 'Consumer for leadsbot-deliveries'] })}\n`;
+  assert.deepEqual(deployedUrls(file), ['https://leadsbot.acme.workers.dev', 'https://leads.example.com']);
+  assert.deepEqual(deployedUrls(`${JSON.stringify({ type: 'command-failed', message: 'x' })}\nnot json\n`), []);
 });
 
 test('commands are printed as a shell would take them', () => {

@@ -70,7 +70,7 @@ test('a first run creates the database and both queues, migrates, sets both secr
     const local = readFileSync(deployConfig, 'utf8');
     assert.match(local, new RegExp(`^database_id = "${id}"$`, 'm'));
     assert.equal(created.worker.deployedWith, local);
-    assert.match(first.stdout, /https:\/\/leadsbot\.example-account\.workers\.dev/);
+    assert.match(first.stdout, /URL +https:\/\/leadsbot\.example-account\.workers\.dev\n/);
     assert.ok(first.stdout.includes(created.worker.secrets.ADMIN_TOKEN), 'a new admin token is shown');
     assert.equal(readFileSync(committedConfig).compare(committed), 0, 'wrangler.toml is unchanged');
 

@@ -83,7 +83,7 @@ switch (command) {
     const url = `https://${workerName()}.example-account.workers.dev`;
     console.log(`Uploaded ${workerName()}\nDeployed ${workerName()} triggers\n  ${url}\n  schedule: * * * * *`);
     if (process.env.WRANGLER_OUTPUT_FILE_PATH) {
-      appendFileSync(process.env.WRANGLER_OUTPUT_FILE_PATH, `${JSON.stringify({ type: 'deploy', version: 1, worker_name: workerName(), targets: [url] })}\n`);
+      appendFileSync(process.env.WRANGLER_OUTPUT_FILE_PATH, `${JSON.stringify({ type: 'deploy', version: 1, worker_name: workerName(), targets: [url, 'schedule: * * * * *', 'Producer for leadsbot-deliveries', 'Consumer for leadsbot-deliveries'] })}\n`);
     }
     break;
   }
