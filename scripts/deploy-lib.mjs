@@ -31,6 +31,22 @@ export function resourcesFromConfig(raw) {
   return { workerName: raw.name, databases, queues, rateLimiters };
 }
 
+// Workers Rate Limiting creates nothing ahead: a binding names its counter
+// space by namespace_id. So all there is to check is the config: each binding
+// has a positive integer namespace_id of its own and a simple limit and period.
+// Returns what is wrong, one line each.
+export function rateLimiterProblems(raw) {
+  const problems = [];
+  const seen = new Map();
+  for (const { name, namespace_id: namespace, simple } of raw.ratelimits ?? []) {
+    if (!/^[1-9]\d*$/.test(String(namespace ?? ''))) problems.push(`${name}: namespace_id must be a positive integer`);
+    else if (seen.has(namespace)) problems.push(`${name}: namespace_id ${namespace} is ${seen.get(namespace)}'s too (they would share counts)`);
+    else seen.set(namespace, name);
+    if (!(simple?.limit > 0 && simple?.period > 0)) problems.push(`${name}: needs simple = { limit, period }`);
+  }
+  return problems;
+}
+
 // `wrangler d1 list --json`: an array of { uuid, name, ... }. Returns the
 // uuid of the database called `name`, or null.
 export function databaseIdFromList(stdout, name) {

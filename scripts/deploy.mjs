@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { experimental_readRawConfig } from 'wrangler';
 import {
   REQUIRED_SECRETS, commandLine, databaseIdFromList, deployedUrls, fillDatabaseIds,
-  missingSecrets, queueFromInfo, resourcesFromConfig, secretNamesFromList,
+  missingSecrets, queueFromInfo, rateLimiterProblems, resourcesFromConfig, secretNamesFromList,
 } from './deploy-lib.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -93,9 +93,12 @@ function writeDeployConfig(idsByName) {
   say(`wrote ${DEPLOY_CONFIG}`);
 }
 
-function checkRateLimiters(names) {
+function checkRateLimiters(raw) {
+  const names = resourcesFromConfig(raw).rateLimiters;
   step(`Rate limiters (${names.length})`);
-  say(`${names.join(', ') || 'none'}`);
+  say(names.join(', ') || 'none');
+  const problems = rateLimiterProblems(raw);
+  if (problems.length) throw new Error(`${COMMITTED_CONFIG} [[ratelimits]]:\n${problems.join('\n')}`);
   say(`Workers Rate Limiting needs nothing created: each binding, with its namespace_id`);
   say(`and limit from ${COMMITTED_CONFIG}, comes with the deploy.`);
 }
@@ -178,11 +181,11 @@ function main() {
   console.log(`LeadsBot deploy${dryRun ? ' (dry run: prints each step, runs nothing)' : ''}`);
   const raw = experimental_readRawConfig({ config: join(root, COMMITTED_CONFIG) }).rawConfig;
   const resources = resourcesFromConfig(raw);
+  checkRateLimiters(raw);
   checkCredentials();
   const ids = {};
   for (const db of resources.databases) ids[db.name] = findOrCreateDatabase(db);
   writeDeployConfig(ids);
-  checkRateLimiters(resources.rateLimiters);
   for (const queue of resources.queues) findOrCreateQueue(queue);
   for (const db of resources.databases) applyMigrations(db);
   const adminToken = setMissingSecrets(resources.workerName);

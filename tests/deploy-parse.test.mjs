@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { experimental_readRawConfig } from 'wrangler';
 import {
   commandLine, databaseIdFromList, deployedUrls, fillDatabaseIds, missingSecrets,
-  queueFromInfo, resourcesFromConfig, secretNamesFromList,
+  queueFromInfo, rateLimiterProblems, resourcesFromConfig, secretNamesFromList,
 } from '../scripts/deploy-lib.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,6 +21,21 @@ test('the resources come from wrangler.toml: its database, every queue once (dea
   assert.deepEqual(resources.queues, ['leadsbot-deliveries', 'leadsbot-deliveries-dlq']);
   assert.ok(resources.rateLimiters.includes('CAPTURE_CLIENT_LIMITER'));
   assert.equal(resources.rateLimiters.length, raw.ratelimits.length);
+  assert.deepEqual(rateLimiterProblems(raw), []);
+});
+
+test('rate limiters: each needs a positive integer namespace_id of its own and a limit and period', () => {
+  const ratelimits = [
+    { name: 'A', namespace_id: '1001', simple: { limit: 10, period: 60 } },
+    { name: 'B', namespace_id: '1001', simple: { limit: 10, period: 60 } },
+    { name: 'C', namespace_id: 'abc', simple: { limit: 10, period: 10 } },
+    { name: 'D', namespace_id: 1004 },
+  ];
+  assert.deepEqual(rateLimiterProblems({ ratelimits }), [
+    "B: namespace_id 1001 is A's too (they would share counts)",
+    'C: namespace_id must be a positive integer',
+    'D: needs simple = { limit, period }',
+  ]);
 });
 
 test('a queue named only as a consumer\'s dead-letter queue is still created', () => {
