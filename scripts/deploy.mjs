@@ -19,7 +19,8 @@ import {
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const COMMITTED_CONFIG = 'wrangler.toml';
 const DEPLOY_CONFIG = 'wrangler.deploy.toml';
-const dryRun = process.argv.slice(2).includes('--dry-run');
+const options = process.argv.slice(2);
+const dryRun = options.includes('--dry-run');
 const wranglerBin = process.env.LEADSBOT_WRANGLER || join(root, 'node_modules/.bin/wrangler');
 
 let stepNumber = 0;
@@ -54,8 +55,8 @@ function checkCredentials() {
   step('Cloudflare credentials (wrangler login or CLOUDFLARE_API_TOKEN)');
   const args = ['whoami', '--json'];
   if (dryRun) return planned(args);
-  const { code } = wrangler(args, { capture: true, allowFailure: true });
-  if (code !== 0) throw new Error('not logged in to Cloudflare: run `npx wrangler login`, or set CLOUDFLARE_API_TOKEN (and CLOUDFLARE_ACCOUNT_ID if the token sees several accounts)');
+  const { code, stdout, stderr } = wrangler(args, { capture: true, allowFailure: true });
+  if (code !== 0) throw new Error(`not logged in to Cloudflare: run \`npx wrangler login\`, or set CLOUDFLARE_API_TOKEN (and CLOUDFLARE_ACCOUNT_ID if the token sees several accounts)\n${stderr || stdout}`);
   say('logged in');
 }
 
@@ -178,6 +179,8 @@ function summary(urls, adminToken) {
 }
 
 function main() {
+  const unknown = options.filter((option) => option !== '--dry-run');
+  if (unknown.length) throw new Error(`unknown option ${unknown.join(' ')} (usage: npm run deploy [-- --dry-run])`);
   console.log(`LeadsBot deploy${dryRun ? ' (dry run: prints each step, runs nothing)' : ''}`);
   const raw = experimental_readRawConfig({ config: join(root, COMMITTED_CONFIG) }).rawConfig;
   const resources = resourcesFromConfig(raw);

@@ -131,6 +131,18 @@ test('--dry-run prints every step and its wrangler commands, and runs none', () 
   }
 });
 
+test('an unknown option (a mistyped --dry-run) stops before any command', () => {
+  const cf = account();
+  try {
+    const run = cf.deploy('--dryrun');
+    assert.equal(run.status, 1);
+    assert.deepEqual(run.commands, []);
+    assert.match(run.stderr, /unknown option --dryrun/);
+  } finally {
+    rmSync(cf.dir, { recursive: true, force: true });
+  }
+});
+
 test('without credentials a run stops at the first step and says how to log in', () => {
   const cf = account({ loggedIn: false });
   try {
