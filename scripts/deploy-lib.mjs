@@ -15,11 +15,7 @@ export const REQUIRED_SECRETS = {
 // queue it produces to, consumes or dead-letters into (each name once), and
 // its rate limiters. `raw` is wrangler's own reading of wrangler.toml.
 export function resourcesFromConfig(raw) {
-  const databases = (raw.d1_databases ?? []).map((db) => ({
-    binding: db.binding,
-    name: db.database_name,
-    migrationsDir: db.migrations_dir ?? 'migrations',
-  }));
+  const databases = (raw.d1_databases ?? []).map((db) => ({ binding: db.binding, name: db.database_name }));
   const queues = [];
   const addQueue = (name) => name && !queues.includes(name) && queues.push(name);
   for (const producer of raw.queues?.producers ?? []) addQueue(producer.queue);

@@ -173,7 +173,7 @@ function summary(urls, adminToken) {
   if (dryRun) return;
   say(`URL          ${urls.join(', ') || '(see wrangler deploy output above)'}`);
   say(adminToken
-    ? `Admin token  ${adminToken}   (new: shown this once, save it)`
+    ? `Admin token  ${adminToken}   (new: shown by this run only, save it)`
     : 'Admin token  the ADMIN_TOKEN Worker secret set by an earlier deploy (not readable; replace it with `npx wrangler secret put ADMIN_TOKEN`)');
   say(`Local config ${DEPLOY_CONFIG} (git-ignored)`);
 }

@@ -17,7 +17,7 @@ test('the resources come from wrangler.toml: its database, every queue once (dea
   const raw = experimental_readRawConfig({ config: resolve(root, 'wrangler.toml') }).rawConfig;
   const resources = resourcesFromConfig(raw);
   assert.equal(resources.workerName, 'leadsbot');
-  assert.deepEqual(resources.databases, [{ binding: 'DB', name: 'leadsbot', migrationsDir: 'migrations' }]);
+  assert.deepEqual(resources.databases, [{ binding: 'DB', name: 'leadsbot' }]);
   assert.deepEqual(resources.queues, ['leadsbot-deliveries', 'leadsbot-deliveries-dlq']);
   assert.ok(resources.rateLimiters.includes('CAPTURE_CLIENT_LIMITER'));
   assert.equal(resources.rateLimiters.length, raw.ratelimits.length);
