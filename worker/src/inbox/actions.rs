@@ -12,7 +12,8 @@ use crate::app::App;
 use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::leads::LeadPatch;
-use crate::api::{deliveries, leads};
+use crate::api::{deliveries, leads, notes};
+use crate::leads::notes::unchanged_since;
 use worker::Response;
 
 pub async fn post(app: &mut App, segments: &[&str]) -> ApiResult<Response> {
@@ -54,27 +55,43 @@ async fn lead_change(app: &App, session: &Session, id: &str, what: &str, form: &
 }
 
 /// The lead page's one Save: the rep's changes together, only if the lead
-/// is still as the page showed it; otherwise the conflict page, with nothing written.
+/// is still as the page showed it, then the note typed; otherwise the
+/// conflict page, with nothing written, the note neither.
 async fn save(app: &App, session: &Session, id: &str, form: &Form) -> ApiResult<Response> {
     let edit = LeadEdit::from_form(form);
     let here = back(form, &format!("/app/leads/{id}"));
     if edit.is_empty() {
         return redirect(&here, None);
     }
+    let note = edit.note_to_add()?;
     let patch = edit.patch();
     // A triage (a status change) moves on to the next lead of the list, as the inbox's `e` does.
     let then = match (&patch.status, form.get("next")) {
         (Some(_), Some(next)) => inside_inbox(next).unwrap_or(&here).to_string(),
         _ => here.clone(),
     };
-    match leads::patch_lead(app, &session.workspace_id, &session.key_id, id, patch, Some(&edit.seen.etag)).await {
-        Ok(_) => redirect(&then, None),
-        Err(ApiError::PreconditionFailed(_)) => {
-            let returns = Returns { here, next: form.get("next").and_then(inside_inbox).map(str::to_string) };
-            conflict::page(app, session, id, &edit, &returns).await
+    let (ws, author) = (&session.workspace_id, &session.key_id);
+    let saved = if patch == LeadPatch::default() {
+        // A note alone: added only while the lead is as the page showed it (no guard readable, no note).
+        let guard = unchanged_since(&edit.seen.etag);
+        guard.is_some() && notes::add_note(app, ws, author, id, note.unwrap_or_default(), guard).await?.is_some()
+    } else {
+        match leads::patch_lead(app, ws, author, id, patch, Some(&edit.seen.etag)).await {
+            Ok(_) => {
+                if let Some(body) = note {
+                    notes::add_note(app, ws, author, id, body, None).await?;
+                }
+                true
+            }
+            Err(ApiError::PreconditionFailed(_)) => false,
+            Err(other) => return Err(other),
         }
-        Err(other) => Err(other),
+    };
+    if saved {
+        return redirect(&then, None);
     }
+    let returns = Returns { here, next: form.get("next").and_then(inside_inbox).map(str::to_string) };
+    conflict::page(app, session, id, &edit, &returns).await
 }
 
 /// Where to go after the change: only a path inside the inbox.
