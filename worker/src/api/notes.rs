@@ -8,6 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{json, query_pairs, read_json};
 use crate::ids::new_id;
 use crate::leads::notes::{legacy, note_body, notes_page, parse_cursor, NoteIn, NoteOut, NotePageOut};
+use crate::api::openapi::schemas::NoteCursor;
 use crate::api::openapi::problems::{BodyProblems, KeyProblems, NotFound, QueryProblems};
 use crate::store::notes::{NoteRow, Unchanged};
 use leadsbot_shared::ids::IdKind;
@@ -26,7 +27,7 @@ fn lead_not_found() -> ApiError {
     params(
         ("id" = String, Path, description = "Lead id"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
-        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page; empty is the first page"),
+        ("cursor" = Option<NoteCursor>, Query, description = "next_cursor of the previous page; empty is the first page"),
     ),
     responses((status = 200, description = "A page, oldest first", body = NotePageOut), KeyProblems, NotFound, QueryProblems))]
 pub async fn list(app: &mut App) -> ApiResult<Response> {

@@ -70,28 +70,33 @@ async fn save(app: &App, session: &Session, id: &str, form: &Form) -> ApiResult<
         (Some(_), Some(next)) => inside_inbox(next).unwrap_or(&here).to_string(),
         _ => here.clone(),
     };
-    let (ws, author) = (&session.workspace_id, &session.key_id);
-    let saved = if patch == LeadPatch::default() {
-        // A note alone: added only while the lead is as the page showed it (no guard readable, no note).
-        let guard = unchanged_since(&edit.seen.etag);
-        guard.is_some() && notes::add_note(app, ws, author, id, note.unwrap_or_default(), guard).await?.is_some()
-    } else {
-        match leads::patch_lead(app, ws, author, id, patch, Some(&edit.seen.etag)).await {
-            Ok(_) => {
-                if let Some(body) = note {
-                    notes::add_note(app, ws, author, id, body, None).await?;
-                }
-                true
-            }
-            Err(ApiError::PreconditionFailed(_)) => false,
-            Err(other) => return Err(other),
-        }
-    };
+    let saved = apply(app, session, id, &edit, patch, note).await?;
     if saved {
         return redirect(&then, None);
     }
     let returns = Returns { here, next: form.get("next").and_then(inside_inbox).map(str::to_string) };
     conflict::page(app, session, id, &edit, &returns).await
+}
+
+/// Writes the save: the guarded change, then the note; a note alone only
+/// while the lead is as the page showed it. False, with nothing written, when it was not.
+async fn apply(app: &App, session: &Session, id: &str, edit: &LeadEdit, patch: LeadPatch, note: Option<String>) -> ApiResult<bool> {
+    let (ws, author) = (&session.workspace_id, &session.key_id);
+    if patch == LeadPatch::default() {
+        // An ETag that does not parse names no version: no note.
+        let Some(guard) = unchanged_since(&edit.seen.etag) else { return Ok(false) };
+        return Ok(notes::add_note(app, ws, author, id, note.unwrap_or_default(), Some(guard)).await?.is_some());
+    }
+    match leads::patch_lead(app, ws, author, id, patch, Some(&edit.seen.etag)).await {
+        Ok(_) => {
+            if let Some(body) = note {
+                notes::add_note(app, ws, author, id, body, None).await?;
+            }
+            Ok(true)
+        }
+        Err(ApiError::PreconditionFailed(_)) => Ok(false),
+        Err(other) => Err(other),
+    }
 }
 
 /// Where to go after the change: only a path inside the inbox.

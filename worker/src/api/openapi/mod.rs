@@ -49,7 +49,7 @@ use utoipa::{Modify, OpenApi};
     ),
     components(schemas(
         crate::error::Problem, crate::error::FieldProblem, crate::error::WorkflowRef,
-        schemas::LeadStatusName, schemas::LeadCursor, schemas::DeliveryStatusName, schemas::JobStatusName, schemas::JobChannelName, schemas::LeadId, schemas::ExportFormat, schemas::PeriodName,
+        schemas::LeadStatusName, schemas::LeadCursor, schemas::NoteCursor, schemas::DeliveryStatusName, schemas::JobStatusName, schemas::JobChannelName, schemas::LeadId, schemas::ExportFormat, schemas::PeriodName,
         workflows::WorkflowIn, workflows::WorkflowPatch,
     )),
     modifiers(&SharedComponents),
