@@ -85,6 +85,7 @@ test('erasing a person leaves no trace in any table, announces lead.erased, spar
   ids.push((await app.capture(ws, { email: EMAIL.toUpperCase().replace('@EXAMPLE.COM', '@example.com'), name: NAME, message: 'second form' })).body.id);
   const theirs = (await app.capture(other, { email: EMAIL, name: NAME })).body.id;
   assert.equal((await app.api(ws.api_key, 'PATCH', `/api/v1/leads/${ids[0]}`, { status: 'contacted', note: `called ${NAME}` })).status, 200);
+  assert.equal((await app.api(ws.api_key, 'POST', `/api/v1/leads/${ids[1]}/notes`, { body: `met ${NAME}` })).status, 201);
   // lead.created ×2, lead.updated, lead.status_changed to the endpoint; two Telegram alerts.
   await receiver.waitForCount('/erase', 5);
   await receiver.waitForCount(`/bot${TOKEN}/sendMessage`, 3);

@@ -29,6 +29,8 @@ async function xssLead(app, ws) {
   const id = created.body.id;
   const patched = await app.api(ws.api_key, "PATCH", `/api/v1/leads/${id}`, { tags: [IMG.slice(0, 40), SVG], note: `${HOSTILE} ${JS_URL}` });
   assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  const noted = await app.api(ws.api_key, "POST", `/api/v1/leads/${id}/notes`, { body: `${SVG} ${IMG}` });
+  assert.equal(noted.status, 201, JSON.stringify(noted.body));
   return id;
 }
 
@@ -51,6 +53,7 @@ test("a lead with markup, javascript: URLs and attribute breakouts in every fiel
   await page.goto(`${app.baseUrl}/app/leads/${id}`);
   const main = await page.locator("main").innerText();
   for (const text of [IMG, SVG.trim(), JS_URL]) assert.ok(main.includes(text), `the lead page shows ${text} as text`);
+  assert.equal(await page.locator("li.note .note-body").last().innerText(), `${SVG} ${IMG}`, "a note is text too");
   assert.ok((await page.title()).includes(IMG), "the title is text too");
   assert.deepEqual(await noInjectedMarkup(page), { imgs: 0, handlers: 0, jsLinks: 0 });
 

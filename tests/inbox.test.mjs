@@ -1,6 +1,7 @@
 // The inbox at /app in real Chromium: sign in with a one-time link, work the
 // list (tabs, filters, search, "N new"), open a lead, change its status (the
-// webhook arrives), tags and note in one Save, a stale save between two people,
+// webhook arrives), tags and a note added in one Save, notes kept as a log in the
+// timeline, a stale save between two people,
 // the spam folder, the keyboard, sign out.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -36,6 +37,13 @@ async function workspaceWithLeads(name) {
     leads[key] = created.body.id;
   }
   return { ws, leads };
+}
+
+/** The bodies of a lead's notes, oldest first, as the API lists them. */
+async function noteBodies(ws, leadId) {
+  const listed = await fixture.app.api(ws.api_key, "GET", `/api/v1/leads/${leadId}/notes`);
+  assert.equal(listed.status, 200, JSON.stringify(listed.body));
+  return listed.body.data.map((n) => n.body);
 }
 
 test("a sign-in link opens the inbox once; it is spent afterwards", async () => {
@@ -115,7 +123,7 @@ test("tabs count, filters and search narrow the list; the lead page changes stat
   // Status, a new tag and a note, chosen together, go out with the one Save.
   await page.getByLabel("Status").selectOption("qualified");
   await page.getByLabel("Add tags").fill("vip, wall");
-  await page.getByLabel("Note").fill("called, wants a brick wall");
+  await page.getByLabel("Add a note").fill("called, wants a brick wall");
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.locator("ol.timeline").getByText("qualified").waitFor();
   await receiver.waitForCount("/inbox-status", 1);
@@ -123,14 +131,17 @@ test("tabs count, filters and search narrow the list; the lead page changes stat
   assert.equal(event.event, "lead.status_changed");
   assert.deepEqual([event.data.id, event.data.previous_status, event.data.status], [leads.bob, "new", "qualified"]);
   const api = await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.bob}`);
-  assert.deepEqual([api.body.status, api.body.tags, api.body.note], ["qualified", ["vip", "wall"], "called, wants a brick wall"]);
+  assert.deepEqual([api.body.status, api.body.tags, api.body.note], ["qualified", ["vip", "wall"], null], "the note is added, not written over the old one");
+  assert.deepEqual(await noteBodies(ws, leads.bob), ["called, wants a brick wall"]);
+  assert.equal(await page.getByLabel("Add a note").inputValue(), "", "the form is ready for the next note");
 
   // Untick a tag and Save: only that tag goes; nothing else is sent again.
   await page.getByRole("checkbox", { name: "wall" }).uncheck();
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.getByRole("checkbox", { name: "wall" }).waitFor({ state: "detached" });
   const changed = await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.bob}`);
-  assert.deepEqual([changed.body.status, changed.body.tags, changed.body.note], ["qualified", ["vip"], "called, wants a brick wall"]);
+  assert.deepEqual([changed.body.status, changed.body.tags], ["qualified", ["vip"]]);
+  assert.deepEqual(await noteBodies(ws, leads.bob), ["called, wants a brick wall"], "the note was not added again");
   assert.equal(receiver.to("/inbox-status").length, 1, "the status was not sent again");
 
   // Back returns to the exact list it came from, Bob selected.
@@ -156,7 +167,7 @@ test("two people on one lead: a stale Save writes nothing, shows what changed an
   await page.goto(`${app.baseUrl}/app/leads/${leads.ada}`);
   await page.getByLabel("Status").selectOption("qualified");
   await page.getByLabel("Add tags").fill("vip");
-  await page.getByLabel("Note").fill("mine: call back Monday");
+  await page.getByLabel("Add a note").fill("mine: call back Monday");
 
   // Meanwhile a colleague (an API key here) changes the status and adds a tag.
   const theirs = await app.api(ws.api_key, "PATCH", `/api/v1/leads/${leads.ada}`, { status: "won", add_tags: ["theirs"] });
@@ -168,12 +179,13 @@ test("two people on one lead: a stale Save writes nothing, shows what changed an
   await page.getByRole("heading", { name: "This lead changed since you opened it" }).waitFor();
   const stale = await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.ada}`);
   assert.deepEqual([stale.body.status, stale.body.tags, stale.body.note], ["won", ["theirs"], null], "the stale save wrote nothing");
+  assert.deepEqual(await noteBodies(ws, leads.ada), [], "not even the note");
   const drift = page.locator("ul.drift");
   assert.match(await drift.innerText(), /Status new → won by key_/);
   assert.match(await drift.innerText(), /Tags added: theirs/);
   // The rep's changes, laid on the lead as it is now.
   assert.equal(await page.getByLabel("Status").inputValue(), "qualified");
-  assert.equal(await page.getByLabel("Note").inputValue(), "mine: call back Monday");
+  assert.equal(await page.getByLabel("Add a note").inputValue(), "mine: call back Monday");
   assert.ok(await page.getByRole("checkbox", { name: "theirs" }).isChecked(), "the colleague's tag is kept");
   assert.ok(await page.getByRole("checkbox", { name: "vip" }).isChecked());
 
@@ -186,9 +198,51 @@ test("two people on one lead: a stale Save writes nothing, shows what changed an
   await page.getByRole("button", { name: "Apply my changes on top" }).click();
   await page.waitForURL((u) => u.pathname === `/app/leads/${leads.ada}`);
   const merged = await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.ada}`);
-  assert.deepEqual([merged.body.status, [...merged.body.tags].sort(), merged.body.note], ["qualified", ["theirs", "vip"], "mine: call back Monday"]);
+  assert.deepEqual([merged.body.status, [...merged.body.tags].sort()], ["qualified", ["theirs", "vip"]]);
+  assert.deepEqual(await noteBodies(ws, leads.ada), ["mine: call back Monday"], "the note added once, with the changes");
   // Chromium logs the 409 page load as a console error: that one is expected.
   assert.deepEqual(problems.filter((p) => !p.startsWith("dialog:") && !p.includes("409")), [], "only the one prompt, asked on purpose");
+  await context.close();
+});
+
+test("notes are a log: each added on the lead page shows in the timeline with its author and time, a second keeps the first; a note alone on a stale page writes nothing", async () => {
+  const { app, browser } = fixture;
+  const { ws, leads } = await workspaceWithLeads("notes log");
+  const keyId = (await app.api(ws.api_key, "GET", "/api/v1/keys")).body.data.find((k) => k.name === "Default key").id;
+  assert.equal((await app.api(ws.api_key, "PATCH", `/api/v1/leads/${leads.bob}`, { note: "from the old note field" })).status, 200);
+  const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
+  await page.goto(`${app.baseUrl}/app/leads/${leads.bob}`);
+  const notes = page.locator("ol.timeline li.note");
+  assert.equal(await notes.count(), 1);
+  assert.match(await notes.first().innerText(), /^Note \(from before notes were kept\)/, "the old note leads");
+  assert.equal(await notes.first().locator(".note-body").innerText(), "from the old note field");
+
+  for (const text of ["first call: wants a quote\nfor a brick wall", "sent the quote"]) {
+    await page.getByLabel("Add a note").fill(text);
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await notes.filter({ hasText: text.split("\n")[0] }).waitFor();
+  }
+  assert.equal(await notes.count(), 3, "the second note kept the first");
+  const [first, second] = [notes.nth(1), notes.nth(2)];
+  assert.equal(await first.locator(".note-body").innerText(), "first call: wants a quote\nfor a brick wall", "line breaks kept, as text");
+  assert.equal(await second.locator("code").innerText(), keyId, "its author");
+  assert.match(await second.locator("time").innerText(), /\d/, "its time");
+  assert.deepEqual(await noteBodies(ws, leads.bob), ["from the old note field", "first call: wants a quote\nfor a brick wall", "sent the quote"]);
+
+  // A note typed on a page someone changed meanwhile is not added behind their back.
+  await page.getByLabel("Add a note").fill("stale thought");
+  assert.equal((await app.api(ws.api_key, "PATCH", `/api/v1/leads/${leads.bob}`, { status: "lost" })).status, 200);
+  page.on("dialog", (dialog) => dialog.dismiss().catch(() => {}));
+  const answered = page.waitForResponse((r) => r.url().endsWith("/save"));
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  assert.equal((await answered).status(), 409);
+  assert.equal((await noteBodies(ws, leads.bob)).length, 3, "nothing added");
+  assert.equal(await page.getByLabel("Add a note").inputValue(), "stale thought", "the note waits to be applied");
+  await page.getByRole("button", { name: "Apply my changes on top" }).click();
+  await page.waitForURL((u) => u.pathname === `/app/leads/${leads.bob}`);
+  await notes.filter({ hasText: "stale thought" }).waitFor();
+  assert.equal((await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.bob}`)).body.status, "lost", "their status stays");
+  assert.deepEqual(problems.filter((p) => !p.includes("409")), []);
   await context.close();
 });
 

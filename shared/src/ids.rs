@@ -20,6 +20,7 @@ pub enum IdKind {
     Campaign,
     CampaignControl,
     FollowUp,
+    Note,
 }
 
 impl IdKind {
@@ -37,6 +38,7 @@ impl IdKind {
             IdKind::Campaign => "cmp",
             IdKind::CampaignControl => "ctl",
             IdKind::FollowUp => "fu",
+            IdKind::Note => "note",
         }
     }
 }

@@ -12,6 +12,7 @@ use leadsbot_shared::FieldError;
 use serde_json::Value;
 
 pub mod change;
+pub mod notes;
 mod out;
 mod patch;
 pub mod schemas;

@@ -13,6 +13,7 @@ pub(crate) mod inbox_links;
 pub(crate) mod keys;
 pub(crate) mod leads;
 pub(crate) mod meta;
+pub(crate) mod notes;
 pub(crate) mod summaries;
 pub(crate) mod telegram;
 pub(crate) mod telegram_webhook;
@@ -70,6 +71,8 @@ async fn dispatch(route: Route, app: &mut App) -> ApiResult<Response> {
         Route::ListFollowUps => follow_ups::list(app).await,
         Route::CreateFollowUp => follow_ups::create(app).await,
         Route::CancelFollowUp => follow_ups::cancel(app).await,
+        Route::ListNotes => notes::list(app).await,
+        Route::CreateNote => notes::create(app).await,
         Route::EraseByEmail => erasures::erase_by_email(app).await,
         Route::GetSummary => summaries::get(app).await,
         Route::ListKeys => keys::list(app).await,

@@ -12,7 +12,8 @@ use crate::app::App;
 use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::leads::LeadPatch;
-use crate::api::{deliveries, leads};
+use crate::api::{deliveries, leads, notes};
+use crate::leads::notes::unchanged_since;
 use worker::Response;
 
 pub async fn post(app: &mut App, segments: &[&str]) -> ApiResult<Response> {
@@ -81,25 +82,46 @@ async fn bulk(app: &App, session: &Session, form: &Form) -> ApiResult<Response> 
 }
 
 /// The lead page's one Save: the rep's changes together, only if the lead
-/// is still as the page showed it; otherwise the conflict page, with nothing written.
+/// is still as the page showed it, then the note typed; otherwise the
+/// conflict page, with nothing written, the note neither.
 async fn save(app: &App, session: &Session, id: &str, form: &Form) -> ApiResult<Response> {
     let edit = LeadEdit::from_form(form);
     let here = back(form, &format!("/app/leads/{id}"));
     if edit.is_empty() {
         return redirect(&here, None);
     }
+    let note = edit.note_to_add()?;
     let patch = edit.patch();
     // A triage (a status change) moves on to the next lead of the list, as the inbox's `e` does.
     let then = match (&patch.status, form.get("next")) {
         (Some(_), Some(next)) => inside_inbox(next).unwrap_or(&here).to_string(),
         _ => here.clone(),
     };
-    match leads::patch_lead(app, &session.workspace_id, &session.key_id, id, patch, Some(&edit.seen.etag)).await {
-        Ok(_) => redirect(&then, None),
-        Err(ApiError::PreconditionFailed(_)) => {
-            let returns = Returns { here, next: form.get("next").and_then(inside_inbox).map(str::to_string) };
-            conflict::page(app, session, id, &edit, &returns).await
+    let saved = apply(app, session, id, &edit, patch, note).await?;
+    if saved {
+        return redirect(&then, None);
+    }
+    let returns = Returns { here, next: form.get("next").and_then(inside_inbox).map(str::to_string) };
+    conflict::page(app, session, id, &edit, &returns).await
+}
+
+/// Writes the save: the guarded change, then the note; a note alone only
+/// while the lead is as the page showed it. False, with nothing written, when it was not.
+async fn apply(app: &App, session: &Session, id: &str, edit: &LeadEdit, patch: LeadPatch, note: Option<String>) -> ApiResult<bool> {
+    let (ws, author) = (&session.workspace_id, &session.key_id);
+    if patch == LeadPatch::default() {
+        // An ETag that does not parse names no version: no note.
+        let Some(guard) = unchanged_since(&edit.seen.etag) else { return Ok(false) };
+        return Ok(notes::add_note(app, ws, author, id, note.unwrap_or_default(), Some(guard)).await?.is_some());
+    }
+    match leads::patch_lead(app, ws, author, id, patch, Some(&edit.seen.etag)).await {
+        Ok(_) => {
+            if let Some(body) = note {
+                notes::add_note(app, ws, author, id, body, None).await?;
+            }
+            Ok(true)
         }
+        Err(ApiError::PreconditionFailed(_)) => Ok(false),
         Err(other) => Err(other),
     }
 }

@@ -1,12 +1,16 @@
 //! The lead page's one Save. The form carries the lead as the page showed
-//! it (its ETag, status, note and tags) beside what the rep wants, so a save
-//! sends only what the rep changed, together, guarded by that ETag (as
-//! `If-Match`). A save made on a stale page writes nothing: the conflict
+//! it (its ETag, status, old note and tags) beside what the rep wants, so a
+//! save sends only what the rep changed, together, guarded by that ETag (as
+//! `If-Match`), and appends the note typed, if any, to the lead's notes. A
+//! save made on a stale page writes nothing, the note neither: the conflict
 //! page shows what changed meanwhile and offers the same changes again on
 //! top of the lead as it now is (`LeadEdit::on_top_of`).
 
 use super::forms::Form;
+use crate::error::ApiResult;
+use crate::leads::notes::note_body;
 use crate::leads::{etag, LeadPatch};
+use crate::wire::is_blank;
 use crate::store::leads::LeadRow;
 
 /// The lead as the page that sent the form showed it.
@@ -16,6 +20,7 @@ pub struct Seen {
     /// When the lead was last changed as seen (unix ms): changes after it are news to the rep.
     pub updated_at: i64,
     pub status: String,
+    /// The lead's old single note (the API's `note`), shown to tell when it changed meanwhile.
     pub note: String,
     pub tags: Vec<String>,
 }
@@ -26,11 +31,12 @@ impl Seen {
     }
 }
 
-/// What the rep asked for: a status, a note, the shown tags left ticked, new tags.
+/// What the rep asked for: a status, a note to add, the shown tags left ticked, new tags.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LeadEdit {
     pub seen: Seen,
     pub status: String,
+    /// A new note, as typed ("Add a note"); blank adds none.
     pub note: String,
     pub kept_tags: Vec<String>,
     pub added_tags: Vec<String>,
@@ -39,7 +45,7 @@ pub struct LeadEdit {
 impl LeadEdit {
     /// The form as a page first shows it: nothing changed.
     pub fn unchanged(seen: Seen) -> Self {
-        Self { status: seen.status.clone(), note: seen.note.clone(), kept_tags: seen.tags.clone(), added_tags: Vec::new(), seen }
+        Self { status: seen.status.clone(), note: String::new(), kept_tags: seen.tags.clone(), added_tags: Vec::new(), seen }
     }
 
     pub fn from_form(form: &Form) -> Self {
@@ -65,21 +71,32 @@ impl LeadEdit {
     }
 
     /// Only what differs from the lead as seen: tags as operations, so tags
-    /// that others add meanwhile are kept once the save goes through.
+    /// that others add meanwhile are kept once the save goes through. The
+    /// old note is never written: a note typed is added (`note_to_add`).
     pub fn patch(&self) -> LeadPatch {
         let some = |tags: Vec<String>| (!tags.is_empty()).then_some(tags);
         LeadPatch {
             status: (self.status != self.seen.status).then(|| self.status.clone()),
-            // Browsers send a textarea's line breaks as CRLF: compare what the rep sees.
-            note: (normalized(&self.note) != normalized(&self.seen.note)).then(|| (!self.note.trim().is_empty()).then(|| self.note.clone())),
+            note: None,
             remove_tags: some(self.removed_tags()),
             add_tags: some(self.new_tags()),
             tags: None,
         }
     }
 
+    /// The note to add (its body as stored), `None` when none was typed, or
+    /// 422 (a body longer than a note may be).
+    pub fn note_to_add(&self) -> ApiResult<Option<String>> {
+        // Browsers send a textarea's line breaks as CRLF: keep what the rep sees.
+        let typed = self.note.replace("\r\n", "\n");
+        if is_blank(&typed) {
+            return Ok(None);
+        }
+        note_body(&typed).map(Some)
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.patch() == LeadPatch::default()
+        self.patch() == LeadPatch::default() && is_blank(&self.note)
     }
 
     /// The same changes, as if the rep had made them on `lead` as it now is.
@@ -89,10 +106,7 @@ impl LeadEdit {
         let removed = patch.remove_tags.unwrap_or_default();
         Self {
             status: patch.status.unwrap_or_else(|| seen.status.clone()),
-            note: match patch.note {
-                Some(note) => note.unwrap_or_default(),
-                None => seen.note.clone(),
-            },
+            note: self.note.clone(),
             kept_tags: seen.tags.iter().filter(|t| !removed.contains(t)).cloned().collect(),
             added_tags: patch.add_tags.unwrap_or_default(),
             seen,
@@ -141,28 +155,31 @@ mod tests {
     #[test]
     fn a_save_sends_only_what_the_rep_changed() {
         assert!(unchanged().is_empty());
-        let edit = LeadEdit { status: "qualified".into(), note: "first call\r\nwants a wall".into(), kept_tags: vec!["b".into()], added_tags: vec!["vip".into(), "b".into()], ..unchanged() };
+        let edit = LeadEdit { status: "qualified".into(), note: " called\r\nwants a wall\r\n".into(), kept_tags: vec!["b".into()], added_tags: vec!["vip".into(), "b".into()], ..unchanged() };
         let patch = edit.patch();
         assert_eq!(patch.status.as_deref(), Some("qualified"));
-        assert_eq!(patch.note, Some(Some("first call\r\nwants a wall".into())));
+        assert_eq!(patch.note, None, "the old note is never written");
+        assert_eq!(edit.note_to_add().ok(), Some(Some("called\nwants a wall".into())), "a note typed is added, as the rep sees it");
         assert_eq!(patch.remove_tags, Some(vec!["a".to_string()]));
         assert_eq!(patch.add_tags, Some(vec!["vip".to_string()]), "a tag already shown is not added again");
         assert_eq!(patch.tags, None, "tags are operations, never a list written back");
-        let crlf = LeadEdit { note: "first call\r\n".into(), ..unchanged() };
-        assert!(crlf.is_empty(), "line endings and trailing space are not a change");
-        let cleared = LeadEdit { note: "  ".into(), ..unchanged() };
-        assert_eq!(cleared.patch().note, Some(None), "an emptied note clears it");
+        let blank = LeadEdit { note: " \r\n ".into(), ..unchanged() };
+        assert!(blank.is_empty(), "white space is no note");
+        assert_eq!(blank.note_to_add().ok(), Some(None));
+        let note_alone = LeadEdit { note: "left a message".into(), ..unchanged() };
+        assert!(!note_alone.is_empty() && note_alone.patch() == LeadPatch::default(), "a note alone is a save with no patch");
+        assert!(LeadEdit { note: "a".repeat(5001), ..unchanged() }.note_to_add().is_err());
     }
 
     #[test]
     fn the_same_changes_apply_on_top_of_the_lead_as_it_now_is() {
-        let edit = LeadEdit { status: "qualified".into(), kept_tags: vec!["b".into()], added_tags: vec!["vip".into()], ..unchanged() };
+        let edit = LeadEdit { status: "qualified".into(), note: "mine".into(), kept_tags: vec!["b".into()], added_tags: vec!["vip".into()], ..unchanged() };
         let now = LeadRow { status: "won".into(), note: Some("called by Bo".into()), tags: r#"["a","b","c"]"#.into(), updated_at: 2, revision: "z".into(), ..LeadRow::default() };
         let again = edit.on_top_of(&now);
         assert_eq!(again.seen.etag, etag(&now));
         let patch = again.patch();
         assert_eq!(patch.status.as_deref(), Some("qualified"), "the rep's status, chosen after seeing the other");
-        assert_eq!(patch.note, None, "a note the rep did not touch keeps the other's text");
+        assert_eq!(again.note, "mine", "the rep's note is still to add");
         assert_eq!(patch.remove_tags, Some(vec!["a".to_string()]));
         assert_eq!(patch.add_tags, Some(vec!["vip".to_string()]));
         assert_eq!(again.kept_tags, vec!["b".to_string(), "c".to_string()], "the tag added meanwhile stays ticked");

@@ -44,7 +44,7 @@ impl Store {
         Ok(rows.into_iter().map(|r| r.id).collect())
     }
 
-    /// Removes a lead's data: its history, idempotency claims, follow-ups (their jobs end cancelled), the response
+    /// Removes a lead's data: its history, idempotency claims, follow-ups, notes (their jobs end cancelled), the response
     /// excerpts logged by every job that concerned it (its events', its runs',
     /// the digests naming it), its events' payloads (reduced to ids), the
     /// emails and text of digests naming it, and, last, the row. Deliveries still pending are given up: there is
@@ -66,6 +66,7 @@ impl Store {
             self.statement("DELETE FROM lead_status_changes WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
             self.statement("DELETE FROM idempotency_keys WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
             self.statement("DELETE FROM follow_ups WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
+            self.statement("DELETE FROM lead_notes WHERE workspace_id = ?1 AND lead_id = ?2", &[ws.clone(), lead.clone()])?,
             self.cancel_erased_jobs_statement(workspace_id, lead_id, now)?,
             self.statement(
                 &format!(

@@ -18,6 +18,7 @@ pub mod integrations;
 pub mod job_status;
 pub mod keys;
 pub mod leads;
+pub mod notes;
 pub mod rejections;
 pub mod retention;
 pub mod recovery;

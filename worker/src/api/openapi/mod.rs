@@ -12,7 +12,7 @@ pub mod workflow_schemas;
 
 
 
-use crate::api::{admin, campaigns, capture_urls, deliveries, erasures, exports, follow_ups, inbound, inbox_links, keys, leads, meta, summaries, telegram, telegram_webhook, webhooks, workflows, workspace, workspace_credentials};
+use crate::api::{admin, campaigns, capture_urls, deliveries, erasures, exports, follow_ups, inbound, inbox_links, keys, leads, meta, notes, summaries, telegram, telegram_webhook, webhooks, workflows, workspace, workspace_credentials};
 use utoipa::openapi::security::SecurityScheme;
 use utoipa::{Modify, OpenApi};
 
@@ -33,6 +33,7 @@ use utoipa::{Modify, OpenApi};
         workspace_credentials::rotate_public_token, workspace_credentials::rotate_inbound_secret,
         leads::list, exports::export, leads::get, leads::patch, erasures::erase_lead, erasures::erase_by_email,
         follow_ups::list, follow_ups::create, follow_ups::cancel,
+        notes::list, notes::create,
         summaries::get,
         keys::list, keys::create, keys::revoke,
         capture_urls::list, capture_urls::create, capture_urls::delete,
@@ -48,7 +49,7 @@ use utoipa::{Modify, OpenApi};
     ),
     components(schemas(
         crate::error::Problem, crate::error::FieldProblem, crate::error::WorkflowRef,
-        schemas::LeadStatusName, schemas::LeadCursor, schemas::DeliveryStatusName, schemas::JobStatusName, schemas::JobChannelName, schemas::LeadId, schemas::ExportFormat, schemas::PeriodName,
+        schemas::LeadStatusName, schemas::LeadCursor, schemas::NoteCursor, schemas::DeliveryStatusName, schemas::JobStatusName, schemas::JobChannelName, schemas::LeadId, schemas::ExportFormat, schemas::PeriodName,
         workflows::WorkflowIn, workflows::WorkflowPatch,
     )),
     modifiers(&SharedComponents),

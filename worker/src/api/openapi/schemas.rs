@@ -133,6 +133,8 @@ named_schema! {
     LeadStatusName = lead_status();
     /// A lead list cursor.
     LeadCursor = lead_cursor();
+    /// A lead's notes list cursor.
+    NoteCursor = schema(json!({"type": "string", "pattern": "^(|note_[0-9A-HJKMNP-TV-Z]{26})$"}));
     /// One of the delivery statuses.
     DeliveryStatusName = delivery_status();
     /// One of a job's statuses.

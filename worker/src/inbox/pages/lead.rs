@@ -1,5 +1,5 @@
 //! One lead (`/app/leads/:id`): who and what first (with Email and Call
-//! links), then (with a write key) the one form for status, tags and note,
+//! links), then (with a write key) the one form for status, tags and a note to add,
 //! then every field as text, its source context, its timeline and replays.
 
 use super::layout::{self, Nav};
@@ -21,6 +21,9 @@ use maud::{html, Markup};
 use serde_json::{Map, Value};
 use worker::Response;
 
+/// Notes the timeline shows, oldest first (the API lists them all).
+const MAX_NOTES_SHOWN: u32 = 500;
+
 pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response> {
     let ws = &session.workspace_id;
     let lead = app.store.lead(ws, id).await?.ok_or_else(|| ApiError::NotFound("no lead with this id in this workspace".into()))?;
@@ -34,7 +37,8 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
     let workflows = if runs.is_empty() { Vec::new() } else { app.store.workflows(ws).await? };
     let workflow_names = workflows.iter().map(|w| (w.id.clone(), w.name.clone())).collect();
     let follow_ups = app.store.lead_follow_ups(ws, id, 50).await?;
-    let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts, runs: &runs, run_actions: &run_actions, workflow_names, follow_ups: &follow_ups };
+    let notes = app.store.lead_notes(ws, id, None, MAX_NOTES_SHOWN).await?;
+    let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts, runs: &runs, run_actions: &run_actions, workflow_names, follow_ups: &follow_ups, notes: &notes };
     let list = Filters::of_lead_page(&query_pairs(&app.req)?, status_class(&lead.status))?;
     let near = app.store.lead_neighbours(ws, &list.query(1)?, id).await?;
     let returns = Returns { here: list.lead_href(id), next: near.older.as_deref().map(|older| list.lead_href(older)) };
@@ -88,7 +92,7 @@ fn summary(lead: &LeadRow) -> Markup {
 
 fn contact(l: &LeadRow) -> Vec<(&'static str, Option<&str>)> {
     vec![("Email", Some(l.email.as_str())), ("Name", l.name.as_deref()), ("Phone", l.phone.as_deref()), ("Company", l.company.as_deref()),
-         ("Note", l.note.as_deref()), ("Lead id", Some(l.id.as_str()))]
+         ("Lead id", Some(l.id.as_str()))]
 }
 
 fn source(l: &LeadRow) -> Vec<(&'static str, Option<&str>)> {

@@ -1,4 +1,4 @@
-//! The lead's action bar: status, tags and note in one form with one Save,
+//! The lead's action bar: status, tags and a note to add in one form with one Save,
 //! carrying the lead as shown (`inbox::edit::Seen`) so the save is guarded
 //! and sends only what changed. The conflict page renders the same form with
 //! the rep's changes laid on the lead as it now is.
@@ -49,8 +49,9 @@ pub fn render(lead_id: &str, csrf: &str, edit: &LeadEdit, submit: &str, unsaved:
                 small #tags-hint { "Untick a tag to remove it." }
             }
             div.field {
-                label for="note" { "Note" }
-                textarea #note name="note" rows="3" maxlength="5000" { (edit.note) }
+                label for="note" { "Add a note" }
+                textarea #note name="note" rows="3" maxlength="5000" aria-describedby="note-hint" { (edit.note) }
+                small #note-hint { "Added to the timeline on Save, with your name and the time." }
             }
             button type="submit" { (submit) }
         }

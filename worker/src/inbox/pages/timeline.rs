@@ -1,11 +1,12 @@
-//! A lead's whole history in one list: captured, each status change, each
-//! delivery (webhook or Telegram) with its attempts, each workflow run with
-//! its actions, each follow-up, oldest first.
+//! A lead's whole history in one list: captured, each note (the old single
+//! note first), each status change, each delivery (webhook or Telegram) with
+//! its attempts, each workflow run with its actions, each follow-up, oldest first.
 
 use super::when;
 use crate::store::deliveries::{AttemptRow, DeliveryRow};
 use crate::store::leads::{LeadRow, StatusChangeRow};
 use crate::store::follow_ups::FollowUpRow;
+use crate::store::notes::NoteRow;
 use crate::store::workflow_runs::{RunActionRow, RunRow};
 use std::collections::HashMap;
 use maud::{html, Markup};
@@ -20,6 +21,7 @@ pub struct History<'a> {
     /// Workflow id → name (a deleted workflow's runs show its id).
     pub workflow_names: HashMap<String, String>,
     pub follow_ups: &'a [FollowUpRow],
+    pub notes: &'a [NoteRow],
 }
 
 enum Entry<'a> {
@@ -27,6 +29,7 @@ enum Entry<'a> {
     Delivery(&'a DeliveryRow),
     Run(&'a RunRow),
     FollowUp(&'a FollowUpRow),
+    Note(&'a NoteRow),
 }
 
 impl Entry<'_> {
@@ -36,6 +39,7 @@ impl Entry<'_> {
             Entry::Delivery(d) => d.created_at,
             Entry::Run(r) => r.created_at,
             Entry::FollowUp(f) => f.created_at,
+            Entry::Note(n) => n.created_at,
         }
     }
 }
@@ -45,11 +49,16 @@ pub fn render(history: &History<'_>, retry_csrf: Option<&str>) -> Markup {
     let mut entries: Vec<Entry> = history.changes.iter().map(Entry::Change).chain(history.deliveries.iter().map(Entry::Delivery))
         .chain(history.runs.iter().map(Entry::Run))
         .chain(history.follow_ups.iter().map(Entry::FollowUp))
+        .chain(history.notes.iter().map(Entry::Note))
         .collect();
     entries.sort_by_key(Entry::at);
     html! {
         ol.timeline {
             li { time { (when(history.lead.created_at)) } " Captured from " (history.lead.source) }
+            // The old single note kept neither author nor time: it comes first, undated.
+            @if let Some(old) = history.lead.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                li.note { "Note (from before notes were kept)" p.note-body { (old) } }
+            }
             @for entry in &entries {
                 @match entry {
                     Entry::Change(c) => li.change {
@@ -59,6 +68,10 @@ pub fn render(history: &History<'_>, retry_csrf: Option<&str>) -> Markup {
                     Entry::Delivery(d) => li.delivery { (delivery(d, history.attempts, retry_csrf, &history.lead.id)) },
                     Entry::Run(r) => li.run { (run(r, history)) },
                     Entry::FollowUp(f) => li.follow-up { (follow_up(f)) },
+                    Entry::Note(n) => li.note {
+                        time { (when(n.created_at)) } " Note by " code { (n.author) }
+                        p.note-body { (n.body) }
+                    },
                 }
             }
         }
