@@ -67,7 +67,8 @@ use utoipa::{Modify, OpenApi};
 pub struct ApiDoc;
 
 /// The document as served: pretty JSON, every declared response header
-/// marked required (each is sent on every such answer).
+/// marked required (each is sent on every such answer) but those sent only
+/// sometimes (`OPTIONAL_HEADERS`).
 pub fn document() -> String {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
     mark_headers_required(&mut doc);
@@ -75,12 +76,18 @@ pub fn document() -> String {
     serde_json::to_string_pretty(&doc).expect("the document serialises") + "\n"
 }
 
+/// Response headers sent only on some answers of their status: `Disabled-Workflows`
+/// only when a forced delete disabled workflows.
+const OPTIONAL_HEADERS: [&str; 1] = ["Disabled-Workflows"];
+
 /// Response headers are the only `headers` maps in the document.
 fn mark_headers_required(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
             if let Some(headers) = map.get_mut("headers").and_then(|h| h.as_object_mut()) {
-                headers.values_mut().for_each(|header| header["required"] = true.into());
+                for (name, header) in headers.iter_mut() {
+                    header["required"] = (!OPTIONAL_HEADERS.contains(&name.as_str())).into();
+                }
             }
             map.values_mut().for_each(mark_headers_required);
         }
