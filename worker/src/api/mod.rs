@@ -6,6 +6,7 @@ pub(crate) mod campaigns;
 pub(crate) mod capture_urls;
 pub(crate) mod deliveries;
 pub(crate) mod erasures;
+pub(crate) mod events;
 pub(crate) mod exports;
 pub(crate) mod follow_ups;
 pub(crate) mod inbound;
@@ -89,6 +90,8 @@ async fn dispatch(route: Route, app: &mut App) -> ApiResult<Response> {
         Route::ListDeliveries => deliveries::list(app).await,
         Route::GetDelivery => deliveries::get(app).await,
         Route::RetryDelivery => deliveries::retry(app).await,
+        Route::ListEvents => events::list(app).await,
+        Route::GetEvent => events::get(app).await,
         Route::CreateInboxLink => inbox_links::create(app).await,
         Route::PutTelegram => telegram::put(app).await,
         Route::GetTelegram => telegram::get(app).await,

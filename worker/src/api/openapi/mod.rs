@@ -12,7 +12,7 @@ pub mod workflow_schemas;
 
 
 
-use crate::api::{admin, campaigns, capture_urls, deliveries, erasures, exports, follow_ups, inbound, inbox_links, keys, leads, meta, summaries, telegram, telegram_webhook, webhooks, workflows, workspace, workspace_credentials};
+use crate::api::{admin, campaigns, capture_urls, deliveries, erasures, events, exports, follow_ups, inbound, inbox_links, keys, leads, meta, summaries, telegram, telegram_webhook, webhooks, workflows, workspace, workspace_credentials};
 use utoipa::openapi::security::SecurityScheme;
 use utoipa::{Modify, OpenApi};
 
@@ -39,6 +39,7 @@ use utoipa::{Modify, OpenApi};
         webhooks::list, webhooks::create, webhooks::get, webhooks::patch, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::recover,
         deliveries::list, deliveries::get, deliveries::retry,
+        events::list, events::get,
         inbox_links::create,
         telegram::put, telegram::get, telegram::delete, telegram_webhook::update,
         workflows::list, workflows::create, workflows::get, workflows::patch, workflows::delete,
@@ -48,7 +49,7 @@ use utoipa::{Modify, OpenApi};
     ),
     components(schemas(
         crate::error::Problem, crate::error::FieldProblem, crate::error::WorkflowRef,
-        schemas::LeadStatusName, schemas::LeadCursor, schemas::DeliveryStatusName, schemas::JobStatusName, schemas::JobChannelName, schemas::LeadId, schemas::ExportFormat, schemas::PeriodName,
+        schemas::LeadStatusName, schemas::LeadCursor, schemas::DeliveryStatusName, schemas::JobStatusName, schemas::JobChannelName, schemas::EventTypeName, schemas::LeadId, schemas::ExportFormat, schemas::PeriodName,
         workflows::WorkflowIn, workflows::WorkflowPatch,
     )),
     modifiers(&SharedComponents),
