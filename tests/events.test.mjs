@@ -4,7 +4,7 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnApp } from './support/app.mjs';
-import { startReceiver } from './support/receiver.mjs';
+import { startReceiver, verifyLeadsBotSignature, verifyStandardWebhook } from './support/receiver.mjs';
 
 let app, receiver;
 before(async () => {
@@ -80,4 +80,56 @@ test('the event list refuses unknown parameters and values', async () => {
     assert.equal(response.status, 422, query);
     assert.equal(response.body.errors[0].field, field, query);
   }
+});
+
+const testSend = (ws, endpointId) => app.api(ws.api_key, 'POST', `/api/v1/webhooks/${endpointId}/test`);
+
+test('a test send arrives now, signed like a delivery, marked test, and creates nothing', async () => {
+  const { ws, endpoint, secret } = await app.createWebhook(receiver.url('/probe'), { name: 'probe' });
+  const answer = await testSend(ws, endpoint.id);
+  assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  assert.equal(receiver.to('/probe').length, 1, 'sent before the answer');
+  const [request] = receiver.to('/probe');
+  assert.ok(verifyLeadsBotSignature(request.rawBody, request.headers['x-leadsbot-signature'], secret), 'X-LeadsBot-Signature verifies');
+  assert.ok(verifyStandardWebhook(request.rawBody, request.headers, secret), 'standardwebhooks verifies');
+  assert.equal(request.headers['x-leadsbot-event'], 'lead.created');
+  assert.equal(request.json.test, true);
+  assert.equal(request.json.event, 'lead.created');
+  assert.equal(request.json.workspace_id, ws.id);
+  assert.equal(request.json.data.email, 'test.lead@example.com');
+  assert.equal(request.headers['webhook-id'], answer.body.delivery_id);
+  assert.equal(request.json.id, answer.body.event_id);
+  assert.equal(answer.body.sent, true);
+  assert.equal(answer.body.ok, true);
+  assert.equal(answer.body.status_code, 200);
+  assert.equal(answer.body.error, null);
+  assert.ok(answer.body.duration_ms >= 0);
+  assert.equal((await app.listLeads(ws.api_key)).data.length, 0, 'no lead');
+  assert.equal((await events(ws)).data.length, 0, 'no event');
+  const jobs = await app.api(ws.api_key, 'GET', '/api/v1/deliveries');
+  assert.deepEqual(jobs.body.data, [], 'no job');
+  const other = await app.createWorkspace({ name: 'other tester' });
+  assert.equal((await testSend(other, endpoint.id)).status, 404, 'another workspace\'s endpoint');
+});
+
+test('a failing receiver is reported, and a test never touches the endpoint\'s health', async () => {
+  const { ws, endpoint } = await app.createWebhook(receiver.url('/broken'), { name: 'broken' });
+  receiver.plan('/broken', [{ status: 500, body: 'boom' }, { status: 410 }]);
+  const failed = await testSend(ws, endpoint.id);
+  assert.equal(failed.status, 200, JSON.stringify(failed.body));
+  assert.deepEqual([failed.body.sent, failed.body.ok, failed.body.status_code, failed.body.error, failed.body.response_excerpt], [true, false, 500, 'HTTP 500', 'boom']);
+  const gone = await testSend(ws, endpoint.id);
+  assert.equal(gone.body.status_code, 410, 'a 410 would disable the endpoint were it a delivery');
+  const after = (await app.api(ws.api_key, 'GET', `/api/v1/webhooks/${endpoint.id}`)).body;
+  assert.equal(after.enabled, true);
+  assert.equal(after.failing_since, null);
+  // A stored URL the receiver rule refuses is not called, and the endpoint is not disabled for it.
+  await app.sql(`UPDATE webhook_endpoints SET url = 'http://10.0.0.1/hook' WHERE id = '${endpoint.id}'`);
+  const refused = await testSend(ws, endpoint.id);
+  assert.equal(refused.status, 200);
+  assert.equal(refused.body.sent, false);
+  assert.equal(refused.body.status_code, null);
+  assert.match(refused.body.error, /not sent/);
+  assert.equal(receiver.to('/broken').length, 2);
+  assert.equal((await app.api(ws.api_key, 'GET', `/api/v1/webhooks/${endpoint.id}`)).body.enabled, true);
 });

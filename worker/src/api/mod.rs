@@ -22,6 +22,7 @@ pub mod table;
 // derives and `#[utoipa::path]`s it needs to compile, and drops the rest.
 #[cfg_attr(not(test), allow(dead_code))]
 pub mod openapi;
+pub(crate) mod webhook_test_send;
 pub(crate) mod webhooks;
 pub(crate) mod workflows;
 pub(crate) mod workspace;
@@ -87,6 +88,7 @@ async fn dispatch(route: Route, app: &mut App) -> ApiResult<Response> {
         Route::RotateWebhookSecret => webhooks::rotate_secret(app).await,
         Route::ListWebhookDeliveries => webhooks::deliveries(app).await,
         Route::RecoverWebhook => webhooks::recover(app).await,
+        Route::TestWebhook => webhook_test_send::send(app).await,
         Route::ListDeliveries => deliveries::list(app).await,
         Route::GetDelivery => deliveries::get(app).await,
         Route::RetryDelivery => deliveries::retry(app).await,

@@ -12,7 +12,7 @@ pub mod workflow_schemas;
 
 
 
-use crate::api::{admin, campaigns, capture_urls, deliveries, erasures, events, exports, follow_ups, inbound, inbox_links, keys, leads, meta, summaries, telegram, telegram_webhook, webhooks, workflows, workspace, workspace_credentials};
+use crate::api::{admin, campaigns, capture_urls, deliveries, erasures, events, exports, follow_ups, inbound, inbox_links, keys, leads, meta, summaries, telegram, telegram_webhook, webhook_test_send, webhooks, workflows, workspace, workspace_credentials};
 use utoipa::openapi::security::SecurityScheme;
 use utoipa::{Modify, OpenApi};
 
@@ -37,7 +37,7 @@ use utoipa::{Modify, OpenApi};
         keys::list, keys::create, keys::revoke,
         capture_urls::list, capture_urls::create, capture_urls::delete,
         webhooks::list, webhooks::create, webhooks::get, webhooks::patch, webhooks::delete,
-        webhooks::rotate_secret, webhooks::deliveries, webhooks::recover,
+        webhooks::rotate_secret, webhooks::deliveries, webhooks::recover, webhook_test_send::send,
         deliveries::list, deliveries::get, deliveries::retry,
         events::list, events::get,
         inbox_links::create,
