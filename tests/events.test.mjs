@@ -3,6 +3,8 @@
 // a test send arrives signed like a real delivery and changes nothing.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { spawnApp } from './support/app.mjs';
 import { startReceiver, verifyLeadsBotSignature, verifyStandardWebhook } from './support/receiver.mjs';
 
@@ -132,4 +134,42 @@ test('a failing receiver is reported, and a test never touches the endpoint\'s h
   assert.match(refused.body.error, /not sent/);
   assert.equal(receiver.to('/broken').length, 2);
   assert.equal((await app.api(ws.api_key, 'GET', `/api/v1/webhooks/${endpoint.id}`)).body.enabled, true);
+});
+
+// No JSON Schema validator is among the npm devDependencies; schemathesis's
+// own (jsonschema_rs, in .venv from tests/fuzz/requirements.txt) checks the bodies.
+const python = fileURLToPath(new URL('../.venv/bin/python', import.meta.url));
+const VALIDATE = `
+import json, sys, jsonschema_rs
+for case in json.load(sys.stdin):
+    validator = jsonschema_rs.Draft202012Validator(case["schema"], validate_formats=True)
+    print(json.dumps([str(e) for e in validator.iter_errors(case["instance"])]))
+`;
+
+/** Each body's schema errors against the document's webhook for its event (none: valid). */
+function webhookErrors(doc, bodies) {
+  const cases = bodies.map((body) => ({
+    schema: { ...doc.webhooks[body.event].post.requestBody.content['application/json'].schema, components: doc.components },
+    instance: body,
+  }));
+  const out = execFileSync(python, ['-c', VALIDATE], { input: JSON.stringify(cases) }).toString();
+  return out.trim().split('\n').map((line) => JSON.parse(line));
+}
+
+test('real deliveries match the document\'s webhooks section', async () => {
+  const doc = (await app.request('GET', '/api/v1/openapi.json')).body;
+  const { ws, endpoint } = await app.createWebhook(receiver.url('/contract'), { name: 'contract' });
+  const lead = (await app.capture(ws, { email: 'grace@example.com', name: 'Grace', company: 'Navy', wishes: 'cobol' })).body;
+  assert.equal((await app.api(ws.api_key, 'PATCH', `/api/v1/leads/${lead.id}`, { status: 'qualified', add_tags: ['vip'] })).status, 200);
+  await receiver.waitForCount('/contract', 3);
+  assert.equal((await app.api(ws.api_key, 'DELETE', `/api/v1/leads/${lead.id}`)).status, 204);
+  await receiver.waitForCount('/contract', 4);
+  assert.equal((await testSend(ws, endpoint.id)).body.ok, true);
+  const bodies = receiver.to('/contract').map((r) => r.json);
+  assert.deepEqual(bodies.map((b) => b.event).sort(), ['lead.created', 'lead.created', 'lead.erased', 'lead.status_changed', 'lead.updated']);
+  assert.deepEqual(webhookErrors(doc, bodies), bodies.map(() => []));
+  // The check can fail: a body missing a field, or with a wrong type, does not match.
+  const created = bodies.find((b) => b.event === 'lead.created' && !b.test);
+  const broken = [{ ...created, data: { ...created.data, email: undefined } }, { ...created, created_at: 'yesterday' }, { ...bodies.find((b) => b.event === 'lead.erased'), data: {} }];
+  assert.ok(webhookErrors(doc, JSON.parse(JSON.stringify(broken))).every((errors) => errors.length > 0));
 });
