@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { spawnApp } from './support/app.mjs';
+import { attemptsToCross } from './support/limits.mjs';
 import { startReceiver, verifyLeadsBotSignature, verifyStandardWebhook } from './support/receiver.mjs';
 
 let app, receiver;
@@ -172,4 +173,18 @@ test('real deliveries match the document\'s webhooks section', async () => {
   const created = bodies.find((b) => b.event === 'lead.created' && !b.test);
   const broken = [{ ...created, data: { ...created.data, email: undefined } }, { ...created, created_at: 'yesterday' }, { ...bodies.find((b) => b.event === 'lead.erased'), data: {} }];
   assert.ok(webhookErrors(doc, JSON.parse(JSON.stringify(broken))).every((errors) => errors.length > 0));
+});
+
+test('test sends are limited per workspace', async () => {
+  const { ws, endpoint } = await app.createWebhook(receiver.url('/limited'), { name: 'limited' });
+  const statuses = [];
+  for (let i = 0; i < attemptsToCross('WEBHOOK_TEST_LIMITER') && !statuses.includes(429); i++) {
+    const answer = await testSend(ws, endpoint.id);
+    statuses.push(answer.status);
+    if (answer.status === 429) assert.match(answer.headers.get('retry-after'), /^[0-9]+$/);
+  }
+  assert.equal(statuses.at(-1), 429, 'limited');
+  assert.deepEqual([...new Set(statuses.slice(0, -1))], [200]);
+  const other = await app.createWebhook(receiver.url('/unlimited'), { name: 'unlimited' });
+  assert.equal((await testSend(other.ws, other.endpoint.id)).status, 200, 'another workspace is not limited');
 });
