@@ -6,6 +6,7 @@ pub(crate) mod campaigns;
 pub(crate) mod capture_urls;
 pub(crate) mod deliveries;
 pub(crate) mod erasures;
+pub(crate) mod events;
 pub(crate) mod exports;
 pub(crate) mod follow_ups;
 pub(crate) mod inbound;
@@ -22,6 +23,7 @@ pub mod table;
 // derives and `#[utoipa::path]`s it needs to compile, and drops the rest.
 #[cfg_attr(not(test), allow(dead_code))]
 pub mod openapi;
+pub(crate) mod webhook_test_send;
 pub(crate) mod webhooks;
 pub(crate) mod workflows;
 pub(crate) mod workspace;
@@ -89,9 +91,12 @@ async fn dispatch(route: Route, app: &mut App) -> ApiResult<Response> {
         Route::RotateWebhookSecret => webhooks::rotate_secret(app).await,
         Route::ListWebhookDeliveries => webhooks::deliveries(app).await,
         Route::RecoverWebhook => webhooks::recover(app).await,
+        Route::TestWebhook => webhook_test_send::send(app).await,
         Route::ListDeliveries => deliveries::list(app).await,
         Route::GetDelivery => deliveries::get(app).await,
         Route::RetryDelivery => deliveries::retry(app).await,
+        Route::ListEvents => events::list(app).await,
+        Route::GetEvent => events::get(app).await,
         Route::CreateInboxLink => inbox_links::create(app).await,
         Route::PutTelegram => telegram::put(app).await,
         Route::GetTelegram => telegram::get(app).await,

@@ -34,6 +34,8 @@ pub const UNKNOWN_SESSIONS_PER_CLIENT: Limit = Limit { binding: "UNKNOWN_SESSION
 pub const TELEGRAM_UPDATES_PER_WORKSPACE: Limit = Limit { binding: "TELEGRAM_WEBHOOK_LIMITER", period_secs: 60 };
 /// Lead exports per API key.
 pub const EXPORTS_PER_KEY: Limit = Limit { binding: "EXPORT_LIMITER", period_secs: 60 };
+/// Test sends to webhook endpoints per workspace: each is an outbound request made at once.
+pub const WEBHOOK_TESTS_PER_WORKSPACE: Limit = Limit { binding: "WEBHOOK_TEST_LIMITER", period_secs: 60 };
 
 thread_local! {
     /// One warning per isolate and binding when it is missing, not one per request.

@@ -68,3 +68,52 @@ pub fn event(kind: &str, workspace_id: &str, lead_id: Option<&str>, data: Value,
         created_at: now_ms,
     })
 }
+
+/// The lead a test send is about: obviously not a person, never stored.
+pub const TEST_LEAD_ID: &str = "lead_00000000000000000000000000";
+
+/// The example a test send carries (`POST /api/v1/webhooks/:id/test`): a
+/// `lead.created` shaped as the real one, about an obviously fake lead, with
+/// `"test": true` beside `event` so a receiver can tell it apart. Never stored.
+pub fn test_event(workspace_id: &str, now_ms: i64) -> ApiResult<EventRow> {
+    let lead = LeadRow {
+        id: TEST_LEAD_ID.into(),
+        workspace_id: workspace_id.into(),
+        email: "test.lead@example.com".into(),
+        name: Some("Test Lead".into()),
+        message: Some("A test event from LeadsBot: no lead was created.".into()),
+        custom: "{}".into(),
+        source: "api".into(),
+        status: "new".into(),
+        tags: "[]".into(),
+        created_at: now_ms,
+        updated_at: now_ms,
+        ..LeadRow::default()
+    };
+    let mut event = lead_event(LEAD_CREATED, &lead, None, now_ms)?;
+    let mut payload: Value = serde_json::from_str(&event.payload)?;
+    payload["test"] = Value::Bool(true);
+    event.payload = payload.to_string();
+    Ok(event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_test_event_is_a_lead_created_about_a_fake_lead_marked_test() {
+        let event = test_event("ws_1", 0).unwrap();
+        let payload: Value = serde_json::from_str(&event.payload).unwrap();
+        assert_eq!(payload["test"], true);
+        assert_eq!(payload["event"], LEAD_CREATED);
+        assert_eq!(payload["id"], event.id.as_str());
+        assert_eq!(payload["workspace_id"], "ws_1");
+        assert_eq!(payload["data"]["id"], TEST_LEAD_ID);
+        assert_eq!(payload["data"]["email"], "test.lead@example.com");
+        let real = lead_event(LEAD_CREATED, &LeadRow { custom: "{}".into(), tags: "[]".into(), ..LeadRow::default() }, None, 0).unwrap();
+        let real: Value = serde_json::from_str(&real.payload).unwrap();
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&payload["data"]), keys(&real["data"]), "shaped as a real lead.created");
+    }
+}

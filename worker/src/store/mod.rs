@@ -8,6 +8,7 @@ pub mod capture_urls;
 pub mod deliveries;
 pub mod email_renormalisations;
 pub mod erasure;
+pub mod events;
 pub mod follow_up_firing;
 pub mod follow_ups;
 pub mod delivery_history;

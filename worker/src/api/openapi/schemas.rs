@@ -46,6 +46,11 @@ pub fn job_channel() -> Schema {
     schema(json!({"type": "string", "enum": channels}))
 }
 
+/// Every event type endpoints receive.
+pub fn event_type() -> Schema {
+    schema(json!({"type": "string", "enum": crate::outbox::webhook::EVENT_TYPES}))
+}
+
 /// Every status a job of the outbox can be in.
 pub fn job_status() -> Schema {
     let statuses: Vec<&str> = leadsbot_shared::job::JobStatus::ALL.iter().map(|s| s.as_str()).collect();
@@ -147,4 +152,6 @@ named_schema! {
     PeriodName = schema(json!({"type": "string", "enum": ["day", "week"]}));
     /// An export's format.
     ExportFormat = schema(json!({"type": "string", "enum": ["csv", "ndjson"]}));
+    /// One of the event types endpoints receive.
+    EventTypeName = event_type();
 }
