@@ -169,9 +169,20 @@ test("two people on one lead: a stale Save writes nothing, shows what changed an
   await page.getByLabel("Add tags").fill("vip");
   await page.getByLabel("Add a note").fill("mine: call back Monday");
 
-  // Meanwhile a colleague (an API key here) changes the status and adds a tag.
-  const theirs = await app.api(ws.api_key, "PATCH", `/api/v1/leads/${leads.ada}`, { status: "won", add_tags: ["theirs"] });
-  assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+  // Meanwhile a colleague, in a browser of their own signed in with their own key, saves first.
+  const colleagueKey = await app.api(ws.api_key, "POST", "/api/v1/keys", { name: "colleague", scopes: ["read", "write"] });
+  assert.equal(colleagueKey.status, 201, JSON.stringify(colleagueKey.body));
+  const other = await browser.newContext();
+  const theirPage = await other.newPage();
+  await theirPage.goto(`${app.baseUrl}/app/sign-in?next=${encodeURIComponent(`/app/leads/${leads.ada}`)}`);
+  await theirPage.getByLabel("API key").fill(colleagueKey.body.key);
+  await theirPage.getByRole("button", { name: "Sign in" }).click();
+  await theirPage.waitForURL((u) => u.pathname === `/app/leads/${leads.ada}`);
+  await theirPage.getByLabel("Status").selectOption("won");
+  await theirPage.getByLabel("Add tags").fill("theirs");
+  await theirPage.getByRole("button", { name: "Save", exact: true }).click();
+  await app.waitFor(async () => (await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.ada}`)).body.status === "won", { what: "the colleague's save" });
+  await other.close();
 
   const answered = page.waitForResponse((r) => r.url().endsWith("/save"));
   await page.getByRole("button", { name: "Save", exact: true }).click();
@@ -181,7 +192,7 @@ test("two people on one lead: a stale Save writes nothing, shows what changed an
   assert.deepEqual([stale.body.status, stale.body.tags, stale.body.note], ["won", ["theirs"], null], "the stale save wrote nothing");
   assert.deepEqual(await noteBodies(ws, leads.ada), [], "not even the note");
   const drift = page.locator("ul.drift");
-  assert.match(await drift.innerText(), /Status new → won by key_/);
+  assert.match(await drift.innerText(), new RegExp(`Status new → won by ${colleagueKey.body.id}`), "named: the colleague's key, not this session's");
   assert.match(await drift.innerText(), /Tags added: theirs/);
   // The rep's changes, laid on the lead as it is now.
   assert.equal(await page.getByLabel("Status").inputValue(), "qualified");
