@@ -52,18 +52,9 @@ impl TestSendOut {
             ok: status_code.is_some_and(|code| (200..300).contains(&code)),
             status_code,
             duration_ms: call.duration_ms,
-            error: call.reply.error.or_else(|| status_code.and_then(status_error)),
+            error: call.error(),
             response_excerpt: call.reply.body,
         }
-    }
-}
-
-/// A non-2xx answer's error, worded as the delivery log words it.
-fn status_error(code: u16) -> Option<String> {
-    match code {
-        200..=299 => None,
-        300..=399 => Some(format!("HTTP {code}: redirects are not followed")),
-        _ => Some(format!("HTTP {code}")),
     }
 }
 

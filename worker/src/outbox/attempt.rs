@@ -48,6 +48,17 @@ impl From<Call> for Attempted {
 }
 
 impl Call {
+    /// The attempt's error as the delivery log words it: the reply's own, or
+    /// what its status means (one wording for deliveries and test sends).
+    pub fn error(&self) -> Option<String> {
+        self.reply.error.clone().or_else(|| match self.reply.status {
+            Some(code) if (200..300).contains(&code) => None,
+            Some(code) if (300..400).contains(&code) => Some(format!("HTTP {code}: redirects are not followed")),
+            Some(code) => Some(format!("HTTP {code}")),
+            None => Some("no response".into()),
+        })
+    }
+
     pub fn stopped(reason: &'static str) -> Self {
         Call { stopped: Some(reason), ..Self::not_sent(reason.to_string()) }
     }

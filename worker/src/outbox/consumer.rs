@@ -428,12 +428,7 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
 }
 
 fn attempt_row(job: &DeliveryJob, attempt: u32, call: &Call) -> AttemptRow {
-    let error = call.reply.error.clone().or_else(|| match call.reply.status {
-        Some(code) if (200..300).contains(&code) => None,
-        Some(code) if (300..400).contains(&code) => Some(format!("HTTP {code}: redirects are not followed")),
-        Some(code) => Some(format!("HTTP {code}")),
-        None => Some("no response".into()),
-    });
+    let error = call.error();
     AttemptRow {
         delivery_id: job.id.clone(),
         attempt,
