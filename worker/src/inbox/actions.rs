@@ -94,14 +94,14 @@ async fn save(app: &App, session: &Session, id: &str, form: &Form) -> ApiResult<
     let patch = edit.patch();
     // A triage (a status change) moves on to the next lead of the list, as the inbox's `e` does.
     let then = match (&patch.status, form.get("next")) {
-        (Some(_), Some(next)) => inside_inbox(next).unwrap_or(&here).to_string(),
+        (Some(_), Some(next)) => inbox_path(next).unwrap_or(&here).to_string(),
         _ => here.clone(),
     };
     let saved = apply(app, session, id, &edit, patch, note).await?;
     if saved {
         return redirect(&then, None);
     }
-    let returns = Returns { here, next: form.get("next").and_then(inside_inbox).map(str::to_string) };
+    let returns = Returns { here, next: form.get("next").and_then(inbox_path).map(str::to_string) };
     conflict::page(app, session, id, &edit, &returns).await
 }
 
@@ -128,9 +128,5 @@ async fn apply(app: &App, session: &Session, id: &str, edit: &LeadEdit, patch: L
 
 /// Where to go after the change: only a path inside the inbox.
 fn back(form: &Form, default: &str) -> String {
-    form.get("back").and_then(inside_inbox).unwrap_or(default).to_string()
-}
-
-fn inside_inbox(path: &str) -> Option<&str> {
-    inbox_path(path)
+    form.get("back").and_then(inbox_path).unwrap_or(default).to_string()
 }
