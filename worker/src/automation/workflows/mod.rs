@@ -100,7 +100,7 @@ pub struct RunOut {
     /// What started it: `{"event": "lead.created", "event_id"}`, a status change with `from`/`to`, or `{"event": "manual"}`.
     #[schema(value_type = Object)]
     pub trigger: Value,
-    /// `held`, `running`, `completed` or `failed`.
+    /// `running`, `completed` or `failed` (a paused campaign holds the expansion that creates runs, not runs).
     pub status: String,
     pub actions: Vec<RunActionOut>,
     #[schema(format = DateTime)]
