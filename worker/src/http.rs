@@ -87,6 +87,12 @@ pub async fn read_optional_json<T: DeserializeOwned + Default>(req: &mut Request
     Ok(crate::wire::decode_json::<Option<T>>(&body)?.unwrap_or_default())
 }
 
+/// Tests' stand-in for `query_pairs`: a query as the request would carry it.
+#[cfg(test)]
+pub fn pairs_of(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
 pub fn query_pairs(req: &Request) -> ApiResult<Vec<(String, String)>> {
     let url = req.url().map_err(|e| ApiError::BadRequest(format!("bad URL: {e}")))?;
     Ok(url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())

@@ -278,9 +278,7 @@ async fn replay_finished(app: &App, workspace_id: &str, id: &str) -> ApiResult<(
 mod tests {
     use super::*;
 
-    fn pairs(query: &[(&str, &str)]) -> Vec<(String, String)> {
-        query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
+    use crate::http::pairs_of as pairs;
 
     #[test]
     fn the_list_takes_its_filters_by_public_names() {

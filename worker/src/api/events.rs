@@ -113,9 +113,7 @@ pub async fn get(app: &mut App) -> ApiResult<Response> {
 mod tests {
     use super::*;
 
-    fn pairs(query: &[(&str, &str)]) -> Vec<(String, String)> {
-        query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
+    use crate::http::pairs_of as pairs;
 
     #[test]
     fn the_list_takes_type_lead_and_paging() {

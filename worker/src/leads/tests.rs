@@ -1,8 +1,6 @@
 use super::*;
 
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-}
+use crate::http::pairs_of as pairs;
 
 fn lead(id: &str) -> LeadRow {
     LeadRow { id: id.into(), status: "new".into(), tags: "[]".into(), custom: "{}".into(), ..LeadRow::default() }

@@ -166,9 +166,7 @@ fn day_start(field: &str, value: &str) -> ApiResult<Option<i64>> {
 mod tests {
     use super::*;
 
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-    }
+    use crate::http::pairs_of as pairs;
 
     #[test]
     fn defaults_to_new_and_maps_filters_to_the_store_query() {

@@ -195,9 +195,7 @@ fn ndjson_lines(rows: &[LeadRow], history: &[StatusChangeRow]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
+    use crate::http::pairs_of as pairs;
 
     #[test]
     fn export_parameters_parse_beside_the_list_filters() {

@@ -108,9 +108,7 @@ impl SummaryOut {
 mod tests {
     use super::*;
 
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
+    use crate::http::pairs_of as pairs;
 
     #[test]
     fn queries_need_a_period_and_a_real_date() {
