@@ -126,6 +126,9 @@ test("tabs count, filters and search narrow the list; the lead page changes stat
   await page.getByLabel("Add a note").fill("called, wants a brick wall");
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.locator("ol.timeline").getByText("qualified").waitFor();
+  // The save is announced in the page's polite live region, and the mark leaves the address.
+  assert.equal(await page.locator('#save-status[role="status"]').innerText(), "Saved.");
+  assert.equal(new URL(page.url()).hash, "");
   await receiver.waitForCount("/inbox-status", 1);
   const event = receiver.to("/inbox-status")[0].json;
   assert.equal(event.event, "lead.status_changed");
@@ -316,6 +319,7 @@ test("keyboard: j/k move (on a lead page too), Enter opens, e marks contacted an
   await page.getByLabel("Status").selectOption("won");
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.waitForURL((u) => u.pathname === `/app/leads/${leads.ada}`);
+  await page.locator("#save-status").getByText("Saved. This is the next lead of your list.").waitFor();
   assert.equal((await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.bob}`)).body.status, "won");
   await page.goto(`${app.baseUrl}/app`);
   await page.locator("body").press("/");
@@ -459,7 +463,10 @@ test("the lead's timeline shows its workflow runs with their actions, and no int
   await app.waitFor(async () => (await app.api(ws.api_key, "GET", `/api/v1/leads/${id}`)).body.tags?.includes("hot"), { timeoutMs: 30_000, what: "the workflow to tag the lead" });
   const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
   await page.goto(`${app.baseUrl}/app/leads/${id}`);
+  // People's actions lead the timeline; machine traffic is folded under a toggle.
   const run = page.locator("ol.timeline li.run");
+  assert.equal(await run.isVisible(), false, "runs are folded at first");
+  await page.locator("details.machine > summary").click();
   await run.getByText("Tag the hot ones").waitFor();
   assert.match(await run.innerText(), /add_tag/);
   assert.equal(await page.locator("ol.timeline li.delivery").count(), 0, "the run's outbox rows are not shown as deliveries");
@@ -475,6 +482,7 @@ test("the lead's timeline shows its follow-ups", async () => {
   assert.equal(scheduled.status, 201, JSON.stringify(scheduled.body));
   const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
   await page.goto(`${app.baseUrl}/app/leads/${id}`);
+  await page.getByText(/^Deliveries, workflow runs and follow-ups \(\d+\)$/).click();
   const followUp = page.locator("ol.timeline li.follow-up");
   await followUp.getByText("scheduled").waitFor();
   assert.match(await followUp.innerText(), /Follow-up \(webhook\) due/);
@@ -495,8 +503,9 @@ test("the lead's timeline shows its Telegram alert with every attempt, the faile
   // The second attempt's record lands just after the stand-in answers it.
   await app.waitFor(async () => {
     await page.goto(`${app.baseUrl}/app/leads/${id}`);
-    return (await alert.count()) === 1 && /succeeded/.test(await alert.innerText());
+    return (await alert.count()) === 1 && /succeeded/.test(await alert.textContent());
   }, { timeoutMs: 15_000, what: "the alert to show as succeeded" });
+  await page.locator("details.machine > summary").click();
   const text = await alert.innerText();
   assert.match(text, /lead\.created → Telegram: succeeded \(2 attempts\)/);
   assert.match(text, /#1 .*HTTP 502/);

@@ -10,8 +10,8 @@ export async function inboxLink(app, ws) {
 }
 
 /** Opens `url` (a sign-in link) in a fresh context, signs in, and lands on /app. */
-export async function signInWithLink(browser, url, { viewport, colorScheme } = {}) {
-  const context = await browser.newContext({ ...(viewport ? { viewport } : {}), ...(colorScheme ? { colorScheme } : {}) });
+export async function signInWithLink(browser, url, { viewport, colorScheme, permissions } = {}) {
+  const context = await browser.newContext({ ...(viewport ? { viewport } : {}), ...(colorScheme ? { colorScheme } : {}), ...(permissions ? { permissions } : {}) });
   const page = await context.newPage();
   const problems = watchProblems(page);
   await page.goto(url);

@@ -99,7 +99,7 @@ async fn save(app: &App, session: &Session, id: &str, form: &Form) -> ApiResult<
     };
     let saved = apply(app, session, id, &edit, patch, note).await?;
     if saved {
-        return redirect(&then, None);
+        return redirect(&announced(&then, then != here), None);
     }
     let returns = Returns { here, next: form.get("next").and_then(inbox_path).map(str::to_string) };
     conflict::page(app, session, id, &edit, &returns).await
@@ -124,6 +124,15 @@ async fn apply(app: &App, session: &Session, id: &str, edit: &LeadEdit, patch: L
         Err(ApiError::PreconditionFailed(_)) => Ok(false),
         Err(other) => Err(other),
     }
+}
+
+/// The page after a save, marked so it says (to screen readers too) that the
+/// save went through, and whether it moved on to the next lead.
+fn announced(to: &str, moved_on: bool) -> String {
+    if to.contains('#') {
+        return to.to_string();
+    }
+    format!("{to}#{}", if moved_on { "saved-next" } else { "saved" })
 }
 
 /// Where to go after the change: only a path inside the inbox.

@@ -121,6 +121,11 @@ impl Filters {
         Self::parse(pairs)
     }
 
+    /// No search and no filter: the list shows all of its tab.
+    pub fn is_unfiltered(&self) -> bool {
+        [&self.q, &self.source, &self.campaign, &self.tag, &self.from, &self.to].iter().all(|v| v.is_empty())
+    }
+
     /// This list's query string, page included (without `/app?`).
     pub fn query_string(&self) -> String {
         self.serialize(|_| true, |_, v| v)

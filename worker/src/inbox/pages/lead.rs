@@ -53,6 +53,8 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
         article.lead-page data-id=(lead.id) data-status=(lead.status) {
             h1 { (title) " " span class=(format!("badge s-{}", status_class(&lead.status))) { (lead.status) } }
             (summary(&lead))
+            // Filled by the script after a save (the page's address says so).
+            p #save-status role="status" aria-live="polite" {}
             @if writable { (actions(&lead, session, &returns)) } @else { p.readonly { "Read-only: this inbox was opened with a read key." } }
             section aria-labelledby="h-contact" { h2 #h-contact { "Contact" } (fields(&contact(&lead))) }
             (custom(&lead))

@@ -3,7 +3,7 @@
 
 use super::filters::{Filters, ListPage, PAGE_SIZE};
 use super::layout::{self, Nav};
-use super::{snippet, when};
+use super::{embed, snippet, when};
 use crate::app::App;
 use crate::auth::Scope;
 use crate::error::ApiResult;
@@ -20,6 +20,16 @@ const TABS: [(&str, &str); 7] =
     [("new", "New"), ("contacted", "Contacted"), ("qualified", "Qualified"), ("won", "Won"), ("lost", "Lost"), ("spam", "Spam"), ("all", "All")];
 
 pub async fn page(app: &App, session: &Session) -> ApiResult<Response> {
+    render(app, session, None).await
+}
+
+/// The list right after a new workspace's empty state made a public token:
+/// the snippet shows with the whole token, ready to copy.
+pub async fn first_lead(app: &App, session: &Session, token: &str) -> ApiResult<Response> {
+    render(app, session, Some(token)).await
+}
+
+async fn render(app: &App, session: &Session, new_token: Option<&str>) -> ApiResult<Response> {
     let filters = Filters::parse(&query_pairs(&app.req)?)?;
     let query = filters.query(PAGE_SIZE)?;
     let ListPage { rows, older, newer } = filters.page(app.store.leads(&session.workspace_id, &query).await?, PAGE_SIZE);
@@ -43,7 +53,9 @@ pub async fn page(app: &App, session: &Session) -> ApiResult<Response> {
         p.export { a href=(format!("/app/export?{}", filters.href("cursor", "").trim_start_matches("/app?"))) download { "Export these leads" } " (CSV, every page of this list)" }
         @if session.can(Scope::Write) && !rows.is_empty() { (bulk_form(&filters, session)) }
         p #new-marker role="status" aria-live="polite" {}
-        @if rows.is_empty() {
+        @if rows.is_empty() && filters.is_unfiltered() && counts.iter().all(|c| c.n == 0) {
+            (first_lead_help(&app.origin()?, session, new_token))
+        } @else if rows.is_empty() {
             p.empty { "No leads here." }
         } @else {
             ol.leads #leads data-poll=(poll_href(&filters, rows.first())) {
@@ -59,6 +71,29 @@ pub async fn page(app: &App, session: &Session) -> ApiResult<Response> {
     };
     let title = TABS.iter().find(|(s, _)| *s == filters.status).map_or("Leads", |(_, l)| l);
     html(200, layout::page(title, session, nav, body))
+}
+
+/// A workspace without a lead yet: how to get the first one, with the embed
+/// snippet and a working Copy button (an admin makes the token it needs).
+fn first_lead_help(origin: &str, session: &Session, new_token: Option<&str>) -> Markup {
+    html! {
+        section.empty-state aria-labelledby="h-first-lead" {
+            h2 #h-first-lead { "Get your first lead" }
+            p { "Paste this snippet into any page with a form, before " code { "</body>" } ". Every form sent on that page then arrives here as a lead." }
+            @match (new_token, session.can(Scope::Admin)) {
+                (Some(token), _) => {
+                    (embed::ready(origin, token))
+                    p role="alert" { "This snippet holds a new public token, shown once. An older token keeps working for the rotation grace period." }
+                }
+                (None, true) => {
+                    p { "The snippet needs the workspace's public token, which is stored only as a hash. Make a new one to show the whole snippet here." }
+                    (embed::new_token_form(&session.csrf, "/app", "Show my snippet"))
+                }
+                (None, false) => p { "Ask an admin of this workspace for the embed snippet (Settings, Embed snippet)." },
+            }
+            p { "Or send leads from a server: " code { "POST " (origin) "/api/inbound/" (session.workspace_id) "/leads" } " with an API key (README, Capture API)." }
+        }
+    }
 }
 
 /// Acts on the rows ticked in the list (their checkboxes belong to this form by

@@ -3,6 +3,7 @@
 //! markup), and pages carry no inline script or style.
 
 pub mod conflict;
+pub mod embed;
 pub mod layout;
 pub mod lead;
 pub mod lead_form;

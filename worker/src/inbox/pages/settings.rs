@@ -2,6 +2,7 @@
 //! webhooks with their recent failures, API keys (a new key's secret is shown
 //! once, on the page that created it; revoke).
 
+use super::embed;
 use super::layout::{self, Nav};
 use super::when;
 use crate::app::App;
@@ -38,7 +39,7 @@ pub async fn page(app: &App, session: &Session, shown: Option<Shown>) -> ApiResu
         @if let Some(Shown::Key(secret)) = &shown {
             div.notice role="alert" {
                 p { "Your new API key. Copy it now: it is never shown again." }
-                (copyable("new-key", secret))
+                (embed::copyable("new-key", secret))
             }
         }
         section aria-labelledby="h-origins" {
@@ -85,32 +86,16 @@ pub async fn page(app: &App, session: &Session, shown: Option<Shown>) -> ApiResu
 
 fn embed(app: &App, ws: &WorkspaceRow, shown: &Option<Shown>, csrf: &str) -> ApiResult<Markup> {
     let origin = app.origin()?;
-    let token = match shown {
-        Some(Shown::PublicToken(token)) => token.clone(),
-        _ => format!("{}…", ws.public_token_prefix),
-    };
-    let snippet = format!("<script id=\"leadsbot-listener\" async src=\"{origin}/widget.js\"\n  data-token=\"{token}\" data-api=\"{origin}\" data-mode=\"listener\"></script>");
     Ok(html! {
-        (copyable("snippet", &snippet))
-        @if matches!(shown, Some(Shown::PublicToken(_))) {
+        @if let Some(Shown::PublicToken(token)) = shown {
+            (embed::ready(&origin, token))
             p role="alert" { "This is the new public token, shown once. The old one keeps working for the rotation grace period." }
         } @else {
-            p { "The public token is stored only as a hash, so its middle is hidden. Paste the token you saved, or get a new one (the old one keeps working for 24 hours)." }
-            form method="post" action="/app/settings/public-token" {
-                input type="hidden" name="_csrf" value=(csrf);
-                button type="submit" { "Get a new public token" }
-            }
+            (embed::partial(&origin, &ws.public_token_prefix))
+            p { "The public token is stored only as a hash, so its end is hidden and the snippet cannot be copied from here. Paste the token you saved, or get a new one (the old one keeps working for 24 hours) and copy the whole snippet." }
+            (embed::new_token_form(csrf, "/app/settings", "Get a new public token"))
         }
     })
-}
-
-fn copyable(id: &str, text: &str) -> Markup {
-    html! {
-        div.copyable {
-            pre #(id) tabindex="0" { code { (text) } }
-            button type="button" data-copy=(id) { "Copy" }
-        }
-    }
 }
 
 fn keys_section(keys: &[crate::store::keys::KeyRow], csrf: &str) -> Markup {
@@ -161,6 +146,10 @@ pub async fn post(app: &App, session: &Session, rest: &[&str], form: &Form) -> A
         ["public-token"] => {
             let grace_end = app.now_ms + app.config()?.rotation_grace_secs * 1000;
             let (token, _) = new_public_token(app, ws, grace_end).await?;
+            // From a new workspace's empty list: the snippet shows there.
+            if form.get("back") == Some("/app") {
+                return super::list::first_lead(app, session, &token).await;
+            }
             page(app, session, Some(Shown::PublicToken(token))).await
         }
         ["keys"] => {

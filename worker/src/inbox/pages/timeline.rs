@@ -1,6 +1,8 @@
 //! A lead's whole history in one list: captured, each note (the old single
 //! note first), each status change, each delivery (webhook or Telegram) with
 //! its attempts, each workflow run with its actions, each follow-up, oldest first.
+//! People's actions lead; machine traffic folds under a toggle that opens by
+//! itself when something in it failed.
 
 use super::when;
 use crate::store::deliveries::{AttemptRow, DeliveryRow};
@@ -44,6 +46,23 @@ impl Entry<'_> {
     }
 }
 
+impl Entry<'_> {
+    /// People's actions lead the timeline; machine traffic (deliveries, runs,
+    /// follow-ups) folds under a toggle.
+    fn by_a_person(&self) -> bool {
+        matches!(self, Entry::Change(_) | Entry::Note(_))
+    }
+
+    /// Something that needs a person's eye: the fold opens by itself.
+    fn failed(&self) -> bool {
+        match self {
+            Entry::Delivery(d) => d.status == "failed",
+            Entry::Run(r) => r.status == "failed",
+            _ => false,
+        }
+    }
+}
+
 /// `retry_csrf`: the session's token when it may replay failed deliveries.
 pub fn render(history: &History<'_>, retry_csrf: Option<&str>) -> Markup {
     let mut entries: Vec<Entry> = history.changes.iter().map(Entry::Change).chain(history.deliveries.iter().map(Entry::Delivery))
@@ -52,6 +71,7 @@ pub fn render(history: &History<'_>, retry_csrf: Option<&str>) -> Markup {
         .chain(history.notes.iter().map(Entry::Note))
         .collect();
     entries.sort_by_key(Entry::at);
+    let (people, machine): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(Entry::by_a_person);
     html! {
         ol.timeline {
             li { time { (when(history.lead.created_at)) } " Captured from " (history.lead.source) }
@@ -59,21 +79,31 @@ pub fn render(history: &History<'_>, retry_csrf: Option<&str>) -> Markup {
             @if let Some(old) = history.lead.note.as_deref().filter(|n| !n.trim().is_empty()) {
                 li.note { "Note (from before notes were kept)" p.note-body { (old) } }
             }
-            @for entry in &entries {
-                @match entry {
-                    Entry::Change(c) => li.change {
-                        time { (when(c.changed_at)) } " Status " (c.from_status) " → " strong { (c.to_status) }
-                        @if let Some(by) = &c.changed_by { " by " code { (by) } }
-                    },
-                    Entry::Delivery(d) => li.delivery { (delivery(d, history.attempts, retry_csrf, &history.lead.id)) },
-                    Entry::Run(r) => li.run { (run(r, history)) },
-                    Entry::FollowUp(f) => li.follow-up { (follow_up(f)) },
-                    Entry::Note(n) => li.note {
-                        time { (when(n.created_at)) } " Note by " code { (n.author) }
-                        p.note-body { (n.body) }
-                    },
-                }
+            @for entry in &people { (item(entry, history, retry_csrf)) }
+        }
+        @if !machine.is_empty() {
+            details.machine open[machine.iter().any(Entry::failed)] {
+                summary { "Deliveries, workflow runs and follow-ups (" (machine.len()) ")" }
+                ol.timeline { @for entry in &machine { (item(entry, history, retry_csrf)) } }
             }
+        }
+    }
+}
+
+fn item(entry: &Entry<'_>, history: &History<'_>, retry_csrf: Option<&str>) -> Markup {
+    html! {
+        @match entry {
+            Entry::Change(c) => li.change {
+                time { (when(c.changed_at)) } " Status " (c.from_status) " → " strong { (c.to_status) }
+                @if let Some(by) = &c.changed_by { " by " code { (by) } }
+            },
+            Entry::Delivery(d) => li.delivery { (delivery(d, history.attempts, retry_csrf, &history.lead.id)) },
+            Entry::Run(r) => li.run { (run(r, history)) },
+            Entry::FollowUp(f) => li.follow-up { (follow_up(f)) },
+            Entry::Note(n) => li.note {
+                time { (when(n.created_at)) } " Note by " code { (n.author) }
+                p.note-body { (n.body) }
+            },
         }
     }
 }

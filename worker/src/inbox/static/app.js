@@ -58,6 +58,14 @@
     window.location.reload();
   }
 
+  // A save lands on a lead page marked #saved (or #saved-next when it moved on
+  // to the next lead): say so in the page's polite live region.
+  const saveStatus = document.getElementById("save-status");
+  if (saveStatus && /^#saved(-next)?$/.test(window.location.hash)) {
+    saveStatus.textContent = window.location.hash === "#saved-next" ? "Saved. This is the next lead of your list." : "Saved.";
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
+
   // The bulk form says how many leads are ticked.
   function countTicked() {
     const count = document.getElementById("bulk-count");
