@@ -6,9 +6,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { useAppAndBrowser } from "./support/browser.mjs";
 import { startReceiver } from "./support/receiver.mjs";
 import { inboxLink, signInWithLink, sessionCookie, watchProblems } from "./support/inbox.mjs";
+
+const { parse } = createRequire(import.meta.url)("csv-parse/sync");
 
 // The Bot API stand-in exists before the app, which is told its address.
 const telegram = await startReceiver();
@@ -449,6 +452,44 @@ test("a read key signs in by form to a read-only inbox; its key never reaches th
   assert.equal(settings.status(), 403);
   // The read-key's 403 fetch above logs a console error in Chromium: that one is expected.
   assert.deepEqual(problems.filter((p) => !p.includes("403")), []);
+  await context.close();
+});
+
+test("time zones: the workspace's (chosen in settings) for date filters and the export, the viewer's own for times shown", async () => {
+  const { app, browser } = fixture;
+  const ws = await app.createWorkspace({ name: "zones" });
+  const late = (await app.capture(ws, { email: "late@example.com", name: "Late Lead" })).body.id;
+  const early = (await app.capture(ws, { email: "early@example.com", name: "Early Lead" })).body.id;
+  // 16:30 UTC on 15 January is already the 16th in Tokyo (01:30); 14:00 UTC is still the 15th there (23:00).
+  const at = { [late]: "2026-01-15T16:30:00Z", [early]: "2026-01-15T14:00:00Z" };
+  for (const [id, iso] of Object.entries(at)) {
+    await app.sql(`UPDATE leads SET created_at = ${Date.parse(iso)}, updated_at = ${Date.parse(iso)} WHERE id = '${id}'`);
+  }
+  const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws), { timezoneId: "America/New_York", locale: "en-US" });
+  await page.goto(`${app.baseUrl}/app/settings`);
+  await page.getByLabel("The workspace's time zone").selectOption("Asia/Tokyo");
+  await page.getByRole("button", { name: "Save time zone" }).click();
+  await page.waitForURL("**/app/settings");
+  assert.equal((await app.api(ws.api_key, "GET", "/api/v1/workspace")).body.timezone, "Asia/Tokyo");
+
+  const rows = page.locator("#leads > li.lead");
+  await page.goto(`${app.baseUrl}/app?status=all&from=2026-01-16&to=2026-01-16`);
+  assert.deepEqual(await rows.locator(".who").allInnerTexts(), ["Late Lead"], "the 16th in Tokyo");
+  await page.goto(`${app.baseUrl}/app?status=all&from=2026-01-15&to=2026-01-15`);
+  assert.deepEqual(await rows.locator(".who").allInnerTexts(), ["Early Lead"], "the 15th in Tokyo");
+
+  // Shown in the viewer's zone: New York, 11:30 in the morning of the 15th.
+  await page.goto(`${app.baseUrl}/app/leads/${late}`);
+  assert.equal(await page.locator("p.origin time").innerText(), "Jan 15, 2026, 11:30 AM");
+  assert.equal(await page.locator("p.origin time").getAttribute("datetime"), "2026-01-15T16:30:00.000Z");
+
+  // The export writes the workspace's local time, with its offset.
+  const csv = await app.api(ws.api_key, "GET", "/api/v1/leads/export?format=csv");
+  assert.equal(csv.status, 200);
+  const [header, ...lines] = parse(csv.body, { bom: true });
+  const created = Object.fromEntries(lines.map((l) => [l[header.indexOf("id")], l[header.indexOf("created_at")]]));
+  assert.deepEqual(created, { [late]: "2026-01-16T01:30:00+09:00", [early]: "2026-01-15T23:00:00+09:00" });
+  assert.deepEqual(problems, []);
   await context.close();
 });
 

@@ -15,6 +15,19 @@ pub fn format_rfc3339(unix_ms: i64) -> String {
     )
 }
 
+/// Formats unix milliseconds as the local time `offset_ms` from UTC, with that
+/// offset: `YYYY-MM-DDTHH:MM:SS+HH:MM` (`Z` at UTC). The same instant as
+/// `format_rfc3339`, as a person in that zone reads it (exports).
+pub fn format_rfc3339_local(unix_ms: i64, offset_ms: i64) -> String {
+    if offset_ms == 0 {
+        return format_rfc3339(unix_ms.div_euclid(1000) * 1000).replace(".000Z", "Z");
+    }
+    let local = format_rfc3339((unix_ms + offset_ms).div_euclid(1000) * 1000);
+    let minutes = offset_ms.abs() / 60_000;
+    let sign = if offset_ms < 0 { '-' } else { '+' };
+    format!("{}{sign}{:02}:{:02}", &local[..19], minutes / 60, minutes % 60)
+}
+
 /// Parses an RFC 3339 date-time (or a bare `YYYY-MM-DD`, read as midnight UTC)
 /// into unix milliseconds.
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
@@ -88,6 +101,18 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn local_times_carry_their_offset_and_name_the_same_instant() {
+        let ms = parse_rfc3339("2026-12-07T09:15:30.250Z").unwrap();
+        assert_eq!(format_rfc3339_local(ms, 0), "2026-12-07T09:15:30Z");
+        assert_eq!(format_rfc3339_local(ms, 3_600_000), "2026-12-07T10:15:30+01:00");
+        assert_eq!(format_rfc3339_local(ms, -(9 * 3_600_000 + 30 * 60_000)), "2026-12-06T23:45:30-09:30");
+        for offset in [0, 3_600_000, 19_800_000, -34_200_000] {
+            assert_eq!(parse_rfc3339(&format_rfc3339_local(ms, offset)), Some(ms - 250), "{offset}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -9,9 +9,12 @@ export async function inboxLink(app, ws) {
   return created.body.url;
 }
 
-/** Opens `url` (a sign-in link) in a fresh context, signs in, and lands on /app. */
-export async function signInWithLink(browser, url, { viewport, colorScheme, permissions } = {}) {
-  const context = await browser.newContext({ ...(viewport ? { viewport } : {}), ...(colorScheme ? { colorScheme } : {}), ...(permissions ? { permissions } : {}) });
+/**
+ * Opens `url` (a sign-in link) in a fresh context, signs in, and lands on /app.
+ * `contextOptions`: Playwright's (viewport, colorScheme, permissions, timezoneId, locale…).
+ */
+export async function signInWithLink(browser, url, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   const problems = watchProblems(page);
   await page.goto(url);

@@ -13,7 +13,8 @@ use worker::Response;
 ///
 /// Every lead matching the list's filters, oldest first, streamed. `after` resumes right after
 /// the last lead received. CSV: the API's fields, then `custom.<key>` columns, then `tags`;
-/// NDJSON: one lead per line as `GET /api/v1/leads/{id}` answers it. Limited per API key (429
+/// NDJSON: one lead per line as `GET /api/v1/leads/{id}` answers it. CSV times (`created_at`,
+/// `updated_at`) and the file name's date are in the workspace's `timezone`, with their offset. Limited per API key (429
 /// with `Retry-After`).
 #[utoipa::path(get, path = "/api/v1/leads/export", operation_id = "exportLeads", tag = "exports", security(("apiKey" = [])),
     params(
@@ -34,5 +35,6 @@ pub async fn export(app: &mut App) -> ApiResult<Response> {
     key.require(Scope::Read)?;
     let request = parse_export(&query_pairs(&app.req)?)?;
     admit(&app.env, EXPORTS_PER_KEY, format!("key:{}", key.key_id)).await?;
-    Export::new(app.store.clone(), key.workspace_id.clone(), request).await?.into_response(app.now_ms)
+    let timezone = app.store.workspace(&key.workspace_id).await?.map(|ws| ws.timezone).unwrap_or_default();
+    Export::new(app.store.clone(), key.workspace_id.clone(), request).await?.in_zone(&timezone).into_response(app.now_ms)
 }

@@ -13,6 +13,8 @@ pub struct Session {
     pub key_id: String,
     scopes: Vec<Scope>,
     pub id_hash: String,
+    /// The workspace's time zone: the list's date filters and its exports are local to it.
+    pub timezone: String,
     /// The per-session token every state-changing form carries.
     pub csrf: String,
     secret: String,
@@ -61,5 +63,5 @@ pub async fn session(app: &App) -> ApiResult<Session> {
         });
     }
     let scopes = row.scopes.split_whitespace().filter_map(Scope::parse).collect();
-    Ok(Session { workspace_id: row.workspace_id, key_id: row.key_id, scopes, csrf: csrf_token(&secret), id_hash, secret })
+    Ok(Session { workspace_id: row.workspace_id, key_id: row.key_id, scopes, timezone: row.timezone, csrf: csrf_token(&secret), id_hash, secret })
 }

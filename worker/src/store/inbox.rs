@@ -14,6 +14,8 @@ pub struct SessionRow {
     pub key_id: String,
     pub scopes: String,
     pub last_seen_at: i64,
+    /// The workspace's time zone (date filters and exports are local to it).
+    pub timezone: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -76,8 +78,9 @@ impl Store {
     /// The session, if unexpired and its key still live (a revoked key ends it).
     pub async fn live_session(&self, id_hash: &str, now: i64) -> ApiResult<Option<SessionRow>> {
         self.first(
-            "SELECT s.workspace_id, s.key_id, k.scopes, s.last_seen_at FROM inbox_sessions s
+            "SELECT s.workspace_id, s.key_id, k.scopes, s.last_seen_at, w.timezone FROM inbox_sessions s
                JOIN api_keys k ON k.id = s.key_id AND k.workspace_id = s.workspace_id AND k.revoked_at IS NULL
+               JOIN workspaces w ON w.id = s.workspace_id
              WHERE s.id_hash = ? AND s.expires_at > ?",
             &[text(id_hash), number(now)],
         )

@@ -4,7 +4,7 @@
 
 use super::layout::{self, Nav};
 use super::lead_form::{self, Returns};
-use super::when;
+use super::at;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::inbox::edit::{drift, LeadEdit, Seen};
@@ -23,18 +23,18 @@ pub async fn page(app: &App, session: &Session, id: &str, edit: &LeadEdit, retur
     let body = html! {
         article.lead-page.conflict data-id=(lead.id) data-status=(lead.status) {
             h1 { "This lead changed since you opened it" }
-            p role="alert" { "Nothing you changed was saved. Since you opened " strong { (title) } ", at " (when(edit.seen.updated_at)) ":" }
+            p role="alert" { "Nothing you changed was saved. Since you opened " strong { (title) } ", at " (at(edit.seen.updated_at)) ":" }
             ul.drift {
                 @if let Some((from, to)) = &meanwhile.status {
                     li { "Status " (from) " → " strong { (to) }
-                        @if let Some(change) = &status_by { @if let Some(by) = &change.changed_by { " by " code { (by) } } " at " (when(change.changed_at)) } }
+                        @if let Some(change) = &status_by { @if let Some(by) = &change.changed_by { " by " code { (by) } } " at " (at(change.changed_at)) } }
                 }
                 @if let Some(note) = &meanwhile.note {
                     @if note.trim().is_empty() { li { "The note was cleared" } } @else { li { "The note now reads: " q { (note) } } }
                 }
                 @if !meanwhile.tags_added.is_empty() { li { "Tags added: " (meanwhile.tags_added.join(", ")) } }
                 @if !meanwhile.tags_removed.is_empty() { li { "Tags removed: " (meanwhile.tags_removed.join(", ")) } }
-                li { "Last changed " (when(lead.updated_at)) }
+                li { "Last changed " (at(lead.updated_at)) }
             }
             section aria-labelledby="h-yours" {
                 h2 #h-yours { "Your changes, on the lead as it is now" }

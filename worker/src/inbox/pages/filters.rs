@@ -1,7 +1,10 @@
-//! The list's query string: tabs, filters, search and cursor, parsed into the
+//! The list's query string: tabs, filters (From and To are days in the
+//! workspace's time zone), search and cursor, parsed into the
 //! store's one lead query (the API's list uses the same `LeadQuery`).
 
 use crate::error::{ApiError, ApiResult};
+use crate::lifecycle::summaries::period::local_midnight_utc;
+use crate::lifecycle::summaries::zone::Zone;
 use crate::store::leads::{LeadQuery, LeadRow};
 use leadsbot_shared::ids::{is_sortable_id, IdKind};
 use leadsbot_shared::lead::LeadStatus;
@@ -121,6 +124,19 @@ impl Filters {
         Self::parse(pairs)
     }
 
+    /// The list's query with its From and To days local to the workspace's
+    /// time zone (an IANA name; one the runtime does not know leaves UTC).
+    pub fn query_local(&self, limit: u32, time_zone: &str) -> ApiResult<LeadQuery> {
+        let query = self.query(limit)?;
+        if query.created_after.is_none() && query.created_before.is_none() {
+            return Ok(query);
+        }
+        Ok(match Zone::new(time_zone) {
+            Some(zone) => local_days(query, &|ms| zone.offset_ms(ms)),
+            None => query,
+        })
+    }
+
     /// No search and no filter: the list shows all of its tab.
     pub fn is_unfiltered(&self) -> bool {
         [&self.q, &self.source, &self.campaign, &self.tag, &self.from, &self.to].iter().all(|v| v.is_empty())
@@ -154,6 +170,15 @@ pub struct ListPage {
     pub newer: Option<String>,
 }
 
+/// A query's day bounds (UTC midnights) moved to the local midnights of
+/// the same days, `offset_at(utc ms)` being local minus UTC.
+fn local_days(mut query: LeadQuery, offset_at: &dyn Fn(i64) -> i64) -> LeadQuery {
+    let local = |utc_midnight: i64| local_midnight_utc(utc_midnight.div_euclid(DAY_MS), offset_at);
+    query.created_after = query.created_after.map(local);
+    query.created_before = query.created_before.map(local);
+    query
+}
+
 /// `2026-11-27` → that day's first millisecond, UTC.
 fn day_start(field: &str, value: &str) -> ApiResult<Option<i64>> {
     if value.is_empty() {
@@ -172,6 +197,17 @@ mod tests {
     use super::*;
 
     use crate::http::pairs_of as pairs;
+
+    #[test]
+    fn from_and_to_are_days_in_the_workspace_zone() {
+        let f = Filters::parse(&pairs(&[("from", "2026-07-01"), ("to", "2026-07-01")])).unwrap();
+        let berlin = local_days(f.query(5).unwrap(), &|_| 2 * 3_600_000);
+        let (from, to) = (parse_rfc3339("2026-06-30T22:00:00Z").unwrap(), parse_rfc3339("2026-07-01T22:00:00Z").unwrap());
+        assert_eq!((berlin.created_after, berlin.created_before), (Some(from), Some(to)));
+        let utc = local_days(f.query(5).unwrap(), &|_| 0);
+        assert_eq!(utc.created_after, parse_rfc3339("2026-07-01T00:00:00Z"));
+        assert_eq!(Filters::parse(&[]).unwrap().query_local(5, "Europe/Berlin").unwrap().created_after, None);
+    }
 
     #[test]
     fn defaults_to_new_and_maps_filters_to_the_store_query() {

@@ -40,7 +40,7 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
     let notes = app.store.lead_notes(ws, id, None, MAX_NOTES_SHOWN).await?;
     let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts, runs: &runs, run_actions: &run_actions, workflow_names, follow_ups: &follow_ups, notes: &notes };
     let list = Filters::of_lead_page(&query_pairs(&app.req)?, status_class(&lead.status))?;
-    let near = app.store.lead_neighbours(ws, &list.query(1)?, id).await?;
+    let near = app.store.lead_neighbours(ws, &list.query_local(1, &session.timezone)?, id).await?;
     let returns = Returns { here: list.lead_href(id), next: near.older.as_deref().map(|older| list.lead_href(older)) };
     let writable = session.can(Scope::Write);
     let title = lead.name.clone().unwrap_or_else(|| lead.email.clone());
@@ -82,7 +82,7 @@ fn summary(lead: &LeadRow) -> Markup {
             p.origin {
                 "Source " strong { (lead.source) }
                 @if let Some(campaign) = lead.campaign.as_deref().or(lead.utm_campaign.as_deref()) { " · campaign " strong { (campaign) } }
-                " · " (super::when(lead.created_at))
+                " · " (super::at(lead.created_at))
             }
             p.reach {
                 a.button href=(reach::mailto(lead)) { "Email" }

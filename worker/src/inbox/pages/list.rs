@@ -31,7 +31,7 @@ pub async fn first_lead(app: &App, session: &Session, token: &str) -> ApiResult<
 
 async fn render(app: &App, session: &Session, new_token: Option<&str>) -> ApiResult<Response> {
     let filters = Filters::parse(&query_pairs(&app.req)?)?;
-    let query = filters.query(PAGE_SIZE)?;
+    let query = filters.query_local(PAGE_SIZE, &session.timezone)?;
     let ListPage { rows, older, newer } = filters.page(app.store.leads(&session.workspace_id, &query).await?, PAGE_SIZE);
     let counts = app.store.lead_counts(&session.workspace_id, &query).await?;
     // All is every status but spam, as its list is.
@@ -173,7 +173,7 @@ fn row(lead: &LeadRow, session: &Session, list: &Filters, now: i64) -> Markup {
                 @if let Some(company) = &lead.company { " · " (company) }
                 " · " (lead.source)
                 @if let Some(campaign) = campaign { " · " (campaign) }
-                " · " time datetime=(leadsbot_shared::time::format_rfc3339(lead.created_at)) title=(when(lead.created_at)) { (snippet::age(lead.created_at, now)) }
+                " · " time.age datetime=(leadsbot_shared::time::format_rfc3339(lead.created_at)) title=(when(lead.created_at)) { (snippet::age(lead.created_at, now)) }
             }
             @if !tags.is_empty() {
                 span.tags { @for tag in &tags { span.tag { (tag) } " " } }
@@ -209,7 +209,7 @@ pub async fn poll(app: &App, session: &Session) -> ApiResult<Response> {
     let mut filters = Filters::parse(&pairs)?;
     filters.cursor.clear();
     filters.after.clear();
-    let rows = app.store.leads(&session.workspace_id, &filters.query(PAGE_SIZE)?).await?;
+    let rows = app.store.leads(&session.workspace_id, &filters.query_local(PAGE_SIZE, &session.timezone)?).await?;
     let new = rows.iter().take(PAGE_SIZE as usize).take_while(|r| r.id.as_str() > after.as_str()).count();
     json(200, &serde_json::json!({ "new": new, "more": new >= PAGE_SIZE as usize }))
 }
@@ -221,8 +221,8 @@ pub async fn export(app: &App, session: &Session) -> ApiResult<Response> {
     let mut filters = Filters::parse(&query_pairs(&app.req)?)?;
     filters.cursor.clear();
     filters.after.clear();
-    let query = filters.query(PAGE_SIZE)?;
+    let query = filters.query_local(PAGE_SIZE, &session.timezone)?;
     admit(&app.env, EXPORTS_PER_KEY, format!("key:{}", session.key_id)).await?;
     let request = ExportRequest { query, format: Format::Csv { excel: false }, after: None };
-    Export::new(app.store.clone(), session.workspace_id.clone(), request).await?.into_response(app.now_ms)
+    Export::new(app.store.clone(), session.workspace_id.clone(), request).await?.in_zone(&session.timezone).into_response(app.now_ms)
 }

@@ -14,6 +14,7 @@ mod timeline;
 pub mod filters;
 
 use leadsbot_shared::time::format_rfc3339;
+use maud::{html, Markup};
 
 /// `2026-11-27 06:14 UTC`: readable, and the same on every device.
 pub fn when(ms: i64) -> String {
@@ -22,4 +23,10 @@ pub fn when(ms: i64) -> String {
     out = out.replacen('T', " ", 1);
     out.push_str(" UTC");
     out
+}
+
+/// An instant on a page: its machine-readable `datetime`, and `when` as text,
+/// which the inbox's script rewrites in the viewer's own time zone.
+pub fn at(ms: i64) -> Markup {
+    html! { time datetime=(format_rfc3339(ms)) { (when(ms)) } }
 }

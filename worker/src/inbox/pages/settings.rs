@@ -1,10 +1,10 @@
-//! Settings (`/app/settings`, admin keys): allowed origins, the embed snippet,
+//! Settings (`/app/settings`, admin keys): allowed origins, the time zone, the embed snippet,
 //! webhooks with their recent failures, API keys (a new key's secret is shown
 //! once, on the page that created it; revoke).
 
 use super::embed;
 use super::layout::{self, Nav};
-use super::when;
+use super::at;
 use crate::app::App;
 use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
@@ -51,6 +51,18 @@ pub async fn page(app: &App, session: &Session, shown: Option<Shown>) -> ApiResu
                 button type="submit" { "Save origins" }
             }
         }
+        section aria-labelledby="h-zone" {
+            h2 #h-zone { "Time zone" }
+            form method="post" action="/app/settings/timezone" {
+                input type="hidden" name="_csrf" value=(csrf);
+                label for="timezone" { "The workspace's time zone" }
+                select #timezone name="timezone" aria-describedby="zone-hint" {
+                    @for name in leadsbot_shared::time_zone::NAMES { option selected[*name == ws.timezone] { (name) } }
+                }
+                small #zone-hint { " Used by the list's date filters, exports and digests. The inbox shows times in your browser's zone." }
+                " " button type="submit" { "Save time zone" }
+            }
+        }
         section aria-labelledby="h-embed" { h2 #h-embed { "Embed snippet" } (embed(app, &ws, &shown, csrf)?) }
         section aria-labelledby="h-webhooks" {
             h2 #h-webhooks { "Webhooks" }
@@ -64,7 +76,7 @@ pub async fn page(app: &App, session: &Session, shown: Option<Shown>) -> ApiResu
                             ul.failures {
                                 @for d in failed.iter().take(3) {
                                     li {
-                                        time { (when(d.created_at)) } " " (d.event_type) ": " (d.last_error.as_deref().unwrap_or("failed"))
+                                        (at(d.created_at)) " " (d.event_type) ": " (d.last_error.as_deref().unwrap_or("failed"))
                                         @if let Some(code) = d.last_status_code { " (HTTP " (code) ")" }
                                         form.inline method="post" action=(format!("/app/deliveries/{}/retry", d.id)) {
                                             input type="hidden" name="_csrf" value=(csrf);
@@ -104,8 +116,8 @@ fn keys_section(keys: &[crate::store::keys::KeyRow], csrf: &str) -> Markup {
             @for k in keys {
                 li {
                     strong { (k.name) } " " code { (k.prefix) "…" (k.last4) } " · " (k.scopes)
-                    @if let Some(at) = k.revoked_at { " · revoked " (when(at)) } @else {
-                        @if let Some(at) = k.last_used_at { " · used " (when(at)) }
+                    @if let Some(t) = k.revoked_at { " · revoked " (at(t)) } @else {
+                        @if let Some(t) = k.last_used_at { " · used " (at(t)) }
                         form.inline method="post" action=(format!("/app/settings/keys/{}/revoke", k.id)) {
                             input type="hidden" name="_csrf" value=(csrf);
                             button type="submit" aria-label=(format!("Revoke key {}", k.name)) { "Revoke" }
@@ -136,13 +148,9 @@ pub async fn post(app: &App, session: &Session, rest: &[&str], form: &Form) -> A
     match rest {
         ["origins"] => {
             let origins: Vec<String> = form.text("origins").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
-            let current = app.store.workspace(ws).await?.ok_or_else(|| ApiError::NotFound("workspace not found".into()))?;
-            let settings = crate::workspace::validate_settings(Some(&current.name), Some(&origins), true)?;
-            let allowed_origins = serde_json::to_string(&settings.allowed_origins)?;
-            let update = WorkspaceUpdate { name: &current.name, allowed_origins: &allowed_origins, lead_retention_days: current.lead_retention_days, timezone: &current.timezone, digest_hour: current.digest_hour };
-            app.store.update_workspace(ws, &update, app.now_ms).await?;
-            redirect("/app/settings", None)
+            save_workspace(app, ws, Some(origins), None).await
         }
+        ["timezone"] => save_workspace(app, ws, None, Some(crate::workspace::validate_time_zone(form.text("timezone"))?)).await,
         ["public-token"] => {
             let grace_end = app.now_ms + app.config()?.rotation_grace_secs * 1000;
             let (token, _) = new_public_token(app, ws, grace_end).await?;
@@ -166,4 +174,18 @@ pub async fn post(app: &App, session: &Session, rest: &[&str], form: &Form) -> A
         },
         _ => Err(ApiError::NotFound("no such setting".into())),
     }
+}
+
+/// Saves the workspace's settings as they are, but for the origins or the time zone given.
+async fn save_workspace(app: &App, ws: &str, origins: Option<Vec<String>>, timezone: Option<String>) -> ApiResult<Response> {
+    let current = app.store.workspace(ws).await?.ok_or_else(|| ApiError::NotFound("workspace not found".into()))?;
+    let origins = match origins {
+        Some(origins) => crate::workspace::validate_settings(Some(&current.name), Some(&origins), true)?.allowed_origins,
+        None => current.allowed_origins(),
+    };
+    let allowed_origins = serde_json::to_string(&origins)?;
+    let timezone = timezone.unwrap_or_else(|| current.timezone.clone());
+    let update = WorkspaceUpdate { name: &current.name, allowed_origins: &allowed_origins, lead_retention_days: current.lead_retention_days, timezone: &timezone, digest_hour: current.digest_hour };
+    app.store.update_workspace(ws, &update, app.now_ms).await?;
+    redirect("/app/settings", None)
 }

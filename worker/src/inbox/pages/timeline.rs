@@ -4,7 +4,7 @@
 //! People's actions lead; machine traffic folds under a toggle that opens by
 //! itself when something in it failed.
 
-use super::when;
+use super::at;
 use crate::store::deliveries::{AttemptRow, DeliveryRow};
 use crate::store::leads::{LeadRow, StatusChangeRow};
 use crate::store::follow_ups::FollowUpRow;
@@ -74,7 +74,7 @@ pub fn render(history: &History<'_>, retry_csrf: Option<&str>) -> Markup {
     let (people, machine): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(Entry::by_a_person);
     html! {
         ol.timeline {
-            li { time { (when(history.lead.created_at)) } " Captured from " (history.lead.source) }
+            li { (at(history.lead.created_at)) " Captured from " (history.lead.source) }
             // The old single note kept neither author nor time: it comes first, undated.
             @if let Some(old) = history.lead.note.as_deref().filter(|n| !n.trim().is_empty()) {
                 li.note { "Note (from before notes were kept)" p.note-body { (old) } }
@@ -94,14 +94,14 @@ fn item(entry: &Entry<'_>, history: &History<'_>, retry_csrf: Option<&str>) -> M
     html! {
         @match entry {
             Entry::Change(c) => li.change {
-                time { (when(c.changed_at)) } " Status " (c.from_status) " → " strong { (c.to_status) }
+                (at(c.changed_at)) " Status " (c.from_status) " → " strong { (c.to_status) }
                 @if let Some(by) = &c.changed_by { " by " code { (by) } }
             },
             Entry::Delivery(d) => li.delivery { (delivery(d, history.attempts, retry_csrf, &history.lead.id)) },
             Entry::Run(r) => li.run { (run(r, history)) },
             Entry::FollowUp(f) => li.follow-up { (follow_up(f)) },
             Entry::Note(n) => li.note {
-                time { (when(n.created_at)) } " Note by " code { (n.author) }
+                (at(n.created_at)) " Note by " code { (n.author) }
                 p.note-body { (n.body) }
             },
         }
@@ -111,7 +111,7 @@ fn item(entry: &Entry<'_>, history: &History<'_>, retry_csrf: Option<&str>) -> M
 fn delivery(d: &DeliveryRow, attempts: &[AttemptRow], retry_csrf: Option<&str>, lead_id: &str) -> Markup {
     let target = if d.target_kind == "telegram" { "Telegram".to_string() } else { format!("{} {}", d.target_kind, d.target_id) };
     html! {
-        time { (when(d.created_at)) } " " code { (d.event_type) } " → " (target) ": "
+        (at(d.created_at)) " " code { (d.event_type) } " → " (target) ": "
         strong class=(format!("d-{}", if d.status == "failed" { "failed" } else if d.status == "succeeded" { "ok" } else { "pending" })) { (d.status) }
         " (" (d.attempts) " attempt" @if d.attempts != 1 { "s" } ")"
         @let mine: Vec<&AttemptRow> = attempts.iter().filter(|a| a.delivery_id == d.id).collect();
@@ -119,7 +119,7 @@ fn delivery(d: &DeliveryRow, attempts: &[AttemptRow], retry_csrf: Option<&str>, 
             ul.attempts {
                 @for a in mine {
                     li {
-                        "#" (a.attempt) " " time { (when(a.attempted_at)) } " "
+                        "#" (a.attempt) " " (at(a.attempted_at)) " "
                         @if let Some(code) = a.status_code { "HTTP " (code) } @else { "no answer" }
                         " in " (a.duration_ms) " ms"
                         @if let Some(error) = &a.error { " · " (error) }
@@ -140,7 +140,7 @@ fn delivery(d: &DeliveryRow, attempts: &[AttemptRow], retry_csrf: Option<&str>, 
 fn run(r: &RunRow, history: &History<'_>) -> Markup {
     let name = history.workflow_names.get(&r.workflow_id).map_or(r.workflow_id.as_str(), String::as_str);
     html! {
-        time { (when(r.created_at)) } " Workflow " strong { (name) } ": " (r.status)
+        (at(r.created_at)) " Workflow " strong { (name) } ": " (r.status)
         @let actions: Vec<&RunActionRow> = history.run_actions.iter().filter(|a| a.run_id == r.id).collect();
         @if !actions.is_empty() {
             ul.attempts {
@@ -156,8 +156,8 @@ fn follow_up(f: &FollowUpRow) -> Markup {
     let action: serde_json::Value = serde_json::from_str(&f.action).unwrap_or_default();
     let kind = action.get("type").and_then(|t| t.as_str()).unwrap_or("reminder");
     html! {
-        time { (when(f.created_at)) } " Follow-up (" (kind) ") due " time { (when(f.due_at)) } ": " strong { (f.status) }
-        @if let Some(at) = f.sent_at { " " (when(at)) }
+        (at(f.created_at)) " Follow-up (" (kind) ") due " (at(f.due_at)) ": " strong { (f.status) }
+        @if let Some(t) = f.sent_at { " " (at(t)) }
         @if let Some(reason) = &f.cancel_reason { " (" (reason) ")" }
         @if f.held() { " · held: its campaign is paused" }
         @if f.job_status.as_deref() == Some(crate::store::deliveries::FAILED) { " · firing failed" @if let Some(error) = &f.job_error { ": " (error) } }

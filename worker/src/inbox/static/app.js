@@ -1,5 +1,5 @@
 // The inbox's only script (no framework): keyboard shortcuts, the "N new"
-// marker, copy buttons, the unsaved-changes prompt. Everything works without it;
+// marker, copy buttons, the unsaved-changes prompt, times in the viewer's zone. Everything works without it;
 // it only adds speed and care.
 // Lead data is only ever read from the DOM as text, never written as HTML.
 (() => {
@@ -56,6 +56,16 @@
     const after = rows()[current + 1];
     history.replaceState(null, "", after ? `#${after.dataset.id}` : window.location.pathname + window.location.search);
     window.location.reload();
+  }
+
+  // Times in the viewer's own zone (the server writes UTC, which a page
+  // without script keeps); a row's age stays in words, its title the time.
+  const localTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  for (const time of document.querySelectorAll("time[datetime]")) {
+    const instant = new Date(time.getAttribute("datetime"));
+    if (Number.isNaN(instant.getTime())) continue;
+    if (time.classList.contains("age")) time.title = localTime.format(instant);
+    else time.textContent = localTime.format(instant);
   }
 
   // A save lands on a lead page marked #saved (or #saved-next when it moved on

@@ -4,6 +4,7 @@
 //! guard (`leadsbot_shared::spreadsheet`).
 
 use leadsbot_shared::spreadsheet::neutralise;
+use leadsbot_shared::time::{format_rfc3339_local, parse_rfc3339};
 use serde_json::Value;
 
 /// The lead's own fields under the API's names, in the API's order. `custom`
@@ -14,6 +15,9 @@ pub const FIXED_COLUMNS: [&str; 26] = [
     "page_url", "referrer", "page_title", "form_id", "form_name", "form_action",
     "user_agent", "country", "status", "note", "created_at", "updated_at",
 ];
+
+/// The columns holding instants.
+const TIME_COLUMNS: [&str; 2] = ["created_at", "updated_at"];
 
 /// A UTF-8 byte order mark, so Excel reads the file as UTF-8.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -36,9 +40,14 @@ impl Columns {
         fixed.chain(custom).chain(std::iter::once("tags".to_string())).collect()
     }
 
-    /// One lead (its API JSON) as cells, in header order.
-    pub fn row(&self, lead: &Value) -> Vec<String> {
-        let fixed = FIXED_COLUMNS.iter().map(|c| cell(&lead[*c]));
+    /// One lead (its API JSON) as cells, in header order; its instants in
+    /// the local time `offset_at` gives (the workspace's zone: a spreadsheet
+    /// shows what the team's clocks said), with the offset written out.
+    pub fn row(&self, lead: &Value, offset_at: &dyn Fn(i64) -> i64) -> Vec<String> {
+        let fixed = FIXED_COLUMNS.iter().map(|c| match (TIME_COLUMNS.contains(c), lead[*c].as_str().and_then(parse_rfc3339)) {
+            (true, Some(ms)) => format_rfc3339_local(ms, offset_at(ms)),
+            _ => cell(&lead[*c]),
+        });
         let custom = self.custom_keys.iter().map(|k| cell(&lead["custom"][k.as_str()]));
         let tags = lead["tags"].as_array().map(|t| t.iter().map(cell).collect::<Vec<_>>().join(";")).unwrap_or_default();
         fixed.chain(custom).chain(std::iter::once(tags)).collect()
@@ -92,10 +101,22 @@ mod tests {
         assert_eq!(&header[..3], ["id", "workspace_id", "email"]);
         assert_eq!(header[FIXED_COLUMNS.len()..], ["custom.age", "custom.budget", "tags"]);
         let lead = json!({"id": "lead_1", "email": "a@b.co", "name": null, "custom": {"budget": 500, "age": "40"}, "tags": ["vip", "eu"]});
-        let row = columns.row(&lead);
+        let row = columns.row(&lead, &|_| 0);
         assert_eq!(row.len(), header.len());
         assert_eq!((row[0].as_str(), row[2].as_str(), row[3].as_str()), ("lead_1", "a@b.co", ""));
         assert_eq!(row[FIXED_COLUMNS.len()..], ["40", "500", "vip;eu"]);
+    }
+
+    #[test]
+    fn instants_are_written_in_the_workspace_zone_with_their_offset() {
+        let columns = Columns::new(Vec::new());
+        let lead = json!({"id": "lead_1", "created_at": "2026-07-01T22:30:00.000Z", "updated_at": "2026-12-01T08:00:00.500Z", "message": "2026-07-01T22:30:00.000Z"});
+        let berlin = |ms: i64| if ms < parse_rfc3339("2026-10-25T01:00:00Z").unwrap() { 7_200_000 } else { 3_600_000 };
+        let row = columns.row(&lead, &berlin);
+        let at = |name: &str| row[FIXED_COLUMNS.iter().position(|c| *c == name).unwrap()].clone();
+        assert_eq!(at("created_at"), "2026-07-02T00:30:00+02:00", "summer time");
+        assert_eq!(at("updated_at"), "2026-12-01T09:00:00+01:00", "winter time");
+        assert_eq!(at("message"), "2026-07-01T22:30:00.000Z", "only the instants' columns");
     }
 
     #[test]

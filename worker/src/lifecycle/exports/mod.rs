@@ -12,6 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::leads::{parse_filters, LeadDetailOut, LeadOut};
 use crate::store::leads::{LeadQuery, LeadRow, StatusChangeRow};
 use crate::store::Store;
+use crate::lifecycle::summaries::zone::Zone;
 use csv_rows::Columns;
 use leadsbot_shared::ids::{is_sortable_id, IdKind};
 use leadsbot_shared::FieldError;
@@ -77,6 +78,8 @@ pub struct Export {
     request: ExportRequest,
     /// `Some` for CSV; the header is written before the first page unless resuming.
     columns: Option<Columns>,
+    /// The workspace's time zone: CSV times and the file's date are local to it.
+    zone: Option<Zone>,
     started: bool,
     done: bool,
     /// Rows and bytes sent, for the closing log line.
@@ -91,7 +94,17 @@ impl Export {
             Format::Csv { .. } => Some(Columns::new(store.custom_keys(&workspace_id, &request.query, MAX_CUSTOM_COLUMNS).await?)),
             Format::Ndjson => None,
         };
-        Ok(Self { store, workspace_id, request, columns, started: false, done: false, rows: 0, bytes: 0 })
+        Ok(Self { store, workspace_id, request, columns, zone: None, started: false, done: false, rows: 0, bytes: 0 })
+    }
+
+    /// Times in the workspace's zone (an IANA name; one `Intl` does not know leaves UTC).
+    pub fn in_zone(mut self, time_zone: &str) -> Self {
+        self.zone = Zone::new(time_zone);
+        self
+    }
+
+    fn offset_at(&self, utc_ms: i64) -> i64 {
+        self.zone.as_ref().map_or(0, |zone| zone.offset_ms(utc_ms))
     }
 
     /// The download: streamed, named by the day, never cached.
@@ -99,7 +112,7 @@ impl Export {
         let format = self.request.format;
         let headers = worker::Headers::new();
         headers.set("Content-Type", format.content_type())?;
-        let date = leadsbot_shared::time::format_rfc3339(now_ms);
+        let date = leadsbot_shared::time::format_rfc3339(now_ms + self.offset_at(now_ms));
         let filename = format!("leads-{}.{}", &date[..10.min(date.len())], format.extension());
         headers.set("Content-Disposition", &format!("attachment; filename=\"{filename}\""))?;
         headers.set("Cache-Control", "no-store")?;
@@ -160,7 +173,7 @@ impl Export {
     async fn render(&self, rows: &[LeadRow]) -> ApiResult<Vec<u8>> {
         match &self.columns {
             Some(columns) => {
-                let records: Vec<Vec<String>> = rows.iter().map(|r| columns.row(&serde_json::to_value(LeadOut::from(r)).unwrap_or_default())).collect();
+                let records: Vec<Vec<String>> = rows.iter().map(|r| columns.row(&serde_json::to_value(LeadOut::from(r)).unwrap_or_default(), &|ms| self.offset_at(ms))).collect();
                 csv_rows::write_records(records.iter().map(Vec::as_slice)).map_err(|e| ApiError::internal("csv", e))
             }
             None => {
