@@ -1,5 +1,5 @@
 // The TypeScript client (clients/typescript) against the running worker: its
-// generated types match the served OpenAPI document and type-check, calls
+// generated types match the OpenAPI document and type-check, calls
 // answer typed data, an error answer is a LeadsBotProblem, the paging helper
 // walks every page, and webhook verification takes real deliveries (also
 // during a secret rotation) and refuses a tampered body.
@@ -23,13 +23,11 @@ after(async () => {
   await receiver?.close();
 });
 
-test('the committed generated types are those of the served OpenAPI document', async () => {
+// worker/src/openapi.json is the served document (a native test keeps them equal).
+test('the committed generated types are those of the OpenAPI document', async () => {
   const { generatedSchema, schemaPath } = await import(join(clientDir, 'scripts/generate.mjs'));
   const committed = await readFile(schemaPath, 'utf8');
   assert.ok(committed === (await generatedSchema()), 'clients/typescript/src/schema.d.ts is stale: npm run generate -w clients/typescript');
-  const served = await app.request('GET', '/api/v1/openapi.json');
-  const onDisk = JSON.parse(await readFile(join(clientDir, '../../worker/src/openapi.json'), 'utf8'));
-  assert.deepEqual(served.body, onDisk, 'the worker serves the committed document');
 });
 
 test('the client and its typed usage type-check (tsc --noEmit)', () => {
