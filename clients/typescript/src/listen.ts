@@ -65,6 +65,12 @@ async function forward(event: ApiEvent, options: ListenOptions) {
   }
 }
 
+/** Ids below the settle window are never walked again: a long listen keeps only the recent ones. */
+function forgetSettled(forwarded: Map<string, number>) {
+  const newest = Math.max(0, ...forwarded.values());
+  for (const [id, createdAt] of forwarded) if (createdAt < newest - 2 * SETTLE_MS) forwarded.delete(id);
+}
+
 const pause = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -88,6 +94,7 @@ export async function listen(options: ListenOptions): Promise<void> {
       if (signal.aborted) return;
       options.onPollError(error);
     }
+    forgetSettled(forwarded);
     await pause(options.intervalMs, signal);
   }
 }
