@@ -34,6 +34,7 @@ function run(args, env = {}) {
 test('listen forwards new events to a local receiver, signed with the secret it printed, and stops on Ctrl-C', async () => {
   const ws = await app.createWorkspace({ name: 'listen' });
   const old = (await app.capture(ws, { email: 'old@example.com' })).body;
+  receiver.plan('/local', [{ status: 200 }, { status: 503 }]);
   const listener = run(['listen', '--forward-to', receiver.url('/local'), '--interval', '200'], { LEADSBOT_API: app.baseUrl, LEADSBOT_KEY: ws.api_key });
   try {
     const secret = await app.waitFor(() => listener.out.stdout.match(/signing secret (whsec_\S+)/)?.[1], { timeoutMs: 20_000, what: `listen to be ready: ${JSON.stringify(listener.out)}` });
@@ -54,6 +55,7 @@ test('listen forwards new events to a local receiver, signed with the secret it 
     await receiver.waitForCount('/local', 2);
     assert.deepEqual(receiver.to('/local').map((r) => r.json.data.email), ['new@example.com', 'next@example.com'], 'each event once, in order');
     assert.ok(!receiver.to('/local').some((r) => r.json.data.id === old.id), 'events from before it started are not forwarded');
+    await app.waitFor(() => /lead\.created {2}evt_\S+ {2}-> 503\n/.test(listener.out.stdout), { what: `the receiver's 503 shown: ${listener.out.stdout}` });
     listener.child.kill('SIGINT');
     assert.deepEqual(await listener.exited, { code: 0, signal: null });
     assert.match(listener.out.stdout, /Stopped\.\n$/);

@@ -2,7 +2,13 @@
 // The `leadsbot` command. `leadsbot listen --forward-to URL` forwards a
 // workspace's events to a local receiver (src/listen.ts says how).
 import { parseArgs } from 'node:util';
-import { createLeadsBotClient, listen, newSecret, LeadsBotProblem } from '../dist/index.js';
+
+// dist/ is built, not committed: bootstrap (or the line below) makes it.
+const { createLeadsBotClient, listen, newSecret, LeadsBotProblem } = await import('../dist/index.js').catch((error) => {
+  if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  console.error('leadsbot: the client is not built: run node clients/typescript/scripts/build.mjs');
+  process.exit(1);
+});
 
 const USAGE = `Usage: leadsbot listen --forward-to http://localhost:PORT/path [options]
 
