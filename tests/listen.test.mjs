@@ -76,3 +76,42 @@ test('listen says what is missing or refused, and exits non-zero', async () => {
   assert.match(wrongKey.out.stderr, /401/);
   assert.equal(receiver.to('/never').length, 0);
 });
+
+test('an event that commits late, within the settle window, is still forwarded once; older ones are not walked', async () => {
+  // A stand-in Events API (newest first, by id) behind the real client, to commit events out of order.
+  const stored = [];
+  const at = (s) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+  const event = (id, s) => ({ id, type: 'lead.created', lead_id: null, created_at: at(s), payload: {} });
+  const pagesAsked = [];
+  const fetch = async (request) => {
+    const url = new URL(request.url);
+    const limit = Number(url.searchParams.get('limit'));
+    const cursor = url.searchParams.get('cursor');
+    pagesAsked.push(cursor ?? '');
+    const newestFirst = [...stored].sort((a, b) => b.id.localeCompare(a.id)).filter((e) => !cursor || e.id < cursor);
+    const data = newestFirst.slice(0, limit);
+    const next_cursor = newestFirst.length > limit ? data.at(-1).id : null;
+    return new Response(JSON.stringify({ data, next_cursor }), { headers: { 'Content-Type': 'application/json' } });
+  };
+  const client = lb.createLeadsBotClient({ baseUrl: 'http://api.invalid', apiKey: 'lb_sk_x', fetch });
+  const forwarded = new Map();
+  const take = async (floor) => {
+    const fresh = await lb.newEvents(client, floor, forwarded);
+    for (const e of fresh) forwarded.set(e.id, Date.parse(e.created_at));
+    return fresh.map((e) => e.id);
+  };
+  stored.push(event('evt_01', 0));
+  const floor = (await lb.newestEventId(client)) ?? null;
+  assert.deepEqual(await take(floor), [], 'nothing from before the start');
+  stored.push(event('evt_03', 30), event('evt_04', 31));
+  assert.deepEqual(await take(floor), ['evt_03', 'evt_04'], 'oldest first');
+  stored.push(event('evt_02', 25));
+  assert.deepEqual(await take(floor), ['evt_02'], 'committed late, 6 s before the newest: forwarded');
+  assert.deepEqual(await take(floor), [], 'and only once');
+  for (let s = 0; s < 150; s++) stored.push(event(`evt_1${String(s).padStart(3, '0')}`, 60 + s));
+  assert.equal((await take(floor)).length, 150, 'over two pages of 100');
+  pagesAsked.length = 0;
+  stored.push(event('evt_2000', 300));
+  assert.deepEqual(await take(floor), ['evt_2000']);
+  assert.equal(pagesAsked.length, 1, 'a poll stops at the settle window, not at the start');
+});
