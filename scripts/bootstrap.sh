@@ -37,9 +37,13 @@ if ! has_version wasm-bindgen "$WASM_BINDGEN_VERSION"; then
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "Installing npm packages: wrangler 4.86.0, esbuild, binaryen, test tools (about 30 s)"
+  step "Installing npm packages: wrangler 4.86.0, esbuild, binaryen, the client's generator and TypeScript, test tools (about 30 s)"
   npm ci --no-audit --no-fund
 fi
+
+# The TypeScript client's JS (clients/typescript/dist, for its tests and the
+# `leadsbot` bin): esbuild, well under a second, so always.
+node clients/typescript/scripts/build.mjs
 
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null; then
   step "Installing Debian's Chromium for the browser tests (about 1 min, once)"
