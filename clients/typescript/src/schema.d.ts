@@ -443,7 +443,8 @@ export interface paths {
          * Export leads as CSV or NDJSON
          * @description Every lead matching the list's filters, oldest first, streamed. `after` resumes right after
          *     the last lead received. CSV: the API's fields, then `custom.<key>` columns, then `tags`;
-         *     NDJSON: one lead per line as `GET /api/v1/leads/{id}` answers it. Limited per API key (429
+         *     NDJSON: one lead per line as `GET /api/v1/leads/{id}` answers it. CSV times (`created_at`,
+         *     `updated_at`) and the file name's date are in the workspace's `timezone`, with their offset. Limited per API key (429
          *     with `Retry-After`).
          */
         get: operations["exportLeads"];
