@@ -488,7 +488,7 @@ test("time zones: the workspace's (chosen in settings) for date filters and the 
   assert.equal(csv.status, 200);
   const [header, ...lines] = parse(csv.body, { bom: true });
   const created = Object.fromEntries(lines.map((l) => [l[header.indexOf("id")], l[header.indexOf("created_at")]]));
-  assert.deepEqual(created, { [late]: "2026-01-16T01:30:00+09:00", [early]: "2026-01-15T23:00:00+09:00" });
+  assert.deepEqual(created, { [late]: "2026-01-16T01:30:00.000+09:00", [early]: "2026-01-15T23:00:00.000+09:00" });
   assert.deepEqual(problems, []);
   await context.close();
 });

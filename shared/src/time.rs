@@ -16,16 +16,16 @@ pub fn format_rfc3339(unix_ms: i64) -> String {
 }
 
 /// Formats unix milliseconds as the local time `offset_ms` from UTC, with that
-/// offset: `YYYY-MM-DDTHH:MM:SS+HH:MM` (`Z` at UTC). The same instant as
-/// `format_rfc3339`, as a person in that zone reads it (exports).
+/// offset: `YYYY-MM-DDTHH:MM:SS.mmm+HH:MM`, exactly `format_rfc3339` at UTC.
+/// The same instant, as a person in that zone reads it (exports).
 pub fn format_rfc3339_local(unix_ms: i64, offset_ms: i64) -> String {
+    let local = format_rfc3339(unix_ms + offset_ms);
     if offset_ms == 0 {
-        return format_rfc3339(unix_ms.div_euclid(1000) * 1000).replace(".000Z", "Z");
+        return local;
     }
-    let local = format_rfc3339((unix_ms + offset_ms).div_euclid(1000) * 1000);
     let minutes = offset_ms.abs() / 60_000;
     let sign = if offset_ms < 0 { '-' } else { '+' };
-    format!("{}{sign}{:02}:{:02}", &local[..19], minutes / 60, minutes % 60)
+    format!("{}{sign}{:02}:{:02}", &local[..23], minutes / 60, minutes % 60)
 }
 
 /// Parses an RFC 3339 date-time (or a bare `YYYY-MM-DD`, read as midnight UTC)
@@ -105,11 +105,11 @@ mod tests {
     #[test]
     fn local_times_carry_their_offset_and_name_the_same_instant() {
         let ms = parse_rfc3339("2026-12-07T09:15:30.250Z").unwrap();
-        assert_eq!(format_rfc3339_local(ms, 0), "2026-12-07T09:15:30Z");
-        assert_eq!(format_rfc3339_local(ms, 3_600_000), "2026-12-07T10:15:30+01:00");
-        assert_eq!(format_rfc3339_local(ms, -(9 * 3_600_000 + 30 * 60_000)), "2026-12-06T23:45:30-09:30");
+        assert_eq!(format_rfc3339_local(ms, 0), format_rfc3339(ms));
+        assert_eq!(format_rfc3339_local(ms, 3_600_000), "2026-12-07T10:15:30.250+01:00");
+        assert_eq!(format_rfc3339_local(ms, -(9 * 3_600_000 + 30 * 60_000)), "2026-12-06T23:45:30.250-09:30");
         for offset in [0, 3_600_000, 19_800_000, -34_200_000] {
-            assert_eq!(parse_rfc3339(&format_rfc3339_local(ms, offset)), Some(ms - 250), "{offset}");
+            assert_eq!(parse_rfc3339(&format_rfc3339_local(ms, offset)).map(|s| s / 1000), Some(ms / 1000), "{offset}");
         }
     }
 

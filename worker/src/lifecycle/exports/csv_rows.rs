@@ -114,8 +114,8 @@ mod tests {
         let berlin = |ms: i64| if ms < parse_rfc3339("2026-10-25T01:00:00Z").unwrap() { 7_200_000 } else { 3_600_000 };
         let row = columns.row(&lead, &berlin);
         let at = |name: &str| row[FIXED_COLUMNS.iter().position(|c| *c == name).unwrap()].clone();
-        assert_eq!(at("created_at"), "2026-07-02T00:30:00+02:00", "summer time");
-        assert_eq!(at("updated_at"), "2026-12-01T09:00:00+01:00", "winter time");
+        assert_eq!(at("created_at"), "2026-07-02T00:30:00.000+02:00", "summer time");
+        assert_eq!(at("updated_at"), "2026-12-01T09:00:00.500+01:00", "winter time");
         assert_eq!(at("message"), "2026-07-01T22:30:00.000Z", "only the instants' columns");
     }
 
