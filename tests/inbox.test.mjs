@@ -49,6 +49,40 @@ async function noteBodies(ws, leadId) {
   return listed.body.data.map((n) => n.body);
 }
 
+test("filters offer the sources, campaigns and tags present; a campaign chosen finds the lead that named it by utm_campaign", async () => {
+  const { app, browser } = fixture;
+  const ws = await app.createWorkspace({ name: "filter choices" });
+  const other = await app.createWorkspace({ name: "not these choices" });
+  await app.capture(other, { email: "theirs@example.com", campaign: "Their Campaign", source: "elsewhere" });
+  for (const fields of [
+    { email: "utm@example.com", name: "Uma Utm", utm_campaign: "Spring Promo" },
+    { email: "label@example.com", name: "Lee Label", campaign: "spring promo", source: "import" },
+    { email: "fall@example.com", name: "Fay Fall", campaign: "Fall" },
+  ]) assert.equal((await app.capture(ws, fields)).status, 201);
+  const [fay] = (await app.listLeads(ws.api_key, { email: "fall@example.com" })).data;
+  assert.equal((await app.api(ws.api_key, "PATCH", `/api/v1/leads/${fay.id}`, { tags: ["vip"] })).status, 200);
+  const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
+  const rows = page.locator("#leads > li");
+  await page.getByText("Filters").click();
+  const options = (label) => page.getByLabel(label).locator("option").allInnerTexts();
+  assert.deepEqual(await options("Source"), ["Any", "api", "import"]);
+  assert.deepEqual(await options("Campaign"), ["Any", "Fall", "Spring Promo"], "campaigns by name, this workspace's only");
+  assert.deepEqual(await options("Tag"), ["Any", "vip"]);
+
+  await page.getByLabel("Campaign").selectOption({ label: "Spring Promo" });
+  await page.getByRole("button", { name: "Apply", exact: true }).click();
+  await page.waitForURL(/campaign=spring-promo/);
+  assert.deepEqual(await rows.locator(".who").allInnerTexts(), ["Lee Label", "Uma Utm"], "both fields name the one campaign");
+  assert.equal(await page.getByLabel("Campaign").inputValue(), "spring-promo", "the choice stays shown");
+
+  // A bookmark naming the campaign by its label, in any case, chooses it too.
+  await page.goto(`${app.baseUrl}/app?status=new&campaign=${encodeURIComponent("SPRING Promo")}`);
+  assert.deepEqual(await rows.locator(".who").allInnerTexts(), ["Lee Label", "Uma Utm"]);
+  assert.equal(await page.getByLabel("Campaign").inputValue(), "spring-promo");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("a sign-in link opens the inbox once; it is spent afterwards", async () => {
   const { app, browser } = fixture;
   const { ws } = await workspaceWithLeads("link once");
@@ -85,8 +119,8 @@ test("tabs count, filters and search narrow the list; the lead page changes stat
   assert.equal(await rows.count(), 2, "the new tab lists the two new leads, not the spam");
 
   await page.getByText("Filters").click();
-  await page.getByLabel("Source").fill("api");
-  await page.getByLabel("Campaign").fill("spring");
+  await page.getByLabel("Source").selectOption("api");
+  await page.getByLabel("Campaign").selectOption("spring");
   await page.getByRole("button", { name: "Apply", exact: true }).click();
   await page.waitForURL(/campaign=spring/);
   assert.deepEqual(await rows.locator(".who").allInnerTexts(), ["Ada Lovelace"]);

@@ -43,6 +43,25 @@ impl CampaignSlug {
         campaign.and_then(Self::from_label).or_else(|| utm_campaign.and_then(Self::from_label))
     }
 
+    /// What a campaign filter value means, wherever a campaign is filtered
+    /// on (the lead list, the export, a workflow trigger's filter, workflow
+    /// conditions, the inbox): the campaign whose slug its label joins, so a
+    /// slug, the label a lead sent and any casing of either name the same
+    /// campaign (`Spring Sale` → `spring-sale`). `None`: a value with no
+    /// letter or digit, which names no campaign and so matches no lead.
+    pub fn for_filter(value: &str) -> Option<Self> {
+        Self::from_label(value)
+    }
+
+    /// Whether a lead (its `campaign` and `utm_campaign` labels) is in the
+    /// campaign a filter value names.
+    pub fn filter_matches(value: &str, campaign: Option<&str>, utm_campaign: Option<&str>) -> bool {
+        match (Self::for_filter(value), Self::for_lead(campaign, utm_campaign)) {
+            (Some(wanted), Some(joined)) => wanted == joined,
+            _ => false,
+        }
+    }
+
     /// A slug as an API client names it: already in the form `from_label`
     /// gives, in ASCII (`^[a-z0-9]+(-[a-z0-9]+)*$`, as the API document says).
     /// Leads' labels in other scripts still join slugs of their own letters.
@@ -206,6 +225,20 @@ mod tests {
         assert_eq!(joined(None, Some("Autumn Promo")).as_deref(), Some("autumn-promo"));
         assert_eq!(joined(Some("???"), Some("autumn")).as_deref(), Some("autumn"));
         assert_eq!(joined(None, None), None);
+    }
+
+    #[test]
+    fn a_filter_value_names_the_campaign_its_label_joins() {
+        let named = |v| CampaignSlug::for_filter(v).map(|s| s.as_str().to_string());
+        assert_eq!(named("Spring Sale").as_deref(), Some("spring-sale"));
+        assert_eq!(named("spring-sale").as_deref(), Some("spring-sale"));
+        assert_eq!(named("SPRING").as_deref(), Some("spring"));
+        assert_eq!(named(" -- "), None, "names no campaign");
+        assert!(CampaignSlug::filter_matches("Spring", None, Some("spring")), "utm_campaign, any case");
+        assert!(CampaignSlug::filter_matches("spring", Some("Spring"), Some("autumn")), "campaign first");
+        assert!(!CampaignSlug::filter_matches("autumn", Some("Spring"), Some("autumn")), "utm_campaign only when campaign is none");
+        assert!(CampaignSlug::filter_matches("spring sale", Some("Spring_Sale!"), None));
+        assert!(!CampaignSlug::filter_matches("!!", None, None) && !CampaignSlug::filter_matches("spring", None, None));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::Value;
 /// Every lead field a condition or a `{{lead.…}}` placeholder may name,
 /// besides `custom.<key>`.
 pub const FIELDS: &[&str] = &[
-    "id", "email", "name", "phone", "company", "message", "status", "tags", "note", "source", "campaign",
+    "id", "email", "name", "phone", "company", "message", "status", "tags", "note", "source", "campaign", "campaign_label",
     "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "page_url", "referrer", "page_title",
     "form_id", "form_name", "form_action", "user_agent", "country", "created_at",
 ];

@@ -1,7 +1,10 @@
 //! Conditions over the plain lead view. Text compares without regard to
 //! case; numbers compare as numbers even when a form sent them as text; a
 //! list field (tags, a multi-select) matches when any of its items does.
+//! `campaign` compares campaigns, as every campaign filter does
+//! (`CampaignSlug::for_filter`): the value names the campaign its label joins.
 
+use crate::campaign::CampaignSlug;
 use crate::lead_view::{self, number_of, text_of};
 use serde::Serialize;
 use serde_json::Value;
@@ -65,6 +68,11 @@ pub struct Condition {
 
 impl Condition {
     pub fn matches(&self, lead: &Value) -> bool {
+        if self.field == "campaign" {
+            if let Some(matched) = self.matches_campaign(lead) {
+                return matched;
+            }
+        }
         let actual = lead_view::get(lead, &self.field);
         match self.op {
             Op::Exists => is_present(actual) == self.value.as_bool().unwrap_or(true),
@@ -74,6 +82,27 @@ impl Condition {
             Op::Contains => contains(actual, &self.value),
             Op::GreaterThan => compare(actual, &self.value).is_some_and(|(a, b)| a > b),
             Op::LessThan => compare(actual, &self.value).is_some_and(|(a, b)| a < b),
+        }
+    }
+}
+
+impl Condition {
+    /// The campaign tests (`None`: the others, which read the slug as text).
+    /// The lead's campaign is the one its labels join: events written
+    /// before leads carried the slug still match.
+    fn matches_campaign(&self, lead: &Value) -> Option<bool> {
+        let label = |field| lead_view::get(lead, field).and_then(Value::as_str);
+        let is_in = |expected: &Value| CampaignSlug::filter_matches(&text_of(expected), label("campaign"), label("utm_campaign"));
+        match self.op {
+            Op::Equals => Some(is_in(&self.value)),
+            Op::NotEquals => Some(!is_in(&self.value)),
+            Op::OneOf => Some(self.value.as_array().is_some_and(|options| options.iter().any(is_in))),
+            Op::Contains => {
+                let joined = CampaignSlug::for_lead(label("campaign"), label("utm_campaign"));
+                let part = CampaignSlug::for_filter(&text_of(&self.value));
+                Some(joined.zip(part).is_some_and(|(joined, part)| joined.as_str().contains(part.as_str())))
+            }
+            Op::Exists | Op::GreaterThan | Op::LessThan => None,
         }
     }
 }

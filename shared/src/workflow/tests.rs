@@ -104,6 +104,24 @@ fn each_operator() {
 }
 
 #[test]
+fn campaign_conditions_match_the_campaign_whichever_field_named_it() {
+    let by_utm = json!({"campaign": "spring-sale", "campaign_label": null, "utm_campaign": "Spring Sale"});
+    let legacy = json!({"campaign": null, "utm_campaign": "Spring Sale"});
+    let labelled = json!({"campaign": "Spring_Sale", "utm_campaign": "autumn"});
+    for lead in [&by_utm, &legacy, &labelled] {
+        assert!(cond("campaign", "equals", json!("Spring Sale")).matches(lead), "{lead}");
+        assert!(cond("campaign", "equals", json!("spring-sale")).matches(lead), "{lead}");
+        assert!(cond("campaign", "one_of", json!(["x", "SPRING sale"])).matches(lead), "{lead}");
+        assert!(cond("campaign", "contains", json!("Spring")).matches(lead), "{lead}");
+        assert!(!cond("campaign", "not_equals", json!("spring sale")).matches(lead), "{lead}");
+        assert!(!cond("campaign", "equals", json!("autumn")).matches(lead), "{lead}");
+    }
+    assert!(cond("campaign", "not_equals", json!("spring")).matches(&json!({"campaign": null})));
+    assert!(!cond("campaign", "equals", json!("!!")).matches(&json!({"campaign": "x"})), "a value that names no campaign");
+    assert!(cond("campaign", "exists", Value::Null).matches(&by_utm));
+}
+
+#[test]
 fn all_and_any() {
     let lead = json!({"campaign": "spring", "custom": {"budget": 50}});
     let mut def = WorkflowDefinition::parse(&issue_example()).unwrap();

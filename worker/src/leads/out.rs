@@ -2,6 +2,7 @@
 
 use crate::leads::schemas;
 use crate::store::leads::{LeadRow, StatusChangeRow};
+use leadsbot_shared::campaign::CampaignSlug;
 use leadsbot_shared::time::format_rfc3339;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -22,7 +23,11 @@ pub struct LeadOut {
     pub custom: Map<String, Value>,
     /// `widget`, `api`, `inbound_webhook`, or the sender's own slug.
     pub source: String,
+    /// The lead's campaign: the slug its `campaign` label joins, else its
+    /// `utm_campaign`'s (`Spring Sale` → `spring-sale`); what every campaign filter matches.
     pub campaign: Option<String>,
+    /// The `campaign` label as the lead sent it.
+    pub campaign_label: Option<String>,
     pub utm_source: Option<String>,
     pub utm_medium: Option<String>,
     pub utm_campaign: Option<String>,
@@ -58,7 +63,8 @@ impl From<&LeadRow> for LeadOut {
             message: row.message.clone(),
             custom: serde_json::from_str(&row.custom).unwrap_or_default(),
             source: row.source.clone(),
-            campaign: row.campaign.clone(),
+            campaign: CampaignSlug::for_lead(row.campaign.as_deref(), row.utm_campaign.as_deref()).map(|slug| slug.as_str().to_string()),
+            campaign_label: row.campaign.clone(),
             utm_source: row.utm_source.clone(),
             utm_medium: row.utm_medium.clone(),
             utm_campaign: row.utm_campaign.clone(),

@@ -1,6 +1,7 @@
 use super::deliveries::DueDelivery;
 use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
+use leadsbot_shared::campaign::CampaignSlug;
 use leadsbot_shared::search::SearchQuery;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -283,11 +284,14 @@ impl Store {
 pub(super) fn lead_filter(columns: &str, workspace_id: &str, query: &LeadQuery) -> (String, Vec<JsValue>) {
     let mut sql = format!("SELECT {columns} FROM leads WHERE workspace_id = ?");
     let mut args = vec![text(workspace_id)];
-    for (column, value) in [("status", &query.status), ("source", &query.source), ("campaign", &query.campaign)] {
+    for (column, value) in [("status", &query.status), ("source", &query.source)] {
         if let Some(value) = value {
             sql.push_str(&format!(" AND {column} = ?"));
             args.push(text(value));
         }
+    }
+    if let Some(campaign) = &query.campaign {
+        campaign_filter(&mut sql, &mut args, workspace_id, campaign);
     }
     if let Some(email) = &query.email {
         // In the stored form (`shared::email`), compared ignoring ASCII case as erasure does.
@@ -306,6 +310,18 @@ pub(super) fn lead_filter(columns: &str, workspace_id: &str, query: &LeadQuery) 
         search_filter(&mut sql, &mut args, search);
     }
     (sql, args)
+}
+
+/// The campaign a filter value names (`CampaignSlug::for_filter`: slug or
+/// label, any case): leads that joined it when they were captured.
+fn campaign_filter(sql: &mut String, args: &mut Vec<JsValue>, workspace_id: &str, value: &str) {
+    match CampaignSlug::for_filter(value) {
+        Some(slug) => {
+            sql.push_str(" AND campaign_id IN (SELECT id FROM campaigns WHERE workspace_id = ? AND slug = ?)");
+            args.extend([text(workspace_id), text(slug.as_str())]);
+        }
+        None => sql.push_str(" AND 0"),
+    }
 }
 
 /// The search: the FTS5 index (migration 0015, kept in sync by triggers)

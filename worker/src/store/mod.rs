@@ -9,6 +9,7 @@ pub mod deliveries;
 pub mod email_renormalisations;
 pub mod erasure;
 pub mod events;
+pub mod filter_choices;
 pub mod follow_up_firing;
 pub mod follow_ups;
 pub mod delivery_history;

@@ -48,7 +48,12 @@ impl Store {
         let range = [ws.clone(), s.clone(), e.clone()];
         let statements = vec![
             self.statement(&grouped("source"), &range)?,
-            self.statement(&grouped("campaign"), &range)?,
+            // By the campaign each lead joined (its slug), whichever label named it.
+            self.statement(
+                "SELECT c.slug AS key, count(*) AS n FROM leads l JOIN campaigns c ON c.workspace_id = l.workspace_id AND c.id = l.campaign_id
+                 WHERE l.workspace_id = ?1 AND l.created_at >= ?2 AND l.created_at < ?3 GROUP BY c.slug",
+                &range,
+            )?,
             self.statement(&grouped("status"), &range)?,
             self.statement(
                 "SELECT id, email, created_at FROM leads WHERE workspace_id = ?1 AND created_at >= ?2 AND created_at < ?3

@@ -16,6 +16,7 @@ pub struct LeadFilters {
     /// Source, e.g. widget, api, inbound_webhook
     #[param(nullable = false)]
     source: Option<String>,
+    /// Leads of this campaign: its slug or a label that joins it, case ignored (`Spring Sale` means `spring-sale`), whether the lead named it in `campaign` or `utm_campaign`
     #[param(nullable = false)]
     campaign: Option<String>,
     /// Leads with this email address (case is ignored)

@@ -1,6 +1,7 @@
 //! The lead list (`/app`): status tabs with counts, filters, search, newest
 //! first, cursor pages, and the poll behind the "N new" marker.
 
+use super::choices;
 use super::filters::{Filters, ListPage, PAGE_SIZE};
 use super::layout::{self, Nav};
 use super::{embed, snippet, when};
@@ -12,6 +13,7 @@ use crate::http::{json, query_pairs};
 use crate::lifecycle::exports::{Export, ExportRequest, Format};
 use crate::inbox::respond::html;
 use crate::inbox::Session;
+use crate::store::filter_choices::FilterChoices;
 use crate::store::leads::LeadRow;
 use maud::{html, Markup};
 use worker::Response;
@@ -33,7 +35,8 @@ async fn render(app: &App, session: &Session, new_token: Option<&str>) -> ApiRes
     let filters = Filters::parse(&query_pairs(&app.req)?)?;
     let query = filters.query_local(PAGE_SIZE, &session.timezone)?;
     let ListPage { rows, older, newer } = filters.page(app.store.leads(&session.workspace_id, &query).await?, PAGE_SIZE);
-    let counts = app.store.lead_counts(&session.workspace_id, &query).await?;
+    let (counts, choices) =
+        futures_util::future::try_join(app.store.lead_counts(&session.workspace_id, &query), app.store.filter_choices(&session.workspace_id)).await?;
     // All is every status but spam, as its list is.
     let count = |status: &str| -> i64 {
         counts.iter().filter(|c| if status == "all" { c.status != "spam" } else { c.status == status }).map(|c| c.n).sum()
@@ -49,7 +52,7 @@ async fn render(app: &App, session: &Session, new_token: Option<&str>) -> ApiRes
                 }
             }
         }
-        (filter_form(&filters))
+        (filter_form(&filters, &choices))
         p.export { a href=(format!("/app/export?{}", filters.href("cursor", "").trim_start_matches("/app?"))) download { "Export these leads" } " (CSV, every page of this list)" }
         @if session.can(Scope::Write) && !rows.is_empty() { (bulk_form(&filters, session)) }
         p #new-marker role="status" aria-live="polite" {}
@@ -117,7 +120,7 @@ fn bulk_form(f: &Filters, session: &Session) -> Markup {
     }
 }
 
-fn filter_form(f: &Filters) -> Markup {
+fn filter_form(f: &Filters, choices: &FilterChoices) -> Markup {
     html! {
         form.filters method="get" action="/app" role="search" {
             // A search covers every status (but spam, searched in its own folder); the tabs then
@@ -130,9 +133,9 @@ fn filter_form(f: &Filters) -> Markup {
             details.more open[!(f.source.is_empty() && f.campaign.is_empty() && f.tag.is_empty() && f.from.is_empty() && f.to.is_empty())] {
                 summary { "Filters" }
                 div.grid {
-                    div.field { label for="f-source" { "Source" } input #f-source name="source" value=(f.source); }
-                    div.field { label for="f-campaign" { "Campaign" } input #f-campaign name="campaign" value=(f.campaign); }
-                    div.field { label for="f-tag" { "Tag" } input #f-tag name="tag" value=(f.tag); }
+                    (choices::source_select(choices, &f.source))
+                    (choices::campaign_select(choices, &f.campaign))
+                    (choices::tag_select(choices, &f.tag))
                     div.field { label for="f-from" { "From" } input #f-from type="date" name="from" value=(f.from); }
                     div.field { label for="f-to" { "To" } input #f-to type="date" name="to" value=(f.to); }
                 }

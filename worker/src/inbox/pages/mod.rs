@@ -2,6 +2,7 @@
 //! template engine, lead data appears only as text (never as a link, a URL or
 //! markup), and pages carry no inline script or style.
 
+mod choices;
 pub mod conflict;
 pub mod embed;
 pub mod layout;

@@ -79,6 +79,7 @@ pub struct SummaryOut {
     pub timezone: String,
     pub new_leads: u32,
     pub by_source: BTreeMap<String, u32>,
+    /// By campaign slug, whichever label (`campaign` or `utm_campaign`) named it.
     pub by_campaign: BTreeMap<String, u32>,
     pub by_status: BTreeMap<String, u32>,
     pub untouched: Vec<UntouchedOut>,

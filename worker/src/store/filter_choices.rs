@@ -1,0 +1,57 @@
+//! The values the inbox's filters offer: those present in the workspace.
+
+use super::{number, text, Store};
+use crate::error::{ApiError, ApiResult};
+use serde::Deserialize;
+
+/// Choices offered per filter at most (a page stays light; a value beyond
+/// them can still be filtered on by its link).
+pub const MAX_CHOICES: u32 = 200;
+
+/// A campaign as a choice: shown by name, filtered on by slug.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct CampaignChoice {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct FilterChoices {
+    /// Sources leads came from, sorted.
+    pub sources: Vec<String>,
+    /// The workspace's campaigns, by name.
+    pub campaigns: Vec<CampaignChoice>,
+    /// Tags leads carry, sorted.
+    pub tags: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Value {
+    value: String,
+}
+
+impl Store {
+    /// The sources, campaigns and tags of the workspace, in one round trip.
+    pub async fn filter_choices(&self, workspace_id: &str) -> ApiResult<FilterChoices> {
+        let args = [text(workspace_id), number(i64::from(MAX_CHOICES))];
+        let statements = vec![
+            self.statement("SELECT DISTINCT source AS value FROM leads WHERE workspace_id = ?1 ORDER BY source LIMIT ?2", &args)?,
+            self.statement("SELECT slug, name FROM campaigns WHERE workspace_id = ?1 ORDER BY name, slug LIMIT ?2", &args)?,
+            self.statement(
+                "SELECT DISTINCT t.value AS value FROM leads l, json_each(l.tags) t
+                 WHERE l.workspace_id = ?1 AND l.tags <> '[]' ORDER BY t.value LIMIT ?2",
+                &args,
+            )?,
+        ];
+        let results = self.batch(statements).await?;
+        let rows = |i: usize| results.get(i).ok_or_else(|| ApiError::internal("filter choices", "missing result"));
+        let values = |i: usize| -> ApiResult<Vec<String>> {
+            Ok(rows(i)?.results::<Value>().map_err(|e| ApiError::internal("d1 rows", e))?.into_iter().map(|v| v.value).collect())
+        };
+        Ok(FilterChoices {
+            sources: values(0)?,
+            campaigns: rows(1)?.results::<CampaignChoice>().map_err(|e| ApiError::internal("d1 rows", e))?,
+            tags: values(2)?,
+        })
+    }
+}
