@@ -1650,7 +1650,13 @@ export interface components {
         };
         /** @description A lead, as the API shows it and as lead events carry it in `data`. */
         LeadOut: {
+            /**
+             * @description The lead's campaign: the slug its `campaign` label joins, else its
+             *     `utm_campaign`'s (`Spring Sale` → `spring-sale`); what every campaign filter matches.
+             */
             campaign?: string | null;
+            /** @description The `campaign` label as the lead sent it. */
+            campaign_label?: string | null;
             company?: string | null;
             country?: string | null;
             /** Format: date-time */
@@ -1865,6 +1871,7 @@ export interface components {
         };
         /** @description `GET /api/v1/summaries`, exactly this shape. */
         SummaryOut: {
+            /** @description By campaign slug, whichever label (`campaign` or `utm_campaign`) named it. */
             by_campaign: {
                 [key: string]: number;
             };
@@ -3136,6 +3143,7 @@ export interface operations {
                 status?: components["schemas"]["LeadStatusName"];
                 /** @description Source, e.g. widget, api, inbound_webhook */
                 source?: string;
+                /** @description Leads of this campaign: its slug or a label that joins it, case ignored (`Spring Sale` means `spring-sale`), whether the lead named it in `campaign` or `utm_campaign` */
                 campaign?: string;
                 /** @description Leads with this email address (case is ignored) */
                 email?: string;
@@ -3177,6 +3185,7 @@ export interface operations {
                 status?: components["schemas"]["LeadStatusName"];
                 /** @description Source, e.g. widget, api, inbound_webhook */
                 source?: string;
+                /** @description Leads of this campaign: its slug or a label that joins it, case ignored (`Spring Sale` means `spring-sale`), whether the lead named it in `campaign` or `utm_campaign` */
                 campaign?: string;
                 /** @description Leads with this email address (case is ignored) */
                 email?: string;
