@@ -37,11 +37,8 @@ impl Store {
         let statements = vec![
             self.statement("SELECT DISTINCT source AS value FROM leads WHERE workspace_id = ?1 ORDER BY source LIMIT ?2", &args)?,
             self.statement("SELECT slug, name FROM campaigns WHERE workspace_id = ?1 ORDER BY name, slug LIMIT ?2", &args)?,
-            self.statement(
-                "SELECT DISTINCT t.value AS value FROM leads l, json_each(l.tags) t
-                 WHERE l.workspace_id = ?1 AND l.tags <> '[]' ORDER BY t.value LIMIT ?2",
-                &args,
-            )?,
+            // Kept by triggers (migration 0027): no scan of the leads' tags.
+            self.statement("SELECT tag AS value FROM workspace_tags WHERE workspace_id = ?1 ORDER BY tag LIMIT ?2", &args)?,
         ];
         let results = self.batch(statements).await?;
         let rows = |i: usize| results.get(i).ok_or_else(|| ApiError::internal("filter choices", "missing result"));
