@@ -146,7 +146,7 @@ test('origins outside the allow-list are refused, and preflights follow the same
   assert.equal(refused.headers.get('access-control-allow-origin'), null);
 });
 
-test('unknown businesses and other workspaces look alike: 404', async () => {
+test('unknown and other workspaces look alike: 404', async () => {
   const other = await app.createWorkspace({ name: 'Other' });
   assertProblem(await app.request('POST', `/api/inbound/${other.id}/leads`, { headers: { Authorization: `Bearer ${ws.api_key}` }, body: { email: 'a@b.co' } }), 404);
   assertProblem(await app.request('POST', `/api/inbound/${other.id}/leads`, { headers: { 'Content-Type': 'text/plain', Origin: 'https://site.example' }, raw: JSON.stringify({ _token: ws.public_token, email: 'a@b.co' }) }), 404);

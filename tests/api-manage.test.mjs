@@ -17,7 +17,7 @@ test('health, OpenAPI, unknown routes and wrong methods', async () => {
   const doc = await app.request('GET', '/api/v1/openapi.json');
   assert.equal(doc.status, 200);
   assert.equal(doc.body.openapi, '3.1.0');
-  for (const path of ['/api/inbound/{business_id}/leads', '/api/inbound/w/{webhook_id}/leads', '/api/v1/leads/{id}', '/api/v1/keys/{id}']) {
+  for (const path of ['/api/inbound/{workspace_id}/leads', '/api/inbound/w/{webhook_id}/leads', '/api/v1/leads/{id}', '/api/v1/keys/{id}']) {
     assert.ok(doc.body.paths[path], path);
   }
   const missing = await app.request('GET', '/api/v1/nothing-here');

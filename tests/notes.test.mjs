@@ -36,7 +36,7 @@ test('two notes are kept, oldest first, each with its author and time; adding on
 
   const listed = await listNotes(ws.api_key, id);
   assert.equal(listed.status, 200);
-  assert.deepEqual(listed.body, { data: [first.body, second.body], next_cursor: null });
+  assert.deepEqual(listed.body, { data: [first.body, second.body], has_more: false, next_cursor: null });
   assert.equal(await events(), eventsBefore, 'no event for a note');
   const read = (await app.api(ws.api_key, 'GET', `/api/v1/leads/${id}`)).body;
   assert.equal(read.note, null, "the old note field is not a note's place");

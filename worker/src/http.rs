@@ -9,6 +9,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::{Headers, Request, Response};
 
+pub mod paging;
+pub(crate) use paging::page_type;
+pub use paging::{CursorOf, PageQuery};
+
 /// The largest body we read; anything bigger is refused before it is read.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -98,42 +102,6 @@ pub fn query_pairs(req: &Request) -> ApiResult<Vec<(String, String)>> {
     Ok(url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
 }
 
-/// The paging every delivery list takes: `limit` (1 to 100, default 50) and
-/// `cursor` (the previous page's `next_cursor`; empty is the first page).
-#[derive(Debug, PartialEq, Eq)]
-pub struct PageQuery {
-    pub limit: u32,
-    pub cursor: Option<String>,
-}
-
-impl Default for PageQuery {
-    fn default() -> Self {
-        Self { limit: 50, cursor: None }
-    }
-}
-
-impl PageQuery {
-    /// Takes one query parameter if it is a paging one (`Ok(false)` if not).
-    pub fn take(&mut self, name: &str, value: &str) -> ApiResult<bool> {
-        let out_of_range = || ApiError::invalid("limit", "out_of_range", "limit is from 1 to 100");
-        match name {
-            "cursor" => self.cursor = Some(value.to_string()).filter(|c| !c.is_empty()),
-            "limit" if value.bytes().all(|b| b.is_ascii_digit()) => self.limit = value.parse().ok().filter(|l| (1..=100).contains(l)).ok_or_else(out_of_range)?,
-            "limit" => return Err(out_of_range()),
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
-    /// Cuts a page read with one row more than `limit`, and says where the next one starts.
-    pub fn cut<T>(&self, rows: &mut Vec<T>, id: impl Fn(&T) -> String) -> Option<String> {
-        let limit = self.limit as usize;
-        let next = (rows.len() > limit).then(|| rows.get(limit - 1).map(&id)).flatten();
-        rows.truncate(limit);
-        next
-    }
-}
-
 pub fn json<T: Serialize>(status: u16, body: &T) -> ApiResult<Response> {
     let headers = Headers::new();
     headers.set("Content-Type", "application/json")?;
@@ -174,29 +142,5 @@ mod tests {
             let Err(ApiError::Validation(errors)) = only_flag(&pairs(&[bad]), "force") else { panic!("{bad:?} accepted") };
             assert_eq!(errors[0].field, field);
         }
-    }
-
-    #[test]
-    fn paging_takes_limit_and_cursor_only() {
-        let mut page = PageQuery::default();
-        assert!(page.take("limit", "10").unwrap());
-        assert!(page.take("cursor", "dlv_9").unwrap());
-        assert!(!page.take("status", "failed").unwrap());
-        assert_eq!(page, PageQuery { limit: 10, cursor: Some("dlv_9".into()) });
-        assert!(page.take("cursor", "").unwrap());
-        assert_eq!(page.cursor, None, "an empty cursor is the first page");
-        for bad in ["0", "101", "-1", "ten", ""] {
-            assert!(PageQuery::default().take("limit", bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn a_page_read_one_row_long_says_where_the_next_starts() {
-        let page = PageQuery { limit: 2, cursor: None };
-        let mut rows = vec![5, 4, 3];
-        assert_eq!(page.cut(&mut rows, |r| r.to_string()), Some("4".into()));
-        assert_eq!(rows, [5, 4]);
-        let mut last = vec![2];
-        assert_eq!(page.cut(&mut last, |r| r.to_string()), None);
     }
 }

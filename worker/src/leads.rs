@@ -4,8 +4,9 @@
 pub mod events;
 
 use crate::error::{ApiError, ApiResult};
+use crate::http::{CursorOf, PageQuery};
 use crate::store::leads::{LeadQuery, LeadRow};
-use leadsbot_shared::ids::{is_sortable_id, IdKind};
+use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::lead::{LeadDraft, LeadStatus};
 use leadsbot_shared::time::parse_rfc3339;
 use leadsbot_shared::FieldError;
@@ -73,29 +74,13 @@ pub fn build_lead(id: String, draft: &LeadDraft, origin: Origin<'_>, now_ms: i64
     }
 }
 
-pub const DEFAULT_PAGE_SIZE: u32 = 50;
-pub const MAX_PAGE_SIZE: u32 = 100;
-
-/// Reads list filters; unknown parameters are refused so typos do not
-/// silently return everything.
+/// Reads list filters and the list's paging (`http::paging`); unknown
+/// parameters are refused so typos do not silently return everything.
 pub fn parse_query(pairs: &[(String, String)]) -> ApiResult<LeadQuery> {
-    let (mut limit, mut before_id) = (DEFAULT_PAGE_SIZE, None);
-    let mut query = parse_filters(pairs, |name, value, errors| {
-        match name {
-            // An empty cursor is the first page, as if none was given.
-            "cursor" if value.is_empty() => {}
-            "cursor" if is_sortable_id(IdKind::Lead, value) => before_id = Some(value.to_string()),
-            "cursor" => errors.push(FieldError::new("cursor", "invalid_cursor", "use the next_cursor of a previous page")),
-            "limit" => match value.bytes().all(|b| b.is_ascii_digit()).then(|| value.parse::<u32>()) {
-                Some(Ok(n)) if (1..=MAX_PAGE_SIZE).contains(&n) => limit = n,
-                _ => errors.push(FieldError::new("limit", "out_of_range", format!("limit is a whole number from 1 to {MAX_PAGE_SIZE}"))),
-            },
-            _ => return false,
-        }
-        true
-    })?;
-    query.limit = limit;
-    query.before_id = before_id;
+    let mut page = PageQuery::default();
+    let mut query = parse_filters(pairs, |name, value, errors| page.take(CursorOf::Id(IdKind::Lead), name, value, errors))?;
+    query.limit = page.limit;
+    query.before_id = page.cursor;
     Ok(query)
 }
 
@@ -132,13 +117,6 @@ pub fn parse_filters(pairs: &[(String, String)], mut own: impl FnMut(&str, &str,
     if errors.is_empty() { Ok(query) } else { Err(ApiError::Validation(errors)) }
 }
 
-/// A page of rows fetched with `limit + 1`: the page and the cursor of the next.
-pub fn page(mut rows: Vec<LeadRow>, limit: u32) -> (Vec<LeadRow>, Option<String>) {
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next = if more { rows.last().map(|r| r.id.clone()) } else { None };
-    (rows, next)
-}
 
 #[cfg(test)]
 mod tests;

@@ -43,7 +43,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/inbound/{business_id}/leads": {
+    "/api/inbound/{workspace_id}/leads": {
         parameters: {
             query?: never;
             header?: never;
@@ -77,7 +77,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List campaigns with their lead counts */
+        /** List campaigns with their lead counts, newest first */
         get: operations["listCampaigns"];
         put?: never;
         /**
@@ -384,7 +384,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List API keys (admin) */
+        /** List API keys, newest first (admin) */
         get: operations["listKeys"];
         put?: never;
         /** Create an API key (admin) */
@@ -441,10 +441,11 @@ export interface paths {
         };
         /**
          * Export leads as CSV or NDJSON
-         * @description Every lead matching the list's filters, oldest first, streamed. `after` resumes right after
-         *     the last lead received. CSV: the API's fields, then `custom.<key>` columns, then `tags`;
-         *     NDJSON: one lead per line as `GET /api/v1/leads/{id}` answers it. CSV times (`created_at`,
-         *     `updated_at`) and the file name's date are in the workspace's `timezone`, with their offset. Limited per API key (429
+         * @description Every lead matching the list's filters, oldest first, streamed. `cursor` (the id of the last
+         *     lead received) resumes right after it; `after` is its old name, still taken (not both). CSV: the
+         *     API's fields, then `custom.<key>` columns, then `tags`, its times (`created_at`, `updated_at`)
+         *     and the file name's date in the workspace's `timezone`, with their offset; NDJSON: one lead per
+         *     line as `GET /api/v1/leads/{id}` answers it. Limited per API key (429
          *     with `Retry-After`).
          */
         get: operations["exportLeads"];
@@ -605,7 +606,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List webhook endpoints (admin) */
+        /** List webhook endpoints, newest first (admin) */
         get: operations["listWebhooks"];
         put?: never;
         /** Subscribe an endpoint (admin) */
@@ -735,7 +736,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List workflows */
+        /** List workflows, newest first */
         get: operations["listWorkflows"];
         put?: never;
         /**
@@ -1174,8 +1175,13 @@ export interface components {
             /** @description Lowercase letters and digits joined by single `-` (`spring-sale`), at most 64 characters. */
             slug: string;
         };
+        /** @description A page of campaigns, newest first. */
         CampaignListOut: {
             data: components["schemas"]["CampaignOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /** @description A campaign, with its leads counted per status. */
         CampaignOut: {
@@ -1283,6 +1289,8 @@ export interface components {
         /** @description A page of deliveries, newest first. */
         DeliveryPageOut: {
             data: components["schemas"]["DeliveryOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
@@ -1302,8 +1310,13 @@ export interface components {
             /** Format: iri */
             url: string;
         };
+        /** @description A page of webhook endpoints, newest first. */
         EndpointListOut: {
             data: components["schemas"]["EndpointOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /** @description A webhook endpoint; its secret is never shown again after creation or rotation. */
         EndpointOut: {
@@ -1372,6 +1385,8 @@ export interface components {
         /** @description A page of events, newest first. */
         EventPageOut: {
             data: components["schemas"]["EventOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
@@ -1540,6 +1555,8 @@ export interface components {
         /** @description A page of jobs, newest first. */
         JobPageOut: {
             data: components["schemas"]["JobOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
@@ -1564,8 +1581,13 @@ export interface components {
             name?: string;
             scopes?: ("read" | "write" | "admin")[];
         };
+        /** @description A page of API keys, newest first, revoked ones included. */
         KeyListOut: {
             data: components["schemas"]["KeyOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /** @description An API key as lists show it: enough to recognise it, never to use it. */
         KeyOut: {
@@ -1693,6 +1715,8 @@ export interface components {
         /** @description A page of leads, newest first. */
         LeadPageOut: {
             data: components["schemas"]["LeadOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
@@ -1733,6 +1757,8 @@ export interface components {
         /** @description A page of a lead's notes, oldest first. */
         NotePageOut: {
             data: components["schemas"]["NoteOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
@@ -1847,6 +1873,8 @@ export interface components {
         /** @description A page of runs, newest first. */
         RunPageOut: {
             data: components["schemas"]["RunOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
@@ -2051,8 +2079,13 @@ export interface components {
                 event: string;
             };
         };
+        /** @description A page of workflows, newest first. */
         WorkflowListOut: {
             data: components["schemas"]["WorkflowOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /** @description A workflow as the API shows it: its definition, id and times. */
         WorkflowOut: {
@@ -2168,7 +2201,7 @@ export interface components {
              */
             digest_hour: number;
             id: string;
-            /** @description Where browsers and servers post leads (relative to the API). */
+            /** @description Where browsers and servers post leads: an absolute URL, on the origin the request was sent to. */
             inbound_url: string;
             /**
              * Format: int64
@@ -2405,7 +2438,7 @@ export interface operations {
             };
             path: {
                 /** @description Workspace id */
-                business_id: string;
+                workspace_id: string;
             };
             cookie?: never;
         };
@@ -2457,7 +2490,7 @@ export interface operations {
             };
             path: {
                 /** @description Workspace id */
-                business_id: string;
+                workspace_id: string;
             };
             cookie?: never;
         };
@@ -2496,14 +2529,19 @@ export interface operations {
     };
     listCampaigns: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1 to 100 (default 50) */
+                limit?: number;
+                /** @description next_cursor of the previous page; empty is the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every campaign, oldest first (at most 1,000) */
+            /** @description A page of campaigns */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2514,6 +2552,7 @@ export interface operations {
             };
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
         };
     };
     createCampaign: {
@@ -3061,14 +3100,19 @@ export interface operations {
     };
     listKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1 to 100 (default 50) */
+                limit?: number;
+                /** @description next_cursor of the previous page; empty is the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every key, revoked ones included */
+            /** @description A page of keys, revoked ones included */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3079,6 +3123,7 @@ export interface operations {
             };
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
         };
     };
     createKey: {
@@ -3199,8 +3244,8 @@ export interface operations {
                 format?: components["schemas"]["ExportFormat"];
                 /** @description CSV: start with a UTF-8 byte order mark for Excel */
                 excel?: boolean;
-                /** @description Continue right after this lead */
-                after?: components["schemas"]["LeadId"];
+                /** @description Continue right after this lead (the last one received); empty is the start */
+                cursor?: components["schemas"]["LeadCursor"];
             };
             header?: never;
             path?: never;
@@ -3554,14 +3599,19 @@ export interface operations {
     };
     listWebhooks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1 to 100 (default 50) */
+                limit?: number;
+                /** @description next_cursor of the previous page; empty is the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every endpoint */
+            /** @description A page of endpoints */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3572,6 +3622,7 @@ export interface operations {
             };
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
         };
     };
     createWebhook: {
@@ -3817,14 +3868,19 @@ export interface operations {
     };
     listWorkflows: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1 to 100 (default 50) */
+                limit?: number;
+                /** @description next_cursor of the previous page; empty is the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every workflow */
+            /** @description A page of workflows */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3835,6 +3891,7 @@ export interface operations {
             };
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
         };
     };
     createWorkflow: {

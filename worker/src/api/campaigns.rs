@@ -6,8 +6,9 @@ use crate::auth::{self, KeyAuth, Scope};
 use crate::automation::campaigns::{check_name, check_new, control_event, next_state, CampaignIn, CampaignListOut, CampaignOut, CampaignPatch, ControlListOut, ControlOut};
 use crate::ids::new_id;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{json, read_json};
-use crate::api::openapi::problems::{BodyProblems, Conflict, KeyProblems, NotFound};
+use crate::http::{json, query_pairs, read_json, PageQuery};
+use crate::api::openapi::params::PageParams;
+use crate::api::openapi::problems::{BodyProblems, Conflict, KeyProblems, NotFound, QueryProblems};
 use crate::store::campaigns::{CampaignRow, ControlRow, ControlWrite};
 use leadsbot_shared::campaign::{CampaignState, Control};
 use leadsbot_shared::ids::IdKind;
@@ -28,14 +29,17 @@ async fn answer(app: &App, status: u16, row: &CampaignRow) -> ApiResult<Response
     json(status, &CampaignOut::new(row, counts.get(&row.id)))
 }
 
-/// List campaigns with their lead counts
+/// List campaigns with their lead counts, newest first
 #[utoipa::path(get, path = "/api/v1/campaigns", operation_id = "listCampaigns", tag = "campaigns", security(("apiKey" = [])),
-    responses((status = 200, description = "Every campaign, oldest first (at most 1,000)", body = CampaignListOut), KeyProblems))]
+    params(PageParams),
+    responses((status = 200, description = "A page of campaigns", body = CampaignListOut), KeyProblems, QueryProblems))]
 pub async fn list(app: &mut App) -> ApiResult<Response> {
     let key = key_with(app, Scope::Read).await?;
-    let rows = app.store.campaigns(&key.workspace_id).await?;
+    let page = PageQuery::only(&query_pairs(&app.req)?)?;
+    let mut rows = app.store.campaigns_page(&key.workspace_id, page.cursor.as_deref(), page.limit).await?;
+    let next_cursor = page.cut(&mut rows, |r| r.id.clone());
     let counts = app.store.campaign_counts(&key.workspace_id, None).await?;
-    json(200, &CampaignListOut { data: rows.iter().map(|r| CampaignOut::new(r, counts.get(&r.id))).collect() })
+    json(200, &CampaignListOut::new(rows.iter().map(|r| CampaignOut::new(r, counts.get(&r.id))).collect(), next_cursor))
 }
 
 /// Create a campaign

@@ -6,12 +6,14 @@ use crate::app::App;
 use crate::auth::{self, Scope};
 use crate::outbox::source::{source_of, JobFacts, JobSource};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{json, query_pairs, PageQuery};
+use crate::http::{json, page_type, query_pairs, CursorOf, PageQuery};
+use crate::api::openapi::params::PageParams;
 use crate::api::openapi::problems::{Conflict, KeyProblems, NotFound, QueryProblems};
 use crate::store::deliveries::{AttemptRow, DeliveryRow, DueDelivery};
 use crate::store::delivery_history::JobFilter;
 use leadsbot_shared::job::{JobKind, JobStatus};
 use leadsbot_shared::time::format_rfc3339;
+use leadsbot_shared::FieldError;
 use serde::Serialize;
 use utoipa::ToSchema;
 use worker::Response;
@@ -51,13 +53,10 @@ pub struct JobOut {
     pub attempts: u32,
 }
 
-/// A page of jobs, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct JobPageOut {
-    pub data: Vec<JobOut>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
+page_type!(
+    /// A page of jobs, newest first.
+    JobPageOut, JobOut
+);
 
 /// One job with every attempt, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
@@ -139,18 +138,21 @@ fn names<const N: usize>(names: [&str; N]) -> String {
 }
 
 fn parse_query(pairs: Vec<(String, String)>) -> ApiResult<JobQuery> {
-    let mut query = JobQuery::default();
-    for (name, value) in pairs {
-        match name.as_str() {
-            _ if query.page.take(&name, &value)? => {}
-            "lead_id" => query.lead_id = Some(value).filter(|v| !v.is_empty()),
-            "status" if JobStatus::parse(&value).is_some() => query.status = Some(value),
-            "status" => return Err(ApiError::invalid("status", "invalid_status", format!("status is one of {}", names(JobStatus::ALL.map(JobStatus::as_str))))),
-            "channel" => query.kind = Some(JobKind::from_public_name(&value).ok_or_else(|| ApiError::invalid("channel", "invalid_channel", format!("channel is one of {}", names(JobKind::ALL.map(JobKind::public_name)))))?),
-            other => return Err(ApiError::invalid(other, "unknown_parameter", "filters are lead_id, status, channel, cursor and limit")),
+    let (mut lead_id, mut status, mut kind) = (None, None, None);
+    let page = PageQuery::parse(&pairs, CursorOf::Any, |name, value, errors| {
+        match name {
+            "lead_id" => lead_id = Some(value.to_string()).filter(|v| !v.is_empty()),
+            "status" if JobStatus::parse(value).is_some() => status = Some(value.to_string()),
+            "status" => errors.push(FieldError::new("status", "invalid_status", format!("status is one of {}", names(JobStatus::ALL.map(JobStatus::as_str))))),
+            "channel" => match JobKind::from_public_name(value) {
+                Some(known) => kind = Some(known),
+                None => errors.push(FieldError::new("channel", "invalid_channel", format!("channel is one of {}", names(JobKind::ALL.map(JobKind::public_name))))),
+            },
+            _ => return false,
         }
-    }
-    Ok(query)
+        true
+    })?;
+    Ok(JobQuery { lead_id, status, kind, page })
 }
 
 /// List the workspace's jobs, newest first
@@ -163,8 +165,7 @@ fn parse_query(pairs: Vec<(String, String)>) -> ApiResult<JobQuery> {
         ("lead_id" = Option<String>, Query, description = "Only the jobs that concern this lead"),
         ("status" = Option<crate::api::openapi::schemas::JobStatusName>, Query),
         ("channel" = Option<crate::api::openapi::schemas::JobChannelName>, Query),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
-        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page; empty is the first page"),
+        PageParams,
     ),
     responses((status = 200, description = "A page", body = JobPageOut), KeyProblems, QueryProblems))]
 pub async fn list(app: &mut App) -> ApiResult<Response> {
@@ -174,7 +175,7 @@ pub async fn list(app: &mut App) -> ApiResult<Response> {
     let filter = JobFilter { lead_id: query.lead_id.as_deref(), status: query.status.as_deref(), kind: query.kind.map(JobKind::as_str) };
     let mut rows = app.store.jobs(&key.workspace_id, &filter, query.page.cursor.as_deref(), query.page.limit).await?;
     let next_cursor = query.page.cut(&mut rows, |r| r.id.clone());
-    json(200, &JobPageOut { data: rows.iter().map(JobOut::from).collect(), next_cursor })
+    json(200, &JobPageOut::new(rows.iter().map(JobOut::from).collect(), next_cursor))
 }
 
 /// A job with every attempt

@@ -2,15 +2,17 @@
 //! (`GET /api/v1/events`, `GET /api/v1/events/:id`): each with the exact
 //! payload its deliveries send.
 
+use crate::api::openapi::params::PageParams;
 use crate::api::openapi::problems::{KeyProblems, NotFound, QueryProblems};
 use crate::app::App;
 use crate::auth::{self, Scope};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{json, query_pairs, PageQuery};
+use crate::http::{json, page_type, query_pairs, CursorOf, PageQuery};
 use crate::outbox::webhook::EVENT_TYPES;
 use crate::store::events::EventFilter;
 use crate::store::leads::EventRow;
 use leadsbot_shared::time::format_rfc3339;
+use leadsbot_shared::FieldError;
 use serde::Serialize;
 use utoipa::ToSchema;
 use worker::Response;
@@ -31,13 +33,10 @@ pub struct EventOut {
     pub payload: serde_json::Value,
 }
 
-/// A page of events, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventPageOut {
-    pub data: Vec<EventOut>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
+page_type!(
+    /// A page of events, newest first.
+    EventPageOut, EventOut
+);
 
 impl TryFrom<&EventRow> for EventOut {
     type Error = ApiError;
@@ -62,16 +61,19 @@ struct EventQuery {
 }
 
 fn parse_query(pairs: Vec<(String, String)>) -> ApiResult<EventQuery> {
-    let mut query = EventQuery::default();
-    for (name, value) in pairs {
-        match name.as_str() {
-            _ if query.page.take(&name, &value)? => {}
-            "lead_id" => query.lead_id = Some(value).filter(|v| !v.is_empty()),
-            "type" => query.kind = Some(EVENT_TYPES.into_iter().find(|t| *t == value).ok_or_else(|| ApiError::invalid("type", "unknown_event", format!("type is one of {}", EVENT_TYPES.join(", "))))?),
-            other => return Err(ApiError::invalid(other, "unknown_parameter", "filters are type, lead_id, cursor and limit")),
+    let (mut kind, mut lead_id) = (None, None);
+    let page = PageQuery::parse(&pairs, CursorOf::Any, |name, value, errors| {
+        match name {
+            "lead_id" => lead_id = Some(value.to_string()).filter(|v| !v.is_empty()),
+            "type" => match EVENT_TYPES.into_iter().find(|t| *t == value) {
+                Some(known) => kind = Some(known),
+                None => errors.push(FieldError::new("type", "unknown_event", format!("type is one of {}", EVENT_TYPES.join(", ")))),
+            },
+            _ => return false,
         }
-    }
-    Ok(query)
+        true
+    })?;
+    Ok(EventQuery { kind, lead_id, page })
 }
 
 /// List the workspace's events, newest first
@@ -82,8 +84,7 @@ fn parse_query(pairs: Vec<(String, String)>) -> ApiResult<EventQuery> {
     params(
         ("type" = Option<crate::api::openapi::schemas::EventTypeName>, Query, description = "Only events of this type"),
         ("lead_id" = Option<String>, Query, description = "Only the events of this lead"),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
-        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page; empty is the first page"),
+        PageParams,
     ),
     responses((status = 200, description = "A page", body = EventPageOut), KeyProblems, QueryProblems))]
 pub async fn list(app: &mut App) -> ApiResult<Response> {
@@ -94,7 +95,7 @@ pub async fn list(app: &mut App) -> ApiResult<Response> {
     let mut rows = app.store.events(&key.workspace_id, &filter, query.page.cursor.as_deref(), query.page.limit).await?;
     let next_cursor = query.page.cut(&mut rows, |r| r.id.clone());
     let data = rows.iter().map(EventOut::try_from).collect::<ApiResult<Vec<_>>>()?;
-    json(200, &EventPageOut { data, next_cursor })
+    json(200, &EventPageOut::new(data, next_cursor))
 }
 
 /// One event

@@ -5,23 +5,24 @@ use crate::lifecycle::exports::{parse_export, Export};
 use crate::http::query_pairs;
 use crate::auth::limiter::{admit, EXPORTS_PER_KEY};
 use crate::api::openapi::params::LeadFilters;
-use crate::api::openapi::schemas::LeadId;
+use crate::api::openapi::schemas::LeadCursor;
 use crate::api::openapi::problems::{KeyProblems, QueryProblems, RateLimited};
 use worker::Response;
 
 /// Export leads as CSV or NDJSON
 ///
-/// Every lead matching the list's filters, oldest first, streamed. `after` resumes right after
-/// the last lead received. CSV: the API's fields, then `custom.<key>` columns, then `tags`;
-/// NDJSON: one lead per line as `GET /api/v1/leads/{id}` answers it. CSV times (`created_at`,
-/// `updated_at`) and the file name's date are in the workspace's `timezone`, with their offset. Limited per API key (429
+/// Every lead matching the list's filters, oldest first, streamed. `cursor` (the id of the last
+/// lead received) resumes right after it; `after` is its old name, still taken (not both). CSV: the
+/// API's fields, then `custom.<key>` columns, then `tags`, its times (`created_at`, `updated_at`)
+/// and the file name's date in the workspace's `timezone`, with their offset; NDJSON: one lead per
+/// line as `GET /api/v1/leads/{id}` answers it. Limited per API key (429
 /// with `Retry-After`).
 #[utoipa::path(get, path = "/api/v1/leads/export", operation_id = "exportLeads", tag = "exports", security(("apiKey" = [])),
     params(
         LeadFilters,
         ("format" = Option<crate::api::openapi::schemas::ExportFormat>, Query, description = "csv (the default) or ndjson"),
         ("excel" = Option<bool>, Query, nullable = false, description = "CSV: start with a UTF-8 byte order mark for Excel"),
-        ("after" = Option<LeadId>, Query, description = "Continue right after this lead"),
+        ("cursor" = Option<LeadCursor>, Query, description = "Continue right after this lead (the last one received); empty is the start"),
     ),
     responses(
         (status = 200, description = "The export", content(

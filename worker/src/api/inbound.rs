@@ -29,10 +29,10 @@ const PREFLIGHT_MAX_AGE_SECS: &str = "86400";
 /// Browsers post with the public token (and an allowed Origin), servers with an API key
 /// (write scope) or a server signature. JSON, urlencoded and multipart forms, or JSON sent as
 /// text/plain (no CORS preflight).
-#[utoipa::path(post, path = "/api/inbound/{business_id}/leads", operation_id = "captureLead", tag = "capture",
+#[utoipa::path(post, path = "/api/inbound/{workspace_id}/leads", operation_id = "captureLead", tag = "capture",
     security(("apiKey" = []), ("publicToken" = []), ("serverSignature" = [])),
     params(
-        ("business_id" = String, Path, description = "Workspace id"),
+        ("workspace_id" = String, Path, description = "Workspace id"),
         ("Idempotency-Key" = Option<String>, Header, nullable = false, max_length = 255, description = "Repeated within 8 days (per workspace and writer class) with the same fields, returns the first lead instead of storing another; with different fields, a 422 with code `idempotency_key_reused`"),
     ),
     request_body(content(
@@ -55,23 +55,23 @@ pub async fn capture(app: &mut App) -> ApiResult<Response> {
     app.cors_origin = app.header("Origin");
     loops::refuse_own_delivery(app)?;
     let (body, fields) = read_fields(app).await?;
-    let business_id = app.param("business_id");
+    let workspace_id = app.param("workspace_id");
     let credential = Credential::from_request(app, &fields)?;
-    let requirement = require(&business_id, &credential, request_origin(app).as_deref(), app.now_ms).map_err(Refusal::into_error)?;
+    let requirement = require(&workspace_id, &credential, request_origin(app).as_deref(), app.now_ms).map_err(Refusal::into_error)?;
     match &requirement.proof {
         Proof::PublicToken { token_hash, .. } => abuse::limit_browser(app, token_hash).await?,
         Proof::ApiKey { key_hash, .. } => {
             abuse::limit_credential(app, format!("key:{key_hash}")).await?;
-            loops::cap_workspace_leads(app, &business_id).await?;
+            loops::cap_workspace_leads(app, &workspace_id).await?;
         }
         Proof::Verified => {
-            abuse::limit_credential(app, format!("signature:{business_id}")).await?;
-            verify_signature(app, &business_id, &body).await?;
+            abuse::limit_credential(app, format!("signature:{workspace_id}")).await?;
+            verify_signature(app, &workspace_id, &body).await?;
         }
     }
     let class = credential.class();
     let fingerprint = request_fingerprint(&fields);
-    let capture = Capture { workspace_id: &business_id, requirement: &requirement, scope: class.idempotency_scope(), default_source: class.default_source(), fields, fingerprint };
+    let capture = Capture { workspace_id: &workspace_id, requirement: &requirement, scope: class.idempotency_scope(), default_source: class.default_source(), fields, fingerprint };
     match store_capture(app, capture).await? {
         Outcome::Answered(response) => Ok(response),
         Outcome::NotWritten(replay) => {
@@ -90,8 +90,8 @@ fn request_origin(app: &App) -> Option<String> {
     app.header("Origin").map(|o| normalize_origin(&o).unwrap_or(o))
 }
 
-async fn verify_signature(app: &App, business_id: &str, body: &[u8]) -> ApiResult<()> {
-    let workspace = app.store.workspace(business_id).await?;
+async fn verify_signature(app: &App, workspace_id: &str, body: &[u8]) -> ApiResult<()> {
+    let workspace = app.store.workspace(workspace_id).await?;
     let workspace = workspace.ok_or_else(|| ApiError::Unauthorized(SignatureError::Mismatch.describe().into()))?;
     server_signature(app, &inbound_secrets(&workspace, app.now_ms), body)
 }
@@ -183,9 +183,9 @@ async fn read_fields(app: &mut App) -> ApiResult<(Vec<u8>, Fields)> {
 ///
 /// Browsers ask before a non-simple cross-origin post (JSON, custom headers). Without an
 /// `Origin` this is not a preflight (400); an origin the workspace does not allow gets 403.
-#[utoipa::path(options, path = "/api/inbound/{business_id}/leads", operation_id = "capturePreflight", tag = "capture", security(()),
+#[utoipa::path(options, path = "/api/inbound/{workspace_id}/leads", operation_id = "capturePreflight", tag = "capture", security(()),
     params(
-        ("business_id" = String, Path, description = "Workspace id"),
+        ("workspace_id" = String, Path, description = "Workspace id"),
         ("Origin" = String, Header, pattern = "\\S", description = "The page's origin"),
     ),
     responses(
@@ -197,9 +197,9 @@ async fn read_fields(app: &mut App) -> ApiResult<(Vec<u8>, Fields)> {
         (status = 403, description = "This origin may not post here", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn preflight(app: &mut App) -> ApiResult<Response> {
-    let business_id = app.param("business_id");
+    let workspace_id = app.param("workspace_id");
     let origin = app.header("Origin").ok_or_else(|| ApiError::BadRequest("a preflight needs an Origin header".into()))?;
-    let workspace = if is_sortable_id(IdKind::Workspace, &business_id) { app.store.workspace(&business_id).await? } else { None };
+    let workspace = if is_sortable_id(IdKind::Workspace, &workspace_id) { app.store.workspace(&workspace_id).await? } else { None };
     let normalized = normalize_origin(&origin).unwrap_or_else(|| origin.clone());
     let allowed = workspace.is_some_and(|w| origin_allowed(&w.allowed_origins(), Some(&normalized)));
     if !allowed {

@@ -2,9 +2,10 @@ use crate::app::App;
 use crate::auth::{self, Scope};
 use crate::auth::credentials::{issue_key, KeyOut};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{json, no_content, read_json};
+use crate::http::{json, no_content, page_type, query_pairs, read_json, PageQuery};
 use crate::api::openapi::schemas;
-use crate::api::openapi::problems::{BodyProblems, Conflict, KeyProblems, NotFound};
+use crate::api::openapi::params::PageParams;
+use crate::api::openapi::problems::{BodyProblems, Conflict, KeyProblems, NotFound, QueryProblems};
 use crate::store::keys::Revocation;
 use crate::wire::non_null;
 use leadsbot_shared::FieldError;
@@ -28,10 +29,10 @@ pub struct KeyIn {
     pub(crate) scopes: Option<Vec<String>>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct KeyListOut {
-    data: Vec<KeyOut>,
-}
+page_type!(
+    /// A page of API keys, newest first, revoked ones included.
+    KeyListOut, KeyOut
+);
 
 /// A new key, with its secret shown only this once.
 #[derive(Serialize, ToSchema)]
@@ -43,14 +44,17 @@ pub struct KeyCreatedOut {
     secret: String,
 }
 
-/// List API keys (admin)
+/// List API keys, newest first (admin)
 #[utoipa::path(get, path = "/api/v1/keys", operation_id = "listKeys", tag = "keys", security(("apiKey" = [])),
-    responses((status = 200, description = "Every key, revoked ones included", body = KeyListOut), KeyProblems))]
+    params(PageParams),
+    responses((status = 200, description = "A page of keys, revoked ones included", body = KeyListOut), KeyProblems, QueryProblems))]
 pub async fn list(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Admin)?;
-    let keys = app.store.keys(&key.workspace_id).await?;
-    json(200, &KeyListOut { data: keys.iter().map(KeyOut::from).collect() })
+    let page = PageQuery::only(&query_pairs(&app.req)?)?;
+    let mut keys = app.store.keys_page(&key.workspace_id, page.cursor.as_deref(), page.limit).await?;
+    let next_cursor = page.cut(&mut keys, |k| k.id.clone());
+    json(200, &KeyListOut::new(keys.iter().map(KeyOut::from).collect(), next_cursor))
 }
 
 /// Create an API key (admin)

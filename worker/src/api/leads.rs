@@ -1,9 +1,9 @@
 use crate::app::App;
 use crate::auth::{self, Scope};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{json, query_pairs, read_json};
+use crate::http::{json, query_pairs, read_json, PageQuery};
 use crate::leads::change::{change_lead, ChangeOutcome, Expect, LeadChange};
-use crate::leads::{etag, page, parse_query, LeadDetailOut, LeadOut, LeadPageOut, LeadPatch};
+use crate::leads::{etag, parse_query, LeadDetailOut, LeadOut, LeadPageOut, LeadPatch};
 use crate::api::openapi::params::LeadFilters;
 use crate::api::openapi::schemas::LeadCursor;
 use crate::api::openapi::problems::{BodyProblems, Conflict, KeyProblems, NotFound, QueryProblems, Stale};
@@ -22,9 +22,9 @@ pub async fn list(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Read)?;
     let query = parse_query(&query_pairs(&app.req)?)?;
-    let rows = app.store.leads(&key.workspace_id, &query).await?;
-    let (rows, next_cursor) = page(rows, query.limit);
-    json(200, &LeadPageOut { data: rows.iter().map(LeadOut::from).collect(), next_cursor })
+    let mut rows = app.store.leads(&key.workspace_id, &query).await?;
+    let next_cursor = PageQuery { limit: query.limit, cursor: None }.cut(&mut rows, |r| r.id.clone());
+    json(200, &LeadPageOut::new(rows.iter().map(LeadOut::from).collect(), next_cursor))
 }
 
 /// One lead with its status history

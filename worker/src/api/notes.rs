@@ -5,14 +5,13 @@
 use crate::app::App;
 use crate::auth::{self, Scope};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{json, query_pairs, read_json};
+use crate::http::{json, query_pairs, read_json, CursorOf, PageQuery};
 use crate::ids::new_id;
-use crate::leads::notes::{legacy, note_body, notes_page, parse_cursor, NoteIn, NoteOut, NotePageOut};
+use crate::leads::notes::{legacy, note_body, notes_page, NoteIn, NoteOut, NotePageOut};
 use crate::api::openapi::schemas::NoteCursor;
 use crate::api::openapi::problems::{BodyProblems, KeyProblems, NotFound, QueryProblems};
 use crate::store::notes::{NoteRow, Unchanged};
 use leadsbot_shared::ids::IdKind;
-use leadsbot_shared::FieldError;
 use worker::Response;
 
 fn lead_not_found() -> ApiError {
@@ -33,17 +32,7 @@ fn lead_not_found() -> ApiError {
 pub async fn list(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Read)?;
-    let (mut limit, mut cursor) = (50u32, None);
-    for (name, value) in query_pairs(&app.req)? {
-        match name.as_str() {
-            "cursor" => cursor = parse_cursor(&value)?,
-            "limit" => match value.parse::<u32>() {
-                Ok(n) if (1..=100).contains(&n) && value.bytes().all(|b| b.is_ascii_digit()) => limit = n,
-                _ => return Err(ApiError::Validation(vec![FieldError::new("limit", "out_of_range", "limit is a whole number from 1 to 100")])),
-            },
-            other => return Err(ApiError::Validation(vec![FieldError::new(other, "unknown_parameter", "this parameter does not exist")])),
-        }
-    }
+    let PageQuery { limit, cursor } = PageQuery::parse(&query_pairs(&app.req)?, CursorOf::Id(IdKind::Note), |_, _, _| false)?;
     let lead = app.store.lead(&key.workspace_id, &app.param("id")).await?.ok_or_else(lead_not_found)?;
     let rows = app.store.lead_notes(&key.workspace_id, &lead.id, cursor.as_deref(), limit + 1).await?;
     let first = if cursor.is_none() { legacy(&lead) } else { None };

@@ -77,8 +77,8 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("GET", "/healthz", Route::Health),
     ("GET", "/api/v1/openapi.json", Route::OpenApi),
     ("POST", "/api/admin/workspaces", Route::AdminCreateWorkspace),
-    ("POST", "/api/inbound/:business_id/leads", Route::InboundCapture),
-    ("OPTIONS", "/api/inbound/:business_id/leads", Route::InboundPreflight),
+    ("POST", "/api/inbound/:workspace_id/leads", Route::InboundCapture),
+    ("OPTIONS", "/api/inbound/:workspace_id/leads", Route::InboundPreflight),
     ("POST", "/api/inbound/w/:webhook_id/leads", Route::CaptureUrlCapture),
     ("GET", "/api/v1/workspace", Route::GetWorkspace),
     ("PATCH", "/api/v1/workspace", Route::PatchWorkspace),
@@ -195,7 +195,7 @@ mod tests {
     fn matches_static_and_parameterised_paths() {
         assert_eq!(match_route("GET", "/healthz").unwrap().route, Route::Health);
         let m = match_route("POST", "/api/inbound/ws_1/leads").unwrap();
-        assert_eq!((m.route, m.params.get("business_id")), (Route::InboundCapture, "ws_1"));
+        assert_eq!((m.route, m.params.get("workspace_id")), (Route::InboundCapture, "ws_1"));
         let m = match_route("POST", "/api/inbound/w/wh_9/leads").unwrap();
         assert_eq!((m.route, m.params.get("webhook_id")), (Route::CaptureUrlCapture, "wh_9"));
         assert_eq!(match_route("GET", "/api/v1/leads/").unwrap().route, Route::ListLeads);

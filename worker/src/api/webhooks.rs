@@ -7,13 +7,15 @@ use crate::ids::new_id;
 use crate::outbox::endpoints::{apply_patch, check_new, DeliveryOut, EndpointIn, EndpointOut, EndpointPatch, EndpointWithSecretOut};
 use crate::error::{ApiError, ApiResult, WorkflowRef};
 use crate::store::workflows::EndpointUser;
-use crate::http::{json, no_content, only_flag, query_pairs, read_json, PageQuery};
+use crate::http::{json, no_content, only_flag, page_type, query_pairs, read_json, CursorOf, PageQuery};
+use crate::api::openapi::params::PageParams;
 use crate::api::openapi::problems::{BodyProblems, Conflict, KeyProblems, NotFound, QueryProblems};
 use crate::platform::random_bytes;
 use crate::store::endpoints::EndpointRow;
 use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::signing::new_endpoint_secret;
 use leadsbot_shared::time::parse_rfc3339;
+use leadsbot_shared::FieldError;
 use crate::outbox::webhook::fanned_out_event_types;
 use crate::store::deliveries::DueDelivery;
 use crate::store::recovery::EndpointRef;
@@ -21,18 +23,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use worker::Response;
 
-#[derive(Serialize, ToSchema)]
-pub struct EndpointListOut {
-    data: Vec<EndpointOut>,
-}
+page_type!(
+    /// A page of webhook endpoints, newest first.
+    EndpointListOut, EndpointOut
+);
 
-/// A page of deliveries, newest first.
-#[derive(Serialize, ToSchema)]
-pub struct DeliveryPageOut {
-    data: Vec<DeliveryOut>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    next_cursor: Option<String>,
-}
+page_type!(
+    /// A page of deliveries, newest first.
+    DeliveryPageOut, DeliveryOut
+);
 
 
 async fn admin(app: &App) -> ApiResult<KeyAuth> {
@@ -52,13 +51,16 @@ fn new_secret(app: &App) -> ApiResult<(String, String)> {
     Ok((secret, sealed))
 }
 
-/// List webhook endpoints (admin)
+/// List webhook endpoints, newest first (admin)
 #[utoipa::path(get, path = "/api/v1/webhooks", operation_id = "listWebhooks", tag = "webhooks", security(("apiKey" = [])),
-    responses((status = 200, description = "Every endpoint", body = EndpointListOut), KeyProblems))]
+    params(PageParams),
+    responses((status = 200, description = "A page of endpoints", body = EndpointListOut), KeyProblems, QueryProblems))]
 pub async fn list(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
-    let rows = app.store.endpoints(&key.workspace_id).await?;
-    json(200, &EndpointListOut { data: rows.iter().map(EndpointOut::from).collect() })
+    let page = PageQuery::only(&query_pairs(&app.req)?)?;
+    let mut rows = app.store.endpoints_page(&key.workspace_id, page.cursor.as_deref(), page.limit).await?;
+    let next_cursor = page.cut(&mut rows, |r| r.id.clone());
+    json(200, &EndpointListOut::new(rows.iter().map(EndpointOut::from).collect(), next_cursor))
 }
 
 /// Subscribe an endpoint (admin)
@@ -193,28 +195,27 @@ pub async fn rotate_secret(app: &mut App) -> ApiResult<Response> {
     params(
         ("id" = String, Path, description = "Endpoint id"),
         ("status" = Option<crate::api::openapi::schemas::DeliveryStatusName>, Query),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
-        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page; empty is the first page"),
+        PageParams,
     ),
     responses((status = 200, description = "A page", body = DeliveryPageOut), KeyProblems, NotFound, QueryProblems))]
 pub async fn deliveries(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Read)?;
     let endpoint = load(app, &key).await?;
-    let (mut status, mut page) = (None, PageQuery::default());
-    for (name, value) in query_pairs(&app.req)? {
-        match name.as_str() {
-            _ if page.take(&name, &value)? => {}
-            "status" if ["pending", "succeeded", "failed"].contains(&value.as_str()) => status = Some(value),
-            "status" => return Err(ApiError::invalid("status", "invalid_status", "status is pending, succeeded or failed")),
-            other => return Err(ApiError::invalid(other, "unknown_parameter", "filters are status (pending, succeeded, failed), cursor and limit")),
+    let mut status = None;
+    let page = PageQuery::parse(&query_pairs(&app.req)?, CursorOf::Any, |name, value, errors| {
+        match name {
+            "status" if ["pending", "succeeded", "failed"].contains(&value) => status = Some(value.to_string()),
+            "status" => errors.push(FieldError::new("status", "invalid_status", "status is pending, succeeded or failed")),
+            _ => return false,
         }
-    }
+        true
+    })?;
     let mut rows = app.store.deliveries_for_target(&key.workspace_id, &endpoint.id, status.as_deref(), page.cursor.as_deref(), page.limit).await?;
     let next_cursor = page.cut(&mut rows, |r| r.id.clone());
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let attempts = app.store.attempts_for(&key.workspace_id, &ids).await?;
-    json(200, &DeliveryPageOut { data: rows.iter().map(|r| DeliveryOut::new(r, &attempts)).collect(), next_cursor })
+    json(200, &DeliveryPageOut::new(rows.iter().map(|r| DeliveryOut::new(r, &attempts)).collect(), next_cursor))
 }
 
 #[derive(Deserialize, ToSchema)]

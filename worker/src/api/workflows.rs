@@ -5,13 +5,14 @@ use crate::app::App;
 use crate::auth::{self, KeyAuth, Scope};
 use crate::ids::new_id;
 use crate::error::{ApiError, ApiResult};
-use crate::http::{json, no_content, only_flag, query_pairs, read_json};
+use crate::http::{json, no_content, only_flag, query_pairs, read_json, CursorOf, PageQuery};
+use crate::api::openapi::params::PageParams;
 use crate::api::openapi::problems::{BodyProblems, KeyProblems, NotFound, QueryProblems};
 use crate::store::workflow_runs::RunsBy;
 use crate::store::workflows::WorkflowRow;
 use crate::automation::workflows::trigger::{self, DryRunOut, TriggerIn, TriggerOut};
 use crate::automation::workflows::{definition, stored_definition, RunOut, RunPageOut, WorkflowListOut, WorkflowOut};
-use leadsbot_shared::ids::{is_sortable_id, IdKind};
+use leadsbot_shared::ids::IdKind;
 use crate::store::integrations::TELEGRAM;
 use leadsbot_shared::workflow::channels::{self, Before, Channels};
 use leadsbot_shared::workflow::WorkflowDefinition;
@@ -84,13 +85,16 @@ fn row_of(def: &WorkflowDefinition, id: String, workspace_id: String, created_at
     })
 }
 
-/// List workflows
+/// List workflows, newest first
 #[utoipa::path(get, path = "/api/v1/workflows", operation_id = "listWorkflows", tag = "workflows", security(("apiKey" = [])),
-    responses((status = 200, description = "Every workflow", body = WorkflowListOut), KeyProblems))]
+    params(PageParams),
+    responses((status = 200, description = "A page of workflows", body = WorkflowListOut), KeyProblems, QueryProblems))]
 pub async fn list(app: &mut App) -> ApiResult<Response> {
     let key = key(app, Scope::Read).await?;
-    let rows = app.store.workflows(&key.workspace_id).await?;
-    json(200, &WorkflowListOut { data: rows.iter().map(WorkflowOut::from_row).collect::<ApiResult<_>>()? })
+    let page = PageQuery::only(&query_pairs(&app.req)?)?;
+    let mut rows = app.store.workflows_page(&key.workspace_id, page.cursor.as_deref(), page.limit).await?;
+    let next_cursor = page.cut(&mut rows, |r| r.id.clone());
+    json(200, &WorkflowListOut::new(rows.iter().map(WorkflowOut::from_row).collect::<ApiResult<_>>()?, next_cursor))
 }
 
 /// Create a workflow
@@ -220,27 +224,9 @@ pub async fn lead_runs(app: &mut App) -> ApiResult<Response> {
 }
 
 async fn runs_page(app: &App, key: &KeyAuth, by: RunsBy<'_>) -> ApiResult<Response> {
-    let (mut limit, mut cursor) = (50u32, None);
-    let mut errors = Vec::new();
-    for (name, value) in query_pairs(&app.req)? {
-        match name.as_str() {
-            "cursor" if value.is_empty() => {}
-            "cursor" if is_sortable_id(IdKind::WorkflowRun, &value) => cursor = Some(value),
-            "cursor" => errors.push(FieldError::new("cursor", "invalid_cursor", "use the next_cursor of a previous page")),
-            "limit" => match value.parse::<u32>() {
-                Ok(n) if (1..=100).contains(&n) && value.bytes().all(|b| b.is_ascii_digit()) => limit = n,
-                _ => errors.push(FieldError::new("limit", "out_of_range", "limit is a whole number from 1 to 100")),
-            },
-            other => errors.push(FieldError::new(other, "unknown_parameter", "this parameter does not exist")),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let mut rows = app.store.runs_page(&key.workspace_id, by, cursor.as_deref(), limit).await?;
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(|r| r.id.clone()) } else { None };
+    let page = PageQuery::parse(&query_pairs(&app.req)?, CursorOf::Id(IdKind::WorkflowRun), |_, _, _| false)?;
+    let mut rows = app.store.runs_page(&key.workspace_id, by, page.cursor.as_deref(), page.limit).await?;
+    let next_cursor = page.cut(&mut rows, |r| r.id.clone());
     let actions = app.store.run_actions(&key.workspace_id, &rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>()).await?;
-    json(200, &RunPageOut { data: rows.iter().map(|r| RunOut::new(r, &actions)).collect(), next_cursor })
+    json(200, &RunPageOut::new(rows.iter().map(|r| RunOut::new(r, &actions)).collect(), next_cursor))
 }

@@ -19,7 +19,7 @@ pub async fn get(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Read)?;
     let row = app.store.workspace(&key.workspace_id).await?.ok_or_else(|| ApiError::NotFound("workspace not found".into()))?;
-    json(200, &WorkspaceOut::from(&row))
+    json(200, &WorkspaceOut::new(&app.origin()?, &row))
 }
 
 /// Change the workspace's settings (admin)
@@ -50,7 +50,7 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let update = WorkspaceUpdate { name: &settings.name, allowed_origins: &allowed_origins, lead_retention_days, timezone: &timezone, digest_hour };
     app.store.update_workspace(&current.id, &update, app.now_ms).await?;
     let updated = app.store.workspace(&current.id).await?.ok_or_else(|| ApiError::NotFound("workspace not found".into()))?;
-    json(200, &WorkspaceOut::from(&updated))
+    json(200, &WorkspaceOut::new(&app.origin()?, &updated))
 }
 
 /// Browser captures refused for one origin and reason.

@@ -1,4 +1,4 @@
-//! Who may write a lead to `/api/inbound/:business_id/leads`: the one place
+//! Who may write a lead to `/api/inbound/:workspace_id/leads`: the one place
 //! that decides it. `require` turns a credential into a `Requirement` (plain
 //! data: workspace, credential hash, scope, origin), refusing on the spot what
 //! cannot be valid by its shape. The store turns that requirement into the
@@ -83,8 +83,8 @@ impl Requirement {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refusal {
     /// The path names no workspace this credential could write to; looks
-    /// like an unknown business (404).
-    NoSuchBusiness,
+    /// like an unknown workspace (404).
+    NoSuchWorkspace,
     Malformed(&'static str),
     Invalid(&'static str),
     /// A public token replaced by a rotation whose grace has ended.
@@ -108,7 +108,7 @@ impl Refusal {
 
     pub fn into_error(self) -> ApiError {
         match self {
-            Self::NoSuchBusiness => ApiError::NotFound("no such business".into()),
+            Self::NoSuchWorkspace => ApiError::NotFound("no such workspace".into()),
             Self::Malformed(why) | Self::Invalid(why) => ApiError::Unauthorized(why.into()),
             Self::TokenExpired => ApiError::Unauthorized("this public token was replaced and its grace period has ended; use the new token".into()),
             Self::MissingScope(scope) => ApiError::Forbidden(format!("this API key lacks the {} scope", scope.as_str())),
@@ -121,9 +121,9 @@ impl Refusal {
 }
 
 /// Everything decidable without storage. A refusal here costs no D1 query.
-pub fn require(business_id: &str, credential: &Credential, origin: Option<&str>, now_ms: i64) -> Result<Requirement, Refusal> {
-    if !is_sortable_id(IdKind::Workspace, business_id) {
-        return Err(Refusal::NoSuchBusiness);
+pub fn require(workspace_id: &str, credential: &Credential, origin: Option<&str>, now_ms: i64) -> Result<Requirement, Refusal> {
+    if !is_sortable_id(IdKind::Workspace, workspace_id) {
+        return Err(Refusal::NoSuchWorkspace);
     }
     let proof = match credential {
         Credential::Signature { timestamp, signature } => {
@@ -134,11 +134,11 @@ pub fn require(business_id: &str, credential: &Credential, origin: Option<&str>,
         Credential::ApiKey(secret) => Proof::ApiKey { key_hash: super::key_hash(secret), scope: Scope::Write },
         Credential::PublicToken(token) => match workspace_of_public_token(token) {
             None => return Err(Refusal::Malformed("this public token is malformed")),
-            Some(named) if named != business_id => return Err(Refusal::NoSuchBusiness),
+            Some(named) if named != workspace_id => return Err(Refusal::NoSuchWorkspace),
             Some(_) => Proof::PublicToken { token_hash: super::key_hash(token), origin: origin.map(str::to_string), now: now_ms },
         },
     };
-    Ok(Requirement { workspace_id: business_id.to_string(), proof })
+    Ok(Requirement { workspace_id: workspace_id.to_string(), proof })
 }
 
 /// Reads what the requirement depends on and judges it, off the hot path.
@@ -160,7 +160,7 @@ pub async fn diagnose(app: &App, requirement: &Requirement) -> ApiResult<Result<
 pub fn judge_key(workspace_id: &str, scope: Scope, key: Option<&KeyRow>) -> Result<(), Refusal> {
     let key = key.ok_or(Refusal::Invalid("this API key is invalid or revoked"))?;
     if key.workspace_id != workspace_id {
-        return Err(Refusal::NoSuchBusiness);
+        return Err(Refusal::NoSuchWorkspace);
     }
     if !key.scopes.split_whitespace().any(|s| s == scope.as_str()) {
         return Err(Refusal::MissingScope(scope));

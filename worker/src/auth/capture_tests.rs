@@ -47,8 +47,8 @@ fn key(workspace_id: &str, scopes: &str) -> KeyRow {
 fn credentials_that_cannot_be_valid_are_refused_by_shape() {
     let ws = workspace_id(1);
     let token = Credential::PublicToken(public_token(&ws, [2; 16]));
-    assert_eq!(require("ws_nope", &token, None, NOW), Err(Refusal::NoSuchBusiness));
-    assert_eq!(require(&workspace_id(9), &token, None, NOW), Err(Refusal::NoSuchBusiness), "a token names its workspace");
+    assert_eq!(require("ws_nope", &token, None, NOW), Err(Refusal::NoSuchWorkspace));
+    assert_eq!(require(&workspace_id(9), &token, None, NOW), Err(Refusal::NoSuchWorkspace), "a token names its workspace");
     let garbage = Credential::PublicToken("pk_garbage".into());
     assert!(matches!(require(&ws, &garbage, None, NOW), Err(Refusal::Malformed(_))));
     let short_key = Credential::ApiKey("lb_sk_nope".into());
@@ -74,7 +74,7 @@ fn well_shaped_credentials_become_requirements() {
 fn api_keys_need_their_workspace_and_scope() {
     let ws = workspace_id(1);
     assert!(matches!(judge_key(&ws, Scope::Write, None), Err(Refusal::Invalid(_))));
-    assert_eq!(judge_key(&ws, Scope::Write, Some(&key(&workspace_id(2), "write"))), Err(Refusal::NoSuchBusiness));
+    assert_eq!(judge_key(&ws, Scope::Write, Some(&key(&workspace_id(2), "write"))), Err(Refusal::NoSuchWorkspace));
     assert_eq!(judge_key(&ws, Scope::Write, Some(&key(&ws, "read admin"))), Err(Refusal::MissingScope(Scope::Write)));
     assert_eq!(judge_key(&ws, Scope::Write, Some(&key(&ws, "read write"))), Ok(()));
 }
@@ -113,7 +113,7 @@ fn only_refusals_of_a_genuine_token_are_recorded() {
     assert_eq!(Refusal::TokenExpired.rejection_reason(), Some("token_expired"));
     assert_eq!(Refusal::Invalid("x").rejection_reason(), None);
     assert_eq!(Refusal::Malformed("x").rejection_reason(), None);
-    assert_eq!(Refusal::NoSuchBusiness.rejection_reason(), None);
+    assert_eq!(Refusal::NoSuchWorkspace.rejection_reason(), None);
 }
 
 #[test]

@@ -52,10 +52,10 @@ pub struct CampaignOut {
     pub updated_at: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct CampaignListOut {
-    pub data: Vec<CampaignOut>,
-}
+crate::http::page_type!(
+    /// A page of campaigns, newest first.
+    CampaignListOut, CampaignOut
+);
 
 /// A manual control as recorded: what, who (the API key's id), when.
 #[derive(Debug, Serialize, ToSchema)]

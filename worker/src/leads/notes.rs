@@ -3,9 +3,9 @@
 //! single `note` (`legacy`) on its first page. All pure.
 
 use crate::error::{ApiError, ApiResult};
+use crate::http::PageQuery;
 use crate::store::leads::LeadRow;
 use crate::store::notes::{NoteRow, Unchanged};
-use leadsbot_shared::ids::{is_sortable_id, IdKind};
 use leadsbot_shared::time::format_rfc3339;
 use leadsbot_shared::encoding::is_ecma_space;
 use leadsbot_shared::FieldError;
@@ -64,31 +64,17 @@ pub fn legacy(lead: &LeadRow) -> Option<NoteOut> {
     Some(NoteOut { id: LEGACY_NOTE_ID.into(), lead_id: lead.id.clone(), body: body.to_string(), author: None, created_at: format_rfc3339(lead.created_at) })
 }
 
-/// A page of a lead's notes, oldest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NotePageOut {
-    pub data: Vec<NoteOut>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
-/// `cursor` as sent: `None` for the first page, or 422.
-pub fn parse_cursor(value: &str) -> ApiResult<Option<String>> {
-    match value {
-        "" => Ok(None),
-        id if is_sortable_id(IdKind::Note, id) => Ok(Some(id.to_string())),
-        _ => Err(ApiError::Validation(vec![FieldError::new("cursor", "invalid_cursor", "use the next_cursor of a previous page")])),
-    }
-}
+crate::http::page_type!(
+    /// A page of a lead's notes, oldest first.
+    NotePageOut, NoteOut
+);
 
 /// A page from the notes fetched with `limit + 1` after the cursor, led by
 /// the old note on the first page (`legacy`, given only then).
 pub fn notes_page(legacy: Option<NoteOut>, rows: &[NoteRow], limit: u32) -> NotePageOut {
     let mut data: Vec<NoteOut> = legacy.into_iter().chain(rows.iter().map(NoteOut::from)).collect();
-    let more = data.len() > limit as usize;
-    data.truncate(limit as usize);
-    let next_cursor = if more { data.last().map(|n| n.id.clone()) } else { None };
-    NotePageOut { data, next_cursor }
+    let next_cursor = PageQuery { limit, cursor: None }.cut(&mut data, |n| n.id.clone());
+    NotePageOut::new(data, next_cursor)
 }
 
 /// The lead as an ETag names it (`leads::etag`), for a write guarded by it.
@@ -100,6 +86,7 @@ pub fn unchanged_since(etag: &str) -> Option<Unchanged<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use leadsbot_shared::ids::{is_sortable_id, IdKind};
     use crate::leads::etag;
 
     fn row(id: &str, at: i64) -> NoteRow {
@@ -138,6 +125,5 @@ mod tests {
         let read = unchanged_since(&etag(&lead)).map(|u| (u.updated_at, u.revision.to_string()));
         assert_eq!(read, Some((1_700_000_000_123, "r4nd-om".to_string())));
         assert!(unchanged_since("W/nonsense").is_none());
-        assert!(matches!(parse_cursor("lead_x"), Err(ApiError::Validation(_))));
     }
 }

@@ -124,13 +124,10 @@ impl From<&StatusChangeRow> for StatusChangeOut {
     }
 }
 
-/// A page of leads, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LeadPageOut {
-    pub data: Vec<LeadOut>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
+crate::http::page_type!(
+    /// A page of leads, newest first.
+    LeadPageOut, LeadOut
+);
 
 /// What a capture answers: the lead's id and its public status.
 #[derive(Debug, Serialize, ToSchema)]

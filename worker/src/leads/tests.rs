@@ -25,15 +25,6 @@ fn bad_filters_are_422_with_their_names() {
 }
 
 #[test]
-fn pages_carry_a_cursor_only_when_more_exist() {
-    let rows = vec![lead("c"), lead("b"), lead("a")];
-    let (page_rows, next) = page(rows.clone(), 2);
-    assert_eq!(page_rows.len(), 2);
-    assert_eq!(next.as_deref(), Some("b"));
-    assert_eq!(page(rows, 3).1, None);
-}
-
-#[test]
 fn an_empty_cursor_is_the_first_page() {
     assert_eq!(parse_query(&pairs(&[("cursor", "")])).unwrap().before_id, None);
     assert!(parse_query(&pairs(&[("limit", "+5")])).is_err());

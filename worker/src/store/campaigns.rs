@@ -12,7 +12,7 @@
 use super::deliveries::DueDelivery;
 use super::follow_ups::CANCELLED_BY_ARCHIVE;
 use super::leads::EventRow;
-use super::{changes, number, text, Store};
+use super::{changes, number, opt_text, text, Store};
 use crate::error::ApiResult;
 use leadsbot_shared::campaign::{CampaignState, Control, ResponsePolicy};
 use serde::Deserialize;
@@ -106,12 +106,15 @@ fn held_guard(recorded: &str) -> String {
 }
 
 const COLUMNS: &str = "id, workspace_id, slug, name, state, created_at, updated_at";
-/// Campaigns a list shows at most.
-pub const MAX_LISTED: u32 = 1000;
-
 impl Store {
-    pub async fn campaigns(&self, workspace_id: &str) -> ApiResult<Vec<CampaignRow>> {
-        self.all(&format!("SELECT {COLUMNS} FROM campaigns WHERE workspace_id = ? ORDER BY id LIMIT ?"), &[text(workspace_id), number(i64::from(MAX_LISTED))]).await
+    /// A page, newest first, starting after `before_id`; one row more than
+    /// `limit` tells the caller another page exists.
+    pub async fn campaigns_page(&self, workspace_id: &str, before_id: Option<&str>, limit: u32) -> ApiResult<Vec<CampaignRow>> {
+        self.all(
+            &format!("SELECT {COLUMNS} FROM campaigns WHERE workspace_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3"),
+            &[text(workspace_id), opt_text(before_id), number(i64::from(limit) + 1)],
+        )
+        .await
     }
 
     pub async fn campaign(&self, workspace_id: &str, id: &str) -> ApiResult<Option<CampaignRow>> {

@@ -45,6 +45,16 @@ impl Store {
         self.all("SELECT * FROM webhook_endpoints WHERE workspace_id = ? ORDER BY id", &[text(workspace_id)]).await
     }
 
+    /// A page, newest first, starting after `before_id`; one row more than
+    /// `limit` tells the caller another page exists.
+    pub async fn endpoints_page(&self, workspace_id: &str, before_id: Option<&str>, limit: u32) -> ApiResult<Vec<EndpointRow>> {
+        self.all(
+            "SELECT * FROM webhook_endpoints WHERE workspace_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
+            &[text(workspace_id), opt_text(before_id), number(i64::from(limit) + 1)],
+        )
+        .await
+    }
+
     pub async fn endpoint(&self, workspace_id: &str, id: &str) -> ApiResult<Option<EndpointRow>> {
         self.first("SELECT * FROM webhook_endpoints WHERE workspace_id = ? AND id = ?", &[text(workspace_id), text(id)]).await
     }

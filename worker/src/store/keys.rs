@@ -1,4 +1,4 @@
-use super::{number, text, Store};
+use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -56,6 +56,16 @@ impl Store {
 
     pub async fn keys(&self, workspace_id: &str) -> ApiResult<Vec<KeyRow>> {
         self.all("SELECT * FROM api_keys WHERE workspace_id = ? ORDER BY id", &[text(workspace_id)]).await
+    }
+
+    /// A page, newest first, starting after `before_id`; one row more than
+    /// `limit` tells the caller another page exists.
+    pub async fn keys_page(&self, workspace_id: &str, before_id: Option<&str>, limit: u32) -> ApiResult<Vec<KeyRow>> {
+        self.all(
+            "SELECT * FROM api_keys WHERE workspace_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
+            &[text(workspace_id), opt_text(before_id), number(i64::from(limit) + 1)],
+        )
+        .await
     }
 
     /// Revokes a live key, unless it is the workspace's last live admin key

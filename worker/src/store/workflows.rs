@@ -1,6 +1,6 @@
 //! Workflow definitions.
 
-use super::{number, text, Store};
+use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
 
@@ -61,6 +61,16 @@ impl Store {
 
     pub async fn workflows(&self, workspace_id: &str) -> ApiResult<Vec<WorkflowRow>> {
         self.all(&format!("SELECT {COLUMNS} FROM workflows WHERE workspace_id = ? ORDER BY id"), &[text(workspace_id)]).await
+    }
+
+    /// A page, newest first, starting after `before_id`; one row more than
+    /// `limit` tells the caller another page exists.
+    pub async fn workflows_page(&self, workspace_id: &str, before_id: Option<&str>, limit: u32) -> ApiResult<Vec<WorkflowRow>> {
+        self.all(
+            &format!("SELECT {COLUMNS} FROM workflows WHERE workspace_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3"),
+            &[text(workspace_id), opt_text(before_id), number(i64::from(limit) + 1)],
+        )
+        .await
     }
 
     /// The enabled workflows an event of this kind triggers.

@@ -149,7 +149,7 @@ pub struct WorkspaceOut {
     pub allowed_origins: Vec<String>,
     /// Enough of the public token to recognise it.
     pub public_token_prefix: String,
-    /// Where browsers and servers post leads (relative to the API).
+    /// Where browsers and servers post leads: an absolute URL, on the origin the request was sent to.
     pub inbound_url: String,
     /// Leads older than this many days are erased; `null` keeps them.
     pub lead_retention_days: Option<i64>,
@@ -163,14 +163,15 @@ pub struct WorkspaceOut {
     pub updated_at: String,
 }
 
-impl From<&WorkspaceRow> for WorkspaceOut {
-    fn from(row: &WorkspaceRow) -> Self {
+impl WorkspaceOut {
+    /// `origin` is the request's `scheme://host`, as other absolute URLs are built (`App::origin`).
+    pub fn new(origin: &str, row: &WorkspaceRow) -> Self {
         Self {
             id: row.id.clone(),
             name: row.name.clone(),
             allowed_origins: row.allowed_origins(),
             public_token_prefix: row.public_token_prefix.clone(),
-            inbound_url: format!("/api/inbound/{}/leads", row.id),
+            inbound_url: format!("{origin}/api/inbound/{}/leads", row.id),
             lead_retention_days: row.lead_retention_days,
             timezone: row.timezone.clone(),
             digest_hour: row.digest_hour,

@@ -32,3 +32,16 @@ pub struct LeadFilters {
     #[param(nullable = false, format = DateTime)]
     created_before: Option<String>,
 }
+
+/// The paging every list takes (`http::paging`). Only the document reads this type.
+#[derive(IntoParams)]
+#[allow(dead_code)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1 to 100 (default 50)
+    #[param(nullable = false, minimum = 1, maximum = 100)]
+    limit: Option<u32>,
+    /// next_cursor of the previous page; empty is the first page
+    #[param(nullable = false)]
+    cursor: Option<String>,
+}

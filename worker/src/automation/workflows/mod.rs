@@ -58,10 +58,10 @@ impl WorkflowOut {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WorkflowListOut {
-    pub data: Vec<WorkflowOut>,
-}
+crate::http::page_type!(
+    /// A page of workflows, newest first.
+    WorkflowListOut, WorkflowOut
+);
 
 /// A stored workflow's definition, parsed (it was valid when saved).
 pub fn definition(row: &WorkflowRow) -> ApiResult<WorkflowDefinition> {
@@ -128,10 +128,7 @@ impl RunOut {
     }
 }
 
-/// A page of runs, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RunPageOut {
-    pub data: Vec<RunOut>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
+crate::http::page_type!(
+    /// A page of runs, newest first.
+    RunPageOut, RunOut
+);

@@ -2,9 +2,9 @@
 //! next page from D1 only when the client has taken the previous one, so the
 //! worker's memory holds one page whatever the count.
 //!
-//! Order: oldest first (by id; ids sort by creation time). `after=<lead id>`
-//! continues right after that lead: a resumed CSV has no BOM and no header,
-//! so it appends to what was received.
+//! Order: oldest first (by id; ids sort by creation time). `cursor=<lead id>`
+//! (or its old name `after`) continues right after that lead: a resumed CSV
+//! has no BOM and no header, so it appends to what was received.
 
 pub mod csv_rows;
 
@@ -52,15 +52,22 @@ pub struct ExportRequest {
 }
 
 /// The list's filters plus `format` (csv, the default, or ndjson), `excel`
-/// and `after`.
+/// and `cursor` (empty: from the start), or its old name `after`, not both.
 pub fn parse_export(pairs: &[(String, String)]) -> ApiResult<ExportRequest> {
     let (mut format, mut excel, mut after) = ("csv".to_string(), false, None);
+    let named = |name: &str| pairs.iter().any(|(n, _)| n == name);
+    if named("cursor") && named("after") {
+        return Err(ApiError::invalid("after", "conflicting_parameters", "after is the old name of cursor: send one of them"));
+    }
     let query = parse_filters(pairs, |name, value, errors| {
         match name {
             "format" if ["csv", "ndjson"].contains(&value) => format = value.to_string(),
             "format" => errors.push(FieldError::new("format", "unknown_format", "format is csv or ndjson")),
             "excel" if ["true", "false"].contains(&value) => excel = value == "true",
             "excel" => errors.push(FieldError::new("excel", "invalid_boolean", "excel is true or false")),
+            "cursor" if value.is_empty() => after = None,
+            "cursor" if is_sortable_id(IdKind::Lead, value) => after = Some(value.to_string()),
+            "cursor" => errors.push(FieldError::new("cursor", "invalid_cursor", "cursor is the id of the last lead received")),
             "after" if is_sortable_id(IdKind::Lead, value) => after = Some(value.to_string()),
             "after" => errors.push(FieldError::new("after", "invalid_lead_id", "after is the id of the last lead received")),
             _ => return false,
@@ -217,6 +224,18 @@ mod tests {
         assert_eq!((r.format, r.query.status.as_deref(), r.after.as_deref()), (Format::Csv { excel: true }, Some("won"), Some(after)));
         assert_eq!(parse_export(&[]).unwrap().format, Format::Csv { excel: false });
         assert_eq!(parse_export(&pairs(&[("format", "ndjson")])).unwrap().format, Format::Ndjson);
+    }
+
+    #[test]
+    fn the_export_resumes_from_cursor_or_its_old_name_after() {
+        let last = "lead_01JAAAAAAAAAAAAAAAAAAAAAAA";
+        assert_eq!(parse_export(&pairs(&[("cursor", last)])).unwrap().after.as_deref(), Some(last));
+        assert_eq!(parse_export(&pairs(&[("after", last)])).unwrap().after.as_deref(), Some(last));
+        assert_eq!(parse_export(&pairs(&[("cursor", "")])).unwrap().after, None, "an empty cursor is the start");
+        for (bad, field) in [(vec![("cursor", last), ("after", last)], "after"), (vec![("cursor", "x")], "cursor")] {
+            let Err(ApiError::Validation(errors)) = parse_export(&pairs(&bad)) else { panic!("{bad:?} accepted") };
+            assert_eq!(errors[0].field, field);
+        }
     }
 
     #[test]
