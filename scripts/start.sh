@@ -10,9 +10,13 @@ bash scripts/build.sh
 
 port="${PORT:-8787}"
 base="http://127.0.0.1:$port"
-state=.leadsbot/state
-demo=.leadsbot/demo.json
-mkdir -p .leadsbot
+# LEADSBOT_DIR holds the local database and the demo workspace (a test
+# starts a fresh one in its own directory).
+dir="${LEADSBOT_DIR:-.leadsbot}"
+state="$dir/state"
+demo="$dir/demo.json"
+mkdir -p "$dir"
+demo_key() { node -p 'require(require("path").resolve(process.argv[1])).api_key' "$demo"; }
 
 echo "==> Applying D1 migrations to the local database ($state)"
 LEADSBOT_SKIP_BUILD=1 wrangler d1 migrations apply DB --local --persist-to "$state" >/dev/null
@@ -34,7 +38,7 @@ done
 
 # The demo workspace is created once through the admin API; its secrets are
 # shown once, so they are kept (git-ignored) beside the local database.
-if [ -f "$demo" ] && curl -fsS "$base/api/v1/workspace" -H "Authorization: Bearer $(node -p "require('./$demo').api_key")" >/dev/null 2>&1; then
+if [ -f "$demo" ] && curl -fsS "$base/api/v1/workspace" -H "Authorization: Bearer $(demo_key)" >/dev/null 2>&1; then
   echo "==> Reusing the demo workspace in $demo"
 else
   admin_token=$(grep '^ADMIN_TOKEN=' .dev.vars | cut -d= -f2-)
@@ -46,7 +50,7 @@ fi
 
 # A fresh one-time sign-in link for the inbox (valid 15 minutes, once).
 inbox_link=$(curl -fsS -X POST "$base/api/v1/inbox-links" \
-  -H "Authorization: Bearer $(node -p "require('./$demo').api_key")" | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).url')
+  -H "Authorization: Bearer $(demo_key)" | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).url')
 
 node - "$demo" "$base" "$inbox_link" <<'NODE'
 const [demoPath, base, inboxLink] = process.argv.slice(2);
@@ -73,6 +77,9 @@ ${capture}
 
 List leads:
 ${list}
+
+The README's examples use these variables; in a shell:
+export API=${base} KEY=${demo.api_key} ADMIN_KEY=${demo.api_key} WORKSPACE_ID=${demo.id} INBOUND_SECRET=${demo.inbound_signing_secret}
 
 Press Ctrl-C to stop.
 `);
