@@ -527,6 +527,29 @@ test("time zones: the workspace's (chosen in settings) for date filters and the 
   await context.close();
 });
 
+test("a search on a word in thousands of leads stays a page: no counts by status, a note; a rarer one is counted", async () => {
+  const { app, browser } = fixture;
+  const ws = await app.createWorkspace({ name: "many matches" });
+  const rare = (await app.capture(ws, { email: "rare@example.com", name: "Rare Zebra", message: "common words and zebras" })).body.id;
+  // 2,001 more leads carrying the word, in one statement (through the search triggers).
+  await app.sql(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2001)
+    INSERT INTO leads (id, workspace_id, email, name, message, source, status, tags, custom, created_at, updated_at)
+    SELECT 'lead_00' || printf('%024d', i), '${ws.id}', 'bulk' || i || '@example.com', 'Bulk ' || i, 'common words', 'api',
+      CASE i % 2 WHEN 0 THEN 'new' ELSE 'contacted' END, '[]', '{}', 1000 + i, 1000 + i FROM n`);
+  const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
+  await page.goto(`${app.baseUrl}/app?status=all&q=common`);
+  await page.getByText("More than 2000 leads match this search").waitFor();
+  assert.equal(await page.locator("nav.tabs .count").count(), 0, "no partial counts shown");
+  assert.equal(await page.locator("#leads > li.lead").count(), 50, "a full page");
+  assert.equal(await page.locator("#leads > li.lead").first().getAttribute("data-id"), rare, "newest first");
+  await page.goto(`${app.baseUrl}/app?status=all&q=zebras`);
+  assert.deepEqual(await page.locator("#leads > li.lead").evaluateAll((rows) => rows.map((r) => r.dataset.id)), [rare]);
+  assert.match(await page.locator("nav.tabs").getByRole("link", { name: /^New/ }).innerText(), /New\s+1/);
+  assert.equal(await page.getByText(/More than/).count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("the lead's timeline shows its workflow runs with their actions, and no internal outbox rows", async () => {
   const { app, browser } = fixture;
   const ws = await app.createWorkspace({ name: "timeline runs" });

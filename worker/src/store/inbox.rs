@@ -35,6 +35,17 @@ pub struct StatusCount {
     pub n: i64,
 }
 
+/// A search's matches are counted by status up to this many.
+pub const MAX_COUNTED_MATCHES: u32 = 2_000;
+
+/// Leads per status; when `more`, a search matched more than
+/// `MAX_COUNTED_MATCHES` and `by_status` counts only some of them.
+#[derive(Debug, Clone)]
+pub struct LeadCounts {
+    pub by_status: Vec<StatusCount>,
+    pub more: bool,
+}
+
 impl Store {
     pub async fn insert_inbox_link(&self, token_hash: &str, owner: &LinkOwner, now: i64, expires_at: i64) -> ApiResult<()> {
         self.run(
@@ -105,12 +116,21 @@ impl Store {
     }
 
     /// How many leads of each status match `query` (its status, spam rule and cursor aside):
-    /// the inbox's tab counts, which follow the search and filters.
-    pub async fn lead_counts(&self, workspace_id: &str, query: &LeadQuery) -> ApiResult<Vec<StatusCount>> {
-        let across_tabs = LeadQuery { status: None, exclude_spam: false, before_id: None, after_id: None, ..query.clone() };
-        let (mut sql, args) = super::leads::lead_filter("status, count(*) AS n", workspace_id, &across_tabs);
-        sql.push_str(" GROUP BY status");
-        self.all(&sql, &args).await
+    /// the inbox's tab counts, which follow the search and filters. A search's
+    /// matches are counted up to `MAX_COUNTED_MATCHES`, read from the matches
+    /// themselves: a word in every lead costs a bounded read, a rare one almost none.
+    pub async fn lead_counts(&self, workspace_id: &str, query: &LeadQuery) -> ApiResult<LeadCounts> {
+        let across_tabs = LeadQuery { status: None, exclude_spam: false, before_id: None, after_id: None, few_matches: true, ..query.clone() };
+        if across_tabs.search.is_none() {
+            let (mut sql, args) = super::leads::lead_filter("status, count(*) AS n", workspace_id, &across_tabs);
+            sql.push_str(" GROUP BY status");
+            return Ok(LeadCounts { by_status: self.all(&sql, &args).await?, more: false });
+        }
+        let (matches, mut args) = super::leads::lead_filter("status", workspace_id, &across_tabs);
+        args.push(number(i64::from(MAX_COUNTED_MATCHES) + 1));
+        let by_status: Vec<StatusCount> = self.all(&format!("SELECT status, count(*) AS n FROM ({matches} LIMIT ?) GROUP BY status"), &args).await?;
+        let more = by_status.iter().map(|c| c.n).sum::<i64>() > i64::from(MAX_COUNTED_MATCHES);
+        Ok(LeadCounts { by_status, more })
     }
 
     /// Every webhook and Telegram delivery of every event of one lead, oldest

@@ -139,6 +139,10 @@ pub struct LeadQuery {
     pub after_id: Option<String>,
     /// Leaves spam out (the inbox's All tab; `status` names one status instead).
     pub exclude_spam: bool,
+    /// A search known to match few leads (`Store::lead_counts` counted them all):
+    /// read from its matches, rowid by rowid, then sorted, rather than by
+    /// walking the workspace's leads newest first and checking each.
+    pub few_matches: bool,
     pub limit: u32,
 }
 
@@ -282,7 +286,7 @@ impl Store {
 /// `SELECT {columns} FROM leads WHERE` the workspace and every filter of the
 /// query: the one place lead filters become SQL (the list and the export).
 pub(super) fn lead_filter(columns: &str, workspace_id: &str, query: &LeadQuery) -> (String, Vec<JsValue>) {
-    let mut sql = format!("SELECT {columns} FROM leads WHERE workspace_id = ?");
+    let mut sql = format!("SELECT {columns} FROM leads WHERE {} = ?", workspace_scope(query));
     let mut args = vec![text(workspace_id)];
     for (column, value) in [("status", &query.status), ("source", &query.source)] {
         if let Some(value) = value {
@@ -310,6 +314,13 @@ pub(super) fn lead_filter(columns: &str, workspace_id: &str, query: &LeadQuery) 
         search_filter(&mut sql, &mut args, search);
     }
     (sql, args)
+}
+
+/// How the workspace is named in the filter: `+workspace_id` keeps SQLite
+/// off the workspace's indexes, so a search known to match few leads starts
+/// from its matches.
+fn workspace_scope(query: &LeadQuery) -> &'static str {
+    if query.few_matches && query.search.is_some() { "+workspace_id" } else { "workspace_id" }
 }
 
 /// The campaign a filter value names (`CampaignSlug::for_filter`: slug or
@@ -358,4 +369,18 @@ fn range_filters(sql: &mut String, args: &mut Vec<JsValue>, query: &LeadQuery) {
 
 pub(super) fn event_values(event: &EventRow) -> Vec<JsValue> {
     vec![text(&event.id), text(&event.workspace_id), text(&event.kind), opt_text(event.lead_id.as_deref()), text(&event.payload), number(event.created_at)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_known_to_match_few_leads_starts_from_its_matches() {
+        let search = LeadQuery { search: Some("ada".into()), ..LeadQuery::default() };
+        assert_eq!(workspace_scope(&search), "workspace_id");
+        let few = LeadQuery { few_matches: true, ..search };
+        assert_eq!(workspace_scope(&few), "+workspace_id", "still scoped to the workspace, by value");
+        assert_eq!(workspace_scope(&LeadQuery { few_matches: true, ..LeadQuery::default() }), "workspace_id", "no search: the workspace's index");
+    }
 }

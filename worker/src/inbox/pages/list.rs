@@ -14,7 +14,8 @@ use crate::lifecycle::exports::{Export, ExportRequest, Format};
 use crate::inbox::respond::html;
 use crate::inbox::Session;
 use crate::store::filter_choices::FilterChoices;
-use crate::store::leads::LeadRow;
+use crate::store::inbox::MAX_COUNTED_MATCHES;
+use crate::store::leads::{LeadQuery, LeadRow};
 use maud::{html, Markup};
 use worker::Response;
 
@@ -34,12 +35,14 @@ pub async fn first_lead(app: &App, session: &Session, token: &str) -> ApiResult<
 async fn render(app: &App, session: &Session, new_token: Option<&str>) -> ApiResult<Response> {
     let filters = Filters::parse(&query_pairs(&app.req)?)?;
     let query = filters.query_local(PAGE_SIZE, &session.timezone)?;
-    let ListPage { rows, older, newer } = filters.page(app.store.leads(&session.workspace_id, &query).await?, PAGE_SIZE);
     let (counts, choices) =
         futures_util::future::try_join(app.store.lead_counts(&session.workspace_id, &query), app.store.filter_choices(&session.workspace_id)).await?;
+    // Every match counted: few enough to read the page from the matches themselves.
+    let query = LeadQuery { few_matches: !counts.more, ..query };
+    let ListPage { rows, older, newer } = filters.page(app.store.leads(&session.workspace_id, &query).await?, PAGE_SIZE);
     // All is every status but spam, as its list is.
     let count = |status: &str| -> i64 {
-        counts.iter().filter(|c| if status == "all" { c.status != "spam" } else { c.status == status }).map(|c| c.n).sum()
+        counts.by_status.iter().filter(|c| if status == "all" { c.status != "spam" } else { c.status == status }).map(|c| c.n).sum()
     };
     let now = app.now_ms;
     let nav = if filters.status == "spam" { Nav::Spam } else { Nav::Inbox };
@@ -48,15 +51,18 @@ async fn render(app: &App, session: &Session, new_token: Option<&str>) -> ApiRes
         nav.tabs aria-label="Lead status" {
             @for (status, label) in TABS {
                 a href=(filters.href("status", status)) aria-current=[(filters.status == status).then_some("page")] {
-                    (label) " " span.count { (count(status)) }
+                    (label) @if !counts.more { " " span.count { (count(status)) } }
                 }
             }
+        }
+        @if counts.more {
+            p.match-count { "More than " (MAX_COUNTED_MATCHES) " leads match this search; add a word or a filter to count them by status." }
         }
         (filter_form(&filters, &choices))
         p.export { a href=(format!("/app/export?{}", filters.href("cursor", "").trim_start_matches("/app?"))) download { "Export these leads" } " (CSV, every page of this list)" }
         @if session.can(Scope::Write) && !rows.is_empty() { (bulk_form(&filters, session)) }
         p #new-marker role="status" aria-live="polite" {}
-        @if rows.is_empty() && filters.is_unfiltered() && counts.iter().all(|c| c.n == 0) {
+        @if rows.is_empty() && filters.is_unfiltered() && counts.by_status.iter().all(|c| c.n == 0) {
             (first_lead_help(&app.origin()?, session, new_token))
         } @else if rows.is_empty() {
             p.empty { "No leads here." }
