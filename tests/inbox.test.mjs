@@ -155,6 +155,7 @@ test("tabs count, filters and search narrow the list; the lead page changes stat
   // Who and what first, with the ways to reply.
   assert.equal(await page.getByRole("link", { name: "Email", exact: true }).getAttribute("href"), "mailto:bob@example.com?subject=Re%3A%20your%20enquiry%20%28Quote%29");
   assert.equal(await page.getByRole("link", { name: "Call", exact: true }).getAttribute("href"), "tel:+442079460018");
+  assert.equal(await page.getByLabel("Mark contacted when I email or call").isChecked(), true, "offered on a new lead");
   const order = await page.evaluate(() => [".summary blockquote.message", "#lead-form"].map((s) => document.querySelector(s)?.getBoundingClientRect().top ?? -1));
   assert.ok(order[0] >= 0 && order[0] < order[1], "the message comes before the form");
   // Status, a new tag and a note, chosen together, go out with the one Save.
@@ -524,6 +525,23 @@ test("time zones: the workspace's (chosen in settings) for date filters and the 
   const created = Object.fromEntries(lines.map((l) => [l[header.indexOf("id")], l[header.indexOf("created_at")]]));
   assert.deepEqual(created, { [late]: "2026-01-16T01:30:00.000+09:00", [early]: "2026-01-15T23:00:00.000+09:00" });
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("Email marks a new lead contacted in the same click, unless unticked", async () => {
+  const { app, browser } = fixture;
+  const { ws, leads } = await workspaceWithLeads("reach marks");
+  const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
+  await page.goto(`${app.baseUrl}/app/leads/${leads.ada}`);
+  await page.getByLabel("Mark contacted when I email or call").uncheck();
+  await page.getByRole("link", { name: "Email", exact: true }).click();
+  await page.goto(`${app.baseUrl}/app/leads/${leads.bob}`);
+  assert.equal((await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.ada}`)).body.status, "new", "untick: the lead stays new");
+  await page.getByRole("link", { name: "Call", exact: true }).click();
+  await page.locator("article.lead-page[data-status=contacted]").waitFor();
+  assert.equal((await app.api(ws.api_key, "GET", `/api/v1/leads/${leads.bob}`)).body.status, "contacted");
+  assert.equal(await page.getByLabel("Mark contacted when I email or call").count(), 0, "only offered on a new lead");
+  assert.deepEqual(problems.filter((p) => !/mailto|tel:|scheme/i.test(p)), []);
   await context.close();
 });
 

@@ -52,7 +52,7 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
         }
         article.lead-page data-id=(lead.id) data-status=(lead.status) {
             h1 { (title) " " span class=(format!("badge s-{}", status_class(&lead.status))) { (lead.status) } }
-            (summary(&lead))
+            (summary(&lead, writable))
             // Filled by the script after a save (the page's address says so).
             p #save-status role="status" aria-live="polite" {}
             @if writable { (actions(&lead, session, &returns)) } @else { p.readonly { "Read-only: this inbox was opened with a read key." } }
@@ -68,8 +68,9 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
     html(200, layout::page(&title, session, Nav::Lead, body))
 }
 
-/// Who and what first: company, the message, where it came from, and the ways to reply.
-fn summary(lead: &LeadRow) -> Markup {
+/// Who and what first: company, the message, where it came from, and the ways
+/// to reply, which mark a new lead contacted in the same click (with a write key).
+fn summary(lead: &LeadRow, writable: bool) -> Markup {
     let call = lead.phone.as_deref().and_then(reach::tel);
     html! {
         div.summary {
@@ -85,8 +86,11 @@ fn summary(lead: &LeadRow) -> Markup {
                 " · " (super::at(lead.created_at))
             }
             p.reach {
-                a.button href=(reach::mailto(lead)) { "Email" }
-                @if let Some(href) = &call { " " a.button href=(href) { "Call" } }
+                a.button data-reach href=(reach::mailto(lead)) { "Email" }
+                @if let Some(href) = &call { " " a.button data-reach href=(href) { "Call" } }
+                @if writable && lead.status == "new" {
+                    " " label.check { input #mark-on-reach type="checkbox" checked; " Mark contacted when I email or call" }
+                }
             }
         }
     }

@@ -76,6 +76,18 @@
     history.replaceState(null, "", window.location.pathname + window.location.search);
   }
 
+  // Email and Call mark a new lead contacted in the same click (when ticked);
+  // the page then reloads to show it (and to guard the next Save with the new version).
+  document.addEventListener("click", async (event) => {
+    const link = event.target.closest && event.target.closest("a[data-reach]");
+    const mark = document.getElementById("mark-on-reach");
+    if (!link || !mark || !mark.checked || !csrf) return;
+    const body = new URLSearchParams({ _csrf: csrf, status: "contacted" });
+    const response = await fetch(`/app/leads/${encodeURIComponent(selectedId())}/status`, { method: "POST", body, credentials: "same-origin", keepalive: true });
+    if (response.ok) window.location.reload();
+    else say(`Not marked contacted: the inbox answered ${response.status}. Try again.`);
+  });
+
   // The bulk form says how many leads are ticked.
   function countTicked() {
     const count = document.getElementById("bulk-count");
