@@ -17,6 +17,7 @@ use crate::inbox::respond::html;
 use crate::inbox::Session;
 use crate::store::leads::LeadRow;
 use crate::store::workflow_runs::RunsBy;
+use futures_util::future::{try_join, try_join4, try_join5};
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 use worker::Response;
@@ -26,21 +27,30 @@ const MAX_NOTES_SHOWN: u32 = 500;
 
 pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response> {
     let ws = &session.workspace_id;
-    let lead = app.store.lead(ws, id).await?.ok_or_else(|| ApiError::NotFound("no lead with this id in this workspace".into()))?;
-    let changes = app.store.status_changes(ws, id).await?;
-    let deliveries = app.store.lead_deliveries(ws, id).await?;
+    let store = &app.store;
+    // Independent reads go out together (each is a D1 round trip); then the ones that need them.
+    let (lead, changes, deliveries, runs, (follow_ups, notes)) = try_join5(
+        store.lead(ws, id),
+        store.status_changes(ws, id),
+        store.lead_deliveries(ws, id),
+        store.runs_page(ws, RunsBy::Lead(id), None, 50),
+        try_join(store.lead_follow_ups(ws, id, 50), store.lead_notes(ws, id, None, MAX_NOTES_SHOWN)),
+    )
+    .await?;
+    let lead = lead.ok_or_else(|| ApiError::NotFound("no lead with this id in this workspace".into()))?;
     let ids: Vec<String> = deliveries.iter().map(|d| d.id.clone()).collect();
-    let attempts = if ids.is_empty() { Vec::new() } else { app.store.attempts_for(ws, &ids).await? };
-    let runs = app.store.runs_page(ws, RunsBy::Lead(id), None, 50).await?;
     let run_ids: Vec<String> = runs.iter().map(|r| r.id.clone()).collect();
-    let run_actions = app.store.run_actions(ws, &run_ids).await?;
-    let workflows = if runs.is_empty() { Vec::new() } else { app.store.workflows(ws).await? };
-    let workflow_names = workflows.iter().map(|w| (w.id.clone(), w.name.clone())).collect();
-    let follow_ups = app.store.lead_follow_ups(ws, id, 50).await?;
-    let notes = app.store.lead_notes(ws, id, None, MAX_NOTES_SHOWN).await?;
-    let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts, runs: &runs, run_actions: &run_actions, workflow_names, follow_ups: &follow_ups, notes: &notes };
     let list = Filters::of_lead_page(&query_pairs(&app.req)?, status_class(&lead.status))?;
-    let near = app.store.lead_neighbours(ws, &list.query_local(1, &session.timezone)?, id).await?;
+    let neighbours_query = list.query_local(1, &session.timezone)?;
+    let (attempts, run_actions, workflows, near) = try_join4(
+        async { if ids.is_empty() { Ok(Vec::new()) } else { store.attempts_for(ws, &ids).await } },
+        store.run_actions(ws, &run_ids),
+        async { if runs.is_empty() { Ok(Vec::new()) } else { store.workflows(ws).await } },
+        store.lead_neighbours(ws, &neighbours_query, id),
+    )
+    .await?;
+    let workflow_names = workflows.iter().map(|w| (w.id.clone(), w.name.clone())).collect();
+    let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts, runs: &runs, run_actions: &run_actions, workflow_names, follow_ups: &follow_ups, notes: &notes };
     let returns = Returns { here: list.lead_href(id), next: near.older.as_deref().map(|older| list.lead_href(older)) };
     let writable = session.can(Scope::Write);
     let title = lead.name.clone().unwrap_or_else(|| lead.email.clone());
