@@ -36,7 +36,7 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
     let run_actions = app.store.run_actions(ws, &run_ids).await?;
     let workflows = if runs.is_empty() { Vec::new() } else { app.store.workflows(ws).await? };
     let workflow_names = workflows.iter().map(|w| (w.id.clone(), w.name.clone())).collect();
-    let follow_ups = app.store.lead_follow_ups(ws, id, 50).await?;
+    let follow_ups = app.store.lead_follow_ups(ws, id, None, 50).await?;
     let notes = app.store.lead_notes(ws, id, None, MAX_NOTES_SHOWN).await?;
     let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts, runs: &runs, run_actions: &run_actions, workflow_names, follow_ups: &follow_ups, notes: &notes };
     let list = Filters::of_lead_page(&query_pairs(&app.req)?, status_class(&lead.status))?;
