@@ -1206,6 +1206,7 @@ export interface components {
         CaptureUrlCreatedOut: components["schemas"]["CaptureUrlOut"] & {
             signing_secret?: string | null;
         };
+        CaptureUrlCursor: string;
         /** @description A new capture URL. */
         CaptureUrlIn: {
             field_mapping?: {
@@ -2952,7 +2953,7 @@ export interface operations {
                 /** @description Page size, 1 to 100 (default 50) */
                 limit?: number;
                 /** @description next_cursor of the previous page; empty is the first page */
-                cursor?: string;
+                cursor?: components["schemas"]["CaptureUrlCursor"];
             };
             header?: never;
             path?: never;

@@ -5,8 +5,7 @@ use crate::app::App;
 use crate::auth::{self, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, no_content, page_type, query_pairs, read_json, PageQuery};
-use crate::api::openapi::params::PageParams;
-use crate::api::openapi::schemas;
+use crate::api::openapi::schemas::{self, CaptureUrlCursor};
 use crate::api::openapi::problems::{BodyProblems, KeyProblems, NotFound, QueryProblems};
 use crate::platform::random_bytes;
 use crate::store::capture_urls::CaptureUrlRow;
@@ -87,10 +86,14 @@ fn cursor_of(row: &CaptureUrlRow) -> String {
     format!("{}.{}", row.created_at, row.id)
 }
 
-/// The (created_at, id) a cursor names; `None` if it is not one `cursor_of` makes.
+/// Digits of a cursor's time: milliseconds up to the year 33658.
+const MAX_TIME_DIGITS: usize = 15;
+
+/// The (created_at, id) a cursor names; `None` if it is not one `cursor_of`
+/// makes (the document's `CaptureUrlCursor` pattern says the same).
 fn parse_cursor(cursor: &str) -> Option<(i64, &str)> {
     let (at, id) = cursor.split_once('.')?;
-    let at = Some(at).filter(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()))?.parse().ok()?;
+    let at = Some(at).filter(|a| (1..=MAX_TIME_DIGITS).contains(&a.len()) && a.bytes().all(|b| b.is_ascii_digit()))?.parse().ok()?;
     is_capture_url_id(id).then_some((at, id))
 }
 
@@ -116,7 +119,10 @@ fn parse_preset(preset: Option<&str>) -> ApiResult<Option<Preset>> {
 
 /// List capture URLs (admin), newest first
 #[utoipa::path(get, path = "/api/v1/inbound-webhooks", operation_id = "listCaptureUrls", tag = "capture-urls", security(("apiKey" = [])),
-    params(PageParams),
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
+        ("cursor" = Option<CaptureUrlCursor>, Query, description = "next_cursor of the previous page; empty is the first page"),
+    ),
     responses((status = 200, description = "A page of capture URLs", body = CaptureUrlListOut), KeyProblems, QueryProblems))]
 pub async fn list(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
@@ -205,7 +211,7 @@ mod tests {
     #[test]
     fn anything_else_is_not_a_cursor() {
         let id = capture_url_id([7; 16]);
-        for bad in [id.clone(), format!(".{id}"), format!("-1.{id}"), format!("12x.{id}"), "12.ep_1".into(), "12.".into(), format!("99999999999999999999.{id}")] {
+        for bad in [id.clone(), format!(".{id}"), format!("-1.{id}"), format!("12x.{id}"), "12.ep_1".into(), "12.".into(), format!("1234567890123456.{id}")] {
             assert_eq!(parse_cursor(&bad), None, "{bad}");
         }
     }
