@@ -160,7 +160,8 @@ test('capture URLs: the id is the capability; mapping and optional signature', a
     name: 'Typeform', field_mapping: { email: 'form_response.answers.0.email', name: 'form_response.answers.1.text', _submission_id: 'event_id' },
   });
   assert.equal(plain.status, 201);
-  assert.match(plain.body.id, /^wh_[0-9A-Za-z]{24}$/);
+  assert.match(plain.body.id, /^cap_[0-9A-Za-z]{24}$/);
+  assert.equal(plain.body.url, `${app.baseUrl}/api/inbound/w/${plain.body.id}/leads`);
   const path = new URL(plain.body.url).pathname;
   const payload = { event_id: 'ev-1', form_response: { answers: [{ email: 'typeform@example.com' }, { text: 'Tess Type' }] } };
   const first = await app.request('POST', path, { body: payload });
@@ -177,7 +178,7 @@ test('capture URLs: the id is the capability; mapping and optional signature', a
   assert.equal((await app.request('POST', signedPath, { headers: { 'Content-Type': 'application/json', ...signInbound(signed.body.signing_secret, raw) }, raw })).status, 201);
 
   const listed = (await app.api(ws.api_key, 'GET', '/api/v1/inbound-webhooks')).body.data;
-  assert.deepEqual(listed.map((c) => [c.id, c.signed]), [[plain.body.id, false], [signed.body.id, true]]);
+  assert.deepEqual(listed.map((c) => [c.id, c.signed]), [[signed.body.id, true], [plain.body.id, false]], 'newest first');
   assert.equal(JSON.stringify(listed).includes('whsec_'), false);
   assert.equal((await app.api(other.api_key, 'DELETE', `/api/v1/inbound-webhooks/${plain.body.id}`)).status, 404);
   assert.equal((await app.api(ws.api_key, 'DELETE', `/api/v1/inbound-webhooks/${plain.body.id}`)).status, 204);
@@ -185,6 +186,20 @@ test('capture URLs: the id is the capability; mapping and optional signature', a
   assert.equal((await app.request('POST', '/api/inbound/w/wh_guess/leads', { body: payload })).status, 404);
   const badMapping = await app.api(ws.api_key, 'POST', '/api/v1/inbound-webhooks', { field_mapping: { email: 'a..b' } });
   assert.equal(badMapping.status, 422);
+});
+
+test('a capture URL made with the old wh_ prefix still captures, is listed and is deleted', async () => {
+  // Planted as an earlier release wrote it: new ones are cap_…, old URLs given to tools keep working.
+  const id = `wh_${'Ab9'.repeat(8)}`;
+  await app.sql(`INSERT INTO capture_urls (id, workspace_id, name, field_mapping, created_at) VALUES ('${id}', '${ws.id}', 'Old', '{"email": "contact.email"}', ${Date.now()})`);
+  const captured = await app.request('POST', `/api/inbound/w/${id}/leads`, { body: { contact: { email: 'old-prefix@example.com' } } });
+  assert.equal(captured.status, 201, JSON.stringify(captured.body));
+  const lead = (await app.api(ws.api_key, 'GET', `/api/v1/leads/${captured.body.id}`)).body;
+  assert.deepEqual([lead.email, lead.source], ['old-prefix@example.com', 'inbound_webhook']);
+  const listed = (await app.api(ws.api_key, 'GET', '/api/v1/inbound-webhooks')).body.data.find((c) => c.id === id);
+  assert.equal(listed?.url, `${app.baseUrl}/api/inbound/w/${id}/leads`);
+  assert.equal((await app.api(ws.api_key, 'DELETE', `/api/v1/inbound-webhooks/${id}`)).status, 204);
+  assert.equal((await app.request('POST', `/api/inbound/w/${id}/leads`, { body: { contact: { email: 'gone@example.com' } } })).status, 404);
 });
 
 test('garbage sent to the management API never produces a 5xx', async () => {

@@ -1,6 +1,7 @@
 // One list convention for every collection: `limit` (1 to 100) and `cursor`
-// in, `{data, has_more, next_cursor}` out, newest first, unknown parameters
-// refused by name; the export resumes with `cursor` (or its old name
+// in, `{data, has_more, next_cursor}` out, newest first (a lead's notes and
+// follow-ups oldest first; capture URLs, whose ids are random, by created_at
+// then id), unknown parameters refused by name; the export resumes with `cursor` (or its old name
 // `after`); the workspace's capture URL is absolute. Against the real worker
 // and D1; deliveries stay in the outbox (nothing leaves the machine).
 import test, { before, after } from 'node:test';
@@ -33,6 +34,12 @@ before(async () => {
   const runs = await app.api(ws.api_key, 'POST', `/api/v1/workflows/${made.workflows[0].id}/trigger`, { filter: {} });
   assert.deepEqual([runs.status, runs.body.runs], [202, 3], JSON.stringify(runs.body));
   for (const body of ['a note', 'another note']) await created(`/api/v1/leads/${made.leads[0].id}/notes`, { body });
+  for (const after_seconds of [3600, 7200]) await created(`/api/v1/leads/${made.leads[0].id}/follow-ups`, { after_seconds, action: { type: 'webhook' } });
+  for (const action of ['pause', 'resume']) {
+    const controlled = await app.api(ws.api_key, 'POST', `/api/v1/campaigns/${made.campaigns[0].id}/${action}`);
+    assert.equal(controlled.status, 200, JSON.stringify(controlled.body));
+  }
+  made.captureUrls = [await created('/api/v1/inbound-webhooks', { name: 'one' }), await created('/api/v1/inbound-webhooks', { name: 'two' })];
 });
 after(() => app?.stop());
 
@@ -66,7 +73,21 @@ const collections = () => [
   [`/api/v1/webhooks/${made.endpoints[0].id}/deliveries`, 'newest'],
   ['/api/v1/events', 'newest'],
   [`/api/v1/leads/${made.leads[0].id}/notes`, 'oldest'],
+  [`/api/v1/leads/${made.leads[0].id}/follow-ups`, 'oldest'],
+  [`/api/v1/campaigns/${made.campaigns[0].id}/controls`, 'newest'],
+  // Capture URL ids are random: newest first by created_at, then id.
+  ['/api/v1/inbound-webhooks', 'newest created'],
 ];
+
+/** The ids of `items` in the order `order` names. */
+function ordered(items, order) {
+  if (order === 'newest created') {
+    const key = (item) => `${item.created_at} ${item.id}`;
+    return [...items].sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0)).map((item) => item.id);
+  }
+  const sorted = items.map((item) => item.id).sort();
+  return order === 'newest' ? sorted.reverse() : sorted;
+}
 
 test('every collection pages one item at a time through next_cursor, in its documented order', async () => {
   for (const [path, order] of collections()) {
@@ -78,8 +99,7 @@ test('every collection pages one item at a time through next_cursor, in its docu
     const expected = path.endsWith('/runs') && path.includes('/leads/') ? 1 : 2;
     assert.ok(ids.length >= expected, `${path}: ${ids.length} items`);
     assert.equal(new Set(ids).size, ids.length, `${path}: no item twice`);
-    const sorted = [...ids].sort();
-    assert.deepEqual(ids, order === 'newest' ? sorted.reverse() : sorted, `${path}: ${order} first`);
+    assert.deepEqual(ids, ordered(whole.body.data, order), `${path}: ${order} first`);
   }
   // The things made here are listed newest first (ids sort by creation time).
   const ids = async (path) => (await app.api(ws.api_key, 'GET', path)).body.data.map((item) => item.id);
@@ -87,6 +107,29 @@ test('every collection pages one item at a time through next_cursor, in its docu
   assert.deepEqual(await ids('/api/v1/webhooks'), made.endpoints.map((e) => e.id).reverse());
   assert.deepEqual(await ids('/api/v1/workflows'), made.workflows.map((w) => w.id).reverse());
   assert.deepEqual(await ids('/api/v1/leads'), made.leads.map((l) => l.id).reverse());
+});
+
+test('capture URLs page by created_at, then id, across the old wh_ ids, and refuse a cursor they did not give', async () => {
+  // An older capture URL of the old prefix, planted as an earlier release wrote it, and a
+  // twin of the newest's time: the id settles the order of a tie.
+  const [, newest] = made.captureUrls;
+  const at = Date.parse(newest.created_at);
+  const legacy = `wh_${'L'.repeat(24)}`;
+  const twin = `cap_${'z'.repeat(24)}`;
+  await app.sql(`INSERT INTO capture_urls (id, workspace_id, name, field_mapping, created_at) VALUES ('${legacy}', '${ws.id}', 'old', '{}', ${at - 60_000}), ('${twin}', '${ws.id}', 'twin', '{}', ${at})`);
+  const tie = twin > newest.id ? [twin, newest.id] : [newest.id, twin];
+  const expected = [...tie, made.captureUrls[0].id, legacy];
+  assert.deepEqual(await walk('/api/v1/inbound-webhooks'), expected);
+  const page = await app.api(ws.api_key, 'GET', '/api/v1/inbound-webhooks?limit=3');
+  assert.deepEqual([page.body.data.map((c) => c.id), page.body.has_more], [expected.slice(0, 3), true]);
+  const rest = await app.api(ws.api_key, 'GET', `/api/v1/inbound-webhooks?cursor=${encodeURIComponent(page.body.next_cursor)}`);
+  assert.deepEqual([rest.body.data.map((c) => c.id), rest.body.has_more, rest.body.next_cursor], [[legacy], false, null]);
+  for (const cursor of [newest.id, `x.${newest.id}`, '12.ep_1', 'nope']) {
+    const refused = await app.api(ws.api_key, 'GET', `/api/v1/inbound-webhooks?cursor=${encodeURIComponent(cursor)}`);
+    assert.equal(refused.status, 422, cursor);
+    assert.deepEqual(refused.body.errors.map((e) => [e.field, e.code]), [['cursor', 'invalid_cursor']], cursor);
+  }
+  await app.sql(`DELETE FROM capture_urls WHERE id IN ('${legacy}', '${twin}')`);
 });
 
 test('every collection refuses an unknown parameter and a limit out of range, naming them', async () => {
@@ -136,7 +179,8 @@ test("the workspace's capture URL is absolute and speaks of the workspace", asyn
   assert.match(unknown.body.detail, /no such workspace/);
   const doc = (await app.request('GET', '/api/v1/openapi.json')).body;
   assert.ok(doc.paths['/api/inbound/{workspace_id}/leads'], 'the document names the path parameter workspace_id');
-  for (const path of ['/api/v1/leads', '/api/v1/webhooks', '/api/v1/workflows', '/api/v1/keys', '/api/v1/campaigns', '/api/v1/deliveries', '/api/v1/events', '/api/v1/workflows/{id}/runs']) {
+  for (const path of ['/api/v1/leads', '/api/v1/webhooks', '/api/v1/workflows', '/api/v1/keys', '/api/v1/campaigns', '/api/v1/deliveries', '/api/v1/events', '/api/v1/workflows/{id}/runs',
+    '/api/v1/inbound-webhooks', '/api/v1/leads/{id}/follow-ups', '/api/v1/campaigns/{id}/controls']) {
     const names = doc.paths[path].get.parameters.map((p) => p.name);
     assert.ok(names.includes('limit') && names.includes('cursor'), `${path} documents limit and cursor`);
   }

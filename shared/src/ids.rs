@@ -60,7 +60,10 @@ pub fn is_sortable_id(kind: IdKind, text: &str) -> bool {
 }
 
 /// Prefix of inbound capture URLs, whose id is the capability itself.
-pub const CAPTURE_URL_PREFIX: &str = "wh";
+pub const CAPTURE_URL_PREFIX: &str = "cap";
+/// The prefix capture URLs were first given ("wh", easily read as an
+/// outgoing webhook's); URLs made with it keep working.
+const LEGACY_CAPTURE_URL_PREFIX: &str = "wh";
 
 /// An unguessable id for a capture URL: 128 random bits, so knowing the URL is
 /// what authorises posting to it.
@@ -68,8 +71,13 @@ pub fn capture_url_id(random: [u8; 16]) -> String {
     format!("{CAPTURE_URL_PREFIX}_{}", base62(&random))
 }
 
+/// True when `text` has the shape of a capture URL id, new (`cap_`) or old (`wh_`).
 pub fn is_capture_url_id(text: &str) -> bool {
-    text.strip_prefix("wh_").is_some_and(|body| body.len() == 24 && is_base62(body))
+    [CAPTURE_URL_PREFIX, LEGACY_CAPTURE_URL_PREFIX].iter().any(|prefix| {
+        text.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix('_'))
+            .is_some_and(|body| body.len() == 24 && is_base62(body))
+    })
 }
 
 /// Secret API keys: `lb_sk_` + 256 random bits.
@@ -155,8 +163,17 @@ mod tests {
     #[test]
     fn capture_url_ids_carry_128_random_bits() {
         let id = capture_url_id([0xab; 16]);
-        assert!(is_capture_url_id(&id), "{id}");
+        assert!(id.starts_with("cap_") && is_capture_url_id(&id), "{id}");
         assert_ne!(capture_url_id([1; 16]), capture_url_id([2; 16]));
+    }
+
+    #[test]
+    fn capture_url_ids_made_with_the_old_prefix_still_count() {
+        let body = &capture_url_id([0xab; 16])["cap_".len()..];
+        assert!(is_capture_url_id(&format!("wh_{body}")));
+        for bad in [format!("ep_{body}"), format!("cap{body}"), format!("wh_{}", &body[1..]), "cap_".into(), String::new()] {
+            assert!(!is_capture_url_id(&bad), "{bad}");
+        }
     }
 
     #[test]

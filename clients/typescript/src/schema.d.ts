@@ -304,7 +304,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List capture URLs (admin) */
+        /** List capture URLs (admin), newest first */
         get: operations["listCaptureUrls"];
         put?: never;
         /** Create a capture URL (admin) */
@@ -491,7 +491,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A lead's follow-ups */
+        /** A lead's follow-ups, oldest first */
         get: operations["listFollowUps"];
         put?: never;
         /** Schedule a follow-up */
@@ -1206,6 +1206,7 @@ export interface components {
         CaptureUrlCreatedOut: components["schemas"]["CaptureUrlOut"] & {
             signing_secret?: string | null;
         };
+        CaptureUrlCursor: string;
         /** @description A new capture URL. */
         CaptureUrlIn: {
             field_mapping?: {
@@ -1221,8 +1222,13 @@ export interface components {
              */
             require_signature?: boolean;
         };
+        /** @description A page of capture URLs, newest first (by `created_at`, then id). */
         CaptureUrlListOut: {
             data: components["schemas"]["CaptureUrlOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         CaptureUrlOut: {
             /** Format: date-time */
@@ -1230,6 +1236,7 @@ export interface components {
             field_mapping: {
                 [key: string]: string;
             };
+            /** @description `cap_…`; capture URLs made before that prefix keep their `wh_…` id. */
             id: string;
             name: string;
             /** @description `typeform`, `tally`, or `null` for a generic capture URL. */
@@ -1245,9 +1252,13 @@ export interface components {
             /** @enum {string} */
             status: "new" | "contacted" | "qualified" | "won" | "lost" | "spam";
         };
+        /** @description A page of a campaign's controls, newest first. */
         ControlListOut: {
-            /** @description Newest first, at most 100. */
             data: components["schemas"]["ControlOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         /** @description A manual control as recorded: what, who (the API key's id), when. */
         ControlOut: {
@@ -1440,9 +1451,13 @@ export interface components {
             /** @description Cancel it if the lead's status changes before it is due (default true). */
             cancel_on_status_change?: boolean;
         };
+        /** @description A page of a lead's follow-ups, oldest first (by id). */
         FollowUpListOut: {
-            /** @description Oldest first. */
             data: components["schemas"]["FollowUpOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
         };
         FollowUpOut: {
             action: {
@@ -2385,7 +2400,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description Capture URL id (wh_…) */
+                /** @description Capture URL id (cap_…, or wh_… if made before that prefix) */
                 webhook_id: string;
             };
             cookie?: never;
@@ -2675,7 +2690,12 @@ export interface operations {
     };
     listCampaignControls: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1 to 100 (default 50) */
+                limit?: number;
+                /** @description next_cursor of the previous page; empty is the first page */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 /** @description Campaign id */
@@ -2685,7 +2705,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Newest first */
+            /** @description A page, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2697,6 +2717,7 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
         };
     };
     pauseCampaign: {
@@ -2928,14 +2949,19 @@ export interface operations {
     };
     listCaptureUrls: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1 to 100 (default 50) */
+                limit?: number;
+                /** @description next_cursor of the previous page; empty is the first page */
+                cursor?: components["schemas"]["CaptureUrlCursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every capture URL */
+            /** @description A page of capture URLs */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2946,6 +2972,7 @@ export interface operations {
             };
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
         };
     };
     createCaptureUrl: {
@@ -2983,7 +3010,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Capture URL id (wh_…) */
+                /** @description Capture URL id (cap_…, or wh_… if made before that prefix) */
                 id: string;
             };
             cookie?: never;
@@ -3365,7 +3392,12 @@ export interface operations {
     };
     listFollowUps: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, 1 to 100 (default 50) */
+                limit?: number;
+                /** @description next_cursor of the previous page; empty is the first page */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 /** @description Lead id */
@@ -3375,7 +3407,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Oldest first */
+            /** @description A page, oldest first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3387,6 +3419,7 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
         };
     };
     createFollowUp: {

@@ -133,13 +133,15 @@ pub async fn archive(app: &mut App) -> ApiResult<Response> {
 
 /// The controls applied to a campaign: who, when
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/controls", operation_id = "listCampaignControls", tag = "campaigns", security(("apiKey" = [])),
-    params(("id" = String, Path, description = "Campaign id")),
-    responses((status = 200, description = "Newest first", body = ControlListOut), KeyProblems, NotFound))]
+    params(("id" = String, Path, description = "Campaign id"), PageParams),
+    responses((status = 200, description = "A page, newest first", body = ControlListOut), KeyProblems, NotFound, QueryProblems))]
 pub async fn controls(app: &mut App) -> ApiResult<Response> {
     let key = key_with(app, Scope::Read).await?;
+    let page = PageQuery::only(&query_pairs(&app.req)?)?;
     let row = load(app, &key).await?;
-    let rows = app.store.campaign_controls(&key.workspace_id, &row.id).await?;
-    json(200, &ControlListOut { data: rows.iter().map(ControlOut::from).collect() })
+    let mut rows = app.store.campaign_controls(&key.workspace_id, &row.id, page.cursor.as_deref(), page.limit + 1).await?;
+    let next_cursor = page.cut(&mut rows, |r| r.id.clone());
+    json(200, &ControlListOut::new(rows.iter().map(ControlOut::from).collect(), next_cursor))
 }
 
 /// Applies a control if the campaign's state allows it (409 otherwise),

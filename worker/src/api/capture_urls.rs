@@ -4,13 +4,13 @@
 use crate::app::App;
 use crate::auth::{self, Scope};
 use crate::error::{ApiError, ApiResult};
-use crate::http::{json, no_content, read_json};
-use crate::api::openapi::schemas;
-use crate::api::openapi::problems::{BodyProblems, KeyProblems, NotFound};
+use crate::http::{json, no_content, page_type, query_pairs, read_json, PageQuery};
+use crate::api::openapi::schemas::{self, CaptureUrlCursor};
+use crate::api::openapi::problems::{BodyProblems, KeyProblems, NotFound, QueryProblems};
 use crate::platform::random_bytes;
 use crate::store::capture_urls::CaptureUrlRow;
 use crate::wire::non_null;
-use leadsbot_shared::ids::capture_url_id;
+use leadsbot_shared::ids::{capture_url_id, is_capture_url_id};
 use leadsbot_shared::mapping::validate_mapping;
 use leadsbot_shared::presets::{validate_preset_mapping, Preset};
 use leadsbot_shared::signing::new_endpoint_secret;
@@ -48,8 +48,10 @@ pub struct CaptureUrlIn {
     preset: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CaptureUrlOut {
+    /// `cap_…`; capture URLs made before that prefix keep their `wh_…` id.
+    #[schema(pattern = "^(cap|wh)_[0-9A-Za-z]{24}$")]
     id: String,
     name: String,
     /// Give this URL to the tool.
@@ -72,9 +74,27 @@ pub struct CaptureUrlCreatedOut {
     signing_secret: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct CaptureUrlListOut {
-    data: Vec<CaptureUrlOut>,
+page_type!(
+    /// A page of capture URLs, newest first (by `created_at`, then id).
+    CaptureUrlListOut, CaptureUrlOut
+);
+
+/// Where a page of capture URLs starts: the `created_at` and id of the
+/// previous page's last one, as `{created_at}.{id}` (ids are random, so the
+/// id alone cannot say which are older).
+fn cursor_of(row: &CaptureUrlRow) -> String {
+    format!("{}.{}", row.created_at, row.id)
+}
+
+/// Digits of a cursor's time: milliseconds up to the year 33658.
+const MAX_TIME_DIGITS: usize = 15;
+
+/// The (created_at, id) a cursor names; `None` if it is not one `cursor_of`
+/// makes (the document's `CaptureUrlCursor` pattern says the same).
+fn parse_cursor(cursor: &str) -> Option<(i64, &str)> {
+    let (at, id) = cursor.split_once('.')?;
+    let at = Some(at).filter(|a| (1..=MAX_TIME_DIGITS).contains(&a.len()) && a.bytes().all(|b| b.is_ascii_digit()))?.parse().ok()?;
+    is_capture_url_id(id).then_some((at, id))
 }
 
 impl CaptureUrlOut {
@@ -97,15 +117,25 @@ fn parse_preset(preset: Option<&str>) -> ApiResult<Option<Preset>> {
     Preset::parse(name).map(Some).ok_or_else(|| ApiError::invalid("preset", "unknown_preset", format!("preset must be one of: {known}")))
 }
 
-/// List capture URLs (admin)
+/// List capture URLs (admin), newest first
 #[utoipa::path(get, path = "/api/v1/inbound-webhooks", operation_id = "listCaptureUrls", tag = "capture-urls", security(("apiKey" = [])),
-    responses((status = 200, description = "Every capture URL", body = CaptureUrlListOut), KeyProblems))]
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
+        ("cursor" = Option<CaptureUrlCursor>, Query, description = "next_cursor of the previous page; empty is the first page"),
+    ),
+    responses((status = 200, description = "A page of capture URLs", body = CaptureUrlListOut), KeyProblems, QueryProblems))]
 pub async fn list(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Admin)?;
+    let page = PageQuery::only(&query_pairs(&app.req)?)?;
+    let before = match page.cursor.as_deref() {
+        Some(cursor) => Some(parse_cursor(cursor).ok_or_else(|| ApiError::invalid("cursor", "invalid_cursor", "use the next_cursor of a previous page"))?),
+        None => None,
+    };
     let origin = app.origin()?;
-    let rows = app.store.capture_urls(&key.workspace_id).await?;
-    json(200, &CaptureUrlListOut { data: rows.iter().map(|r| CaptureUrlOut::new(&origin, r)).collect() })
+    let mut rows = app.store.capture_urls_page(&key.workspace_id, before, page.limit + 1).await?;
+    let next_cursor = page.cut(&mut rows, cursor_of);
+    json(200, &CaptureUrlListOut::new(rows.iter().map(|r| CaptureUrlOut::new(&origin, r)).collect(), next_cursor))
 }
 
 /// Create a capture URL (admin)
@@ -150,7 +180,7 @@ pub async fn create(app: &mut App) -> ApiResult<Response> {
 
 /// Delete a capture URL (admin); posts to it then get 404
 #[utoipa::path(delete, path = "/api/v1/inbound-webhooks/{id}", operation_id = "deleteCaptureUrl", tag = "capture-urls", security(("apiKey" = [])),
-    params(("id" = String, Path, description = "Capture URL id (wh_…)")),
+    params(("id" = String, Path, description = "Capture URL id (cap_…, or wh_… if made before that prefix)")),
     responses((status = 204, description = "Deleted"), KeyProblems, NotFound))]
 pub async fn delete(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
@@ -159,5 +189,30 @@ pub async fn delete(app: &mut App) -> ApiResult<Response> {
         no_content()
     } else {
         Err(ApiError::NotFound("no capture URL with this id in this workspace".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(created_at: i64, id: &str) -> CaptureUrlRow {
+        CaptureUrlRow { id: id.into(), workspace_id: "ws_1".into(), name: "n".into(), field_mapping: "{}".into(), secret_sealed: None, created_at, preset: None }
+    }
+
+    #[test]
+    fn a_cursor_names_the_time_and_id_of_the_last_row() {
+        for id in [capture_url_id([7; 16]), format!("wh_{}", &capture_url_id([7; 16])[4..])] {
+            let cursor = cursor_of(&row(1_733_560_000_000, &id));
+            assert_eq!(parse_cursor(&cursor), Some((1_733_560_000_000, id.as_str())));
+        }
+    }
+
+    #[test]
+    fn anything_else_is_not_a_cursor() {
+        let id = capture_url_id([7; 16]);
+        for bad in [id.clone(), format!(".{id}"), format!("-1.{id}"), format!("12x.{id}"), "12.ep_1".into(), "12.".into(), format!("1234567890123456.{id}")] {
+            assert_eq!(parse_cursor(&bad), None, "{bad}");
+        }
     }
 }

@@ -5,29 +5,29 @@ use crate::auth::{self, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::automation::follow_ups::out::{FollowUpIn, FollowUpListOut, FollowUpOut};
 use crate::automation::follow_ups::{schedule, FollowUpSpec};
-use crate::http::{json, no_content, read_json};
-use crate::api::openapi::problems::{BodyProblems, Conflict, KeyProblems, NotFound};
+use crate::http::{json, no_content, query_pairs, read_json, PageQuery};
+use crate::api::openapi::params::PageParams;
+use crate::api::openapi::problems::{BodyProblems, Conflict, KeyProblems, NotFound, QueryProblems};
 use crate::store::follow_ups::{CANCELLED, CANCELLED_BY_REQUEST};
 use worker::Response;
-
-/// A lead has few follow-ups; a list this long is the whole of it.
-const MAX_LISTED: u32 = 200;
 
 fn lead_not_found() -> ApiError {
     ApiError::NotFound("no lead with this id in this workspace".into())
 }
 
-/// A lead's follow-ups
+/// A lead's follow-ups, oldest first
 #[utoipa::path(get, path = "/api/v1/leads/{id}/follow-ups", operation_id = "listFollowUps", tag = "follow-ups", security(("apiKey" = [])),
-    params(("id" = String, Path, description = "Lead id")),
-    responses((status = 200, description = "Oldest first", body = FollowUpListOut), KeyProblems, NotFound))]
+    params(("id" = String, Path, description = "Lead id"), PageParams),
+    responses((status = 200, description = "A page, oldest first", body = FollowUpListOut), KeyProblems, NotFound, QueryProblems))]
 pub async fn list(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Read)?;
+    let page = PageQuery::only(&query_pairs(&app.req)?)?;
     let lead_id = app.param("id");
     app.store.lead(&key.workspace_id, &lead_id).await?.ok_or_else(lead_not_found)?;
-    let rows = app.store.lead_follow_ups(&key.workspace_id, &lead_id, MAX_LISTED).await?;
-    json(200, &FollowUpListOut { data: rows.iter().map(FollowUpOut::from).collect() })
+    let mut rows = app.store.lead_follow_ups(&key.workspace_id, &lead_id, page.cursor.as_deref(), page.limit + 1).await?;
+    let next_cursor = page.cut(&mut rows, |r| r.id.clone());
+    json(200, &FollowUpListOut::new(rows.iter().map(FollowUpOut::from).collect(), next_cursor))
 }
 
 /// Schedule a follow-up

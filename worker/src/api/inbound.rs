@@ -116,7 +116,7 @@ fn record_rejection(app: &App, requirement: &Requirement, refusal: &Refusal) {
 #[utoipa::path(post, path = "/api/inbound/w/{webhook_id}/leads", operation_id = "captureLeadViaUrl", tag = "capture",
     security((), ("serverSignature" = []), ("typeformSignature" = []), ("tallySignature" = [])),
     params(
-        ("webhook_id" = String, Path, description = "Capture URL id (wh_…)"),
+        ("webhook_id" = String, Path, description = "Capture URL id (cap_…, or wh_… if made before that prefix)"),
         ("Idempotency-Key" = Option<String>, Header, nullable = false, max_length = 255, description = "Repeated within 8 days (per workspace and writer class) with the same fields, returns the first lead instead of storing another; with different fields, a 422 with code `idempotency_key_reused`"),
     ),
     request_body(content(

@@ -70,11 +70,10 @@ pub struct ControlOut {
     pub created_at: String,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct ControlListOut {
-    /// Newest first, at most 100.
-    pub data: Vec<ControlOut>,
-}
+crate::http::page_type!(
+    /// A page of a campaign's controls, newest first.
+    ControlListOut, ControlOut
+);
 
 impl CampaignOut {
     pub fn new(row: &CampaignRow, counts: Option<&BTreeMap<String, u32>>) -> Self {

@@ -156,10 +156,13 @@ impl Store {
         Ok(changed == 1)
     }
 
-    pub async fn campaign_controls(&self, workspace_id: &str, campaign_id: &str) -> ApiResult<Vec<ControlRow>> {
+    /// A campaign's controls, newest first, before the id
+    /// `before_id` (exclusive). At most `limit` rows.
+    pub async fn campaign_controls(&self, workspace_id: &str, campaign_id: &str, before_id: Option<&str>, limit: u32) -> ApiResult<Vec<ControlRow>> {
         self.all(
-            "SELECT id, action, from_state, to_state, requested_by, created_at FROM campaign_controls WHERE workspace_id = ? AND campaign_id = ? ORDER BY id DESC LIMIT 100",
-            &[text(workspace_id), text(campaign_id)],
+            "SELECT id, action, from_state, to_state, requested_by, created_at FROM campaign_controls
+             WHERE workspace_id = ?1 AND campaign_id = ?2 AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4",
+            &[text(workspace_id), text(campaign_id), opt_text(before_id), number(i64::from(limit))],
         )
         .await
     }

@@ -2,6 +2,7 @@ use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
 use leadsbot_shared::presets::Preset;
 use serde::Deserialize;
+use wasm_bindgen::JsValue;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct CaptureUrlRow {
@@ -47,8 +48,17 @@ impl Store {
         self.first("SELECT * FROM capture_urls WHERE id = ?", &[text(id)]).await
     }
 
-    pub async fn capture_urls(&self, workspace_id: &str) -> ApiResult<Vec<CaptureUrlRow>> {
-        self.all("SELECT * FROM capture_urls WHERE workspace_id = ? ORDER BY created_at, id", &[text(workspace_id)]).await
+    /// Capture URLs, newest first: by `created_at`, then id (ids
+    /// are random, so they alone say nothing of age); `before` is the
+    /// (created_at, id) of the previous page's last row. At most `limit` rows.
+    pub async fn capture_urls_page(&self, workspace_id: &str, before: Option<(i64, &str)>, limit: u32) -> ApiResult<Vec<CaptureUrlRow>> {
+        let (created_at, id) = before.map_or((JsValue::NULL, JsValue::NULL), |(at, id)| (number(at), text(id)));
+        self.all(
+            "SELECT * FROM capture_urls WHERE workspace_id = ?1 AND (?2 IS NULL OR created_at < ?2 OR (created_at = ?2 AND id < ?3))
+             ORDER BY created_at DESC, id DESC LIMIT ?4",
+            &[text(workspace_id), created_at, id, number(i64::from(limit))],
+        )
+        .await
     }
 
     pub async fn delete_capture_url(&self, workspace_id: &str, id: &str) -> ApiResult<bool> {

@@ -104,9 +104,14 @@ impl Store {
     }
 
     /// A lead's follow-ups, oldest first (a lead has few).
-    pub async fn lead_follow_ups(&self, workspace_id: &str, lead_id: &str, limit: u32) -> ApiResult<Vec<FollowUpRow>> {
-        self.all(&format!("{SELECT} WHERE f.workspace_id = ? AND f.lead_id = ? ORDER BY f.id LIMIT ?"), &[text(workspace_id), text(lead_id), number(i64::from(limit))])
-            .await
+    /// A lead's follow-ups, oldest first (by id), after the id
+    /// `after` (exclusive). At most `limit` rows.
+    pub async fn lead_follow_ups(&self, workspace_id: &str, lead_id: &str, after: Option<&str>, limit: u32) -> ApiResult<Vec<FollowUpRow>> {
+        self.all(
+            &format!("{SELECT} WHERE f.workspace_id = ? AND f.lead_id = ? AND f.id > ? ORDER BY f.id LIMIT ?"),
+            &[text(workspace_id), text(lead_id), text(after.unwrap_or("")), number(i64::from(limit))],
+        )
+        .await
     }
 
     /// Cancels a scheduled follow-up and its job; false if it was not scheduled (any more).

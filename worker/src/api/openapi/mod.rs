@@ -51,7 +51,7 @@ use utoipa::{Modify, OpenApi};
     ),
     components(schemas(
         crate::error::Problem, crate::error::FieldProblem, crate::error::WorkflowRef,
-        schemas::LeadStatusName, schemas::LeadCursor, schemas::NoteCursor, schemas::DeliveryStatusName, schemas::JobStatusName, schemas::JobChannelName, schemas::EventTypeName, schemas::LeadId, schemas::ExportFormat, schemas::PeriodName,
+        schemas::LeadStatusName, schemas::LeadCursor, schemas::NoteCursor, schemas::CaptureUrlCursor, schemas::DeliveryStatusName, schemas::JobStatusName, schemas::JobChannelName, schemas::EventTypeName, schemas::LeadId, schemas::ExportFormat, schemas::PeriodName,
         workflows::WorkflowIn, workflows::WorkflowPatch,
         webhook_events::WebhookEnvelope, webhook_events::StatusChangedData, webhook_events::FollowUpDueData, webhook_events::ErasedData,
         webhook_events::WorkflowActionData, webhook_events::CampaignEventData,

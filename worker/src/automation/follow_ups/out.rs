@@ -80,7 +80,7 @@ impl FollowUpIn {
     }
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct FollowUpOut {
     /// `fu_…`
     id: String,
@@ -115,7 +115,7 @@ pub struct FollowUpOut {
 /// Where the job that fires a follow-up stands. A firing that fails is
 /// retried on the delivery retry schedule, then `failed`: replay it with
 /// `POST /api/v1/deliveries/{id}/retry`.
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct FollowUpDeliveryOut {
     /// `dlv_…`
     id: String,
@@ -134,11 +134,10 @@ fn status_schema() -> Schema {
     serde_json::from_value(json!({"type": "string", "enum": ["scheduled", "sent", "cancelled"]})).expect("a valid schema")
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct FollowUpListOut {
-    /// Oldest first.
-    pub data: Vec<FollowUpOut>,
-}
+crate::http::page_type!(
+    /// A page of a lead's follow-ups, oldest first (by id).
+    FollowUpListOut, FollowUpOut
+);
 
 impl From<&FollowUpRow> for FollowUpOut {
     fn from(row: &FollowUpRow) -> Self {

@@ -34,7 +34,7 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
         store.status_changes(ws, id),
         store.lead_deliveries(ws, id),
         store.runs_page(ws, RunsBy::Lead(id), None, 50),
-        try_join(store.lead_follow_ups(ws, id, 50), store.lead_notes(ws, id, None, MAX_NOTES_SHOWN)),
+        try_join(store.lead_follow_ups(ws, id, None, 50), store.lead_notes(ws, id, None, MAX_NOTES_SHOWN)),
     )
     .await?;
     let lead = lead.ok_or_else(|| ApiError::NotFound("no lead with this id in this workspace".into()))?;
