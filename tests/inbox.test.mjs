@@ -564,6 +564,20 @@ test("a search on a word in thousands of leads stays a page: no counts by status
   assert.deepEqual(await page.locator("#leads > li.lead").evaluateAll((rows) => rows.map((r) => r.dataset.id)), [rare]);
   assert.match(await page.locator("nav.tabs").getByRole("link", { name: /^New/ }).innerText(), /New\s+1/);
   assert.equal(await page.getByText(/More than/).count(), 0);
+
+  // Another workspace then writes 10,001 newer leads with the word: the index's newest matches are all
+  // theirs, and this workspace's page and counts are read from every match instead.
+  const other = await app.createWorkspace({ name: "many newer matches" });
+  await app.sql(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
+    INSERT INTO leads (id, workspace_id, email, name, message, source, status, tags, custom, created_at, updated_at)
+    SELECT 'lead_01' || printf('%024d', i), '${other.id}', 'other' || i || '@example.com', 'Other ' || i, 'common zebras', 'api',
+      'new', '[]', '{}', 5000 + i, 5000 + i FROM n`);
+  await page.goto(`${app.baseUrl}/app?status=all&q=common`);
+  await page.getByText("More than 2000 leads match this search").waitFor();
+  assert.equal(await page.locator("#leads > li.lead").count(), 50, "still a full page of this workspace's");
+  await page.goto(`${app.baseUrl}/app?status=all&q=zebras`);
+  assert.deepEqual(await page.locator("#leads > li.lead").evaluateAll((rows) => rows.map((r) => r.dataset.id)), [rare], "counted among every match");
+  assert.match(await page.locator("nav.tabs").getByRole("link", { name: /^New/ }).innerText(), /New\s+1/);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -4,7 +4,7 @@
 use super::leads::LeadQuery;
 use super::deliveries::DeliveryRow;
 use super::{number, text, Store};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
 
 /// A live session: whose, and with which key's scopes.
@@ -37,13 +37,46 @@ pub struct StatusCount {
 
 /// A search's matches are counted by status up to this many.
 pub const MAX_COUNTED_MATCHES: u32 = 2_000;
+/// A search is read first from the index's newest this many matches.
+pub const SEARCH_CANDIDATES: u32 = 10_000;
 
 /// Leads per status; when `more`, a search matched more than
-/// `MAX_COUNTED_MATCHES` and `by_status` counts only some of them.
+/// `MAX_COUNTED_MATCHES` and `by_status` counts only some of them;
+/// `candidates_cut`: the search index matched more than `SEARCH_CANDIDATES`.
 #[derive(Debug, Clone)]
 pub struct LeadCounts {
     pub by_status: Vec<StatusCount>,
     pub more: bool,
+    pub candidates_cut: bool,
+}
+
+impl LeadCounts {
+    /// The list page's query once its search is counted: a search matching
+    /// few leads is read from its matches; one matching many, from the
+    /// index's newest matches first.
+    pub fn page_query(&self, query: LeadQuery) -> LeadQuery {
+        LeadQuery { few_matches: !self.more, newest_matches: self.more.then_some(SEARCH_CANDIDATES), ..query }
+    }
+
+    /// Whether a page read by `page_query` must be read again from every
+    /// match: the newest matches held less than a page of this list's. A full
+    /// page from them is the page: a lead outside them was written before
+    /// thousands of matches, so its id (time-ordered) is older than theirs.
+    pub fn page_came_up_short(&self, page_query: &LeadQuery, rows_read: usize) -> bool {
+        self.candidates_cut && page_query.newest_matches.is_some() && rows_read <= page_query.limit as usize
+    }
+}
+
+#[derive(Deserialize)]
+struct Total {
+    n: i64,
+}
+
+/// `SELECT status, n`: a query's leads counted by status, at most `MAX_COUNTED_MATCHES` + 1 of them.
+fn capped_counts(workspace_id: &str, query: &LeadQuery) -> (String, Vec<wasm_bindgen::JsValue>) {
+    let (matches, mut args) = super::leads::lead_filter("status", workspace_id, query);
+    args.push(number(i64::from(MAX_COUNTED_MATCHES) + 1));
+    (format!("SELECT status, count(*) AS n FROM ({matches} LIMIT ?) GROUP BY status"), args)
 }
 
 impl Store {
@@ -118,19 +151,32 @@ impl Store {
     /// How many leads of each status match `query` (its status, spam rule and cursor aside):
     /// the inbox's tab counts, which follow the search and filters. A search's
     /// matches are counted up to `MAX_COUNTED_MATCHES`, read from the matches
-    /// themselves: a word in every lead costs a bounded read, a rare one almost none.
+    /// themselves, first among the index's `SEARCH_CANDIDATES` newest (so a
+    /// word in every lead costs a bounded read), then among all of them only
+    /// when those held too few of this workspace's.
     pub async fn lead_counts(&self, workspace_id: &str, query: &LeadQuery) -> ApiResult<LeadCounts> {
-        let across_tabs = LeadQuery { status: None, exclude_spam: false, before_id: None, after_id: None, few_matches: true, ..query.clone() };
-        if across_tabs.search.is_none() {
+        let across_tabs = LeadQuery { status: None, exclude_spam: false, before_id: None, after_id: None, few_matches: true, newest_matches: None, ..query.clone() };
+        let Some(search) = across_tabs.search.clone() else {
             let (mut sql, args) = super::leads::lead_filter("status, count(*) AS n", workspace_id, &across_tabs);
             sql.push_str(" GROUP BY status");
-            return Ok(LeadCounts { by_status: self.all(&sql, &args).await?, more: false });
+            return Ok(LeadCounts { by_status: self.all(&sql, &args).await?, more: false, candidates_cut: false });
+        };
+        let Some((total_sql, total_args)) = super::leads::search_match_count(&search, SEARCH_CANDIDATES + 1) else {
+            return Ok(LeadCounts { by_status: Vec::new(), more: false, candidates_cut: false });
+        };
+        let (counts_sql, counts_args) = capped_counts(workspace_id, &LeadQuery { newest_matches: Some(SEARCH_CANDIDATES), ..across_tabs.clone() });
+        let results = self.batch(vec![self.statement(&total_sql, &total_args)?, self.statement(&counts_sql, &counts_args)?]).await?;
+        let rows = |i: usize| results.get(i).ok_or_else(|| ApiError::internal("lead counts", "missing result"));
+        let total = rows(0)?.results::<Total>().map_err(|e| ApiError::internal("d1 rows", e))?.first().map_or(0, |t| t.n);
+        let by_status: Vec<StatusCount> = rows(1)?.results().map_err(|e| ApiError::internal("d1 rows", e))?;
+        let candidates_cut = total > i64::from(SEARCH_CANDIDATES);
+        let counted = |by_status: &[StatusCount]| by_status.iter().map(|c| c.n).sum::<i64>();
+        if counted(&by_status) > i64::from(MAX_COUNTED_MATCHES) || !candidates_cut {
+            return Ok(LeadCounts { more: counted(&by_status) > i64::from(MAX_COUNTED_MATCHES), by_status, candidates_cut });
         }
-        let (matches, mut args) = super::leads::lead_filter("status", workspace_id, &across_tabs);
-        args.push(number(i64::from(MAX_COUNTED_MATCHES) + 1));
-        let by_status: Vec<StatusCount> = self.all(&format!("SELECT status, count(*) AS n FROM ({matches} LIMIT ?) GROUP BY status"), &args).await?;
-        let more = by_status.iter().map(|c| c.n).sum::<i64>() > i64::from(MAX_COUNTED_MATCHES);
-        Ok(LeadCounts { by_status, more })
+        let (sql, args) = capped_counts(workspace_id, &across_tabs);
+        let by_status: Vec<StatusCount> = self.all(&sql, &args).await?;
+        Ok(LeadCounts { more: counted(&by_status) > i64::from(MAX_COUNTED_MATCHES), by_status, candidates_cut })
     }
 
     /// Every webhook and Telegram delivery of every event of one lead, oldest
@@ -142,5 +188,33 @@ impl Store {
             &[text(workspace_id), text(lead_id)],
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(more: bool, candidates_cut: bool) -> LeadCounts {
+        LeadCounts { by_status: Vec::new(), more, candidates_cut }
+    }
+
+    #[test]
+    fn a_search_page_reads_few_matches_whole_and_many_from_the_newest() {
+        let query = LeadQuery { search: Some("ada".into()), limit: 50, ..LeadQuery::default() };
+        let few = counts(false, false).page_query(query.clone());
+        assert_eq!((few.few_matches, few.newest_matches), (true, None));
+        let many = counts(true, true).page_query(query);
+        assert_eq!((many.few_matches, many.newest_matches), (false, Some(SEARCH_CANDIDATES)));
+    }
+
+    #[test]
+    fn a_short_page_from_the_newest_matches_is_read_again_only_when_they_were_cut() {
+        let query = counts(true, true).page_query(LeadQuery { search: Some("ada".into()), limit: 50, ..LeadQuery::default() });
+        assert!(counts(true, true).page_came_up_short(&query, 50), "not one more than a page: maybe more further back");
+        assert!(!counts(true, true).page_came_up_short(&query, 51), "a full page");
+        assert!(!counts(true, false).page_came_up_short(&query, 3), "every match was a candidate");
+        let whole = counts(false, true).page_query(LeadQuery { search: Some("ada".into()), limit: 50, ..LeadQuery::default() });
+        assert!(!counts(false, true).page_came_up_short(&whole, 3), "read from every match already");
     }
 }

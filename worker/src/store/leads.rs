@@ -143,6 +143,11 @@ pub struct LeadQuery {
     /// read from its matches, rowid by rowid, then sorted, rather than by
     /// walking the workspace's leads newest first and checking each.
     pub few_matches: bool,
+    /// Only the search index's newest this many matches (all workspaces') are
+    /// candidates: a word in every lead is then read from a bounded set. The
+    /// caller knows whether that cut any match off (`LeadCounts::candidates_cut`)
+    /// and asks again without it when the answer came up short.
+    pub newest_matches: Option<u32>,
     pub limit: u32,
 }
 
@@ -311,9 +316,19 @@ pub(super) fn lead_filter(columns: &str, workspace_id: &str, query: &LeadQuery) 
         args.push(text(tag));
     }
     if let Some(search) = &query.search {
-        search_filter(&mut sql, &mut args, search);
+        search_filter(&mut sql, &mut args, search, query.newest_matches);
     }
     (sql, args)
+}
+
+/// How many leads of any workspace the search index matches, counted up to
+/// `at_most` (`SELECT n`); `None` for a search that matches nothing by construction.
+pub(super) fn search_match_count(search: &str, at_most: u32) -> Option<(String, Vec<JsValue>)> {
+    let query = SearchQuery::parse(search)?;
+    Some((
+        "SELECT count(*) AS n FROM (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ? LIMIT ?)".to_string(),
+        vec![text(query.as_fts5()), number(i64::from(at_most))],
+    ))
 }
 
 /// How the workspace is named in the filter: `+workspace_id` keeps SQLite
@@ -338,11 +353,20 @@ fn campaign_filter(sql: &mut String, args: &mut Vec<JsValue>, workspace_id: &str
 /// The search: the FTS5 index (migration 0015, kept in sync by triggers)
 /// matched with the query `shared::search` builds from the words typed. A
 /// search with no letter or digit in it matches no lead.
-fn search_filter(sql: &mut String, args: &mut Vec<JsValue>, search: &str) {
+fn search_filter(sql: &mut String, args: &mut Vec<JsValue>, search: &str, newest_matches: Option<u32>) {
     match SearchQuery::parse(search) {
         Some(query) => {
-            sql.push_str(" AND rowid IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?)");
-            args.push(text(query.as_fts5()));
+            // Rowids grow with every lead written, so the index's highest are the newest leads.
+            match newest_matches {
+                Some(n) => {
+                    sql.push_str(" AND rowid IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ? ORDER BY rowid DESC LIMIT ?)");
+                    args.extend([text(query.as_fts5()), number(i64::from(n))]);
+                }
+                None => {
+                    sql.push_str(" AND rowid IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ?)");
+                    args.push(text(query.as_fts5()));
+                }
+            }
         }
         None => sql.push_str(" AND 0"),
     }

@@ -37,9 +37,12 @@ async fn render(app: &App, session: &Session, new_token: Option<&str>) -> ApiRes
     let query = filters.query_local(PAGE_SIZE, &session.timezone)?;
     let (counts, choices) =
         futures_util::future::try_join(app.store.lead_counts(&session.workspace_id, &query), app.store.filter_choices(&session.workspace_id)).await?;
-    // Every match counted: few enough to read the page from the matches themselves.
-    let query = LeadQuery { few_matches: !counts.more, ..query };
-    let ListPage { rows, older, newer } = filters.page(app.store.leads(&session.workspace_id, &query).await?, PAGE_SIZE);
+    let page_query = counts.page_query(query);
+    let mut rows = app.store.leads(&session.workspace_id, &page_query).await?;
+    if counts.page_came_up_short(&page_query, rows.len()) {
+        rows = app.store.leads(&session.workspace_id, &LeadQuery { newest_matches: None, ..page_query }).await?;
+    }
+    let ListPage { rows, older, newer } = filters.page(rows, PAGE_SIZE);
     // All is every status but spam, as its list is.
     let count = |status: &str| -> i64 {
         counts.by_status.iter().filter(|c| if status == "all" { c.status != "spam" } else { c.status == status }).map(|c| c.n).sum()
