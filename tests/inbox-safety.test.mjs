@@ -208,7 +208,7 @@ test("axe-core finds no violation of any impact on the list, lead, conflict, set
   const id = await xssLead(app, ws);
   await app.capture(ws, { email: "plain@example.com", name: "Plain Lead", company: "Acme" });
   const { context, page } = await signInWithLink(browser, await inboxLink(app, ws));
-  for (const path of ["/app", `/app/leads/${id}`, "/app/settings", "/app?status=spam"]) {
+  for (const path of ["/app", `/app/leads/${id}`, "/app/settings", "/app?status=spam", "/app?status=all&q=plain", "/app?status=won"]) {
     await page.goto(`${app.baseUrl}${path}`);
     assert.deepEqual(await axeViolations(page), [], path);
   }
@@ -224,7 +224,7 @@ test("axe-core finds no violation of any impact on the list, lead, conflict, set
 
   // Dark mode: the same pages in dark colours, and axe still finds nothing.
   const dark = await signInWithLink(browser, await inboxLink(app, ws), { colorScheme: "dark" });
-  for (const path of ["/app", `/app/leads/${id}`, "/app/settings"]) {
+  for (const path of ["/app", `/app/leads/${id}`, "/app/settings", "/app?status=all&q=plain"]) {
     await dark.page.goto(`${app.baseUrl}${path}`);
     const background = await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     const [r, g, b] = background.match(/\d+/g).map(Number);
