@@ -111,6 +111,32 @@ test('unsubscribing: GET only asks, POST suppresses, and the next email to the a
   assert.equal(stored.length, 1);
   assert.match(stored[0].address_hash, /^[0-9a-f]{64}$/, 'only a hash of the address is kept');
   assert.equal(stored[0].reason, 'unsubscribed');
+
+  // Erasing the person leaves only that hash: no stored email names the address, and the list still holds.
+  const erased = await app.api(ws.api_key, 'POST', '/api/v1/erasures', { email: 'grace@example.com' });
+  assert.deepEqual([erased.status, erased.body], [200, { erased: 3 }]);
+  const naming = await app.sql(`SELECT count(*) AS n FROM events WHERE workspace_id = '${ws.id}' AND lower(payload) LIKE '%grace@%'`);
+  assert.equal(naming[0].n, 0);
+  assert.equal((await app.sql(`SELECT count(*) AS n FROM email_suppressions WHERE workspace_id = '${ws.id}'`))[0].n, 1);
+  const fourth = await app.capture(ws, { email: 'grace@example.com', name: 'Grace, after erasure' });
+  await welcomed(ws, fourth.body.id);
+  assert.equal((await settledEmails(ws, 4)).filter((j) => j.status === 'cancelled' && j.last_error === 'suppressed').length, 2);
+  assert.equal((await app.mailbox()).length, before);
+});
+
+test('a paused campaign holds the email its lead would get; resuming sends it', async () => {
+  const ws = await workspaceEmailingLeads('paused');
+  const campaign = await app.api(ws.api_key, 'POST', '/api/v1/campaigns', { slug: 'spring', name: 'Spring' });
+  assert.equal(campaign.status, 201, JSON.stringify(campaign.body));
+  assert.equal((await app.api(ws.api_key, 'POST', `/api/v1/campaigns/${campaign.body.id}/pause`)).status, 200);
+  const held = await app.capture(ws, { email: 'held@example.com', name: 'Held', campaign: 'spring' });
+  await app.waitFor(async () => (await app.api(ws.api_key, 'GET', '/api/v1/deliveries?status=held')).body.data.length > 0, { what: 'the held work' });
+  assert.equal((await mailTo('held@example.com')).length, 0, 'nothing sent while paused');
+  assert.equal((await app.api(ws.api_key, 'POST', `/api/v1/campaigns/${campaign.body.id}/resume`)).status, 200);
+  await welcomed(ws, held.body.id);
+  const [job] = await settledEmails(ws, 1);
+  assert.equal(job.status, 'succeeded');
+  assert.equal((await mailTo('held@example.com')).length, 1, 'sent once, after the resume');
 });
 
 test('a failing send is retried on the schedule and then delivered once', async () => {
