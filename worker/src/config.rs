@@ -45,6 +45,8 @@ pub struct Config {
     pub email: Option<EmailSettings>,
     /// Signs unsubscribe links (`SECRETS_KEY`: a link needs no row of its own).
     pub link_key: String,
+    /// During a rotation, links signed before it still open (`SECRETS_KEY_PREVIOUS`).
+    pub previous_link_key: Option<String>,
 }
 
 /// Email settings (README, "Email").
@@ -82,13 +84,15 @@ impl Config {
         let key = text(env, "SECRETS_KEY").ok_or_else(|| ApiError::internal("config", "SECRETS_KEY is not set"))?;
         let mut secrets = SecretBox::new(&key).map_err(|e| ApiError::internal("config", e))?;
         // During a rotation of SECRETS_KEY, the old key keeps opening what it sealed.
-        if let Some(previous) = text(env, "SECRETS_KEY_PREVIOUS").filter(|k| !k.trim().is_empty()) {
-            secrets = secrets.with_previous(&previous).map_err(|e| ApiError::internal("config: SECRETS_KEY_PREVIOUS", e))?;
+        let previous_link_key = text(env, "SECRETS_KEY_PREVIOUS").filter(|k| !k.trim().is_empty());
+        if let Some(previous) = &previous_link_key {
+            secrets = secrets.with_previous(previous).map_err(|e| ApiError::internal("config: SECRETS_KEY_PREVIOUS", e))?;
         }
         let url_policy = UrlPolicy::from_setting(text(env, "WEBHOOK_URL_POLICY").as_deref());
         Ok(Self {
             email: email_settings(env, url_policy),
             link_key: key,
+            previous_link_key,
             admin_token: text(env, "ADMIN_TOKEN").filter(|t| t.len() >= 16),
             secrets,
             url_policy,

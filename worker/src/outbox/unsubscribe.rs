@@ -28,7 +28,8 @@ async fn handle(req: Request, env: Env) -> ApiResult<Response> {
     let token = path.trim_start_matches(UNSUBSCRIBE_PATH);
     let config = Config::from_env(&env)?;
     let not_found = || ApiError::NotFound("this unsubscribe link is not valid".into());
-    let (workspace_id, address_hash) = open_unsubscribe_token(&config.link_key, token).ok_or_else(not_found)?;
+    let opened = open_unsubscribe_token(&config.link_key, token).or_else(|| open_unsubscribe_token(config.previous_link_key.as_deref()?, token));
+    let (workspace_id, address_hash) = opened.ok_or_else(not_found)?;
     match req.method() {
         Method::Get | Method::Head => page(200, &confirm_page(token)),
         Method::Post => {
