@@ -21,14 +21,23 @@ demo_key() { node -p 'require(require("path").resolve(process.argv[1])).api_key'
 echo "==> Applying D1 migrations to the local database ($state)"
 LEADSBOT_SKIP_BUILD=1 wrangler d1 migrations apply DB --local --persist-to "$state" >/dev/null
 
+# wrangler dev delivers no email: every message the worker sends is kept as
+# an .eml file in $mail by a local receiver (scripts/mail-sink.mjs; README, "Email").
+mail="$dir/mail"
+mail_port="${MAIL_SINK_PORT:-$((port + 1))}"
+node scripts/mail-sink.mjs --dir "$mail" --port "$mail_port" >/dev/null &
+sink=$!
+
 echo "==> Starting wrangler dev on $base"
 # Two attempts in flight, not Cloudflare's 16: here one thread runs requests,
 # the queue consumer and local D1 alike (wrangler.toml says more).
 LEADSBOT_SKIP_BUILD=1 wrangler dev --ip 127.0.0.1 --port "$port" --persist-to "$state" \
   --show-interactive-dev-session=false --test-scheduled \
-  --var "DELIVERY_MAX_IN_FLIGHT:${DELIVERY_MAX_IN_FLIGHT:-2}" &
+  --var "DELIVERY_MAX_IN_FLIGHT:${DELIVERY_MAX_IN_FLIGHT:-2}" \
+  --var "EMAIL_FROM:${EMAIL_FROM:-leads@leadsbot.localhost}" --var "PUBLIC_URL:$base" \
+  --var "EMAIL_DEV_SINK:http://127.0.0.1:$mail_port/" &
 server=$!
-trap 'kill $server 2>/dev/null || true' EXIT INT TERM
+trap 'kill $server $sink 2>/dev/null || true' EXIT INT TERM
 
 for _ in $(seq 1 120); do
   curl -fsS "$base/healthz" >/dev/null 2>&1 && break
@@ -52,8 +61,8 @@ fi
 inbox_link=$(curl -fsS -X POST "$base/api/v1/inbox-links" \
   -H "Authorization: Bearer $(demo_key)" | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).url')
 
-node - "$demo" "$base" "$inbox_link" <<'NODE'
-const [demoPath, base, inboxLink] = process.argv.slice(2);
+node - "$demo" "$base" "$inbox_link" "$mail" <<'NODE'
+const [demoPath, base, inboxLink, mailDir] = process.argv.slice(2);
 const demo = require(require('path').resolve(demoPath));
 const capture = `curl -s -X POST ${base}/api/inbound/${demo.id}/leads \\
   -H 'Authorization: Bearer ${demo.api_key}' -H 'Content-Type: application/json' \\
@@ -71,6 +80,8 @@ LeadsBot is running.
   Inbound secret   ${demo.inbound_signing_secret}
   Demo page        ${base}/demo/?token=${demo.public_token}
   OpenAPI          ${base}/api/v1/openapi.json
+  Mail folder      ${require('path').resolve(mailDir)}
+                   (every email sent, as an .eml file: wrangler dev delivers none)
 
 Capture a lead:
 ${capture}

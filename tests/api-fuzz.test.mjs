@@ -24,8 +24,9 @@ before(async () => {
   // The fuzzer subscribes webhooks at made-up public hosts (https://0.com) and
   // sets up Telegram: nothing it triggers may leave this machine, so deliveries
   // stay in the outbox (written and listed, never sent: no first attempt by the
-  // request, nothing enqueued, and the sweeper is not run).
-  app = await spawnApp({ vars: { DELIVERY_SKIP_ENQUEUE: '1', DELIVERY_INLINE_FIRST_ATTEMPT: 'off' } });
+  // request, nothing enqueued, and the sweeper is not run). Email is set up so
+  // workflows with an `email` action are accepted; none is ever sent.
+  app = await spawnApp({ vars: { DELIVERY_SKIP_ENQUEUE: '1', DELIVERY_INLINE_FIRST_ATTEMPT: 'off', EMAIL_FROM: 'leads@leadsbot.test', PUBLIC_URL: 'https://leads.example.test' } });
   reports = await mkdtemp(join(tmpdir(), 'leadsbot-fuzz-'));
 });
 

@@ -4,7 +4,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { resolve, dirname } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitFor } from './support/app.mjs';
 
@@ -56,6 +57,25 @@ test('npm start prints working curl commands and an inbox link for the demo work
     assert.equal(inbox.status, 200);
     assert.ok((await inbox.text()).includes(`/app/leads/${lead.id}`), 'the captured lead is in the inbox');
     assert.equal((await signIn()).status, 401, 'the link works once');
+
+    // The printed mail folder keeps every email the worker sends, as an .eml file.
+    const mailDir = output.match(/Mail folder\s+(\S+)/)?.[1];
+    assert.ok(mailDir?.endsWith('/mail'), `npm start prints the mail folder:\n${output}`);
+    const key = output.match(/API key\s+(\S+)/)[1];
+    const api = (method, path, body) => fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) });
+    const workflow = await (await api('POST', '/api/v1/workflows', { name: 'Start test', trigger: { event: 'lead.created' }, actions: [{ type: 'email', to: 'lead', subject: 'Hi', body: 'Hello {{lead.name}}' }] })).json();
+    try {
+      assert.match(workflow.id ?? '', /^wf_/, JSON.stringify(workflow));
+      const address = `start-${port}@example.com`;
+      await api('POST', `/api/inbound/${output.match(/Workspace id\s+(\S+)/)[1]}/leads`, { email: address });
+      await waitFor(async () => {
+        const names = await readdir(mailDir).catch(() => []);
+        const texts = await Promise.all(names.map((n) => readFile(join(mailDir, n), 'utf8')));
+        return texts.some((t) => t.includes(`To: <${address}>`));
+      }, { timeoutMs: 30_000, what: 'the email in the printed mail folder' });
+    } finally {
+      if (workflow.id) await api('DELETE', `/api/v1/workflows/${workflow.id}`);
+    }
   } finally {
     try { process.kill(-child.pid, 'SIGTERM'); } catch {}
   }

@@ -17,6 +17,8 @@ pub const WORKFLOW_FAILED: &str = "workflow.failed";
 /// stored as the event of that action's job).
 pub const WORKFLOW_RUN: &str = "workflow.run";
 pub const WORKFLOW_TELEGRAM: &str = "workflow.telegram";
+/// Internal: a run's email (`{"to", "subject", "text", "html"}`), the event of that action's job.
+pub const WORKFLOW_EMAIL: &str = "workflow.email";
 /// Campaign controls (`shared::campaign::Control::event_type`), on webhooks.
 pub const CAMPAIGN_PAUSED: &str = "campaign.paused";
 pub const CAMPAIGN_RESUMED: &str = "campaign.resumed";

@@ -20,6 +20,8 @@ pub enum JobKind {
     WorkflowRun,
     /// Fires a follow-up when it falls due (`target_id` = the follow-up id).
     FollowUp,
+    /// An email (`target_id` = who it goes to: `lead`; its payload names the address).
+    Email,
 }
 
 /// A stored kind this release does not know.
@@ -33,7 +35,7 @@ impl fmt::Display for UnknownJobKind {
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [JobKind::Webhook, JobKind::Telegram, JobKind::WorkflowExpansion, JobKind::WorkflowRun, JobKind::FollowUp];
+    pub const ALL: [JobKind; 6] = [JobKind::Webhook, JobKind::Telegram, JobKind::WorkflowExpansion, JobKind::WorkflowRun, JobKind::FollowUp, JobKind::Email];
 
     /// The value stored in `deliveries.target_kind`.
     pub const fn as_str(self) -> &'static str {
@@ -43,6 +45,7 @@ impl JobKind {
             JobKind::WorkflowExpansion => "workflows",
             JobKind::WorkflowRun => "run",
             JobKind::FollowUp => "follow_up",
+            JobKind::Email => "email",
         }
     }
 
@@ -54,6 +57,7 @@ impl JobKind {
             JobKind::WorkflowExpansion => "workflow_expansion",
             JobKind::WorkflowRun => "workflow_run",
             JobKind::FollowUp => "follow_up",
+            JobKind::Email => "email",
         }
     }
 
@@ -69,7 +73,7 @@ impl JobKind {
     /// Whether the job calls something outside (and so has a channel to
     /// show in the delivery log), rather than deciding in D1 alone.
     pub const fn is_channel(self) -> bool {
-        matches!(self, JobKind::Webhook | JobKind::Telegram)
+        matches!(self, JobKind::Webhook | JobKind::Telegram | JobKind::Email)
     }
 }
 

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod job;
 pub mod lead;
 pub mod lead_view;
+pub mod mail;
 pub mod loops;
 pub mod mapping;
 pub mod presets;

@@ -98,6 +98,51 @@ impl Template {
     }
 }
 
+impl Template {
+    /// Plain text with values as they are (an email's text part, its subject).
+    pub fn render_text(&self, lead: &Value) -> String {
+        self.parts.iter().map(|part| self.piece(part, lead)).collect()
+    }
+
+    /// HTML for an email's HTML part: the template's own text and every
+    /// value escaped alike (the message is text, never markup), line breaks kept.
+    pub fn render_html(&self, lead: &Value) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            for (i, line) in self.piece(part, lead).split('\n').enumerate() {
+                if i > 0 {
+                    out.push_str("<br>\n");
+                }
+                out.push_str(&escape_html(line.trim_end_matches('\r')));
+            }
+        }
+        out
+    }
+
+    fn piece(&self, part: &Part, lead: &Value) -> String {
+        match part {
+            Part::Text(text) => text.clone(),
+            Part::Field(path) => lead_view::get(lead, path).map(lead_view::text_of).unwrap_or_default(),
+        }
+    }
+}
+
+/// Escapes text for HTML element content and quoted attributes alike.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 impl Serialize for Template {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.source)

@@ -2,12 +2,13 @@
 // fresh, migrated local D1 and real local Queues, and gives tests one method
 // per thing they do. Tests wait on conditions (`waitFor`), never fixed sleeps.
 import { spawn, execFile } from 'node:child_process';
-import { appendFile, copyFile, cp, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, copyFile, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startMailSink } from '../../scripts/mail-sink.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const wrangler = join(root, 'node_modules/.bin/wrangler');
@@ -100,12 +101,16 @@ export async function testAssets() {
  * Starts the worker. `stateDir` reuses a stopped app's local D1 (stop it with
  * `{ keepState: true }`), as a restart or a redeploy would.
  */
-export async function spawnApp({ vars = {}, testScheduled = false, port, stateDir, logLevel = 'warn', direct = process.env.LEADSBOT_DEV_DIRECT !== '0' } = {}) {
+export async function spawnApp({ vars = {}, testScheduled = false, port, stateDir, logLevel = 'warn', direct = process.env.LEADSBOT_DEV_DIRECT !== '0', mail = false } = {}) {
   stateDir ??= await migratedState();
   const assetsDir = await testAssets();
   port ??= await freePort();
+  // With `mail`, email is set up and every message is kept as an .eml file in this app's own folder
+  // (scripts/mail-sink.mjs), so test files running side by side never read each other's mail.
+  const sink = mail ? await startMailSink(join(stateDir, 'mail')) : undefined;
+  const mailVars = sink ? { EMAIL_FROM: 'leads@leadsbot.test', PUBLIC_URL: `http://127.0.0.1:${port}`, EMAIL_DEV_SINK: sink.url } : {};
   // Two attempts in flight, as `npm start` runs: one thread runs everything here (wrangler.toml says more).
-  const allVars = { ADMIN_TOKEN, SECRETS_KEY, WEBHOOK_URL_POLICY: 'allow-localhost', DELIVERY_MAX_IN_FLIGHT: '2', ...vars };
+  const allVars = { ADMIN_TOKEN, SECRETS_KEY, WEBHOOK_URL_POLICY: 'allow-localhost', DELIVERY_MAX_IN_FLIGHT: '2', ...mailVars, ...vars };
   // `wrangler dev` with DevTools' inspector off (scripts/dev-server.mjs says why).
   const args = [join(root, 'scripts/dev-server.mjs'), '--port', String(port), '--persist-to', stateDir, '--assets', assetsDir, '--log-level', logLevel];
   for (const [name, value] of Object.entries(allVars)) args.push('--var', `${name}:${value}`);
@@ -125,9 +130,10 @@ export async function spawnApp({ vars = {}, testScheduled = false, port, stateDi
     }, { timeoutMs: 120_000, intervalMs: 200, what: 'wrangler dev to serve /healthz' });
   } catch (error) {
     stopProcess(child);
+    await sink?.close();
     throw new Error(`${error.message}\n--- dev server output ---\n${output.slice(-4000)}`);
   }
-  return new App({ baseUrl, child, stateDir, assetsDir, logs: () => output });
+  return new App({ baseUrl, child, stateDir, assetsDir, logs: () => output, mail: sink });
 }
 
 function stopProcess(child) {
@@ -154,8 +160,14 @@ export function faultLines(logs) {
 }
 
 export class App {
-  constructor({ baseUrl, child, stateDir, assetsDir, logs }) {
-    Object.assign(this, { baseUrl, child, stateDir, assetsDir, logs, adminToken: ADMIN_TOKEN });
+  constructor({ baseUrl, child, stateDir, assetsDir, logs, mail }) {
+    Object.assign(this, { baseUrl, child, stateDir, assetsDir, logs, mail, adminToken: ADMIN_TOKEN });
+  }
+
+  /** The .eml files this app's mail sink kept (spawned with `mail: true`), oldest first: { name, raw }. */
+  async mailbox() {
+    const names = (await readdir(this.mail.dir)).filter((n) => n.endsWith('.eml')).sort();
+    return Promise.all(names.map(async (name) => ({ name, raw: await readFile(join(this.mail.dir, name), 'utf8') })));
   }
 
   /** Any request; the body is parsed as JSON when it is JSON. */
@@ -249,6 +261,7 @@ export class App {
 
   async stop({ keepState = false } = {}) {
     stopProcess(this.child);
+    await this.mail?.close();
     await waitFor(() => this.child.exitCode !== null || this.child.signalCode !== null, { timeoutMs: 10_000, what: 'wrangler dev to stop' }).catch(() => {
       try { process.kill(-this.child.pid, 'SIGKILL'); } catch {}
     });

@@ -41,6 +41,32 @@ pub struct Config {
     /// At most this many attempts (or one lead's runs in turn) of one batch
     /// are in flight at once (`DELIVERY_MAX_IN_FLIGHT`; see wrangler.toml).
     pub max_in_flight: usize,
+    /// How email is sent, when this deployment sends it (`EMAIL_FROM` and `PUBLIC_URL` set).
+    pub email: Option<EmailSettings>,
+    /// Signs unsubscribe links (`SECRETS_KEY`: a link needs no row of its own).
+    pub link_key: String,
+    /// During a rotation, links signed before it still open (`SECRETS_KEY_PREVIOUS`).
+    pub previous_link_key: Option<String>,
+}
+
+/// Email settings (README, "Email").
+#[derive(Clone)]
+pub struct EmailSettings {
+    /// The sender address (`EMAIL_FROM`), one the `EMAIL` binding may send from.
+    pub from: String,
+    /// Where links in emails point (`PUBLIC_URL`, e.g. `https://leads.example.com`):
+    /// a queue consumer has no request to take the host from.
+    pub public_url: String,
+    /// Dev-only (`EMAIL_DEV_SINK`, honoured only under `allow-localhost`): each
+    /// message's raw MIME is POSTed to this local URL instead of the binding,
+    /// which on `wrangler dev` keeps no message past the session.
+    pub dev_sink: Option<String>,
+}
+
+fn email_settings(env: &Env, url_policy: UrlPolicy) -> Option<EmailSettings> {
+    let set = |name: &str| text(env, name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let dev_sink = set("EMAIL_DEV_SINK").filter(|_| url_policy == UrlPolicy::AllowLocalhost);
+    Some(EmailSettings { from: set("EMAIL_FROM")?, public_url: set("PUBLIC_URL")?.trim_end_matches('/').to_string(), dev_sink })
 }
 
 /// `DELIVERY_MAX_IN_FLIGHT` when unset: the Cloudflare default (wrangler.toml says why).
@@ -58,11 +84,15 @@ impl Config {
         let key = text(env, "SECRETS_KEY").ok_or_else(|| ApiError::internal("config", "SECRETS_KEY is not set"))?;
         let mut secrets = SecretBox::new(&key).map_err(|e| ApiError::internal("config", e))?;
         // During a rotation of SECRETS_KEY, the old key keeps opening what it sealed.
-        if let Some(previous) = text(env, "SECRETS_KEY_PREVIOUS").filter(|k| !k.trim().is_empty()) {
-            secrets = secrets.with_previous(&previous).map_err(|e| ApiError::internal("config: SECRETS_KEY_PREVIOUS", e))?;
+        let previous_link_key = text(env, "SECRETS_KEY_PREVIOUS").filter(|k| !k.trim().is_empty());
+        if let Some(previous) = &previous_link_key {
+            secrets = secrets.with_previous(previous).map_err(|e| ApiError::internal("config: SECRETS_KEY_PREVIOUS", e))?;
         }
         let url_policy = UrlPolicy::from_setting(text(env, "WEBHOOK_URL_POLICY").as_deref());
         Ok(Self {
+            email: email_settings(env, url_policy),
+            link_key: key,
+            previous_link_key,
             admin_token: text(env, "ADMIN_TOKEN").filter(|t| t.len() >= 16),
             secrets,
             url_policy,

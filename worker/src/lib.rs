@@ -27,8 +27,16 @@ use worker::{event, Context, Env, MessageBatch, Request, Response, Result, Sched
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
-    // `/app` is the inbox (HTML pages with their own small table); the rest is the API.
-    Ok(if inbox::owns(&req.path()) { inbox::serve(req, env, ctx).await } else { api::handle(req, env, ctx).await })
+    // `/app` is the inbox (HTML pages with their own small table); `/u/` an
+    // email's unsubscribe link; the rest is the API.
+    let path = req.path();
+    Ok(if inbox::owns(&path) {
+        inbox::serve(req, env, ctx).await
+    } else if outbox::unsubscribe::owns(&path) {
+        outbox::unsubscribe::serve(req, env).await
+    } else {
+        api::handle(req, env, ctx).await
+    })
 }
 
 /// The delivery queue's and the dead-letter queue's consumer. Every message

@@ -1522,7 +1522,7 @@ export interface components {
             status_code?: number | null;
         };
         /** @enum {string} */
-        JobChannelName: "webhook" | "telegram" | "workflow_expansion" | "workflow_run" | "follow_up";
+        JobChannelName: "webhook" | "telegram" | "workflow_expansion" | "workflow_run" | "follow_up" | "email";
         /** @description One job with every attempt, oldest first. */
         JobDetailOut: components["schemas"]["JobFields"] & {
             /** Format: int32 */
@@ -1551,7 +1551,7 @@ export interface components {
             source: components["schemas"]["JobSource"];
             /** @enum {string} */
             status: "held" | "pending" | "succeeded" | "failed" | "cancelled";
-            /** @description The endpoint id for a webhook, `telegram`, the run id for a run, the follow-up id for a follow-up. */
+            /** @description The endpoint id for a webhook, `telegram`, `lead` for an email to the lead, the run id for a run, the follow-up id for a follow-up. */
             target_id: string;
             /** Format: date-time */
             updated_at: string;
@@ -2061,6 +2061,17 @@ export interface components {
                 /** @default true */
                 cancel_on_status_change: boolean;
                 type: string;
+            } | {
+                /** @description The text part; the HTML part is the same text with every value HTML-escaped. Each email ends with a one-click unsubscribe link */
+                body: string;
+                /** @description One line with {{lead.<field>}} placeholders; values as they are (non-ASCII sent as encoded-words) */
+                subject: string;
+                /**
+                 * @description Who is emailed: the lead (more recipients may come later)
+                 * @enum {string}
+                 */
+                to: "lead";
+                type: string;
             })[];
             conditions?: {
                 all: {
@@ -2149,6 +2160,17 @@ export interface components {
                 after_seconds: number;
                 /** @default true */
                 cancel_on_status_change: boolean;
+                type: string;
+            } | {
+                /** @description The text part; the HTML part is the same text with every value HTML-escaped. Each email ends with a one-click unsubscribe link */
+                body: string;
+                /** @description One line with {{lead.<field>}} placeholders; values as they are (non-ASCII sent as encoded-words) */
+                subject: string;
+                /**
+                 * @description Who is emailed: the lead (more recipients may come later)
+                 * @enum {string}
+                 */
+                to: "lead";
                 type: string;
             })[];
             conditions?: ({

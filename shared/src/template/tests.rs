@@ -48,3 +48,13 @@ fn serialises_as_its_source() {
     let t = Template::parse("Hi {{lead.name}}", "t").unwrap();
     assert_eq!(serde_json::to_value(&t).unwrap(), json!("Hi {{lead.name}}"));
 }
+
+#[test]
+fn email_parts_keep_values_as_text_and_escape_every_one_in_html() {
+    let hostile = json!({"name": "<img src=x onerror=alert(1)> & \"Bob\"", "company": "Acme\nLtd"});
+    let t = Template::parse("Hi <b>{{lead.name}}</b>\nof {{lead.company}}", "t").unwrap();
+    assert_eq!(t.render_text(&hostile), "Hi <b><img src=x onerror=alert(1)> & \"Bob\"</b>\nof Acme\nLtd");
+    let html = t.render_html(&hostile);
+    assert_eq!(html, "Hi &lt;b&gt;&lt;img src=x onerror=alert(1)&gt; &amp; &quot;Bob&quot;&lt;/b&gt;<br>\nof Acme<br>\nLtd");
+    assert!(!html.contains("<img") && !html.contains("<b>"));
+}

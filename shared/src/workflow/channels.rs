@@ -5,7 +5,7 @@
 //! - an action never names an endpoint that does not exist, when the actions
 //!   are set or the workflow is turned on;
 //! - an enabled workflow's channels are all set up (Telegram configured,
-//!   endpoints enabled), checked when its actions are set or it is turned on,
+//!   endpoints enabled, email configured for the deployment), checked when its actions are set or it is turned on,
 //!   so a run never fails for want of setup. A disabled workflow may be saved
 //!   before its channels are ready;
 //! - anything else (turning a workflow off, renaming it) is never refused
@@ -21,6 +21,8 @@ pub struct Channels {
     pub telegram: bool,
     /// The endpoints the actions name that exist: (id, enabled).
     pub endpoints: Vec<(String, bool)>,
+    /// Whether this deployment can send email (`EMAIL_FROM` and `PUBLIC_URL` set).
+    pub email: bool,
 }
 
 impl Channels {
@@ -79,6 +81,11 @@ pub fn channel_problems(def: &WorkflowDefinition, before: Option<Before<'_>>, ch
             Action::FollowUp { action: FollowUpAction::Telegram { .. }, .. } if must_run && !channels.telegram => {
                 errors.push(telegram_not_set_up(format!("actions[{i}].action")))
             }
+            Action::Email { .. } if must_run && !channels.email => errors.push(FieldError::new(
+                format!("actions[{i}]"),
+                "email_not_set_up",
+                "email is not set up for this deployment: set EMAIL_FROM and PUBLIC_URL (README, \"Email\") or save the workflow disabled",
+            )),
             _ => {}
         }
     }
@@ -108,7 +115,7 @@ mod tests {
     }
 
     fn channels(telegram: bool, endpoint: Option<bool>) -> Channels {
-        Channels { telegram, endpoints: endpoint.map(|enabled| (EP.to_string(), enabled)).into_iter().collect() }
+        Channels { telegram, endpoints: endpoint.map(|enabled| (EP.to_string(), enabled)).into_iter().collect(), email: true }
     }
 
     fn named(errors: Vec<FieldError>) -> Vec<(String, &'static str)> {
@@ -153,6 +160,18 @@ mod tests {
         let def = workflow(true);
         let before = Before { enabled: true, actions: &def.actions[2..] };
         assert_eq!(named(channel_problems(&def, Some(before), &channels(true, None))), [("actions[1].endpoint_id".to_string(), "not_found")]);
+    }
+
+    #[test]
+    fn an_enabled_workflow_that_emails_needs_email_set_up() {
+        let def = WorkflowDefinition::parse(&json!({"name": "w", "trigger": {"event": "lead.created"}, "actions": [
+            {"type": "add_tag", "tag": "t"}, {"type": "email", "to": "lead", "subject": "Hi", "body": "Hello {{lead.name}}"}]}))
+        .unwrap();
+        let no_email = Channels { email: false, ..channels(true, None) };
+        assert_eq!(named(channel_problems(&def, None, &no_email)), [("actions[1]".to_string(), "email_not_set_up")]);
+        assert_eq!(channel_problems(&def, None, &channels(false, None)), vec![]);
+        let off = WorkflowDefinition { enabled: false, ..def };
+        assert_eq!(channel_problems(&off, None, &no_email), vec![], "a disabled workflow may wait for email");
     }
 
     #[test]

@@ -102,6 +102,32 @@ pub enum Action {
     AddTag { tag: String },
     RemoveTag { tag: String },
     FollowUp { after_seconds: u64, action: FollowUpAction, cancel_on_status_change: bool },
+    /// An email with a text and an HTML part, both from the same templates.
+    Email { to: EmailRecipient, subject: Template, body: Template },
+}
+
+/// Who an `email` action writes to. Only the lead for now; the wire form
+/// (`"lead"`) leaves room for `"assignee"` and `"members:<role>"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailRecipient {
+    /// The lead's own address: every such email offers one-click unsubscribe.
+    Lead,
+}
+
+impl EmailRecipient {
+    pub const ALL: [&'static str; 1] = ["lead"];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        (text == "lead").then_some(Self::Lead)
+    }
+
+    /// The job's `target_id`: who the email goes to.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Lead => "lead",
+        }
+    }
 }
 
 impl Action {
@@ -114,6 +140,7 @@ impl Action {
             Self::AddTag { .. } => "add_tag",
             Self::RemoveTag { .. } => "remove_tag",
             Self::FollowUp { .. } => "follow_up",
+            Self::Email { .. } => "email",
         }
     }
 }

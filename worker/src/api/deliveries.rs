@@ -25,7 +25,7 @@ pub struct JobFields {
     /// `webhook`, `telegram`, `workflow_expansion`, `workflow_run` or
     /// `follow_up`; a kind this release does not know shows as stored.
     pub channel: String,
-    /// The endpoint id for a webhook, `telegram`, the run id for a run, the follow-up id for a follow-up.
+    /// The endpoint id for a webhook, `telegram`, `lead` for an email to the lead, the run id for a run, the follow-up id for a follow-up.
     pub target_id: String,
     /// A follow-up's job has no event until it fires: until then this is the follow-up's id.
     pub event_id: String,

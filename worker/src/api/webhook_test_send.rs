@@ -99,7 +99,7 @@ mod tests {
 
     fn call(status: Option<u16>, error: Option<&str>) -> Call {
         let reply = Reply { status, error: error.map(str::to_string), ..Reply::default() };
-        Call { started_at: 0, duration_ms: 3, reply, retry_after_secs: None, stopped: None, url_refused: false, sent: status.is_some() }
+        Call { started_at: 0, duration_ms: 3, reply, retry_after_secs: None, stopped: None, url_refused: false, cancelled: None, sent: status.is_some() }
     }
 
     #[test]

@@ -71,6 +71,7 @@ async fn checked(app: &App, workspace_id: &str, body: &Value, before: Option<Bef
     if channels::needs_telegram(&def.actions) {
         channels.telegram = app.store.integration(workspace_id, TELEGRAM).await?.is_some();
     }
+    channels.email = app.config()?.email.is_some();
     let errors = channels::channel_problems(&def, before, &channels);
     if errors.is_empty() { Ok(def) } else { Err(ApiError::Validation(errors)) }
 }

@@ -31,6 +31,9 @@ pub struct Call {
     pub url_refused: bool,
     /// False when no request was made: the receiver's health is not judged by it.
     pub sent: bool,
+    /// Set when the job must not be sent at all (its recipient is suppressed):
+    /// it ends `cancelled` with this reason, nothing dead-lettered, its run going on.
+    pub cancelled: Option<&'static str>,
 }
 
 /// An attempt's outcome, and the writes to commit with its record: a run's
@@ -73,13 +76,18 @@ impl Call {
     /// failure with the reason, retried on the schedule like any other.
     pub fn not_sent(reason: String) -> Self {
         let reply = Reply { error: Some(reason), ..Reply::default() };
-        Call { started_at: now_ms(), duration_ms: 0, reply, retry_after_secs: None, stopped: None, url_refused: false, sent: false }
+        Call { started_at: now_ms(), duration_ms: 0, reply, retry_after_secs: None, stopped: None, url_refused: false, cancelled: None, sent: false }
+    }
+
+    /// Not sent, and never to be: the job ends `cancelled` with `reason`.
+    pub fn cancelled(reason: &'static str) -> Self {
+        Call { cancelled: Some(reason), ..Self::not_sent(reason.to_string()) }
     }
 
     /// Work done without a request (a workflow step): recorded as a success.
     pub fn done() -> Self {
         let reply = Reply { status: Some(200), ..Reply::default() };
-        Call { started_at: now_ms(), duration_ms: 0, reply, retry_after_secs: None, stopped: None, url_refused: false, sent: false }
+        Call { started_at: now_ms(), duration_ms: 0, reply, retry_after_secs: None, stopped: None, url_refused: false, cancelled: None, sent: false }
     }
 
     /// Stopped before sending, with the rule's reason as the attempt's error.
@@ -129,7 +137,7 @@ pub async fn call_webhook(config: &Config, job: &DeliveryJob, endpoint: Option<&
     });
     let (started_at, duration_ms, reply) = timed_post(&url, &headers, job.body(), config.delivery_timeout_ms).await;
     let retry_after_secs = parse_retry_after(reply.retry_after.as_deref());
-    Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None, url_refused: false, sent: true })
+    Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None, url_refused: false, cancelled: None, sent: true })
 }
 
 /// A Telegram job of the outbox. A digest's message is built now, from its
@@ -175,5 +183,5 @@ async fn send_telegram(config: &Config, job: &DeliveryJob, integration: &Integra
         Some(429) => reply.body.as_deref().and_then(telegram::retry_after),
         _ => None,
     };
-    Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None, url_refused: false, sent: true })
+    Ok(Call { started_at, duration_ms, reply, retry_after_secs, stopped: None, url_refused: false, cancelled: None, sent: true })
 }

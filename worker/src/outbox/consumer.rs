@@ -18,7 +18,7 @@ use super::webhook::URL_NOT_ALLOWED;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
-use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, DueDelivery, FAILED, PENDING, SUCCEEDED};
+use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, DueDelivery, CANCELLED, FAILED, PENDING, SUCCEEDED};
 use crate::store::Store;
 use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
@@ -287,7 +287,7 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
     /// A kind this release does not know fails its job with that reason.
     async fn call(&self, job: &DeliveryJob, targets: &Targets, lead: &mut D::Turn) -> Attempted {
         match job.kind() {
-            Ok(channel @ (JobKind::Webhook | JobKind::Telegram)) => self.send(channel, job, targets).await.into(),
+            Ok(channel @ (JobKind::Webhook | JobKind::Telegram | JobKind::Email)) => self.send(channel, job, targets).await.into(),
             Ok(decision) => self.decisions.decide(decision, job, targets, lead, &self.context()).await,
             Err(unknown) => {
                 worker::console_error!("job {} fails: {unknown}", job.id);
@@ -296,13 +296,14 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
         }
     }
 
-    /// A webhook or Telegram alert.
+    /// A webhook, a Telegram alert or an email.
     async fn send(&self, channel: JobKind, job: &DeliveryJob, targets: &Targets) -> Call {
         if job.payload.is_none() {
             return Call::stopped("the event no longer exists");
         }
         let call = match channel {
             JobKind::Webhook => call_webhook(&self.config, job, targets.endpoint(job)).await,
+            JobKind::Email => super::email::call_email(&self.config, &self.env, job, |hash| targets.is_suppressed(job, hash)).await,
             _ => call_telegram_job(&self.config, &self.store, job, targets.telegram(job)).await,
         };
         call.unwrap_or_else(|err| {
@@ -389,9 +390,15 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
         let stopped = call.stopped.is_some();
         // Without randomness the retry is merely not spread out.
         let jitter = crate::platform::random_bytes::<4>().map(u32::from_le_bytes).unwrap_or(0);
-        let verdict = if stopped { Verdict::Exhausted } else { verdict(result, attempt, &self.config.retry_schedule_secs, jitter) };
+        // A cancelled job is finished as a delivered one is (nothing to retry or dead-letter).
+        let verdict = match (call.cancelled, stopped) {
+            (Some(_), _) => Verdict::Delivered,
+            (None, true) => Verdict::Exhausted,
+            (None, false) => verdict(result, attempt, &self.config.retry_schedule_secs, jitter),
+        };
         let now = now_ms();
         let (status, next_attempt_at) = match verdict {
+            _ if call.cancelled.is_some() => (CANCELLED, None),
             Verdict::Delivered => (SUCCEEDED, None),
             Verdict::RetryIn(secs) => (PENDING, Some(now + i64::from(secs) * 1000)),
             Verdict::Exhausted | Verdict::Gone => (FAILED, None),

@@ -8,6 +8,7 @@ mod consumer;
 mod dead_letters;
 pub mod decisions;
 pub mod digest_text;
+pub mod email;
 pub mod endpoints;
 mod gather;
 mod inline;
@@ -20,6 +21,7 @@ pub mod source;
 pub(crate) mod targets;
 pub mod sweeper;
 pub mod telegram;
+pub mod unsubscribe;
 pub mod webhook;
 
 use crate::app::App;

@@ -23,6 +23,9 @@ pub struct Targets {
     pub workflows: HashMap<(String, String), Vec<WorkflowRow>>,
     /// By (workspace, run id): each claimed run's state, read after its claim.
     pub runs: HashMap<(String, String), Option<RunState>>,
+    /// (workspace, address hash) of the batch's email recipients on their
+    /// workspace's suppression list.
+    pub suppressed: BTreeSet<(String, String)>,
 }
 
 pub async fn load(store: &Store, jobs: &[&DeliveryJob]) -> ApiResult<Targets> {
@@ -53,7 +56,23 @@ pub async fn load(store: &Store, jobs: &[&DeliveryJob]) -> ApiResult<Targets> {
     let runs = async { store.run_states(&run_keys).await };
     let (endpoints, telegram, workflows, runs) = futures_util::future::try_join4(endpoints, telegram, workflows, runs).await?;
     let runs = run_keys.iter().map(|(ws, id)| (ws.to_string(), id.to_string())).zip(runs).collect();
-    Ok(Targets { endpoints: endpoints.into_iter().collect(), telegram: telegram.into_iter().collect(), workflows: workflows.into_iter().collect(), runs })
+    let suppressed = suppressed(store, jobs).await?;
+    Ok(Targets { endpoints: endpoints.into_iter().collect(), telegram: telegram.into_iter().collect(), workflows: workflows.into_iter().collect(), runs, suppressed })
+}
+
+/// The batch's email recipients that are suppressed, one read per workspace.
+async fn suppressed(store: &Store, jobs: &[&DeliveryJob]) -> ApiResult<BTreeSet<(String, String)>> {
+    let mut by_workspace: HashMap<&str, Vec<String>> = HashMap::new();
+    for job in jobs.iter().filter(|j| j.kind() == Ok(JobKind::Email)) {
+        if let Some(hash) = super::email::payload(job).and_then(|p| p.address_hash(&job.workspace_id)) {
+            by_workspace.entry(job.workspace_id.as_str()).or_default().push(hash);
+        }
+    }
+    let found = try_join_all(by_workspace.into_iter().map(|(ws, hashes)| async move {
+        Ok::<_, crate::error::ApiError>(store.suppressed(ws, &hashes).await?.into_iter().map(|h| (ws.to_string(), h)).collect::<Vec<_>>())
+    }))
+    .await?;
+    Ok(found.into_iter().flatten().collect())
 }
 
 impl Targets {
@@ -74,6 +93,11 @@ impl Targets {
     /// A claimed run's state as the batch read it; `None` if the run is gone.
     pub fn run(&self, job: &DeliveryJob) -> Option<RunState> {
         self.runs.get(&(job.workspace_id.clone(), job.target_id.clone())).cloned().flatten()
+    }
+
+    /// Whether an address (by its hash) is on the job's workspace's suppression list.
+    pub fn is_suppressed(&self, job: &DeliveryJob, address_hash: &str) -> bool {
+        self.suppressed.contains(&(job.workspace_id.clone(), address_hash.to_string()))
     }
 
     /// The enabled workflows an expansion's event may start.

@@ -27,6 +27,7 @@ pub mod recovery;
 pub mod run_actions;
 pub mod sealed;
 pub mod summaries;
+pub mod suppressions;
 pub mod sweep_cursors;
 pub mod telegram_updates;
 pub mod workflow_runs;

@@ -3,7 +3,7 @@
 use super::{known_keys, object, path, push, required, status, text, value_list, Errors, MAX_ACTIONS, MAX_AFTER_SECONDS};
 use crate::ids::{is_sortable_id, IdKind};
 use crate::template::Template;
-use crate::workflow::{Action, FollowUpAction, Payload};
+use crate::workflow::{Action, EmailRecipient, FollowUpAction, Payload};
 use crate::FieldError;
 use serde_json::{Map, Value};
 
@@ -28,7 +28,8 @@ fn action(value: &Value, at: &str, errors: &mut Errors) -> Option<Action> {
         "set_status" => &["type", "status"],
         "add_tag" | "remove_tag" => &["type", "tag"],
         "follow_up" => &["type", "after_seconds", "action", "cancel_on_status_change"],
-        _ => return push(errors, FieldError::new(type_at, "invalid_action", "type is one of telegram, webhook, set_status, add_tag, remove_tag, follow_up")),
+        "email" => &["type", "to", "subject", "body"],
+        _ => return push(errors, FieldError::new(type_at, "invalid_action", "type is one of telegram, webhook, email, set_status, add_tag, remove_tag, follow_up")),
     };
     known_keys(map, at, allowed, errors);
     match kind {
@@ -37,14 +38,36 @@ fn action(value: &Value, at: &str, errors: &mut Errors) -> Option<Action> {
         "set_status" => status(required(map, "status", at, errors), &path(at, "status"), errors)?.map(|status| Action::SetStatus { status }),
         "add_tag" => tag(map, at, errors).map(|tag| Action::AddTag { tag }),
         "remove_tag" => tag(map, at, errors).map(|tag| Action::RemoveTag { tag }),
+        "email" => email(map, at, errors),
         _ => follow_up(map, at, errors),
     }
 }
 
 fn template(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<Template> {
-    let field = path(at, "template");
-    let source = text(required(map, "template", at, errors)?, &field, errors)?;
+    template_at(map, "template", at, errors)
+}
+
+fn template_at(map: &Map<String, Value>, key: &str, at: &str, errors: &mut Errors) -> Option<Template> {
+    let field = path(at, key);
+    let source = text(required(map, key, at, errors)?, &field, errors)?;
     Template::parse(source, &field).map_err(|e| errors.push(e)).ok()
+}
+
+/// `{"type": "email", "to": "lead", "subject": …, "body": …}`: a subject is one line.
+fn email(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<Action> {
+    let to_at = path(at, "to");
+    let to = required(map, "to", at, errors).and_then(|v| text(v, &to_at, errors)).and_then(|to| match EmailRecipient::parse(to) {
+        Some(to) => Some(to),
+        None => push(errors, FieldError::new(&to_at, "invalid_recipient", format!("to is one of {} (more recipients may come later)", EmailRecipient::ALL.join(", ")))),
+    });
+    let subject = template_at(map, "subject", at, errors).and_then(|subject| {
+        if subject.source().contains(['\r', '\n']) {
+            return push(errors, FieldError::new(path(at, "subject"), "invalid_subject", "a subject is one line"));
+        }
+        Some(subject)
+    });
+    let body = template_at(map, "body", at, errors);
+    Some(Action::Email { to: to?, subject: subject?, body: body? })
 }
 
 fn tag(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<String> {

@@ -67,7 +67,23 @@ fn actions() -> Value {
         tag_action("add_tag"),
         tag_action("remove_tag"),
         follow_up,
+        email(),
     ]}})
+}
+
+/// An email to the lead. `to` takes only "lead" for now (more recipients may come).
+fn email() -> Value {
+    let mut subject = template();
+    subject["pattern"] = json!("^[^\\r\\n]*\\S[^\\r\\n]*$");
+    subject["description"] = json!("One line with {{lead.<field>}} placeholders; values as they are (non-ASCII sent as encoded-words)");
+    let mut body = template();
+    body["description"] = json!("The text part; the HTML part is the same text with every value HTML-escaped. Each email ends with a one-click unsubscribe link");
+    object(&["type", "to", "subject", "body"], json!({
+        "type": {"type": "string", "const": "email"},
+        "to": {"type": "string", "enum": leadsbot_shared::workflow::EmailRecipient::ALL, "description": "Who is emailed: the lead (more recipients may come later)"},
+        "subject": subject,
+        "body": body,
+    }))
 }
 
 fn properties() -> Value {

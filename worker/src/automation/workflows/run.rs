@@ -15,10 +15,11 @@ use crate::outbox::attempt::{Attempted, Call};
 use crate::outbox::message::{enqueue, messages_for};
 use crate::error::{ApiError, ApiResult};
 use crate::automation::follow_ups::{schedule, FollowUpSpec};
-use crate::leads::events::{self, WORKFLOW_ACTION, WORKFLOW_COMPLETED, WORKFLOW_FAILED, WORKFLOW_TELEGRAM};
+use crate::leads::events::{self, WORKFLOW_ACTION, WORKFLOW_COMPLETED, WORKFLOW_EMAIL, WORKFLOW_FAILED, WORKFLOW_TELEGRAM};
 use crate::leads::{apply_patch, chain_patched, ChangeBy, LeadOut, LeadPatch, Patched};
 use crate::store::deliveries::DeliveryJob;
 use crate::store::leads::{LeadChain, LeadRow};
+use crate::outbox::email::EmailPayload;
 use crate::outbox::targets::Targets;
 use crate::store::leads::Then;
 use crate::store::run_actions::RaisedAction;
@@ -203,7 +204,7 @@ impl Runner<'_> {
                 progress.unrecorded.push(done);
                 Ok(Step::Done)
             }
-            Action::Telegram { .. } | Action::Webhook { .. } => self.raise(job, targets, run, idx, action, progress).await,
+            Action::Telegram { .. } | Action::Webhook { .. } | Action::Email { .. } => self.raise(job, targets, run, idx, action, progress).await,
         }
     }
 
@@ -347,6 +348,15 @@ impl Runner<'_> {
                     Ok(events::event(WORKFLOW_ACTION, ws, Some(&run.lead_id), data, self.now)?.payload)
                 };
                 (JobKind::Webhook, endpoint_id.as_str(), WORKFLOW_ACTION, Box::new(render))
+            }
+            Action::Email { to, subject, body } => {
+                // What it sends is fixed now: every retry sends these parts (the address as the lead had it).
+                let render = move |lead: &LeadRow| -> ApiResult<String> {
+                    let view = view(lead)?;
+                    let email = EmailPayload { to: lead.email.clone(), subject: subject.render_text(&view), text: body.render_text(&view), html: body.render_html(&view) };
+                    Ok(serde_json::to_string(&email)?)
+                };
+                (JobKind::Email, to.as_str(), WORKFLOW_EMAIL, Box::new(render))
             }
             _ => return Err(ApiError::internal("workflow send", "not a sending action")),
         };

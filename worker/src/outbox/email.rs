@@ -1,0 +1,146 @@
+//! The email channel: prepare a job's message (MIME with one-click
+//! unsubscribe), send it through Cloudflare's `send_email` binding (`EMAIL`),
+//! classify the outcome. A recipient on the workspace's suppression list is
+//! never sent to: the job ends `cancelled` with the reason `suppressed`.
+//!
+//! Locally `EMAIL_DEV_SINK` may name a receiver the start script or the test
+//! harness runs: the raw message is POSTed there instead (README, "Email").
+
+use super::attempt::Call;
+use super::outbound::post;
+use crate::config::{Config, EmailSettings};
+use crate::error::{ApiError, ApiResult};
+use crate::platform::now_ms;
+use crate::store::deliveries::DeliveryJob;
+use leadsbot_shared::mail::{domain_of, message, suppression_hash, unsubscribe_token, Outgoing};
+use leadsbot_shared::webhook_url::WebhookUrl;
+use serde::{Deserialize, Serialize};
+use worker::{EmailMessage, Env};
+
+/// The reason a job to a suppressed address is cancelled with.
+pub const SUPPRESSED: &str = "suppressed";
+/// The path unsubscribe links live under (`/u/<token>`).
+pub const UNSUBSCRIBE_PATH: &str = "/u/";
+
+/// What an email job carries (its event's payload): rendered when the job is
+/// written, so every retry sends the same message.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EmailPayload {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl EmailPayload {
+    /// The recipient's suppression hash, if the payload names an address.
+    pub fn address_hash(&self, workspace_id: &str) -> Option<String> {
+        suppression_hash(workspace_id, &self.to)
+    }
+}
+
+/// The payload of an email job, if it reads as one.
+pub fn payload(job: &DeliveryJob) -> Option<EmailPayload> {
+    serde_json::from_str(job.body()).ok()
+}
+
+/// What an attempt does before sending: stop, cancel or go on.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Prepared {
+    Stop(&'static str),
+    Cancel(&'static str),
+    Send { address_hash: String },
+}
+
+/// The rule, as plain data: no settings, no send; no address, no send; a
+/// suppressed address is cancelled, never failed (nothing went wrong).
+pub fn prepare(configured: bool, address_hash: Option<String>, is_suppressed: impl Fn(&str) -> bool) -> Prepared {
+    match address_hash {
+        _ if !configured => Prepared::Stop("email is not set up for this deployment (EMAIL_FROM, PUBLIC_URL)"),
+        None => Prepared::Stop("the recipient is not a valid email address"),
+        Some(hash) if is_suppressed(&hash) => Prepared::Cancel(SUPPRESSED),
+        Some(hash) => Prepared::Send { address_hash: hash },
+    }
+}
+
+/// One attempt of an email job. `is_suppressed` answers from the batch's
+/// read of the suppression list (`targets`).
+pub async fn call_email(config: &Config, env: &Env, job: &DeliveryJob, is_suppressed: impl Fn(&str) -> bool) -> ApiResult<Call> {
+    let Some(email) = payload(job) else {
+        return Ok(Call::stopped("the email job's payload is unreadable"));
+    };
+    let address_hash = match prepare(config.email.is_some(), email.address_hash(&job.workspace_id), is_suppressed) {
+        Prepared::Stop(reason) => return Ok(Call::stopped(reason)),
+        Prepared::Cancel(reason) => return Ok(Call::cancelled(reason)),
+        Prepared::Send { address_hash } => address_hash,
+    };
+    let settings = config.email.as_ref().ok_or_else(|| ApiError::internal("email", "not set up"))?;
+    let url = format!("{}{UNSUBSCRIBE_PATH}{}", settings.public_url, unsubscribe_token(&config.link_key, &job.workspace_id, &address_hash));
+    let message_id = format!("{}@{}", job.id, domain_of(&settings.from));
+    let raw = message(&Outgoing {
+        from: &settings.from,
+        to: &email.to,
+        subject: &email.subject,
+        text: &email.text,
+        html: &email.html,
+        message_id: &message_id,
+        date_secs: now_ms() / 1000,
+        unsubscribe_url: &url,
+    })
+    .map_err(|e| ApiError::internal("email", e))?;
+    Ok(match &settings.dev_sink {
+        Some(sink) => to_dev_sink(config, sink, job, &email.to, &raw).await,
+        None => to_binding(env, settings, &email.to, &raw).await,
+    })
+}
+
+/// Cloudflare's `send_email` binding: it answers with a message id, or throws.
+async fn to_binding(env: &Env, settings: &EmailSettings, to: &str, raw: &str) -> Call {
+    let started_at = now_ms();
+    let sent = async {
+        let binding = env.send_email("EMAIL")?;
+        let message = EmailMessage::new(&settings.from, to, raw).map_err(worker::Error::from)?;
+        binding.send(&message).await.map_err(worker::Error::from)
+    };
+    let result = sent.await;
+    let mut call = match result {
+        Ok(_) => Call::done(),
+        Err(err) => Call::not_sent(format!("send_email failed: {err}")),
+    };
+    call.started_at = started_at;
+    call.duration_ms = now_ms() - started_at;
+    call.sent = true;
+    call
+}
+
+/// The dev-only sink: the raw message POSTed to a local receiver, its answer
+/// classified as a webhook's is (2xx delivered, else retried).
+async fn to_dev_sink(config: &Config, sink: &str, job: &DeliveryJob, to: &str, raw: &str) -> Call {
+    let url = match WebhookUrl::parse(sink, config.url_policy) {
+        Ok(url) => url,
+        Err(refused) => return Call::not_sent(format!("EMAIL_DEV_SINK is not allowed: {refused}")),
+    };
+    let headers = [("Content-Type", "message/rfc822".to_string()), ("X-LeadsBot-Delivery", job.id.clone()), ("X-LeadsBot-Mail-To", to.to_string())];
+    let started_at = now_ms();
+    let reply = post(&url, &headers, raw, config.delivery_timeout_ms).await;
+    let mut call = Call::done();
+    call.reply = reply;
+    call.started_at = started_at;
+    call.duration_ms = now_ms() - started_at;
+    call.sent = true;
+    call
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_suppressed_recipient_is_cancelled_and_nothing_is_sent_without_settings_or_address() {
+        let hash = || Some("h".to_string());
+        assert_eq!(prepare(true, hash(), |h| h == "h"), Prepared::Cancel(SUPPRESSED));
+        assert_eq!(prepare(true, hash(), |_| false), Prepared::Send { address_hash: "h".into() });
+        assert!(matches!(prepare(false, hash(), |_| false), Prepared::Stop(_)));
+        assert!(matches!(prepare(true, None, |_| false), Prepared::Stop(_)));
+    }
+}
