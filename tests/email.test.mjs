@@ -69,6 +69,14 @@ test('a workflow emails the lead: both parts, every value inert in the HTML, one
   const [job] = await settledEmails(ws, 1);
   assert.equal(job.status, 'succeeded');
   await welcomed(ws, lead.body.id);
+  // The lead's timeline in the inbox shows the email beside its other deliveries.
+  const signedIn = await fetch(`${app.baseUrl}/app/sign-in`, {
+    method: 'POST', redirect: 'manual', body: new URLSearchParams({ api_key: ws.api_key }),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: app.baseUrl },
+  });
+  const cookie = signedIn.headers.get('set-cookie').split(';')[0];
+  const page = await (await fetch(`${app.baseUrl}/app/leads/${lead.body.id}`, { headers: { Cookie: cookie } })).text();
+  assert.match(page, /workflow\.email<\/code> → email to the lead: <strong class="d-ok">succeeded<\/strong>/);
 });
 
 test('unsubscribing: GET only asks, POST suppresses, and the next email to the address is cancelled unsent', async () => {

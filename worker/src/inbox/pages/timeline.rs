@@ -109,7 +109,11 @@ fn item(entry: &Entry<'_>, history: &History<'_>, retry_csrf: Option<&str>) -> M
 }
 
 fn delivery(d: &DeliveryRow, attempts: &[AttemptRow], retry_csrf: Option<&str>, lead_id: &str) -> Markup {
-    let target = if d.target_kind == "telegram" { "Telegram".to_string() } else { format!("{} {}", d.target_kind, d.target_id) };
+    let target = match d.target_kind.as_str() {
+        "telegram" => "Telegram".to_string(),
+        "email" => "email to the lead".to_string(),
+        kind => format!("{kind} {}", d.target_id),
+    };
     html! {
         (at(d.created_at)) " " code { (d.event_type) } " → " (target) ": "
         strong class=(format!("d-{}", if d.status == "failed" { "failed" } else if d.status == "succeeded" { "ok" } else { "pending" })) { (d.status) }
