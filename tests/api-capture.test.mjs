@@ -168,6 +168,11 @@ test('bad bodies get 400, 413, 415 and 422 problems', async () => {
   const tooMany = await app.capture(ws, Object.fromEntries([['email', 'a@b.co'], ...Array.from({ length: 51 }, (_, i) => [`f${i}`, 'v'])]));
   assertProblem(tooMany, 422);
   assert.equal(tooMany.body.errors[0].code, 'too_many_fields');
+  // The fields that steer a capture are plain values, as the schema says: a group or a list is named, not ignored.
+  const grouped = await app.capture(ws, { email: 'grouped@example.com', source: {}, _submission_id: ['a'] });
+  assertProblem(grouped, 422);
+  assert.deepEqual(grouped.body.errors.map((e) => [e.field, e.code]), [['source', 'invalid_type'], ['_submission_id', 'invalid_type']]);
+  assert.equal((await app.listLeads(ws.api_key, { email: 'grouped@example.com' })).data.length, 0, 'nothing stored');
 });
 
 test('a streamed body without Content-Length is read, and cut off past 64 KiB', async () => {

@@ -107,8 +107,17 @@ pub fn parse_lead(fields: &Fields) -> Result<LeadDraft, Vec<FieldError>> {
     }
 }
 
+/// Fields that steer the capture rather than describe the lead: each is a
+/// plain value (a string, number, boolean or null), never a group or a list.
+pub const CONTROL_FIELDS: [&str; 4] = ["source", "_token", "_submission_id", "_gotcha"];
+
 fn parse_fields(fields: &Fields) -> Result<LeadDraft, Vec<FieldError>> {
     let mut errors = Vec::new();
+    for control in CONTROL_FIELDS {
+        if matches!(fields.get(control), Some(Value::Object(_) | Value::Array(_))) {
+            errors.push(FieldError::invalid_type(control, "a string, number, boolean or null"));
+        }
+    }
     let flat = flatten(fields, &mut errors);
     let mut used: Vec<&str> = Vec::new();
 

@@ -113,3 +113,15 @@ fn urls_are_stored_without_secret_parameters() {
     assert_eq!(draft.attribute("referrer"), Some("https://mail.example/open?ref=nl"));
     assert_eq!(draft.attribute("form_action"), Some("https://s.example/submit"));
 }
+
+#[test]
+fn control_fields_are_plain_values_never_groups_or_lists() {
+    for control in CONTROL_FIELDS {
+        for bad in [serde_json::json!({}), serde_json::json!(["widget"])] {
+            let mut body = fields(json!({"email": "a@b.co"}));
+            body.insert(control.into(), bad);
+            let errors = parse_lead(&body).err().unwrap_or_default();
+            assert!(errors.iter().any(|e| e.field == control && e.code == "invalid_type"), "{control}: {errors:?}");
+        }
+    }
+}

@@ -92,7 +92,7 @@ fn lead_in(nested: bool) -> Schema {
     for (name, max) in attribute_limits() {
         properties.insert(name.into(), scalar(Some(max)));
     }
-    for control in ["source", "_token", "_submission_id", "_gotcha"] {
+    for control in leadsbot_shared::lead::CONTROL_FIELDS {
         properties.insert(control.into(), scalar(None));
     }
     let custom_value = json!({"anyOf": [
