@@ -65,18 +65,19 @@ const all = named.length ? named : readdirSync(join(root, 'tests')).filter((f) =
 const rank = (f) => (LONGEST_FIRST.includes(f) ? LONGEST_FIRST.indexOf(f) : LONGEST_FIRST.length);
 const jobs = concurrency();
 const phases = [
-  { name: `files side by side, ${jobs} at a time`, files: all.filter((f) => !SERIAL.has(f)).sort((a, b) => rank(a) - rank(b)), jobs },
-  { name: 'files one at a time', files: all.filter((f) => SERIAL.has(f)), jobs: 1 },
+  { name: `side by side, ${jobs} at a time`, files: all.filter((f) => !SERIAL.has(f)).sort((a, b) => rank(a) - rank(b)), jobs },
+  { name: 'one at a time', files: all.filter((f) => SERIAL.has(f)), jobs: 1 },
 ];
 
 const started = Date.now();
 const results = [];
 const lines = [];
 for (const phase of phases.filter((p) => p.files.length)) {
-  console.log(`\n==> End-to-end: ${phase.files.length} ${phase.name}`);
+  const label = `${phase.files.length} file${phase.files.length === 1 ? '' : 's'} ${phase.name}`;
+  console.log(`\n==> End-to-end: ${label}`);
   const phaseStarted = Date.now();
   results.push(...(await runPhase(phase.files, phase.jobs)));
-  lines.push(`${phase.files.length} ${phase.name}: ${Math.round((Date.now() - phaseStarted) / 1000)} s`);
+  lines.push(`${label}: ${Math.round((Date.now() - phaseStarted) / 1000)} s`);
 }
 const failed = results.filter((r) => !r.passed).map((r) => r.file);
 const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 5).map((r) => `${r.file} ${r.seconds} s`);
