@@ -17,4 +17,6 @@ cargo test --workspace --quiet
 bash scripts/build.sh
 
 echo "==> End-to-end tests (wrangler dev, local D1 and Queues, Chromium)"
-LEADSBOT_SKIP_BUILD=1 node --test --test-concurrency=1 --test-reporter=spec tests/*.test.mjs
+# Files side by side, each against its own server, then the few that run alone
+# (scripts/e2e.mjs says which and why; LEADSBOT_TEST_CONCURRENCY overrides how many at once).
+LEADSBOT_SKIP_BUILD=1 node scripts/e2e.mjs

@@ -2,7 +2,9 @@
 // fresh, migrated local D1 and real local Queues, and gives tests one method
 // per thing they do. Tests wait on conditions (`waitFor`), never fixed sleeps.
 import { spawn, execFile } from 'node:child_process';
-import { appendFile, copyFile, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { appendFile, copyFile, cp, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -50,11 +52,33 @@ export async function waitFor(check, { timeoutMs = 10_000, intervalMs = 50, what
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
 }
 
-/** Applies every migration to a fresh local D1 state directory. */
+/** A fresh local D1 state directory with every migration applied. */
 export async function migratedState() {
   const stateDir = await mkdtemp(join(tmpdir(), 'leadsbot-state-'));
-  await applyMigrations(stateDir);
+  await cp(await migratedTemplate(), stateDir, { recursive: true });
   return stateDir;
+}
+
+/**
+ * Every migration applied once, into a state directory kept in the temp dir
+ * under a hash of the migrations, wrangler.toml and wrangler's version; each
+ * app gets a copy. Applying them is a wrangler run of seconds of CPU, and the
+ * suite starts dozens of apps, several at a time.
+ */
+async function migratedTemplate() {
+  const hash = createHash('sha256');
+  for (const name of (await readdir(join(root, 'migrations'))).sort()) hash.update(name).update(await readFile(join(root, 'migrations', name)));
+  for (const file of ['wrangler.toml', 'node_modules/wrangler/package.json']) hash.update(await readFile(join(root, file)));
+  const template = join(tmpdir(), `leadsbot-migrated-${hash.digest('hex').slice(0, 16)}`);
+  if (existsSync(template)) return template;
+  // Made aside and renamed into place, so a file starting meanwhile never copies half of one.
+  const staging = await mkdtemp(join(tmpdir(), 'leadsbot-migrating-'));
+  await applyMigrations(staging);
+  await rename(staging, template).catch(async (error) => {
+    await rm(staging, { recursive: true, force: true });
+    if (!existsSync(template)) throw error; // else another file made it first
+  });
+  return template;
 }
 
 /**
