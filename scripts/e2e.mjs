@@ -42,7 +42,7 @@ function runFile(file) {
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.on('close', (code) => {
-      const result = { file, passed: code === 0, seconds: Math.round((Date.now() - started) / 1000) };
+      const result = { file, passed: code === 0, seconds: Math.round((Date.now() - started) / 1000), output };
       process.stdout.write(`\n--- ${file}: ${result.passed ? 'passed' : 'FAILED'} in ${result.seconds} s\n${output}`);
       resolveRun(result);
     });
@@ -82,5 +82,12 @@ for (const phase of phases.filter((p) => p.files.length)) {
 const failed = results.filter((r) => !r.passed).map((r) => r.file);
 const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 5).map((r) => `${r.file} ${r.seconds} s`);
 console.log(`\n==> End-to-end summary\n${lines.join('\n')}\ntotal: ${Math.round((Date.now() - started) / 1000)} s; slowest: ${slowest.join(', ')}`);
+// A failed file's own account of its failures (the spec reporter's closing
+// "failing tests" section), repeated last: a log read from its end shows why.
+for (const result of results.filter((r) => !r.passed)) {
+  const at = result.output.lastIndexOf('failing tests:');
+  const account = at < 0 ? result.output.split('\n').slice(-40).join('\n') : result.output.slice(at);
+  console.log(`\n--- why ${result.file} failed\n${account.split('\n').slice(0, 80).join('\n')}`);
+}
 console.log(failed.length ? `FAILED: ${failed.join(', ')}` : `all ${results.length} files passed`);
 process.exitCode = failed.length ? 1 : 0;
