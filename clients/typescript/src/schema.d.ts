@@ -12,7 +12,8 @@ export interface paths {
         put?: never;
         /**
          * Create a workspace
-         * @description Returns its public token, an admin API key and the inbound signing secret, each shown only this once.
+         * @description Returns its public token, an admin API key and the inbound signing secret, each shown only this once. With
+         *     `owner_email`, that person is the workspace's first owner, invited.
          */
         post: operations["createWorkspace"];
         delete?: never;
@@ -559,6 +560,51 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List members, newest first (admin) */
+        get: operations["listMembers"];
+        put?: never;
+        /**
+         * Invite a member (admin)
+         * @description The address becomes an `invited` member; an address already a member is 409.
+         */
+        post: operations["inviteMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member (admin)
+         * @description The workspace's last owner cannot be removed (409): make another owner first.
+         */
+        delete: operations["removeMember"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a member's role (admin)
+         * @description The workspace's last owner cannot be demoted (409): make another owner first.
+         */
+        patch: operations["patchMember"];
         trace?: never;
     };
     "/api/v1/openapi.json": {
@@ -1750,6 +1796,37 @@ export interface components {
         };
         /** @enum {string} */
         LeadStatusName: "new" | "contacted" | "qualified" | "won" | "lost" | "spam";
+        /** @description Someone to invite. */
+        MemberIn: {
+            /** Format: email */
+            email: string;
+            role: components["schemas"]["RoleName"];
+        };
+        /** @description A page of members, newest first. */
+        MemberListOut: {
+            data: components["schemas"]["MemberOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A member of the workspace. */
+        MemberOut: {
+            email: string;
+            /** @description `mem_…` */
+            id: string;
+            /** Format: date-time */
+            invited_at: string;
+            /** @description Set by the member; `null` until then. */
+            name?: string | null;
+            role: components["schemas"]["RoleName"];
+            /** @description `invited` until the invitation is accepted, then `active`. */
+            status: string;
+        };
+        /** @description A change of role. */
+        MemberPatch: {
+            role: components["schemas"]["RoleName"];
+        };
         NoteCursor: string;
         /** @description A note to add. */
         NoteIn: {
@@ -1835,6 +1912,8 @@ export interface components {
             id: string;
             status: string;
         };
+        /** @enum {string} */
+        RoleName: "owner" | "admin" | "member" | "viewer";
         /** @description An optional body: `{}` or none at all takes the default grace. */
         RotateIn: {
             /**
@@ -2226,6 +2305,11 @@ export interface components {
         WorkspaceIn: {
             allowed_origins?: string[];
             name: string;
+            /**
+             * Format: email
+             * @description The workspace's first owner, invited by email.
+             */
+            owner_email?: string;
         };
         /** @description A workspace's settings, as the API shows them. */
         WorkspaceOut: {
@@ -3600,6 +3684,125 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (default 50) */
+                limit?: number;
+                /** @description next_cursor of the previous page; empty is the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of members */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberListOut"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+        };
+    };
+    inviteMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberIn"];
+            };
+        };
+        responses: {
+            /** @description Invited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+        };
+    };
+    removeMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Member id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+        };
+    };
+    patchMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Member id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberPatch"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
         };
     };

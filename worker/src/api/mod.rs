@@ -13,6 +13,7 @@ pub(crate) mod inbound;
 pub(crate) mod inbox_links;
 pub(crate) mod keys;
 pub(crate) mod leads;
+pub(crate) mod members;
 pub(crate) mod meta;
 pub(crate) mod notes;
 pub(crate) mod summaries;
@@ -80,6 +81,10 @@ async fn dispatch(route: Route, app: &mut App) -> ApiResult<Response> {
         Route::ListKeys => keys::list(app).await,
         Route::CreateKey => keys::create(app).await,
         Route::RevokeKey => keys::revoke(app).await,
+        Route::ListMembers => members::list(app).await,
+        Route::InviteMember => members::invite(app).await,
+        Route::PatchMember => members::patch(app).await,
+        Route::RemoveMember => members::remove(app).await,
         Route::ListCaptureUrls => capture_urls::list(app).await,
         Route::CreateCaptureUrl => capture_urls::create(app).await,
         Route::DeleteCaptureUrl => capture_urls::delete(app).await,

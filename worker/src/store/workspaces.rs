@@ -59,6 +59,8 @@ impl WorkspaceRow {
 pub struct NewWorkspace<'a> {
     pub row: &'a WorkspaceRow,
     pub key: &'a super::keys::KeyRow,
+    /// The first owner, invited.
+    pub owner: Option<&'a super::members::MemberRow>,
 }
 
 impl Store {
@@ -82,8 +84,11 @@ impl Store {
                 number(w.updated_at),
             ],
         )?;
-        let insert_key = self.insert_key_statement(new.key)?;
-        self.batch(vec![insert_workspace, insert_key]).await?;
+        let mut statements = vec![insert_workspace, self.insert_key_statement(new.key)?];
+        if let Some(owner) = new.owner {
+            statements.push(self.insert_member_statement(owner)?);
+        }
+        self.batch(statements).await?;
         Ok(())
     }
 

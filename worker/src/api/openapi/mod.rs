@@ -13,7 +13,7 @@ pub mod workflow_schemas;
 
 
 
-use crate::api::{admin, campaigns, capture_urls, deliveries, erasures, events, exports, follow_ups, inbound, inbox_links, keys, leads, meta, notes, summaries, telegram, telegram_webhook, webhook_test_send, webhooks, workflows, workspace, workspace_credentials};
+use crate::api::{admin, campaigns, capture_urls, deliveries, erasures, events, exports, follow_ups, inbound, inbox_links, keys, leads, members, meta, notes, summaries, telegram, telegram_webhook, webhook_test_send, webhooks, workflows, workspace, workspace_credentials};
 use utoipa::openapi::security::SecurityScheme;
 use utoipa::{Modify, OpenApi};
 
@@ -37,6 +37,7 @@ use utoipa::{Modify, OpenApi};
         notes::list, notes::create,
         summaries::get,
         keys::list, keys::create, keys::revoke,
+        members::list, members::invite, members::patch, members::remove,
         capture_urls::list, capture_urls::create, capture_urls::delete,
         webhooks::list, webhooks::create, webhooks::get, webhooks::patch, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::recover, webhook_test_send::send,
@@ -62,7 +63,9 @@ use utoipa::{Modify, OpenApi};
         (name = "meta", description = "Health and this document"),
         (name = "admin", description = "Operator bootstrap"),
         (name = "capture", description = "Lead capture from browsers, servers and tools"),
-        (name = "workspace"), (name = "leads"), (name = "exports"), (name = "keys"), (name = "capture-urls"),
+        (name = "workspace"), (name = "leads"), (name = "exports"), (name = "keys"),
+        (name = "members", description = "The people of a workspace and their roles: owner (everything), admin (everything but owners), member (works leads), viewer (reads)"),
+        (name = "capture-urls"),
         (name = "follow-ups", description = "Reminders about a lead, fired at their time"),
         (name = "webhooks"), (name = "integrations"), (name = "workflows"),
         (name = "inbox", description = "Sign-in links for the inbox at /app"),

@@ -136,6 +136,8 @@ named_schema! {
     LeadForm = lead_in(false);
     /// One of the lead statuses.
     LeadStatusName = lead_status();
+    /// A member's role.
+    RoleName = schema(json!({"type": "string", "enum": ["owner", "admin", "member", "viewer"]}));
     /// A lead list cursor.
     LeadCursor = lead_cursor();
     /// A lead's notes list cursor.

@@ -1,0 +1,89 @@
+//! The `members` table: the people of a workspace and their roles.
+
+use super::{number, opt_text, text, Store};
+use crate::error::ApiResult;
+use serde::Deserialize;
+use worker::D1PreparedStatement;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MemberRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: String,
+    pub status: String,
+    pub invited_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: i64,
+}
+
+/// Only an owner is changed while another owner is left, checked in the
+/// statement itself so two concurrent changes cannot both take the last one.
+const ANOTHER_OWNER_LEFT: &str = "(role <> 'owner' OR EXISTS (SELECT 1 FROM members o WHERE o.workspace_id = members.workspace_id AND o.id <> members.id AND o.role = 'owner'))";
+
+impl Store {
+    /// Inserts an invited member unless the address is already one of the
+    /// workspace's (then nothing is written).
+    pub(super) fn insert_member_statement(&self, member: &MemberRow) -> ApiResult<D1PreparedStatement> {
+        self.statement(
+            "INSERT INTO members (id, workspace_id, email, name, role, status, invited_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, email) DO NOTHING",
+            &[
+                text(&member.id),
+                text(&member.workspace_id),
+                text(&member.email),
+                opt_text(member.name.as_deref()),
+                text(&member.role),
+                text(&member.status),
+                number(member.invited_at),
+                number(member.updated_at),
+            ],
+        )
+    }
+
+    /// `false` when the address is already a member of the workspace.
+    pub async fn insert_member(&self, member: &MemberRow) -> ApiResult<bool> {
+        let result = self.insert_member_statement(member)?.run().await.map_err(|e| crate::error::ApiError::internal("insert member", e))?;
+        Ok(super::wrote(&result))
+    }
+
+    /// A page, newest first, starting after `before_id`; one row more than
+    /// `limit` tells the caller another page exists.
+    pub async fn members_page(&self, workspace_id: &str, before_id: Option<&str>, limit: u32) -> ApiResult<Vec<MemberRow>> {
+        self.all(
+            "SELECT * FROM members WHERE workspace_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
+            &[text(workspace_id), opt_text(before_id), number(i64::from(limit) + 1)],
+        )
+        .await
+    }
+
+    pub async fn member(&self, workspace_id: &str, id: &str) -> ApiResult<Option<MemberRow>> {
+        self.first("SELECT * FROM members WHERE workspace_id = ? AND id = ?", &[text(workspace_id), text(id)]).await
+    }
+
+    /// How many owners the workspace has besides member `id`.
+    pub async fn other_owners(&self, workspace_id: &str, id: &str) -> ApiResult<u32> {
+        let row: Option<Count> = self
+            .first("SELECT count(*) AS n FROM members WHERE workspace_id = ? AND id <> ? AND role = 'owner'", &[text(workspace_id), text(id)])
+            .await?;
+        Ok(row.map_or(0, |r| u32::try_from(r.n).unwrap_or(u32::MAX)))
+    }
+
+    /// Gives a member a role; `false` when it would take the last owner's
+    /// role away (or the member is gone).
+    pub async fn set_member_role(&self, workspace_id: &str, id: &str, role: &str, now: i64) -> ApiResult<bool> {
+        let sql = format!("UPDATE members SET role = ?1, updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4 AND (?1 = 'owner' OR {ANOTHER_OWNER_LEFT})");
+        Ok(self.run(&sql, &[text(role), number(now), text(workspace_id), text(id)]).await? > 0)
+    }
+
+    /// Removes a member; `false` when it is the last owner (or gone).
+    pub async fn remove_member(&self, workspace_id: &str, id: &str) -> ApiResult<bool> {
+        let sql = format!("DELETE FROM members WHERE workspace_id = ?1 AND id = ?2 AND {ANOTHER_OWNER_LEFT}");
+        Ok(self.run(&sql, &[text(workspace_id), text(id)]).await? > 0)
+    }
+}
