@@ -19,6 +19,9 @@ pub const WORKFLOW_RUN: &str = "workflow.run";
 pub const WORKFLOW_TELEGRAM: &str = "workflow.telegram";
 /// Internal: a run's email (`{"to", "subject", "text", "html"}`), the event of that action's job.
 pub const WORKFLOW_EMAIL: &str = "workflow.email";
+/// Internal: a member's own mail (an invitation, a sign-in link), the event
+/// of its email job; never fanned out or listed (its payload names the link's id).
+pub const MEMBER_MAIL: &str = "member.mail";
 /// Campaign controls (`shared::campaign::Control::event_type`), on webhooks.
 pub const CAMPAIGN_PAUSED: &str = "campaign.paused";
 pub const CAMPAIGN_RESUMED: &str = "campaign.resumed";

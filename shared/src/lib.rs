@@ -19,6 +19,7 @@ pub mod lead_view;
 pub mod mail;
 pub mod loops;
 pub mod mapping;
+pub mod member_mail;
 pub mod members;
 pub mod presets;
 pub mod privacy;

@@ -1,6 +1,7 @@
 //! Who may do what in a workspace: a member's role, and the one rule for
 //! changing another member (invite, change role, remove).
 
+use crate::scope::Scope;
 use crate::FieldError;
 
 /// A member's role, most powerful first.
@@ -45,6 +46,16 @@ impl Role {
             .ok_or_else(|| FieldError::new(field, "invalid_role", "role is owner, admin, member or viewer"))
     }
 
+    /// What a member of this role may do through the inbox and the API's
+    /// words: the same scopes an API key holds, derived from the role.
+    pub fn scopes(self) -> &'static [Scope] {
+        match self {
+            Role::Owner | Role::Admin => &[Scope::Read, Scope::Write, Scope::Admin],
+            Role::Member => &[Scope::Read, Scope::Write],
+            Role::Viewer => &[Scope::Read],
+        }
+    }
+
     pub fn may(self, ability: Ability) -> bool {
         match ability {
             Ability::ReadLeads => true,
@@ -53,6 +64,19 @@ impl Role {
         }
     }
 }
+
+/// How a member is recorded as the one who made a change (`changed_by`, a
+/// note's author): API keys are recorded by their id, people by this.
+pub fn member_actor(member_id: &str) -> String {
+    format!("{MEMBER_ACTOR}{member_id}")
+}
+
+/// The member a recorded actor names, if a person made the change.
+pub fn actor_member(actor: &str) -> Option<&str> {
+    actor.strip_prefix(MEMBER_ACTOR).filter(|id| id.starts_with("mem_"))
+}
+
+const MEMBER_ACTOR: &str = "member:";
 
 /// Whether `actor` may change a member from `before` (`None`: not yet a
 /// member, an invitation) to `after` (`None`: removed). An admin manages
@@ -94,6 +118,16 @@ mod tests {
     }
 
     #[test]
+    fn a_roles_scopes_say_what_its_abilities_say() {
+        for role in Role::ALL {
+            let scopes = role.scopes();
+            assert_eq!(scopes.contains(&Scope::Read), role.may(Ability::ReadLeads), "{role:?}");
+            assert_eq!(scopes.contains(&Scope::Write), role.may(Ability::WorkLeads), "{role:?}");
+            assert_eq!(scopes.contains(&Scope::Admin), role.may(Ability::ManageSettings), "{role:?}");
+        }
+    }
+
+    #[test]
     fn an_owner_changes_anyone_an_admin_everyone_but_owners() {
         use Role::*;
         assert!(may_change_member(Owner, None, Some(Owner)));
@@ -107,6 +141,15 @@ mod tests {
         for actor in [Member, Viewer] {
             assert!(!may_change_member(actor, None, Some(Viewer)), "{actor:?}");
             assert!(!may_change_member(actor, Some(Viewer), None), "{actor:?}");
+        }
+    }
+
+    #[test]
+    fn a_member_is_recorded_by_their_id_and_read_back() {
+        assert_eq!(member_actor("mem_1"), "member:mem_1");
+        assert_eq!(actor_member(&member_actor("mem_1")), Some("mem_1"));
+        for other in ["key_1", "workflow:wf_1", "telegram:@ada", "member:", "member:key_1"] {
+            assert_eq!(actor_member(other), None, "{other}");
         }
     }
 

@@ -6,7 +6,7 @@ use crate::auth::credentials::{issue_key, issue_public_token};
 use crate::ids::new_id;
 use crate::error::ApiResult;
 use crate::http::{json, read_json};
-use crate::api::members::invited_member;
+use crate::team::{self, invited_member, PreparedMail};
 use crate::api::openapi::problems::{AdminProblems, BodyProblems};
 use crate::platform::random_bytes;
 use crate::store::workspaces::{NewWorkspace, WorkspaceRow};
@@ -51,7 +51,10 @@ pub async fn create_workspace(app: &mut App) -> ApiResult<Response> {
         timezone: "UTC".into(),
         digest_hour: 8,
     };
-    app.store.create_workspace(NewWorkspace { row: &row, key: &key_row, owner: owner.as_ref() }).await?;
+    let invitation = owner.as_ref().map(|owner| PreparedMail::invitation(app, owner, &row.name)).transpose()?;
+    let invitation_write = owner.as_ref().zip(invitation.as_ref()).map(|(owner, mail)| mail.write(&id, &owner.id, now));
+    let jobs = app.store.create_workspace(NewWorkspace { row: &row, key: &key_row, owner: owner.as_ref().zip(invitation_write.as_ref()) }).await?;
+    team::send(app, jobs);
     let created = WorkspaceCreatedOut {
         id,
         name: row.name,

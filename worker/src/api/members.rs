@@ -6,13 +6,11 @@ use crate::app::App;
 use crate::auth::{self, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, no_content, page_type, query_pairs, read_json, PageQuery};
-use crate::ids::new_id;
+use crate::team::{self, invited_member, PreparedMail};
 use crate::api::openapi::params::PageParams;
 use crate::api::openapi::problems::{BodyProblems, Conflict, KeyProblems, NotFound, QueryProblems};
 use crate::api::openapi::schemas::RoleName;
 use crate::store::members::MemberRow;
-use leadsbot_shared::email::LeadEmail;
-use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::members::{leaves_no_owner, may_change_member, Role};
 use leadsbot_shared::time::format_rfc3339;
 use serde::{Deserialize, Serialize};
@@ -68,21 +66,6 @@ page_type!(
     MemberListOut, MemberOut
 );
 
-/// A new invited member of `workspace_id`, its address in the stored form.
-pub(crate) fn invited_member(workspace_id: &str, email: &str, role: Role, now: i64) -> ApiResult<MemberRow> {
-    let email = LeadEmail::parse(email).map_err(|e| ApiError::Validation(vec![e]))?;
-    Ok(MemberRow {
-        id: new_id(IdKind::Member, now)?,
-        workspace_id: workspace_id.into(),
-        email: email.as_ref().into(),
-        name: None,
-        role: role.as_str().into(),
-        status: "invited".into(),
-        invited_at: now,
-        updated_at: now,
-    })
-}
-
 /// List members, newest first (admin)
 #[utoipa::path(get, path = "/api/v1/members", operation_id = "listMembers", tag = "members", security(("apiKey" = [])),
     params(PageParams),
@@ -98,7 +81,8 @@ pub async fn list(app: &mut App) -> ApiResult<Response> {
 
 /// Invite a member (admin)
 ///
-/// The address becomes an `invited` member; an address already a member is 409.
+/// The address becomes an `invited` member and is emailed an invitation, whose one-time link works for
+/// 7 days; accepting it makes the member `active`. An address already a member is 409.
 #[utoipa::path(post, path = "/api/v1/members", operation_id = "inviteMember", tag = "members", security(("apiKey" = [])),
     request_body = MemberIn,
     responses((status = 201, description = "Invited", body = MemberOut,
@@ -111,9 +95,12 @@ pub async fn invite(app: &mut App) -> ApiResult<Response> {
     let role = Role::parse("role", &input.role).map_err(|e| ApiError::Validation(vec![e]))?;
     let member = invited_member(&key.workspace_id, &input.email, role, app.now_ms)?;
     refuse_unless(may_change_member(KEY_ROLE, None, Some(role)))?;
-    if !app.store.insert_member(&member).await? {
+    let workspace = app.store.workspace(&key.workspace_id).await?.ok_or_else(|| ApiError::NotFound("no such workspace".into()))?;
+    let mail = PreparedMail::invitation(app, &member, &workspace.name)?;
+    let Some(jobs) = app.store.invite_member(&member, &mail.write(&key.workspace_id, &member.id, app.now_ms)).await? else {
         return Err(ApiError::Conflict(format!("{} is already a member of this workspace", member.email)));
-    }
+    };
+    team::send(app, jobs);
     json(201, &MemberOut::from(member))
 }
 

@@ -83,7 +83,7 @@ const MAX_ATTEMPTS: usize = 8;
 
 /// Who changes the lead and what else happens exactly when the change does.
 pub struct ChangeBy<'a> {
-    /// Recorded in the status history (`changed_by`): an API key id, `telegram:@user`, `workflow:<id>`.
+    /// Recorded in the status history (`changed_by`): a person (`member:mem_…`), an API key id, `telegram:@user`, `workflow:<id>`.
     pub changed_by: &'a str,
     pub now_ms: i64,
     /// Added to a `lead.status_changed` event as `caused_by` (a workflow run),

@@ -107,7 +107,7 @@ pub struct StatusChangeOut {
     pub from: String,
     #[schema(schema_with = schemas::lead_status)]
     pub to: String,
-    /// Who made the change: an API key id, or `telegram:@user` (`telegram:<id>` without a username) for a button press.
+    /// Who made the change: a person (`member:mem_…`), an API key id, `workflow:<id>`, or `telegram:@user` (`telegram:<id>` without a username) for a button press.
     pub changed_by: Option<String>,
     #[schema(format = DateTime)]
     pub changed_at: String,

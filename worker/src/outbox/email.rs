@@ -12,7 +12,9 @@ use crate::config::{Config, EmailSettings};
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
 use crate::store::deliveries::DeliveryJob;
+use crate::auth::session::emailed_link_secret;
 use leadsbot_shared::mail::{domain_of, message, suppression_hash, unsubscribe_token, Outgoing};
+use leadsbot_shared::member_mail::with_link;
 use leadsbot_shared::webhook_url::WebhookUrl;
 use serde::{Deserialize, Serialize};
 use worker::{EmailMessage, Env};
@@ -30,6 +32,34 @@ pub struct EmailPayload {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// A member's one-time link, put where `member_mail::LINK` marks it when sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<EmailedLink>,
+}
+
+/// A one-time link a mail carries: its id (its secret is derived from it,
+/// `auth::session::emailed_link_secret`) and what it is for.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EmailedLink {
+    pub id: String,
+    /// `sign_in` or `invitation`: the sign-in page's parameter of the same meaning.
+    pub purpose: String,
+}
+
+impl EmailedLink {
+    /// The link as the recipient opens it: the sign-in page, which shows a
+    /// button (a mail scanner following it spends nothing).
+    pub fn url(&self, public_url: &str, link_key: &str) -> String {
+        let param = if self.purpose == "invitation" { "invitation" } else { "link" };
+        format!("{public_url}/app/sign-in?{param}={}", emailed_link_secret(link_key, &self.id))
+    }
+}
+
+/// Who a job's mail goes to, from its target: a member of the workspace
+/// (their own mail, which no suppression list holds back and no
+/// unsubscribe ends: they choose their alerts instead), or a lead.
+pub fn is_to_member(target_id: &str) -> bool {
+    target_id.starts_with("mem_")
 }
 
 impl EmailPayload {
@@ -69,23 +99,33 @@ pub async fn call_email(config: &Config, env: &Env, job: &DeliveryJob, is_suppre
     let Some(email) = payload(job) else {
         return Ok(Call::stopped("the email job's payload is unreadable"));
     };
-    let address_hash = match prepare(config.email.is_some(), email.address_hash(&job.workspace_id), is_suppressed) {
+    let to_member = is_to_member(&job.target_id);
+    let address_hash = match prepare(config.email.is_some(), email.address_hash(&job.workspace_id), |hash| !to_member && is_suppressed(hash)) {
         Prepared::Stop(reason) => return Ok(Call::stopped(reason)),
         Prepared::Cancel(reason) => return Ok(Call::cancelled(reason)),
         Prepared::Send { address_hash } => address_hash,
     };
     let settings = config.email.as_ref().ok_or_else(|| ApiError::internal("email", "not set up"))?;
-    let url = format!("{}{UNSUBSCRIBE_PATH}{}", settings.public_url, unsubscribe_token(&config.link_key, &job.workspace_id, &address_hash));
+    let unsubscribe = (!to_member)
+        .then(|| format!("{}{UNSUBSCRIBE_PATH}{}", settings.public_url, unsubscribe_token(&config.link_key, &job.workspace_id, &address_hash)));
+    // Only a member's mail has a link to put in: a lead's text stays as written.
+    let (text, html) = match &email.link {
+        Some(link) => {
+            let url = link.url(&settings.public_url, &config.link_key);
+            (with_link(&email.text, &url), with_link(&email.html, &url))
+        }
+        None => (email.text.clone(), email.html.clone()),
+    };
     let message_id = format!("{}@{}", job.id, domain_of(&settings.from));
     let raw = message(&Outgoing {
         from: &settings.from,
         to: &email.to,
         subject: &email.subject,
-        text: &email.text,
-        html: &email.html,
+        text: &text,
+        html: &html,
         message_id: &message_id,
         date_secs: now_ms() / 1000,
-        unsubscribe_url: &url,
+        unsubscribe_url: unsubscribe.as_deref(),
     })
     .map_err(|e| ApiError::internal("email", e))?;
     Ok(match &settings.dev_sink {
@@ -134,6 +174,17 @@ async fn to_dev_sink(config: &Config, sink: &str, job: &DeliveryJob, to: &str, r
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn member_mail_goes_by_member_id_and_its_link_to_the_sign_in_page() {
+        assert!(is_to_member("mem_01J"));
+        assert!(!is_to_member("lead"));
+        let link = EmailedLink { id: "evt_1".into(), purpose: "invitation".into() };
+        let url = link.url("https://x.example", "key");
+        assert_eq!(url, format!("https://x.example/app/sign-in?invitation={}", emailed_link_secret("key", "evt_1")));
+        let sign_in = EmailedLink { id: "evt_1".into(), purpose: "sign_in".into() };
+        assert!(sign_in.url("https://x.example", "key").starts_with("https://x.example/app/sign-in?link=lbl_"));
+    }
 
     #[test]
     fn a_suppressed_recipient_is_cancelled_and_nothing_is_sent_without_settings_or_address() {

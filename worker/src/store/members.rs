@@ -3,6 +3,7 @@
 use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
+use std::collections::HashMap;
 use worker::D1PreparedStatement;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -15,6 +16,12 @@ pub struct MemberRow {
     pub status: String,
     pub invited_at: i64,
     pub updated_at: i64,
+}
+
+#[derive(Deserialize)]
+struct MemberName {
+    id: String,
+    shown: String,
 }
 
 #[derive(Deserialize)]
@@ -46,12 +53,6 @@ impl Store {
         )
     }
 
-    /// `false` when the address is already a member of the workspace.
-    pub async fn insert_member(&self, member: &MemberRow) -> ApiResult<bool> {
-        let result = self.insert_member_statement(member)?.run().await.map_err(|e| crate::error::ApiError::internal("insert member", e))?;
-        Ok(super::wrote(&result))
-    }
-
     /// A page, newest first, starting after `before_id`; one row more than
     /// `limit` tells the caller another page exists.
     pub async fn members_page(&self, workspace_id: &str, before_id: Option<&str>, limit: u32) -> ApiResult<Vec<MemberRow>> {
@@ -60,6 +61,15 @@ impl Store {
             &[text(workspace_id), opt_text(before_id), number(i64::from(limit) + 1)],
         )
         .await
+    }
+
+    /// Every member's id and the name they are shown by (their address
+    /// until they give a name): what the inbox names people with.
+    pub async fn member_names(&self, workspace_id: &str) -> ApiResult<HashMap<String, String>> {
+        let rows: Vec<MemberName> = self
+            .all("SELECT id, coalesce(name, email) AS shown FROM members WHERE workspace_id = ? LIMIT 1000", &[text(workspace_id)])
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.id, r.shown)).collect())
     }
 
     pub async fn member(&self, workspace_id: &str, id: &str) -> ApiResult<Option<MemberRow>> {
@@ -81,9 +91,18 @@ impl Store {
         Ok(self.run(&sql, &[text(role), number(now), text(workspace_id), text(id)]).await? > 0)
     }
 
-    /// Removes a member; `false` when it is the last owner (or gone).
+    /// Removes a member, and with them their sessions and unspent links, so
+    /// a removed member is signed out at once; `false` when it is the last
+    /// owner (or gone).
     pub async fn remove_member(&self, workspace_id: &str, id: &str) -> ApiResult<bool> {
-        let sql = format!("DELETE FROM members WHERE workspace_id = ?1 AND id = ?2 AND {ANOTHER_OWNER_LEFT}");
-        Ok(self.run(&sql, &[text(workspace_id), text(id)]).await? > 0)
+        let args = [text(workspace_id), text(id)];
+        let gone = "NOT EXISTS (SELECT 1 FROM members WHERE workspace_id = ?1 AND id = ?2)";
+        let statements = vec![
+            self.statement(&format!("DELETE FROM members WHERE workspace_id = ?1 AND id = ?2 AND {ANOTHER_OWNER_LEFT}"), &args)?,
+            self.statement(&format!("DELETE FROM inbox_sessions WHERE workspace_id = ?1 AND member_id = ?2 AND {gone}"), &args)?,
+            self.statement(&format!("DELETE FROM inbox_links WHERE workspace_id = ?1 AND member_id = ?2 AND {gone}"), &args)?,
+        ];
+        let results = self.batch(statements).await?;
+        Ok(results.first().is_some_and(|first| super::wrote(first)))
     }
 }

@@ -20,6 +20,7 @@ pub mod integrations;
 pub mod job_status;
 pub mod keys;
 pub mod leads;
+pub mod member_mail;
 pub mod members;
 pub mod notes;
 pub mod rejections;

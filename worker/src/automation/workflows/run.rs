@@ -353,7 +353,7 @@ impl Runner<'_> {
                 // What it sends is fixed now: every retry sends these parts (the address as the lead had it).
                 let render = move |lead: &LeadRow| -> ApiResult<String> {
                     let view = view(lead)?;
-                    let email = EmailPayload { to: lead.email.clone(), subject: subject.render_text(&view), text: body.render_text(&view), html: body.render_html(&view) };
+                    let email = EmailPayload { to: lead.email.clone(), subject: subject.render_text(&view), text: body.render_text(&view), html: body.render_html(&view), link: None };
                     Ok(serde_json::to_string(&email)?)
                 };
                 (JobKind::Email, to.as_str(), WORKFLOW_EMAIL, Box::new(render))

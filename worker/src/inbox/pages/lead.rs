@@ -17,7 +17,7 @@ use crate::inbox::respond::html;
 use crate::inbox::Session;
 use crate::store::leads::LeadRow;
 use crate::store::workflow_runs::RunsBy;
-use futures_util::future::{try_join, try_join4, try_join5};
+use futures_util::future::{try_join3, try_join4, try_join5};
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 use worker::Response;
@@ -29,12 +29,12 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
     let ws = &session.workspace_id;
     let store = &app.store;
     // Independent reads go out together (each is a D1 round trip); then the ones that need them.
-    let (lead, changes, deliveries, runs, (follow_ups, notes)) = try_join5(
+    let (lead, changes, deliveries, runs, (follow_ups, notes, people)) = try_join5(
         store.lead(ws, id),
         store.status_changes(ws, id),
         store.lead_deliveries(ws, id),
         store.runs_page(ws, RunsBy::Lead(id), None, 50),
-        try_join(store.lead_follow_ups(ws, id, None, 50), store.lead_notes(ws, id, None, MAX_NOTES_SHOWN)),
+        try_join3(store.lead_follow_ups(ws, id, None, 50), store.lead_notes(ws, id, None, MAX_NOTES_SHOWN), store.member_names(ws)),
     )
     .await?;
     let lead = lead.ok_or_else(|| ApiError::NotFound("no lead with this id in this workspace".into()))?;
@@ -50,7 +50,7 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
     )
     .await?;
     let workflow_names = workflows.iter().map(|w| (w.id.clone(), w.name.clone())).collect();
-    let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts, runs: &runs, run_actions: &run_actions, workflow_names, follow_ups: &follow_ups, notes: &notes };
+    let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts, runs: &runs, run_actions: &run_actions, workflow_names, follow_ups: &follow_ups, notes: &notes, people };
     let returns = Returns { here: list.lead_href(id), next: near.older.as_deref().map(|older| list.lead_href(older)) };
     let writable = session.can(Scope::Write);
     let title = lead.name.clone().unwrap_or_else(|| lead.email.clone());
@@ -65,7 +65,7 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
             (summary(&lead, writable))
             // Filled by the script after a save (the page's address says so).
             p #save-status role="status" aria-live="polite" {}
-            @if writable { (actions(&lead, session, &returns)) } @else { p.readonly { "Read-only: this inbox was opened with a read key." } }
+            @if writable { (actions(&lead, session, &returns)) } @else { p.readonly { (session.read_only_note()) } }
             section aria-labelledby="h-contact" { h2 #h-contact { "Contact" } (fields(&contact(&lead))) }
             (custom(&lead))
             section aria-labelledby="h-source" { h2 #h-source { "Source" } (fields(&source(&lead))) }

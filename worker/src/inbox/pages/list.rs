@@ -234,7 +234,7 @@ pub async fn export(app: &App, session: &Session) -> ApiResult<Response> {
     filters.cursor.clear();
     filters.after.clear();
     let query = filters.query_local(PAGE_SIZE, &session.timezone)?;
-    admit(&app.env, EXPORTS_PER_KEY, format!("key:{}", session.key_id)).await?;
+    admit(&app.env, EXPORTS_PER_KEY, format!("key:{}", session.actor)).await?;
     let request = ExportRequest { query, format: Format::Csv { excel: false }, after: None };
     Export::new(app.store.clone(), session.workspace_id.clone(), request).await?.in_zone(&session.timezone).into_response(app.now_ms)
 }
