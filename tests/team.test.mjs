@@ -9,7 +9,7 @@ import { useAppAndBrowser } from "./support/browser.mjs";
 import { watchProblems, postForm, csrfOf } from "./support/inbox.mjs";
 import { parseEml } from "./support/mail.mjs";
 
-const fixture = useAppAndBrowser({ mail: true });
+const fixture = useAppAndBrowser({ mail: true, testScheduled: true });
 
 /** The newest message to `address` once it has come, parsed. */
 async function mailTo(address, count = 1) {
@@ -197,4 +197,59 @@ test("removing a member ends their session at once; the last owner stays", async
   const refused = await app.api(ws.api_key, "DELETE", `/api/v1/members/${owner.id}`);
   assert.equal(refused.status, 409);
   assert.equal(refused.headers.get("content-type"), "application/problem+json");
+});
+
+test("alerts follow each member's choice: new leads by email to those who want them, the digest to those who chose it", async () => {
+  const { app } = fixture;
+  const ws = await app.createWorkspace({ name: "Alerts & Co", owner_email: "owner-alerts@example.com" });
+  const owner = await accept(linkIn(await mailTo("owner-alerts@example.com")), "Olga Owner");
+  const rep = await invite(ws, "rep-alerts@example.com", "member");
+  const repSession = await accept(linkIn(await mailTo("rep-alerts@example.com")), "Rory Rep");
+  const digestFan = await invite(ws, "digest-alerts@example.com", "admin");
+  const fanSession = await accept(linkIn(await mailTo("digest-alerts@example.com")));
+
+  // Defaults by role: the owner every new lead, the member only leads assigned to them.
+  // The admin chooses the digest only on their own "My alerts" page.
+  await fanSession.page.getByRole("link", { name: "My alerts" }).click();
+  assert.equal(await fanSession.page.getByLabel("Every new lead, and leads assigned to me").isChecked(), true, "an admin's default");
+  await fanSession.page.getByLabel("The daily digest only").check();
+  await fanSession.page.getByRole("button", { name: "Save" }).click();
+  await fanSession.page.getByText("Saved.").waitFor();
+  const members = (await app.api(ws.api_key, "GET", "/api/v1/members")).body.data;
+  assert.deepEqual(Object.fromEntries(members.map((m) => [m.email, m.alerts])), {
+    "owner-alerts@example.com": "all", "rep-alerts@example.com": "assigned", "digest-alerts@example.com": "digest",
+  });
+
+  const lead = await app.capture(ws, { email: "hot@example.com", name: "<img src=x> Hot Lead", company: "Big & Co", message: "Call me" });
+  const alert = await mailTo("owner-alerts@example.com", 2); // the invitation, then the alert
+  assert.equal(alert.subject, "New lead: <img src=x> Hot Lead");
+  assert.equal(alert.header("list-unsubscribe"), undefined, "a member's alert is ended by their choice, not an unsubscribe");
+  // PUBLIC_URL is the dev server's front port; the test talks to its runtime directly.
+  assert.match(textOf(alert), new RegExp(String.raw`Open it in the inbox: http://127\.0\.0\.1:\d+/app/leads/${lead.body.id}\n`));
+  assert.ok(htmlOf(alert).includes("&lt;img src=x&gt; Hot Lead") && !htmlOf(alert).includes("<img"), "the lead is text in HTML");
+  assert.ok(htmlOf(alert).includes("Big &amp; Co"));
+  // The alert is a job on the lead's timeline, named by its recipient.
+  await owner.page.goto(`${app.baseUrl}/app/leads/${lead.body.id}`);
+  await owner.page.locator("details.machine summary").click();
+  await owner.page.locator("li.delivery").filter({ hasText: "email to Olga Owner" }).filter({ hasText: "succeeded" }).waitFor();
+
+  // The member (assigned only) and the digest-only admin got nothing for it.
+  await app.waitFor(async () => (await app.sql(`SELECT count(*) AS n FROM deliveries WHERE workspace_id = '${ws.id}' AND event_type = 'lead.created' AND status = 'pending'`))[0].n === 0, { what: "the alerts settled" });
+  assert.equal(await mailCount("rep-alerts@example.com"), 1, "only the invitation");
+  assert.equal(await mailCount("digest-alerts@example.com"), 1, "only the invitation");
+  const jobs = await app.sql(`SELECT target_id FROM deliveries WHERE workspace_id = '${ws.id}' AND event_type = 'lead.created' AND target_kind = 'email'`);
+  assert.deepEqual(jobs.map((j) => j.target_id), [members.find((m) => m.role === "owner").id]);
+
+  // The digest, by email, to the one who chose it.
+  await app.api(ws.api_key, "PATCH", "/api/v1/workspace", { digest_hour: 0 });
+  await app.triggerScheduled();
+  const digest = await mailTo("digest-alerts@example.com", 2);
+  assert.equal(digest.subject, "Your LeadsBot digest for Alerts & Co");
+  assert.match(textOf(digest), /LeadsBot (daily|weekly) digest/);
+  assert.ok(!htmlOf(digest).includes("<img"));
+  assert.equal(await mailCount("owner-alerts@example.com"), 2, "the owner did not choose the digest");
+  assert.equal(await mailCount("rep-alerts@example.com"), 1);
+  for (const session of [owner, repSession, fanSession]) await session.context.close();
+  void rep;
+  void digestFan;
 });

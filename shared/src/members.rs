@@ -65,6 +65,56 @@ impl Role {
     }
 }
 
+/// Which alerts a member gets by email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alerts {
+    /// Every new lead (and a lead assigned to them).
+    All,
+    /// Only leads assigned to them.
+    Assigned,
+    /// The daily or weekly digest only.
+    Digest,
+    None,
+}
+
+impl Alerts {
+    pub const ALL: [Alerts; 4] = [Alerts::All, Alerts::Assigned, Alerts::Digest, Alerts::None];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alerts::All => "all",
+            Alerts::Assigned => "assigned",
+            Alerts::Digest => "digest",
+            Alerts::None => "none",
+        }
+    }
+
+    /// The choice named `text`; anything else is a 422 naming `field`.
+    pub fn parse(field: &str, text: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str() == text)
+            .ok_or_else(|| FieldError::new(field, "invalid_alerts", "alerts is all, assigned, digest or none"))
+    }
+
+    /// What a member gets until they choose: owners and admins every new
+    /// lead, members the leads assigned to them, viewers nothing.
+    pub fn default_for(role: Role) -> Self {
+        match role {
+            Role::Owner | Role::Admin => Alerts::All,
+            Role::Member => Alerts::Assigned,
+            Role::Viewer => Alerts::None,
+        }
+    }
+
+    /// A member's choice in SQL, from their `alerts` column (NULL: not
+    /// chosen) and `role` column: the rule above, written once for queries.
+    pub fn sql(alerts_column: &str, role_column: &str) -> String {
+        let defaults: Vec<String> = Role::ALL.iter().map(|r| format!("WHEN '{}' THEN '{}'", r.as_str(), Alerts::default_for(*r).as_str())).collect();
+        format!("coalesce({alerts_column}, CASE {role_column} {} END)", defaults.join(" "))
+    }
+}
+
 /// How a member is recorded as the one who made a change (`changed_by`, a
 /// note's author): API keys are recorded by their id, people by this.
 pub fn member_actor(member_id: &str) -> String {
@@ -142,6 +192,18 @@ mod tests {
             assert!(!may_change_member(actor, None, Some(Viewer)), "{actor:?}");
             assert!(!may_change_member(actor, Some(Viewer), None), "{actor:?}");
         }
+    }
+
+    #[test]
+    fn alerts_default_by_role_and_the_sql_says_the_same() {
+        assert_eq!(Alerts::default_for(Role::Owner), Alerts::All);
+        assert_eq!(Alerts::default_for(Role::Member), Alerts::Assigned);
+        let sql = Alerts::sql("m.alerts", "m.role");
+        assert_eq!(sql, "coalesce(m.alerts, CASE m.role WHEN 'owner' THEN 'all' WHEN 'admin' THEN 'all' WHEN 'member' THEN 'assigned' WHEN 'viewer' THEN 'none' END)");
+        for alerts in Alerts::ALL {
+            assert_eq!(Alerts::parse("alerts", alerts.as_str()), Ok(alerts));
+        }
+        assert!(Alerts::parse("alerts", "every").is_err());
     }
 
     #[test]

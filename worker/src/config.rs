@@ -80,6 +80,12 @@ fn text(env: &Env, name: &str) -> Option<String> {
 }
 
 impl Config {
+    /// Whether this deployment sends email (`EMAIL_FROM` and `PUBLIC_URL`
+    /// set), read without the rest of the settings.
+    pub fn sends_email(env: &Env) -> bool {
+        email_settings(env, UrlPolicy::PublicHttpsOnly).is_some()
+    }
+
     pub fn from_env(env: &Env) -> ApiResult<Self> {
         let key = text(env, "SECRETS_KEY").ok_or_else(|| ApiError::internal("config", "SECRETS_KEY is not set"))?;
         let mut secrets = SecretBox::new(&key).map_err(|e| ApiError::internal("config", e))?;

@@ -9,9 +9,9 @@ use crate::http::{json, no_content, page_type, query_pairs, read_json, PageQuery
 use crate::team::{self, invited_member, PreparedMail};
 use crate::api::openapi::params::PageParams;
 use crate::api::openapi::problems::{BodyProblems, Conflict, KeyProblems, NotFound, QueryProblems};
-use crate::api::openapi::schemas::RoleName;
+use crate::api::openapi::schemas::{AlertsName, RoleName};
 use crate::store::members::MemberRow;
-use leadsbot_shared::members::{leaves_no_owner, may_change_member, Role};
+use leadsbot_shared::members::{leaves_no_owner, may_change_member, Alerts, Role};
 use leadsbot_shared::time::format_rfc3339;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -30,12 +30,15 @@ pub struct MemberIn {
     role: String,
 }
 
-/// A change of role.
+/// A change of role, or of the member's email alerts.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemberPatch {
-    #[schema(value_type = RoleName)]
-    role: String,
+    #[schema(value_type = Option<RoleName>)]
+    role: Option<String>,
+    /// Which emails they get: `all` (every new lead), `assigned` (leads assigned to them), `digest`, `none`.
+    #[schema(value_type = Option<AlertsName>)]
+    alerts: Option<String>,
 }
 
 /// A member of the workspace.
@@ -53,11 +56,16 @@ pub struct MemberOut {
     status: String,
     #[schema(format = DateTime)]
     invited_at: String,
+    /// The emails they get (their choice, else their role's default: owners and admins `all`, members
+    /// `assigned`, viewers `none`).
+    #[schema(value_type = AlertsName)]
+    alerts: String,
 }
 
 impl From<MemberRow> for MemberOut {
     fn from(row: MemberRow) -> Self {
-        Self { id: row.id, email: row.email, name: row.name, role: row.role, status: row.status, invited_at: format_rfc3339(row.invited_at) }
+        let alerts = row.alerts_chosen().as_str().to_string();
+        Self { id: row.id, email: row.email, name: row.name, role: row.role, status: row.status, invited_at: format_rfc3339(row.invited_at), alerts }
     }
 }
 
@@ -104,7 +112,7 @@ pub async fn invite(app: &mut App) -> ApiResult<Response> {
     json(201, &MemberOut::from(member))
 }
 
-/// Change a member's role (admin)
+/// Change a member's role or alerts (admin)
 ///
 /// The workspace's last owner cannot be demoted (409): make another owner first.
 #[utoipa::path(patch, path = "/api/v1/members/{id}", operation_id = "patchMember", tag = "members", security(("apiKey" = [])),
@@ -114,12 +122,18 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Admin)?;
     let input: MemberPatch = read_json(&mut app.req).await?;
-    let role = Role::parse("role", &input.role).map_err(|e| ApiError::Validation(vec![e]))?;
+    let role = input.role.as_deref().map(|r| Role::parse("role", r)).transpose().map_err(|e| ApiError::Validation(vec![e]))?;
+    let alerts = input.alerts.as_deref().map(|a| Alerts::parse("alerts", a)).transpose().map_err(|e| ApiError::Validation(vec![e]))?;
     let (id, before) = current(app, &key.workspace_id).await?;
-    refuse_unless(may_change_member(KEY_ROLE, Some(before), Some(role)))?;
-    let others = app.store.other_owners(&key.workspace_id, &id).await?;
-    if leaves_no_owner(before, Some(role), others) || !app.store.set_member_role(&key.workspace_id, &id, role.as_str(), app.now_ms).await? {
-        return Err(last_owner(&id));
+    if let Some(role) = role {
+        refuse_unless(may_change_member(KEY_ROLE, Some(before), Some(role)))?;
+        let others = app.store.other_owners(&key.workspace_id, &id).await?;
+        if leaves_no_owner(before, Some(role), others) || !app.store.set_member_role(&key.workspace_id, &id, role.as_str(), app.now_ms).await? {
+            return Err(last_owner(&id));
+        }
+    }
+    if let Some(alerts) = alerts {
+        app.store.set_member_alerts(&key.workspace_id, &id, alerts, app.now_ms).await?;
     }
     let member = app.store.member(&key.workspace_id, &id).await?.ok_or_else(no_such_member)?;
     json(200, &MemberOut::from(member))

@@ -6,7 +6,7 @@ use super::auth::{session, Session};
 use super::forms::{check_csrf, check_origin, read_form, Form};
 use super::edit::LeadEdit;
 use super::pages::lead_form::Returns;
-use super::pages::{conflict, settings};
+use super::pages::{alerts, conflict, settings};
 use super::respond::{inbox_path, redirect};
 use crate::app::App;
 use crate::auth::Scope;
@@ -30,6 +30,7 @@ pub async fn post(app: &mut App, segments: &[&str]) -> ApiResult<Response> {
             redirect(&back(&form, "/app"), None)
         }
         ["settings", rest @ ..] => settings::post(app, &session, rest, &form).await,
+        ["alerts"] => alerts::post(app, &session, &form).await,
         _ => Err(ApiError::NotFound("no such action".into())),
     }
 }

@@ -251,7 +251,7 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
 
     /// `budget_ms`: how long attempts may start for (`TIME_BUDGET_MS` on the queue).
     pub(super) fn new(env: Env, config: Config, budget_ms: i64, decisions: &'d D) -> ApiResult<Self> {
-        let store = Store::new(env.d1("DB").map_err(|e| ApiError::internal("D1 binding DB", e))?);
+        let store = Store::new(env.d1("DB").map_err(|e| ApiError::internal("D1 binding DB", e))?).with_member_mail(config.email.is_some());
         Ok(Self { store, config, env, decisions, started_at: now_ms(), budget_ms })
     }
 
@@ -303,7 +303,7 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
         }
         let call = match channel {
             JobKind::Webhook => call_webhook(&self.config, job, targets.endpoint(job)).await,
-            JobKind::Email => super::email::call_email(&self.config, &self.env, job, |hash| targets.is_suppressed(job, hash)).await,
+            JobKind::Email => super::email::call_email(&self.config, &self.env, &self.store, job, targets.member(job), |hash| targets.is_suppressed(job, hash)).await,
             _ => call_telegram_job(&self.config, &self.store, job, targets.telegram(job)).await,
         };
         call.unwrap_or_else(|err| {

@@ -14,13 +14,19 @@ use crate::platform::now_ms;
 use crate::store::deliveries::DeliveryJob;
 use crate::auth::session::emailed_link_secret;
 use leadsbot_shared::mail::{domain_of, message, suppression_hash, unsubscribe_token, Outgoing};
-use leadsbot_shared::member_mail::with_link;
+use super::digest_text::digest_message;
+use crate::store::members::MemberRow;
+use crate::store::Store;
+use leadsbot_shared::event::{LEAD_ASSIGNED, LEAD_CREATED, MEMBER_MAIL, SUMMARY_DIGEST, WORKFLOW_EMAIL};
+use leadsbot_shared::member_mail::{digest, lead_alert, with_link, AlertLead};
 use leadsbot_shared::webhook_url::WebhookUrl;
 use serde::{Deserialize, Serialize};
 use worker::{EmailMessage, Env};
 
 /// The reason a job to a suppressed address is cancelled with.
 pub const SUPPRESSED: &str = "suppressed";
+/// The reason a job to a member removed since is cancelled with.
+pub const MEMBER_GONE: &str = "the member was removed";
 /// The path unsubscribe links live under (`/u/<token>`).
 pub const UNSUBSCRIBE_PATH: &str = "/u/";
 
@@ -95,11 +101,16 @@ pub fn prepare(configured: bool, address_hash: Option<String>, is_suppressed: im
 
 /// One attempt of an email job. `is_suppressed` answers from the batch's
 /// read of the suppression list (`targets`).
-pub async fn call_email(config: &Config, env: &Env, job: &DeliveryJob, is_suppressed: impl Fn(&str) -> bool) -> ApiResult<Call> {
-    let Some(email) = payload(job) else {
+pub async fn call_email(config: &Config, env: &Env, store: &Store, job: &DeliveryJob, member: Option<&MemberRow>, is_suppressed: impl Fn(&str) -> bool) -> ApiResult<Call> {
+    let to_member = is_to_member(&job.target_id);
+    let email = match (to_member, member) {
+        (true, None) => return Ok(Call::cancelled(MEMBER_GONE)),
+        (true, Some(member)) => member_message(config, store, job, member).await?,
+        (false, _) => payload(job),
+    };
+    let Some(email) = email else {
         return Ok(Call::stopped("the email job's payload is unreadable"));
     };
-    let to_member = is_to_member(&job.target_id);
     let address_hash = match prepare(config.email.is_some(), email.address_hash(&job.workspace_id), |hash| !to_member && is_suppressed(hash)) {
         Prepared::Stop(reason) => return Ok(Call::stopped(reason)),
         Prepared::Cancel(reason) => return Ok(Call::cancelled(reason)),
@@ -132,6 +143,41 @@ pub async fn call_email(config: &Config, env: &Env, job: &DeliveryJob, is_suppre
         Some(sink) => to_dev_sink(config, sink, job, &email.to, &raw).await,
         None => to_binding(env, settings, &email.to, &raw).await,
     })
+}
+
+/// What a member's email says: their own mail (an invitation, a sign-in
+/// link) and a workflow's as written; an alert built from its lead event,
+/// and a digest from its stored summary, each time it is sent (a replay
+/// shows the lead as it is), to the member's address.
+async fn member_message(config: &Config, store: &Store, job: &DeliveryJob, member: &MemberRow) -> ApiResult<Option<EmailPayload>> {
+    let event = || serde_json::from_str::<serde_json::Value>(job.body()).ok();
+    let public_url = config.email.as_ref().map_or("", |e| e.public_url.as_str());
+    let rendered = match job.event_type.as_str() {
+        MEMBER_MAIL | WORKFLOW_EMAIL => return Ok(payload(job)),
+        LEAD_CREATED | LEAD_ASSIGNED => {
+            let Some(event) = event() else { return Ok(None) };
+            let lead = &event["data"];
+            let field = |name: &str| lead[name].as_str().filter(|v| !v.is_empty());
+            let alert = AlertLead {
+                name: field("name"),
+                email: field("email").unwrap_or_default(),
+                company: field("company"),
+                message: field("message"),
+                source: field("source").unwrap_or_default(),
+                campaign: field("campaign_label").or(field("campaign")),
+            };
+            let url = format!("{public_url}/app/leads/{}", field("id").unwrap_or_default());
+            lead_alert(&alert, &url, job.event_type == LEAD_ASSIGNED)
+        }
+        SUMMARY_DIGEST => {
+            let Some(event) = event() else { return Ok(None) };
+            let telegram = digest_message(store, &job.workspace_id, &event).await?;
+            let name = store.workspace(&job.workspace_id).await?.map(|w| w.name).unwrap_or_default();
+            digest(&name, &telegram)
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(EmailPayload { to: member.email.clone(), subject: rendered.subject, text: rendered.text, html: rendered.html, link: None }))
 }
 
 /// Cloudflare's `send_email` binding: it answers with a message id, or throws.

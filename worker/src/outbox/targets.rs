@@ -10,7 +10,9 @@ use leadsbot_shared::job::JobKind;
 use crate::store::workflows::WorkflowRow;
 use crate::store::endpoints::EndpointRow;
 use crate::store::integrations::{IntegrationRow, TELEGRAM};
+use crate::store::members::MemberRow;
 use crate::store::Store;
+use super::email::is_to_member;
 use futures_util::future::try_join_all;
 use std::collections::{BTreeSet, HashMap};
 
@@ -26,6 +28,9 @@ pub struct Targets {
     /// (workspace, address hash) of the batch's email recipients on their
     /// workspace's suppression list.
     pub suppressed: BTreeSet<(String, String)>,
+    /// By (workspace, member id): the members the batch's emails go to;
+    /// `None` for one removed since.
+    pub members: HashMap<(String, String), Option<MemberRow>>,
 }
 
 pub async fn load(store: &Store, jobs: &[&DeliveryJob]) -> ApiResult<Targets> {
@@ -56,8 +61,21 @@ pub async fn load(store: &Store, jobs: &[&DeliveryJob]) -> ApiResult<Targets> {
     let runs = async { store.run_states(&run_keys).await };
     let (endpoints, telegram, workflows, runs) = futures_util::future::try_join4(endpoints, telegram, workflows, runs).await?;
     let runs = run_keys.iter().map(|(ws, id)| (ws.to_string(), id.to_string())).zip(runs).collect();
-    let suppressed = suppressed(store, jobs).await?;
-    Ok(Targets { endpoints: endpoints.into_iter().collect(), telegram: telegram.into_iter().collect(), workflows: workflows.into_iter().collect(), runs, suppressed })
+    let member_keys: BTreeSet<(String, String)> =
+        jobs.iter().filter(|j| j.kind() == Ok(JobKind::Email) && is_to_member(&j.target_id)).map(|j| (j.workspace_id.clone(), j.target_id.clone())).collect();
+    let members = try_join_all(member_keys.into_iter().map(|(ws, id)| async move {
+        let row = store.member(&ws, &id).await?;
+        Ok::<_, crate::error::ApiError>(((ws, id), row))
+    }));
+    let (suppressed, members) = futures_util::future::try_join(suppressed(store, jobs), members).await?;
+    Ok(Targets {
+        endpoints: endpoints.into_iter().collect(),
+        telegram: telegram.into_iter().collect(),
+        workflows: workflows.into_iter().collect(),
+        runs,
+        suppressed,
+        members: members.into_iter().collect(),
+    })
 }
 
 /// The batch's email recipients that are suppressed, one read per workspace.
@@ -76,6 +94,11 @@ async fn suppressed(store: &Store, jobs: &[&DeliveryJob]) -> ApiResult<BTreeSet<
 }
 
 impl Targets {
+    /// The member an email job goes to, if it still is one.
+    pub fn member(&self, job: &DeliveryJob) -> Option<&MemberRow> {
+        self.members.get(&(job.workspace_id.clone(), job.target_id.clone())).and_then(Option::as_ref)
+    }
+
     pub fn endpoint(&self, job: &DeliveryJob) -> Option<&EndpointRow> {
         self.endpoints.get(&(job.workspace_id.clone(), job.target_id.clone())).and_then(Option::as_ref)
     }

@@ -2,6 +2,7 @@
 
 use leadsbot_shared::job::{JobKind, JobStatus, UnknownJobKind};
 use leadsbot_shared::workflow::Trigger;
+use leadsbot_shared::members::Alerts;
 use super::{number, opt_text, text, Store};
 use crate::error::{ApiError, ApiResult};
 use crate::store::leads::EventRow;
@@ -230,6 +231,10 @@ impl Store {
                 "EXISTS (SELECT 1 FROM integrations i WHERE i.workspace_id = ?4 AND i.kind = 'telegram')",
             )?);
         }
+        // An email alert for each active member who chose every new lead (or has it by their role).
+        if event.kind == leadsbot_shared::event::LEAD_CREATED && self.member_mail {
+            statements.push(self.member_alerts_statement(event, (&guard_sql, guard_args), "'all'")?);
+        }
         // Workflows are never evaluated here: one row says "expand this event
         // into runs" when an enabled workflow could be triggered by it.
         if Trigger::EVENTS.contains(&event.kind.as_str()) {
@@ -260,6 +265,29 @@ impl Store {
                  RETURNING id, workspace_id, attempts, status = 'held' AS held",
                 next_attempt_sql("r.status", "?3"),
                 response_status_sql("?5", "?4"),
+                numbered(guard.0, 6)
+            ),
+            &args,
+        )
+    }
+
+    /// An email job per active member whose alert choice (by
+    /// `Alerts::sql`) is in `wanted` (SQL over `m`, the member row), as
+    /// response work: held while the lead's campaign is paused, none when
+    /// archived. Ids derive from event and member, so none is doubled.
+    fn member_alerts_statement(&self, event: &EventRow, guard: (&str, &[JsValue]), wanted: &str) -> ApiResult<D1PreparedStatement> {
+        let mut args = vec![text(&event.id), text(&event.kind), number(event.created_at), text(&event.workspace_id), opt_text(event.lead_id.as_deref())];
+        args.extend_from_slice(guard.1);
+        self.statement(
+            &format!(
+                "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, status, next_attempt_at, created_at, updated_at)
+                 SELECT 'dlv_' || substr(?1, 5) || '_' || substr(m.id, 5), ?4, ?1, ?2, 'email', m.id, r.status, {}, ?3, ?3
+                 FROM (SELECT {} AS status) r JOIN members m ON m.workspace_id = ?4 AND m.status = 'active'
+                 WHERE r.status IS NOT NULL AND {} IN ({wanted}){}
+                 RETURNING id, workspace_id, attempts, status = 'held' AS held",
+                next_attempt_sql("r.status", "?3"),
+                response_status_sql("?5", "?4"),
+                Alerts::sql("m.alerts", "m.role"),
                 numbered(guard.0, 6)
             ),
             &args,

@@ -2,6 +2,7 @@
 
 use super::{number, opt_text, text, Store};
 use crate::error::ApiResult;
+use leadsbot_shared::members::{Alerts, Role};
 use serde::Deserialize;
 use std::collections::HashMap;
 use worker::D1PreparedStatement;
@@ -16,6 +17,17 @@ pub struct MemberRow {
     pub status: String,
     pub invited_at: i64,
     pub updated_at: i64,
+    /// Their choice of email alerts; `None` until they choose (their role's default applies).
+    #[serde(default)]
+    pub alerts: Option<String>,
+}
+
+impl MemberRow {
+    /// The alerts they get: their choice, else their role's default.
+    pub fn alerts_chosen(&self) -> Alerts {
+        let by_role = || Role::parse("role", &self.role).map_or(Alerts::None, Alerts::default_for);
+        self.alerts.as_deref().and_then(|a| Alerts::parse("alerts", a).ok()).unwrap_or_else(by_role)
+    }
 }
 
 #[derive(Deserialize)]
@@ -89,6 +101,13 @@ impl Store {
     pub async fn set_member_role(&self, workspace_id: &str, id: &str, role: &str, now: i64) -> ApiResult<bool> {
         let sql = format!("UPDATE members SET role = ?1, updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4 AND (?1 = 'owner' OR {ANOTHER_OWNER_LEFT})");
         Ok(self.run(&sql, &[text(role), number(now), text(workspace_id), text(id)]).await? > 0)
+    }
+
+    pub async fn set_member_alerts(&self, workspace_id: &str, id: &str, alerts: Alerts, now: i64) -> ApiResult<bool> {
+        let changed = self
+            .run("UPDATE members SET alerts = ?1, updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4", &[text(alerts.as_str()), number(now), text(workspace_id), text(id)])
+            .await?;
+        Ok(changed > 0)
     }
 
     /// Removes a member, and with them their sessions and unspent links, so

@@ -28,6 +28,7 @@ pub fn invited_member(workspace_id: &str, email: &str, role: Role, now: i64) -> 
         status: "invited".into(),
         invited_at: now,
         updated_at: now,
+        alerts: None,
     })
 }
 

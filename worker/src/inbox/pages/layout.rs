@@ -11,6 +11,7 @@ pub enum Nav {
     Spam,
     Settings,
     Lead,
+    Alerts,
 }
 
 pub fn page(title: &str, session: &Session, nav: Nav, body: Markup) -> Markup {
@@ -25,6 +26,7 @@ pub fn page(title: &str, session: &Session, nav: Nav, body: Markup) -> Markup {
                     nav aria-label="Inbox sections" {
                         a.brand href="/app" aria-current=[current(Nav::Inbox)] { "LeadsBot inbox" }
                         a href="/app?status=spam" aria-current=[current(Nav::Spam)] { "Spam" }
+                        @if session.member.is_some() { a href="/app/alerts" aria-current=[current(Nav::Alerts)] { "My alerts" } }
                         @if session.can(Scope::Admin) { a href="/app/settings" aria-current=[current(Nav::Settings)] { "Settings" } }
                     }
                     form.signout method="post" action="/app/sign-out" {

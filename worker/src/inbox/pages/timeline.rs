@@ -100,7 +100,7 @@ fn item(entry: &Entry<'_>, history: &History<'_>, retry_csrf: Option<&str>) -> M
                 (at(c.changed_at)) " Status " (c.from_status) " → " strong { (c.to_status) }
                 @if let Some(by) = &c.changed_by { " by " (who(by, &history.people)) }
             },
-            Entry::Delivery(d) => li.delivery { (delivery(d, history.attempts, retry_csrf, &history.lead.id)) },
+            Entry::Delivery(d) => li.delivery { (delivery(d, history, retry_csrf)) },
             Entry::Run(r) => li.run { (run(r, history)) },
             Entry::FollowUp(f) => li.follow-up { (follow_up(f)) },
             Entry::Note(n) => li.note {
@@ -120,9 +120,11 @@ fn who(actor: &str, people: &HashMap<String, String>) -> Markup {
     }
 }
 
-fn delivery(d: &DeliveryRow, attempts: &[AttemptRow], retry_csrf: Option<&str>, lead_id: &str) -> Markup {
+fn delivery(d: &DeliveryRow, history: &History<'_>, retry_csrf: Option<&str>) -> Markup {
+    let (attempts, lead_id) = (history.attempts, &history.lead.id);
     let target = match d.target_kind.as_str() {
         "telegram" => "Telegram".to_string(),
+        "email" if d.target_id.starts_with("mem_") => format!("email to {}", history.people.get(&d.target_id).map_or(d.target_id.as_str(), String::as_str)),
         "email" => "email to the lead".to_string(),
         kind => format!("{kind} {}", d.target_id),
     };
