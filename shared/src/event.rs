@@ -19,6 +19,8 @@ pub const WORKFLOW_RUN: &str = "workflow.run";
 pub const WORKFLOW_TELEGRAM: &str = "workflow.telegram";
 /// Internal: a run's email (`{"to", "subject", "text", "html"}`), the event of that action's job.
 pub const WORKFLOW_EMAIL: &str = "workflow.email";
+/// Internal: a run's Slack message (`{"text", "data"}`: its line and the lead), the event of that action's job.
+pub const WORKFLOW_SLACK: &str = "workflow.slack";
 /// Campaign controls (`shared::campaign::Control::event_type`), on webhooks.
 pub const CAMPAIGN_PAUSED: &str = "campaign.paused";
 pub const CAMPAIGN_RESUMED: &str = "campaign.resumed";
