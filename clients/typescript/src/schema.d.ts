@@ -354,6 +354,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/slack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Slack set-up (admin) */
+        get: operations["getSlack"];
+        /**
+         * Set up Slack alerts (admin)
+         * @description New leads (not spam) are posted to this incoming webhook as Block Kit messages, held while their campaign
+         *     is paused; workflows may post with a `slack` action. The URL must pass the same rule as webhook endpoints.
+         */
+        put: operations["putSlack"];
+        post?: never;
+        /**
+         * Stop Slack alerts (admin)
+         * @description Messages not sent yet end failed ("the Slack integration was removed"), replayable once it is set up again.
+         */
+        delete: operations["deleteSlack"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/telegram": {
         parameters: {
             query?: never;
@@ -1522,7 +1548,7 @@ export interface components {
             status_code?: number | null;
         };
         /** @enum {string} */
-        JobChannelName: "webhook" | "telegram" | "workflow_expansion" | "workflow_run" | "follow_up" | "email";
+        JobChannelName: "webhook" | "telegram" | "workflow_expansion" | "workflow_run" | "follow_up" | "email" | "slack";
         /** @description One job with every attempt, oldest first. */
         JobDetailOut: components["schemas"]["JobFields"] & {
             /** Format: int32 */
@@ -1893,6 +1919,27 @@ export interface components {
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
+        /** @description Where to post. */
+        SlackIn: {
+            /**
+             * Format: uri
+             * @description A Slack incoming-webhook URL (`https://hooks.slack.com/services/…`): public https only,
+             *     as for webhook endpoints. Sealed at rest, only ever shown redacted.
+             */
+            webhook_url: string;
+        };
+        SlackOut: {
+            /** @description Always true: the webhook URL is set. */
+            configured: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Where the messages' "Open in inbox" buttons lead (`PUBLIC_URL`, else the origin this was set up from). */
+            inbox_url: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The webhook URL without its secret part (`https://hooks.slack.com/services/T…/…`). */
+            webhook_url: string;
+        };
         /**
          * @description Why a job exists.
          * @enum {string}
@@ -2072,6 +2119,10 @@ export interface components {
                  */
                 to: "lead";
                 type: string;
+            } | {
+                /** @description A line above the lead's blocks, with {{lead.<field>}} placeholders; the whole line is escaped for Slack's mrkdwn */
+                text?: string;
+                type: string;
             })[];
             conditions?: {
                 all: {
@@ -2171,6 +2222,10 @@ export interface components {
                  * @enum {string}
                  */
                 to: "lead";
+                type: string;
+            } | {
+                /** @description A line above the lead's blocks, with {{lead.<field>}} placeholders; the whole line is escaped for Slack's mrkdwn */
+                text?: string;
                 type: string;
             })[];
             conditions?: ({
@@ -3071,6 +3126,80 @@ export interface operations {
             };
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
+        };
+    };
+    getSlack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Set up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlackOut"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+        };
+    };
+    putSlack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlackIn"];
+            };
+        };
+        responses: {
+            /** @description Set up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlackOut"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+        };
+    };
+    deleteSlack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
         };
     };
     getTelegram: {

@@ -111,6 +111,7 @@ fn item(entry: &Entry<'_>, history: &History<'_>, retry_csrf: Option<&str>) -> M
 fn delivery(d: &DeliveryRow, attempts: &[AttemptRow], retry_csrf: Option<&str>, lead_id: &str) -> Markup {
     let target = match d.target_kind.as_str() {
         "telegram" => "Telegram".to_string(),
+        "slack" => "Slack".to_string(),
         "email" => "email to the lead".to_string(),
         kind => format!("{kind} {}", d.target_id),
     };
