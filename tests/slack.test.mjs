@@ -49,6 +49,20 @@ function texts(message) {
 
 const slackJobs = async (ws, query = '') => (await app.api(ws.api_key, 'GET', `/api/v1/deliveries?channel=slack${query}`)).body.data;
 
+/** The inbox page of a lead as a signed-in browser gets it, as text without tags. */
+async function leadPage(ws, id) {
+  const link = new URL((await app.api(ws.api_key, 'POST', '/api/v1/inbox-links')).body.url).searchParams.get('link');
+  const signIn = await fetch(`${app.baseUrl}/app/sign-in`, {
+    method: 'POST', redirect: 'manual', body: new URLSearchParams({ link }).toString(),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: app.baseUrl },
+  });
+  assert.equal(signIn.status, 303, await signIn.text());
+  const cookie = signIn.headers.get('set-cookie').split(';')[0];
+  const page = await fetch(`${app.baseUrl}/app/leads/${id}`, { headers: { Cookie: cookie } });
+  assert.equal(page.status, 200);
+  return (await page.text()).replace(/<[^>]*>/g, '').replace(/\s+/g, ' ');
+}
+
 async function allFiles(dir) {
   const entries = await readdir(dir, { withFileTypes: true });
   const files = await Promise.all(entries.map((e) => (e.isDirectory() ? allFiles(join(dir, e.name)) : [join(dir, e.name)])));
@@ -135,6 +149,7 @@ test('each new lead is posted as Block Kit, every value escaped and inert, cut a
   assert.equal(job.channel, 'slack');
   assert.equal(job.source.kind, 'alert');
   assert.equal(job.attempts, 2);
+  assert.match(await leadPage(ws, id), /lead\.created → Slack: succeeded \(2 attempts\)/, "the lead's timeline shows the Slack alert");
 });
 
 test('a webhook Slack has removed (404 no_service) ends the job failed at once, with the reason', async () => {
