@@ -6,8 +6,10 @@
 use crate::api::openapi::problems::{BodyProblems, KeyProblems, NotFound};
 use crate::app::App;
 use crate::auth::{self, KeyAuth, Scope};
+use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{json, no_content, read_json};
+use crate::outbox::slack::inbox_url;
 use crate::platform::random_bytes;
 use crate::store::integrations::{IntegrationRow, SLACK};
 use leadsbot_shared::slack::redact_url;
@@ -43,14 +45,13 @@ pub struct SlackOut {
     updated_at: String,
 }
 
-impl From<&IntegrationRow> for SlackOut {
-    fn from(row: &IntegrationRow) -> Self {
+impl SlackOut {
+    fn new(config: &Config, row: &IntegrationRow) -> Self {
         let settings: Value = serde_json::from_str(&row.settings).unwrap_or_default();
-        let text = |name: &str| settings[name].as_str().unwrap_or_default().to_string();
         Self {
             configured: true,
-            webhook_url: text("webhook_url_redacted"),
-            inbox_url: text("inbox_url"),
+            webhook_url: settings["webhook_url_redacted"].as_str().unwrap_or_default().to_string(),
+            inbox_url: inbox_url(config, row),
             created_at: format_rfc3339(row.created_at),
             updated_at: format_rfc3339(row.updated_at),
         }
@@ -84,21 +85,18 @@ pub async fn put(app: &mut App) -> ApiResult<Response> {
     let url = WebhookUrl::parse(&input.webhook_url, config.url_policy)
         .map_err(|refused| ApiError::Validation(vec![FieldError::new("webhook_url", refused.code(), refused.to_string())]))?;
     let sealed = config.secrets.seal(url.as_str(), random_bytes()?).map_err(|e| ApiError::internal("seal", e))?;
-    let inbox_url = match &config.public_url {
-        Some(public) => public.clone(),
-        None => app.origin()?,
-    };
     let created_at = app.store.integration(&key.workspace_id, SLACK).await?.map(|r| r.created_at).unwrap_or(app.now_ms);
     let row = IntegrationRow {
         workspace_id: key.workspace_id.clone(),
         kind: SLACK.into(),
         secret_sealed: sealed,
-        settings: json!({"webhook_url_redacted": redact_url(url.as_str()), "inbox_url": inbox_url}).to_string(),
+        // Where buttons lead if PUBLIC_URL is not set: a queue consumer has no request to take it from.
+        settings: json!({"webhook_url_redacted": redact_url(url.as_str()), "inbox_url": app.origin()?}).to_string(),
         created_at,
         updated_at: app.now_ms,
     };
     app.store.put_integration(&row).await?;
-    json(200, &SlackOut::from(&row))
+    json(200, &SlackOut::new(&config, &row))
 }
 
 /// The Slack set-up (admin)
@@ -107,7 +105,7 @@ pub async fn put(app: &mut App) -> ApiResult<Response> {
 pub async fn get(app: &mut App) -> ApiResult<Response> {
     let key = admin(app).await?;
     let row = app.store.integration(&key.workspace_id, SLACK).await?.ok_or_else(not_set_up)?;
-    json(200, &SlackOut::from(&row))
+    json(200, &SlackOut::new(&app.config()?, &row))
 }
 
 /// Stop Slack alerts (admin)

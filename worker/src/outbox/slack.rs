@@ -15,6 +15,16 @@ use leadsbot_shared::slack::{lead_message, refusal};
 use leadsbot_shared::webhook_url::WebhookUrl;
 use serde_json::Value;
 
+/// Where a message's "Open in inbox" button leads: `PUBLIC_URL` when set
+/// (it may have changed since), else the origin Slack was set up from.
+pub fn inbox_url(config: &Config, integration: &IntegrationRow) -> String {
+    if let Some(public) = &config.public_url {
+        return public.clone();
+    }
+    let settings: Value = serde_json::from_str(&integration.settings).unwrap_or_default();
+    settings["inbox_url"].as_str().unwrap_or_default().to_string()
+}
+
 /// Posts a Slack job's message: a `lead.created` alert or a workflow's
 /// `slack` action (both payloads carry the lead as `data`).
 pub async fn call_slack(config: &Config, job: &DeliveryJob, integration: Option<&IntegrationRow>) -> ApiResult<Call> {
@@ -27,9 +37,8 @@ pub async fn call_slack(config: &Config, job: &DeliveryJob, integration: Option<
         Ok(url) => url,
         Err(refused) => return Ok(Call::url_refused(&refused)),
     };
-    let settings: Value = serde_json::from_str(&integration.settings)?;
     let payload: Value = serde_json::from_str(job.body())?;
-    let body = lead_message(&payload, settings["inbox_url"].as_str().unwrap_or_default()).to_string();
+    let body = lead_message(&payload, &inbox_url(config, integration)).to_string();
     // Every outbound request names its job, as webhooks do: a capture that carries it is refused (no loop).
     let headers = [("Content-Type", "application/json".to_string()), ("X-LeadsBot-Delivery", job.id.clone())];
     let started_at = now_ms();
