@@ -214,3 +214,19 @@ test('a paused campaign holds the Slack alert until it is resumed', async () => 
   await slack.waitForCount(path, 3);
   assert.deepEqual(emails(), ['first@example.com', 'other@example.com', 'held@example.com'], 'released once on resume');
 });
+
+test('with PUBLIC_URL set, the button leads there, whatever origin Slack was set up from', async () => {
+  const other = await spawnApp({ vars: { PUBLIC_URL: 'https://leads.example.com/' } });
+  try {
+    const ws = await other.createWorkspace({ name: 'public-url' });
+    const path = `/services/public-url/B0/${SECRET}`;
+    const put = await other.api(ws.api_key, 'PUT', '/api/v1/integrations/slack', { webhook_url: slack.url(path) });
+    assert.equal(put.body.inbox_url, 'https://leads.example.com');
+    const lead = await other.capture(ws, { email: 'public@example.com' });
+    await slack.waitForCount(path, 1);
+    const [actions] = slack.to(path)[0].json.blocks.filter((b) => b.type === 'actions');
+    assert.equal(actions.elements[0].url, `https://leads.example.com/app/leads/${lead.body.id}`);
+  } finally {
+    await other.stop();
+  }
+});
