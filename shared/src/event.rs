@@ -24,6 +24,8 @@ pub const WORKFLOW_EMAIL: &str = "workflow.email";
 /// Internal: a member's own mail (an invitation, a sign-in link), the event
 /// of its email job; never fanned out or listed (its payload names the link's id).
 pub const MEMBER_MAIL: &str = "member.mail";
+/// Internal: a run's Slack message (`{"text", "data"}`: its line and the lead), the event of that action's job.
+pub const WORKFLOW_SLACK: &str = "workflow.slack";
 /// Campaign controls (`shared::campaign::Control::event_type`), on webhooks.
 pub const CAMPAIGN_PAUSED: &str = "campaign.paused";
 pub const CAMPAIGN_RESUMED: &str = "campaign.resumed";

@@ -27,6 +27,7 @@ pub mod retry;
 pub mod scope;
 pub mod search;
 pub mod signing;
+pub mod slack;
 pub mod spreadsheet;
 pub mod template;
 pub mod time;

@@ -104,6 +104,11 @@ pub enum Action {
     FollowUp { after_seconds: u64, action: FollowUpAction, cancel_on_status_change: bool },
     /// An email with a text and an HTML part, both from the same templates.
     Email { to: EmailRecipient, subject: Template, body: Template },
+    /// A Slack message about the lead, with `text` (a template) as a line above it.
+    Slack {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        text: Option<Template>,
+    },
 }
 
 /// Who an `email` action writes to. Only the lead for now; the wire form
@@ -141,6 +146,7 @@ impl Action {
             Self::RemoveTag { .. } => "remove_tag",
             Self::FollowUp { .. } => "follow_up",
             Self::Email { .. } => "email",
+            Self::Slack { .. } => "slack",
         }
     }
 }

@@ -141,3 +141,16 @@ fn payloads_render_templates_and_keep_the_rest() {
     let lead = json!({"email": "a@b.co", "tags": ["x", "y"], "custom": {"budget": 7}});
     assert_eq!(payload.render(&lead), json!({"who": "a@b.co", "n": 1, "budget": 7, "nested": {"t": "tags: x, y"}}));
 }
+
+#[test]
+fn a_slack_action_takes_an_optional_line_template() {
+    let json = json!({"name": "x", "trigger": {"event": "lead.created"}, "actions": [{"type": "slack"}, {"type": "slack", "text": "Hot: {{lead.name}}"}]});
+    let parsed = WorkflowDefinition::parse(&json).unwrap();
+    assert_eq!(parsed.actions[0], Action::Slack { text: None });
+    assert_eq!(serde_json::to_value(&parsed.actions).unwrap(), json["actions"], "written back as given");
+    assert_eq!(parsed.actions[1].kind(), "slack");
+    let bad = json!({"name": "x", "trigger": {"event": "lead.created"}, "actions": [{"type": "slack", "text": "{{lead.nope}}", "channel": "#x"}]});
+    let problems = fields(bad);
+    assert!(problems.iter().any(|(f, _)| f == "actions[0].channel"), "{problems:?}");
+    assert!(problems.iter().any(|(f, _)| f == "actions[0].text"), "{problems:?}");
+}

@@ -17,6 +17,7 @@ pub(crate) mod members;
 pub(crate) mod meta;
 pub(crate) mod notes;
 pub(crate) mod summaries;
+pub(crate) mod slack;
 pub(crate) mod telegram;
 pub(crate) mod telegram_webhook;
 pub mod table;
@@ -106,6 +107,9 @@ async fn dispatch(route: Route, app: &mut App) -> ApiResult<Response> {
         Route::PutTelegram => telegram::put(app).await,
         Route::GetTelegram => telegram::get(app).await,
         Route::DeleteTelegram => telegram::delete(app).await,
+        Route::PutSlack => slack::put(app).await,
+        Route::GetSlack => slack::get(app).await,
+        Route::DeleteSlack => slack::delete(app).await,
         Route::ListWorkflows => workflows::list(app).await,
         Route::CreateWorkflow => workflows::create(app).await,
         Route::GetWorkflow => workflows::get(app).await,

@@ -200,7 +200,7 @@ impl Store {
     }
 
     /// The outbox rows for an event, to run in the same batch as the event:
-    /// one per subscribed live endpoint, a Telegram alert for new leads, and
+    /// one per subscribed live endpoint, a Telegram and a Slack alert for new leads, and
     /// one to expand the event into workflow runs if a workflow could want it
     /// (both response work, by the campaign rule `campaigns::response_status_sql`).
     /// Ids derive from event and target, so a delivery is never doubled.
@@ -222,13 +222,19 @@ impl Store {
             &webhook_args,
         )?;
         let mut statements = vec![webhooks];
-        // A Telegram alert for each new lead.
+        // A Telegram and a Slack alert for each new lead, where set up.
         if event.kind == leadsbot_shared::event::LEAD_CREATED {
             statements.push(self.response_statement(
                 event,
                 (&guard_sql, guard_args),
                 ("tg", crate::store::integrations::TELEGRAM),
                 "EXISTS (SELECT 1 FROM integrations i WHERE i.workspace_id = ?4 AND i.kind = 'telegram')",
+            )?);
+            statements.push(self.response_statement(
+                event,
+                (&guard_sql, guard_args),
+                ("sl", crate::store::integrations::SLACK),
+                "EXISTS (SELECT 1 FROM integrations i WHERE i.workspace_id = ?4 AND i.kind = 'slack')",
             )?);
         }
         // An email alert for each active member who chose every new lead (or has it by their role).

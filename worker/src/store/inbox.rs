@@ -239,12 +239,12 @@ impl Store {
         Ok(LeadCounts { more: counted(&by_status) > i64::from(MAX_COUNTED_MATCHES), by_status, candidates_cut })
     }
 
-    /// Every webhook, Telegram and email delivery of every event of one lead, oldest
+    /// Every webhook, Telegram, email and Slack delivery of every event of one lead, oldest
     /// first (not the outbox rows that only drive workflow runs: those show as runs).
     pub async fn lead_deliveries(&self, workspace_id: &str, lead_id: &str) -> ApiResult<Vec<DeliveryRow>> {
         self.all(
             "SELECT d.* FROM deliveries d JOIN events e ON e.workspace_id = d.workspace_id AND e.id = d.event_id
-             WHERE d.workspace_id = ? AND e.lead_id = ? AND d.target_kind IN ('webhook', 'telegram', 'email') ORDER BY d.id",
+             WHERE d.workspace_id = ? AND e.lead_id = ? AND d.target_kind IN ('webhook', 'telegram', 'email', 'slack') ORDER BY d.id",
             &[text(workspace_id), text(lead_id)],
         )
         .await

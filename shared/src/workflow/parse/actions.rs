@@ -29,7 +29,8 @@ fn action(value: &Value, at: &str, errors: &mut Errors) -> Option<Action> {
         "add_tag" | "remove_tag" => &["type", "tag"],
         "follow_up" => &["type", "after_seconds", "action", "cancel_on_status_change"],
         "email" => &["type", "to", "subject", "body"],
-        _ => return push(errors, FieldError::new(type_at, "invalid_action", "type is one of telegram, webhook, email, set_status, add_tag, remove_tag, follow_up")),
+        "slack" => &["type", "text"],
+        _ => return push(errors, FieldError::new(type_at, "invalid_action", "type is one of telegram, slack, webhook, email, set_status, add_tag, remove_tag, follow_up")),
     };
     known_keys(map, at, allowed, errors);
     match kind {
@@ -39,6 +40,7 @@ fn action(value: &Value, at: &str, errors: &mut Errors) -> Option<Action> {
         "add_tag" => tag(map, at, errors).map(|tag| Action::AddTag { tag }),
         "remove_tag" => tag(map, at, errors).map(|tag| Action::RemoveTag { tag }),
         "email" => email(map, at, errors),
+        "slack" => slack(map, at, errors),
         _ => follow_up(map, at, errors),
     }
 }
@@ -68,6 +70,14 @@ fn email(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<Acti
     });
     let body = template_at(map, "body", at, errors);
     Some(Action::Email { to: to?, subject: subject?, body: body? })
+}
+
+/// `{"type": "slack"}`, with an optional `text` template shown above the lead.
+fn slack(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<Action> {
+    match map.get("text") {
+        None | Some(Value::Null) => Some(Action::Slack { text: None }),
+        Some(_) => template_at(map, "text", at, errors).map(|text| Action::Slack { text: Some(text) }),
+    }
 }
 
 fn tag(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<String> {

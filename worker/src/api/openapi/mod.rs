@@ -13,7 +13,7 @@ pub mod workflow_schemas;
 
 
 
-use crate::api::{admin, campaigns, capture_urls, deliveries, erasures, events, exports, follow_ups, inbound, inbox_links, keys, leads, members, meta, notes, summaries, telegram, telegram_webhook, webhook_test_send, webhooks, workflows, workspace, workspace_credentials};
+use crate::api::{admin, campaigns, capture_urls, deliveries, erasures, events, exports, follow_ups, inbound, inbox_links, keys, leads, members, meta, notes, slack, summaries, telegram, telegram_webhook, webhook_test_send, webhooks, workflows, workspace, workspace_credentials};
 use utoipa::openapi::security::SecurityScheme;
 use utoipa::{Modify, OpenApi};
 
@@ -45,6 +45,7 @@ use utoipa::{Modify, OpenApi};
         events::list, events::get,
         inbox_links::create,
         telegram::put, telegram::get, telegram::delete, telegram_webhook::update,
+        slack::put, slack::get, slack::delete,
         workflows::list, workflows::create, workflows::get, workflows::patch, workflows::delete,
         workflows::trigger, workflows::runs, workflows::lead_runs,
         campaigns::list, campaigns::create, campaigns::get, campaigns::patch,

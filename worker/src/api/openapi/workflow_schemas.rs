@@ -68,6 +68,7 @@ fn actions() -> Value {
         tag_action("remove_tag"),
         follow_up,
         email(),
+        object(&["type"], json!({"type": {"type": "string", "const": "slack"}, "text": slack_line()})),
     ]}})
 }
 
@@ -84,6 +85,13 @@ fn email() -> Value {
         "subject": subject,
         "body": body,
     }))
+}
+
+/// A Slack action's optional line above the lead's blocks.
+fn slack_line() -> Value {
+    let mut text = template();
+    text["description"] = json!("A line above the lead's blocks, with {{lead.<field>}} placeholders; the whole line is escaped for Slack's mrkdwn");
+    text
 }
 
 fn properties() -> Value {

@@ -15,7 +15,7 @@ use crate::outbox::attempt::{Attempted, Call};
 use crate::outbox::message::{enqueue, messages_for};
 use crate::error::{ApiError, ApiResult};
 use crate::automation::follow_ups::{schedule, FollowUpSpec};
-use crate::leads::events::{self, WORKFLOW_ACTION, WORKFLOW_COMPLETED, WORKFLOW_EMAIL, WORKFLOW_FAILED, WORKFLOW_TELEGRAM};
+use crate::leads::events::{self, WORKFLOW_ACTION, WORKFLOW_COMPLETED, WORKFLOW_EMAIL, WORKFLOW_FAILED, WORKFLOW_SLACK, WORKFLOW_TELEGRAM};
 use crate::leads::{apply_patch, chain_patched, ChangeBy, LeadOut, LeadPatch, Patched};
 use crate::store::deliveries::DeliveryJob;
 use crate::store::leads::{LeadChain, LeadRow};
@@ -204,7 +204,7 @@ impl Runner<'_> {
                 progress.unrecorded.push(done);
                 Ok(Step::Done)
             }
-            Action::Telegram { .. } | Action::Webhook { .. } | Action::Email { .. } => self.raise(job, targets, run, idx, action, progress).await,
+            Action::Telegram { .. } | Action::Webhook { .. } | Action::Email { .. } | Action::Slack { .. } => self.raise(job, targets, run, idx, action, progress).await,
         }
     }
 
@@ -323,7 +323,7 @@ impl Runner<'_> {
         Ok(true)
     }
 
-    /// A `telegram` or `webhook` action: its job, written with the records
+    /// A `telegram`, `webhook`, `email` or `slack` action: its job, written with the records
     /// of the actions before it and the turn's lead changes. What it sends
     /// is rendered from the lead as those changes leave it.
     async fn raise(&self, job: &DeliveryJob, targets: &Targets, run: &RunRow, idx: usize, action: &Action, progress: &mut Progress<'_>) -> ApiResult<Step> {
@@ -357,6 +357,17 @@ impl Runner<'_> {
                     Ok(serde_json::to_string(&email)?)
                 };
                 (JobKind::Email, to.as_str(), WORKFLOW_EMAIL, Box::new(render))
+            }
+            Action::Slack { text } => {
+                if targets.slack(job).is_none() {
+                    return Ok(Step::Failed("Slack is not set up for this workspace (PUT /api/v1/integrations/slack)".into()));
+                }
+                // The lead as it is now, and the line as plain text: the message is built (and escaped) when sent.
+                let render = move |lead: &LeadRow| -> ApiResult<String> {
+                    let view = view(lead)?;
+                    Ok(json!({"text": text.as_ref().map(|t| t.render_text(&view)), "data": view}).to_string())
+                };
+                (JobKind::Slack, JobKind::Slack.as_str(), WORKFLOW_SLACK, Box::new(render))
             }
             _ => return Err(ApiError::internal("workflow send", "not a sending action")),
         };

@@ -125,6 +125,7 @@ fn delivery(d: &DeliveryRow, history: &History<'_>, retry_csrf: Option<&str>) ->
     let target = match d.target_kind.as_str() {
         "telegram" => "Telegram".to_string(),
         "email" if d.target_id.starts_with("mem_") => format!("email to {}", history.people.get(&d.target_id).map_or(d.target_id.as_str(), String::as_str)),
+        "slack" => "Slack".to_string(),
         "email" => "email to the lead".to_string(),
         kind => format!("{kind} {}", d.target_id),
     };
