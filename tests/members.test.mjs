@@ -24,7 +24,7 @@ test('a workspace made with owner_email has that person as its first owner, invi
   assert.equal(list.body.data.length, 1);
   const [owner] = list.body.data;
   assert.match(owner.id, /^mem_[0-9A-HJKMNP-TV-Z]{26}$/);
-  assert.deepEqual({ ...owner, id: undefined, invited_at: undefined }, { id: undefined, email: 'Ada@xn--bro-hoa.de', name: null, role: 'owner', status: 'invited', invited_at: undefined });
+  assert.deepEqual({ ...owner, id: undefined, invited_at: undefined }, { id: undefined, email: 'Ada@xn--bro-hoa.de', name: null, role: 'owner', status: 'invited', invited_at: undefined, alerts: 'all' });
   await assert.rejects(app.createWorkspace({ name: 'x', owner_email: 'nope' }), /"status":422.*"field":"email"/s, 'a bad address makes no workspace');
 });
 
@@ -32,7 +32,7 @@ test('invite, list, change role, remove', async () => {
   const ws = await app.createWorkspace({ name: 'team', owner_email: 'owner@example.com' });
   const created = await invite(ws, { email: 'Rep@Example.com', role: 'member' });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  assert.deepEqual(Object.keys(created.body).sort(), ['email', 'id', 'invited_at', 'name', 'role', 'status']);
+  assert.deepEqual(Object.keys(created.body).sort(), ['alerts', 'email', 'id', 'invited_at', 'name', 'role', 'status']);
   assert.equal(created.body.email, 'Rep@example.com', 'stored in the one normalised form');
   assert.equal(created.body.status, 'invited');
   assert.ok(Math.abs(Date.parse(created.body.invited_at) - Date.now()) < 60_000);
@@ -107,4 +107,17 @@ test("another workspace's members are invisible and out of reach; only admin key
   for (const [method, path, body] of [['GET', '/api/v1/members'], ['POST', '/api/v1/members', { email: 'x@example.com', role: 'viewer' }], ['DELETE', `/api/v1/members/${other.id}`]]) {
     assert.equal((await app.api(reader.body.key, method, path, body)).status, 403, `${method} ${path}`);
   }
+});
+
+test('a member\'s alerts follow their role until chosen; a bad choice is a 422 naming alerts', async () => {
+  const ws = await app.createWorkspace({ name: 'alerts' });
+  const rep = (await invite(ws, { email: 'alerts-rep@example.com', role: 'member' })).body;
+  assert.equal(rep.alerts, 'assigned', 'a member gets the leads assigned to them by default');
+  const chosen = await app.api(ws.api_key, 'PATCH', `/api/v1/members/${rep.id}`, { alerts: 'digest' });
+  assert.deepEqual([chosen.status, chosen.body.alerts, chosen.body.role], [200, 'digest', 'member']);
+  const promoted = await app.api(ws.api_key, 'PATCH', `/api/v1/members/${rep.id}`, { role: 'admin' });
+  assert.equal(promoted.body.alerts, 'digest', 'a choice made stays through a change of role');
+  const bad = await app.api(ws.api_key, 'PATCH', `/api/v1/members/${rep.id}`, { alerts: 'loud' });
+  assert.equal(bad.status, 422);
+  assert.equal(bad.body.errors[0].field, 'alerts');
 });
