@@ -253,3 +253,33 @@ test("alerts follow each member's choice: new leads by email to those who want t
   void rep;
   void digestFan;
 });
+
+test("a workflow emails the members of a role, and refuses a recipient it does not know", async () => {
+  const { app } = fixture;
+  const ws = await app.createWorkspace({ name: "routing", owner_email: "route-owner@example.com" });
+  const owner = await accept(linkIn(await mailTo("route-owner@example.com")));
+  await app.api(ws.api_key, "PATCH", `/api/v1/members/${(await app.api(ws.api_key, "GET", "/api/v1/members")).body.data[0].id}`, { alerts: "none" });
+  await invite(ws, "route-admin@example.com", "admin");
+  const admin = await accept(linkIn(await mailTo("route-admin@example.com")));
+  await app.api(ws.api_key, "PATCH", `/api/v1/members/${(await app.api(ws.api_key, "GET", "/api/v1/members")).body.data[0].id}`, { alerts: "none" });
+  const action = (to) => ({ type: "email", to, subject: "Lead: {{lead.name}}", body: "{{lead.name}} wrote: {{lead.message}}" });
+  const bad = await app.api(ws.api_key, "POST", "/api/v1/workflows", { name: "bad", trigger: { event: "lead.created" }, actions: [action("members:boss")] });
+  assert.equal(bad.status, 422);
+  assert.equal(bad.body.errors[0].field, "actions[0].to");
+  const made = await app.api(ws.api_key, "POST", "/api/v1/workflows", { name: "to owners", trigger: { event: "lead.created" }, actions: [action("members:owner"), action("members:viewer")] });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  await app.capture(ws, { email: "routed@example.com", name: "Rita <b>", message: "hi & bye" });
+  const mail = await mailTo("route-owner@example.com", 2);
+  assert.equal(mail.subject, "Lead: Rita <b>");
+  assert.equal(mail.header("list-unsubscribe"), undefined, "to a member: no unsubscribe");
+  assert.ok(htmlOf(mail).includes("Rita &lt;b&gt; wrote: hi &amp; bye"));
+  assert.equal(await mailCount("route-admin@example.com"), 1, "an admin is not an owner");
+  // Nobody is a viewer: that action fails, naming why.
+  const runs = await app.waitFor(async () => {
+    const { data } = (await app.api(ws.api_key, "GET", `/api/v1/workflows/${made.body.id}/runs`)).body;
+    return data.length && data[0].status !== "running" && data;
+  }, { what: "the run to end" });
+  assert.equal(runs[0].status, "failed");
+  assert.match(JSON.stringify(runs[0].actions[1]), /no active member of this workspace is a viewer/);
+  for (const session of [owner, admin]) await session.context.close();
+});

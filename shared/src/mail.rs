@@ -80,7 +80,7 @@ pub fn message(out: &Outgoing<'_>) -> Result<String, String> {
     let html = format!("<!doctype html>\n<html><head><meta charset=\"utf-8\"></head><body>\n<p>{}</p>\n{html_footer}</body></html>\n", out.html);
     let mut builder = MessageBuilder::new()
         .from(out.from)
-        .to(out.to)
+        .to(recipients(out.to).collect::<Vec<_>>())
         .subject(out.subject)
         .message_id(MessageId::new(out.message_id))
         .date(Date::new(out.date_secs));
@@ -92,6 +92,12 @@ pub fn message(out: &Outgoing<'_>) -> Result<String, String> {
         .html_body(html)
         .write_to_string()
         .map_err(|e| format!("the message could not be written: {e}"))
+}
+
+/// The addresses of a `to` that names several (`a@x, b@y`: a message to
+/// several members of a workspace), or the one.
+pub fn recipients(to: &str) -> impl Iterator<Item = &str> {
+    to.split(',').map(str::trim).filter(|a| !a.is_empty())
 }
 
 /// The domain of an address (for a Message-ID on the sender's domain).
@@ -128,6 +134,19 @@ mod tests {
         sample_to(subject, Some("https://leads.example.com/u/u1.ws.h.m"))
     }
 
+    fn sample_outgoing(unsubscribe_url: Option<&'static str>) -> Outgoing<'static> {
+        Outgoing {
+            from: "leads@example.com",
+            to: "ada@example.org",
+            subject: "Hi",
+            text: "Hello",
+            html: "Hello",
+            message_id: "dlv_1@example.com",
+            date_secs: 1_700_000_000,
+            unsubscribe_url,
+        }
+    }
+
     fn sample_to(subject: &str, unsubscribe_url: Option<&str>) -> String {
         message(&Outgoing {
             from: "leads@example.com",
@@ -152,6 +171,15 @@ mod tests {
         assert!(raw.contains("Message-ID: <dlv_1@example.com>\r\n"));
         assert!(raw.contains("Subject: Welcome\r\n"));
         assert!(raw.contains("From: <leads@example.com>") || raw.contains("From: leads@example.com"), "{raw}");
+    }
+
+    #[test]
+    fn a_message_to_several_names_each() {
+        let raw = message(&Outgoing { to: "a@example.com, b@example.com", ..sample_outgoing(None) }).unwrap();
+        let to = raw.lines().find(|l| l.starts_with("To:")).unwrap();
+        assert!(to.contains("<a@example.com>") && to.contains("b@example.com"), "{raw}");
+        assert_eq!(recipients("a@x, b@y").collect::<Vec<_>>(), ["a@x", "b@y"]);
+        assert_eq!(recipients("a@x").collect::<Vec<_>>(), ["a@x"]);
     }
 
     #[test]

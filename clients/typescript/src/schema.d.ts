@@ -2201,11 +2201,8 @@ export interface components {
                 body: string;
                 /** @description One line with {{lead.<field>}} placeholders; values as they are (non-ASCII sent as encoded-words) */
                 subject: string;
-                /**
-                 * @description Who is emailed: the lead (more recipients may come later)
-                 * @enum {string}
-                 */
-                to: "lead";
+                /** @description Who is emailed: the lead (with one-click unsubscribe), the lead's assignee, or every active member of a role (`members:owner`, `members:admin`, `members:member`, `members:viewer`) */
+                to: string;
                 type: string;
             } | {
                 /** @description A line above the lead's blocks, with {{lead.<field>}} placeholders; the whole line is escaped for Slack's mrkdwn */
@@ -2305,11 +2302,8 @@ export interface components {
                 body: string;
                 /** @description One line with {{lead.<field>}} placeholders; values as they are (non-ASCII sent as encoded-words) */
                 subject: string;
-                /**
-                 * @description Who is emailed: the lead (more recipients may come later)
-                 * @enum {string}
-                 */
-                to: "lead";
+                /** @description Who is emailed: the lead (with one-click unsubscribe), the lead's assignee, or every active member of a role (`members:owner`, `members:admin`, `members:member`, `members:viewer`) */
+                to: string;
                 type: string;
             } | {
                 /** @description A line above the lead's blocks, with {{lead.<field>}} placeholders; the whole line is escaped for Slack's mrkdwn */

@@ -13,7 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
 use crate::store::deliveries::DeliveryJob;
 use crate::auth::session::emailed_link_secret;
-use leadsbot_shared::mail::{domain_of, message, suppression_hash, unsubscribe_token, Outgoing};
+use leadsbot_shared::mail::{domain_of, message, recipients, suppression_hash, unsubscribe_token, Outgoing};
 use super::digest_text::digest_message;
 use crate::store::members::MemberRow;
 use crate::store::Store;
@@ -61,11 +61,12 @@ impl EmailedLink {
     }
 }
 
-/// Who a job's mail goes to, from its target: a member of the workspace
-/// (their own mail, which no suppression list holds back and no
-/// unsubscribe ends: they choose their alerts instead), or a lead.
+/// Who a job's mail goes to, from its target: members of the workspace
+/// (one, `mem_…`, or every active one of a role, `members:<role>`: their own
+/// mail, which no suppression list holds back and no unsubscribe ends: they
+/// choose their alerts instead), or a lead.
 pub fn is_to_member(target_id: &str) -> bool {
-    target_id.starts_with("mem_")
+    target_id.starts_with("mem_") || target_id.starts_with("members:")
 }
 
 impl EmailPayload {
@@ -104,9 +105,10 @@ pub fn prepare(configured: bool, address_hash: Option<String>, is_suppressed: im
 pub async fn call_email(config: &Config, env: &Env, store: &Store, job: &DeliveryJob, member: Option<&MemberRow>, is_suppressed: impl Fn(&str) -> bool) -> ApiResult<Call> {
     let to_member = is_to_member(&job.target_id);
     let email = match (to_member, member) {
-        (true, None) => return Ok(Call::cancelled(MEMBER_GONE)),
         (true, Some(member)) => member_message(config, store, job, member).await?,
-        (false, _) => payload(job),
+        (true, None) if job.target_id.starts_with("mem_") => return Ok(Call::cancelled(MEMBER_GONE)),
+        // To every member of a role: addressed when the workflow wrote it.
+        (true, None) | (false, _) => payload(job),
     };
     let Some(email) = email else {
         return Ok(Call::stopped("the email job's payload is unreadable"));
@@ -183,10 +185,14 @@ async fn member_message(config: &Config, store: &Store, job: &DeliveryJob, membe
 /// Cloudflare's `send_email` binding: it answers with a message id, or throws.
 async fn to_binding(env: &Env, settings: &EmailSettings, to: &str, raw: &str) -> Call {
     let started_at = now_ms();
+    // One envelope per recipient (a message to several members names them all in `To`).
     let sent = async {
         let binding = env.send_email("EMAIL")?;
-        let message = EmailMessage::new(&settings.from, to, raw).map_err(worker::Error::from)?;
-        binding.send(&message).await.map_err(worker::Error::from)
+        for recipient in recipients(to) {
+            let message = EmailMessage::new(&settings.from, recipient, raw).map_err(worker::Error::from)?;
+            binding.send(&message).await.map_err(worker::Error::from)?;
+        }
+        Ok::<_, worker::Error>(())
     };
     let result = sent.await;
     let mut call = match result {
@@ -223,7 +229,7 @@ mod tests {
 
     #[test]
     fn member_mail_goes_by_member_id_and_its_link_to_the_sign_in_page() {
-        assert!(is_to_member("mem_01J"));
+        assert!(is_to_member("mem_01J") && is_to_member("members:owner"));
         assert!(!is_to_member("lead"));
         let link = EmailedLink { id: "evt_1".into(), purpose: "invitation".into() };
         let url = link.url("https://x.example", "key");

@@ -84,6 +84,15 @@ impl Store {
         Ok(rows.into_iter().map(|r| (r.id, r.shown)).collect())
     }
 
+    /// The active members of a role, oldest first (a workflow's `members:<role>` email).
+    pub async fn active_members_with_role(&self, workspace_id: &str, role: &str) -> ApiResult<Vec<MemberRow>> {
+        self.all(
+            "SELECT * FROM members WHERE workspace_id = ? AND role = ? AND status = 'active' ORDER BY id LIMIT 100",
+            &[text(workspace_id), text(role)],
+        )
+        .await
+    }
+
     pub async fn member(&self, workspace_id: &str, id: &str) -> ApiResult<Option<MemberRow>> {
         self.first("SELECT * FROM members WHERE workspace_id = ? AND id = ?", &[text(workspace_id), text(id)]).await
     }

@@ -55,12 +55,12 @@ fn template_at(map: &Map<String, Value>, key: &str, at: &str, errors: &mut Error
     Template::parse(source, &field).map_err(|e| errors.push(e)).ok()
 }
 
-/// `{"type": "email", "to": "lead", "subject": …, "body": …}`: a subject is one line.
+/// `{"type": "email", "to": "lead" | "assignee" | "members:<role>", "subject": …, "body": …}`: a subject is one line.
 fn email(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<Action> {
     let to_at = path(at, "to");
     let to = required(map, "to", at, errors).and_then(|v| text(v, &to_at, errors)).and_then(|to| match EmailRecipient::parse(to) {
         Some(to) => Some(to),
-        None => push(errors, FieldError::new(&to_at, "invalid_recipient", format!("to is one of {} (more recipients may come later)", EmailRecipient::ALL.join(", ")))),
+        None => push(errors, FieldError::new(&to_at, "invalid_recipient", "to is lead, assignee or members:<role> (owner, admin, member or viewer)")),
     });
     let subject = template_at(map, "subject", at, errors).and_then(|subject| {
         if subject.source().contains(['\r', '\n']) {

@@ -81,7 +81,7 @@ fn email() -> Value {
     body["description"] = json!("The text part; the HTML part is the same text with every value HTML-escaped. Each email ends with a one-click unsubscribe link");
     object(&["type", "to", "subject", "body"], json!({
         "type": {"type": "string", "const": "email"},
-        "to": {"type": "string", "enum": leadsbot_shared::workflow::EmailRecipient::ALL, "description": "Who is emailed: the lead (more recipients may come later)"},
+        "to": {"type": "string", "pattern": leadsbot_shared::workflow::EmailRecipient::PATTERN, "description": "Who is emailed: the lead (with one-click unsubscribe), the lead's assignee, or every active member of a role (`members:owner`, `members:admin`, `members:member`, `members:viewer`)"},
         "subject": subject,
         "body": body,
     }))

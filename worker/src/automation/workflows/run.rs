@@ -26,7 +26,7 @@ use crate::store::run_actions::RaisedAction;
 use crate::store::workflow_runs::{RunActionRow, RunRow, RunState};
 use crate::store::Store;
 use leadsbot_shared::job::JobKind;
-use leadsbot_shared::workflow::{Action, WorkflowDefinition};
+use leadsbot_shared::workflow::{Action, EmailRecipient, WorkflowDefinition};
 use serde_json::json;
 use worker::{D1PreparedStatement, Env};
 
@@ -330,6 +330,7 @@ impl Runner<'_> {
         let ws = &run.workspace_id;
         let view = |lead: &LeadRow| -> ApiResult<serde_json::Value> { Ok(serde_json::to_value(LeadOut::from(lead))?) };
         type Render<'r> = Box<dyn Fn(&LeadRow) -> ApiResult<String> + 'r>;
+        let email_target: String;
         let (channel, target_id, event_type, render): (JobKind, &str, &str, Render<'_>) = match action {
             Action::Telegram { template } => {
                 if targets.telegram(job).is_none() {
@@ -350,13 +351,19 @@ impl Runner<'_> {
                 (JobKind::Webhook, endpoint_id.as_str(), WORKFLOW_ACTION, Box::new(render))
             }
             Action::Email { to, subject, body } => {
+                let (target, members) = match self.email_recipients(ws, *to, progress.turn.current.as_ref()).await? {
+                    Ok(found) => found,
+                    Err(none) => return Ok(Step::Failed(none)),
+                };
+                email_target = target;
                 // What it sends is fixed now: every retry sends these parts (the address as the lead had it).
                 let render = move |lead: &LeadRow| -> ApiResult<String> {
                     let view = view(lead)?;
-                    let email = EmailPayload { to: lead.email.clone(), subject: subject.render_text(&view), text: body.render_text(&view), html: body.render_html(&view), link: None };
+                    let to = members.as_ref().map_or_else(|| lead.email.clone(), |members| members.join(", "));
+                    let email = EmailPayload { to, subject: subject.render_text(&view), text: body.render_text(&view), html: body.render_html(&view), link: None };
                     Ok(serde_json::to_string(&email)?)
                 };
-                (JobKind::Email, to.as_str(), WORKFLOW_EMAIL, Box::new(render))
+                (JobKind::Email, email_target.as_str(), WORKFLOW_EMAIL, Box::new(render))
             }
             Action::Slack { text } => {
                 if targets.slack(job).is_none() {
@@ -375,6 +382,30 @@ impl Runner<'_> {
         let earlier = std::mem::take(&mut progress.unrecorded);
         self.flush(progress.turn, earlier, Some(&sending)).await?;
         Ok(Step::Waits)
+    }
+
+    /// Who an `email` action writes to: its job's target and, for members,
+    /// their addresses (`None`: the lead's own address, as it is when sent);
+    /// `Err` with the reason when there is nobody to write to.
+    async fn email_recipients(&self, ws: &str, to: EmailRecipient, lead: Option<&LeadRow>) -> ApiResult<Result<(String, Option<Vec<String>>), String>> {
+        Ok(match to {
+            EmailRecipient::Lead => Ok(("lead".into(), None)),
+            EmailRecipient::Members(role) => {
+                let members = self.store.active_members_with_role(ws, role.as_str()).await?;
+                if members.is_empty() {
+                    Err(format!("no active member of this workspace is a {}", role.as_str()))
+                } else {
+                    Ok((to.as_string(), Some(members.into_iter().map(|m| m.email).collect())))
+                }
+            }
+            EmailRecipient::Assignee => match assignee_of(lead) {
+                Some(id) => match self.store.member(ws, id).await?.filter(|m| m.status == "active") {
+                    Some(member) => Ok((member.id, Some(vec![member.email]))),
+                    None => Err("the lead's assignee is no longer an active member".into()),
+                },
+                None => Err("the lead has no assignee".into()),
+            },
+        })
     }
 
     fn fail(&self, run: &RunRow, idx: usize, error: &str, mut states: Vec<RunActionRow>, mut earlier: Vec<Then>) -> ApiResult<Vec<D1PreparedStatement>> {
@@ -398,6 +429,11 @@ impl Runner<'_> {
         let event = events::event(kind, &run.workspace_id, Some(&run.lead_id), serde_json::to_value(out)?, self.now)?;
         self.store.finish_run_statements(earlier, run, status, &event, self.now)
     }
+}
+
+/// The member a lead is assigned to, as the turn's changes leave it.
+fn assignee_of(lead: Option<&LeadRow>) -> Option<&str> {
+    lead.and(None)
 }
 
 /// A turn's pending changes made again, in order, on the lead as stored:
