@@ -1045,6 +1045,23 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "lead.assigned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The lead.assigned event */
+        post: operations["lead_assignedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "lead.created": {
         parameters: {
             query?: never;
@@ -1184,6 +1201,12 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /** @description `data` of `lead.assigned`: the lead (its `assignee` the new one), plus the assignee before. */
+        AssignedData: {
+            /** @description The member assigned (`mem_…`), `null` when the lead was unassigned. */
+            assignee?: string | null;
+            previous_assignee?: string | null;
+        };
         AttemptOut: {
             /** Format: int32 */
             attempt: number;
@@ -1363,7 +1386,7 @@ export interface components {
         /** @description A new webhook endpoint. */
         EndpointIn: {
             description?: string;
-            events?: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due")[];
+            events?: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due" | "lead.assigned")[];
             /** Format: iri */
             url: string;
         };
@@ -1385,7 +1408,7 @@ export interface components {
             /** @description `manual`, `gone` (the receiver answered 410), `failing` (5 days of failures), … */
             disabled_reason?: string | null;
             enabled: boolean;
-            events: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due")[];
+            events: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due" | "lead.assigned")[];
             /** Format: date-time */
             failing_since?: string | null;
             id: string;
@@ -1403,7 +1426,7 @@ export interface components {
             description?: string;
             /** @description `true` re-enables a disabled endpoint (and forgets its failures); `false` disables it. */
             enabled?: boolean;
-            events?: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due")[];
+            events?: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due" | "lead.assigned")[];
             /** Format: iri */
             url?: string;
         };
@@ -1437,7 +1460,7 @@ export interface components {
             /** @description The JSON body every delivery of this event sends (and signs). */
             payload: Record<string, never>;
             /** @enum {string} */
-            type: "lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due";
+            type: "lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due" | "lead.assigned";
         };
         /** @description A page of events, newest first. */
         EventPageOut: {
@@ -1448,7 +1471,7 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @enum {string} */
-        EventTypeName: "lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due";
+        EventTypeName: "lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due" | "lead.assigned";
         /** @enum {string} */
         ExportFormat: "csv" | "ndjson";
         /** @description One bad field in a problem document. */
@@ -1733,6 +1756,8 @@ export interface components {
         };
         /** @description A lead, as the API shows it and as lead events carry it in `data`. */
         LeadOut: {
+            /** @description The member the lead is assigned to (`mem_…`), `null` when nobody. */
+            assignee?: string | null;
             /**
              * @description The lead's campaign: the slug its `campaign` label joins, else its
              *     `utm_campaign`'s (`Spring Sale` → `spring-sale`); what every campaign filter matches.
@@ -1787,6 +1812,11 @@ export interface components {
          */
         LeadPatch: {
             add_tags?: string[];
+            /**
+             * @description The member the lead is assigned to (`mem_…`, an active or invited member of the
+             *     workspace); `null` unassigns.
+             */
+            assignee?: string | null;
             /** @description `null` clears the note. */
             note?: string | null;
             remove_tags?: string[];
@@ -2151,7 +2181,18 @@ export interface components {
                  */
                 to: "lead";
                 type: string;
-            })[];
+            } | ({
+                /** @description A member id */
+                to: string;
+                type: string;
+            } | {
+                /**
+                 * @description A role: its active members, by id, each in turn (removed members skipped)
+                 * @enum {string}
+                 */
+                round_robin: "owner" | "admin" | "member" | "viewer";
+                type: string;
+            }))[];
             conditions?: {
                 all: {
                     field: string;
@@ -2194,7 +2235,7 @@ export interface components {
         };
         /** @description A workflow as the API shows it: its definition, id and times. */
         WorkflowOut: {
-            /** @description The ordered actions (`telegram`, `webhook`, `set_status`, `add_tag`, `remove_tag`, `follow_up`). */
+            /** @description The ordered actions (`telegram`, `webhook`, `set_status`, `add_tag`, `remove_tag`, `follow_up`, `email`, `assign`). */
             actions: Record<string, never>[];
             /** @description `{"all": [...]}` or `{"any": [...]}` of `{"field", "op", "value"}`; absent: every lead. */
             conditions?: Record<string, never>;
@@ -2251,7 +2292,18 @@ export interface components {
                  */
                 to: "lead";
                 type: string;
-            })[];
+            } | ({
+                /** @description A member id */
+                to: string;
+                type: string;
+            } | {
+                /**
+                 * @description A role: its active members, by id, each in turn (removed members skipped)
+                 * @enum {string}
+                 */
+                round_robin: "owner" | "admin" | "member" | "viewer";
+                type: string;
+            }))[];
             conditions?: ({
                 all: {
                     field: string;
@@ -3327,6 +3379,8 @@ export interface operations {
                 email?: string;
                 /** @description Search: every word (a prefix) must occur in the email, name, phone, company, message, note, tags or custom field values; case and accents are ignored */
                 q?: string;
+                /** @description Leads assigned to this member (`mem_…`), or `none`: unassigned ones (`me`, the signed-in member, needs a member's session) */
+                assignee?: string;
                 /** @description Created at or after (RFC 3339) */
                 created_after?: string;
                 /** @description Created before (RFC 3339) */
@@ -3369,6 +3423,8 @@ export interface operations {
                 email?: string;
                 /** @description Search: every word (a prefix) must occur in the email, name, phone, company, message, note, tags or custom field values; case and accents are ignored */
                 q?: string;
+                /** @description Leads assigned to this member (`mem_…`), or `none`: unassigned ones (`me`, the signed-in member, needs a member's session) */
+                assignee?: string;
                 /** @description Created at or after (RFC 3339) */
                 created_after?: string;
                 /** @description Created before (RFC 3339) */
@@ -4647,6 +4703,49 @@ export interface operations {
                     data: components["schemas"]["CampaignEventData"];
                     /** @constant */
                     event?: "campaign.resumed";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx counts as delivered */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    lead_assignedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event type */
+                "X-LeadsBot-Event": string;
+                /** @description The delivery id, the same across retries: de-duplicate on it */
+                "X-LeadsBot-Delivery": string;
+                /** @description Unix seconds of this attempt */
+                "X-LeadsBot-Timestamp": string;
+                /** @description Hex HMAC-SHA256 of the raw body, keyed by the whole whsec_… secret */
+                "X-LeadsBot-Signature": string;
+                /** @description The same with the previous secret, during a rotation's grace period */
+                "X-LeadsBot-Signature-Previous"?: string;
+                /** @description Standard Webhooks: the delivery id */
+                "webhook-id": string;
+                /** @description Standard Webhooks: unix seconds */
+                "webhook-timestamp": string;
+                /** @description Standard Webhooks: v1,<base64>, both secrets space-separated during a rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEnvelope"] & {
+                    data: components["schemas"]["LeadOut"] & components["schemas"]["AssignedData"];
+                    /** @constant */
+                    event?: "lead.assigned";
                 };
             };
         };

@@ -104,6 +104,14 @@ pub enum Action {
     FollowUp { after_seconds: u64, action: FollowUpAction, cancel_on_status_change: bool },
     /// An email with a text and an HTML part, both from the same templates.
     Email { to: EmailRecipient, subject: Template, body: Template },
+    /// Assigns the lead: to one member (`to`), or in turn to the active
+    /// members of a role (`round_robin`). Exactly one of the two is set.
+    Assign {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        round_robin: Option<String>,
+    },
 }
 
 /// Who an `email` action writes to. Only the lead for now; the wire form
@@ -141,6 +149,7 @@ impl Action {
             Self::RemoveTag { .. } => "remove_tag",
             Self::FollowUp { .. } => "follow_up",
             Self::Email { .. } => "email",
+            Self::Assign { .. } => "assign",
         }
     }
 }

@@ -150,7 +150,7 @@ pub async fn remove(app: &mut App) -> ApiResult<Response> {
     let (id, before) = current(app, &key.workspace_id).await?;
     refuse_unless(may_change_member(KEY_ROLE, Some(before), None))?;
     let others = app.store.other_owners(&key.workspace_id, &id).await?;
-    if leaves_no_owner(before, None, others) || !app.store.remove_member(&key.workspace_id, &id).await? {
+    if leaves_no_owner(before, None, others) || !app.store.remove_member(&key.workspace_id, &id, app.now_ms).await? {
         return Err(last_owner(&id));
     }
     no_content()

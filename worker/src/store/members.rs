@@ -17,6 +17,23 @@ pub struct MemberRow {
     pub updated_at: i64,
 }
 
+/// A member as a choice (the inbox's assignee select and filter): shown by name, else email.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct MemberChoice {
+    pub id: String,
+    pub name: Option<String>,
+    pub email: String,
+}
+
+impl MemberChoice {
+    pub fn label(&self) -> &str {
+        self.name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&self.email)
+    }
+}
+
+/// The workspace's members as choices, by name (else email): binds workspace, limit.
+pub(super) const MEMBER_CHOICES: &str = "SELECT id, name, email FROM members WHERE workspace_id = ?1 ORDER BY coalesce(name, email) COLLATE NOCASE, id LIMIT ?2";
+
 #[derive(Deserialize)]
 struct Count {
     n: i64,
@@ -62,6 +79,11 @@ impl Store {
         .await
     }
 
+    /// The members a lead can be assigned to, as choices.
+    pub async fn member_choices(&self, workspace_id: &str) -> ApiResult<Vec<MemberChoice>> {
+        self.all(MEMBER_CHOICES, &[text(workspace_id), number(i64::from(super::filter_choices::MAX_CHOICES))]).await
+    }
+
     pub async fn member(&self, workspace_id: &str, id: &str) -> ApiResult<Option<MemberRow>> {
         self.first("SELECT * FROM members WHERE workspace_id = ? AND id = ?", &[text(workspace_id), text(id)]).await
     }
@@ -81,9 +103,48 @@ impl Store {
         Ok(self.run(&sql, &[text(role), number(now), text(workspace_id), text(id)]).await? > 0)
     }
 
-    /// Removes a member; `false` when it is the last owner (or gone).
-    pub async fn remove_member(&self, workspace_id: &str, id: &str) -> ApiResult<bool> {
-        let sql = format!("DELETE FROM members WHERE workspace_id = ?1 AND id = ?2 AND {ANOTHER_OWNER_LEFT}");
-        Ok(self.run(&sql, &[text(workspace_id), text(id)]).await? > 0)
+    /// Removes a member; `false` when it is the last owner (or gone). Their
+    /// leads become unassigned in the same batch (a new revision each, so an
+    /// ETag read before is stale), exactly when the member is gone.
+    pub async fn remove_member(&self, workspace_id: &str, id: &str, now: i64) -> ApiResult<bool> {
+        let delete = format!("DELETE FROM members WHERE workspace_id = ?1 AND id = ?2 AND {ANOTHER_OWNER_LEFT}");
+        let unassign = "UPDATE leads SET assignee_id = NULL, updated_at = ?3, revision = lower(hex(randomblob(8)))
+             WHERE workspace_id = ?1 AND assignee_id = ?2 AND NOT EXISTS (SELECT 1 FROM members WHERE workspace_id = ?1 AND id = ?2)";
+        let results = self.batch(vec![
+            self.statement(&delete, &[text(workspace_id), text(id)])?,
+            self.statement(unassign, &[text(workspace_id), text(id), number(now)])?,
+        ]).await?;
+        Ok(results.first().is_some_and(super::wrote))
+    }
+
+    /// The workspace's active members of `role`, by id: whom round robin rotates over.
+    pub async fn active_members_of_role(&self, workspace_id: &str, role: &str) -> ApiResult<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        let rows: Vec<Id> = self
+            .all("SELECT id FROM members WHERE workspace_id = ? AND role = ? AND status = 'active' ORDER BY id", &[text(workspace_id), text(role)])
+            .await?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// The round-robin slot of `run_key` (a run's action): the rotation's
+    /// next, taken by one atomic upsert the first time, the same slot on
+    /// every retry. Concurrent runs each take a slot of their own.
+    pub async fn round_robin_slot(&self, workspace_id: &str, role: &str, run_key: &str, now: i64) -> ApiResult<i64> {
+        let taken = "SELECT 1 FROM assignment_picks WHERE workspace_id = ?1 AND run_key = ?3";
+        let bump = format!(
+            "INSERT INTO assignment_rotations (workspace_id, role, next_slot) SELECT ?1, ?2, 1 WHERE NOT EXISTS ({taken})
+             ON CONFLICT (workspace_id, role) DO UPDATE SET next_slot = next_slot + 1"
+        );
+        let pick = "INSERT INTO assignment_picks (workspace_id, run_key, slot, created_at)
+             SELECT ?1, ?3, next_slot - 1, ?4 FROM assignment_rotations WHERE workspace_id = ?1 AND role = ?2
+             ON CONFLICT (workspace_id, run_key) DO NOTHING";
+        let read = "SELECT slot AS n FROM assignment_picks WHERE workspace_id = ?1 AND run_key = ?3";
+        let args = [text(workspace_id), text(role), text(run_key), number(now)];
+        let results = self.batch(vec![self.statement(&bump, &args[..3])?, self.statement(pick, &args)?, self.statement(read, &args[..3])?]).await?;
+        let slot = results.get(2).and_then(|r| r.results::<Count>().ok()).and_then(|rows| rows.into_iter().next());
+        slot.map(|c| c.n).ok_or_else(|| crate::error::ApiError::internal("round robin slot", run_key))
     }
 }
