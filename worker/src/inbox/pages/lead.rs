@@ -16,6 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::inbox::respond::html;
 use crate::inbox::Session;
 use crate::store::leads::LeadRow;
+use crate::store::members::MemberChoice;
 use crate::store::workflow_runs::RunsBy;
 use futures_util::future::{try_join, try_join4, try_join5};
 use maud::{html, Markup};
@@ -41,12 +42,12 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
     let ids: Vec<String> = deliveries.iter().map(|d| d.id.clone()).collect();
     let run_ids: Vec<String> = runs.iter().map(|r| r.id.clone()).collect();
     let list = Filters::of_lead_page(&query_pairs(&app.req)?, status_class(&lead.status))?;
-    let neighbours_query = list.query_local(1, &session.timezone)?;
-    let (attempts, run_actions, workflows, near) = try_join4(
+    let neighbours_query = list.query_local(1, &session.timezone, super::filters::current_member(session))?;
+    let (attempts, run_actions, workflows, (near, members)) = try_join4(
         async { if ids.is_empty() { Ok(Vec::new()) } else { store.attempts_for(ws, &ids).await } },
         store.run_actions(ws, &run_ids),
         async { if runs.is_empty() { Ok(Vec::new()) } else { store.workflows(ws).await } },
-        store.lead_neighbours(ws, &neighbours_query, id),
+        try_join(store.lead_neighbours(ws, &neighbours_query, id), store.member_choices(ws)),
     )
     .await?;
     let workflow_names = workflows.iter().map(|w| (w.id.clone(), w.name.clone())).collect();
@@ -65,7 +66,7 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
             (summary(&lead, writable))
             // Filled by the script after a save (the page's address says so).
             p #save-status role="status" aria-live="polite" {}
-            @if writable { (actions(&lead, session, &returns)) } @else { p.readonly { "Read-only: this inbox was opened with a read key." } }
+            @if writable { (actions(&lead, session, &members, &returns)) } @else { p.readonly { "Read-only: this inbox was opened with a read key." } }
             section aria-labelledby="h-contact" { h2 #h-contact { "Contact" } (fields(&contact(&lead))) }
             (custom(&lead))
             section aria-labelledby="h-source" { h2 #h-source { "Source" } (fields(&source(&lead))) }
@@ -147,7 +148,7 @@ fn custom(lead: &LeadRow) -> Markup {
     }
 }
 
-fn actions(lead: &LeadRow, session: &Session, returns: &Returns) -> Markup {
+fn actions(lead: &LeadRow, session: &Session, members: &[MemberChoice], returns: &Returns) -> Markup {
     let unchanged = LeadEdit::unchanged(Seen::of(lead));
-    lead_form::render(&lead.id, &session.csrf, &unchanged, "Save", false, returns)
+    lead_form::render(&lead.id, &session.csrf, &unchanged, members, "Save", false, returns)
 }
