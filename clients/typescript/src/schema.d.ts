@@ -601,8 +601,9 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a member's role (admin)
-         * @description The workspace's last owner cannot be demoted (409): make another owner first.
+         * Change a member's role or linked Telegram user (admin)
+         * @description The workspace's last owner cannot be demoted (409): make another owner first. A Telegram
+         *     user already linked to another member is 409 too.
          */
         patch: operations["patchMember"];
         trace?: never;
@@ -1852,10 +1853,21 @@ export interface components {
             role: components["schemas"]["RoleName"];
             /** @description `invited` until the invitation is accepted, then `active`. */
             status: string;
+            /**
+             * Format: int64
+             * @description The Telegram user linked to the member ("Take it"), `null` when none.
+             */
+            telegram_user_id?: number | null;
         };
-        /** @description A change of role. */
+        /** @description A change of role, or of the Telegram user linked to the member (at least one). */
         MemberPatch: {
-            role: components["schemas"]["RoleName"];
+            role?: components["schemas"]["RoleName"];
+            /**
+             * Format: int64
+             * @description The member's Telegram user id: pressing "Take it" under an alert assigns the lead to
+             *     them. `null` unlinks. One Telegram user is linked to one member of a workspace (409).
+             */
+            telegram_user_id?: number | null;
         };
         NoteCursor: string;
         /** @description A note to add. */

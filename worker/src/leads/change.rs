@@ -24,6 +24,8 @@ pub enum Expect<'a> {
     ETag(&'a str),
     /// This status: a Telegram button offers a move from the status it showed.
     Status(&'a str),
+    /// Nobody has the lead: "Take it" never takes it from someone who already has it.
+    Unassigned,
 }
 
 pub struct LeadChange<'a> {
@@ -61,6 +63,7 @@ pub async fn change_lead(store: &Store, change: &LeadChange<'_>, now_ms: i64) ->
             Expect::Anything => true,
             Expect::ETag(header) => if_match_admits(header, &etag(&lead)),
             Expect::Status(status) => lead.status == status,
+            Expect::Unassigned => lead.assignee_id.is_none(),
         };
         let read = (lead.updated_at, lead.revision.clone());
         let patched = apply_patch(lead.clone(), change.patch.clone(), now_ms)?;

@@ -15,6 +15,9 @@ pub struct MemberRow {
     pub status: String,
     pub invited_at: i64,
     pub updated_at: i64,
+    /// The Telegram user linked to the member ("Take it" assigns to them).
+    #[serde(default)]
+    pub telegram_user_id: Option<i64>,
 }
 
 /// A member as a choice (the inbox's assignee select and filter): shown by name, else email.
@@ -77,6 +80,20 @@ impl Store {
             &[text(workspace_id), opt_text(before_id), number(i64::from(limit) + 1)],
         )
         .await
+    }
+
+    /// The member linked to a Telegram user, if any.
+    pub async fn member_by_telegram_user(&self, workspace_id: &str, user_id: i64) -> ApiResult<Option<MemberRow>> {
+        self.first("SELECT * FROM members WHERE workspace_id = ? AND telegram_user_id = ?", &[text(workspace_id), number(user_id)]).await
+    }
+
+    /// Links a member to a Telegram user (`None` unlinks); `false` when that
+    /// user is linked to another member of the workspace (checked in the statement).
+    pub async fn set_member_telegram(&self, workspace_id: &str, id: &str, user_id: Option<i64>, now: i64) -> ApiResult<bool> {
+        let sql = "UPDATE members SET telegram_user_id = ?1, updated_at = ?2 WHERE workspace_id = ?3 AND id = ?4
+             AND NOT EXISTS (SELECT 1 FROM members o WHERE o.workspace_id = ?3 AND o.id <> ?4 AND o.telegram_user_id = ?1)";
+        let user = user_id.map_or(wasm_bindgen::JsValue::NULL, number);
+        Ok(self.run(sql, &[user, number(now), text(workspace_id), text(id)]).await? > 0)
     }
 
     /// The members a lead can be assigned to, as choices.
