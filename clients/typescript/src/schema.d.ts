@@ -3391,7 +3391,7 @@ export interface operations {
                 email?: string;
                 /** @description Search: every word (a prefix) must occur in the email, name, phone, company, message, note, tags or custom field values; case and accents are ignored */
                 q?: string;
-                /** @description Leads assigned to this member (`mem_…`), or `none`: unassigned ones (`me`, the signed-in member, needs a member's session) */
+                /** @description Leads assigned to this member (`mem_…`), or `none`: unassigned ones. (`me`, the signed-in member, needs a member's session: an API key gets 422.) */
                 assignee?: string;
                 /** @description Created at or after (RFC 3339) */
                 created_after?: string;
@@ -3435,7 +3435,7 @@ export interface operations {
                 email?: string;
                 /** @description Search: every word (a prefix) must occur in the email, name, phone, company, message, note, tags or custom field values; case and accents are ignored */
                 q?: string;
-                /** @description Leads assigned to this member (`mem_…`), or `none`: unassigned ones (`me`, the signed-in member, needs a member's session) */
+                /** @description Leads assigned to this member (`mem_…`), or `none`: unassigned ones. (`me`, the signed-in member, needs a member's session: an API key gets 422.) */
                 assignee?: string;
                 /** @description Created at or after (RFC 3339) */
                 created_after?: string;

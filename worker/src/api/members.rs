@@ -35,6 +35,7 @@ pub struct MemberIn {
 /// A change of role, or of the Telegram user linked to the member (at least one).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct MemberPatch {
     #[serde(default, deserialize_with = "crate::wire::non_null")]
     #[schema(value_type = Option<RoleName>, nullable = false)]
@@ -42,7 +43,7 @@ pub struct MemberPatch {
     /// The member's Telegram user id: pressing "Take it" under an alert assigns the lead to
     /// them. `null` unlinks. One Telegram user is linked to one member of a workspace (409).
     #[serde(default, deserialize_with = "crate::wire::nullable_whole")]
-    #[schema(value_type = Option<i64>, minimum = 1)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 9007199254740991.0)]
     telegram_user_id: Option<Option<i64>>,
 }
 
@@ -193,10 +194,13 @@ async fn current(app: &App, workspace_id: &str) -> ApiResult<(String, Role)> {
     Ok((id, role))
 }
 
+/// Telegram user ids fit in 52 bits; D1 keeps numbers exactly up to 2^53 - 1.
+const MAX_TELEGRAM_USER_ID: i64 = (1 << 53) - 1;
+
 /// A Telegram user id is a positive whole number (`None`: unlink).
 fn check_telegram_user(user: Option<i64>) -> ApiResult<Option<i64>> {
     match user {
-        Some(id) if id < 1 => Err(ApiError::invalid("telegram_user_id", "out_of_range", "telegram_user_id is the member's Telegram user id, a positive whole number, or null")),
+        Some(id) if !(1..=MAX_TELEGRAM_USER_ID).contains(&id) => Err(ApiError::invalid("telegram_user_id", "out_of_range", "telegram_user_id is the member's Telegram user id, a positive whole number, or null")),
         other => Ok(other),
     }
 }
