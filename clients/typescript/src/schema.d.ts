@@ -1859,7 +1859,7 @@ export interface components {
              */
             telegram_user_id?: number | null;
         };
-        /** @description A change of role, or of the Telegram user linked to the member (at least one). */
+        /** @description A change of role, or of the Telegram user linked to the member; `{}` changes nothing. */
         MemberPatch: {
             role?: components["schemas"]["RoleName"];
             /**

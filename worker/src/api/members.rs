@@ -32,10 +32,9 @@ pub struct MemberIn {
     role: String,
 }
 
-/// A change of role, or of the Telegram user linked to the member (at least one).
+/// A change of role, or of the Telegram user linked to the member; `{}` changes nothing.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(min_properties = 1)]
 pub struct MemberPatch {
     #[serde(default, deserialize_with = "crate::wire::non_null")]
     #[schema(value_type = Option<RoleName>, nullable = false)]
@@ -148,9 +147,6 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let input: MemberPatch = read_json(&mut app.req).await?;
     let role = input.role.as_deref().map(|role| Role::parse("role", role)).transpose().map_err(|e| ApiError::Validation(vec![e]))?;
     let telegram = input.telegram_user_id.map(check_telegram_user).transpose()?;
-    if role.is_none() && telegram.is_none() {
-        return Err(ApiError::invalid("role", "required", "send role, telegram_user_id or both"));
-    }
     let (id, before) = current(app, &key.workspace_id).await?;
     refuse_unless(may_change_member(KEY_ROLE, Some(before), Some(role.unwrap_or(before))))?;
     if let Some(role) = role {

@@ -43,7 +43,7 @@ pub struct LeadPatch {
     /// The member the lead is assigned to (`mem_…`, an active or invited member of the
     /// workspace); `null` unassigns.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, pattern = "^mem_[0-9A-Z]{26}$")]
+    #[schema(value_type = Option<String>, pattern = "^mem_[0-9A-HJKMNP-TV-Z]{26}$")]
     pub assignee: Option<Option<String>>,
 }
 
