@@ -129,4 +129,7 @@ test('round robin over the active members of a role: 30 concurrent captures give
   const counts = {};
   for (const l of all) counts[l.assignee] = (counts[l.assignee] ?? 0) + 1;
   assert.deepEqual(counts, Object.fromEntries(reps.map((r) => [r.id, 10])), `not ${removed.id}, ${viewer.id} or ${invited.id}`);
+  // Each run took exactly one slot of the rotation, however often its job was attempted.
+  const [rotation] = await app.sql(`SELECT next_slot FROM assignment_rotations WHERE workspace_id = '${ws.id}' AND role = 'member'`);
+  assert.equal(rotation.next_slot, 30);
 });
