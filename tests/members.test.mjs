@@ -24,7 +24,7 @@ test('a workspace made with owner_email has that person as its first owner, invi
   assert.equal(list.body.data.length, 1);
   const [owner] = list.body.data;
   assert.match(owner.id, /^mem_[0-9A-HJKMNP-TV-Z]{26}$/);
-  assert.deepEqual({ ...owner, id: undefined, invited_at: undefined }, { id: undefined, email: 'Ada@xn--bro-hoa.de', name: null, role: 'owner', status: 'invited', invited_at: undefined, alerts: 'all' });
+  assert.deepEqual({ ...owner, id: undefined, invited_at: undefined }, { id: undefined, email: 'Ada@xn--bro-hoa.de', name: null, role: 'owner', status: 'invited', invited_at: undefined, alerts: 'all', telegram_user_id: null });
   await assert.rejects(app.createWorkspace({ name: 'x', owner_email: 'nope' }), /"status":422.*"field":"email"/s, 'a bad address makes no workspace');
 });
 
@@ -32,7 +32,7 @@ test('invite, list, change role, remove', async () => {
   const ws = await app.createWorkspace({ name: 'team', owner_email: 'owner@example.com' });
   const created = await invite(ws, { email: 'Rep@Example.com', role: 'member' });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  assert.deepEqual(Object.keys(created.body).sort(), ['alerts', 'email', 'id', 'invited_at', 'name', 'role', 'status']);
+  assert.deepEqual(Object.keys(created.body).sort(), ['alerts', 'email', 'id', 'invited_at', 'name', 'role', 'status', 'telegram_user_id']);
   assert.equal(created.body.email, 'Rep@example.com', 'stored in the one normalised form');
   assert.equal(created.body.status, 'invited');
   assert.ok(Math.abs(Date.parse(created.body.invited_at) - Date.now()) < 60_000);

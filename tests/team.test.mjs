@@ -283,3 +283,28 @@ test("a workflow emails the members of a role, and refuses a recipient it does n
   assert.match(JSON.stringify(runs[0].actions[1]), /no active member of this workspace is a viewer/);
   for (const session of [owner, admin]) await session.context.close();
 });
+
+test("assigned: the assignee's alert, a workflow's email to the assignee, and \"Me\" in their inbox", async () => {
+  const { app } = fixture;
+  const ws = await app.createWorkspace({ name: "assigning" });
+  const rep = await invite(ws, "assignee@example.com", "member");
+  const session = await accept(linkIn(await mailTo("assignee@example.com")), "Ari Assignee");
+  const made = await app.api(ws.api_key, "POST", "/api/v1/workflows", {
+    name: "route to Ari", trigger: { event: "lead.created" },
+    actions: [{ type: "assign", to: rep.id }, { type: "email", to: "assignee", subject: "Yours: {{lead.name}}", body: "Call {{lead.name}} today." }],
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const lead = await app.capture(ws, { email: "routed-lead@example.com", name: "Lee Lead" });
+  await app.waitFor(async () => (await mailCount("assignee@example.com")) >= 3, { what: "the alert and the workflow's email" });
+  const subjects = (await app.mailbox()).map((m) => parseEml(m.raw)).filter((m) => m.header("to")?.includes("assignee@example.com")).map((m) => m.subject).sort();
+  assert.deepEqual(subjects, ["Assigned to you: Lee Lead", "You are invited to assigning on LeadsBot", "Yours: Lee Lead"]);
+  const detail = (await app.api(ws.api_key, "GET", `/api/v1/leads/${lead.body.id}`)).body;
+  assert.equal(detail.assignee, rep.id);
+  // Their own inbox's "Me" filter holds it; an unassigned lead is not there.
+  await app.capture(ws, { email: "nobodys@example.com", name: "Nobody's" });
+  await session.page.goto(`${app.baseUrl}/app?assignee=me`);
+  const rows = await session.page.locator("main").innerText();
+  assert.match(rows, /Lee Lead/);
+  assert.doesNotMatch(rows, /Nobody's/);
+  await session.context.close();
+});

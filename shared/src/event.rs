@@ -4,7 +4,7 @@
 pub const LEAD_CREATED: &str = "lead.created";
 pub const LEAD_UPDATED: &str = "lead.updated";
 pub const LEAD_STATUS_CHANGED: &str = "lead.status_changed";
-/// A lead's assignee changed (its data: the lead, `assignee`, `previous_assignee`).
+/// A lead's assignee changed: the lead, plus `assignee` and `previous_assignee` (member ids or null).
 pub const LEAD_ASSIGNED: &str = "lead.assigned";
 /// A lead was erased; its data holds the lead id only, so receivers can erase too.
 pub const LEAD_ERASED: &str = "lead.erased";

@@ -142,9 +142,26 @@ pub fn leaves_no_owner(before: Role, after: Option<Role>, other_owners: u32) -> 
     before == Role::Owner && after != Some(Role::Owner) && other_owners == 0
 }
 
+/// Round robin: the member a slot falls to, over the active members of a
+/// role in a fixed order (by id). Slots are handed out one by one, so over
+/// any run of `n` slots each member gets one; `None` when there is nobody.
+pub fn round_robin_pick(members: &[String], slot: i64) -> Option<&String> {
+    let n = i64::try_from(members.len()).ok().filter(|n| *n > 0)?;
+    members.get(usize::try_from(slot.rem_euclid(n)).ok()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn round_robin_gives_each_member_a_slot_in_turn() {
+        let members: Vec<String> = ["mem_a", "mem_b", "mem_c"].map(String::from).to_vec();
+        let picks: Vec<&str> = (0..6).filter_map(|slot| round_robin_pick(&members, slot)).map(String::as_str).collect();
+        assert_eq!(picks, ["mem_a", "mem_b", "mem_c", "mem_a", "mem_b", "mem_c"]);
+        assert_eq!(round_robin_pick(&[], 4), None, "nobody to assign to");
+        assert_eq!(round_robin_pick(&members, -1).map(String::as_str), Some("mem_c"));
+    }
 
     #[test]
     fn roles_parse_by_their_names_only() {

@@ -110,6 +110,14 @@ pub enum Action {
         #[serde(skip_serializing_if = "Option::is_none")]
         text: Option<Template>,
     },
+    /// Assigns the lead: to one member (`to`), or in turn to the active
+    /// members of a role (`round_robin`). Exactly one of the two is set.
+    Assign {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        round_robin: Option<String>,
+    },
 }
 
 /// Who an `email` action writes to: the lead (every such email offers
@@ -162,6 +170,7 @@ impl Action {
             Self::FollowUp { .. } => "follow_up",
             Self::Email { .. } => "email",
             Self::Slack { .. } => "slack",
+            Self::Assign { .. } => "assign",
         }
     }
 }

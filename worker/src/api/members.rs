@@ -30,15 +30,23 @@ pub struct MemberIn {
     role: String,
 }
 
-/// A change of role, or of the member's email alerts.
+/// A change of role, of the member's email alerts, or of the Telegram user linked to them; `{}`
+/// changes nothing.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemberPatch {
-    #[schema(value_type = Option<RoleName>)]
+    #[serde(default, deserialize_with = "crate::wire::non_null")]
+    #[schema(value_type = Option<RoleName>, nullable = false)]
     role: Option<String>,
     /// Which emails they get: `all` (every new lead), `assigned` (leads assigned to them), `digest`, `none`.
-    #[schema(value_type = Option<AlertsName>)]
+    #[serde(default, deserialize_with = "crate::wire::non_null")]
+    #[schema(value_type = Option<AlertsName>, nullable = false)]
     alerts: Option<String>,
+    /// The member's Telegram user id: pressing "Take it" under an alert assigns the lead to
+    /// them. `null` unlinks. One Telegram user is linked to one member of a workspace (409).
+    #[serde(default, deserialize_with = "crate::wire::nullable_whole")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 9007199254740991.0)]
+    telegram_user_id: Option<Option<i64>>,
 }
 
 /// A member of the workspace.
@@ -60,12 +68,23 @@ pub struct MemberOut {
     /// `assigned`, viewers `none`).
     #[schema(value_type = AlertsName)]
     alerts: String,
+    /// The Telegram user linked to the member ("Take it"), `null` when none.
+    telegram_user_id: Option<i64>,
 }
 
 impl From<MemberRow> for MemberOut {
     fn from(row: MemberRow) -> Self {
         let alerts = row.alerts_chosen().as_str().to_string();
-        Self { id: row.id, email: row.email, name: row.name, role: row.role, status: row.status, invited_at: format_rfc3339(row.invited_at), alerts }
+        Self {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            role: row.role,
+            status: row.status,
+            invited_at: format_rfc3339(row.invited_at),
+            alerts,
+            telegram_user_id: row.telegram_user_id,
+        }
     }
 }
 
@@ -112,9 +131,10 @@ pub async fn invite(app: &mut App) -> ApiResult<Response> {
     json(201, &MemberOut::from(member))
 }
 
-/// Change a member's role or alerts (admin)
+/// Change a member's role, alerts or linked Telegram user (admin)
 ///
-/// The workspace's last owner cannot be demoted (409): make another owner first.
+/// The workspace's last owner cannot be demoted (409): make another owner first. A Telegram
+/// user already linked to another member is 409 too.
 #[utoipa::path(patch, path = "/api/v1/members/{id}", operation_id = "patchMember", tag = "members", security(("apiKey" = [])),
     params(("id" = String, Path, description = "Member id")), request_body = MemberPatch,
     responses((status = 200, description = "Changed", body = MemberOut), BodyProblems, KeyProblems, NotFound, Conflict))]
@@ -122,11 +142,12 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Admin)?;
     let input: MemberPatch = read_json(&mut app.req).await?;
-    let role = input.role.as_deref().map(|r| Role::parse("role", r)).transpose().map_err(|e| ApiError::Validation(vec![e]))?;
+    let role = input.role.as_deref().map(|role| Role::parse("role", role)).transpose().map_err(|e| ApiError::Validation(vec![e]))?;
     let alerts = input.alerts.as_deref().map(|a| Alerts::parse("alerts", a)).transpose().map_err(|e| ApiError::Validation(vec![e]))?;
+    let telegram = input.telegram_user_id.map(check_telegram_user).transpose()?;
     let (id, before) = current(app, &key.workspace_id).await?;
+    refuse_unless(may_change_member(KEY_ROLE, Some(before), Some(role.unwrap_or(before))))?;
     if let Some(role) = role {
-        refuse_unless(may_change_member(KEY_ROLE, Some(before), Some(role)))?;
         let others = app.store.other_owners(&key.workspace_id, &id).await?;
         if leaves_no_owner(before, Some(role), others) || !app.store.set_member_role(&key.workspace_id, &id, role.as_str(), app.now_ms).await? {
             return Err(last_owner(&id));
@@ -134,6 +155,11 @@ pub async fn patch(app: &mut App) -> ApiResult<Response> {
     }
     if let Some(alerts) = alerts {
         app.store.set_member_alerts(&key.workspace_id, &id, alerts, app.now_ms).await?;
+    }
+    if let Some(user) = telegram {
+        if !app.store.set_member_telegram(&key.workspace_id, &id, user, app.now_ms).await? {
+            return Err(ApiError::Conflict("this Telegram user is linked to another member of this workspace; unlink it there first".into()));
+        }
     }
     let member = app.store.member(&key.workspace_id, &id).await?.ok_or_else(no_such_member)?;
     json(200, &MemberOut::from(member))
@@ -151,7 +177,7 @@ pub async fn remove(app: &mut App) -> ApiResult<Response> {
     let (id, before) = current(app, &key.workspace_id).await?;
     refuse_unless(may_change_member(KEY_ROLE, Some(before), None))?;
     let others = app.store.other_owners(&key.workspace_id, &id).await?;
-    if leaves_no_owner(before, None, others) || !app.store.remove_member(&key.workspace_id, &id).await? {
+    if leaves_no_owner(before, None, others) || !app.store.remove_member(&key.workspace_id, &id, app.now_ms).await? {
         return Err(last_owner(&id));
     }
     no_content()
@@ -163,6 +189,17 @@ async fn current(app: &App, workspace_id: &str) -> ApiResult<(String, Role)> {
     let member = app.store.member(workspace_id, &id).await?.ok_or_else(no_such_member)?;
     let role = Role::parse("role", &member.role).map_err(|_| ApiError::internal("member role", &member.role))?;
     Ok((id, role))
+}
+
+/// Telegram user ids fit in 52 bits; D1 keeps numbers exactly up to 2^53 - 1.
+const MAX_TELEGRAM_USER_ID: i64 = (1 << 53) - 1;
+
+/// A Telegram user id is a positive whole number (`None`: unlink).
+fn check_telegram_user(user: Option<i64>) -> ApiResult<Option<i64>> {
+    match user {
+        Some(id) if !(1..=MAX_TELEGRAM_USER_ID).contains(&id) => Err(ApiError::invalid("telegram_user_id", "out_of_range", "telegram_user_id is the member's Telegram user id, a positive whole number, or null")),
+        other => Ok(other),
+    }
 }
 
 fn refuse_unless(allowed: bool) -> ApiResult<()> {

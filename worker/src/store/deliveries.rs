@@ -239,7 +239,12 @@ impl Store {
         }
         // An email alert for each active member who chose every new lead (or has it by their role).
         if event.kind == leadsbot_shared::event::LEAD_CREATED && self.member_mail {
-            statements.push(self.member_alerts_statement(event, (&guard_sql, guard_args), "'all'")?);
+            statements.push(self.member_alerts_statement(event, (&guard_sql, guard_args), &format!("{} = 'all'", Alerts::sql("m.alerts", "m.role")))?);
+        }
+        // And one for the member a lead was just assigned to, unless they chose no such alert.
+        if event.kind == leadsbot_shared::event::LEAD_ASSIGNED && self.member_mail {
+            let assignee = "m.id = (SELECT json_extract(e.payload, '$.data.assignee') FROM events e WHERE e.workspace_id = ?4 AND e.id = ?1)";
+            statements.push(self.member_alerts_statement(event, (&guard_sql, guard_args), &format!("{} IN ('all', 'assigned') AND {assignee}", Alerts::sql("m.alerts", "m.role")))?);
         }
         // Workflows are never evaluated here: one row says "expand this event
         // into runs" when an enabled workflow could be triggered by it.
@@ -277,10 +282,10 @@ impl Store {
         )
     }
 
-    /// An email job per active member whose alert choice (by
-    /// `Alerts::sql`) is in `wanted` (SQL over `m`, the member row), as
-    /// response work: held while the lead's campaign is paused, none when
-    /// archived. Ids derive from event and member, so none is doubled.
+    /// An email job per active member `wanted` (SQL over `m`, the member
+    /// row, and ?1 the event, ?4 the workspace), as response work: held
+    /// while the lead's campaign is paused, none when archived. Ids derive
+    /// from event and member, so none is doubled.
     fn member_alerts_statement(&self, event: &EventRow, guard: (&str, &[JsValue]), wanted: &str) -> ApiResult<D1PreparedStatement> {
         let mut args = vec![text(&event.id), text(&event.kind), number(event.created_at), text(&event.workspace_id), opt_text(event.lead_id.as_deref())];
         args.extend_from_slice(guard.1);
@@ -289,11 +294,10 @@ impl Store {
                 "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, status, next_attempt_at, created_at, updated_at)
                  SELECT 'dlv_' || substr(?1, 5) || '_' || substr(m.id, 5), ?4, ?1, ?2, 'email', m.id, r.status, {}, ?3, ?3
                  FROM (SELECT {} AS status) r JOIN members m ON m.workspace_id = ?4 AND m.status = 'active'
-                 WHERE r.status IS NOT NULL AND {} IN ({wanted}){}
+                 WHERE r.status IS NOT NULL AND {wanted}{}
                  RETURNING id, workspace_id, attempts, status = 'held' AS held",
                 next_attempt_sql("r.status", "?3"),
                 response_status_sql("?5", "?4"),
-                Alerts::sql("m.alerts", "m.role"),
                 numbered(guard.0, 6)
             ),
             &args,

@@ -29,6 +29,7 @@ pub fn invited_member(workspace_id: &str, email: &str, role: Role, now: i64) -> 
         invited_at: now,
         updated_at: now,
         alerts: None,
+        telegram_user_id: None,
     })
 }
 

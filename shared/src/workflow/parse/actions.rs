@@ -2,6 +2,7 @@
 
 use super::{known_keys, object, path, push, required, status, text, value_list, Errors, MAX_ACTIONS, MAX_AFTER_SECONDS};
 use crate::ids::{is_sortable_id, IdKind};
+use crate::members::Role;
 use crate::template::Template;
 use crate::workflow::{Action, EmailRecipient, FollowUpAction, Payload};
 use crate::FieldError;
@@ -30,7 +31,8 @@ fn action(value: &Value, at: &str, errors: &mut Errors) -> Option<Action> {
         "follow_up" => &["type", "after_seconds", "action", "cancel_on_status_change"],
         "email" => &["type", "to", "subject", "body"],
         "slack" => &["type", "text"],
-        _ => return push(errors, FieldError::new(type_at, "invalid_action", "type is one of telegram, slack, webhook, email, set_status, add_tag, remove_tag, follow_up")),
+        "assign" => &["type", "to", "round_robin"],
+        _ => return push(errors, FieldError::new(type_at, "invalid_action", "type is one of telegram, slack, webhook, email, set_status, add_tag, remove_tag, follow_up, assign")),
     };
     known_keys(map, at, allowed, errors);
     match kind {
@@ -41,6 +43,7 @@ fn action(value: &Value, at: &str, errors: &mut Errors) -> Option<Action> {
         "remove_tag" => tag(map, at, errors).map(|tag| Action::RemoveTag { tag }),
         "email" => email(map, at, errors),
         "slack" => slack(map, at, errors),
+        "assign" => assign(map, at, errors),
         _ => follow_up(map, at, errors),
     }
 }
@@ -77,6 +80,26 @@ fn slack(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<Acti
     match map.get("text") {
         None | Some(Value::Null) => Some(Action::Slack { text: None }),
         Some(_) => template_at(map, "text", at, errors).map(|text| Action::Slack { text: Some(text) }),
+    }
+}
+
+/// `{"type": "assign", "to": "mem_…"}` or `{"type": "assign", "round_robin": "<role>"}`.
+fn assign(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<Action> {
+    let (to_at, role_at) = (path(at, "to"), path(at, "round_robin"));
+    match (map.get("to"), map.get("round_robin")) {
+        (Some(to), None) => {
+            let to = text(to, &to_at, errors)?;
+            if !is_sortable_id(IdKind::Member, to) {
+                return push(errors, FieldError::new(to_at, "invalid_id", "to is a member id (mem_…)"));
+            }
+            Some(Action::Assign { to: Some(to.to_string()), round_robin: None })
+        }
+        (None, Some(role)) => {
+            let role = text(role, &role_at, errors)?;
+            let role = Role::parse(&role_at, role).map_err(|e| errors.push(e)).ok()?;
+            Some(Action::Assign { to: None, round_robin: Some(role.as_str().to_string()) })
+        }
+        _ => push(errors, FieldError::new(at, "invalid_assign", "assign takes either to (a member id) or round_robin (a role), not both")),
     }
 }
 

@@ -55,7 +55,7 @@ use utoipa::{Modify, OpenApi};
         crate::error::Problem, crate::error::FieldProblem, crate::error::WorkflowRef,
         schemas::LeadStatusName, schemas::LeadCursor, schemas::NoteCursor, schemas::CaptureUrlCursor, schemas::DeliveryStatusName, schemas::JobStatusName, schemas::JobChannelName, schemas::EventTypeName, schemas::LeadId, schemas::ExportFormat, schemas::PeriodName,
         workflows::WorkflowIn, workflows::WorkflowPatch,
-        webhook_events::WebhookEnvelope, webhook_events::StatusChangedData, webhook_events::FollowUpDueData, webhook_events::ErasedData,
+        webhook_events::WebhookEnvelope, webhook_events::StatusChangedData, webhook_events::AssignedData, webhook_events::FollowUpDueData, webhook_events::ErasedData,
         webhook_events::WorkflowActionData, webhook_events::CampaignEventData,
         crate::automation::workflows::RunOut, crate::automation::follow_ups::out::FollowUpOut, crate::leads::LeadOut,
     )),

@@ -69,7 +69,18 @@ fn actions() -> Value {
         follow_up,
         email(),
         object(&["type"], json!({"type": {"type": "string", "const": "slack"}, "text": slack_line()})),
+        assign(),
     ]}})
+}
+
+/// Assign the lead to one member, or in turn to the active members of a role.
+fn assign() -> Value {
+    let kind = json!({"type": "string", "const": "assign"});
+    json!({"oneOf": [
+        object(&["type", "to"], json!({"type": kind, "to": {"type": "string", "pattern": "^mem_[0-9A-HJKMNP-TV-Z]{26}$", "description": "A member id"}})),
+        object(&["type", "round_robin"], json!({"type": kind, "round_robin": {"type": "string", "enum": ["owner", "admin", "member", "viewer"],
+            "description": "A role: its active members, by id, each in turn (removed members skipped)"}})),
+    ]})
 }
 
 /// An email to the lead. `to` takes only "lead" for now (more recipients may come).

@@ -185,6 +185,11 @@ impl Runner<'_> {
         let done = Store::finish_action(&run.workspace_id, &run.id, idx, "completed", None, self.now);
         match action {
             Action::SetStatus { .. } | Action::AddTag { .. } | Action::RemoveTag { .. } => self.change_lead(job, run, action, lead, done, progress),
+            Action::Assign { to, round_robin } => match super::assign::assignee(self.store, run, idx, to.as_deref(), round_robin.as_deref(), self.now).await? {
+                // The member chosen, fixed: replaying the change assigns the same one.
+                Ok(member) => self.change_lead(job, run, &Action::Assign { to: Some(member), round_robin: None }, lead, done, progress),
+                Err(reason) => Ok(Step::Failed(reason)),
+            },
             Action::FollowUp { after_seconds, action, cancel_on_status_change } => {
                 // Scheduling is a write of its own: the changes and records before it are written first.
                 self.flush(progress.turn, std::mem::take(&mut progress.unrecorded), None).await?;
@@ -208,7 +213,7 @@ impl Runner<'_> {
         }
     }
 
-    /// set_status / add_tag / remove_tag: a patch made exactly as PATCH
+    /// set_status / add_tag / remove_tag / assign: a patch made exactly as PATCH
     /// /leads/:id makes it, left pending on the turn with the action's
     /// record (and the records before it), to be written with the turn's
     /// next write.
@@ -433,7 +438,7 @@ impl Runner<'_> {
 
 /// The member a lead is assigned to, as the turn's changes leave it.
 fn assignee_of(lead: Option<&LeadRow>) -> Option<&str> {
-    lead.and(None)
+    lead?.assignee_id.as_deref()
 }
 
 /// A turn's pending changes made again, in order, on the lead as stored:
@@ -472,6 +477,7 @@ fn patch_for(action: &Action, tags: &[String]) -> LeadPatch {
         Action::SetStatus { status } => LeadPatch { status: Some(status.clone()), ..LeadPatch::default() },
         Action::AddTag { tag } => LeadPatch { tags: Some(tags.iter().cloned().chain([tag.clone()]).collect()), ..LeadPatch::default() },
         Action::RemoveTag { tag } => LeadPatch { tags: Some(tags.iter().filter(|t| *t != tag).cloned().collect()), ..LeadPatch::default() },
+        Action::Assign { to: Some(member), .. } => LeadPatch { assignee: Some(Some(member.clone())), ..LeadPatch::default() },
         _ => LeadPatch::default(),
     }
 }
