@@ -129,7 +129,7 @@ async fn mail_link(app: &App, address: &str, next: Option<&str>) -> ApiResult<Re
         return html(422, form(Step::Ask { problem: Some("Type your email address, like name@example.com.") }, next));
     };
     admit(&app.env, SIGN_IN_MAILS_PER_ADDRESS, sha256_hex(address.comparison_key().as_bytes())).await?;
-    crate::team::mail_sign_in_links(app, &address).await?;
+    crate::team::mail_sign_in_links(app, address)?;
     html(200, form(Step::Sent, next))
 }
 
