@@ -171,9 +171,14 @@ test("a viewer's pages have no edit controls, and every inbox post and API write
     const res = await postForm(app, path, { ...fields, _csrf: csrf }, { cookie });
     assert.equal(res.status, 403, `${path}: ${res.status}`);
   }
-  // The API is for keys: a viewer's session opens none of its write routes.
-  for (const [method, path] of [["PATCH", `/api/v1/leads/${id}`], ["POST", `/api/v1/leads/${id}/notes`], ["POST", "/api/v1/webhooks"], ["POST", "/api/v1/members"]]) {
-    const res = await fetch(`${app.baseUrl}${path}`, { method, headers: { Cookie: cookie, "Content-Type": "application/json" }, body: "{}" });
+  // The API is for keys: a viewer's session opens none of its write routes, every one the document lists.
+  const document = await (await fetch(`${app.baseUrl}/api/v1/openapi.json`)).json();
+  const writes = Object.entries(document.paths).flatMap(([path, item]) => ["post", "put", "patch", "delete"].filter((m) => item[m]).map((m) => [m.toUpperCase(), path]))
+    .filter(([, path]) => path.startsWith("/api/v1/"));
+  assert.ok(writes.length > 30, `the document lists the API's writes (${writes.length})`);
+  for (const [method, template] of writes) {
+    const path = template.replace("{workspace_id}", ws.id).replace(/\{[a-z_]+\}/g, id);
+    const res = await fetch(`${app.baseUrl}${path}`, { method, headers: { Cookie: cookie, "Content-Type": "application/json" }, body: method === "DELETE" ? undefined : "{}" });
     assert.equal(res.status, 401, `${method} ${path}`);
   }
   assert.equal((await app.api(ws.api_key, "GET", `/api/v1/leads/${id}`)).body.status, "new", "nothing changed");
