@@ -355,6 +355,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/slack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Slack set-up (admin) */
+        get: operations["getSlack"];
+        /**
+         * Set up Slack alerts (admin)
+         * @description New leads (not spam) are posted to this incoming webhook as Block Kit messages, held while their campaign
+         *     is paused; workflows may post with a `slack` action. The URL must pass the same rule as webhook endpoints.
+         */
+        put: operations["putSlack"];
+        post?: never;
+        /**
+         * Stop Slack alerts (admin)
+         * @description Messages not sent yet end failed ("the Slack integration was removed"), replayable once it is set up again.
+         */
+        delete: operations["deleteSlack"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/telegram": {
         parameters: {
             query?: never;
@@ -574,7 +600,8 @@ export interface paths {
         put?: never;
         /**
          * Invite a member (admin)
-         * @description The address becomes an `invited` member; an address already a member is 409.
+         * @description The address becomes an `invited` member and is emailed an invitation, whose one-time link works for
+         *     7 days; accepting it makes the member `active`. An address already a member is 409.
          */
         post: operations["inviteMember"];
         delete?: never;
@@ -601,7 +628,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a member's role or linked Telegram user (admin)
+         * Change a member's role, alerts or linked Telegram user (admin)
          * @description The workspace's last owner cannot be demoted (409): make another owner first. A Telegram
          *     user already linked to another member is 409 too.
          */
@@ -1202,6 +1229,8 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /** @enum {string} */
+        AlertsName: "all" | "assigned" | "digest" | "none";
         /** @description `data` of `lead.assigned`: the lead (its `assignee` the new one), plus the assignee before. */
         AssignedData: {
             /** @description The member assigned (`mem_…`), `null` when the lead was unassigned. */
@@ -1592,7 +1621,7 @@ export interface components {
             status_code?: number | null;
         };
         /** @enum {string} */
-        JobChannelName: "webhook" | "telegram" | "workflow_expansion" | "workflow_run" | "follow_up" | "email";
+        JobChannelName: "webhook" | "telegram" | "workflow_expansion" | "workflow_run" | "follow_up" | "email" | "slack";
         /** @description One job with every attempt, oldest first. */
         JobDetailOut: components["schemas"]["JobFields"] & {
             /** Format: int32 */
@@ -1843,6 +1872,11 @@ export interface components {
         };
         /** @description A member of the workspace. */
         MemberOut: {
+            /**
+             * @description The emails they get (their choice, else their role's default: owners and admins `all`, members
+             *     `assigned`, viewers `none`).
+             */
+            alerts: components["schemas"]["AlertsName"];
             email: string;
             /** @description `mem_…` */
             id: string;
@@ -1859,8 +1893,13 @@ export interface components {
              */
             telegram_user_id?: number | null;
         };
-        /** @description A change of role, or of the Telegram user linked to the member; `{}` changes nothing. */
+        /**
+         * @description A change of role, of the member's email alerts, or of the Telegram user linked to them; `{}`
+         *     changes nothing.
+         */
         MemberPatch: {
+            /** @description Which emails they get: `all` (every new lead), `assigned` (leads assigned to them), `digest`, `none`. */
+            alerts?: components["schemas"]["AlertsName"];
             role?: components["schemas"]["RoleName"];
             /**
              * Format: int64
@@ -1877,7 +1916,7 @@ export interface components {
         };
         /** @description One note of a lead. */
         NoteOut: {
-            /** @description Who wrote it: an API key id, or `telegram:@user`; `null` for the lead's old `note`, whose author was not kept. */
+            /** @description Who wrote it: a person (`member:mem_…`), an API key id, or `telegram:@user`; `null` for the lead's old `note`, whose author was not kept. */
             author?: string | null;
             body: string;
             /**
@@ -2014,6 +2053,27 @@ export interface components {
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
+        /** @description Where to post. */
+        SlackIn: {
+            /**
+             * Format: uri
+             * @description A Slack incoming-webhook URL (`https://hooks.slack.com/services/…`): public https only,
+             *     as for webhook endpoints. Sealed at rest, only ever shown redacted.
+             */
+            webhook_url: string;
+        };
+        SlackOut: {
+            /** @description Always true: the webhook URL is set. */
+            configured: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Where the messages' "Open in inbox" buttons lead (`PUBLIC_URL`, else the origin this was set up from). */
+            inbox_url: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The webhook URL without its secret part (`https://hooks.slack.com/services/T…/…`). */
+            webhook_url: string;
+        };
         /**
          * @description Why a job exists.
          * @enum {string}
@@ -2022,7 +2082,7 @@ export interface components {
         StatusChangeOut: {
             /** Format: date-time */
             changed_at: string;
-            /** @description Who made the change: an API key id, or `telegram:@user` (`telegram:<id>` without a username) for a button press. */
+            /** @description Who made the change: a person (`member:mem_…`), an API key id, `workflow:<id>`, or `telegram:@user` (`telegram:<id>` without a username) for a button press. */
             changed_by?: string | null;
             /** @enum {string} */
             from: "new" | "contacted" | "qualified" | "won" | "lost" | "spam";
@@ -2187,11 +2247,12 @@ export interface components {
                 body: string;
                 /** @description One line with {{lead.<field>}} placeholders; values as they are (non-ASCII sent as encoded-words) */
                 subject: string;
-                /**
-                 * @description Who is emailed: the lead (more recipients may come later)
-                 * @enum {string}
-                 */
-                to: "lead";
+                /** @description Who is emailed: the lead (with one-click unsubscribe), the lead's assignee, or every active member of a role (`members:owner`, `members:admin`, `members:member`, `members:viewer`) */
+                to: string;
+                type: string;
+            } | {
+                /** @description A line above the lead's blocks, with {{lead.<field>}} placeholders; the whole line is escaped for Slack's mrkdwn */
+                text?: string;
                 type: string;
             } | ({
                 /** @description A member id */
@@ -2298,11 +2359,12 @@ export interface components {
                 body: string;
                 /** @description One line with {{lead.<field>}} placeholders; values as they are (non-ASCII sent as encoded-words) */
                 subject: string;
-                /**
-                 * @description Who is emailed: the lead (more recipients may come later)
-                 * @enum {string}
-                 */
-                to: "lead";
+                /** @description Who is emailed: the lead (with one-click unsubscribe), the lead's assignee, or every active member of a role (`members:owner`, `members:admin`, `members:member`, `members:viewer`) */
+                to: string;
+                type: string;
+            } | {
+                /** @description A line above the lead's blocks, with {{lead.<field>}} placeholders; the whole line is escaped for Slack's mrkdwn */
+                text?: string;
                 type: string;
             } | ({
                 /** @description A member id */
@@ -3219,6 +3281,80 @@ export interface operations {
             };
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
+        };
+    };
+    getSlack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Set up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlackOut"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+        };
+    };
+    putSlack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlackIn"];
+            };
+        };
+        responses: {
+            /** @description Set up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlackOut"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+        };
+    };
+    deleteSlack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
         };
     };
     getTelegram: {
