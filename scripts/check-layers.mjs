@@ -13,6 +13,7 @@ export const LAYERS = [
   ['inbox'], // the /app pages, which reuse the API's handlers
   ['api'], // the JSON API: routes, their wire types, the OpenAPI document
   ['capture'], // the one capture path
+  ['team'], // members' own mail: invitations, sign-in links
   ['automation', 'lifecycle'], // campaigns, workflows, follow-ups, triage; exports, summaries, erasure, retention
   ['outbox'], // jobs, channels, the consumer and the sweeper
   ['auth', 'leads', 'workspace'], // who may do what; what a lead and its events are; workspace settings

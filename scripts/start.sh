@@ -17,6 +17,8 @@ state="$dir/state"
 demo="$dir/demo.json"
 mkdir -p "$dir"
 demo_key() { node -p 'require(require("path").resolve(process.argv[1])).api_key' "$demo"; }
+# The demo workspace's first owner: a person, who signs in by email.
+owner_email="${DEMO_OWNER_EMAIL:-owner@example.com}"
 
 echo "==> Applying D1 migrations to the local database ($state)"
 LEADSBOT_SKIP_BUILD=1 wrangler d1 migrations apply DB --local --persist-to "$state" >/dev/null
@@ -53,16 +55,19 @@ else
   admin_token=$(grep '^ADMIN_TOKEN=' .dev.vars | cut -d= -f2-)
   curl -fsS -X POST "$base/api/admin/workspaces" \
     -H "Authorization: Bearer $admin_token" -H 'Content-Type: application/json' \
-    -d "{\"name\": \"Demo workspace\", \"allowed_origins\": []}" > "$demo"
-  echo "==> Created the demo workspace ($demo)"
+    -d "{\"name\": \"Demo workspace\", \"allowed_origins\": [], \"owner_email\": \"$owner_email\"}" > "$demo"
+  echo "==> Created the demo workspace ($demo), owned by $owner_email"
 fi
+# A demo workspace made before members existed gets its owner now (409: already one).
+curl -sS -o /dev/null -X POST "$base/api/v1/members" -H "Authorization: Bearer $(demo_key)" \
+  -H 'Content-Type: application/json' -d "{\"email\": \"$owner_email\", \"role\": \"owner\"}"
 
-# A fresh one-time sign-in link for the inbox (valid 15 minutes, once).
-inbox_link=$(curl -fsS -X POST "$base/api/v1/inbox-links" \
-  -H "Authorization: Bearer $(demo_key)" | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).url')
+# The owner's one-time link, asked for by email as a person would (an
+# invitation until they accept it; then a sign-in link, 15 minutes, once).
+inbox_link=$(node scripts/member-link.mjs "$base" "$mail" "$owner_email")
 
-node - "$demo" "$base" "$inbox_link" "$mail" <<'NODE'
-const [demoPath, base, inboxLink, mailDir] = process.argv.slice(2);
+node - "$demo" "$base" "$inbox_link" "$mail" "$owner_email" <<'NODE'
+const [demoPath, base, inboxLink, mailDir, ownerEmail] = process.argv.slice(2);
 const demo = require(require('path').resolve(demoPath));
 const capture = `curl -s -X POST ${base}/api/inbound/${demo.id}/leads \\
   -H 'Authorization: Bearer ${demo.api_key}' -H 'Content-Type: application/json' \\
@@ -76,7 +81,8 @@ LeadsBot is running.
   Public token     ${demo.public_token}
   API key          ${demo.api_key}
   Inbox            ${inboxLink}
-                   (a sign-in link for ${base}/app: works once, for 15 minutes; the API key also signs in there)
+                   (the owner ${ownerEmail}'s one-time link to ${base}/app, from the mail folder;
+                    sign in again at ${base}/app/sign-in with that address, or with the API key)
   Inbound secret   ${demo.inbound_signing_secret}
   Demo page        ${base}/demo/?token=${demo.public_token}
   OpenAPI          ${base}/api/v1/openapi.json

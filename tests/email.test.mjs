@@ -177,7 +177,7 @@ test('a workflow that emails needs email set up to be enabled', async () => {
     assert.equal(refused.status, 422);
     assert.deepEqual(refused.body.errors.map((e) => [e.field, e.code]), [['actions[0]', 'email_not_set_up']]);
     assert.equal((await bare.api(ws.api_key, 'POST', '/api/v1/workflows', { ...body, enabled: false })).status, 201);
-    const wrongTo = await bare.api(ws.api_key, 'POST', '/api/v1/workflows', { ...body, enabled: false, actions: [{ ...emailAction, to: 'assignee' }] });
+    const wrongTo = await bare.api(ws.api_key, 'POST', '/api/v1/workflows', { ...body, enabled: false, actions: [{ ...emailAction, to: 'members:boss' }] });
     assert.deepEqual(wrongTo.body.errors.map((e) => [e.field, e.code]), [['actions[0].to', 'invalid_recipient']]);
   } finally {
     await bare.stop();

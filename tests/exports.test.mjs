@@ -13,7 +13,7 @@ const { parse } = createRequire(import.meta.url)('csv-parse/sync');
 
 const FIXED = ['id', 'workspace_id', 'email', 'name', 'phone', 'company', 'message', 'source', 'campaign', 'campaign_label',
   'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'page_url', 'referrer', 'page_title',
-  'form_id', 'form_name', 'form_action', 'user_agent', 'country', 'status', 'note', 'created_at', 'updated_at'];
+  'form_id', 'form_name', 'form_action', 'user_agent', 'country', 'status', 'note', 'created_at', 'updated_at', 'assignee'];
 
 let app, ws, other, tricky;
 before(async () => {

@@ -40,7 +40,7 @@ test('a Telegram reminder fires at its time, rendered from its template and esca
   assert.ok(sent.receivedAt >= dueAt - 1000, `sent ${dueAt - sent.receivedAt} ms early`);
   assert.ok(sent.receivedAt - dueAt < 60_000, 'within a minute of due');
   // The reminder carries the triage buttons for the lead's status.
-  assert.deepEqual(sent.message.reply_markup.inline_keyboard.flat().map((b) => b.text), ['Contacted', 'Qualified', 'Spam', 'Snooze 1 h']);
+  assert.deepEqual(sent.message.reply_markup.inline_keyboard.flat().map((b) => b.text), ['Contacted', 'Qualified', 'Spam', 'Snooze 1 h', 'Take it']);
   const [listed] = await app.waitFor(async () => { const l = await listFollowUps(app, ws, lead.body.id); return l[0]?.status === 'sent' && l; }, { what: 'the follow-up marked sent' });
   assert.match(listed.event_id, /^evt_/);
   assert.ok(Date.parse(listed.sent_at) >= dueAt - 1000);

@@ -43,11 +43,15 @@ test('npm start prints working curl commands and an inbox link for the demo work
     const { stdout: listed } = await promisify(execFile)('bash', ['-c', printedCommand(output, 'List leads:')]);
     assert.ok(JSON.parse(listed).data.some((l) => l.id === lead.id && l.email === 'ada@example.com'));
 
-    // The printed inbox link signs in once, and the lead is in the inbox.
+    // The printed inbox link is the demo owner's (a person, not a key): on a fresh
+    // checkout their invitation (a sign-in link once they accepted it), which signs
+    // them in once, and the lead is in the inbox.
     const link = new URL(output.match(/Inbox\s+(\S+)/)[1]);
     assert.equal(`${link.origin}${link.pathname}`, `http://127.0.0.1:${port}/app/sign-in`);
+    const [param, secret] = [...link.searchParams][0];
+    assert.ok(['invitation', 'link'].includes(param), output);
     const signIn = () => fetch(`${link.origin}/app/sign-in`, {
-      method: 'POST', redirect: 'manual', body: new URLSearchParams({ link: link.searchParams.get('link') }),
+      method: 'POST', redirect: 'manual', body: new URLSearchParams({ [param]: secret }),
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: link.origin },
     });
     const signedIn = await signIn();
@@ -55,7 +59,9 @@ test('npm start prints working curl commands and an inbox link for the demo work
     const cookie = signedIn.headers.get('set-cookie').split(';')[0];
     const inbox = await fetch(`${link.origin}/app`, { headers: { Cookie: cookie } });
     assert.equal(inbox.status, 200);
-    assert.ok((await inbox.text()).includes(`/app/leads/${lead.id}`), 'the captured lead is in the inbox');
+    const page = await inbox.text();
+    assert.ok(page.includes(`/app/leads/${lead.id}`), 'the captured lead is in the inbox');
+    assert.match(page, /owner@example\.com · owner/, 'signed in as the demo owner');
     assert.equal((await signIn()).status, 401, 'the link works once');
 
     // The printed mail folder keeps every email the worker sends, as an .eml file.

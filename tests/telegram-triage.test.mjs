@@ -56,7 +56,7 @@ test('a button press changes the status as PATCH would, answers and edits the al
   const created = await app.capture(ws, { email: 'press@example.com', name: 'Press <Me>' });
   const alert = await alertFor(token, 'press@example.com');
   const labels = alert.reply_markup.inline_keyboard.flat().map((b) => b.text);
-  assert.deepEqual(labels, ['Contacted', 'Qualified', 'Spam', 'Snooze 1 h']);
+  assert.deepEqual(labels, ['Contacted', 'Qualified', 'Spam', 'Snooze 1 h', 'Take it']);
 
   const update = telegram.pressUpdate(alert, 'Qualified');
   const answer = await telegram.sendUpdate(token, update);
@@ -78,7 +78,39 @@ test('a button press changes the status as PATCH would, answers and edits the al
   assert.equal(edited.json.message_id, alert.message_id);
   assert.match(edited.json.text, /<b>Status:<\/b> qualified by telegram:@ada/);
   assert.ok(edited.json.text.includes('Press &lt;Me&gt;'), edited.json.text);
-  assert.deepEqual(edited.json.reply_markup.inline_keyboard.flat().map((b) => b.text), ['Contacted', 'Spam', 'Snooze 1 h']);
+  assert.deepEqual(edited.json.reply_markup.inline_keyboard.flat().map((b) => b.text), ['Contacted', 'Spam', 'Snooze 1 h', 'Take it']);
+});
+
+test('"Take it" assigns the lead to the member linked to the presser; an unlinked presser is told their id', async () => {
+  const { ws, token } = await workspaceWithBot('take');
+  const rep = await app.api(ws.api_key, 'POST', '/api/v1/members', { email: 'taker@example.com', role: 'member' });
+  assert.equal(rep.status, 201);
+  const created = await app.capture(ws, { email: 'take@example.com' });
+  const alert = await alertFor(token, 'take@example.com');
+
+  const stranger = { id: 4_200_000_001, is_bot: false, first_name: 'Sam' };
+  assert.equal((await telegram.sendUpdate(token, telegram.pressUpdate(alert, 'Take it', { from: stranger }))).status, 200);
+  const [refused] = await telegram.waitForCalls('answerCallbackQuery', 1, { token });
+  assert.match(refused.json.text, /Your Telegram id is 4200000001\. Ask an admin to link it/);
+  assert.equal((await lead(ws, created.body.id)).assignee, null, 'an unlinked presser takes nothing');
+
+  for (const bad of [0, -5, 1.5, 'ada']) {
+    const res = await app.api(ws.api_key, 'PATCH', `/api/v1/members/${rep.body.id}`, { telegram_user_id: bad });
+    assert.ok([400, 422].includes(res.status), `${bad}: ${res.status}`);
+  }
+  const linked = await app.api(ws.api_key, 'PATCH', `/api/v1/members/${rep.body.id}`, { telegram_user_id: stranger.id });
+  assert.equal(linked.status, 200, JSON.stringify(linked.body));
+  assert.equal(linked.body.telegram_user_id, stranger.id);
+  assert.equal(linked.body.role, 'member', 'the role stays');
+  assert.equal((await telegram.sendUpdate(token, telegram.pressUpdate(alert, 'Take it', { from: stranger }))).status, 200);
+  const [, taken] = await telegram.waitForCalls('answerCallbackQuery', 2, { token });
+  assert.equal(taken.json.text, 'It is yours.');
+  assert.equal((await lead(ws, created.body.id)).assignee, rep.body.id);
+  const [edited] = await telegram.waitForCalls('editMessageText', 1, { token });
+  assert.match(edited.json.text, /<b>Status:<\/b> new, taken by taker@example\.com/);
+  assert.deepEqual(edited.json.reply_markup.inline_keyboard.flat().map((b) => b.text), ['Contacted', 'Qualified', 'Spam', 'Snooze 1 h'], 'taken: no Take it');
+  const other = await app.api(ws.api_key, 'POST', '/api/v1/members', { email: 'other@example.com', role: 'member' });
+  assert.equal((await app.api(ws.api_key, 'PATCH', `/api/v1/members/${other.body.id}`, { telegram_user_id: stranger.id })).status, 409, 'one Telegram user, one member');
 });
 
 test('an update without the secret token, or with a wrong one, is refused and changes nothing', async () => {

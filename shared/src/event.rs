@@ -4,6 +4,8 @@
 pub const LEAD_CREATED: &str = "lead.created";
 pub const LEAD_UPDATED: &str = "lead.updated";
 pub const LEAD_STATUS_CHANGED: &str = "lead.status_changed";
+/// A lead's assignee changed: the lead, plus `assignee` and `previous_assignee` (member ids or null).
+pub const LEAD_ASSIGNED: &str = "lead.assigned";
 /// A lead was erased; its data holds the lead id only, so receivers can erase too.
 pub const LEAD_ERASED: &str = "lead.erased";
 /// A workflow's `webhook` action, sent to the one endpoint it names (as
@@ -19,6 +21,11 @@ pub const WORKFLOW_RUN: &str = "workflow.run";
 pub const WORKFLOW_TELEGRAM: &str = "workflow.telegram";
 /// Internal: a run's email (`{"to", "subject", "text", "html"}`), the event of that action's job.
 pub const WORKFLOW_EMAIL: &str = "workflow.email";
+/// Internal: a member's own mail (an invitation, a sign-in link), the event
+/// of its email job; never fanned out or listed (its payload names the link's id).
+pub const MEMBER_MAIL: &str = "member.mail";
+/// Internal: a run's Slack message (`{"text", "data"}`: its line and the lead), the event of that action's job.
+pub const WORKFLOW_SLACK: &str = "workflow.slack";
 /// Campaign controls (`shared::campaign::Control::event_type`), on webhooks.
 pub const CAMPAIGN_PAUSED: &str = "campaign.paused";
 pub const CAMPAIGN_RESUMED: &str = "campaign.resumed";

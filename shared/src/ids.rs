@@ -21,6 +21,7 @@ pub enum IdKind {
     CampaignControl,
     FollowUp,
     Note,
+    Member,
 }
 
 impl IdKind {
@@ -39,6 +40,7 @@ impl IdKind {
             IdKind::CampaignControl => "ctl",
             IdKind::FollowUp => "fu",
             IdKind::Note => "note",
+            IdKind::Member => "mem",
         }
     }
 }

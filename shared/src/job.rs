@@ -22,6 +22,8 @@ pub enum JobKind {
     FollowUp,
     /// An email (`target_id` = who it goes to: `lead`; its payload names the address).
     Email,
+    /// A message to the workspace's Slack incoming webhook (`target_id` = `slack`).
+    Slack,
 }
 
 /// A stored kind this release does not know.
@@ -35,7 +37,7 @@ impl fmt::Display for UnknownJobKind {
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 6] = [JobKind::Webhook, JobKind::Telegram, JobKind::WorkflowExpansion, JobKind::WorkflowRun, JobKind::FollowUp, JobKind::Email];
+    pub const ALL: [JobKind; 7] = [JobKind::Webhook, JobKind::Telegram, JobKind::WorkflowExpansion, JobKind::WorkflowRun, JobKind::FollowUp, JobKind::Email, JobKind::Slack];
 
     /// The value stored in `deliveries.target_kind`.
     pub const fn as_str(self) -> &'static str {
@@ -46,6 +48,7 @@ impl JobKind {
             JobKind::WorkflowRun => "run",
             JobKind::FollowUp => "follow_up",
             JobKind::Email => "email",
+            JobKind::Slack => "slack",
         }
     }
 
@@ -58,6 +61,7 @@ impl JobKind {
             JobKind::WorkflowRun => "workflow_run",
             JobKind::FollowUp => "follow_up",
             JobKind::Email => "email",
+            JobKind::Slack => "slack",
         }
     }
 
@@ -73,7 +77,7 @@ impl JobKind {
     /// Whether the job calls something outside (and so has a channel to
     /// show in the delivery log), rather than deciding in D1 alone.
     pub const fn is_channel(self) -> bool {
-        matches!(self, JobKind::Webhook | JobKind::Telegram | JobKind::Email)
+        matches!(self, JobKind::Webhook | JobKind::Telegram | JobKind::Email | JobKind::Slack)
     }
 }
 

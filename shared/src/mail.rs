@@ -59,31 +59,45 @@ pub struct Outgoing<'a> {
     /// Stable across retries (derived from the job), so a receiver can tell a repeat.
     pub message_id: &'a str,
     pub date_secs: i64,
-    pub unsubscribe_url: &'a str,
+    /// One-click unsubscribe, on every message to a lead. `None` for a
+    /// member's own mail (an invitation, a sign-in link, an alert they chose).
+    pub unsubscribe_url: Option<&'a str>,
 }
 
 /// The message as RFC 5322 text: multipart/alternative with a text and an
 /// HTML part (UTF-8, transfer-encoded as needed), a non-ASCII subject as
-/// encoded-words, and RFC 8058 one-click unsubscribe headers.
+/// encoded-words, and, with an unsubscribe URL, RFC 8058 one-click
+/// unsubscribe headers and a footer link.
 pub fn message(out: &Outgoing<'_>) -> Result<String, String> {
-    let text = format!("{}\n\n--\nUnsubscribe: {}\n", out.text, out.unsubscribe_url);
-    let link = crate::template::escape_html(out.unsubscribe_url);
-    let html = format!(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"></head><body>\n<p>{}</p>\n<p style=\"color:#666;font-size:12px\"><a href=\"{link}\">Unsubscribe</a></p>\n</body></html>\n",
-        out.html
-    );
-    MessageBuilder::new()
+    let (text_footer, html_footer) = match out.unsubscribe_url {
+        Some(url) => (
+            format!("\n\n--\nUnsubscribe: {url}\n"),
+            format!("<p style=\"color:#666;font-size:12px\"><a href=\"{}\">Unsubscribe</a></p>\n", crate::template::escape_html(url)),
+        ),
+        None => ("\n".to_string(), String::new()),
+    };
+    let text = format!("{}{text_footer}", out.text);
+    let html = format!("<!doctype html>\n<html><head><meta charset=\"utf-8\"></head><body>\n<p>{}</p>\n{html_footer}</body></html>\n", out.html);
+    let mut builder = MessageBuilder::new()
         .from(out.from)
-        .to(out.to)
+        .to(recipients(out.to).collect::<Vec<_>>())
         .subject(out.subject)
         .message_id(MessageId::new(out.message_id))
-        .date(Date::new(out.date_secs))
-        .header("List-Unsubscribe", Raw::new(format!("<{}>", out.unsubscribe_url)))
-        .header("List-Unsubscribe-Post", Raw::new(ONE_CLICK))
+        .date(Date::new(out.date_secs));
+    if let Some(url) = out.unsubscribe_url {
+        builder = builder.header("List-Unsubscribe", Raw::new(format!("<{url}>"))).header("List-Unsubscribe-Post", Raw::new(ONE_CLICK));
+    }
+    builder
         .text_body(text)
         .html_body(html)
         .write_to_string()
         .map_err(|e| format!("the message could not be written: {e}"))
+}
+
+/// The addresses of a `to` that names several (`a@x, b@y`: a message to
+/// several members of a workspace), or the one.
+pub fn recipients(to: &str) -> impl Iterator<Item = &str> {
+    to.split(',').map(str::trim).filter(|a| !a.is_empty())
 }
 
 /// The domain of an address (for a Message-ID on the sender's domain).
@@ -117,6 +131,23 @@ mod tests {
     }
 
     fn sample(subject: &str) -> String {
+        sample_to(subject, Some("https://leads.example.com/u/u1.ws.h.m"))
+    }
+
+    fn sample_outgoing(unsubscribe_url: Option<&'static str>) -> Outgoing<'static> {
+        Outgoing {
+            from: "leads@example.com",
+            to: "ada@example.org",
+            subject: "Hi",
+            text: "Hello",
+            html: "Hello",
+            message_id: "dlv_1@example.com",
+            date_secs: 1_700_000_000,
+            unsubscribe_url,
+        }
+    }
+
+    fn sample_to(subject: &str, unsubscribe_url: Option<&str>) -> String {
         message(&Outgoing {
             from: "leads@example.com",
             to: "ada@example.org",
@@ -125,7 +156,7 @@ mod tests {
             html: "Hello &lt;Ada&gt;",
             message_id: "dlv_1@example.com",
             date_secs: 1_700_000_000,
-            unsubscribe_url: "https://leads.example.com/u/u1.ws.h.m",
+            unsubscribe_url,
         })
         .unwrap()
     }
@@ -140,6 +171,22 @@ mod tests {
         assert!(raw.contains("Message-ID: <dlv_1@example.com>\r\n"));
         assert!(raw.contains("Subject: Welcome\r\n"));
         assert!(raw.contains("From: <leads@example.com>") || raw.contains("From: leads@example.com"), "{raw}");
+    }
+
+    #[test]
+    fn a_message_to_several_names_each() {
+        let raw = message(&Outgoing { to: "a@example.com, b@example.com", ..sample_outgoing(None) }).unwrap();
+        let to = raw.lines().find(|l| l.starts_with("To:")).unwrap();
+        assert!(to.contains("<a@example.com>") && to.contains("b@example.com"), "{raw}");
+        assert_eq!(recipients("a@x, b@y").collect::<Vec<_>>(), ["a@x", "b@y"]);
+        assert_eq!(recipients("a@x").collect::<Vec<_>>(), ["a@x"]);
+    }
+
+    #[test]
+    fn a_members_own_mail_has_no_unsubscribe() {
+        let raw = sample_to("Sign in", None);
+        assert!(!raw.contains("List-Unsubscribe") && !raw.contains("Unsubscribe"), "{raw}");
+        assert!(raw.contains("text/plain") && raw.contains("text/html"));
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub enum Move {
     SetStatus(LeadStatus),
     /// A reminder in an hour (a follow-up), the status unchanged.
     Snooze,
+    /// "Take it": the lead assigned to the member linked to the presser.
+    Take,
 }
 
 /// The buttons every alert offers, in order.
@@ -54,6 +56,7 @@ fn encode(lead_id: &str, shown: LeadStatus, action: Move) -> String {
     let to = match action {
         Move::SetStatus(status) => code(status),
         Move::Snooze => 'z',
+        Move::Take => 't',
     };
     format!("{PREFIX}:{lead_id}:{}:{to}", code(shown))
 }
@@ -65,18 +68,23 @@ pub fn decode(data: &str) -> Option<Press> {
     if prefix != PREFIX || parts.next().is_some() || !crate::ids::is_sortable_id(crate::ids::IdKind::Lead, lead_id) {
         return None;
     }
-    let action = if to == "z" { Move::Snooze } else { Move::SetStatus(status_of(to)?) };
+    let action = match to {
+        "z" => Move::Snooze,
+        "t" => Move::Take,
+        _ => Move::SetStatus(status_of(to)?),
+    };
     Some(Press { lead_id: lead_id.to_string(), shown_status: status_of(shown)?, action })
 }
 
 /// The `reply_markup` for an alert showing a lead in `status`: every move
-/// but the one to the status it already has, in one row.
-pub fn keyboard(lead_id: &str, status: LeadStatus) -> Value {
-    let row: Vec<Value> = MOVES
-        .iter()
-        .filter(|(action, _)| *action != Move::SetStatus(status))
-        .map(|(action, label)| json!({"text": label, "callback_data": encode(lead_id, status, *action)}))
-        .collect();
+/// but the one to the status it already has, in one row; below it, while
+/// nobody has the lead (`unassigned`), "Take it".
+pub fn keyboard(lead_id: &str, status: LeadStatus, unassigned: bool) -> Value {
+    let button = |action: Move, label: &str| json!({"text": label, "callback_data": encode(lead_id, status, action)});
+    let row: Vec<Value> = MOVES.iter().filter(|(action, _)| *action != Move::SetStatus(status)).map(|(action, label)| button(*action, label)).collect();
+    if unassigned {
+        return json!({"inline_keyboard": [row, [button(Move::Take, "Take it")]]});
+    }
     json!({"inline_keyboard": [row]})
 }
 
@@ -88,7 +96,7 @@ mod tests {
 
     #[test]
     fn buttons_round_trip_and_fit_telegrams_64_bytes() {
-        let markup = keyboard(LEAD, LeadStatus::New);
+        let markup = keyboard(LEAD, LeadStatus::New, false);
         let row = markup["inline_keyboard"][0].as_array().unwrap();
         let labels: Vec<&str> = row.iter().map(|b| b["text"].as_str().unwrap()).collect();
         assert_eq!(labels, ["Contacted", "Qualified", "Spam", "Snooze 1 h"]);
@@ -103,8 +111,18 @@ mod tests {
     }
 
     #[test]
+    fn an_unassigned_lead_offers_take_it_on_a_row_of_its_own() {
+        let markup = keyboard(LEAD, LeadStatus::New, true);
+        let take = &markup["inline_keyboard"][1][0];
+        assert_eq!(take["text"], "Take it");
+        let press = decode(take["callback_data"].as_str().unwrap()).unwrap();
+        assert_eq!((press.lead_id.as_str(), press.action), (LEAD, Move::Take));
+        assert_eq!(markup["inline_keyboard"][0].as_array().unwrap().len(), 4, "the status row as before");
+    }
+
+    #[test]
     fn an_alert_offers_no_move_to_the_status_it_shows() {
-        let markup = keyboard(LEAD, LeadStatus::Qualified);
+        let markup = keyboard(LEAD, LeadStatus::Qualified, false);
         let labels: Vec<String> = markup["inline_keyboard"][0].as_array().unwrap().iter().map(|b| b["text"].as_str().unwrap().to_string()).collect();
         assert_eq!(labels, ["Contacted", "Spam", "Snooze 1 h"]);
     }

@@ -18,6 +18,7 @@ OWN_KEY_ID = os.environ.get("LEADSBOT_FUZZ_KEY_ID")
 def before_call(context, case, kwargs):
     keep_own_key(case)
     one_key_per_request(case)
+    no_made_up_assignee(case)
 
 
 def keep_own_key(case):
@@ -25,6 +26,15 @@ def keep_own_key(case):
         if OWN_KEY_ID and (case.path_parameters or {}).get("id") == OWN_KEY_ID:
             case.path_parameters["id"] = "key_" + "0" * 26
 
+
+
+# A lead's assignee must be a member of its workspace: a well-formed id of
+# nobody is a 422 naming `assignee`, by contract. The fuzzer cannot know the
+# workspace's member ids, so a generated one becomes null (unassign).
+def no_made_up_assignee(case):
+    if case.operation.method.upper() == "PATCH" and case.operation.path == "/api/v1/leads/{id}" and isinstance(case.body, dict):
+        if isinstance(case.body.get("assignee"), str):
+            case.body["assignee"] = None
 
 
 # An idempotency key names one request: sent again with another body it is a

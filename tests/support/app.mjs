@@ -215,10 +215,10 @@ export class App {
     return this.request(method, path, { headers: { Authorization: `Bearer ${apiKey}` }, body });
   }
 
-  async createWorkspace({ name = 'Test workspace', allowed_origins } = {}) {
+  async createWorkspace({ name = 'Test workspace', allowed_origins, owner_email } = {}) {
     const response = await this.request('POST', '/api/admin/workspaces', {
       headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: { name, allowed_origins },
+      body: { name, allowed_origins, owner_email },
     });
     if (response.status !== 201) throw new Error(`creating a workspace failed: ${JSON.stringify(response)}`);
     return response.body;

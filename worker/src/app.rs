@@ -33,7 +33,8 @@ pub struct App {
 impl App {
     /// The request with what every handler needs: the store, the time.
     pub fn open(req: Request, env: Env, ctx: Context, params: PathParams) -> ApiResult<Self> {
-        let store = Store::new(env.d1("DB").map_err(|err| ApiError::internal("D1 binding DB", err))?);
+        let sends_mail = crate::config::Config::sends_email(&env);
+        let store = Store::new(env.d1("DB").map_err(|err| ApiError::internal("D1 binding DB", err))?).with_member_mail(sends_mail);
         Ok(App { req, env, ctx, store, now_ms: crate::platform::now_ms(), params, cors_origin: None })
     }
 

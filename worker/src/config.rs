@@ -47,6 +47,9 @@ pub struct Config {
     pub link_key: String,
     /// During a rotation, links signed before it still open (`SECRETS_KEY_PREVIOUS`).
     pub previous_link_key: Option<String>,
+    /// Where this deployment is reached (`PUBLIC_URL`, no trailing slash), if set:
+    /// links in messages sent from a queue consumer, which has no request to take the host from.
+    pub public_url: Option<String>,
 }
 
 /// Email settings (README, "Email").
@@ -80,6 +83,12 @@ fn text(env: &Env, name: &str) -> Option<String> {
 }
 
 impl Config {
+    /// Whether this deployment sends email (`EMAIL_FROM` and `PUBLIC_URL`
+    /// set), read without the rest of the settings.
+    pub fn sends_email(env: &Env) -> bool {
+        email_settings(env, UrlPolicy::PublicHttpsOnly).is_some()
+    }
+
     pub fn from_env(env: &Env) -> ApiResult<Self> {
         let key = text(env, "SECRETS_KEY").ok_or_else(|| ApiError::internal("config", "SECRETS_KEY is not set"))?;
         let mut secrets = SecretBox::new(&key).map_err(|e| ApiError::internal("config", e))?;
@@ -91,6 +100,7 @@ impl Config {
         let url_policy = UrlPolicy::from_setting(text(env, "WEBHOOK_URL_POLICY").as_deref());
         Ok(Self {
             email: email_settings(env, url_policy),
+            public_url: text(env, "PUBLIC_URL").map(|u| u.trim().trim_end_matches('/').to_string()).filter(|u| !u.is_empty()),
             link_key: key,
             previous_link_key,
             admin_token: text(env, "ADMIN_TOKEN").filter(|t| t.len() >= 16),

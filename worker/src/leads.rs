@@ -71,6 +71,7 @@ pub fn build_lead(id: String, draft: &LeadDraft, origin: Origin<'_>, now_ms: i64
         created_at: now_ms,
         updated_at: now_ms,
         revision: String::new(),
+        assignee_id: None,
     }
 }
 
@@ -108,6 +109,10 @@ pub fn parse_filters(pairs: &[(String, String)], mut own: impl FnMut(&str, &str,
             "email" => query.email = leadsbot_shared::email::LeadEmail::parse(&value).map(|e| e.as_ref().to_string()).ok().or(Some(value)),
             "q" if !value.trim().is_empty() => query.search = Some(value.trim().chars().take(200).collect()),
             "q" => {}
+            "assignee" => match assignee_filter(&value, None) {
+                Ok(assignee) => query.assignee = Some(assignee),
+                Err(error) => errors.push(error),
+            },
             "created_after" => query.created_after = time(&mut errors),
             "created_before" => query.created_before = time(&mut errors),
             other if own(other, &value, &mut errors) => {}
@@ -117,6 +122,16 @@ pub fn parse_filters(pairs: &[(String, String)], mut own: impl FnMut(&str, &str,
     if errors.is_empty() { Ok(query) } else { Err(ApiError::Validation(errors)) }
 }
 
+/// The `assignee` filter: a member id, `none` (nobody) or `me` (`me`: the
+/// signed-in member, which an API key is not). `Ok(None)`: unassigned leads.
+pub fn assignee_filter(value: &str, me: Option<&str>) -> Result<Option<String>, FieldError> {
+    match value {
+        "none" => Ok(None),
+        "me" => me.map(|id| Some(id.to_string())).ok_or_else(|| FieldError::new("assignee", "no_member", "me needs a member's session")),
+        id if leadsbot_shared::ids::is_sortable_id(IdKind::Member, id) => Ok(Some(id.to_string())),
+        _ => Err(FieldError::new("assignee", "invalid_assignee", "assignee is a member id (mem_…), none or me")),
+    }
+}
 
 #[cfg(test)]
 mod tests;

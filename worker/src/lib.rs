@@ -7,6 +7,7 @@ mod api;
 mod inbox;
 mod automation;
 mod capture;
+mod team;
 mod lifecycle;
 mod outbox;
 mod auth;

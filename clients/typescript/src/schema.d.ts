@@ -12,7 +12,8 @@ export interface paths {
         put?: never;
         /**
          * Create a workspace
-         * @description Returns its public token, an admin API key and the inbound signing secret, each shown only this once.
+         * @description Returns its public token, an admin API key and the inbound signing secret, each shown only this once. With
+         *     `owner_email`, that person is the workspace's first owner, invited.
          */
         post: operations["createWorkspace"];
         delete?: never;
@@ -354,6 +355,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/slack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Slack set-up (admin) */
+        get: operations["getSlack"];
+        /**
+         * Set up Slack alerts (admin)
+         * @description New leads (not spam) are posted to this incoming webhook as Block Kit messages, held while their campaign
+         *     is paused; workflows may post with a `slack` action. The URL must pass the same rule as webhook endpoints.
+         */
+        put: operations["putSlack"];
+        post?: never;
+        /**
+         * Stop Slack alerts (admin)
+         * @description Messages not sent yet end failed ("the Slack integration was removed"), replayable once it is set up again.
+         */
+        delete: operations["deleteSlack"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/telegram": {
         parameters: {
             query?: never;
@@ -559,6 +586,53 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List members, newest first (admin) */
+        get: operations["listMembers"];
+        put?: never;
+        /**
+         * Invite a member (admin)
+         * @description The address becomes an `invited` member and is emailed an invitation, whose one-time link works for
+         *     7 days; accepting it makes the member `active`. An address already a member is 409.
+         */
+        post: operations["inviteMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member (admin)
+         * @description The workspace's last owner cannot be removed (409): make another owner first.
+         */
+        delete: operations["removeMember"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a member's role, alerts or linked Telegram user (admin)
+         * @description The workspace's last owner cannot be demoted (409): make another owner first. A Telegram
+         *     user already linked to another member is 409 too.
+         */
+        patch: operations["patchMember"];
         trace?: never;
     };
     "/api/v1/openapi.json": {
@@ -999,6 +1073,23 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "lead.assigned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The lead.assigned event */
+        post: operations["lead_assignedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "lead.created": {
         parameters: {
             query?: never;
@@ -1138,6 +1229,14 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /** @enum {string} */
+        AlertsName: "all" | "assigned" | "digest" | "none";
+        /** @description `data` of `lead.assigned`: the lead (its `assignee` the new one), plus the assignee before. */
+        AssignedData: {
+            /** @description The member assigned (`mem_…`), `null` when the lead was unassigned. */
+            assignee?: string | null;
+            previous_assignee?: string | null;
+        };
         AttemptOut: {
             /** Format: int32 */
             attempt: number;
@@ -1317,7 +1416,7 @@ export interface components {
         /** @description A new webhook endpoint. */
         EndpointIn: {
             description?: string;
-            events?: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due")[];
+            events?: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due" | "lead.assigned")[];
             /** Format: iri */
             url: string;
         };
@@ -1339,7 +1438,7 @@ export interface components {
             /** @description `manual`, `gone` (the receiver answered 410), `failing` (5 days of failures), … */
             disabled_reason?: string | null;
             enabled: boolean;
-            events: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due")[];
+            events: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due" | "lead.assigned")[];
             /** Format: date-time */
             failing_since?: string | null;
             id: string;
@@ -1357,7 +1456,7 @@ export interface components {
             description?: string;
             /** @description `true` re-enables a disabled endpoint (and forgets its failures); `false` disables it. */
             enabled?: boolean;
-            events?: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due")[];
+            events?: ("lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due" | "lead.assigned")[];
             /** Format: iri */
             url?: string;
         };
@@ -1391,7 +1490,7 @@ export interface components {
             /** @description The JSON body every delivery of this event sends (and signs). */
             payload: Record<string, never>;
             /** @enum {string} */
-            type: "lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due";
+            type: "lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due" | "lead.assigned";
         };
         /** @description A page of events, newest first. */
         EventPageOut: {
@@ -1402,7 +1501,7 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @enum {string} */
-        EventTypeName: "lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due";
+        EventTypeName: "lead.created" | "lead.updated" | "lead.status_changed" | "lead.erased" | "workflow.action" | "workflow.completed" | "workflow.failed" | "campaign.paused" | "campaign.resumed" | "campaign.archived" | "lead.follow_up_due" | "lead.assigned";
         /** @enum {string} */
         ExportFormat: "csv" | "ndjson";
         /** @description One bad field in a problem document. */
@@ -1522,7 +1621,7 @@ export interface components {
             status_code?: number | null;
         };
         /** @enum {string} */
-        JobChannelName: "webhook" | "telegram" | "workflow_expansion" | "workflow_run" | "follow_up" | "email";
+        JobChannelName: "webhook" | "telegram" | "workflow_expansion" | "workflow_run" | "follow_up" | "email" | "slack";
         /** @description One job with every attempt, oldest first. */
         JobDetailOut: components["schemas"]["JobFields"] & {
             /** Format: int32 */
@@ -1687,6 +1786,8 @@ export interface components {
         };
         /** @description A lead, as the API shows it and as lead events carry it in `data`. */
         LeadOut: {
+            /** @description The member the lead is assigned to (`mem_…`), `null` when nobody. */
+            assignee?: string | null;
             /**
              * @description The lead's campaign: the slug its `campaign` label joins, else its
              *     `utm_campaign`'s (`Spring Sale` → `spring-sale`); what every campaign filter matches.
@@ -1741,6 +1842,11 @@ export interface components {
          */
         LeadPatch: {
             add_tags?: string[];
+            /**
+             * @description The member the lead is assigned to (`mem_…`, an active or invited member of the
+             *     workspace); `null` unassigns.
+             */
+            assignee?: string | null;
             /** @description `null` clears the note. */
             note?: string | null;
             remove_tags?: string[];
@@ -1750,6 +1856,58 @@ export interface components {
         };
         /** @enum {string} */
         LeadStatusName: "new" | "contacted" | "qualified" | "won" | "lost" | "spam";
+        /** @description Someone to invite. */
+        MemberIn: {
+            /** Format: email */
+            email: string;
+            role: components["schemas"]["RoleName"];
+        };
+        /** @description A page of members, newest first. */
+        MemberListOut: {
+            data: components["schemas"]["MemberOut"][];
+            /** @description Whether another page follows (its cursor is `next_cursor`). */
+            has_more: boolean;
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A member of the workspace. */
+        MemberOut: {
+            /**
+             * @description The emails they get (their choice, else their role's default: owners and admins `all`, members
+             *     `assigned`, viewers `none`).
+             */
+            alerts: components["schemas"]["AlertsName"];
+            email: string;
+            /** @description `mem_…` */
+            id: string;
+            /** Format: date-time */
+            invited_at: string;
+            /** @description Set by the member; `null` until then. */
+            name?: string | null;
+            role: components["schemas"]["RoleName"];
+            /** @description `invited` until the invitation is accepted, then `active`. */
+            status: string;
+            /**
+             * Format: int64
+             * @description The Telegram user linked to the member ("Take it"), `null` when none.
+             */
+            telegram_user_id?: number | null;
+        };
+        /**
+         * @description A change of role, of the member's email alerts, or of the Telegram user linked to them; `{}`
+         *     changes nothing.
+         */
+        MemberPatch: {
+            /** @description Which emails they get: `all` (every new lead), `assigned` (leads assigned to them), `digest`, `none`. */
+            alerts?: components["schemas"]["AlertsName"];
+            role?: components["schemas"]["RoleName"];
+            /**
+             * Format: int64
+             * @description The member's Telegram user id: pressing "Take it" under an alert assigns the lead to
+             *     them. `null` unlinks. One Telegram user is linked to one member of a workspace (409).
+             */
+            telegram_user_id?: number | null;
+        };
         NoteCursor: string;
         /** @description A note to add. */
         NoteIn: {
@@ -1758,7 +1916,7 @@ export interface components {
         };
         /** @description One note of a lead. */
         NoteOut: {
-            /** @description Who wrote it: an API key id, or `telegram:@user`; `null` for the lead's old `note`, whose author was not kept. */
+            /** @description Who wrote it: a person (`member:mem_…`), an API key id, or `telegram:@user`; `null` for the lead's old `note`, whose author was not kept. */
             author?: string | null;
             body: string;
             /**
@@ -1835,6 +1993,8 @@ export interface components {
             id: string;
             status: string;
         };
+        /** @enum {string} */
+        RoleName: "owner" | "admin" | "member" | "viewer";
         /** @description An optional body: `{}` or none at all takes the default grace. */
         RotateIn: {
             /**
@@ -1893,6 +2053,27 @@ export interface components {
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
+        /** @description Where to post. */
+        SlackIn: {
+            /**
+             * Format: uri
+             * @description A Slack incoming-webhook URL (`https://hooks.slack.com/services/…`): public https only,
+             *     as for webhook endpoints. Sealed at rest, only ever shown redacted.
+             */
+            webhook_url: string;
+        };
+        SlackOut: {
+            /** @description Always true: the webhook URL is set. */
+            configured: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Where the messages' "Open in inbox" buttons lead (`PUBLIC_URL`, else the origin this was set up from). */
+            inbox_url: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description The webhook URL without its secret part (`https://hooks.slack.com/services/T…/…`). */
+            webhook_url: string;
+        };
         /**
          * @description Why a job exists.
          * @enum {string}
@@ -1901,7 +2082,7 @@ export interface components {
         StatusChangeOut: {
             /** Format: date-time */
             changed_at: string;
-            /** @description Who made the change: an API key id, or `telegram:@user` (`telegram:<id>` without a username) for a button press. */
+            /** @description Who made the change: a person (`member:mem_…`), an API key id, `workflow:<id>`, or `telegram:@user` (`telegram:<id>` without a username) for a button press. */
             changed_by?: string | null;
             /** @enum {string} */
             from: "new" | "contacted" | "qualified" | "won" | "lost" | "spam";
@@ -2066,13 +2247,25 @@ export interface components {
                 body: string;
                 /** @description One line with {{lead.<field>}} placeholders; values as they are (non-ASCII sent as encoded-words) */
                 subject: string;
+                /** @description Who is emailed: the lead (with one-click unsubscribe), the lead's assignee, or every active member of a role (`members:owner`, `members:admin`, `members:member`, `members:viewer`) */
+                to: string;
+                type: string;
+            } | {
+                /** @description A line above the lead's blocks, with {{lead.<field>}} placeholders; the whole line is escaped for Slack's mrkdwn */
+                text?: string;
+                type: string;
+            } | ({
+                /** @description A member id */
+                to: string;
+                type: string;
+            } | {
                 /**
-                 * @description Who is emailed: the lead (more recipients may come later)
+                 * @description A role: its active members, by id, each in turn (removed members skipped)
                  * @enum {string}
                  */
-                to: "lead";
+                round_robin: "owner" | "admin" | "member" | "viewer";
                 type: string;
-            })[];
+            }))[];
             conditions?: {
                 all: {
                     field: string;
@@ -2115,7 +2308,7 @@ export interface components {
         };
         /** @description A workflow as the API shows it: its definition, id and times. */
         WorkflowOut: {
-            /** @description The ordered actions (`telegram`, `webhook`, `set_status`, `add_tag`, `remove_tag`, `follow_up`). */
+            /** @description The ordered actions (`telegram`, `webhook`, `set_status`, `add_tag`, `remove_tag`, `follow_up`, `email`, `assign`). */
             actions: Record<string, never>[];
             /** @description `{"all": [...]}` or `{"any": [...]}` of `{"field", "op", "value"}`; absent: every lead. */
             conditions?: Record<string, never>;
@@ -2166,13 +2359,25 @@ export interface components {
                 body: string;
                 /** @description One line with {{lead.<field>}} placeholders; values as they are (non-ASCII sent as encoded-words) */
                 subject: string;
+                /** @description Who is emailed: the lead (with one-click unsubscribe), the lead's assignee, or every active member of a role (`members:owner`, `members:admin`, `members:member`, `members:viewer`) */
+                to: string;
+                type: string;
+            } | {
+                /** @description A line above the lead's blocks, with {{lead.<field>}} placeholders; the whole line is escaped for Slack's mrkdwn */
+                text?: string;
+                type: string;
+            } | ({
+                /** @description A member id */
+                to: string;
+                type: string;
+            } | {
                 /**
-                 * @description Who is emailed: the lead (more recipients may come later)
+                 * @description A role: its active members, by id, each in turn (removed members skipped)
                  * @enum {string}
                  */
-                to: "lead";
+                round_robin: "owner" | "admin" | "member" | "viewer";
                 type: string;
-            })[];
+            }))[];
             conditions?: ({
                 all: {
                     field: string;
@@ -2226,6 +2431,11 @@ export interface components {
         WorkspaceIn: {
             allowed_origins?: string[];
             name: string;
+            /**
+             * Format: email
+             * @description The workspace's first owner, invited by email.
+             */
+            owner_email?: string;
         };
         /** @description A workspace's settings, as the API shows them. */
         WorkspaceOut: {
@@ -3073,6 +3283,80 @@ export interface operations {
             403: components["responses"]["Problem403"];
         };
     };
+    getSlack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Set up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlackOut"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+        };
+    };
+    putSlack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlackIn"];
+            };
+        };
+        responses: {
+            /** @description Set up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlackOut"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+        };
+    };
+    deleteSlack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+        };
+    };
     getTelegram: {
         parameters: {
             query?: never;
@@ -3243,6 +3527,8 @@ export interface operations {
                 email?: string;
                 /** @description Search: every word (a prefix) must occur in the email, name, phone, company, message, note, tags or custom field values; case and accents are ignored */
                 q?: string;
+                /** @description Leads assigned to this member (`mem_…`), or `none`: unassigned ones. (`me`, the signed-in member, needs a member's session: an API key gets 422.) */
+                assignee?: string;
                 /** @description Created at or after (RFC 3339) */
                 created_after?: string;
                 /** @description Created before (RFC 3339) */
@@ -3285,6 +3571,8 @@ export interface operations {
                 email?: string;
                 /** @description Search: every word (a prefix) must occur in the email, name, phone, company, message, note, tags or custom field values; case and accents are ignored */
                 q?: string;
+                /** @description Leads assigned to this member (`mem_…`), or `none`: unassigned ones. (`me`, the signed-in member, needs a member's session: an API key gets 422.) */
+                assignee?: string;
                 /** @description Created at or after (RFC 3339) */
                 created_after?: string;
                 /** @description Created before (RFC 3339) */
@@ -3600,6 +3888,125 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (default 50) */
+                limit?: number;
+                /** @description next_cursor of the previous page; empty is the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of members */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberListOut"];
+                };
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+        };
+    };
+    inviteMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberIn"];
+            };
+        };
+        responses: {
+            /** @description Invited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
+            422: components["responses"]["Problem422"];
+        };
+    };
+    removeMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Member id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+        };
+    };
+    patchMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Member id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberPatch"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            415: components["responses"]["Problem415"];
             422: components["responses"]["Problem422"];
         };
     };
@@ -4444,6 +4851,49 @@ export interface operations {
                     data: components["schemas"]["CampaignEventData"];
                     /** @constant */
                     event?: "campaign.resumed";
+                };
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx counts as delivered */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    lead_assignedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event type */
+                "X-LeadsBot-Event": string;
+                /** @description The delivery id, the same across retries: de-duplicate on it */
+                "X-LeadsBot-Delivery": string;
+                /** @description Unix seconds of this attempt */
+                "X-LeadsBot-Timestamp": string;
+                /** @description Hex HMAC-SHA256 of the raw body, keyed by the whole whsec_… secret */
+                "X-LeadsBot-Signature": string;
+                /** @description The same with the previous secret, during a rotation's grace period */
+                "X-LeadsBot-Signature-Previous"?: string;
+                /** @description Standard Webhooks: the delivery id */
+                "webhook-id": string;
+                /** @description Standard Webhooks: unix seconds */
+                "webhook-timestamp": string;
+                /** @description Standard Webhooks: v1,<base64>, both secrets space-separated during a rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEnvelope"] & {
+                    data: components["schemas"]["LeadOut"] & components["schemas"]["AssignedData"];
+                    /** @constant */
+                    event?: "lead.assigned";
                 };
             };
         };

@@ -23,6 +23,8 @@ pub struct Channels {
     pub endpoints: Vec<(String, bool)>,
     /// Whether this deployment can send email (`EMAIL_FROM` and `PUBLIC_URL` set).
     pub email: bool,
+    /// Whether Slack is set up (`PUT /api/v1/integrations/slack`).
+    pub slack: bool,
 }
 
 impl Channels {
@@ -56,6 +58,11 @@ pub fn needs_telegram(actions: &[Action]) -> bool {
     actions.iter().any(|a| matches!(a, Action::Telegram { .. } | Action::FollowUp { action: FollowUpAction::Telegram { .. }, .. }))
 }
 
+/// Whether any action needs Slack.
+pub fn needs_slack(actions: &[Action]) -> bool {
+    actions.iter().any(|a| matches!(a, Action::Slack { .. }))
+}
+
 /// The actions of `def` that cannot be saved as they are, each named by its
 /// path (`actions[2]`, `actions[0].endpoint_id`).
 pub fn channel_problems(def: &WorkflowDefinition, before: Option<Before<'_>>, channels: &Channels) -> Vec<FieldError> {
@@ -86,6 +93,11 @@ pub fn channel_problems(def: &WorkflowDefinition, before: Option<Before<'_>>, ch
                 "email_not_set_up",
                 "email is not set up for this deployment: set EMAIL_FROM and PUBLIC_URL (README, \"Email\") or save the workflow disabled",
             )),
+            Action::Slack { .. } if must_run && !channels.slack => errors.push(FieldError::new(
+                format!("actions[{i}]"),
+                "slack_not_set_up",
+                "Slack is not set up for this workspace: set it up first (PUT /api/v1/integrations/slack) or save the workflow disabled",
+            )),
             _ => {}
         }
     }
@@ -115,7 +127,7 @@ mod tests {
     }
 
     fn channels(telegram: bool, endpoint: Option<bool>) -> Channels {
-        Channels { telegram, endpoints: endpoint.map(|enabled| (EP.to_string(), enabled)).into_iter().collect(), email: true }
+        Channels { telegram, endpoints: endpoint.map(|enabled| (EP.to_string(), enabled)).into_iter().collect(), email: true, slack: true }
     }
 
     fn named(errors: Vec<FieldError>) -> Vec<(String, &'static str)> {
@@ -172,6 +184,19 @@ mod tests {
         assert_eq!(channel_problems(&def, None, &channels(false, None)), vec![]);
         let off = WorkflowDefinition { enabled: false, ..def };
         assert_eq!(channel_problems(&off, None, &no_email), vec![], "a disabled workflow may wait for email");
+    }
+
+    #[test]
+    fn an_enabled_workflow_that_posts_to_slack_needs_slack_set_up() {
+        let def = WorkflowDefinition::parse(&json!({"name": "w", "trigger": {"event": "lead.created"}, "actions": [
+            {"type": "add_tag", "tag": "t"}, {"type": "slack", "text": "Hot: {{lead.name}}"}]}))
+        .unwrap();
+        let no_slack = Channels { slack: false, ..channels(true, None) };
+        assert_eq!(named(channel_problems(&def, None, &no_slack)), [("actions[1]".to_string(), "slack_not_set_up")]);
+        assert_eq!(channel_problems(&def, None, &channels(false, None)), vec![]);
+        let off = WorkflowDefinition { enabled: false, ..def };
+        assert_eq!(channel_problems(&off, None, &no_slack), vec![], "a disabled workflow may wait for Slack");
+        assert!(needs_slack(&off.actions) && !needs_slack(&off.actions[..1]));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub use conditions::{Condition, Conditions, Op};
 pub use parse::{MAX_ACTIONS, MAX_AFTER_SECONDS, MAX_CONDITIONS, MAX_NAME_CHARS};
 
 use crate::template::Template;
+use crate::members::Role;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -104,28 +105,55 @@ pub enum Action {
     FollowUp { after_seconds: u64, action: FollowUpAction, cancel_on_status_change: bool },
     /// An email with a text and an HTML part, both from the same templates.
     Email { to: EmailRecipient, subject: Template, body: Template },
+    /// A Slack message about the lead, with `text` (a template) as a line above it.
+    Slack {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        text: Option<Template>,
+    },
+    /// Assigns the lead: to one member (`to`), or in turn to the active
+    /// members of a role (`round_robin`). Exactly one of the two is set.
+    Assign {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        round_robin: Option<String>,
+    },
 }
 
-/// Who an `email` action writes to. Only the lead for now; the wire form
-/// (`"lead"`) leaves room for `"assignee"` and `"members:<role>"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Who an `email` action writes to: the lead (every such email offers
+/// one-click unsubscribe), the lead's assignee, or every active member of
+/// a role (their own mail: no unsubscribe, no suppression list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailRecipient {
-    /// The lead's own address: every such email offers one-click unsubscribe.
     Lead,
+    Assignee,
+    Members(Role),
+}
+
+impl Serialize for EmailRecipient {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.as_string())
+    }
 }
 
 impl EmailRecipient {
-    pub const ALL: [&'static str; 1] = ["lead"];
+    /// The pattern of the wire form, for the API's schema.
+    pub const PATTERN: &'static str = "^(lead|assignee|members:(owner|admin|member|viewer))$";
 
     pub fn parse(text: &str) -> Option<Self> {
-        (text == "lead").then_some(Self::Lead)
+        match text {
+            "lead" => Some(Self::Lead),
+            "assignee" => Some(Self::Assignee),
+            _ => text.strip_prefix("members:").and_then(|role| Role::parse("to", role).ok()).map(Self::Members),
+        }
     }
 
-    /// The job's `target_id`: who the email goes to.
-    pub const fn as_str(self) -> &'static str {
+    /// The wire form (`lead`, `assignee`, `members:<role>`).
+    pub fn as_string(self) -> String {
         match self {
-            Self::Lead => "lead",
+            Self::Lead => "lead".into(),
+            Self::Assignee => "assignee".into(),
+            Self::Members(role) => format!("members:{}", role.as_str()),
         }
     }
 }
@@ -141,6 +169,8 @@ impl Action {
             Self::RemoveTag { .. } => "remove_tag",
             Self::FollowUp { .. } => "follow_up",
             Self::Email { .. } => "email",
+            Self::Slack { .. } => "slack",
+            Self::Assign { .. } => "assign",
         }
     }
 }

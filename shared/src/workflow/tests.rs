@@ -141,3 +141,32 @@ fn payloads_render_templates_and_keep_the_rest() {
     let lead = json!({"email": "a@b.co", "tags": ["x", "y"], "custom": {"budget": 7}});
     assert_eq!(payload.render(&lead), json!({"who": "a@b.co", "n": 1, "budget": 7, "nested": {"t": "tags: x, y"}}));
 }
+
+#[test]
+fn a_slack_action_takes_an_optional_line_template() {
+    let json = json!({"name": "x", "trigger": {"event": "lead.created"}, "actions": [{"type": "slack"}, {"type": "slack", "text": "Hot: {{lead.name}}"}]});
+    let parsed = WorkflowDefinition::parse(&json).unwrap();
+    assert_eq!(parsed.actions[0], Action::Slack { text: None });
+    assert_eq!(serde_json::to_value(&parsed.actions).unwrap(), json["actions"], "written back as given");
+    assert_eq!(parsed.actions[1].kind(), "slack");
+    let bad = json!({"name": "x", "trigger": {"event": "lead.created"}, "actions": [{"type": "slack", "text": "{{lead.nope}}", "channel": "#x"}]});
+    let problems = fields(bad);
+    assert!(problems.iter().any(|(f, _)| f == "actions[0].channel"), "{problems:?}");
+    assert!(problems.iter().any(|(f, _)| f == "actions[0].text"), "{problems:?}");
+}
+
+#[test]
+fn assign_takes_a_member_or_a_role_to_rotate_over() {
+    let def = |action: Value| WorkflowDefinition::parse(&json!({"name": "x", "trigger": {"event": "lead.created"}, "actions": [action]}));
+    let to = json!({"type": "assign", "to": "mem_01J00000000000000000000000"});
+    let parsed = def(to.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&parsed.actions[0]).unwrap(), to, "round trips");
+    let rr = json!({"type": "assign", "round_robin": "member"});
+    assert_eq!(def(rr.clone()).unwrap().actions[0], Action::Assign { to: None, round_robin: Some("member".into()) });
+    assert_eq!(serde_json::to_value(&def(rr).unwrap().actions[0]).unwrap()["round_robin"], "member");
+    let codes = |action: Value| def(action).unwrap_err().into_iter().map(|e| (e.field, e.code)).collect::<Vec<_>>();
+    assert_eq!(codes(json!({"type": "assign"})), [("actions[0]".to_string(), "invalid_assign")]);
+    assert_eq!(codes(json!({"type": "assign", "to": "mem_01J00000000000000000000000", "round_robin": "member"})), [("actions[0]".to_string(), "invalid_assign")]);
+    assert_eq!(codes(json!({"type": "assign", "to": "bob"})), [("actions[0].to".to_string(), "invalid_id")]);
+    assert_eq!(codes(json!({"type": "assign", "round_robin": "boss"})), [("actions[0].round_robin".to_string(), "invalid_role")]);
+}

@@ -6,17 +6,20 @@ use crate::auth::credentials::{issue_key, issue_public_token};
 use crate::ids::new_id;
 use crate::error::ApiResult;
 use crate::http::{json, read_json};
+use crate::team::{self, invited_member, PreparedMail};
 use crate::api::openapi::problems::{AdminProblems, BodyProblems};
 use crate::platform::random_bytes;
 use crate::store::workspaces::{NewWorkspace, WorkspaceRow};
 use crate::workspace::{validate_settings, WorkspaceCreatedOut, WorkspaceIn};
 use leadsbot_shared::ids::{redacted_parts, IdKind};
+use leadsbot_shared::members::Role;
 use leadsbot_shared::signing::new_endpoint_secret;
 use worker::Response;
 
 /// Create a workspace
 ///
-/// Returns its public token, an admin API key and the inbound signing secret, each shown only this once.
+/// Returns its public token, an admin API key and the inbound signing secret, each shown only this once. With
+/// `owner_email`, that person is the workspace's first owner, invited.
 #[utoipa::path(post, path = "/api/admin/workspaces", operation_id = "createWorkspace", tag = "admin", security(("adminToken" = [])),
     request_body = WorkspaceIn,
     responses((status = 201, description = "Created", body = WorkspaceCreatedOut), AdminProblems, BodyProblems))]
@@ -30,6 +33,7 @@ pub async fn create_workspace(app: &mut App) -> ApiResult<Response> {
     let token = issue_public_token(&id)?;
     let inbound_secret = new_endpoint_secret(random_bytes()?);
     let (key, key_row) = issue_key(&id, "Default key", &Scope::ALL, now)?;
+    let owner = input.owner_email.as_deref().map(|email| invited_member(&id, email, Role::Owner, now)).transpose()?;
     let row = WorkspaceRow {
         id: id.clone(),
         name: settings.name,
@@ -47,7 +51,10 @@ pub async fn create_workspace(app: &mut App) -> ApiResult<Response> {
         timezone: "UTC".into(),
         digest_hour: 8,
     };
-    app.store.create_workspace(NewWorkspace { row: &row, key: &key_row }).await?;
+    let invitation = owner.as_ref().map(|owner| PreparedMail::invitation(app, owner, &row.name)).transpose()?;
+    let invitation_write = owner.as_ref().zip(invitation.as_ref()).map(|(owner, mail)| mail.write(&id, &owner.id, now));
+    let jobs = app.store.create_workspace(NewWorkspace { row: &row, key: &key_row, owner: owner.as_ref().zip(invitation_write.as_ref()) }).await?;
+    team::send(app, jobs);
     let created = WorkspaceCreatedOut {
         id,
         name: row.name,

@@ -34,7 +34,7 @@ pub async fn create(app: &mut App) -> ApiResult<Response> {
     key.require(Scope::Admin)?;
     let secret = new_secret("lbl", random_bytes()?);
     let expires_at = app.now_ms + LINK_TTL_MS;
-    let owner = LinkOwner { workspace_id: key.workspace_id, key_id: key.key_id };
+    let owner = LinkOwner::key(key.workspace_id, key.key_id);
     app.store.insert_inbox_link(&secret_hash(&secret), &owner, app.now_ms, expires_at).await?;
     let url = format!("{}/app/sign-in?link={secret}", app.origin()?);
     json(201, &InboxLinkOut { url, expires_at: format_rfc3339(expires_at) })

@@ -13,9 +13,11 @@ pub(crate) mod inbound;
 pub(crate) mod inbox_links;
 pub(crate) mod keys;
 pub(crate) mod leads;
+pub(crate) mod members;
 pub(crate) mod meta;
 pub(crate) mod notes;
 pub(crate) mod summaries;
+pub(crate) mod slack;
 pub(crate) mod telegram;
 pub(crate) mod telegram_webhook;
 pub mod table;
@@ -80,6 +82,10 @@ async fn dispatch(route: Route, app: &mut App) -> ApiResult<Response> {
         Route::ListKeys => keys::list(app).await,
         Route::CreateKey => keys::create(app).await,
         Route::RevokeKey => keys::revoke(app).await,
+        Route::ListMembers => members::list(app).await,
+        Route::InviteMember => members::invite(app).await,
+        Route::PatchMember => members::patch(app).await,
+        Route::RemoveMember => members::remove(app).await,
         Route::ListCaptureUrls => capture_urls::list(app).await,
         Route::CreateCaptureUrl => capture_urls::create(app).await,
         Route::DeleteCaptureUrl => capture_urls::delete(app).await,
@@ -101,6 +107,9 @@ async fn dispatch(route: Route, app: &mut App) -> ApiResult<Response> {
         Route::PutTelegram => telegram::put(app).await,
         Route::GetTelegram => telegram::get(app).await,
         Route::DeleteTelegram => telegram::delete(app).await,
+        Route::PutSlack => slack::put(app).await,
+        Route::GetSlack => slack::get(app).await,
+        Route::DeleteSlack => slack::delete(app).await,
         Route::ListWorkflows => workflows::list(app).await,
         Route::CreateWorkflow => workflows::create(app).await,
         Route::GetWorkflow => workflows::get(app).await,

@@ -13,7 +13,7 @@ use crate::store::workflows::WorkflowRow;
 use crate::automation::workflows::trigger::{self, DryRunOut, TriggerIn, TriggerOut};
 use crate::automation::workflows::{definition, stored_definition, RunOut, RunPageOut, WorkflowListOut, WorkflowOut};
 use leadsbot_shared::ids::IdKind;
-use crate::store::integrations::TELEGRAM;
+use crate::store::integrations::{SLACK, TELEGRAM};
 use leadsbot_shared::workflow::channels::{self, Before, Channels};
 use leadsbot_shared::workflow::WorkflowDefinition;
 use leadsbot_shared::FieldError;
@@ -72,6 +72,9 @@ async fn checked(app: &App, workspace_id: &str, body: &Value, before: Option<Bef
         channels.telegram = app.store.integration(workspace_id, TELEGRAM).await?.is_some();
     }
     channels.email = app.config()?.email.is_some();
+    if channels::needs_slack(&def.actions) {
+        channels.slack = app.store.integration(workspace_id, SLACK).await?.is_some();
+    }
     let errors = channels::channel_problems(&def, before, &channels);
     if errors.is_empty() { Ok(def) } else { Err(ApiError::Validation(errors)) }
 }

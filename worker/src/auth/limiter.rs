@@ -28,6 +28,8 @@ pub const WORKSPACE_LEADS: Limit = Limit { binding: "WORKSPACE_LEAD_LIMITER", pe
 pub const SIGN_INS_PER_CLIENT: Limit = Limit { binding: "SIGN_IN_CLIENT_LIMITER", period_secs: 60 };
 /// Inbox sign-ins per workspace, once the key or link names it.
 pub const SIGN_INS_PER_WORKSPACE: Limit = Limit { binding: "SIGN_IN_WORKSPACE_LIMITER", period_secs: 60 };
+/// Sign-in links mailed per address (hashed), whoever asks: nobody fills a mailbox.
+pub const SIGN_IN_MAILS_PER_ADDRESS: Limit = Limit { binding: "SIGN_IN_MAIL_LIMITER", period_secs: 60 };
 /// Inbox requests whose session cookie names no live session, per client address.
 pub const UNKNOWN_SESSIONS_PER_CLIENT: Limit = Limit { binding: "UNKNOWN_SESSION_LIMITER", period_secs: 60 };
 /// Telegram webhook posts per workspace, before the secret is checked.

@@ -2,7 +2,7 @@
 //! the cookie, the CSRF token and the Origin rule. Natively unit-tested.
 
 use leadsbot_shared::encoding::base62;
-use leadsbot_shared::signing::{constant_time_eq, sha256_hex};
+use leadsbot_shared::signing::{body_signature_hex, constant_time_eq, sha256_hex};
 
 /// The session cookie over https (and anywhere but plain-http localhost):
 /// the `__Host-` prefix makes browsers take it only with `Secure`, `Path=/`
@@ -13,6 +13,8 @@ pub const HOST_COOKIE_NAME: &str = "__Host-lb_session";
 pub const PLAIN_COOKIE_NAME: &str = "lb_session";
 /// A sign-in link works this long, once.
 pub const LINK_TTL_MS: i64 = 15 * 60 * 1000;
+/// An invitation's link works this long, once.
+pub const INVITATION_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 /// A session lasts this long from sign-in, however active.
 pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
 /// `last_seen_at` is written at most this often.
@@ -21,6 +23,15 @@ pub const TOUCH_EVERY_MS: i64 = 60 * 1000;
 /// A 128-bit secret for a link (`lbl_…`) or a session (`lbs_…`).
 pub fn new_secret(prefix: &str, random: [u8; 16]) -> String {
     format!("{prefix}_{}", base62(&random))
+}
+
+/// The secret of a link sent by email, derived from the link's id with the
+/// deployment's key: the job that sends it keeps only the id, so neither
+/// the outbox nor the links table holds a usable link.
+pub fn emailed_link_secret(key: &str, link_id: &str) -> String {
+    let mut mac = body_signature_hex(key, format!("emailed-inbox-link\n{link_id}").as_bytes());
+    mac.truncate(40);
+    format!("lbl_{mac}")
 }
 
 /// Links and sessions are stored only as this hash.
@@ -117,6 +128,15 @@ mod tests {
         assert_ne!(a, new_secret("lbs", [2; 16]));
         assert_eq!(secret_hash(&a).len(), 64);
         assert_ne!(secret_hash(&a), a);
+    }
+
+    #[test]
+    fn an_emailed_links_secret_needs_the_key() {
+        let secret = emailed_link_secret("key", "lnk_1");
+        assert_eq!(secret, emailed_link_secret("key", "lnk_1"), "every retry sends the same link");
+        assert_ne!(secret, emailed_link_secret("other key", "lnk_1"));
+        assert_ne!(secret, emailed_link_secret("key", "lnk_2"));
+        assert!(secret.starts_with("lbl_") && secret.len() == 44 && !secret.contains("lnk_1"));
     }
 
     #[test]

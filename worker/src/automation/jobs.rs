@@ -21,7 +21,7 @@ impl Decisions for Automation {
             JobKind::WorkflowExpansion => crate::automation::workflows::expand::expand(cx.store, job, targets.workflows(job), now_ms()),
             JobKind::WorkflowRun => runner(cx).execute(job, targets, turn).await,
             JobKind::FollowUp => crate::automation::follow_ups::fire::attempt(cx.store, cx.env, cx.config, job).await,
-            JobKind::Webhook | JobKind::Telegram | JobKind::Email => Call::not_sent(format!("{} is a channel's job, not automation's", kind.public_name())).into(),
+            JobKind::Webhook | JobKind::Telegram | JobKind::Email | JobKind::Slack => Call::not_sent(format!("{} is a channel's job, not automation's", kind.public_name())).into(),
         }
     }
 

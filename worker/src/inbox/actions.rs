@@ -6,7 +6,7 @@ use super::auth::{session, Session};
 use super::forms::{check_csrf, check_origin, read_form, Form};
 use super::edit::LeadEdit;
 use super::pages::lead_form::Returns;
-use super::pages::{conflict, settings};
+use super::pages::{alerts, conflict, settings};
 use super::respond::{inbox_path, redirect};
 use crate::app::App;
 use crate::auth::Scope;
@@ -30,6 +30,7 @@ pub async fn post(app: &mut App, segments: &[&str]) -> ApiResult<Response> {
             redirect(&back(&form, "/app"), None)
         }
         ["settings", rest @ ..] => settings::post(app, &session, rest, &form).await,
+        ["alerts"] => alerts::post(app, &session, &form).await,
         _ => Err(ApiError::NotFound("no such action".into())),
     }
 }
@@ -51,7 +52,7 @@ async fn lead_change(app: &App, session: &Session, id: &str, what: &str, form: &
         }
         _ => return Err(ApiError::NotFound("no such action".into())),
     };
-    leads::patch_lead(app, &session.workspace_id, &session.key_id, id, patch, None).await?;
+    leads::patch_lead(app, &session.workspace_id, &session.actor, id, patch, None).await?;
     redirect(&back(form, &format!("/app/leads/{id}")), None)
 }
 
@@ -72,7 +73,7 @@ async fn bulk(app: &App, session: &Session, form: &Form) -> ApiResult<Response> 
     let patch = LeadPatch { status, add_tags: tag, ..LeadPatch::default() };
     if patch != LeadPatch::default() {
         for id in &ids {
-            match leads::patch_lead(app, &session.workspace_id, &session.key_id, id, patch.clone(), None).await {
+            match leads::patch_lead(app, &session.workspace_id, &session.actor, id, patch.clone(), None).await {
                 Ok(_) | Err(ApiError::NotFound(_)) => {}
                 Err(other) => return Err(other),
             }
@@ -108,7 +109,7 @@ async fn save(app: &App, session: &Session, id: &str, form: &Form) -> ApiResult<
 /// Writes the save: the guarded change, then the note; a note alone only
 /// while the lead is as the page showed it. False, with nothing written, when it was not.
 async fn apply(app: &App, session: &Session, id: &str, edit: &LeadEdit, patch: LeadPatch, note: Option<String>) -> ApiResult<bool> {
-    let (ws, author) = (&session.workspace_id, &session.key_id);
+    let (ws, author) = (&session.workspace_id, &session.actor);
     if patch == LeadPatch::default() {
         // An ETag that does not parse names no version: no note.
         let Some(guard) = unchanged_since(&edit.seen.etag) else { return Ok(false) };

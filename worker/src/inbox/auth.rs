@@ -1,4 +1,5 @@
-//! Who is using the inbox: the session behind the cookie, and what its key may do.
+//! Who is using the inbox: the session behind the cookie, whose it is (an
+//! API key's, or a member's), and what it may do.
 
 use crate::auth::session::{csrf_token, secret_hash, session_from_cookie, SessionCookie, TOUCH_EVERY_MS};
 use crate::capture::abuse::client_key;
@@ -6,11 +7,17 @@ use crate::app::App;
 use crate::auth::Scope;
 use crate::auth::limiter::{count_failure, refuse_known_over, UNKNOWN_SESSIONS_PER_CLIENT};
 use crate::error::{ApiError, ApiResult};
+use crate::store::inbox::SessionRow;
+use leadsbot_shared::members::{member_actor, Role};
 
-/// A signed-in browser: its workspace, the key it acts as, and that key's scopes.
+/// A signed-in browser: its workspace, who acts through it, and what they may do.
 pub struct Session {
     pub workspace_id: String,
-    pub key_id: String,
+    /// Who every change made through it is recorded as: an API key's id, or
+    /// `member:mem_…` (`shared::members::member_actor`).
+    pub actor: String,
+    /// The person signed in, when a member (not a key) opened the inbox.
+    pub member: Option<SessionMember>,
     scopes: Vec<Scope>,
     pub id_hash: String,
     /// The workspace's time zone: the list's date filters and its exports are local to it.
@@ -20,6 +27,14 @@ pub struct Session {
     secret: String,
 }
 
+/// A signed-in member.
+pub struct SessionMember {
+    pub id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: Role,
+}
+
 impl Session {
     pub fn can(&self, scope: Scope) -> bool {
         self.scopes.contains(&scope)
@@ -27,9 +42,19 @@ impl Session {
 
     pub fn require(&self, scope: Scope) -> ApiResult<()> {
         if self.can(scope) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(format!("this inbox is signed in with a key that lacks the {} scope", scope.as_str())))
+            return Ok(());
+        }
+        Err(ApiError::Forbidden(match &self.member {
+            Some(member) => format!("a {} of this workspace cannot do this", member.role.as_str()),
+            None => format!("this inbox is signed in with a key that lacks the {} scope", scope.as_str()),
+        }))
+    }
+
+    /// Why this session reads only, as the page says it.
+    pub fn read_only_note(&self) -> String {
+        match &self.member {
+            Some(member) => format!("Read-only: you are a {} of this workspace.", member.role.as_str()),
+            None => "Read-only: this inbox was opened with a read key.".into(),
         }
     }
 
@@ -62,6 +87,20 @@ pub async fn session(app: &App) -> ApiResult<Session> {
             }
         });
     }
-    let scopes = row.scopes.split_whitespace().filter_map(Scope::parse).collect();
-    Ok(Session { workspace_id: row.workspace_id, key_id: row.key_id, scopes, timezone: row.timezone, csrf: csrf_token(&secret), id_hash, secret })
+    let (actor, member, scopes) = whose(&row)?;
+    Ok(Session { workspace_id: row.workspace_id, actor, member, scopes, timezone: row.timezone, csrf: csrf_token(&secret), id_hash, secret })
+}
+
+/// Who a session row belongs to, and what they may do: a member's scopes
+/// come from their role (`Role::scopes`), a key's are its own.
+fn whose(row: &SessionRow) -> ApiResult<(String, Option<SessionMember>, Vec<Scope>)> {
+    match (&row.member_id, &row.key_id) {
+        (Some(id), _) => {
+            let role = row.role.as_deref().and_then(|r| Role::parse("role", r).ok()).ok_or_else(|| ApiError::internal("session", "member without a role"))?;
+            let member = SessionMember { id: id.clone(), email: row.member_email.clone().unwrap_or_default(), name: row.member_name.clone(), role };
+            Ok((member_actor(id), Some(member), role.scopes().to_vec()))
+        }
+        (None, Some(key_id)) => Ok((key_id.clone(), None, row.scopes.as_deref().unwrap_or_default().split_whitespace().filter_map(Scope::parse).collect())),
+        (None, None) => Err(ApiError::internal("session", "neither a key nor a member")),
+    }
 }

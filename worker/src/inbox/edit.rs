@@ -23,11 +23,20 @@ pub struct Seen {
     /// The lead's old single note (the API's `note`), shown to tell when it changed meanwhile.
     pub note: String,
     pub tags: Vec<String>,
+    /// The assignee's member id, `""` for nobody.
+    pub assignee: String,
 }
 
 impl Seen {
     pub fn of(lead: &LeadRow) -> Self {
-        Self { etag: etag(lead), updated_at: lead.updated_at, status: lead.status.clone(), note: lead.note.clone().unwrap_or_default(), tags: tags_of(lead) }
+        Self {
+            etag: etag(lead),
+            updated_at: lead.updated_at,
+            status: lead.status.clone(),
+            note: lead.note.clone().unwrap_or_default(),
+            tags: tags_of(lead),
+            assignee: lead.assignee_id.clone().unwrap_or_default(),
+        }
     }
 }
 
@@ -40,18 +49,28 @@ pub struct LeadEdit {
     pub note: String,
     pub kept_tags: Vec<String>,
     pub added_tags: Vec<String>,
+    /// The member chosen, `""` for nobody.
+    pub assignee: String,
 }
 
 impl LeadEdit {
     /// The form as a page first shows it: nothing changed.
     pub fn unchanged(seen: Seen) -> Self {
-        Self { status: seen.status.clone(), note: String::new(), kept_tags: seen.tags.clone(), added_tags: Vec::new(), seen }
+        Self { status: seen.status.clone(), note: String::new(), kept_tags: seen.tags.clone(), added_tags: Vec::new(), assignee: seen.assignee.clone(), seen }
     }
 
     pub fn from_form(form: &Form) -> Self {
-        let seen = Seen { etag: form.text("seen_etag"), updated_at: form.text("seen_at").parse().unwrap_or(0), status: form.text("seen_status"), note: form.text("seen_note"), tags: form.all("seen_tag") };
+        let seen = Seen {
+            etag: form.text("seen_etag"),
+            updated_at: form.text("seen_at").parse().unwrap_or(0),
+            status: form.text("seen_status"),
+            note: form.text("seen_note"),
+            tags: form.all("seen_tag"),
+            assignee: form.text("seen_assignee"),
+        };
         let added_tags = form.text("add").split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect();
-        Self { status: form.get("status").map_or_else(|| seen.status.clone(), str::to_string), note: form.text("note"), kept_tags: form.all("tag"), added_tags, seen }
+        let assignee = form.get("assignee").map_or_else(|| seen.assignee.clone(), str::to_string);
+        Self { status: form.get("status").map_or_else(|| seen.status.clone(), str::to_string), note: form.text("note"), kept_tags: form.all("tag"), added_tags, assignee, seen }
     }
 
     fn removed_tags(&self) -> Vec<String> {
@@ -81,6 +100,7 @@ impl LeadEdit {
             remove_tags: some(self.removed_tags()),
             add_tags: some(self.new_tags()),
             tags: None,
+            assignee: (self.assignee != self.seen.assignee).then(|| Some(self.assignee.clone()).filter(|id| !id.is_empty())),
         }
     }
 
@@ -109,6 +129,7 @@ impl LeadEdit {
             note: self.note.clone(),
             kept_tags: seen.tags.iter().filter(|t| !removed.contains(t)).cloned().collect(),
             added_tags: patch.add_tags.unwrap_or_default(),
+            assignee: patch.assignee.map_or_else(|| seen.assignee.clone(), Option::unwrap_or_default),
             seen,
         }
     }
@@ -121,6 +142,8 @@ pub struct Drift {
     pub note: Option<String>,
     pub tags_added: Vec<String>,
     pub tags_removed: Vec<String>,
+    /// The assignee now (`""`: nobody), if someone else changed it.
+    pub assignee: Option<String>,
 }
 
 pub fn drift(seen: &Seen, now: &Seen) -> Drift {
@@ -129,6 +152,7 @@ pub fn drift(seen: &Seen, now: &Seen) -> Drift {
         note: (normalized(&seen.note) != normalized(&now.note)).then(|| now.note.clone()),
         tags_added: now.tags.iter().filter(|t| !seen.tags.contains(t)).cloned().collect(),
         tags_removed: seen.tags.iter().filter(|t| !now.tags.contains(t)).cloned().collect(),
+        assignee: (seen.assignee != now.assignee).then(|| now.assignee.clone()),
     }
 }
 
@@ -145,7 +169,19 @@ mod tests {
     use super::*;
 
     fn seen() -> Seen {
-        Seen { etag: "\"1-a\"".into(), updated_at: 1, status: "new".into(), note: "first call".into(), tags: vec!["a".into(), "b".into()] }
+        Seen { etag: "\"1-a\"".into(), updated_at: 1, status: "new".into(), note: "first call".into(), tags: vec!["a".into(), "b".into()], assignee: String::new() }
+    }
+
+    #[test]
+    fn an_assignee_chosen_is_sent_only_when_it_changed_and_none_unassigns() {
+        assert_eq!(LeadEdit { assignee: "mem_1".into(), ..unchanged() }.patch().assignee, Some(Some("mem_1".into())));
+        let assigned = LeadEdit::unchanged(Seen { assignee: "mem_1".into(), ..seen() });
+        assert_eq!(assigned.patch().assignee, None, "unchanged: not sent");
+        assert_eq!(LeadEdit { assignee: String::new(), ..assigned.clone() }.patch().assignee, Some(None), "Nobody unassigns");
+        let now = LeadRow { assignee_id: Some("mem_2".into()), tags: "[]".into(), ..LeadRow::default() };
+        let again = LeadEdit { assignee: "mem_3".into(), ..assigned }.on_top_of(&now);
+        assert_eq!((again.seen.assignee.as_str(), again.patch().assignee), ("mem_2", Some(Some("mem_3".into()))));
+        assert_eq!(drift(&seen(), &Seen::of(&now)).assignee.as_deref(), Some("mem_2"));
     }
 
     fn unchanged() -> LeadEdit {

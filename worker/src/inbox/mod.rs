@@ -14,6 +14,7 @@ mod assets;
 
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
+use crate::http::query_pairs;
 use worker::Response;
 
 pub use auth::Session;
@@ -52,8 +53,9 @@ async fn route(app: &mut App, method: &str, segments: &[&str]) -> ApiResult<Resp
         ("GET", ["export"]) => pages::list::export(app, &auth::session(app).await?).await,
         ("GET", ["leads", id]) => pages::lead::page(app, &auth::session(app).await?, id).await,
         ("GET", ["settings"]) => pages::settings::page(app, &auth::session(app).await?, None).await,
+        ("GET", ["alerts"]) => pages::alerts::page(app, &auth::session(app).await?, query_pairs(&app.req)?.iter().any(|(n, _)| n == "saved")).await,
         ("POST", rest) => actions::post(app, rest).await,
-        (_, ["static", _] | ["sign-in"] | [] | ["poll"] | ["export"] | ["leads", _] | ["settings"]) => Err(ApiError::MethodNotAllowed(vec!["GET"])),
+        (_, ["static", _] | ["sign-in"] | [] | ["poll"] | ["export"] | ["leads", _] | ["settings"] | ["alerts"]) => Err(ApiError::MethodNotAllowed(vec!["GET"])),
         _ => Err(ApiError::NotFound("no such page".into())),
     }
 }

@@ -24,6 +24,8 @@ pub enum Expect<'a> {
     ETag(&'a str),
     /// This status: a Telegram button offers a move from the status it showed.
     Status(&'a str),
+    /// Nobody has the lead: "Take it" never takes it from someone who already has it.
+    Unassigned,
 }
 
 pub struct LeadChange<'a> {
@@ -50,6 +52,9 @@ pub enum ChangeOutcome {
 /// lead's version; then the expectation is checked, then the write is made
 /// only if nobody changed the lead since it was read.
 pub async fn change_lead(store: &Store, change: &LeadChange<'_>, now_ms: i64) -> ApiResult<ChangeOutcome> {
+    if let Some(Some(member)) = &change.patch.assignee {
+        check_assignee(store, change.workspace_id, member).await?;
+    }
     for _ in 0..MAX_ATTEMPTS {
         let Some(lead) = store.lead(change.workspace_id, change.lead_id).await? else {
             return Ok(ChangeOutcome::NotFound);
@@ -58,6 +63,7 @@ pub async fn change_lead(store: &Store, change: &LeadChange<'_>, now_ms: i64) ->
             Expect::Anything => true,
             Expect::ETag(header) => if_match_admits(header, &etag(&lead)),
             Expect::Status(status) => lead.status == status,
+            Expect::Unassigned => lead.assignee_id.is_none(),
         };
         let read = (lead.updated_at, lead.revision.clone());
         let patched = apply_patch(lead.clone(), change.patch.clone(), now_ms)?;
@@ -77,13 +83,23 @@ pub async fn change_lead(store: &Store, change: &LeadChange<'_>, now_ms: i64) ->
     Err(ApiError::Conflict(format!("the lead changed {MAX_ATTEMPTS} times while this change was being applied; send it again")))
 }
 
+/// A lead is assigned only to a member of its workspace (active or
+/// invited; a removed member is no member): else 422 naming `assignee`.
+async fn check_assignee(store: &Store, workspace_id: &str, member_id: &str) -> ApiResult<()> {
+    let known = leadsbot_shared::ids::is_sortable_id(IdKind::Member, member_id) && store.member(workspace_id, member_id).await?.is_some();
+    if known {
+        return Ok(());
+    }
+    Err(ApiError::Validation(vec![leadsbot_shared::FieldError::new("assignee", "unknown_member", "assignee is the id of a member of this workspace (GET /api/v1/members), or null")]))
+}
+
 /// Reads and writes before a lead changing under us is reported as a 409.
 /// Each lost race means another writer won, so this bounds the work, not the outcome.
 const MAX_ATTEMPTS: usize = 8;
 
 /// Who changes the lead and what else happens exactly when the change does.
 pub struct ChangeBy<'a> {
-    /// Recorded in the status history (`changed_by`): an API key id, `telegram:@user`, `workflow:<id>`.
+    /// Recorded in the status history (`changed_by`): a person (`member:mem_…`), an API key id, `telegram:@user`, `workflow:<id>`.
     pub changed_by: &'a str,
     pub now_ms: i64,
     /// Added to a `lead.status_changed` event as `caused_by` (a workflow run),
@@ -106,7 +122,7 @@ pub async fn store_patched(store: &Store, patched: Patched, read: (i64, &str), b
 /// lead as the chain's change before it leaves it, or as read); returns the
 /// lead as it will be stored, with its new revision.
 pub fn chain_patched(store: &Store, chain: &mut LeadChain, patched: Patched, read: (i64, &str), by: &ChangeBy<'_>) -> ApiResult<LeadRow> {
-    let Patched { mut lead, transition, .. } = patched;
+    let Patched { mut lead, transition, reassignment, .. } = patched;
     lead.revision = hex(&crate::platform::random_bytes::<8>()?);
     let change = match &transition {
         Some((from, to)) => Some(StatusChangeRow {
@@ -119,7 +135,7 @@ pub fn chain_patched(store: &Store, chain: &mut LeadChain, patched: Patched, rea
         }),
         None => None,
     };
-    let mut events = lead_change_events(by.now_ms, &lead, transition.as_ref())?;
+    let mut events = lead_change_events(by.now_ms, &lead, transition.as_ref(), reassignment.as_ref())?;
     if let Some(cause) = &by.caused_by {
         events.iter_mut().filter(|e| e.kind == crate::leads::events::LEAD_STATUS_CHANGED).try_for_each(|e| add_cause(e, cause))?;
     }
@@ -137,7 +153,7 @@ fn add_cause(event: &mut EventRow, cause: &Value) -> ApiResult<()> {
 /// `lead.created` it skipped (and with it the Telegram alert and whatever
 /// else follows a new lead); the store raises that one only if the lead
 /// was never announced (`store::leads::NEVER_ANNOUNCED`), so it happens once.
-pub fn lead_change_events(now_ms: i64, lead: &LeadRow, transition: Option<&(String, String)>) -> ApiResult<Vec<EventRow>> {
+pub fn lead_change_events(now_ms: i64, lead: &LeadRow, transition: Option<&(String, String)>, reassignment: Option<&(Option<String>, Option<String>)>) -> ApiResult<Vec<EventRow>> {
     // Spam emits nothing.
     if lead.status == "spam" {
         return Ok(Vec::new());
@@ -150,6 +166,10 @@ pub fn lead_change_events(now_ms: i64, lead: &LeadRow, transition: Option<&(Stri
     if let Some((from, to)) = transition {
         let extra = serde_json::json!({"previous_status": from, "status": to});
         events.push(crate::leads::events::lead_event(crate::leads::events::LEAD_STATUS_CHANGED, lead, Some(extra), now_ms)?);
+    }
+    if let Some((from, to)) = reassignment {
+        let extra = serde_json::json!({"previous_assignee": from, "assignee": to});
+        events.push(crate::leads::events::lead_event(crate::leads::events::LEAD_ASSIGNED, lead, Some(extra), now_ms)?);
     }
     Ok(events)
 }

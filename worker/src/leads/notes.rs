@@ -45,7 +45,7 @@ pub struct NoteOut {
     pub id: String,
     pub lead_id: String,
     pub body: String,
-    /// Who wrote it: an API key id, or `telegram:@user`; `null` for the lead's old `note`, whose author was not kept.
+    /// Who wrote it: a person (`member:mem_…`), an API key id, or `telegram:@user`; `null` for the lead's old `note`, whose author was not kept.
     pub author: Option<String>,
     /// When it was written; the old `note`, whose time was not kept, shows the lead's `created_at`.
     #[schema(format = DateTime)]

@@ -49,6 +49,8 @@ pub struct LeadOut {
     pub created_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// The member the lead is assigned to (`mem_…`), `null` when nobody.
+    pub assignee: Option<String>,
 }
 
 impl From<&LeadRow> for LeadOut {
@@ -83,6 +85,7 @@ impl From<&LeadRow> for LeadOut {
             note: row.note.clone(),
             created_at: format_rfc3339(row.created_at),
             updated_at: format_rfc3339(row.updated_at),
+            assignee: row.assignee_id.clone(),
         }
     }
 }
@@ -107,7 +110,7 @@ pub struct StatusChangeOut {
     pub from: String,
     #[schema(schema_with = schemas::lead_status)]
     pub to: String,
-    /// Who made the change: an API key id, or `telegram:@user` (`telegram:<id>` without a username) for a button press.
+    /// Who made the change: a person (`member:mem_…`), an API key id, `workflow:<id>`, or `telegram:@user` (`telegram:<id>` without a username) for a button press.
     pub changed_by: Option<String>,
     #[schema(format = DateTime)]
     pub changed_at: String,

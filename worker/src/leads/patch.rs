@@ -40,6 +40,11 @@ pub struct LeadPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 5000)]
     pub note: Option<Option<String>>,
+    /// The member the lead is assigned to (`mem_…`, an active or invited member of the
+    /// workspace); `null` unassigns.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, pattern = "^mem_[0-9A-HJKMNP-TV-Z]{26}$")]
+    pub assignee: Option<Option<String>>,
 }
 
 /// A lead after a patch: the row to store, the status transition if the
@@ -48,6 +53,8 @@ pub struct LeadPatch {
 pub struct Patched {
     pub lead: LeadRow,
     pub transition: Option<(String, String)>,
+    /// The assignee before and after, if it changed.
+    pub reassignment: Option<(Option<String>, Option<String>)>,
     pub changed: bool,
 }
 
@@ -73,6 +80,9 @@ pub fn apply_patch(current: LeadRow, patch: LeadPatch, now_ms: i64) -> ApiResult
         }
         lead.note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     }
+    if let Some(assignee) = patch.assignee {
+        lead.assignee_id = assignee;
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -83,11 +93,12 @@ pub fn apply_patch(current: LeadRow, patch: LeadPatch, now_ms: i64) -> ApiResult
         return Err(ApiError::Conflict(format!("a lead holds at most {MAX_TAGS} tags: with this change it would hold {held}; remove some (remove_tags) first")));
     }
     let transition = (lead.status != current.status).then(|| (current.status.clone(), lead.status.clone()));
-    let changed = (&lead.status, &lead.tags, &lead.note) != (&current.status, &current.tags, &current.note);
+    let reassignment = (lead.assignee_id != current.assignee_id).then(|| (current.assignee_id.clone(), lead.assignee_id.clone()));
+    let changed = (&lead.status, &lead.tags, &lead.note) != (&current.status, &current.tags, &current.note) || reassignment.is_some();
     if changed {
         lead.updated_at = now_ms;
     }
-    Ok(Patched { lead, transition, changed })
+    Ok(Patched { lead, transition, reassignment, changed })
 }
 
 /// The tags after a patch (`None`: untouched), as stored JSON. `tags`

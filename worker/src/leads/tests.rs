@@ -25,6 +25,16 @@ fn bad_filters_are_422_with_their_names() {
 }
 
 #[test]
+fn the_assignee_filter_takes_a_member_none_or_me_with_a_member_only() {
+    assert_eq!(parse_query(&pairs(&[("assignee", "mem_01J0000000000000000000000A")])).unwrap().assignee, Some(Some("mem_01J0000000000000000000000A".into())));
+    assert_eq!(parse_query(&pairs(&[("assignee", "none")])).unwrap().assignee, Some(None));
+    let Err(ApiError::Validation(errors)) = parse_query(&pairs(&[("assignee", "me")])) else { panic!("an API key has no me") };
+    assert_eq!((errors[0].field.as_str(), errors[0].message.as_str()), ("assignee", "me needs a member's session"));
+    assert_eq!(assignee_filter("me", Some("mem_1")), Ok(Some("mem_1".into())));
+    assert!(parse_query(&pairs(&[("assignee", "ld_1")])).is_err());
+}
+
+#[test]
 fn an_empty_cursor_is_the_first_page() {
     assert_eq!(parse_query(&pairs(&[("cursor", "")])).unwrap().before_id, None);
     assert!(parse_query(&pairs(&[("limit", "+5")])).is_err());
@@ -100,4 +110,21 @@ fn patch_clears_a_note_with_null() {
     assert_eq!(apply_patch(with_note, patch, 1).unwrap().lead.note, None);
     assert!(crate::wire::decode_json::<LeadPatch>(br#"{"colour": "red"}"#).is_err());
     assert!(crate::wire::decode_json::<LeadPatch>(br#"{"status": null}"#).is_err());
+}
+
+#[test]
+fn an_assignment_change_is_a_change_with_its_lead_assigned_event() {
+    let patch: LeadPatch = crate::wire::decode_json(br#"{"assignee": "mem_01J00000000000000000000000"}"#).unwrap();
+    let patched = apply_patch(lead("a"), patch.clone(), 7).unwrap();
+    let reassignment = (None, Some("mem_01J00000000000000000000000".to_string()));
+    assert_eq!((patched.changed, patched.reassignment.clone(), patched.lead.updated_at), (true, Some(reassignment.clone()), 7));
+    let events = change::lead_change_events(7, &patched.lead, None, Some(&reassignment)).unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["lead.updated", "lead.assigned"]);
+    let data = &serde_json::from_str::<Value>(&events[1].payload).unwrap()["data"];
+    assert_eq!((&data["assignee"], &data["previous_assignee"]), (&Value::from("mem_01J00000000000000000000000"), &Value::Null));
+    let again = apply_patch(patched.lead, patch, 8).unwrap();
+    assert!(!again.changed && again.reassignment.is_none(), "the same assignee changes nothing");
+    let unassign: LeadPatch = crate::wire::decode_json(br#"{"assignee": null}"#).unwrap();
+    assert_eq!(apply_patch(again.lead, unassign, 9).unwrap().reassignment, Some((Some("mem_01J00000000000000000000000".into()), None)));
 }

@@ -91,7 +91,7 @@ impl Call {
     }
 
     /// Stopped before sending, with the rule's reason as the attempt's error.
-    fn url_refused(refused: &UrlError) -> Self {
+    pub(super) fn url_refused(refused: &UrlError) -> Self {
         let mut call = Call::stopped("the URL is not allowed");
         call.reply.error = Some(format!("not sent: {refused}"));
         call.url_refused = true;

@@ -251,7 +251,7 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
 
     /// `budget_ms`: how long attempts may start for (`TIME_BUDGET_MS` on the queue).
     pub(super) fn new(env: Env, config: Config, budget_ms: i64, decisions: &'d D) -> ApiResult<Self> {
-        let store = Store::new(env.d1("DB").map_err(|e| ApiError::internal("D1 binding DB", e))?);
+        let store = Store::new(env.d1("DB").map_err(|e| ApiError::internal("D1 binding DB", e))?).with_member_mail(config.email.is_some());
         Ok(Self { store, config, env, decisions, started_at: now_ms(), budget_ms })
     }
 
@@ -287,7 +287,7 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
     /// A kind this release does not know fails its job with that reason.
     async fn call(&self, job: &DeliveryJob, targets: &Targets, lead: &mut D::Turn) -> Attempted {
         match job.kind() {
-            Ok(channel @ (JobKind::Webhook | JobKind::Telegram | JobKind::Email)) => self.send(channel, job, targets).await.into(),
+            Ok(channel @ (JobKind::Webhook | JobKind::Telegram | JobKind::Email | JobKind::Slack)) => self.send(channel, job, targets).await.into(),
             Ok(decision) => self.decisions.decide(decision, job, targets, lead, &self.context()).await,
             Err(unknown) => {
                 worker::console_error!("job {} fails: {unknown}", job.id);
@@ -296,14 +296,15 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
         }
     }
 
-    /// A webhook, a Telegram alert or an email.
+    /// A webhook, a Telegram alert, an email or a Slack message.
     async fn send(&self, channel: JobKind, job: &DeliveryJob, targets: &Targets) -> Call {
         if job.payload.is_none() {
             return Call::stopped("the event no longer exists");
         }
         let call = match channel {
             JobKind::Webhook => call_webhook(&self.config, job, targets.endpoint(job)).await,
-            JobKind::Email => super::email::call_email(&self.config, &self.env, job, |hash| targets.is_suppressed(job, hash)).await,
+            JobKind::Email => super::email::call_email(&self.config, &self.env, &self.store, job, targets.member(job), |hash| targets.is_suppressed(job, hash)).await,
+            JobKind::Slack => super::slack::call_slack(&self.config, job, targets.slack(job)).await,
             _ => call_telegram_job(&self.config, &self.store, job, targets.telegram(job)).await,
         };
         call.unwrap_or_else(|err| {

@@ -12,13 +12,21 @@ use crate::config::{Config, EmailSettings};
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
 use crate::store::deliveries::DeliveryJob;
-use leadsbot_shared::mail::{domain_of, message, suppression_hash, unsubscribe_token, Outgoing};
+use crate::auth::session::emailed_link_secret;
+use leadsbot_shared::mail::{domain_of, message, recipients, suppression_hash, unsubscribe_token, Outgoing};
+use super::digest_text::digest_message;
+use crate::store::members::MemberRow;
+use crate::store::Store;
+use leadsbot_shared::event::{LEAD_ASSIGNED, LEAD_CREATED, MEMBER_MAIL, SUMMARY_DIGEST, WORKFLOW_EMAIL};
+use leadsbot_shared::member_mail::{digest, lead_alert, with_link, AlertLead};
 use leadsbot_shared::webhook_url::WebhookUrl;
 use serde::{Deserialize, Serialize};
 use worker::{EmailMessage, Env};
 
 /// The reason a job to a suppressed address is cancelled with.
 pub const SUPPRESSED: &str = "suppressed";
+/// The reason a job to a member removed since is cancelled with.
+pub const MEMBER_GONE: &str = "the member was removed";
 /// The path unsubscribe links live under (`/u/<token>`).
 pub const UNSUBSCRIBE_PATH: &str = "/u/";
 
@@ -30,6 +38,35 @@ pub struct EmailPayload {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// A member's one-time link, put where `member_mail::LINK` marks it when sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<EmailedLink>,
+}
+
+/// A one-time link a mail carries: its id (its secret is derived from it,
+/// `auth::session::emailed_link_secret`) and what it is for.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EmailedLink {
+    pub id: String,
+    /// `sign_in` or `invitation`: the sign-in page's parameter of the same meaning.
+    pub purpose: String,
+}
+
+impl EmailedLink {
+    /// The link as the recipient opens it: the sign-in page, which shows a
+    /// button (a mail scanner following it spends nothing).
+    pub fn url(&self, public_url: &str, link_key: &str) -> String {
+        let param = if self.purpose == "invitation" { "invitation" } else { "link" };
+        format!("{public_url}/app/sign-in?{param}={}", emailed_link_secret(link_key, &self.id))
+    }
+}
+
+/// Who a job's mail goes to, from its target: members of the workspace
+/// (one, `mem_…`, or every active one of a role, `members:<role>`: their own
+/// mail, which no suppression list holds back and no unsubscribe ends: they
+/// choose their alerts instead), or a lead.
+pub fn is_to_member(target_id: &str) -> bool {
+    target_id.starts_with("mem_") || target_id.starts_with("members:")
 }
 
 impl EmailPayload {
@@ -65,27 +102,43 @@ pub fn prepare(configured: bool, address_hash: Option<String>, is_suppressed: im
 
 /// One attempt of an email job. `is_suppressed` answers from the batch's
 /// read of the suppression list (`targets`).
-pub async fn call_email(config: &Config, env: &Env, job: &DeliveryJob, is_suppressed: impl Fn(&str) -> bool) -> ApiResult<Call> {
-    let Some(email) = payload(job) else {
+pub async fn call_email(config: &Config, env: &Env, store: &Store, job: &DeliveryJob, member: Option<&MemberRow>, is_suppressed: impl Fn(&str) -> bool) -> ApiResult<Call> {
+    let to_member = is_to_member(&job.target_id);
+    let email = match (to_member, member) {
+        (true, Some(member)) => member_message(config, store, job, member).await?,
+        (true, None) if job.target_id.starts_with("mem_") => return Ok(Call::cancelled(MEMBER_GONE)),
+        // To every member of a role: addressed when the workflow wrote it.
+        (true, None) | (false, _) => payload(job),
+    };
+    let Some(email) = email else {
         return Ok(Call::stopped("the email job's payload is unreadable"));
     };
-    let address_hash = match prepare(config.email.is_some(), email.address_hash(&job.workspace_id), is_suppressed) {
+    let address_hash = match prepare(config.email.is_some(), email.address_hash(&job.workspace_id), |hash| !to_member && is_suppressed(hash)) {
         Prepared::Stop(reason) => return Ok(Call::stopped(reason)),
         Prepared::Cancel(reason) => return Ok(Call::cancelled(reason)),
         Prepared::Send { address_hash } => address_hash,
     };
     let settings = config.email.as_ref().ok_or_else(|| ApiError::internal("email", "not set up"))?;
-    let url = format!("{}{UNSUBSCRIBE_PATH}{}", settings.public_url, unsubscribe_token(&config.link_key, &job.workspace_id, &address_hash));
+    let unsubscribe = (!to_member)
+        .then(|| format!("{}{UNSUBSCRIBE_PATH}{}", settings.public_url, unsubscribe_token(&config.link_key, &job.workspace_id, &address_hash)));
+    // Only a member's mail has a link to put in: a lead's text stays as written.
+    let (text, html) = match &email.link {
+        Some(link) => {
+            let url = link.url(&settings.public_url, &config.link_key);
+            (with_link(&email.text, &url), with_link(&email.html, &url))
+        }
+        None => (email.text.clone(), email.html.clone()),
+    };
     let message_id = format!("{}@{}", job.id, domain_of(&settings.from));
     let raw = message(&Outgoing {
         from: &settings.from,
         to: &email.to,
         subject: &email.subject,
-        text: &email.text,
-        html: &email.html,
+        text: &text,
+        html: &html,
         message_id: &message_id,
         date_secs: now_ms() / 1000,
-        unsubscribe_url: &url,
+        unsubscribe_url: unsubscribe.as_deref(),
     })
     .map_err(|e| ApiError::internal("email", e))?;
     Ok(match &settings.dev_sink {
@@ -94,13 +147,52 @@ pub async fn call_email(config: &Config, env: &Env, job: &DeliveryJob, is_suppre
     })
 }
 
+/// What a member's email says: their own mail (an invitation, a sign-in
+/// link) and a workflow's as written; an alert built from its lead event,
+/// and a digest from its stored summary, each time it is sent (a replay
+/// shows the lead as it is), to the member's address.
+async fn member_message(config: &Config, store: &Store, job: &DeliveryJob, member: &MemberRow) -> ApiResult<Option<EmailPayload>> {
+    let event = || serde_json::from_str::<serde_json::Value>(job.body()).ok();
+    let public_url = config.email.as_ref().map_or("", |e| e.public_url.as_str());
+    let rendered = match job.event_type.as_str() {
+        MEMBER_MAIL | WORKFLOW_EMAIL => return Ok(payload(job)),
+        LEAD_CREATED | LEAD_ASSIGNED => {
+            let Some(event) = event() else { return Ok(None) };
+            let lead = &event["data"];
+            let field = |name: &str| lead[name].as_str().filter(|v| !v.is_empty());
+            let alert = AlertLead {
+                name: field("name"),
+                email: field("email").unwrap_or_default(),
+                company: field("company"),
+                message: field("message"),
+                source: field("source").unwrap_or_default(),
+                campaign: field("campaign_label").or(field("campaign")),
+            };
+            let url = format!("{public_url}/app/leads/{}", field("id").unwrap_or_default());
+            lead_alert(&alert, &url, job.event_type == LEAD_ASSIGNED)
+        }
+        SUMMARY_DIGEST => {
+            let Some(event) = event() else { return Ok(None) };
+            let telegram = digest_message(store, &job.workspace_id, &event).await?;
+            let name = store.workspace(&job.workspace_id).await?.map(|w| w.name).unwrap_or_default();
+            digest(&name, &telegram)
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(EmailPayload { to: member.email.clone(), subject: rendered.subject, text: rendered.text, html: rendered.html, link: None }))
+}
+
 /// Cloudflare's `send_email` binding: it answers with a message id, or throws.
 async fn to_binding(env: &Env, settings: &EmailSettings, to: &str, raw: &str) -> Call {
     let started_at = now_ms();
+    // One envelope per recipient (a message to several members names them all in `To`).
     let sent = async {
         let binding = env.send_email("EMAIL")?;
-        let message = EmailMessage::new(&settings.from, to, raw).map_err(worker::Error::from)?;
-        binding.send(&message).await.map_err(worker::Error::from)
+        for recipient in recipients(to) {
+            let message = EmailMessage::new(&settings.from, recipient, raw).map_err(worker::Error::from)?;
+            binding.send(&message).await.map_err(worker::Error::from)?;
+        }
+        Ok::<_, worker::Error>(())
     };
     let result = sent.await;
     let mut call = match result {
@@ -134,6 +226,17 @@ async fn to_dev_sink(config: &Config, sink: &str, job: &DeliveryJob, to: &str, r
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn member_mail_goes_by_member_id_and_its_link_to_the_sign_in_page() {
+        assert!(is_to_member("mem_01J") && is_to_member("members:owner"));
+        assert!(!is_to_member("lead"));
+        let link = EmailedLink { id: "evt_1".into(), purpose: "invitation".into() };
+        let url = link.url("https://x.example", "key");
+        assert_eq!(url, format!("https://x.example/app/sign-in?invitation={}", emailed_link_secret("key", "evt_1")));
+        let sign_in = EmailedLink { id: "evt_1".into(), purpose: "sign_in".into() };
+        assert!(sign_in.url("https://x.example", "key").starts_with("https://x.example/app/sign-in?link=lbl_"));
+    }
 
     #[test]
     fn a_suppressed_recipient_is_cancelled_and_nothing_is_sent_without_settings_or_address() {

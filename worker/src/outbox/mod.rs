@@ -1,4 +1,4 @@
-//! Delivery: fanning events out to webhook endpoints and Telegram through a
+//! Delivery: fanning events out to webhook endpoints, Telegram and Slack through a
 //! D1 outbox and Cloudflare Queues. The outbox rows are written with the
 //! event; here they are first attempted (by the request that wrote them, or
 //! the queue), consumed, retried and swept.
@@ -20,6 +20,7 @@ mod run_action;
 pub mod source;
 pub(crate) mod targets;
 pub mod sweeper;
+pub mod slack;
 pub mod telegram;
 pub mod unsubscribe;
 pub mod webhook;

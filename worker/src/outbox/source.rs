@@ -18,7 +18,7 @@ pub enum SourceKind {
     FollowUp,
     /// A daily or weekly digest.
     Digest,
-    /// The Telegram alert of a new lead.
+    /// The Telegram or Slack alert of a new lead.
     Alert,
 }
 
@@ -51,7 +51,7 @@ pub fn source_of(job: &JobFacts<'_>) -> JobSource {
         Some(JobKind::FollowUp) => SourceKind::FollowUp,
         _ if job.event_type == LEAD_FOLLOW_UP_DUE || job.event_type == FOLLOW_UP_REMINDER => SourceKind::FollowUp,
         _ if job.event_type == SUMMARY_DIGEST => SourceKind::Digest,
-        Some(JobKind::Telegram) if job.event_type == LEAD_CREATED => SourceKind::Alert,
+        Some(JobKind::Telegram | JobKind::Slack) if job.event_type == LEAD_CREATED => SourceKind::Alert,
         _ => SourceKind::Subscription,
     };
     JobSource {
@@ -75,6 +75,8 @@ mod tests {
         assert_eq!(source_of(&facts(JobKind::Webhook, "lead.created")).kind, SourceKind::Subscription);
         assert_eq!(source_of(&facts(JobKind::Webhook, "workflow.completed")).kind, SourceKind::Subscription, "a run's events go to subscribers");
         assert_eq!(source_of(&facts(JobKind::Telegram, "lead.created")).kind, SourceKind::Alert);
+        assert_eq!(source_of(&facts(JobKind::Slack, "lead.created")).kind, SourceKind::Alert);
+        assert_eq!(source_of(&facts(JobKind::Slack, "workflow.slack")).kind, SourceKind::Subscription, "a run's own are named by their run");
         assert_eq!(source_of(&facts(JobKind::Telegram, "summary.digest")).kind, SourceKind::Digest);
         assert_eq!(source_of(&facts(JobKind::Telegram, "follow_up.reminder")).kind, SourceKind::FollowUp);
         assert_eq!(source_of(&facts(JobKind::Webhook, "lead.follow_up_due")).kind, SourceKind::FollowUp);

@@ -29,7 +29,8 @@ pub fn triage_buttons(event_type: &str, payload: &Value) -> Option<Value> {
     }
     let lead_id = payload["data"]["id"].as_str()?;
     let status = leadsbot_shared::lead::LeadStatus::parse(payload["data"]["status"].as_str()?)?;
-    Some(leadsbot_shared::triage_buttons::keyboard(lead_id, status))
+    let unassigned = payload["data"]["assignee"].is_null();
+    Some(leadsbot_shared::triage_buttons::keyboard(lead_id, status, unassigned))
 }
 
 /// A 429 from the Bot API says how long to wait in `parameters.retry_after`.

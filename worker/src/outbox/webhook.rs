@@ -5,11 +5,11 @@ use leadsbot_shared::signing::{body_signature_hex, standard_webhook_signature};
 use leadsbot_shared::FieldError;
 
 /// Every event type an endpoint may subscribe to.
-pub const EVENT_TYPES: [&str; 11] = [
+pub const EVENT_TYPES: [&str; 12] = [
     crate::leads::events::LEAD_CREATED, crate::leads::events::LEAD_UPDATED, crate::leads::events::LEAD_STATUS_CHANGED, crate::leads::events::LEAD_ERASED,
     crate::leads::events::WORKFLOW_ACTION, crate::leads::events::WORKFLOW_COMPLETED, crate::leads::events::WORKFLOW_FAILED,
     crate::leads::events::CAMPAIGN_PAUSED, crate::leads::events::CAMPAIGN_RESUMED, crate::leads::events::CAMPAIGN_ARCHIVED,
-    crate::leads::events::LEAD_FOLLOW_UP_DUE,
+    crate::leads::events::LEAD_FOLLOW_UP_DUE, crate::leads::events::LEAD_ASSIGNED,
 ];
 /// The event types an endpoint's subscription brings it, and so the ones
 /// `recover` looks for missed events of: all but `workflow.action`, which

@@ -2,6 +2,7 @@
 
 use leadsbot_shared::job::{JobKind, JobStatus, UnknownJobKind};
 use leadsbot_shared::workflow::Trigger;
+use leadsbot_shared::members::Alerts;
 use super::{number, opt_text, text, Store};
 use crate::error::{ApiError, ApiResult};
 use crate::store::leads::EventRow;
@@ -199,7 +200,7 @@ impl Store {
     }
 
     /// The outbox rows for an event, to run in the same batch as the event:
-    /// one per subscribed live endpoint, a Telegram alert for new leads, and
+    /// one per subscribed live endpoint, a Telegram and a Slack alert for new leads, and
     /// one to expand the event into workflow runs if a workflow could want it
     /// (both response work, by the campaign rule `campaigns::response_status_sql`).
     /// Ids derive from event and target, so a delivery is never doubled.
@@ -221,7 +222,7 @@ impl Store {
             &webhook_args,
         )?;
         let mut statements = vec![webhooks];
-        // A Telegram alert for each new lead.
+        // A Telegram and a Slack alert for each new lead, where set up.
         if event.kind == leadsbot_shared::event::LEAD_CREATED {
             statements.push(self.response_statement(
                 event,
@@ -229,6 +230,21 @@ impl Store {
                 ("tg", crate::store::integrations::TELEGRAM),
                 "EXISTS (SELECT 1 FROM integrations i WHERE i.workspace_id = ?4 AND i.kind = 'telegram')",
             )?);
+            statements.push(self.response_statement(
+                event,
+                (&guard_sql, guard_args),
+                ("sl", crate::store::integrations::SLACK),
+                "EXISTS (SELECT 1 FROM integrations i WHERE i.workspace_id = ?4 AND i.kind = 'slack')",
+            )?);
+        }
+        // An email alert for each active member who chose every new lead (or has it by their role).
+        if event.kind == leadsbot_shared::event::LEAD_CREATED && self.member_mail {
+            statements.push(self.member_alerts_statement(event, (&guard_sql, guard_args), &format!("{} = 'all'", Alerts::sql("m.alerts", "m.role")))?);
+        }
+        // And one for the member a lead was just assigned to, unless they chose no such alert.
+        if event.kind == leadsbot_shared::event::LEAD_ASSIGNED && self.member_mail {
+            let assignee = "m.id = (SELECT json_extract(e.payload, '$.data.assignee') FROM events e WHERE e.workspace_id = ?4 AND e.id = ?1)";
+            statements.push(self.member_alerts_statement(event, (&guard_sql, guard_args), &format!("{} IN ('all', 'assigned') AND {assignee}", Alerts::sql("m.alerts", "m.role")))?);
         }
         // Workflows are never evaluated here: one row says "expand this event
         // into runs" when an enabled workflow could be triggered by it.
@@ -256,6 +272,28 @@ impl Store {
                 "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, status, next_attempt_at, created_at, updated_at)
                  SELECT 'dlv_' || substr(?1, 5) || '_{suffix}', ?4, ?1, ?2, '{kind}', '{kind}', r.status, {}, ?3, ?3
                  FROM (SELECT {} AS status) r
+                 WHERE r.status IS NOT NULL AND {wanted}{}
+                 RETURNING id, workspace_id, attempts, status = 'held' AS held",
+                next_attempt_sql("r.status", "?3"),
+                response_status_sql("?5", "?4"),
+                numbered(guard.0, 6)
+            ),
+            &args,
+        )
+    }
+
+    /// An email job per active member `wanted` (SQL over `m`, the member
+    /// row, and ?1 the event, ?4 the workspace), as response work: held
+    /// while the lead's campaign is paused, none when archived. Ids derive
+    /// from event and member, so none is doubled.
+    fn member_alerts_statement(&self, event: &EventRow, guard: (&str, &[JsValue]), wanted: &str) -> ApiResult<D1PreparedStatement> {
+        let mut args = vec![text(&event.id), text(&event.kind), number(event.created_at), text(&event.workspace_id), opt_text(event.lead_id.as_deref())];
+        args.extend_from_slice(guard.1);
+        self.statement(
+            &format!(
+                "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, status, next_attempt_at, created_at, updated_at)
+                 SELECT 'dlv_' || substr(?1, 5) || '_' || substr(m.id, 5), ?4, ?1, ?2, 'email', m.id, r.status, {}, ?3, ?3
+                 FROM (SELECT {} AS status) r JOIN members m ON m.workspace_id = ?4 AND m.status = 'active'
                  WHERE r.status IS NOT NULL AND {wanted}{}
                  RETURNING id, workspace_id, attempts, status = 'held' AS held",
                 next_attempt_sql("r.status", "?3"),

@@ -23,6 +23,8 @@ pub struct FilterChoices {
     pub campaigns: Vec<CampaignChoice>,
     /// Tags leads carry, sorted.
     pub tags: Vec<String>,
+    /// The workspace's members, for the assignee filter.
+    pub members: Vec<super::members::MemberChoice>,
 }
 
 #[derive(Deserialize)]
@@ -31,7 +33,7 @@ struct Value {
 }
 
 impl Store {
-    /// The sources, campaigns and tags of the workspace, in one round trip.
+    /// The sources, campaigns, tags and members of the workspace, in one round trip.
     pub async fn filter_choices(&self, workspace_id: &str) -> ApiResult<FilterChoices> {
         let args = [text(workspace_id), number(i64::from(MAX_CHOICES))];
         let statements = vec![
@@ -49,6 +51,7 @@ impl Store {
             self.statement("SELECT slug, name FROM campaigns WHERE workspace_id = ?1 ORDER BY name, slug LIMIT ?2", &args)?,
             // Kept by triggers (migration 0027): no scan of the leads' tags.
             self.statement("SELECT tag AS value FROM workspace_tags WHERE workspace_id = ?1 ORDER BY tag LIMIT ?2", &args)?,
+            self.statement(super::members::MEMBER_CHOICES, &args)?,
         ];
         let results = self.batch(statements).await?;
         let rows = |i: usize| results.get(i).ok_or_else(|| ApiError::internal("filter choices", "missing result"));
@@ -59,6 +62,7 @@ impl Store {
             sources: values(0)?,
             campaigns: rows(1)?.results::<CampaignChoice>().map_err(|e| ApiError::internal("d1 rows", e))?,
             tags: values(2)?,
+            members: rows(3)?.results().map_err(|e| ApiError::internal("d1 rows", e))?,
         })
     }
 }

@@ -3,25 +3,57 @@
 
 use super::leads::LeadQuery;
 use super::deliveries::DeliveryRow;
-use super::{number, text, Store};
+use super::{number, opt_text, text, Store};
 use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
 
-/// A live session: whose, and with which key's scopes.
+/// A live session: whose (an API key's or a member's), with the key's
+/// scopes or the member's role.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SessionRow {
     pub workspace_id: String,
-    pub key_id: String,
-    pub scopes: String,
+    pub key_id: Option<String>,
+    pub member_id: Option<String>,
+    /// The key's scopes (a key's session).
+    pub scopes: Option<String>,
+    /// The member's role, name and address (a member's session).
+    pub role: Option<String>,
+    pub member_name: Option<String>,
+    pub member_email: Option<String>,
     pub last_seen_at: i64,
     /// The workspace's time zone (date filters and exports are local to it).
     pub timezone: String,
 }
 
+/// Whom a link signs in: an API key or a member, exactly one.
 #[derive(Debug, Clone, Deserialize)]
 pub struct LinkOwner {
     pub workspace_id: String,
-    pub key_id: String,
+    pub key_id: Option<String>,
+    pub member_id: Option<String>,
+}
+
+impl LinkOwner {
+    pub fn key(workspace_id: String, key_id: String) -> Self {
+        Self { workspace_id, key_id: Some(key_id), member_id: None }
+    }
+}
+
+/// What a link is for: signing in, or accepting an invitation (which makes
+/// its member active).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    SignIn,
+    Invitation,
+}
+
+impl LinkPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::SignIn => "sign_in",
+            LinkPurpose::Invitation => "invitation",
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -80,10 +112,12 @@ fn capped_counts(workspace_id: &str, query: &LeadQuery) -> (String, Vec<wasm_bin
 }
 
 impl Store {
+    /// A link for an API key (`POST /api/v1/inbox-links`); members' links
+    /// are written with the mail that carries them (`member_mail`).
     pub async fn insert_inbox_link(&self, token_hash: &str, owner: &LinkOwner, now: i64, expires_at: i64) -> ApiResult<()> {
         self.run(
-            "INSERT INTO inbox_links (token_hash, workspace_id, key_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-            &[text(token_hash), text(&owner.workspace_id), text(&owner.key_id), number(now), number(expires_at)],
+            "INSERT INTO inbox_links (token_hash, workspace_id, key_id, member_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            &[text(token_hash), text(&owner.workspace_id), opt_text(owner.key_id.as_deref()), opt_text(owner.member_id.as_deref()), number(now), number(expires_at)],
         )
         .await?;
         Ok(())
@@ -91,41 +125,67 @@ impl Store {
 
     /// The workspace of a link that can still be spent (read before
     /// spending it, so a sign-in over its workspace's limit keeps the link).
-    pub async fn spendable_link_workspace(&self, token_hash: &str, now: i64) -> ApiResult<Option<String>> {
+    pub async fn spendable_link_workspace(&self, token_hash: &str, purpose: LinkPurpose, now: i64) -> ApiResult<Option<String>> {
         let row: Option<WorkspaceOf> = self
-            .first("SELECT workspace_id FROM inbox_links WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2", &[text(token_hash), number(now)])
+            .first(
+                "SELECT workspace_id FROM inbox_links WHERE token_hash = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at > ?3",
+                &[text(token_hash), text(purpose.as_str()), number(now)],
+            )
             .await?;
         Ok(row.map(|r| r.workspace_id))
     }
 
     /// Spends a link: only one caller ever gets its owner back, and only
-    /// while it is unexpired and its key live.
-    pub async fn spend_inbox_link(&self, token_hash: &str, now: i64) -> ApiResult<Option<LinkOwner>> {
-        self.first(
-            "UPDATE inbox_links SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1
-               AND EXISTS (SELECT 1 FROM api_keys k WHERE k.id = inbox_links.key_id AND k.revoked_at IS NULL)
-             RETURNING workspace_id, key_id",
-            &[number(now), text(token_hash)],
-        )
-        .await
+    /// while it is unexpired and its key live or its member still one
+    /// (active, or invited for an invitation). Spending an invitation makes
+    /// its member active, named `name` if they gave one, in the same batch.
+    pub async fn spend_inbox_link(&self, token_hash: &str, purpose: LinkPurpose, name: Option<&str>, now: i64) -> ApiResult<Option<LinkOwner>> {
+        let spend = self.statement(
+            "UPDATE inbox_links SET used_at = ?1 WHERE token_hash = ?2 AND purpose = ?3 AND used_at IS NULL AND expires_at > ?1
+               AND (EXISTS (SELECT 1 FROM api_keys k WHERE k.id = inbox_links.key_id AND k.revoked_at IS NULL)
+                 OR EXISTS (SELECT 1 FROM members m WHERE m.id = inbox_links.member_id AND m.workspace_id = inbox_links.workspace_id
+                   AND (m.status = 'active' OR ?3 = 'invitation')))
+             RETURNING workspace_id, key_id, member_id",
+            &[number(now), text(token_hash), text(purpose.as_str())],
+        )?;
+        let activate = self.statement(
+            "UPDATE members SET status = 'active', accepted_at = coalesce(accepted_at, ?1), name = coalesce(?3, name), updated_at = ?1
+             WHERE id = (SELECT member_id FROM inbox_links WHERE token_hash = ?2 AND purpose = 'invitation' AND used_at = ?1)",
+            &[number(now), text(token_hash), opt_text(name)],
+        )?;
+        let results = self.batch(vec![spend, activate]).await?;
+        let spent = results.first().map(|r| r.results::<LinkOwner>()).transpose().map_err(|e| ApiError::internal("d1 rows", e))?;
+        Ok(spent.and_then(|rows| rows.into_iter().next()))
     }
 
     pub async fn insert_session(&self, id_hash: &str, owner: &LinkOwner, now: i64, expires_at: i64) -> ApiResult<()> {
         self.run(
-            "INSERT INTO inbox_sessions (id_hash, workspace_id, key_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
-            &[text(id_hash), text(&owner.workspace_id), text(&owner.key_id), number(now), number(expires_at), number(now)],
+            "INSERT INTO inbox_sessions (id_hash, workspace_id, key_id, member_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            &[
+                text(id_hash),
+                text(&owner.workspace_id),
+                opt_text(owner.key_id.as_deref()),
+                opt_text(owner.member_id.as_deref()),
+                number(now),
+                number(expires_at),
+                number(now),
+            ],
         )
         .await?;
         Ok(())
     }
 
-    /// The session, if unexpired and its key still live (a revoked key ends it).
+    /// The session, if unexpired and its key still live (a revoked key ends
+    /// it) or its member still an active one (a removed member's ends at once).
     pub async fn live_session(&self, id_hash: &str, now: i64) -> ApiResult<Option<SessionRow>> {
         self.first(
-            "SELECT s.workspace_id, s.key_id, k.scopes, s.last_seen_at, w.timezone FROM inbox_sessions s
-               JOIN api_keys k ON k.id = s.key_id AND k.workspace_id = s.workspace_id AND k.revoked_at IS NULL
+            "SELECT s.workspace_id, s.key_id, s.member_id, k.scopes, m.role, m.name AS member_name, m.email AS member_email,
+                    s.last_seen_at, w.timezone
+             FROM inbox_sessions s
                JOIN workspaces w ON w.id = s.workspace_id
-             WHERE s.id_hash = ? AND s.expires_at > ?",
+               LEFT JOIN api_keys k ON k.id = s.key_id AND k.workspace_id = s.workspace_id AND k.revoked_at IS NULL
+               LEFT JOIN members m ON m.id = s.member_id AND m.workspace_id = s.workspace_id AND m.status = 'active'
+             WHERE s.id_hash = ? AND s.expires_at > ? AND (k.id IS NOT NULL OR m.id IS NOT NULL)",
             &[text(id_hash), number(now)],
         )
         .await
@@ -179,12 +239,12 @@ impl Store {
         Ok(LeadCounts { more: counted(&by_status) > i64::from(MAX_COUNTED_MATCHES), by_status, candidates_cut })
     }
 
-    /// Every webhook, Telegram and email delivery of every event of one lead, oldest
+    /// Every webhook, Telegram, email and Slack delivery of every event of one lead, oldest
     /// first (not the outbox rows that only drive workflow runs: those show as runs).
     pub async fn lead_deliveries(&self, workspace_id: &str, lead_id: &str) -> ApiResult<Vec<DeliveryRow>> {
         self.all(
             "SELECT d.* FROM deliveries d JOIN events e ON e.workspace_id = d.workspace_id AND e.id = d.event_id
-             WHERE d.workspace_id = ? AND e.lead_id = ? AND d.target_kind IN ('webhook', 'telegram', 'email') ORDER BY d.id",
+             WHERE d.workspace_id = ? AND e.lead_id = ? AND d.target_kind IN ('webhook', 'telegram', 'email', 'slack') ORDER BY d.id",
             &[text(workspace_id), text(lead_id)],
         )
         .await

@@ -1,10 +1,12 @@
-//! Integrations (Telegram): one row per workspace and kind, credential sealed.
+//! Integrations (Telegram, Slack): one row per workspace and kind, credential sealed.
 
 use super::{number, text, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
 
 pub const TELEGRAM: &str = "telegram";
+/// The Slack incoming webhook (its URL sealed: the URL is the credential).
+pub const SLACK: &str = "slack";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct IntegrationRow {

@@ -42,6 +42,9 @@ pub struct LeadRow {
     /// `updated_at` it makes the lead's ETag.
     #[serde(default)]
     pub revision: String,
+    /// The member the lead is assigned to (`mem_…`), if any.
+    #[serde(default)]
+    pub assignee_id: Option<String>,
 }
 
 pub(super) const LEAD_COLUMNS: &str = "id, workspace_id, email, name, phone, company, message, campaign, \
@@ -106,6 +109,11 @@ pub struct ChainWritten {
 /// Whether the lead carries a revision (workspace, lead, revision): true
 /// exactly when the change that wrote that revision was written and no
 /// later one has been yet.
+/// The assignee written is still a member of the workspace (or nobody):
+/// a member removed meanwhile fails the write like any concurrent change,
+/// and the change is read and checked again (binds assignee, workspace, assignee).
+const ASSIGNEE_IS_MEMBER: &str = "(? IS NULL OR EXISTS (SELECT 1 FROM members WHERE workspace_id = ? AND id = ?))";
+
 const APPLIED: &str = "EXISTS (SELECT 1 FROM leads WHERE workspace_id = ? AND id = ? AND revision = ?)";
 
 /// A statement that runs only when a lead change is written: `sql` ends in a
@@ -132,6 +140,8 @@ pub struct LeadQuery {
     pub search: Option<String>,
     /// Leads carrying this tag (the inbox's tag filter).
     pub tag: Option<String>,
+    /// Leads assigned to this member (`Some(None)`: to nobody).
+    pub assignee: Option<Option<String>>,
     pub created_after: Option<i64>,
     pub created_before: Option<i64>,
     pub before_id: Option<String>,
@@ -209,9 +219,10 @@ impl Store {
     pub fn chain_change(&self, chain: &mut LeadChain, lead: &LeadRow, read: (i64, &str), change: Option<&StatusChangeRow>, events: &[EventRow], then: &[Then]) -> ApiResult<()> {
         chain.updates.push(chain.statements.len());
         chain.statements.push(self.statement(
-            "UPDATE leads SET status = ?, tags = ?, note = ?, updated_at = ?, revision = ? WHERE workspace_id = ? AND id = ? AND updated_at = ? AND revision = ?",
-            &[text(&lead.status), text(&lead.tags), opt_text(lead.note.as_deref()), number(lead.updated_at), text(&lead.revision),
-              text(&lead.workspace_id), text(&lead.id), number(read.0), text(read.1)],
+            &format!("UPDATE leads SET status = ?, tags = ?, note = ?, assignee_id = ?, updated_at = ?, revision = ? WHERE workspace_id = ? AND id = ? AND updated_at = ? AND revision = ? AND {ASSIGNEE_IS_MEMBER}"),
+            &[text(&lead.status), text(&lead.tags), opt_text(lead.note.as_deref()), opt_text(lead.assignee_id.as_deref()), number(lead.updated_at), text(&lead.revision),
+              text(&lead.workspace_id), text(&lead.id), number(read.0), text(read.1),
+              opt_text(lead.assignee_id.as_deref()), text(&lead.workspace_id), opt_text(lead.assignee_id.as_deref())],
         )?);
         // Everything else happens exactly when that update did: the new revision is unique to it.
         // (Its statements come before the next change's update, while the revision is still the lead's.)
@@ -310,6 +321,14 @@ pub(super) fn lead_filter(columns: &str, workspace_id: &str, query: &LeadQuery) 
     range_filters(&mut sql, &mut args, query);
     if query.exclude_spam {
         sql.push_str(" AND status <> 'spam'");
+    }
+    match &query.assignee {
+        Some(Some(member)) => {
+            sql.push_str(" AND assignee_id = ?");
+            args.push(text(member));
+        }
+        Some(None) => sql.push_str(" AND assignee_id IS NULL"),
+        None => {}
     }
     if let Some(tag) = &query.tag {
         sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(leads.tags) WHERE value = ?)");

@@ -20,6 +20,8 @@ pub mod integrations;
 pub mod job_status;
 pub mod keys;
 pub mod leads;
+pub mod member_mail;
+pub mod members;
 pub mod notes;
 pub mod rejections;
 pub mod retention;
@@ -42,11 +44,19 @@ use worker::{D1Database, D1PreparedStatement};
 #[derive(Clone)]
 pub struct Store {
     db: std::rc::Rc<D1Database>,
+    /// Whether this deployment sends email: members' alerts are jobs only then.
+    member_mail: bool,
 }
 
 impl Store {
     pub fn new(db: D1Database) -> Self {
-        Self { db: std::rc::Rc::new(db) }
+        Self { db: std::rc::Rc::new(db), member_mail: false }
+    }
+
+    /// A store whose new events raise members' email alerts (when the
+    /// deployment sends email); without it they raise none.
+    pub fn with_member_mail(self, on: bool) -> Self {
+        Self { member_mail: on, ..self }
     }
 
     fn statement(&self, sql: &str, args: &[JsValue]) -> ApiResult<D1PreparedStatement> {

@@ -74,11 +74,12 @@ impl Store {
             "",
         )?;
         // A webhook's event is its body (its id the one the body carries); an
-        // email's is its body (`{"to", "subject", "text", "html"}`); a Telegram message's is `{"text": …}`.
+        // email's is its body (`{"to", "subject", "text", "html"}`), and so is a Slack message's
+        // (`{"text", "data"}`); a Telegram message's is `{"text": …}`.
         let derived_id = "'evt_' || substr(?2, 5) || '_' || ?3";
         let (event_id, payload) = match raised.channel {
             JobKind::Webhook => (format!("coalesce(CASE WHEN json_valid(a.body) THEN json_extract(a.body, '$.id') END, {derived_id})"), "a.body"),
-            JobKind::Email => (derived_id.to_string(), "a.body"),
+            JobKind::Email | JobKind::Slack => (derived_id.to_string(), "a.body"),
             _ => (derived_id.to_string(), "json_object('text', a.body)"),
         };
         let args = vec![ws, run, idx, text(raised.event_type), number(raised.now), text(&action_job_id(raised.run_id, raised.idx)), text(raised.channel.as_str()), text(raised.target_id)];

@@ -2,6 +2,7 @@
 
 use super::{number, text, Store};
 use crate::error::{ApiError, ApiResult};
+use leadsbot_shared::members::Alerts;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -35,6 +36,11 @@ pub struct SummaryCounts {
 
 /// Untouched leads listed at most.
 pub const MAX_UNTOUCHED: u32 = 100;
+
+/// SQL over `m`: an active member of `workspace` who chose the digest.
+fn digest_member(workspace: &str) -> String {
+    format!("m.workspace_id = {workspace} AND m.status = 'active' AND {} = 'digest'", Alerts::sql("m.alerts", "m.role"))
+}
 
 impl Store {
     /// Leads created in `[start, end)` by source, campaign and status; those
@@ -121,13 +127,20 @@ impl Store {
         Ok(rows.into_iter().map(|r| (r.id, r.email)).collect())
     }
 
-    /// The next `limit` workspaces after `after` (by id) with a Telegram
-    /// integration (the cron's scan, across workspaces by design).
+    /// The next `limit` workspaces after `after` (by id) with someone to
+    /// send a digest to: a Telegram integration, or (when this deployment
+    /// sends email) a member who chose the digest (the cron's scan, across
+    /// workspaces by design).
     pub async fn digest_targets(&self, after: Option<&str>, limit: u32) -> ApiResult<Vec<DigestTarget>> {
         self.all(
-            "SELECT w.id AS id, w.timezone AS timezone, w.digest_hour AS digest_hour FROM workspaces w
-             JOIN integrations i ON i.workspace_id = w.id AND i.kind = 'telegram' WHERE w.id > ? ORDER BY w.id LIMIT ?",
-            &[text(after.unwrap_or("")), number(i64::from(limit))],
+            &format!(
+                "SELECT w.id AS id, w.timezone AS timezone, w.digest_hour AS digest_hour FROM workspaces w
+                 WHERE w.id > ?1 AND (EXISTS (SELECT 1 FROM integrations i WHERE i.workspace_id = w.id AND i.kind = 'telegram')
+                   OR (?3 AND EXISTS (SELECT 1 FROM members m WHERE {})))
+                 ORDER BY w.id LIMIT ?2",
+                digest_member("w.id")
+            ),
+            &[text(after.unwrap_or("")), number(i64::from(limit)), number(i64::from(self.member_mail))],
         )
         .await
     }
@@ -156,11 +169,24 @@ impl Store {
                 "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
                  SELECT 'dlv_' || substr(?1, 5) || '_tg', ?2, ?1, ?3, 'telegram', 'telegram', ?4, ?4, ?4
                  WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1 AND workspace_id = ?2)
+                   AND EXISTS (SELECT 1 FROM integrations i WHERE i.workspace_id = ?2 AND i.kind = 'telegram')
                  RETURNING id, workspace_id, attempts",
                 &[text(d.event_id), text(d.workspace_id), text(leadsbot_shared::event::SUMMARY_DIGEST), number(d.now)],
             )?,
+            // By email to each active member who chose the digest, when this deployment sends email.
+            self.statement(
+                &format!(
+                    "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
+                     SELECT 'dlv_' || substr(?1, 5) || '_' || substr(m.id, 5), ?2, ?1, ?3, 'email', m.id, ?4, ?4, ?4 FROM members m
+                     WHERE ?5 AND {} AND EXISTS (SELECT 1 FROM events WHERE id = ?1 AND workspace_id = ?2)
+                     RETURNING id, workspace_id, attempts",
+                    digest_member("?2")
+                ),
+                &[text(d.event_id), text(d.workspace_id), text(leadsbot_shared::event::SUMMARY_DIGEST), number(d.now), number(i64::from(self.member_mail))],
+            )?,
         ];
         let results = self.batch(statements).await?;
-        Ok(results.get(2).map(|r| r.results().unwrap_or_default()).unwrap_or_default())
+        let jobs = |at: usize| results.get(at).map(|r| r.results().unwrap_or_default()).unwrap_or_default();
+        Ok([jobs(2), jobs(3)].concat())
     }
 }

@@ -59,6 +59,8 @@ impl WorkspaceRow {
 pub struct NewWorkspace<'a> {
     pub row: &'a WorkspaceRow,
     pub key: &'a super::keys::KeyRow,
+    /// The first owner, invited, and their invitation.
+    pub owner: Option<(&'a super::members::MemberRow, &'a super::member_mail::MemberMailWrite<'a>)>,
 }
 
 impl Store {
@@ -66,7 +68,9 @@ impl Store {
         self.first("SELECT * FROM workspaces WHERE id = ?", &[text(id)]).await
     }
 
-    pub async fn create_workspace(&self, new: NewWorkspace<'_>) -> ApiResult<()> {
+    /// Creates a workspace, its key and its first owner with their
+    /// invitation, in one batch; returns the invitation's job to dispatch.
+    pub async fn create_workspace(&self, new: NewWorkspace<'_>) -> ApiResult<Vec<super::deliveries::DueDelivery>> {
         let w = new.row;
         let insert_workspace = self.statement(
             "INSERT INTO workspaces (id, name, allowed_origins, public_token_hash, public_token_prefix, inbound_secret_sealed, created_at, updated_at)
@@ -82,9 +86,14 @@ impl Store {
                 number(w.updated_at),
             ],
         )?;
-        let insert_key = self.insert_key_statement(new.key)?;
-        self.batch(vec![insert_workspace, insert_key]).await?;
-        Ok(())
+        let mut statements = vec![insert_workspace, self.insert_key_statement(new.key)?];
+        let Some((owner, invitation)) = new.owner else {
+            self.batch(statements).await?;
+            return Ok(Vec::new());
+        };
+        statements.push(self.insert_member_statement(owner)?);
+        statements.extend(self.member_mail_statements(invitation)?);
+        super::member_mail::mail_job(&self.batch(statements).await?)
     }
 
     pub async fn update_workspace(&self, id: &str, update: &WorkspaceUpdate<'_>, now: i64) -> ApiResult<()> {

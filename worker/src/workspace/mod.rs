@@ -21,6 +21,10 @@ pub struct WorkspaceIn {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(schema_with = origins)]
     pub allowed_origins: Option<Vec<String>>,
+    /// The workspace's first owner, invited by email.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false, format = Email, max_length = 254)]
+    pub owner_email: Option<String>,
 }
 
 /// Workspace settings to change; absent fields stay as they are.

@@ -2,6 +2,7 @@
 
 use super::{known_keys, object, path, push, required, status, text, value_list, Errors, MAX_ACTIONS, MAX_AFTER_SECONDS};
 use crate::ids::{is_sortable_id, IdKind};
+use crate::members::Role;
 use crate::template::Template;
 use crate::workflow::{Action, EmailRecipient, FollowUpAction, Payload};
 use crate::FieldError;
@@ -29,7 +30,9 @@ fn action(value: &Value, at: &str, errors: &mut Errors) -> Option<Action> {
         "add_tag" | "remove_tag" => &["type", "tag"],
         "follow_up" => &["type", "after_seconds", "action", "cancel_on_status_change"],
         "email" => &["type", "to", "subject", "body"],
-        _ => return push(errors, FieldError::new(type_at, "invalid_action", "type is one of telegram, webhook, email, set_status, add_tag, remove_tag, follow_up")),
+        "slack" => &["type", "text"],
+        "assign" => &["type", "to", "round_robin"],
+        _ => return push(errors, FieldError::new(type_at, "invalid_action", "type is one of telegram, slack, webhook, email, set_status, add_tag, remove_tag, follow_up, assign")),
     };
     known_keys(map, at, allowed, errors);
     match kind {
@@ -39,6 +42,8 @@ fn action(value: &Value, at: &str, errors: &mut Errors) -> Option<Action> {
         "add_tag" => tag(map, at, errors).map(|tag| Action::AddTag { tag }),
         "remove_tag" => tag(map, at, errors).map(|tag| Action::RemoveTag { tag }),
         "email" => email(map, at, errors),
+        "slack" => slack(map, at, errors),
+        "assign" => assign(map, at, errors),
         _ => follow_up(map, at, errors),
     }
 }
@@ -53,12 +58,12 @@ fn template_at(map: &Map<String, Value>, key: &str, at: &str, errors: &mut Error
     Template::parse(source, &field).map_err(|e| errors.push(e)).ok()
 }
 
-/// `{"type": "email", "to": "lead", "subject": …, "body": …}`: a subject is one line.
+/// `{"type": "email", "to": "lead" | "assignee" | "members:<role>", "subject": …, "body": …}`: a subject is one line.
 fn email(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<Action> {
     let to_at = path(at, "to");
     let to = required(map, "to", at, errors).and_then(|v| text(v, &to_at, errors)).and_then(|to| match EmailRecipient::parse(to) {
         Some(to) => Some(to),
-        None => push(errors, FieldError::new(&to_at, "invalid_recipient", format!("to is one of {} (more recipients may come later)", EmailRecipient::ALL.join(", ")))),
+        None => push(errors, FieldError::new(&to_at, "invalid_recipient", "to is lead, assignee or members:<role> (owner, admin, member or viewer)")),
     });
     let subject = template_at(map, "subject", at, errors).and_then(|subject| {
         if subject.source().contains(['\r', '\n']) {
@@ -68,6 +73,34 @@ fn email(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<Acti
     });
     let body = template_at(map, "body", at, errors);
     Some(Action::Email { to: to?, subject: subject?, body: body? })
+}
+
+/// `{"type": "slack"}`, with an optional `text` template shown above the lead.
+fn slack(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<Action> {
+    match map.get("text") {
+        None | Some(Value::Null) => Some(Action::Slack { text: None }),
+        Some(_) => template_at(map, "text", at, errors).map(|text| Action::Slack { text: Some(text) }),
+    }
+}
+
+/// `{"type": "assign", "to": "mem_…"}` or `{"type": "assign", "round_robin": "<role>"}`.
+fn assign(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<Action> {
+    let (to_at, role_at) = (path(at, "to"), path(at, "round_robin"));
+    match (map.get("to"), map.get("round_robin")) {
+        (Some(to), None) => {
+            let to = text(to, &to_at, errors)?;
+            if !is_sortable_id(IdKind::Member, to) {
+                return push(errors, FieldError::new(to_at, "invalid_id", "to is a member id (mem_…)"));
+            }
+            Some(Action::Assign { to: Some(to.to_string()), round_robin: None })
+        }
+        (None, Some(role)) => {
+            let role = text(role, &role_at, errors)?;
+            let role = Role::parse(&role_at, role).map_err(|e| errors.push(e)).ok()?;
+            Some(Action::Assign { to: None, round_robin: Some(role.as_str().to_string()) })
+        }
+        _ => push(errors, FieldError::new(at, "invalid_assign", "assign takes either to (a member id) or round_robin (a role), not both")),
+    }
 }
 
 fn tag(map: &Map<String, Value>, at: &str, errors: &mut Errors) -> Option<String> {

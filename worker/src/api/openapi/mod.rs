@@ -13,7 +13,7 @@ pub mod workflow_schemas;
 
 
 
-use crate::api::{admin, campaigns, capture_urls, deliveries, erasures, events, exports, follow_ups, inbound, inbox_links, keys, leads, meta, notes, summaries, telegram, telegram_webhook, webhook_test_send, webhooks, workflows, workspace, workspace_credentials};
+use crate::api::{admin, campaigns, capture_urls, deliveries, erasures, events, exports, follow_ups, inbound, inbox_links, keys, leads, members, meta, notes, slack, summaries, telegram, telegram_webhook, webhook_test_send, webhooks, workflows, workspace, workspace_credentials};
 use utoipa::openapi::security::SecurityScheme;
 use utoipa::{Modify, OpenApi};
 
@@ -37,6 +37,7 @@ use utoipa::{Modify, OpenApi};
         notes::list, notes::create,
         summaries::get,
         keys::list, keys::create, keys::revoke,
+        members::list, members::invite, members::patch, members::remove,
         capture_urls::list, capture_urls::create, capture_urls::delete,
         webhooks::list, webhooks::create, webhooks::get, webhooks::patch, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::recover, webhook_test_send::send,
@@ -44,6 +45,7 @@ use utoipa::{Modify, OpenApi};
         events::list, events::get,
         inbox_links::create,
         telegram::put, telegram::get, telegram::delete, telegram_webhook::update,
+        slack::put, slack::get, slack::delete,
         workflows::list, workflows::create, workflows::get, workflows::patch, workflows::delete,
         workflows::trigger, workflows::runs, workflows::lead_runs,
         campaigns::list, campaigns::create, campaigns::get, campaigns::patch,
@@ -53,7 +55,7 @@ use utoipa::{Modify, OpenApi};
         crate::error::Problem, crate::error::FieldProblem, crate::error::WorkflowRef,
         schemas::LeadStatusName, schemas::LeadCursor, schemas::NoteCursor, schemas::CaptureUrlCursor, schemas::DeliveryStatusName, schemas::JobStatusName, schemas::JobChannelName, schemas::EventTypeName, schemas::LeadId, schemas::ExportFormat, schemas::PeriodName,
         workflows::WorkflowIn, workflows::WorkflowPatch,
-        webhook_events::WebhookEnvelope, webhook_events::StatusChangedData, webhook_events::FollowUpDueData, webhook_events::ErasedData,
+        webhook_events::WebhookEnvelope, webhook_events::StatusChangedData, webhook_events::AssignedData, webhook_events::FollowUpDueData, webhook_events::ErasedData,
         webhook_events::WorkflowActionData, webhook_events::CampaignEventData,
         crate::automation::workflows::RunOut, crate::automation::follow_ups::out::FollowUpOut, crate::leads::LeadOut,
     )),
@@ -62,7 +64,9 @@ use utoipa::{Modify, OpenApi};
         (name = "meta", description = "Health and this document"),
         (name = "admin", description = "Operator bootstrap"),
         (name = "capture", description = "Lead capture from browsers, servers and tools"),
-        (name = "workspace"), (name = "leads"), (name = "exports"), (name = "keys"), (name = "capture-urls"),
+        (name = "workspace"), (name = "leads"), (name = "exports"), (name = "keys"),
+        (name = "members", description = "The people of a workspace and their roles: owner (everything), admin (everything but owners), member (works leads), viewer (reads)"),
+        (name = "capture-urls"),
         (name = "follow-ups", description = "Reminders about a lead, fired at their time"),
         (name = "webhooks"), (name = "integrations"), (name = "workflows"),
         (name = "inbox", description = "Sign-in links for the inbox at /app"),

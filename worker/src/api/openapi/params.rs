@@ -25,6 +25,9 @@ pub struct LeadFilters {
     /// Search: every word (a prefix) must occur in the email, name, phone, company, message, note, tags or custom field values; case and accents are ignored
     #[param(nullable = false)]
     q: Option<String>,
+    /// Leads assigned to this member (`mem_…`), or `none`: unassigned ones. (`me`, the signed-in member, needs a member's session: an API key gets 422.)
+    #[param(nullable = false, pattern = "^(mem_[0-9A-HJKMNP-TV-Z]{26}|none)$")]
+    assignee: Option<String>,
     /// Created at or after (RFC 3339)
     #[param(nullable = false, format = DateTime)]
     created_after: Option<String>,

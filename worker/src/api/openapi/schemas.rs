@@ -136,6 +136,10 @@ named_schema! {
     LeadForm = lead_in(false);
     /// One of the lead statuses.
     LeadStatusName = lead_status();
+    /// A member's role.
+    RoleName = schema(json!({"type": "string", "enum": leadsbot_shared::members::Role::ALL.map(|r| r.as_str())}));
+    /// A member's choice of email alerts.
+    AlertsName = schema(json!({"type": "string", "enum": leadsbot_shared::members::Alerts::ALL.map(|a| a.as_str())}));
     /// A lead list cursor.
     LeadCursor = lead_cursor();
     /// A lead's notes list cursor.

@@ -39,6 +39,15 @@ pub struct StatusChangedData {
     previous_status: String,
 }
 
+/// `data` of `lead.assigned`: the lead (its `assignee` the new one), plus the assignee before.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct AssignedData {
+    /// The member assigned (`mem_…`), `null` when the lead was unassigned.
+    assignee: Option<String>,
+    previous_assignee: Option<String>,
+}
+
 /// `data` of `lead.follow_up_due`: the lead, plus the follow-up that fell due.
 #[allow(dead_code)]
 #[derive(ToSchema)]
@@ -103,6 +112,7 @@ fn data_schema(event: &str) -> Option<Value> {
         LEAD_CREATED | LEAD_UPDATED => reference::<LeadOut>(),
         LEAD_STATUS_CHANGED => lead_with::<StatusChangedData>(),
         LEAD_FOLLOW_UP_DUE => lead_with::<FollowUpDueData>(),
+        LEAD_ASSIGNED => lead_with::<AssignedData>(),
         LEAD_ERASED => reference::<ErasedData>(),
         WORKFLOW_ACTION => reference::<WorkflowActionData>(),
         WORKFLOW_COMPLETED | WORKFLOW_FAILED => reference::<RunOut>(),

@@ -68,7 +68,19 @@ fn actions() -> Value {
         tag_action("remove_tag"),
         follow_up,
         email(),
+        object(&["type"], json!({"type": {"type": "string", "const": "slack"}, "text": slack_line()})),
+        assign(),
     ]}})
+}
+
+/// Assign the lead to one member, or in turn to the active members of a role.
+fn assign() -> Value {
+    let kind = json!({"type": "string", "const": "assign"});
+    json!({"oneOf": [
+        object(&["type", "to"], json!({"type": kind, "to": {"type": "string", "pattern": "^mem_[0-9A-HJKMNP-TV-Z]{26}$", "description": "A member id"}})),
+        object(&["type", "round_robin"], json!({"type": kind, "round_robin": {"type": "string", "enum": ["owner", "admin", "member", "viewer"],
+            "description": "A role: its active members, by id, each in turn (removed members skipped)"}})),
+    ]})
 }
 
 /// An email to the lead. `to` takes only "lead" for now (more recipients may come).
@@ -80,10 +92,17 @@ fn email() -> Value {
     body["description"] = json!("The text part; the HTML part is the same text with every value HTML-escaped. Each email ends with a one-click unsubscribe link");
     object(&["type", "to", "subject", "body"], json!({
         "type": {"type": "string", "const": "email"},
-        "to": {"type": "string", "enum": leadsbot_shared::workflow::EmailRecipient::ALL, "description": "Who is emailed: the lead (more recipients may come later)"},
+        "to": {"type": "string", "pattern": leadsbot_shared::workflow::EmailRecipient::PATTERN, "description": "Who is emailed: the lead (with one-click unsubscribe), the lead's assignee, or every active member of a role (`members:owner`, `members:admin`, `members:member`, `members:viewer`)"},
         "subject": subject,
         "body": body,
     }))
+}
+
+/// A Slack action's optional line above the lead's blocks.
+fn slack_line() -> Value {
+    let mut text = template();
+    text["description"] = json!("A line above the lead's blocks, with {{lead.<field>}} placeholders; the whole line is escaped for Slack's mrkdwn");
+    text
 }
 
 fn properties() -> Value {

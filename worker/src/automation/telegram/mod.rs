@@ -4,6 +4,7 @@
 
 pub mod bot;
 pub mod snooze;
+pub mod take;
 pub mod triage;
 pub mod update;
 

@@ -94,6 +94,7 @@ async fn press(app: &App, integration: &IntegrationRow, callback: &Callback) -> 
     match press.action {
         Move::SetStatus(to) => set_status(app, &integration.workspace_id, &press, to, &callback.actor).await,
         Move::Snooze => super::snooze::snooze(app, &integration.workspace_id, &press, &callback.actor).await,
+        Move::Take => super::take::take(app, &integration.workspace_id, &press, callback).await,
     }
 }
 
@@ -117,5 +118,5 @@ pub fn redraw(lead: &LeadRow, status_line: &str) -> (String, Value) {
     let payload = json!({"data": LeadOut::from(lead)});
     let text = alert_with_footer(&payload, &format!("\n\n<b>Status:</b> {}", escape(status_line)));
     let status = LeadStatus::parse(&lead.status).unwrap_or(LeadStatus::New);
-    (text, buttons::keyboard(&lead.id, status))
+    (text, buttons::keyboard(&lead.id, status, lead.assignee_id.is_none()))
 }

@@ -21,6 +21,8 @@ pub struct Callback {
     pub message_id: Option<i64>,
     /// `telegram:@username`, or `telegram:<user id>` without a username.
     pub actor: String,
+    /// The presser's Telegram user id (what links them to a member).
+    pub user_id: Option<i64>,
 }
 
 /// `None` when the body is not an update at all.
@@ -42,6 +44,7 @@ pub fn parse(body: &Value) -> Option<Update> {
             chat_username: message["chat"]["username"].as_str().map(str::to_string),
             message_id: message["message_id"].as_i64(),
             actor,
+            user_id: from["id"].as_i64(),
         }
     });
     Some(Update { update_id, callback })

@@ -3,6 +3,7 @@
 //! triggering them by hand. The rules themselves (parsing, conditions,
 //! templates) are pure and live in `leadsbot_shared::workflow`.
 
+mod assign;
 pub mod expand;
 pub mod run;
 pub mod trigger;
@@ -33,7 +34,7 @@ pub struct WorkflowOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>, nullable = false)]
     pub conditions: Option<Value>,
-    /// The ordered actions (`telegram`, `webhook`, `set_status`, `add_tag`, `remove_tag`, `follow_up`).
+    /// The ordered actions (`telegram`, `webhook`, `set_status`, `add_tag`, `remove_tag`, `follow_up`, `email`, `assign`).
     #[schema(value_type = Vec<Object>)]
     pub actions: Value,
     #[schema(format = DateTime)]

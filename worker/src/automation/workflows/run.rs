@@ -15,7 +15,7 @@ use crate::outbox::attempt::{Attempted, Call};
 use crate::outbox::message::{enqueue, messages_for};
 use crate::error::{ApiError, ApiResult};
 use crate::automation::follow_ups::{schedule, FollowUpSpec};
-use crate::leads::events::{self, WORKFLOW_ACTION, WORKFLOW_COMPLETED, WORKFLOW_EMAIL, WORKFLOW_FAILED, WORKFLOW_TELEGRAM};
+use crate::leads::events::{self, WORKFLOW_ACTION, WORKFLOW_COMPLETED, WORKFLOW_EMAIL, WORKFLOW_FAILED, WORKFLOW_SLACK, WORKFLOW_TELEGRAM};
 use crate::leads::{apply_patch, chain_patched, ChangeBy, LeadOut, LeadPatch, Patched};
 use crate::store::deliveries::DeliveryJob;
 use crate::store::leads::{LeadChain, LeadRow};
@@ -26,7 +26,7 @@ use crate::store::run_actions::RaisedAction;
 use crate::store::workflow_runs::{RunActionRow, RunRow, RunState};
 use crate::store::Store;
 use leadsbot_shared::job::JobKind;
-use leadsbot_shared::workflow::{Action, WorkflowDefinition};
+use leadsbot_shared::workflow::{Action, EmailRecipient, WorkflowDefinition};
 use serde_json::json;
 use worker::{D1PreparedStatement, Env};
 
@@ -185,6 +185,11 @@ impl Runner<'_> {
         let done = Store::finish_action(&run.workspace_id, &run.id, idx, "completed", None, self.now);
         match action {
             Action::SetStatus { .. } | Action::AddTag { .. } | Action::RemoveTag { .. } => self.change_lead(job, run, action, lead, done, progress),
+            Action::Assign { to, round_robin } => match super::assign::assignee(self.store, run, idx, to.as_deref(), round_robin.as_deref(), self.now).await? {
+                // The member chosen, fixed: replaying the change assigns the same one.
+                Ok(member) => self.change_lead(job, run, &Action::Assign { to: Some(member), round_robin: None }, lead, done, progress),
+                Err(reason) => Ok(Step::Failed(reason)),
+            },
             Action::FollowUp { after_seconds, action, cancel_on_status_change } => {
                 // Scheduling is a write of its own: the changes and records before it are written first.
                 self.flush(progress.turn, std::mem::take(&mut progress.unrecorded), None).await?;
@@ -204,11 +209,11 @@ impl Runner<'_> {
                 progress.unrecorded.push(done);
                 Ok(Step::Done)
             }
-            Action::Telegram { .. } | Action::Webhook { .. } | Action::Email { .. } => self.raise(job, targets, run, idx, action, progress).await,
+            Action::Telegram { .. } | Action::Webhook { .. } | Action::Email { .. } | Action::Slack { .. } => self.raise(job, targets, run, idx, action, progress).await,
         }
     }
 
-    /// set_status / add_tag / remove_tag: a patch made exactly as PATCH
+    /// set_status / add_tag / remove_tag / assign: a patch made exactly as PATCH
     /// /leads/:id makes it, left pending on the turn with the action's
     /// record (and the records before it), to be written with the turn's
     /// next write.
@@ -323,13 +328,14 @@ impl Runner<'_> {
         Ok(true)
     }
 
-    /// A `telegram` or `webhook` action: its job, written with the records
+    /// A `telegram`, `webhook`, `email` or `slack` action: its job, written with the records
     /// of the actions before it and the turn's lead changes. What it sends
     /// is rendered from the lead as those changes leave it.
     async fn raise(&self, job: &DeliveryJob, targets: &Targets, run: &RunRow, idx: usize, action: &Action, progress: &mut Progress<'_>) -> ApiResult<Step> {
         let ws = &run.workspace_id;
         let view = |lead: &LeadRow| -> ApiResult<serde_json::Value> { Ok(serde_json::to_value(LeadOut::from(lead))?) };
         type Render<'r> = Box<dyn Fn(&LeadRow) -> ApiResult<String> + 'r>;
+        let email_target: String;
         let (channel, target_id, event_type, render): (JobKind, &str, &str, Render<'_>) = match action {
             Action::Telegram { template } => {
                 if targets.telegram(job).is_none() {
@@ -350,13 +356,30 @@ impl Runner<'_> {
                 (JobKind::Webhook, endpoint_id.as_str(), WORKFLOW_ACTION, Box::new(render))
             }
             Action::Email { to, subject, body } => {
+                let (target, members) = match self.email_recipients(ws, *to, progress.turn.current.as_ref()).await? {
+                    Ok(found) => found,
+                    Err(none) => return Ok(Step::Failed(none)),
+                };
+                email_target = target;
                 // What it sends is fixed now: every retry sends these parts (the address as the lead had it).
                 let render = move |lead: &LeadRow| -> ApiResult<String> {
                     let view = view(lead)?;
-                    let email = EmailPayload { to: lead.email.clone(), subject: subject.render_text(&view), text: body.render_text(&view), html: body.render_html(&view) };
+                    let to = members.as_ref().map_or_else(|| lead.email.clone(), |members| members.join(", "));
+                    let email = EmailPayload { to, subject: subject.render_text(&view), text: body.render_text(&view), html: body.render_html(&view), link: None };
                     Ok(serde_json::to_string(&email)?)
                 };
-                (JobKind::Email, to.as_str(), WORKFLOW_EMAIL, Box::new(render))
+                (JobKind::Email, email_target.as_str(), WORKFLOW_EMAIL, Box::new(render))
+            }
+            Action::Slack { text } => {
+                if targets.slack(job).is_none() {
+                    return Ok(Step::Failed("Slack is not set up for this workspace (PUT /api/v1/integrations/slack)".into()));
+                }
+                // The lead as it is now, and the line as plain text: the message is built (and escaped) when sent.
+                let render = move |lead: &LeadRow| -> ApiResult<String> {
+                    let view = view(lead)?;
+                    Ok(json!({"text": text.as_ref().map(|t| t.render_text(&view)), "data": view}).to_string())
+                };
+                (JobKind::Slack, JobKind::Slack.as_str(), WORKFLOW_SLACK, Box::new(render))
             }
             _ => return Err(ApiError::internal("workflow send", "not a sending action")),
         };
@@ -364,6 +387,30 @@ impl Runner<'_> {
         let earlier = std::mem::take(&mut progress.unrecorded);
         self.flush(progress.turn, earlier, Some(&sending)).await?;
         Ok(Step::Waits)
+    }
+
+    /// Who an `email` action writes to: its job's target and, for members,
+    /// their addresses (`None`: the lead's own address, as it is when sent);
+    /// `Err` with the reason when there is nobody to write to.
+    async fn email_recipients(&self, ws: &str, to: EmailRecipient, lead: Option<&LeadRow>) -> ApiResult<Result<(String, Option<Vec<String>>), String>> {
+        Ok(match to {
+            EmailRecipient::Lead => Ok(("lead".into(), None)),
+            EmailRecipient::Members(role) => {
+                let members = self.store.active_members_with_role(ws, role.as_str()).await?;
+                if members.is_empty() {
+                    Err(format!("no active member of this workspace is a {}", role.as_str()))
+                } else {
+                    Ok((to.as_string(), Some(members.into_iter().map(|m| m.email).collect())))
+                }
+            }
+            EmailRecipient::Assignee => match assignee_of(lead) {
+                Some(id) => match self.store.member(ws, id).await?.filter(|m| m.status == "active") {
+                    Some(member) => Ok((member.id, Some(vec![member.email]))),
+                    None => Err("the lead's assignee is no longer an active member".into()),
+                },
+                None => Err("the lead has no assignee".into()),
+            },
+        })
     }
 
     fn fail(&self, run: &RunRow, idx: usize, error: &str, mut states: Vec<RunActionRow>, mut earlier: Vec<Then>) -> ApiResult<Vec<D1PreparedStatement>> {
@@ -387,6 +434,11 @@ impl Runner<'_> {
         let event = events::event(kind, &run.workspace_id, Some(&run.lead_id), serde_json::to_value(out)?, self.now)?;
         self.store.finish_run_statements(earlier, run, status, &event, self.now)
     }
+}
+
+/// The member a lead is assigned to, as the turn's changes leave it.
+fn assignee_of(lead: Option<&LeadRow>) -> Option<&str> {
+    lead?.assignee_id.as_deref()
 }
 
 /// A turn's pending changes made again, in order, on the lead as stored:
@@ -425,6 +477,7 @@ fn patch_for(action: &Action, tags: &[String]) -> LeadPatch {
         Action::SetStatus { status } => LeadPatch { status: Some(status.clone()), ..LeadPatch::default() },
         Action::AddTag { tag } => LeadPatch { tags: Some(tags.iter().cloned().chain([tag.clone()]).collect()), ..LeadPatch::default() },
         Action::RemoveTag { tag } => LeadPatch { tags: Some(tags.iter().filter(|t| *t != tag).cloned().collect()), ..LeadPatch::default() },
+        Action::Assign { to: Some(member), .. } => LeadPatch { assignee: Some(Some(member.clone())), ..LeadPatch::default() },
         _ => LeadPatch::default(),
     }
 }

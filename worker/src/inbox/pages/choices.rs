@@ -31,6 +31,17 @@ pub fn tag_select(choices: &FilterChoices, current: &str) -> Markup {
     select("f-tag", "tag", "Tag", current, &options, |value| value == current)
 }
 
+/// Members by name (or email), after "Unassigned" and, for a member's
+/// session, "Me"; sent as the API's `assignee` values.
+pub fn assignee_select(choices: &FilterChoices, current: &str, me: bool) -> Markup {
+    let mut options = vec![Choice { value: "none", text: "Unassigned" }];
+    if me {
+        options.push(Choice { value: "me", text: "Me" });
+    }
+    options.extend(choices.members.iter().map(|m| Choice { value: &m.id, text: m.label() }));
+    select("f-assignee", "assignee", "Assignee", current, &options, |value| value == current)
+}
+
 fn select(id: &str, name: &str, label: &str, current: &str, options: &[Choice<'_>], chosen: impl Fn(&str) -> bool) -> Markup {
     let listed = options.iter().any(|o| chosen(o.value));
     html! {
@@ -57,7 +68,16 @@ mod tests {
             sources: vec!["api".into(), "widget".into()],
             campaigns: vec![CampaignChoice { slug: "spring-sale".into(), name: "Spring Sale".into() }],
             tags: vec!["<vip>".into()],
+            members: vec![crate::store::members::MemberChoice { id: "mem_1".into(), name: None, email: "<rep>@example.com".into() }],
         }
+    }
+
+    #[test]
+    fn assignees_are_unassigned_me_for_a_member_then_members_by_name_or_email() {
+        let html = assignee_select(&choices(), "mem_1", false).into_string();
+        assert!(html.contains(r#"<option value="none">Unassigned</option>"#) && !html.contains(r#"value="me""#), "{html}");
+        assert!(html.contains(r#"<option value="mem_1" selected>&lt;rep&gt;@example.com</option>"#), "{html}");
+        assert!(assignee_select(&choices(), "me", true).into_string().contains(r#"<option value="me" selected>Me</option>"#));
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub async fn page(app: &App, session: &Session, id: &str, edit: &LeadEdit, retur
     let meanwhile = drift(&edit.seen, &Seen::of(&lead));
     let status_by = app.store.status_changes(ws, id).await?.into_iter().filter(|c| c.changed_at > edit.seen.updated_at).last();
     let again = edit.on_top_of(&lead);
+    let members = app.store.member_choices(ws).await?;
+    let name_of = |id: &str| members.iter().find(|m| m.id == id).map_or_else(|| id.to_string(), |m| m.label().to_string());
     let title = lead.name.clone().unwrap_or_else(|| lead.email.clone());
     let body = html! {
         article.lead-page.conflict data-id=(lead.id) data-status=(lead.status) {
@@ -34,11 +36,14 @@ pub async fn page(app: &App, session: &Session, id: &str, edit: &LeadEdit, retur
                 }
                 @if !meanwhile.tags_added.is_empty() { li { "Tags added: " (meanwhile.tags_added.join(", ")) } }
                 @if !meanwhile.tags_removed.is_empty() { li { "Tags removed: " (meanwhile.tags_removed.join(", ")) } }
+                @if let Some(assignee) = &meanwhile.assignee {
+                    @if assignee.is_empty() { li { "The lead was unassigned" } } @else { li { "Now assigned to " strong { (name_of(assignee)) } } }
+                }
                 li { "Last changed " (at(lead.updated_at)) }
             }
             section aria-labelledby="h-yours" {
                 h2 #h-yours { "Your changes, on the lead as it is now" }
-                (lead_form::render(&lead.id, &session.csrf, &again, "Apply my changes on top", true, returns))
+                (lead_form::render(&lead.id, &session.csrf, &again, &members, "Apply my changes on top", true, returns))
                 p { a href=(returns.here) data-discard="" { "Discard my changes" } }
             }
         }

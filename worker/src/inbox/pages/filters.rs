@@ -11,6 +11,13 @@ use leadsbot_shared::lead::LeadStatus;
 use leadsbot_shared::time::parse_rfc3339;
 
 pub const PAGE_SIZE: u32 = 50;
+
+/// The member signed in to this session: who `assignee=me` and the "Me"
+/// choice mean (an inbox opened with a key is nobody).
+pub fn current_member(session: &crate::inbox::Session) -> Option<&str> {
+    session.member.as_ref().map(|member| member.id.as_str())
+}
+
 const DAY_MS: i64 = 86_400_000;
 
 /// The filters as typed, to put back into the form and the links.
@@ -21,6 +28,8 @@ pub struct Filters {
     pub source: String,
     pub campaign: String,
     pub tag: String,
+    /// A member id, `none` or `me` (the API's `assignee` values).
+    pub assignee: String,
     pub from: String,
     pub to: String,
     pub q: String,
@@ -41,6 +50,7 @@ impl Filters {
                 "source" => f.source = value,
                 "campaign" => f.campaign = value,
                 "tag" => f.tag = value,
+                "assignee" => f.assignee = value,
                 "from" => f.from = value,
                 "to" => f.to = value,
                 "q" => f.q = value,
@@ -53,7 +63,13 @@ impl Filters {
         Ok(f)
     }
 
+    #[cfg(test)]
     pub fn query(&self, limit: u32) -> ApiResult<LeadQuery> {
+        self.query_for(limit, None)
+    }
+
+    /// The query, `me` being the signed-in member (the `assignee=me` filter).
+    pub fn query_for(&self, limit: u32, me: Option<&str>) -> ApiResult<LeadQuery> {
         let some = |v: &str| (!v.is_empty()).then(|| v.to_string());
         for (name, id) in [("cursor", &self.cursor), ("after", &self.after)] {
             if !id.is_empty() && !is_sortable_id(IdKind::Lead, id) {
@@ -66,6 +82,10 @@ impl Filters {
             source: some(&self.source),
             campaign: some(&self.campaign),
             tag: some(&self.tag),
+            assignee: match self.assignee.as_str() {
+                "" => None,
+                value => Some(crate::leads::assignee_filter(value, me).map_err(|e| ApiError::Validation(vec![e]))?),
+            },
             search: some(&self.q),
             created_after: day_start("from", &self.from)?,
             created_before: day_start("to", &self.to)?.map(|start| start + DAY_MS),
@@ -126,8 +146,8 @@ impl Filters {
 
     /// The list's query with its From and To days local to the workspace's
     /// time zone (an IANA name; one the runtime does not know leaves UTC).
-    pub fn query_local(&self, limit: u32, time_zone: &str) -> ApiResult<LeadQuery> {
-        let query = self.query(limit)?;
+    pub fn query_local(&self, limit: u32, time_zone: &str, me: Option<&str>) -> ApiResult<LeadQuery> {
+        let query = self.query_for(limit, me)?;
         if query.created_after.is_none() && query.created_before.is_none() {
             return Ok(query);
         }
@@ -139,7 +159,7 @@ impl Filters {
 
     /// No search and no filter: the list shows all of its tab.
     pub fn is_unfiltered(&self) -> bool {
-        [&self.q, &self.source, &self.campaign, &self.tag, &self.from, &self.to].iter().all(|v| v.is_empty())
+        [&self.q, &self.source, &self.campaign, &self.tag, &self.assignee, &self.from, &self.to].iter().all(|v| v.is_empty())
     }
 
     /// This list's query string, page included (without `/app?`).
@@ -157,8 +177,8 @@ impl Filters {
         format!("/app?{}#{lead_id}", self.query_string())
     }
 
-    fn pairs(&self) -> [(&'static str, &str); 9] {
-        [("status", &self.status), ("source", &self.source), ("campaign", &self.campaign), ("tag", &self.tag),
+    fn pairs(&self) -> [(&'static str, &str); 10] {
+        [("status", &self.status), ("source", &self.source), ("campaign", &self.campaign), ("tag", &self.tag), ("assignee", &self.assignee),
          ("from", &self.from), ("to", &self.to), ("q", &self.q), ("cursor", &self.cursor), ("after", &self.after)]
     }
 }
@@ -206,7 +226,7 @@ mod tests {
         assert_eq!((berlin.created_after, berlin.created_before), (Some(from), Some(to)));
         let utc = local_days(f.query(5).unwrap(), &|_| 0);
         assert_eq!(utc.created_after, parse_rfc3339("2026-07-01T00:00:00Z"));
-        assert_eq!(Filters::parse(&[]).unwrap().query_local(5, "Europe/Berlin").unwrap().created_after, None);
+        assert_eq!(Filters::parse(&[]).unwrap().query_local(5, "Europe/Berlin", None).unwrap().created_after, None);
     }
 
     #[test]
@@ -219,6 +239,15 @@ mod tests {
         assert_eq!(q.created_before.unwrap() - q.created_after.unwrap(), DAY_MS);
         let all = Filters::parse(&pairs(&[("status", "all")])).unwrap().query(5).unwrap();
         assert_eq!((all.status, all.exclude_spam), (None, true), "All is every status but spam");
+    }
+
+    #[test]
+    fn the_assignee_filter_is_the_apis_and_me_needs_a_member() {
+        let f = |value: &str| Filters::parse(&pairs(&[("assignee", value)])).unwrap();
+        assert_eq!(f("none").query(5).unwrap().assignee, Some(None));
+        assert_eq!(f("me").query_for(5, Some("mem_me")).unwrap().assignee, Some(Some("mem_me".into())));
+        assert!(matches!(f("me").query(5), Err(ApiError::Validation(_))), "no member signed in: no me");
+        assert_eq!(f("none").href("q", "x"), "/app?status=new&assignee=none&q=x");
     }
 
     #[test]

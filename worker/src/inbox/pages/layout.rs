@@ -1,6 +1,7 @@
 //! The page shell: head (our CSS and JS files only), the top bar, the
 //! keyboard help, and a bare shell for sign-in and error pages.
 
+use crate::auth::Scope;
 use crate::inbox::Session;
 use maud::{html, Markup, DOCTYPE};
 
@@ -10,6 +11,7 @@ pub enum Nav {
     Spam,
     Settings,
     Lead,
+    Alerts,
 }
 
 pub fn page(title: &str, session: &Session, nav: Nav, body: Markup) -> Markup {
@@ -24,9 +26,13 @@ pub fn page(title: &str, session: &Session, nav: Nav, body: Markup) -> Markup {
                     nav aria-label="Inbox sections" {
                         a.brand href="/app" aria-current=[current(Nav::Inbox)] { "LeadsBot inbox" }
                         a href="/app?status=spam" aria-current=[current(Nav::Spam)] { "Spam" }
-                        a href="/app/settings" aria-current=[current(Nav::Settings)] { "Settings" }
+                        @if session.member.is_some() { a href="/app/alerts" aria-current=[current(Nav::Alerts)] { "My alerts" } }
+                        @if session.can(Scope::Admin) { a href="/app/settings" aria-current=[current(Nav::Settings)] { "Settings" } }
                     }
                     form.signout method="post" action="/app/sign-out" {
+                        @if let Some(member) = &session.member {
+                            span.who title=(member.email) { (member.name.as_deref().unwrap_or(&member.email)) " · " (member.role.as_str()) }
+                        }
                         input type="hidden" name="_csrf" value=(session.csrf);
                         button type="submit" { "Sign out" }
                     }

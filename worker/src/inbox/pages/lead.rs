@@ -16,8 +16,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::inbox::respond::html;
 use crate::inbox::Session;
 use crate::store::leads::LeadRow;
+use crate::store::members::MemberChoice;
 use crate::store::workflow_runs::RunsBy;
-use futures_util::future::{try_join, try_join4, try_join5};
+use futures_util::future::{try_join3, try_join4, try_join5};
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 use worker::Response;
@@ -29,19 +30,19 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
     let ws = &session.workspace_id;
     let store = &app.store;
     // Independent reads go out together (each is a D1 round trip); then the ones that need them.
-    let (lead, changes, deliveries, runs, (follow_ups, notes)) = try_join5(
+    let (lead, changes, deliveries, runs, (follow_ups, notes, members)) = try_join5(
         store.lead(ws, id),
         store.status_changes(ws, id),
         store.lead_deliveries(ws, id),
         store.runs_page(ws, RunsBy::Lead(id), None, 50),
-        try_join(store.lead_follow_ups(ws, id, None, 50), store.lead_notes(ws, id, None, MAX_NOTES_SHOWN)),
+        try_join3(store.lead_follow_ups(ws, id, None, 50), store.lead_notes(ws, id, None, MAX_NOTES_SHOWN), store.member_choices(ws)),
     )
     .await?;
     let lead = lead.ok_or_else(|| ApiError::NotFound("no lead with this id in this workspace".into()))?;
     let ids: Vec<String> = deliveries.iter().map(|d| d.id.clone()).collect();
     let run_ids: Vec<String> = runs.iter().map(|r| r.id.clone()).collect();
     let list = Filters::of_lead_page(&query_pairs(&app.req)?, status_class(&lead.status))?;
-    let neighbours_query = list.query_local(1, &session.timezone)?;
+    let neighbours_query = list.query_local(1, &session.timezone, super::filters::current_member(session))?;
     let (attempts, run_actions, workflows, near) = try_join4(
         async { if ids.is_empty() { Ok(Vec::new()) } else { store.attempts_for(ws, &ids).await } },
         store.run_actions(ws, &run_ids),
@@ -50,7 +51,8 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
     )
     .await?;
     let workflow_names = workflows.iter().map(|w| (w.id.clone(), w.name.clone())).collect();
-    let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts, runs: &runs, run_actions: &run_actions, workflow_names, follow_ups: &follow_ups, notes: &notes };
+    let people = members.iter().map(|m| (m.id.clone(), m.label().to_string())).collect();
+    let history = History { lead: &lead, changes: &changes, deliveries: &deliveries, attempts: &attempts, runs: &runs, run_actions: &run_actions, workflow_names, follow_ups: &follow_ups, notes: &notes, people };
     let returns = Returns { here: list.lead_href(id), next: near.older.as_deref().map(|older| list.lead_href(older)) };
     let writable = session.can(Scope::Write);
     let title = lead.name.clone().unwrap_or_else(|| lead.email.clone());
@@ -65,7 +67,7 @@ pub async fn page(app: &App, session: &Session, id: &str) -> ApiResult<Response>
             (summary(&lead, writable))
             // Filled by the script after a save (the page's address says so).
             p #save-status role="status" aria-live="polite" {}
-            @if writable { (actions(&lead, session, &returns)) } @else { p.readonly { "Read-only: this inbox was opened with a read key." } }
+            @if writable { (actions(&lead, session, &members, &returns)) } @else { p.readonly { (session.read_only_note()) } }
             section aria-labelledby="h-contact" { h2 #h-contact { "Contact" } (fields(&contact(&lead))) }
             (custom(&lead))
             section aria-labelledby="h-source" { h2 #h-source { "Source" } (fields(&source(&lead))) }
@@ -147,7 +149,7 @@ fn custom(lead: &LeadRow) -> Markup {
     }
 }
 
-fn actions(lead: &LeadRow, session: &Session, returns: &Returns) -> Markup {
+fn actions(lead: &LeadRow, session: &Session, members: &[MemberChoice], returns: &Returns) -> Markup {
     let unchanged = LeadEdit::unchanged(Seen::of(lead));
-    lead_form::render(&lead.id, &session.csrf, &unchanged, "Save", false, returns)
+    lead_form::render(&lead.id, &session.csrf, &unchanged, members, "Save", false, returns)
 }

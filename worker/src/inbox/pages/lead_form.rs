@@ -4,6 +4,7 @@
 //! the rep's changes laid on the lead as it now is.
 
 use crate::inbox::edit::LeadEdit;
+use crate::store::members::MemberChoice;
 use maud::{html, Markup};
 
 pub const STATUSES: [&str; 6] = ["new", "contacted", "qualified", "won", "lost", "spam"];
@@ -17,7 +18,7 @@ pub struct Returns {
 
 /// `unsaved`: the form already holds changes not saved (the conflict page),
 /// so leaving asks first even before the rep touches it.
-pub fn render(lead_id: &str, csrf: &str, edit: &LeadEdit, submit: &str, unsaved: bool, returns: &Returns) -> Markup {
+pub fn render(lead_id: &str, csrf: &str, edit: &LeadEdit, members: &[MemberChoice], submit: &str, unsaved: bool, returns: &Returns) -> Markup {
     let seen = &edit.seen;
     let shown_tags: Vec<&String> = seen.tags.iter().chain(edit.added_tags.iter().filter(|t| !seen.tags.contains(t))).collect();
     html! {
@@ -30,12 +31,14 @@ pub fn render(lead_id: &str, csrf: &str, edit: &LeadEdit, submit: &str, unsaved:
             input type="hidden" name="seen_status" value=(seen.status);
             input type="hidden" name="seen_note" value=(seen.note);
             @for tag in &seen.tags { input type="hidden" name="seen_tag" value=(tag); }
+            input type="hidden" name="seen_assignee" value=(seen.assignee);
             div.field {
                 label for="status" { "Status" }
                 select #status name="status" {
                     @for s in STATUSES { option value=(s) selected[edit.status == s] { (s) } }
                 }
             }
+            (assignee_select(edit, members))
             fieldset.tags {
                 legend { "Tags" }
                 @for (i, tag) in shown_tags.iter().enumerate() {
@@ -54,6 +57,22 @@ pub fn render(lead_id: &str, csrf: &str, edit: &LeadEdit, submit: &str, unsaved:
                 small #note-hint { "Added to the timeline on Save, with your name and the time." }
             }
             button type="submit" { (submit) }
+        }
+    }
+}
+
+/// The assignee: nobody, or a member by name (else email). An assignee not
+/// among the choices stays chosen, shown by id, so a save keeps it.
+fn assignee_select(edit: &LeadEdit, members: &[MemberChoice]) -> Markup {
+    let listed = members.iter().any(|m| m.id == edit.assignee);
+    html! {
+        div.field {
+            label for="assignee" { "Assignee" }
+            select #assignee name="assignee" {
+                option value="" selected[edit.assignee.is_empty()] { "Nobody" }
+                @for member in members { option value=(member.id) selected[member.id == edit.assignee] { (member.label()) } }
+                @if !edit.assignee.is_empty() && !listed { option value=(edit.assignee) selected { (edit.assignee) } }
+            }
         }
     }
 }

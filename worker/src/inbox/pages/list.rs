@@ -2,7 +2,7 @@
 //! first, cursor pages, and the poll behind the "N new" marker.
 
 use super::choices;
-use super::filters::{Filters, ListPage, PAGE_SIZE};
+use super::filters::{current_member, Filters, ListPage, PAGE_SIZE};
 use super::layout::{self, Nav};
 use super::{embed, snippet, when};
 use crate::app::App;
@@ -14,6 +14,7 @@ use crate::lifecycle::exports::{Export, ExportRequest, Format};
 use crate::inbox::respond::html;
 use crate::inbox::Session;
 use crate::store::filter_choices::FilterChoices;
+use crate::store::members::MemberChoice;
 use crate::store::inbox::MAX_COUNTED_MATCHES;
 use crate::store::leads::{LeadQuery, LeadRow};
 use maud::{html, Markup};
@@ -34,7 +35,7 @@ pub async fn first_lead(app: &App, session: &Session, token: &str) -> ApiResult<
 
 async fn render(app: &App, session: &Session, new_token: Option<&str>) -> ApiResult<Response> {
     let filters = Filters::parse(&query_pairs(&app.req)?)?;
-    let query = filters.query_local(PAGE_SIZE, &session.timezone)?;
+    let query = filters.query_local(PAGE_SIZE, &session.timezone, current_member(session))?;
     let (counts, choices) =
         futures_util::future::try_join(app.store.lead_counts(&session.workspace_id, &query), app.store.filter_choices(&session.workspace_id)).await?;
     let page_query = counts.page_query(query);
@@ -61,7 +62,7 @@ async fn render(app: &App, session: &Session, new_token: Option<&str>) -> ApiRes
         @if counts.more {
             p.match-count { "More than " (MAX_COUNTED_MATCHES) " leads match this search; add a word or a filter to count them by status." }
         }
-        (filter_form(&filters, &choices))
+        (filter_form(&filters, &choices, current_member(session).is_some()))
         p.export { a href=(format!("/app/export?{}", filters.href("cursor", "").trim_start_matches("/app?"))) download { "Export these leads" } " (CSV, every page of this list)" }
         @if session.can(Scope::Write) && !rows.is_empty() { (bulk_form(&filters, session)) }
         p #new-marker role="status" aria-live="polite" {}
@@ -71,7 +72,7 @@ async fn render(app: &App, session: &Session, new_token: Option<&str>) -> ApiRes
             p.empty { "No leads here." }
         } @else {
             ol.leads #leads data-poll=(poll_href(&filters, rows.first())) {
-                @for lead in &rows { (row(lead, session, &filters, now)) }
+                @for lead in &rows { (row(lead, session, &filters, &choices.members, now)) }
             }
         }
         @if newer.is_some() || older.is_some() {
@@ -129,7 +130,7 @@ fn bulk_form(f: &Filters, session: &Session) -> Markup {
     }
 }
 
-fn filter_form(f: &Filters, choices: &FilterChoices) -> Markup {
+fn filter_form(f: &Filters, choices: &FilterChoices, me: bool) -> Markup {
     html! {
         form.filters method="get" action="/app" role="search" {
             // A search covers every status (but spam, searched in its own folder); the tabs then
@@ -139,12 +140,13 @@ fn filter_form(f: &Filters, choices: &FilterChoices) -> Markup {
                 label for="q" { "Search" }
                 input #q type="search" name="q" value=(f.q) placeholder="name, email, company, message" autocomplete="off";
             }
-            details.more open[!(f.source.is_empty() && f.campaign.is_empty() && f.tag.is_empty() && f.from.is_empty() && f.to.is_empty())] {
+            details.more open[!(f.source.is_empty() && f.campaign.is_empty() && f.tag.is_empty() && f.assignee.is_empty() && f.from.is_empty() && f.to.is_empty())] {
                 summary { "Filters" }
                 div.grid {
                     (choices::source_select(choices, &f.source))
                     (choices::campaign_select(choices, &f.campaign))
                     (choices::tag_select(choices, &f.tag))
+                    (choices::assignee_select(choices, &f.assignee, me))
                     div.field { label for="f-from" { "From" } input #f-from type="date" name="from" value=(f.from); }
                     div.field { label for="f-to" { "To" } input #f-to type="date" name="to" value=(f.to); }
                 }
@@ -158,11 +160,12 @@ fn filter_form(f: &Filters, choices: &FilterChoices) -> Markup {
 /// A new lead nobody touched for this long is flagged.
 const UNTOUCHED_AFTER_MS: i64 = 24 * 3_600_000;
 
-fn row(lead: &LeadRow, session: &Session, list: &Filters, now: i64) -> Markup {
+fn row(lead: &LeadRow, session: &Session, list: &Filters, members: &[MemberChoice], now: i64) -> Markup {
     let tags: Vec<String> = serde_json::from_str(&lead.tags).unwrap_or_default();
     let href = list.lead_href(&lead.id);
     let untouched = lead.status == "new" && lead.updated_at == lead.created_at && now - lead.created_at > UNTOUCHED_AFTER_MS;
     let campaign = lead.campaign.as_deref().or(lead.utm_campaign.as_deref());
+    let assignee = lead.assignee_id.as_deref().map(|id| members.iter().find(|m| m.id == id).map_or(id, MemberChoice::label));
     html! {
         li.lead data-id=(lead.id) data-status=(lead.status) {
             @if session.can(Scope::Write) {
@@ -185,6 +188,7 @@ fn row(lead: &LeadRow, session: &Session, list: &Filters, now: i64) -> Markup {
                 @if let Some(company) = &lead.company { " · " (company) }
                 " · " (lead.source)
                 @if let Some(campaign) = campaign { " · " (campaign) }
+                @if let Some(assignee) = assignee { " · " span.assignee { "assigned to " (assignee) } }
                 " · " time.age datetime=(leadsbot_shared::time::format_rfc3339(lead.created_at)) title=(when(lead.created_at)) { (snippet::age(lead.created_at, now)) }
             }
             @if !tags.is_empty() {
@@ -221,7 +225,7 @@ pub async fn poll(app: &App, session: &Session) -> ApiResult<Response> {
     let mut filters = Filters::parse(&pairs)?;
     filters.cursor.clear();
     filters.after.clear();
-    let rows = app.store.leads(&session.workspace_id, &filters.query_local(PAGE_SIZE, &session.timezone)?).await?;
+    let rows = app.store.leads(&session.workspace_id, &filters.query_local(PAGE_SIZE, &session.timezone, current_member(session))?).await?;
     let new = rows.iter().take(PAGE_SIZE as usize).take_while(|r| r.id.as_str() > after.as_str()).count();
     json(200, &serde_json::json!({ "new": new, "more": new >= PAGE_SIZE as usize }))
 }
@@ -233,8 +237,8 @@ pub async fn export(app: &App, session: &Session) -> ApiResult<Response> {
     let mut filters = Filters::parse(&query_pairs(&app.req)?)?;
     filters.cursor.clear();
     filters.after.clear();
-    let query = filters.query_local(PAGE_SIZE, &session.timezone)?;
-    admit(&app.env, EXPORTS_PER_KEY, format!("key:{}", session.key_id)).await?;
+    let query = filters.query_local(PAGE_SIZE, &session.timezone, current_member(session))?;
+    admit(&app.env, EXPORTS_PER_KEY, format!("key:{}", session.actor)).await?;
     let request = ExportRequest { query, format: Format::Csv { excel: false }, after: None };
     Export::new(app.store.clone(), session.workspace_id.clone(), request).await?.in_zone(&session.timezone).into_response(app.now_ms)
 }

@@ -3,6 +3,7 @@
 //! markup), and pages carry no inline script or style.
 
 mod choices;
+pub mod alerts;
 pub mod conflict;
 pub mod embed;
 pub mod layout;

@@ -10,6 +10,7 @@ use crate::store::leads::{LeadRow, StatusChangeRow};
 use crate::store::follow_ups::FollowUpRow;
 use crate::store::notes::NoteRow;
 use crate::store::workflow_runs::{RunActionRow, RunRow};
+use leadsbot_shared::members::actor_member;
 use std::collections::HashMap;
 use maud::{html, Markup};
 
@@ -24,6 +25,8 @@ pub struct History<'a> {
     pub workflow_names: HashMap<String, String>,
     pub follow_ups: &'a [FollowUpRow],
     pub notes: &'a [NoteRow],
+    /// Member id → the name (or address) a person is shown by.
+    pub people: HashMap<String, String>,
 }
 
 enum Entry<'a> {
@@ -95,22 +98,34 @@ fn item(entry: &Entry<'_>, history: &History<'_>, retry_csrf: Option<&str>) -> M
         @match entry {
             Entry::Change(c) => li.change {
                 (at(c.changed_at)) " Status " (c.from_status) " → " strong { (c.to_status) }
-                @if let Some(by) = &c.changed_by { " by " code { (by) } }
+                @if let Some(by) = &c.changed_by { " by " (who(by, &history.people)) }
             },
-            Entry::Delivery(d) => li.delivery { (delivery(d, history.attempts, retry_csrf, &history.lead.id)) },
+            Entry::Delivery(d) => li.delivery { (delivery(d, history, retry_csrf)) },
             Entry::Run(r) => li.run { (run(r, history)) },
             Entry::FollowUp(f) => li.follow-up { (follow_up(f)) },
             Entry::Note(n) => li.note {
-                (at(n.created_at)) " Note by " code { (n.author) }
+                (at(n.created_at)) " Note by " (who(&n.author, &history.people)) 
                 p.note-body { (n.body) }
             },
         }
     }
 }
 
-fn delivery(d: &DeliveryRow, attempts: &[AttemptRow], retry_csrf: Option<&str>, lead_id: &str) -> Markup {
+/// Who made a change: a person by their name, a machine (an API key, a
+/// workflow, Telegram) by its id; a member since removed by their id.
+fn who(actor: &str, people: &HashMap<String, String>) -> Markup {
+    match actor_member(actor).and_then(|id| people.get(id)) {
+        Some(name) => html! { strong.person title=(actor) { (name) } },
+        None => html! { code { (actor) } },
+    }
+}
+
+fn delivery(d: &DeliveryRow, history: &History<'_>, retry_csrf: Option<&str>) -> Markup {
+    let (attempts, lead_id) = (history.attempts, &history.lead.id);
     let target = match d.target_kind.as_str() {
         "telegram" => "Telegram".to_string(),
+        "email" if d.target_id.starts_with("mem_") => format!("email to {}", history.people.get(&d.target_id).map_or(d.target_id.as_str(), String::as_str)),
+        "slack" => "Slack".to_string(),
         "email" => "email to the lead".to_string(),
         kind => format!("{kind} {}", d.target_id),
     };

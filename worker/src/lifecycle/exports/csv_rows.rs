@@ -9,11 +9,11 @@ use serde_json::Value;
 
 /// The lead's own fields under the API's names, in the API's order. `custom`
 /// and `tags` are spread into their own columns after these.
-pub const FIXED_COLUMNS: [&str; 27] = [
+pub const FIXED_COLUMNS: [&str; 28] = [
     "id", "workspace_id", "email", "name", "phone", "company", "message", "source", "campaign", "campaign_label",
     "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
     "page_url", "referrer", "page_title", "form_id", "form_name", "form_action",
-    "user_agent", "country", "status", "note", "created_at", "updated_at",
+    "user_agent", "country", "status", "note", "created_at", "updated_at", "assignee",
 ];
 
 /// The columns holding instants.

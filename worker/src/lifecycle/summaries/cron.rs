@@ -32,7 +32,7 @@ const DIGESTS_SWEEP: &str = "digests";
 
 pub async fn run(env: Env) {
     let store = match env.d1("DB") {
-        Ok(db) => Store::new(db),
+        Ok(db) => Store::new(db).with_member_mail(crate::config::Config::sends_email(&env)),
         Err(err) => return worker::console_error!("digests: D1 binding DB: {err}"),
     };
     if let Err(err) = send_page(&env, &store, now_ms()).await {

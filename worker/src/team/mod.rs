@@ -1,0 +1,112 @@
+//! The people of a workspace beyond their rows: the mail that invites them
+//! and signs them in. Each mail is a job on the outbox (the email channel),
+//! written with its one-time link, whose secret no row holds.
+
+use crate::app::App;
+use crate::auth::session::{emailed_link_secret, secret_hash, INVITATION_TTL_MS, LINK_TTL_MS};
+use crate::error::{ApiError, ApiResult};
+use crate::ids::new_id;
+use crate::outbox::email::{EmailPayload, EmailedLink};
+use crate::outbox::message::{enqueue, messages_for};
+use crate::store::Store;
+use crate::store::deliveries::DueDelivery;
+use crate::store::inbox::LinkPurpose;
+use crate::store::member_mail::{MailedLink, MemberMailWrite};
+use crate::store::members::MemberRow;
+use leadsbot_shared::email::LeadEmail;
+use leadsbot_shared::ids::IdKind;
+use leadsbot_shared::member_mail::{invitation, sign_in, Rendered};
+use leadsbot_shared::members::Role;
+
+/// A new invited member of `workspace_id`, its address in the stored form.
+pub fn invited_member(workspace_id: &str, email: &str, role: Role, now: i64) -> ApiResult<MemberRow> {
+    let email = LeadEmail::parse(email).map_err(|e| ApiError::Validation(vec![e]))?;
+    Ok(MemberRow {
+        id: new_id(IdKind::Member, now)?,
+        workspace_id: workspace_id.into(),
+        email: email.as_ref().into(),
+        name: None,
+        role: role.as_str().into(),
+        status: "invited".into(),
+        invited_at: now,
+        updated_at: now,
+        alerts: None,
+        telegram_user_id: None,
+    })
+}
+
+/// A member mail made ready to write: its event id (also its link's id),
+/// its payload, and its link's hash.
+pub struct PreparedMail {
+    event_id: String,
+    payload: String,
+    token_hash: String,
+    purpose: LinkPurpose,
+    expires_at: i64,
+}
+
+impl PreparedMail {
+    /// An invitation to `workspace_name` for `member`; its link works 7 days.
+    pub fn invitation(app: &App, member: &MemberRow, workspace_name: &str) -> ApiResult<Self> {
+        Self::invitation_at(&app.config()?.link_key, app.now_ms, member, workspace_name)
+    }
+
+    fn invitation_at(link_key: &str, now: i64, member: &MemberRow, workspace_name: &str) -> ApiResult<Self> {
+        let role = Role::parse("role", &member.role).map_err(|_| ApiError::internal("member role", &member.role))?;
+        Self::new(link_key, now, &member.email, invitation(workspace_name, role), LinkPurpose::Invitation, INVITATION_TTL_MS)
+    }
+
+    /// A sign-in link to `workspace_name` for `email`; it works 15 minutes.
+    fn sign_in(link_key: &str, now: i64, email: &str, workspace_name: &str) -> ApiResult<Self> {
+        Self::new(link_key, now, email, sign_in(workspace_name), LinkPurpose::SignIn, LINK_TTL_MS)
+    }
+
+    fn new(link_key: &str, now: i64, to: &str, rendered: Rendered, purpose: LinkPurpose, ttl_ms: i64) -> ApiResult<Self> {
+        let event_id = new_id(IdKind::Event, now)?;
+        let token_hash = secret_hash(&emailed_link_secret(link_key, &event_id));
+        let link = EmailedLink { id: event_id.clone(), purpose: purpose.as_str().into() };
+        let payload = EmailPayload { to: to.into(), subject: rendered.subject, text: rendered.text, html: rendered.html, link: Some(link) };
+        Ok(Self { payload: serde_json::to_string(&payload)?, event_id, token_hash, purpose, expires_at: now + ttl_ms })
+    }
+
+    /// What the store writes for it, to `member_id` of `workspace_id`.
+    pub fn write<'a>(&'a self, workspace_id: &'a str, member_id: &'a str, now: i64) -> MemberMailWrite<'a> {
+        let link = MailedLink { token_hash: &self.token_hash, purpose: self.purpose, expires_at: self.expires_at };
+        MemberMailWrite { workspace_id, member_id, event_id: &self.event_id, payload: &self.payload, link: Some(link), now }
+    }
+}
+
+/// Starts the jobs of mails just written, after the response.
+pub fn send(app: &App, jobs: Vec<DueDelivery>) {
+    crate::outbox::dispatch(app, jobs, crate::automation::jobs::Automation);
+}
+
+/// Mails `address` a sign-in link for each workspace it is an active member
+/// of, and its invitation again where it is still invited. All of it after
+/// the response, through the queue: the answer, and how long it takes, are
+/// the same whether the address is anyone's member or not.
+pub fn mail_sign_in_links(app: &App, address: LeadEmail) -> ApiResult<()> {
+    let (store, env, link_key, now) = (app.store.clone(), app.env.clone(), app.config()?.link_key, app.now_ms);
+    app.ctx.wait_until(async move {
+        match sign_in_mails(&store, &link_key, &address, now).await {
+            Ok(jobs) => enqueue(&env, messages_for(&jobs)).await,
+            Err(err) => worker::console_error!("sign-in mail: {err:?}"),
+        }
+    });
+    Ok(())
+}
+
+async fn sign_in_mails(store: &Store, link_key: &str, address: &LeadEmail, now: i64) -> ApiResult<Vec<DueDelivery>> {
+    let mut jobs = Vec::new();
+    for membership in store.memberships(address.as_ref()).await? {
+        let mail = match membership.status.as_str() {
+            "active" => PreparedMail::sign_in(link_key, now, &membership.email, &membership.workspace_name)?,
+            _ => {
+                let Some(member) = store.member(&membership.workspace_id, &membership.id).await? else { continue };
+                PreparedMail::invitation_at(link_key, now, &member, &membership.workspace_name)?
+            }
+        };
+        jobs.extend(store.write_member_mail(&mail.write(&membership.workspace_id, &membership.id, now)).await?);
+    }
+    Ok(jobs)
+}
