@@ -8,6 +8,23 @@ use serde::Deserialize;
 /// them can still be filtered on by its link).
 pub const MAX_CHOICES: u32 = 200;
 
+/// A member as a choice (the inbox's assignee select and filter): shown by name, else email.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct MemberChoice {
+    pub id: String,
+    pub name: Option<String>,
+    pub email: String,
+}
+
+impl MemberChoice {
+    pub fn label(&self) -> &str {
+        self.name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&self.email)
+    }
+}
+
+/// The workspace's members as choices, by name (else email): binds workspace, limit.
+pub(super) const MEMBER_CHOICES: &str = "SELECT id, name, email FROM members WHERE workspace_id = ?1 ORDER BY coalesce(name, email) COLLATE NOCASE, id LIMIT ?2";
+
 /// A campaign as a choice: shown by name, filtered on by slug.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct CampaignChoice {
@@ -24,7 +41,7 @@ pub struct FilterChoices {
     /// Tags leads carry, sorted.
     pub tags: Vec<String>,
     /// The workspace's members, for the assignee filter.
-    pub members: Vec<super::members::MemberChoice>,
+    pub members: Vec<MemberChoice>,
 }
 
 #[derive(Deserialize)]
@@ -51,7 +68,7 @@ impl Store {
             self.statement("SELECT slug, name FROM campaigns WHERE workspace_id = ?1 ORDER BY name, slug LIMIT ?2", &args)?,
             // Kept by triggers (migration 0027): no scan of the leads' tags.
             self.statement("SELECT tag AS value FROM workspace_tags WHERE workspace_id = ?1 ORDER BY tag LIMIT ?2", &args)?,
-            self.statement(super::members::MEMBER_CHOICES, &args)?,
+            self.statement(MEMBER_CHOICES, &args)?,
         ];
         let results = self.batch(statements).await?;
         let rows = |i: usize| results.get(i).ok_or_else(|| ApiError::internal("filter choices", "missing result"));
@@ -64,5 +81,10 @@ impl Store {
             tags: values(2)?,
             members: rows(3)?.results().map_err(|e| ApiError::internal("d1 rows", e))?,
         })
+    }
+
+    /// The members a lead can be assigned to, as choices.
+    pub async fn member_choices(&self, workspace_id: &str) -> ApiResult<Vec<MemberChoice>> {
+        self.all(MEMBER_CHOICES, &[text(workspace_id), number(i64::from(MAX_CHOICES))]).await
     }
 }

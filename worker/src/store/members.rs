@@ -32,22 +32,6 @@ impl MemberRow {
     }
 }
 
-/// A member as a choice (the inbox's assignee select and filter): shown by name, else email.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct MemberChoice {
-    pub id: String,
-    pub name: Option<String>,
-    pub email: String,
-}
-
-impl MemberChoice {
-    pub fn label(&self) -> &str {
-        self.name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&self.email)
-    }
-}
-
-/// The workspace's members as choices, by name (else email): binds workspace, limit.
-pub(super) const MEMBER_CHOICES: &str = "SELECT id, name, email FROM members WHERE workspace_id = ?1 ORDER BY coalesce(name, email) COLLATE NOCASE, id LIMIT ?2";
 
 #[derive(Deserialize)]
 struct Count {
@@ -112,10 +96,6 @@ impl Store {
         Ok(self.run(sql, &[user, number(now), text(workspace_id), text(id)]).await? > 0)
     }
 
-    /// The members a lead can be assigned to, as choices.
-    pub async fn member_choices(&self, workspace_id: &str) -> ApiResult<Vec<MemberChoice>> {
-        self.all(MEMBER_CHOICES, &[text(workspace_id), number(i64::from(super::filter_choices::MAX_CHOICES))]).await
-    }
 
     pub async fn member(&self, workspace_id: &str, id: &str) -> ApiResult<Option<MemberRow>> {
         self.first("SELECT * FROM members WHERE workspace_id = ? AND id = ?", &[text(workspace_id), text(id)]).await

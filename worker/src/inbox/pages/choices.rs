@@ -68,7 +68,7 @@ mod tests {
             sources: vec!["api".into(), "widget".into()],
             campaigns: vec![CampaignChoice { slug: "spring-sale".into(), name: "Spring Sale".into() }],
             tags: vec!["<vip>".into()],
-            members: vec![crate::store::members::MemberChoice { id: "mem_1".into(), name: None, email: "<rep>@example.com".into() }],
+            members: vec![crate::store::filter_choices::MemberChoice { id: "mem_1".into(), name: None, email: "<rep>@example.com".into() }],
         }
     }
 

@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::inbox::respond::html;
 use crate::inbox::Session;
 use crate::store::leads::LeadRow;
-use crate::store::members::MemberChoice;
+use crate::store::filter_choices::MemberChoice;
 use crate::store::workflow_runs::RunsBy;
 use futures_util::future::{try_join3, try_join4, try_join5};
 use maud::{html, Markup};

@@ -4,7 +4,7 @@
 //! the rep's changes laid on the lead as it now is.
 
 use crate::inbox::edit::LeadEdit;
-use crate::store::members::MemberChoice;
+use crate::store::filter_choices::MemberChoice;
 use maud::{html, Markup};
 
 pub const STATUSES: [&str; 6] = ["new", "contacted", "qualified", "won", "lost", "spam"];

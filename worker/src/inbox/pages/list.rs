@@ -14,7 +14,7 @@ use crate::lifecycle::exports::{Export, ExportRequest, Format};
 use crate::inbox::respond::html;
 use crate::inbox::Session;
 use crate::store::filter_choices::FilterChoices;
-use crate::store::members::MemberChoice;
+use crate::store::filter_choices::MemberChoice;
 use crate::store::inbox::MAX_COUNTED_MATCHES;
 use crate::store::leads::{LeadQuery, LeadRow};
 use maud::{html, Markup};
