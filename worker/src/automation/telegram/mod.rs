@@ -3,6 +3,7 @@
 //! the secret token registered with `setWebhook`.
 
 pub mod bot;
+mod reply;
 pub mod snooze;
 pub mod take;
 pub mod triage;

@@ -2,7 +2,7 @@
 //! cancelled if its status changes meanwhile. The status stays as it is.
 
 use leadsbot_shared::triage_buttons::Press;
-use super::triage::{redraw, Reply};
+use super::reply::{redraw, Reply};
 use crate::app::App;
 use crate::error::ApiResult;
 use crate::automation::follow_ups::{schedule, FollowUpSpec};

@@ -3,7 +3,7 @@
 //! the one lead change, only while nobody has it. An unlinked presser is
 //! told their Telegram id, to give an admin.
 
-use super::triage::{redraw, Reply};
+use super::reply::{redraw, Reply};
 use super::update::Callback;
 use crate::app::App;
 use crate::error::ApiResult;

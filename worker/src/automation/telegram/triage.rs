@@ -3,20 +3,18 @@
 //! press applied through the same change every lead change takes.
 
 use super::bot::Bot;
+use super::reply::{redraw, Reply};
 use leadsbot_shared::triage_buttons::{self as buttons, Move, Press};
 use super::update::{self, Callback};
 use crate::app::App;
-use crate::outbox::telegram::alert_with_footer;
 use crate::error::{ApiError, ApiResult};
 use crate::leads::change::{change_lead, ChangeOutcome, Expect, LeadChange};
-use crate::leads::{LeadOut, LeadPatch};
+use crate::leads::LeadPatch;
 use crate::store::integrations::{IntegrationRow, TELEGRAM};
-use crate::store::leads::LeadRow;
-use leadsbot_shared::html::escape;
 use leadsbot_shared::ids::{is_sortable_id, IdKind};
 use leadsbot_shared::lead::LeadStatus;
 use leadsbot_shared::signing::{constant_time_eq, sha256_hex};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub const SECRET_HEADER: &str = "X-Telegram-Bot-Api-Secret-Token";
 
@@ -36,22 +34,6 @@ pub async fn authenticate(app: &App, workspace_id: &str, secret: Option<&str>) -
         Ok(integration)
     } else {
         Err(refused())
-    }
-}
-
-/// What to tell the presser, and how to redraw the alert.
-pub struct Reply {
-    notice: String,
-    redraw: Option<(String, Value)>,
-}
-
-impl Reply {
-    pub fn notice(text: &str) -> Self {
-        Self { notice: text.to_string(), redraw: None }
-    }
-
-    pub fn redraw(notice: &str, alert: (String, Value)) -> Self {
-        Self { notice: notice.to_string(), redraw: Some(alert) }
     }
 }
 
@@ -112,11 +94,3 @@ async fn set_status(app: &App, workspace_id: &str, press: &Press, to: LeadStatus
     })
 }
 
-/// The alert as it should read now: the lead, a status line, and buttons
-/// for moves from its current status.
-pub fn redraw(lead: &LeadRow, status_line: &str) -> (String, Value) {
-    let payload = json!({"data": LeadOut::from(lead)});
-    let text = alert_with_footer(&payload, &format!("\n\n<b>Status:</b> {}", escape(status_line)));
-    let status = LeadStatus::parse(&lead.status).unwrap_or(LeadStatus::New);
-    (text, buttons::keyboard(&lead.id, status, lead.assignee_id.is_none()))
-}
