@@ -6,9 +6,13 @@ import assert from "node:assert/strict";
 import { before, after } from "node:test";
 import { spawnApp } from "./app.mjs";
 
+// --disable-dev-shm-usage: shared memory in a file under /tmp, not /dev/shm, which a
+// container may cap at 64 MB: with several browsers at once (files run side by side)
+// renderers would otherwise crash there, and a crashed page only ever times out.
 const CHROMIUM_ARGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
   "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync",
+  "--disable-dev-shm-usage",
 ];
 
 /** The system chromium; never a downloaded browser. */
@@ -49,6 +53,7 @@ export async function openPage(browser, url, { beforeLoad } = {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error("page error:", error.message));
+  page.on("crash", () => console.error(`the page crashed: ${url}`));
   if (beforeLoad) await beforeLoad(page, context);
   await page.goto(url);
   return { context, page };
