@@ -109,6 +109,15 @@ test('"Take it" assigns the lead to the member linked to the presser; an unlinke
   const [edited] = await telegram.waitForCalls('editMessageText', 1, { token });
   assert.match(edited.json.text, /<b>Status:<\/b> new, taken by taker@example\.com/);
   assert.deepEqual(edited.json.reply_markup.inline_keyboard.flat().map((b) => b.text), ['Contacted', 'Qualified', 'Spam', 'Snooze 1 h'], 'taken: no Take it');
+  // A linked presser is that person everywhere: a status change is recorded as the member, and the alert names them.
+  assert.equal((await telegram.sendUpdate(token, telegram.pressUpdate({ ...alert, reply_markup: edited.json.reply_markup }, 'Contacted', { from: stranger }))).status, 200);
+  const history = await app.waitFor(async () => {
+    const detail = (await app.api(ws.api_key, 'GET', `/api/v1/leads/${created.body.id}`)).body;
+    return detail.status === 'contacted' && detail.status_history;
+  }, { what: 'the linked presser\'s status change' });
+  assert.equal(history.at(-1).changed_by, `member:${rep.body.id}`);
+  const [, redrawn] = await telegram.waitForCalls('editMessageText', 2, { token });
+  assert.match(redrawn.json.text, /<b>Status:<\/b> contacted by taker@example\.com/);
   const other = await app.api(ws.api_key, 'POST', '/api/v1/members', { email: 'other@example.com', role: 'member' });
   assert.equal((await app.api(ws.api_key, 'PATCH', `/api/v1/members/${other.body.id}`, { telegram_user_id: stranger.id })).status, 409, 'one Telegram user, one member');
 });

@@ -3,6 +3,7 @@
 //! the secret token registered with `setWebhook`.
 
 pub mod bot;
+mod presser;
 mod reply;
 pub mod snooze;
 pub mod take;

@@ -3,6 +3,7 @@
 
 use leadsbot_shared::triage_buttons::Press;
 use super::reply::{redraw, Reply};
+use super::presser::Presser;
 use crate::app::App;
 use crate::error::ApiResult;
 use crate::automation::follow_ups::{schedule, FollowUpSpec};
@@ -13,7 +14,8 @@ use leadsbot_shared::workflow::FollowUpAction;
 pub const SNOOZE_SECS: u64 = 3600;
 const REMINDER: &str = "Snoozed lead: {{lead.name}} <{{lead.email}}> is still {{lead.status}}.";
 
-pub async fn snooze(app: &App, workspace_id: &str, press: &Press, actor: &str) -> ApiResult<Reply> {
+pub async fn snooze(app: &App, workspace_id: &str, press: &Press, by: &Presser) -> ApiResult<Reply> {
+    let actor = by.actor.as_str();
     let Some(lead) = app.store.lead(workspace_id, &press.lead_id).await? else {
         return Ok(Reply::notice("This lead no longer exists."));
     };
@@ -34,6 +36,6 @@ pub async fn snooze(app: &App, workspace_id: &str, press: &Press, actor: &str) -
     let Some(follow_up) = schedule(&app.store, &app.env, &spec, app.now_ms).await? else {
         return Ok(Reply::notice("This lead no longer exists."));
     };
-    let line = format!("{}, snoozed until {} by {actor}", lead.status, format_rfc3339(follow_up.due_at));
+    let line = format!("{}, snoozed until {} by {}", lead.status, format_rfc3339(follow_up.due_at), by.shown);
     Ok(Reply::redraw("Snoozed for an hour.", redraw(&lead, &line)))
 }

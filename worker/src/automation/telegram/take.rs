@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::error::ApiResult;
 use crate::leads::change::{change_lead, ChangeOutcome, Expect, LeadChange};
 use crate::leads::LeadPatch;
+use leadsbot_shared::members::member_actor;
 use leadsbot_shared::triage_buttons::Press;
 
 pub async fn take(app: &App, workspace_id: &str, press: &Press, callback: &Callback) -> ApiResult<Reply> {
@@ -18,7 +19,7 @@ pub async fn take(app: &App, workspace_id: &str, press: &Press, callback: &Callb
     let Some(member) = app.store.member_by_telegram_user(workspace_id, user_id).await? else {
         return Ok(Reply::notice(&unlinked(user_id)));
     };
-    let by = format!("member:{}", member.id);
+    let by = member_actor(&member.id);
     let patch = LeadPatch { assignee: Some(Some(member.id.clone())), ..LeadPatch::default() };
     let change = LeadChange { workspace_id, lead_id: &press.lead_id, patch, changed_by: &by, expect: Expect::Unassigned };
     let name = member.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| member.email.clone());

@@ -4,6 +4,7 @@
 
 use super::bot::Bot;
 use super::reply::{redraw, Reply};
+use super::presser::{presser, Presser};
 use leadsbot_shared::triage_buttons::{self as buttons, Move, Press};
 use super::update::{self, Callback};
 use crate::app::App;
@@ -73,20 +74,23 @@ async fn press(app: &App, integration: &IntegrationRow, callback: &Callback) -> 
     let Some(press) = buttons::decode(&callback.data) else {
         return Ok(Reply::notice("This button is no longer valid."));
     };
+    let ws = &integration.workspace_id;
     match press.action {
-        Move::SetStatus(to) => set_status(app, &integration.workspace_id, &press, to, &callback.actor).await,
-        Move::Snooze => super::snooze::snooze(app, &integration.workspace_id, &press, &callback.actor).await,
-        Move::Take => super::take::take(app, &integration.workspace_id, &press, callback).await,
+        Move::SetStatus(to) => set_status(app, ws, &press, to, &presser(app, ws, callback).await?).await,
+        Move::Snooze => super::snooze::snooze(app, ws, &press, &presser(app, ws, callback).await?).await,
+        Move::Take => super::take::take(app, ws, &press, callback).await,
     }
 }
 
-async fn set_status(app: &App, workspace_id: &str, press: &Press, to: LeadStatus, actor: &str) -> ApiResult<Reply> {
+
+async fn set_status(app: &App, workspace_id: &str, press: &Press, to: LeadStatus, by: &Presser) -> ApiResult<Reply> {
+    let actor = by.actor.as_str();
     let patch = LeadPatch { status: Some(to.as_str().to_string()), ..LeadPatch::default() };
     let change = LeadChange { workspace_id, lead_id: &press.lead_id, patch, changed_by: actor, expect: Expect::Status(press.shown_status.as_str()) };
     Ok(match change_lead(&app.store, &change, app.now_ms).await? {
         ChangeOutcome::Changed { lead, due } => {
             crate::outbox::dispatch(app, due, crate::automation::jobs::Automation);
-            Reply::redraw(&format!("Marked {}.", lead.status), redraw(&lead, &format!("{} by {actor}", lead.status)))
+            Reply::redraw(&format!("Marked {}.", lead.status), redraw(&lead, &format!("{} by {}", lead.status, by.shown)))
         }
         ChangeOutcome::Unchanged(lead) => Reply::redraw(&format!("Already {}.", lead.status), redraw(&lead, &lead.status)),
         ChangeOutcome::NotFound => Reply::notice("This lead no longer exists."),
