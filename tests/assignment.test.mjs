@@ -132,4 +132,7 @@ test('round robin over the active members of a role: 30 concurrent captures give
   // Each run took exactly one slot of the rotation, however often its job was attempted.
   const [rotation] = await app.sql(`SELECT next_slot FROM assignment_rotations WHERE workspace_id = '${ws.id}' AND role = 'member'`);
   assert.equal(rotation.next_slot, 30);
+  // A finished run retries nothing: the picks that held its slot are gone with it.
+  await app.waitFor(async () => (await app.sql(`SELECT count(*) AS n FROM workflow_runs WHERE workspace_id = '${ws.id}' AND status = 'completed'`))[0].n === 30, { what: 'the 30 runs to complete' });
+  assert.equal((await app.sql(`SELECT count(*) AS n FROM assignment_picks WHERE workspace_id = '${ws.id}'`))[0].n, 0);
 });

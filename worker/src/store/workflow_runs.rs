@@ -206,6 +206,11 @@ impl Store {
                 &skip_args,
             )?);
         }
+        // Its round-robin picks kept a retried action on the slot it took; a finished run retries nothing.
+        statements.push(self.statement(
+            &format!("DELETE FROM assignment_picks WHERE workspace_id = ? AND run_key >= ? || ':' AND run_key < ? || ';' AND {finished}"),
+            &[finished_args[0].clone(), finished_args[1].clone(), finished_args[1].clone(), finished_args[0].clone(), finished_args[1].clone(), finished_args[2].clone(), finished_args[3].clone()],
+        )?);
         statements.extend(self.event_with_jobs(event, (finished, &finished_args))?);
         Ok(statements)
     }
