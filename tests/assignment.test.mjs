@@ -5,10 +5,11 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnApp } from './support/app.mjs';
 import { startReceiver } from './support/receiver.mjs';
+import { acceptInvitation } from './support/team.mjs';
 
 let app, receiver;
 before(async () => {
-  [app, receiver] = await Promise.all([spawnApp(), startReceiver()]);
+  [app, receiver] = await Promise.all([spawnApp({ mail: true }), startReceiver()]);
 });
 after(async () => {
   await Promise.all([app?.stop(), receiver?.close()]);
@@ -110,9 +111,8 @@ test('round robin over the active members of a role: 30 concurrent captures give
   const removed = await invite(ws, 'gone@example.com');
   const viewer = await invite(ws, 'viewer@example.com', 'viewer');
   const invited = await invite(ws, 'not-yet@example.com');
-  // Accepting an invitation makes a member active; here it is planted.
-  const active = [...reps, removed, viewer].map((m) => `'${m.id}'`).join(', ');
-  await app.sql(`UPDATE members SET status = 'active' WHERE id IN (${active})`);
+  // Each accepts their invitation (active); one stays invited.
+  for (const m of [...reps, removed, viewer]) await acceptInvitation(app, m.email);
   assert.equal((await app.api(ws.api_key, 'DELETE', `/api/v1/members/${removed.id}`)).status, 204);
 
   const wf = await app.api(ws.api_key, 'POST', '/api/v1/workflows', {

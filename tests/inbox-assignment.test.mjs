@@ -7,9 +7,10 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { useAppAndBrowser } from "./support/browser.mjs";
 import { inboxLink, signInWithLink } from "./support/inbox.mjs";
+import { acceptInvitation } from "./support/team.mjs";
 
 const axeSource = createRequire(import.meta.url)("axe-core").source;
-const fixture = useAppAndBrowser();
+const fixture = useAppAndBrowser({ mail: true });
 
 async function axeViolations(page) {
   await page.evaluate(axeSource);
@@ -23,7 +24,7 @@ test("choosing an assignee on the lead page saves it; the list shows and filters
   const ws = await app.createWorkspace({ name: "inbox assignment", owner_email: "owner@example.com" });
   const rep = await app.api(ws.api_key, "POST", "/api/v1/members", { email: "rep@example.com", role: "member" });
   assert.equal(rep.status, 201, JSON.stringify(rep.body));
-  await app.sql(`UPDATE members SET name = 'Rita <Rep>' WHERE id = '${rep.body.id}'`);
+  await acceptInvitation(app, "rep@example.com", "Rita <Rep>");
   const ada = (await app.capture(ws, { email: "ada@example.com", name: "Ada Lovelace" })).body.id;
   const bob = (await app.capture(ws, { email: "bob@example.com", name: "Bob Builder" })).body.id;
 
