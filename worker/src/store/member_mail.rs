@@ -37,6 +37,7 @@ pub struct Membership {
     pub id: String,
     pub workspace_id: String,
     pub email: String,
+    pub role: String,
     pub status: String,
     pub workspace_name: String,
 }
@@ -95,7 +96,7 @@ impl Store {
     /// (signing in by email starts from the address alone).
     pub async fn memberships(&self, email: &str) -> ApiResult<Vec<Membership>> {
         self.all(
-            "SELECT m.id, m.workspace_id, m.email, m.status, w.name AS workspace_name
+            "SELECT m.id, m.workspace_id, m.email, m.role, m.status, w.name AS workspace_name
              FROM members m JOIN workspaces w ON w.id = m.workspace_id WHERE m.email = ?1 ORDER BY m.id LIMIT 20",
             &[text(email)],
         )

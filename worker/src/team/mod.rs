@@ -48,12 +48,13 @@ pub struct PreparedMail {
 impl PreparedMail {
     /// An invitation to `workspace_name` for `member`; its link works 7 days.
     pub fn invitation(app: &App, member: &MemberRow, workspace_name: &str) -> ApiResult<Self> {
-        Self::invitation_at(&app.config()?.link_key, app.now_ms, member, workspace_name)
+        Self::invitation_at(&app.config()?.link_key, app.now_ms, (&member.email, &member.role), workspace_name)
     }
 
-    fn invitation_at(link_key: &str, now: i64, member: &MemberRow, workspace_name: &str) -> ApiResult<Self> {
-        let role = Role::parse("role", &member.role).map_err(|_| ApiError::internal("member role", &member.role))?;
-        Self::new(link_key, now, &member.email, invitation(workspace_name, role), LinkPurpose::Invitation, INVITATION_TTL_MS)
+    /// `to`: the member's address and role.
+    fn invitation_at(link_key: &str, now: i64, to: (&str, &str), workspace_name: &str) -> ApiResult<Self> {
+        let role = Role::parse("role", to.1).map_err(|_| ApiError::internal("member role", to.1))?;
+        Self::new(link_key, now, to.0, invitation(workspace_name, role), LinkPurpose::Invitation, INVITATION_TTL_MS)
     }
 
     /// A sign-in link to `workspace_name` for `email`; it works 15 minutes.
@@ -101,10 +102,7 @@ async fn sign_in_mails(store: &Store, link_key: &str, address: &LeadEmail, now: 
     for membership in store.memberships(address.as_ref()).await? {
         let mail = match membership.status.as_str() {
             "active" => PreparedMail::sign_in(link_key, now, &membership.email, &membership.workspace_name)?,
-            _ => {
-                let Some(member) = store.member(&membership.workspace_id, &membership.id).await? else { continue };
-                PreparedMail::invitation_at(link_key, now, &member, &membership.workspace_name)?
-            }
+            _ => PreparedMail::invitation_at(link_key, now, (&membership.email, &membership.role), &membership.workspace_name)?,
         };
         jobs.extend(store.write_member_mail(&mail.write(&membership.workspace_id, &membership.id, now)).await?);
     }
