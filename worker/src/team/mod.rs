@@ -53,18 +53,20 @@ impl PreparedMail {
 
     fn invitation_at(link_key: &str, now: i64, member: &MemberRow, workspace_name: &str) -> ApiResult<Self> {
         let role = Role::parse("role", &member.role).map_err(|_| ApiError::internal("member role", &member.role))?;
-        Self::new(link_key, now, &member.email, invitation(workspace_name, role), LinkPurpose::Invitation, INVITATION_TTL_MS)
+        let rendered = invitation(workspace_name, role);
+        Self::new(link_key, now, (&member.workspace_id, &member.email), rendered, LinkPurpose::Invitation, INVITATION_TTL_MS)
     }
 
-    /// A sign-in link to `workspace_name` for `email`; it works 15 minutes.
-    fn sign_in(link_key: &str, now: i64, email: &str, workspace_name: &str) -> ApiResult<Self> {
-        Self::new(link_key, now, email, sign_in(workspace_name), LinkPurpose::SignIn, LINK_TTL_MS)
+    /// A sign-in link to `workspace_id` (named `workspace_name`) for `email`; it works 15 minutes.
+    fn sign_in(link_key: &str, now: i64, (workspace_id, email): (&str, &str), workspace_name: &str) -> ApiResult<Self> {
+        Self::new(link_key, now, (workspace_id, email), sign_in(workspace_name), LinkPurpose::SignIn, LINK_TTL_MS)
     }
 
-    fn new(link_key: &str, now: i64, to: &str, rendered: Rendered, purpose: LinkPurpose, ttl_ms: i64) -> ApiResult<Self> {
+    /// `(workspace_id, to)`: the link names the workspace it signs in to.
+    fn new(link_key: &str, now: i64, (workspace_id, to): (&str, &str), rendered: Rendered, purpose: LinkPurpose, ttl_ms: i64) -> ApiResult<Self> {
         let event_id = new_id(IdKind::Event, now)?;
-        let token_hash = secret_hash(&emailed_link_secret(link_key, &event_id));
-        let link = EmailedLink { id: event_id.clone(), purpose: purpose.as_str().into() };
+        let token_hash = secret_hash(&emailed_link_secret(link_key, &event_id, Some(workspace_id)));
+        let link = EmailedLink { id: event_id.clone(), purpose: purpose.as_str().into(), workspace_id: Some(workspace_id.into()) };
         let payload = EmailPayload { to: to.into(), subject: rendered.subject, text: rendered.text, html: rendered.html, link: Some(link) };
         Ok(Self { payload: serde_json::to_string(&payload)?, event_id, token_hash, purpose, expires_at: now + ttl_ms })
     }
@@ -100,7 +102,7 @@ async fn sign_in_mails(store: &Store, link_key: &str, address: &LeadEmail, now: 
     let mut jobs = Vec::new();
     for membership in store.memberships(address.as_ref()).await? {
         let mail = match membership.status.as_str() {
-            "active" => PreparedMail::sign_in(link_key, now, &membership.email, &membership.workspace_name)?,
+            "active" => PreparedMail::sign_in(link_key, now, (&membership.workspace_id, &membership.email), &membership.workspace_name)?,
             _ => {
                 let Some(member) = store.member(&membership.workspace_id, &membership.id).await? else { continue };
                 PreparedMail::invitation_at(link_key, now, &member, &membership.workspace_name)?
