@@ -151,9 +151,10 @@ pub async fn diagnose(app: &App, requirement: &Requirement) -> ApiResult<Result<
         Proof::Verified => Ok(()),
         Proof::ApiKey { key_hash, scope, old } => {
             // A new key named this workspace (`require`): it is looked up there alone.
-            let key = match old {
-                true => app.store.live_key_by_hash(key_hash).await?,
-                false => app.store.live_key_in_workspace(&requirement.workspace_id, key_hash).await?,
+            let key = if *old {
+                app.store.live_key_by_hash(key_hash).await?
+            } else {
+                app.store.live_key_in_workspace(&requirement.workspace_id, key_hash).await?
             };
             judge_key(&requirement.workspace_id, *scope, key.as_ref())
         }
