@@ -54,7 +54,7 @@ test('workspace data can be read and changed', async () => {
 test('API keys: created once, listed redacted, scoped, revoked at once', async () => {
   const created = await app.api(ws.api_key, 'POST', '/api/v1/keys', { name: 'CRM sync', scopes: ['read', 'write'] });
   assert.equal(created.status, 201);
-  assert.match(created.body.key, /^lb_sk_/);
+  assert.match(created.body.key, new RegExp(`^lb_sk_${ws.id}_[0-9A-Za-z]{48}$`), 'a new key names its workspace');
   const list = await app.api(ws.api_key, 'GET', '/api/v1/keys');
   assert.equal(JSON.stringify(list.body).includes(created.body.key), false);
   const listed = list.body.data.find((k) => k.id === created.body.id);
@@ -160,7 +160,7 @@ test('capture URLs: the id is the capability; mapping and optional signature', a
     name: 'Typeform', field_mapping: { email: 'form_response.answers.0.email', name: 'form_response.answers.1.text', _submission_id: 'event_id' },
   });
   assert.equal(plain.status, 201);
-  assert.match(plain.body.id, /^cap_[0-9A-Za-z]{24}$/);
+  assert.match(plain.body.id, new RegExp(`^cap_${ws.id}_[0-9A-Za-z]{24}$`), 'a new id names its workspace');
   assert.equal(plain.body.url, `${app.baseUrl}/api/inbound/w/${plain.body.id}/leads`);
   const path = new URL(plain.body.url).pathname;
   const payload = { event_id: 'ev-1', form_response: { answers: [{ email: 'typeform@example.com' }, { text: 'Tess Type' }] } };

@@ -74,7 +74,7 @@ test("invite → .eml → accept → sign in by email → act in the inbox → t
   assert.equal(invitation.subject, "You are invited to Acme <Sales> on LeadsBot");
   assert.equal(invitation.header("list-unsubscribe"), undefined);
   const link = linkIn(invitation);
-  assert.match(link, /\/app\/sign-in\?invitation=lbl_[0-9a-f]{40}$/);
+  assert.match(link, new RegExp(`/app/sign-in\\?invitation=lbl_${ws.id}_[0-9a-f]{40}$`), "the link names its workspace");
   assert.ok(htmlOf(invitation).includes(`href="${link}"`), "the HTML part links the same invitation");
   assert.ok(htmlOf(invitation).includes("Acme &lt;Sales&gt;"), "the workspace's name is text in HTML");
   // The job keeps no usable link: neither the event's payload nor the links table holds the secret.

@@ -3,6 +3,7 @@
 //! Randomness is passed in, so every format is deterministic under test; the
 //! worker supplies bytes from the platform CSPRNG.
 
+use crate::credentials::{self, CredentialKind};
 use crate::encoding::{base62, crockford_128, is_base62, is_crockford};
 
 /// Prefixes make an id's kind obvious in logs, URLs and support tickets.
@@ -61,43 +62,32 @@ pub fn is_sortable_id(kind: IdKind, text: &str) -> bool {
         .is_some_and(|body| body.len() == 26 && is_crockford(body))
 }
 
-/// Prefix of inbound capture URLs, whose id is the capability itself.
-pub const CAPTURE_URL_PREFIX: &str = "cap";
-/// The prefix capture URLs were first given ("wh", easily read as an
-/// outgoing webhook's); URLs made with it keep working.
-const LEGACY_CAPTURE_URL_PREFIX: &str = "wh";
-
-/// An unguessable id for a capture URL: 128 random bits, so knowing the URL is
-/// what authorises posting to it.
-pub fn capture_url_id(random: [u8; 16]) -> String {
-    format!("{CAPTURE_URL_PREFIX}_{}", base62(&random))
+/// An unguessable id for a capture URL, naming its workspace:
+/// `cap_<workspace id>_` + 128 random bits, so knowing the URL is what
+/// authorises posting to it.
+pub fn capture_url_id(workspace_id: &str, random: [u8; 16]) -> String {
+    credentials::issue(CredentialKind::CaptureUrl, workspace_id, &random)
 }
 
-/// True when `text` has the shape of a capture URL id, new (`cap_`) or old (`wh_`).
+/// True when `text` has the shape of a capture URL id: new (`cap_<workspace id>_…`),
+/// or old (`cap_…`, or `wh_…` from before that prefix).
 pub fn is_capture_url_id(text: &str) -> bool {
-    [CAPTURE_URL_PREFIX, LEGACY_CAPTURE_URL_PREFIX].iter().any(|prefix| {
-        text.strip_prefix(prefix)
-            .and_then(|rest| rest.strip_prefix('_'))
-            .is_some_and(|body| body.len() == 24 && is_base62(body))
-    })
+    credentials::home(CredentialKind::CaptureUrl, text).is_some()
 }
 
-/// Secret API keys: `lb_sk_` + 256 random bits.
-pub const API_KEY_PREFIX: &str = "lb_sk_";
-
-pub fn api_key(random: [u8; 32]) -> String {
-    format!("{API_KEY_PREFIX}{}", base62(&random))
+/// Secret API keys: `lb_sk_<workspace id>_` + 256 random bits.
+pub fn api_key(workspace_id: &str, random: [u8; 32]) -> String {
+    credentials::issue(CredentialKind::ApiKey, workspace_id, &random)
 }
 
-/// Characters of base62 for 32 random bytes (3 per pair of bytes).
-const API_KEY_SECRET_CHARS: usize = 48;
 /// Characters of base62 for a public token's 16 random bytes.
 const PUBLIC_TOKEN_SECRET_CHARS: usize = 24;
 
-/// True when `text` has the shape `api_key` produces. Anything else cannot be
-/// a key, so it is refused without a database lookup.
+/// True when `text` has the shape of an API key, new or old (`lb_sk_` + 48
+/// characters). Anything else cannot be a key, so it is refused without a
+/// database lookup.
 pub fn is_api_key_shaped(text: &str) -> bool {
-    text.strip_prefix(API_KEY_PREFIX).is_some_and(|secret| secret.len() == API_KEY_SECRET_CHARS && is_base62(secret))
+    credentials::home(CredentialKind::ApiKey, text).is_some()
 }
 
 /// A public token names its workspace, because the embed tag carries nothing
@@ -147,7 +137,9 @@ mod tests {
 
     #[test]
     fn api_keys_are_recognised_by_shape() {
-        assert!(is_api_key_shaped(&api_key([3; 32])));
+        let ws = sortable_id(IdKind::Workspace, 1_700_000_000_000, [7; 10]);
+        assert!(is_api_key_shaped(&api_key(&ws, [3; 32])));
+        assert!(is_api_key_shaped(&format!("lb_sk_{}", base62(&[3; 32]))), "keys made before they named their workspace");
         for bad in ["", "lb_sk_", "lb_sk_nope", "sk_live_x", &format!("lb_sk_{}", "a".repeat(47)), &format!("lb_sk_{}!", "a".repeat(47))] {
             assert!(!is_api_key_shaped(bad), "{bad}");
         }
@@ -163,16 +155,18 @@ mod tests {
     }
 
     #[test]
-    fn capture_url_ids_carry_128_random_bits() {
-        let id = capture_url_id([0xab; 16]);
-        assert!(id.starts_with("cap_") && is_capture_url_id(&id), "{id}");
-        assert_ne!(capture_url_id([1; 16]), capture_url_id([2; 16]));
+    fn capture_url_ids_carry_their_workspace_and_128_random_bits() {
+        let ws = sortable_id(IdKind::Workspace, 1_700_000_000_000, [7; 10]);
+        let id = capture_url_id(&ws, [0xab; 16]);
+        assert!(id.starts_with(&format!("cap_{ws}_")) && is_capture_url_id(&id), "{id}");
+        assert_ne!(capture_url_id(&ws, [1; 16]), capture_url_id(&ws, [2; 16]));
     }
 
     #[test]
-    fn capture_url_ids_made_with_the_old_prefix_still_count() {
-        let body = &capture_url_id([0xab; 16])["cap_".len()..];
+    fn capture_url_ids_made_before_they_named_their_workspace_still_count() {
+        let body = base62(&[0xab; 16]);
         assert!(is_capture_url_id(&format!("wh_{body}")));
+        assert!(is_capture_url_id(&format!("cap_{body}")));
         for bad in [format!("ep_{body}"), format!("cap{body}"), format!("wh_{}", &body[1..]), "cap_".into(), String::new()] {
             assert!(!is_capture_url_id(&bad), "{bad}");
         }
@@ -180,7 +174,7 @@ mod tests {
 
     #[test]
     fn redaction_keeps_prefix_and_last_four() {
-        let key = api_key([5; 32]);
+        let key = api_key(&sortable_id(IdKind::Workspace, 1, [7; 10]), [5; 32]);
         let (prefix, last4) = redacted_parts(&key);
         assert!(key.starts_with(&prefix));
         assert!(key.ends_with(&last4));

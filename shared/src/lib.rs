@@ -5,6 +5,7 @@
 //! costs no bytes, in the widget).
 
 pub mod body;
+pub mod credentials;
 pub mod campaign;
 pub mod email;
 pub mod encoding;

@@ -1335,7 +1335,7 @@ export interface components {
             field_mapping: {
                 [key: string]: string;
             };
-            /** @description `cap_…`; capture URLs made before that prefix keep their `wh_…` id. */
+            /** @description `cap_<workspace id>_…`; capture URLs made earlier keep their `cap_…` or `wh_…` id. */
             id: string;
             name: string;
             /** @description `typeform`, `tally`, or `null` for a generic capture URL. */

@@ -50,7 +50,7 @@ pub struct CaptureUrlIn {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaptureUrlOut {
-    /// `cap_…`; capture URLs made before that prefix keep their `wh_…` id.
+    /// `cap_<workspace id>_…`; capture URLs made earlier keep their `cap_…` or `wh_…` id.
     #[schema(pattern = "^(cap|wh)_[0-9A-Za-z]{24}$")]
     id: String,
     name: String,
@@ -166,7 +166,7 @@ pub async fn create(app: &mut App) -> ApiResult<Response> {
         None => None,
     };
     let row = CaptureUrlRow {
-        id: capture_url_id(random_bytes()?),
+        id: capture_url_id(&key.workspace_id, random_bytes()?),
         workspace_id: key.workspace_id.clone(),
         name,
         field_mapping: Value::Object(input.field_mapping).to_string(),
@@ -196,13 +196,17 @@ pub async fn delete(app: &mut App) -> ApiResult<Response> {
 mod tests {
     use super::*;
 
+    const WS: &str = "ws_01HGW2N7EB0000000000000000";
+
     fn row(created_at: i64, id: &str) -> CaptureUrlRow {
         CaptureUrlRow { id: id.into(), workspace_id: "ws_1".into(), name: "n".into(), field_mapping: "{}".into(), secret_sealed: None, created_at, preset: None }
     }
 
     #[test]
     fn a_cursor_names_the_time_and_id_of_the_last_row() {
-        for id in [capture_url_id([7; 16]), format!("wh_{}", &capture_url_id([7; 16])[4..])] {
+        let new = capture_url_id(WS, [7; 16]);
+        let secret = &new[new.len() - 24..];
+        for id in [new.clone(), format!("cap_{secret}"), format!("wh_{secret}")] {
             let cursor = cursor_of(&row(1_733_560_000_000, &id));
             assert_eq!(parse_cursor(&cursor), Some((1_733_560_000_000, id.as_str())));
         }
@@ -210,7 +214,7 @@ mod tests {
 
     #[test]
     fn anything_else_is_not_a_cursor() {
-        let id = capture_url_id([7; 16]);
+        let id = capture_url_id(WS, [7; 16]);
         for bad in [id.clone(), format!(".{id}"), format!("-1.{id}"), format!("12x.{id}"), "12.ep_1".into(), "12.".into(), format!("1234567890123456.{id}")] {
             assert_eq!(parse_cursor(&bad), None, "{bad}");
         }

@@ -15,7 +15,8 @@ use crate::api::openapi::schemas::{LeadForm, LeadIn};
 use crate::api::openapi::problems::CaptureProblems;
 use leadsbot_shared::body::{is_supported, parse_fields, BodyError, Fields};
 use leadsbot_shared::idempotency::request_fingerprint;
-use leadsbot_shared::ids::{is_capture_url_id, is_sortable_id, IdKind};
+use leadsbot_shared::credentials::{self, CredentialKind, Home};
+use leadsbot_shared::ids::{is_sortable_id, IdKind};
 use leadsbot_shared::mapping::apply_mapping;
 use leadsbot_shared::signing::SignatureError;
 use serde_json::Value;
@@ -134,11 +135,13 @@ pub async fn capture_via_url(app: &mut App) -> ApiResult<Response> {
     let (body, fields) = read_fields(app).await?;
     let id = app.param("webhook_id");
     let not_found = || ApiError::NotFound("no such capture URL".into());
-    if !is_capture_url_id(&id) {
-        return Err(not_found());
-    }
+    let Some(home) = credentials::home(CredentialKind::CaptureUrl, &id) else { return Err(not_found()) };
     abuse::limit_credential(app, format!("url:{id}")).await?;
-    let endpoint = app.store.capture_url(&id).await?.ok_or_else(not_found)?;
+    let endpoint = match home {
+        Home::Workspace(workspace_id) => app.store.capture_url_in(workspace_id, &id).await?,
+        Home::Directory => app.store.capture_url(&id).await?,
+    };
+    let endpoint = endpoint.ok_or_else(not_found)?;
     loops::cap_workspace_leads(app, &endpoint.workspace_id).await?;
     let preset = endpoint.preset();
     match (preset, &endpoint.secret_sealed) {

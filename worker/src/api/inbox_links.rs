@@ -8,6 +8,7 @@ use crate::auth::session::{new_secret, secret_hash, LINK_TTL_MS};
 use crate::api::openapi::problems::KeyProblems;
 use crate::platform::random_bytes;
 use crate::store::inbox::LinkOwner;
+use leadsbot_shared::credentials::CredentialKind;
 use leadsbot_shared::time::format_rfc3339;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -32,7 +33,7 @@ pub struct InboxLinkOut {
 pub async fn create(app: &mut App) -> ApiResult<Response> {
     let key = auth::api_key(app).await?;
     key.require(Scope::Admin)?;
-    let secret = new_secret("lbl", random_bytes()?);
+    let secret = new_secret(CredentialKind::Link, &key.workspace_id, random_bytes()?);
     let expires_at = app.now_ms + LINK_TTL_MS;
     let owner = LinkOwner::key(key.workspace_id, key.key_id);
     app.store.insert_inbox_link(&secret_hash(&secret), &owner, app.now_ms, expires_at).await?;

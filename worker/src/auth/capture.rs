@@ -12,7 +12,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::keys::KeyRow;
 use crate::store::workspaces::WorkspaceRow;
 use leadsbot_shared::body::Fields;
-use leadsbot_shared::ids::{is_api_key_shaped, is_sortable_id, workspace_of_public_token, IdKind};
+use leadsbot_shared::credentials::{self, CredentialKind, Home};
+use leadsbot_shared::ids::{is_sortable_id, workspace_of_public_token, IdKind};
 use leadsbot_shared::signing::{constant_time_eq, precheck_server_signature, SignatureError};
 use serde_json::Value;
 
@@ -130,8 +131,11 @@ pub fn require(workspace_id: &str, credential: &Credential, origin: Option<&str>
             precheck_server_signature(timestamp, signature, now_ms / 1000).map_err(Refusal::Signature)?;
             Proof::Verified
         }
-        Credential::ApiKey(secret) if !is_api_key_shaped(secret) => return Err(Refusal::Malformed("this API key is malformed")),
-        Credential::ApiKey(secret) => Proof::ApiKey { key_hash: super::key_hash(secret), scope: Scope::Write },
+        Credential::ApiKey(secret) => match credentials::home(CredentialKind::ApiKey, secret) {
+            None => return Err(Refusal::Malformed("this API key is malformed")),
+            Some(Home::Workspace(named)) if named != workspace_id => return Err(Refusal::NoSuchWorkspace),
+            Some(home) => Proof::ApiKey { key_hash: super::key_hash(secret), scope: Scope::Write, old: home == Home::Directory },
+        },
         Credential::PublicToken(token) => match workspace_of_public_token(token) {
             None => return Err(Refusal::Malformed("this public token is malformed")),
             Some(named) if named != workspace_id => return Err(Refusal::NoSuchWorkspace),
@@ -145,8 +149,13 @@ pub fn require(workspace_id: &str, credential: &Credential, origin: Option<&str>
 pub async fn diagnose(app: &App, requirement: &Requirement) -> ApiResult<Result<(), Refusal>> {
     Ok(match &requirement.proof {
         Proof::Verified => Ok(()),
-        Proof::ApiKey { key_hash, scope } => {
-            let key = app.store.live_key_by_hash(key_hash).await?;
+        Proof::ApiKey { key_hash, scope, old } => {
+            // A new key named this workspace (`require`): it is looked up there alone.
+            let key = if *old {
+                app.store.live_key_by_hash(key_hash).await?
+            } else {
+                app.store.live_key_in_workspace(&requirement.workspace_id, key_hash).await?
+            };
             judge_key(&requirement.workspace_id, *scope, key.as_ref())
         }
         Proof::PublicToken { token_hash, origin, now } => {

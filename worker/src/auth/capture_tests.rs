@@ -53,6 +53,8 @@ fn credentials_that_cannot_be_valid_are_refused_by_shape() {
     assert!(matches!(require(&ws, &garbage, None, NOW), Err(Refusal::Malformed(_))));
     let short_key = Credential::ApiKey("lb_sk_nope".into());
     assert!(matches!(require(&ws, &short_key, None, NOW), Err(Refusal::Malformed(_))));
+    let others = Credential::ApiKey(api_key(&workspace_id(9), [5; 32]));
+    assert_eq!(require(&ws, &others, None, NOW), Err(Refusal::NoSuchWorkspace), "a key names its workspace");
     let stale = Credential::Signature { timestamp: "1".into(), signature: "ab".repeat(32) };
     assert_eq!(require(&ws, &stale, None, NOW), Err(Refusal::Signature(SignatureError::StaleTimestamp)));
     let short_sig = Credential::Signature { timestamp: (NOW / 1000).to_string(), signature: "abcd".into() };
@@ -62,9 +64,12 @@ fn credentials_that_cannot_be_valid_are_refused_by_shape() {
 #[test]
 fn well_shaped_credentials_become_requirements() {
     let ws = workspace_id(1);
-    let secret = api_key([5; 32]);
+    let secret = api_key(&ws, [5; 32]);
     let required = require(&ws, &Credential::ApiKey(secret.clone()), None, NOW).unwrap();
-    assert_eq!(required.proof, Proof::ApiKey { key_hash: key_hash(&secret), scope: Scope::Write });
+    assert_eq!(required.proof, Proof::ApiKey { key_hash: key_hash(&secret), scope: Scope::Write, old: false });
+    let old = format!("lb_sk_{}", &secret[secret.len() - 48..]);
+    let required = require(&ws, &Credential::ApiKey(old.clone()), None, NOW).unwrap();
+    assert_eq!(required.proof, Proof::ApiKey { key_hash: key_hash(&old), scope: Scope::Write, old: true }, "made before keys named their workspace");
     let token = public_token(&ws, [2; 16]);
     let required = require(&ws, &Credential::PublicToken(token.clone()), Some("https://a.example"), NOW).unwrap();
     assert_eq!(required.proof, Proof::PublicToken { token_hash: key_hash(&token), origin: Some("https://a.example".into()), now: NOW });

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 /// A fresh API key: the secret (to show once) and the row to store.
 pub fn issue_key(workspace_id: &str, name: &str, scopes: &[Scope], now_ms: i64) -> ApiResult<(String, KeyRow)> {
-    let secret = api_key(random_bytes()?);
+    let secret = api_key(workspace_id, random_bytes()?);
     let (prefix, last4) = redacted_parts(&secret);
     let row = KeyRow {
         id: new_id(IdKind::ApiKey, now_ms)?,

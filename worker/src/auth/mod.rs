@@ -8,6 +8,7 @@ pub mod limiter;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
 use crate::store::keys::KeyRow;
+use leadsbot_shared::credentials::{home as credential_home, CredentialKind, Home};
 use leadsbot_shared::presets::Preset;
 use leadsbot_shared::signing::{constant_time_eq, sha256_hex, verify_server_signature, SignatureError};
 
@@ -52,8 +53,15 @@ pub async fn api_key(app: &App) -> ApiResult<KeyAuth> {
     resolve_key(app, &secret).await?.ok_or_else(|| ApiError::Unauthorized("this API key is invalid or revoked".into()))
 }
 
+/// A new key is looked up in the workspace it names, an old one (no
+/// workspace inside) through the directory; what has neither shape is no key.
 pub async fn resolve_key(app: &App, secret: &str) -> ApiResult<Option<KeyAuth>> {
-    let Some(row) = app.store.live_key_by_hash(&key_hash(secret)).await? else { return Ok(None) };
+    let found = match credential_home(CredentialKind::ApiKey, secret) {
+        Some(Home::Workspace(workspace_id)) => app.store.live_key_in_workspace(workspace_id, &key_hash(secret)).await?,
+        Some(Home::Directory) => app.store.live_key_by_hash(&key_hash(secret)).await?,
+        None => None,
+    };
+    let Some(row) = found else { return Ok(None) };
     touch_later(app, &row);
     let scopes = row.scopes.split_whitespace().filter_map(Scope::parse).collect();
     Ok(Some(KeyAuth { key_id: row.id, workspace_id: row.workspace_id, scopes }))
@@ -66,9 +74,9 @@ fn touch_later(app: &App, row: &KeyRow) {
         return;
     }
     let store = app.store.clone();
-    let id = row.id.clone();
+    let (workspace_id, id) = (row.workspace_id.clone(), row.id.clone());
     app.ctx.wait_until(async move {
-        if let Err(err) = store.touch_key(&id, now).await {
+        if let Err(err) = store.touch_key(&workspace_id, &id, now).await {
             worker::console_warn!("could not record key use: {err:?}");
         }
     });

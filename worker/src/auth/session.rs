@@ -1,7 +1,7 @@
 //! The inbox's credentials as plain functions: link and session secrets,
 //! the cookie, the CSRF token and the Origin rule. Natively unit-tested.
 
-use leadsbot_shared::encoding::base62;
+use leadsbot_shared::credentials::{issue, named, CredentialKind};
 use leadsbot_shared::signing::{body_signature_hex, constant_time_eq, sha256_hex};
 
 /// The session cookie over https (and anywhere but plain-http localhost):
@@ -20,18 +20,24 @@ pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
 /// `last_seen_at` is written at most this often.
 pub const TOUCH_EVERY_MS: i64 = 60 * 1000;
 
-/// A 128-bit secret for a link (`lbl_…`) or a session (`lbs_…`).
-pub fn new_secret(prefix: &str, random: [u8; 16]) -> String {
-    format!("{prefix}_{}", base62(&random))
+/// A 128-bit secret for a link (`lbl_<workspace id>_…`) or a session
+/// (`lbs_<workspace id>_…`): it names its workspace, where it is looked up.
+pub fn new_secret(kind: CredentialKind, workspace_id: &str, random: [u8; 16]) -> String {
+    issue(kind, workspace_id, &random)
 }
 
 /// The secret of a link sent by email, derived from the link's id with the
 /// deployment's key: the job that sends it keeps only the id, so neither
-/// the outbox nor the links table holds a usable link.
-pub fn emailed_link_secret(key: &str, link_id: &str) -> String {
+/// the outbox nor the links table holds a usable link. It names its
+/// workspace; a mail written before links did (`workspace_id` None) keeps
+/// the old form, whose hash its link row holds.
+pub fn emailed_link_secret(key: &str, link_id: &str, workspace_id: Option<&str>) -> String {
     let mut mac = body_signature_hex(key, format!("emailed-inbox-link\n{link_id}").as_bytes());
     mac.truncate(40);
-    format!("lbl_{mac}")
+    match workspace_id {
+        Some(workspace_id) => named(CredentialKind::Link, workspace_id, &mac),
+        None => format!("lbl_{mac}"),
+    }
 }
 
 /// Links and sessions are stored only as this hash.
@@ -85,13 +91,19 @@ pub enum SessionCookie {
     Several,
 }
 
-/// The session cookie of a `Cookie` header, if there is exactly one and it has the right shape.
+/// A session cookie is at most this long: its secret is 58 characters
+/// (`lbs_<workspace id>_` + 24; 28 for sessions made before they named
+/// their workspace), so anything longer is refused unread.
+const MAX_SESSION_COOKIE_CHARS: usize = 64;
+
+/// The session cookie of a `Cookie` header, if there is exactly one and it has the right shape
+/// (new or old: which one, and so where it is looked up, `credentials::home` tells).
 pub fn session_from_cookie(cookie_header: &str, site: Site) -> SessionCookie {
     let name = site.cookie_name();
     let mut values = cookie_header.split(';').filter_map(|pair| pair.trim().split_once('=')).filter(|(n, _)| *n == name).map(|(_, v)| v);
     match (values.next(), values.next()) {
         (Some(_), Some(_)) => SessionCookie::Several,
-        (Some(value), None) if value.starts_with("lbs_") && value.len() < 64 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
+        (Some(value), None) if value.starts_with("lbs_") && value.len() < MAX_SESSION_COOKIE_CHARS && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
             SessionCookie::One(value.to_string())
         }
         _ => SessionCookie::Absent,
@@ -123,25 +135,32 @@ mod tests {
 
     #[test]
     fn secrets_are_prefixed_random_and_hashed() {
-        let a = new_secret("lbs", [1; 16]);
-        assert!(a.starts_with("lbs_") && a.len() > 20);
-        assert_ne!(a, new_secret("lbs", [2; 16]));
+        let a = new_secret(CredentialKind::Session, WS, [1; 16]);
+        assert!(a.starts_with(&format!("lbs_{WS}_")) && a.len() > 40, "{a}");
+        assert_ne!(a, new_secret(CredentialKind::Session, WS, [2; 16]));
         assert_eq!(secret_hash(&a).len(), 64);
         assert_ne!(secret_hash(&a), a);
     }
 
     #[test]
     fn an_emailed_links_secret_needs_the_key() {
-        let secret = emailed_link_secret("key", "lnk_1");
-        assert_eq!(secret, emailed_link_secret("key", "lnk_1"), "every retry sends the same link");
-        assert_ne!(secret, emailed_link_secret("other key", "lnk_1"));
-        assert_ne!(secret, emailed_link_secret("key", "lnk_2"));
-        assert!(secret.starts_with("lbl_") && secret.len() == 44 && !secret.contains("lnk_1"));
+        let secret = emailed_link_secret("key", "lnk_1", Some(WS));
+        assert_eq!(secret, emailed_link_secret("key", "lnk_1", Some(WS)), "every retry sends the same link");
+        assert_ne!(secret, emailed_link_secret("other key", "lnk_1", Some(WS)));
+        assert_ne!(secret, emailed_link_secret("key", "lnk_2", Some(WS)));
+        assert!(secret.starts_with(&format!("lbl_{WS}_")) && secret.len() == 74 && !secret.contains("lnk_1"), "{secret}");
+    }
+
+    #[test]
+    fn a_mail_written_before_links_named_their_workspace_sends_the_old_form() {
+        let old = emailed_link_secret("key", "lnk_1", None);
+        assert!(old.starts_with("lbl_") && old.len() == 44, "{old}");
+        assert_eq!(old[4..], emailed_link_secret("key", "lnk_1", Some(WS))[34..], "the same MAC");
     }
 
     #[test]
     fn csrf_is_per_session_and_checked_exactly() {
-        let (a, b) = (new_secret("lbs", [1; 16]), new_secret("lbs", [2; 16]));
+        let (a, b) = (new_secret(CredentialKind::Session, WS, [1; 16]), new_secret(CredentialKind::Session, WS, [2; 16]));
         assert!(csrf_matches(&a, &csrf_token(&a)));
         assert!(!csrf_matches(&a, &csrf_token(&b)));
         assert!(!csrf_matches(&a, ""));
@@ -154,6 +173,14 @@ mod tests {
         assert!(!origin_allowed("https://x.example", Some("https://evil.example")));
         assert!(!origin_allowed("https://x.example", Some("null")));
         assert!(!origin_allowed("https://x.example", None));
+    }
+
+    const WS: &str = "ws_01HGW2N7EB0000000000000000";
+
+    #[test]
+    fn a_session_cookie_naming_its_workspace_fits_the_shape_check() {
+        let new = new_secret(CredentialKind::Session, WS, [9; 16]);
+        assert_eq!(session_from_cookie(&format!("lb_session={new}"), LOCAL), SessionCookie::One(new));
     }
 
     const LOCAL: Site = Site { host: "127.0.0.1:8787", https: false };

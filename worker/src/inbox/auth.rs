@@ -8,6 +8,7 @@ use crate::auth::Scope;
 use crate::auth::limiter::{count_failure, refuse_known_over, UNKNOWN_SESSIONS_PER_CLIENT};
 use crate::error::{ApiError, ApiResult};
 use crate::store::inbox::SessionRow;
+use leadsbot_shared::credentials::{self, CredentialKind};
 use leadsbot_shared::members::{member_actor, Role};
 
 /// A signed-in browser: its workspace, who acts through it, and what they may do.
@@ -75,14 +76,19 @@ pub async fn session(app: &App) -> ApiResult<Session> {
     let client = client_key(app);
     refuse_known_over(UNKNOWN_SESSIONS_PER_CLIENT, &client, app.now_ms)?;
     let id_hash = secret_hash(&secret);
-    let Some(row) = app.store.live_session(&id_hash, app.now_ms).await? else {
+    // A new session is looked up in the workspace it names, an old one by its hash alone.
+    let found = match credentials::home(CredentialKind::Session, &secret) {
+        Some(home) => app.store.live_session(home, &id_hash, app.now_ms).await?,
+        None => None,
+    };
+    let Some(row) = found else {
         count_failure(&app.env, UNKNOWN_SESSIONS_PER_CLIENT, client, app.now_ms).await?;
         return Err(ApiError::Unauthorized("this session ended; sign in again".into()));
     };
     if app.now_ms - row.last_seen_at >= TOUCH_EVERY_MS {
-        let (store, hash, now) = (app.store.clone(), id_hash.clone(), app.now_ms);
+        let (store, workspace_id, hash, now) = (app.store.clone(), row.workspace_id.clone(), id_hash.clone(), app.now_ms);
         app.ctx.wait_until(async move {
-            if let Err(err) = store.touch_session(&hash, now).await {
+            if let Err(err) = store.touch_session(&workspace_id, &hash, now).await {
                 worker::console_warn!("could not record session use: {err:?}");
             }
         });

@@ -16,6 +16,7 @@ use crate::error::ApiResult;
 use crate::http::query_pairs;
 use crate::platform::random_bytes;
 use crate::store::inbox::{LinkOwner, LinkPurpose};
+use leadsbot_shared::credentials::{self, CredentialKind};
 use leadsbot_shared::email::LeadEmail;
 use leadsbot_shared::signing::sha256_hex;
 use maud::{html, Markup};
@@ -116,7 +117,7 @@ pub async fn submit(app: &mut App) -> ApiResult<Response> {
     let Some(owner) = owner else {
         return html(401, form(Step::Ask { problem: Some(problem) }, next.as_deref()));
     };
-    let secret = new_secret("lbs", random_bytes()?);
+    let secret = new_secret(CredentialKind::Session, &owner.workspace_id, random_bytes()?);
     app.store.insert_session(&secret_hash(&secret), &owner, app.now_ms, app.now_ms + SESSION_TTL_MS).await?;
     redirect(next.as_deref().unwrap_or("/app"), Some(&set_cookie(&secret, site(app).as_site(), SESSION_TTL_MS / 1000)))
 }
@@ -149,11 +150,13 @@ async fn key_owner(app: &App, secret: &str) -> ApiResult<Option<LinkOwner>> {
 
 /// Spends a one-time link, unless its workspace is over its sign-in limit
 /// (then the link is kept for later).
+/// A new link is looked up in the workspace it names, an old one by its hash alone.
 async fn spend(app: &App, link: &str, purpose: LinkPurpose, name: Option<String>) -> ApiResult<Option<LinkOwner>> {
+    let Some(home) = credentials::home(CredentialKind::Link, link) else { return Ok(None) };
     let hash = secret_hash(link);
-    let Some(workspace_id) = app.store.spendable_link_workspace(&hash, purpose, app.now_ms).await? else { return Ok(None) };
-    admit(&app.env, SIGN_INS_PER_WORKSPACE, workspace_id).await?;
-    app.store.spend_inbox_link(&hash, purpose, name.as_deref(), app.now_ms).await
+    let Some(workspace_id) = app.store.spendable_link_workspace(home, &hash, purpose, app.now_ms).await? else { return Ok(None) };
+    admit(&app.env, SIGN_INS_PER_WORKSPACE, workspace_id.clone()).await?;
+    app.store.spend_inbox_link(&workspace_id, &hash, purpose, name.as_deref(), app.now_ms).await
 }
 
 /// Ends the session server-side (the cookie alone would outlive a cleared jar).
@@ -162,6 +165,6 @@ pub async fn sign_out(app: &mut App) -> ApiResult<Response> {
     let session = super::auth::session(app).await?;
     let form_in = read_form(app).await?;
     check_csrf(&session, &form_in)?;
-    app.store.end_session(&session.id_hash).await?;
+    app.store.end_session(&session.workspace_id, &session.id_hash).await?;
     redirect_signed_out(app)
 }

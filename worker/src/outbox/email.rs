@@ -50,6 +50,10 @@ pub struct EmailedLink {
     pub id: String,
     /// `sign_in` or `invitation`: the sign-in page's parameter of the same meaning.
     pub purpose: String,
+    /// The workspace the link names; absent in mails written before links
+    /// named theirs (their link keeps the old form its row's hash is of).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
 }
 
 impl EmailedLink {
@@ -57,7 +61,7 @@ impl EmailedLink {
     /// button (a mail scanner following it spends nothing).
     pub fn url(&self, public_url: &str, link_key: &str) -> String {
         let param = if self.purpose == "invitation" { "invitation" } else { "link" };
-        format!("{public_url}/app/sign-in?{param}={}", emailed_link_secret(link_key, &self.id))
+        format!("{public_url}/app/sign-in?{param}={}", emailed_link_secret(link_key, &self.id, self.workspace_id.as_deref()))
     }
 }
 
@@ -231,11 +235,14 @@ mod tests {
     fn member_mail_goes_by_member_id_and_its_link_to_the_sign_in_page() {
         assert!(is_to_member("mem_01J") && is_to_member("members:owner"));
         assert!(!is_to_member("lead"));
-        let link = EmailedLink { id: "evt_1".into(), purpose: "invitation".into() };
+        let ws = Some("ws_01HGW2N7EB0000000000000000".to_string());
+        let link = EmailedLink { id: "evt_1".into(), purpose: "invitation".into(), workspace_id: ws.clone() };
         let url = link.url("https://x.example", "key");
-        assert_eq!(url, format!("https://x.example/app/sign-in?invitation={}", emailed_link_secret("key", "evt_1")));
-        let sign_in = EmailedLink { id: "evt_1".into(), purpose: "sign_in".into() };
-        assert!(sign_in.url("https://x.example", "key").starts_with("https://x.example/app/sign-in?link=lbl_"));
+        assert_eq!(url, format!("https://x.example/app/sign-in?invitation={}", emailed_link_secret("key", "evt_1", ws.as_deref())));
+        let sign_in = EmailedLink { id: "evt_1".into(), purpose: "sign_in".into(), workspace_id: ws };
+        assert!(sign_in.url("https://x.example", "key").starts_with("https://x.example/app/sign-in?link=lbl_ws_01HGW2N7EB"));
+        let written_before: EmailedLink = serde_json::from_str(r#"{"id": "evt_1", "purpose": "sign_in"}"#).unwrap();
+        assert!(written_before.url("https://x.example", "key").ends_with(&emailed_link_secret("key", "evt_1", None)), "the old form its row holds");
     }
 
     #[test]

@@ -61,8 +61,9 @@ pub struct Requirement {
 pub enum Proof {
     /// Checked before the write (server signatures, capture URLs).
     Verified,
-    /// A live key of the workspace with this hash, holding `scope`.
-    ApiKey { key_hash: String, scope: Scope },
+    /// A live key of the workspace with this hash, holding `scope`;
+    /// `old`: made before keys named their workspace (found through the directory).
+    ApiKey { key_hash: String, scope: Scope, old: bool },
     /// The workspace's public token, or the one before it while `now` is
     /// within its rotation grace, from an allowed (normalized) origin.
     PublicToken { token_hash: String, origin: Option<String>, now: i64 },
@@ -169,7 +170,7 @@ fn writer_condition(requirement: &Requirement) -> (String, Vec<JsValue>) {
     let workspace_id = text(&requirement.workspace_id);
     match &requirement.proof {
         Proof::Verified => ("1".into(), Vec::new()),
-        Proof::ApiKey { key_hash, scope } => (
+        Proof::ApiKey { key_hash, scope, .. } => (
             "EXISTS (SELECT 1 FROM api_keys WHERE key_hash = ? AND workspace_id = ? AND revoked_at IS NULL
                AND instr(' ' || scopes || ' ', ' ' || ? || ' ') > 0)"
                 .into(),

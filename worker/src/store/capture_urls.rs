@@ -43,7 +43,14 @@ impl Store {
         Ok(())
     }
 
-    /// Looked up by id alone: the id is the credential.
+    /// A capture URL of the workspace its id names (the id is the credential).
+    pub async fn capture_url_in(&self, workspace_id: &str, id: &str) -> ApiResult<Option<CaptureUrlRow>> {
+        self.first("SELECT * FROM capture_urls WHERE workspace_id = ? AND id = ?", &[text(workspace_id), text(id)]).await
+    }
+
+    /// Looked up by id alone: the directory of capture URLs made before ids
+    /// named their workspace (`wh_…`, `cap_…` with no workspace inside),
+    /// which keep working through it. New ids never come here.
     pub async fn capture_url(&self, id: &str) -> ApiResult<Option<CaptureUrlRow>> {
         self.first("SELECT * FROM capture_urls WHERE id = ?", &[text(id)]).await
     }

@@ -5,6 +5,7 @@ use super::leads::LeadQuery;
 use super::deliveries::DeliveryRow;
 use super::{number, opt_text, text, Store};
 use crate::error::{ApiError, ApiResult};
+use leadsbot_shared::credentials::Home;
 use serde::Deserialize;
 
 /// A live session: whose (an API key's or a member's), with the key's
@@ -53,6 +54,16 @@ impl LinkPurpose {
             LinkPurpose::SignIn => "sign_in",
             LinkPurpose::Invitation => "invitation",
         }
+    }
+}
+
+/// The workspace a link or session names, bound as `?N` in `(?N IS NULL OR
+/// workspace_id = ?N)`: NULL for one made before they named their workspace,
+/// found by its hash alone (the directory of old ones, until they expire).
+fn named_workspace(home: Home<'_>) -> wasm_bindgen::JsValue {
+    match home {
+        Home::Workspace(workspace_id) => text(workspace_id),
+        Home::Directory => wasm_bindgen::JsValue::NULL,
     }
 }
 
@@ -124,12 +135,14 @@ impl Store {
     }
 
     /// The workspace of a link that can still be spent (read before
-    /// spending it, so a sign-in over its workspace's limit keeps the link).
-    pub async fn spendable_link_workspace(&self, token_hash: &str, purpose: LinkPurpose, now: i64) -> ApiResult<Option<String>> {
+    /// spending it, so a sign-in over its workspace's limit keeps the link),
+    /// looked up in the workspace the link names (an old link: by its hash alone).
+    pub async fn spendable_link_workspace(&self, home: Home<'_>, token_hash: &str, purpose: LinkPurpose, now: i64) -> ApiResult<Option<String>> {
         let row: Option<WorkspaceOf> = self
             .first(
-                "SELECT workspace_id FROM inbox_links WHERE token_hash = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at > ?3",
-                &[text(token_hash), text(purpose.as_str()), number(now)],
+                "SELECT workspace_id FROM inbox_links WHERE token_hash = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at > ?3
+                   AND (?4 IS NULL OR workspace_id = ?4)",
+                &[text(token_hash), text(purpose.as_str()), number(now), named_workspace(home)],
             )
             .await?;
         Ok(row.map(|r| r.workspace_id))
@@ -139,19 +152,20 @@ impl Store {
     /// while it is unexpired and its key live or its member still one
     /// (active, or invited for an invitation). Spending an invitation makes
     /// its member active, named `name` if they gave one, in the same batch.
-    pub async fn spend_inbox_link(&self, token_hash: &str, purpose: LinkPurpose, name: Option<&str>, now: i64) -> ApiResult<Option<LinkOwner>> {
+    pub async fn spend_inbox_link(&self, workspace_id: &str, token_hash: &str, purpose: LinkPurpose, name: Option<&str>, now: i64) -> ApiResult<Option<LinkOwner>> {
         let spend = self.statement(
-            "UPDATE inbox_links SET used_at = ?1 WHERE token_hash = ?2 AND purpose = ?3 AND used_at IS NULL AND expires_at > ?1
-               AND (EXISTS (SELECT 1 FROM api_keys k WHERE k.id = inbox_links.key_id AND k.revoked_at IS NULL)
+            "UPDATE inbox_links SET used_at = ?1 WHERE workspace_id = ?4 AND token_hash = ?2 AND purpose = ?3 AND used_at IS NULL AND expires_at > ?1
+               AND (EXISTS (SELECT 1 FROM api_keys k WHERE k.id = inbox_links.key_id AND k.workspace_id = inbox_links.workspace_id AND k.revoked_at IS NULL)
                  OR EXISTS (SELECT 1 FROM members m WHERE m.id = inbox_links.member_id AND m.workspace_id = inbox_links.workspace_id
                    AND (m.status = 'active' OR ?3 = 'invitation')))
              RETURNING workspace_id, key_id, member_id",
-            &[number(now), text(token_hash), text(purpose.as_str())],
+            &[number(now), text(token_hash), text(purpose.as_str()), text(workspace_id)],
         )?;
         let activate = self.statement(
             "UPDATE members SET status = 'active', accepted_at = coalesce(accepted_at, ?1), name = coalesce(?3, name), updated_at = ?1
-             WHERE id = (SELECT member_id FROM inbox_links WHERE token_hash = ?2 AND purpose = 'invitation' AND used_at = ?1)",
-            &[number(now), text(token_hash), opt_text(name)],
+             WHERE workspace_id = ?4
+               AND id = (SELECT member_id FROM inbox_links WHERE workspace_id = ?4 AND token_hash = ?2 AND purpose = 'invitation' AND used_at = ?1)",
+            &[number(now), text(token_hash), opt_text(name), text(workspace_id)],
         )?;
         let results = self.batch(vec![spend, activate]).await?;
         let spent = results.first().map(|r| r.results::<LinkOwner>()).transpose().map_err(|e| ApiError::internal("d1 rows", e))?;
@@ -176,8 +190,9 @@ impl Store {
     }
 
     /// The session, if unexpired and its key still live (a revoked key ends
-    /// it) or its member still an active one (a removed member's ends at once).
-    pub async fn live_session(&self, id_hash: &str, now: i64) -> ApiResult<Option<SessionRow>> {
+    /// it) or its member still an active one (a removed member's ends at once),
+    /// looked up in the workspace it names (an old session: by its hash alone).
+    pub async fn live_session(&self, home: Home<'_>, id_hash: &str, now: i64) -> ApiResult<Option<SessionRow>> {
         self.first(
             "SELECT s.workspace_id, s.key_id, s.member_id, k.scopes, m.role, m.name AS member_name, m.email AS member_email,
                     s.last_seen_at, w.timezone
@@ -185,19 +200,19 @@ impl Store {
                JOIN workspaces w ON w.id = s.workspace_id
                LEFT JOIN api_keys k ON k.id = s.key_id AND k.workspace_id = s.workspace_id AND k.revoked_at IS NULL
                LEFT JOIN members m ON m.id = s.member_id AND m.workspace_id = s.workspace_id AND m.status = 'active'
-             WHERE s.id_hash = ? AND s.expires_at > ? AND (k.id IS NOT NULL OR m.id IS NOT NULL)",
-            &[text(id_hash), number(now)],
+             WHERE s.id_hash = ?1 AND s.expires_at > ?2 AND (k.id IS NOT NULL OR m.id IS NOT NULL) AND (?3 IS NULL OR s.workspace_id = ?3)",
+            &[text(id_hash), number(now), named_workspace(home)],
         )
         .await
     }
 
-    pub async fn touch_session(&self, id_hash: &str, now: i64) -> ApiResult<()> {
-        self.run("UPDATE inbox_sessions SET last_seen_at = ? WHERE id_hash = ?", &[number(now), text(id_hash)]).await?;
+    pub async fn touch_session(&self, workspace_id: &str, id_hash: &str, now: i64) -> ApiResult<()> {
+        self.run("UPDATE inbox_sessions SET last_seen_at = ? WHERE workspace_id = ? AND id_hash = ?", &[number(now), text(workspace_id), text(id_hash)]).await?;
         Ok(())
     }
 
-    pub async fn end_session(&self, id_hash: &str) -> ApiResult<()> {
-        self.run("DELETE FROM inbox_sessions WHERE id_hash = ?", &[text(id_hash)]).await?;
+    pub async fn end_session(&self, workspace_id: &str, id_hash: &str) -> ApiResult<()> {
+        self.run("DELETE FROM inbox_sessions WHERE workspace_id = ? AND id_hash = ?", &[text(workspace_id), text(id_hash)]).await?;
         Ok(())
     }
 

@@ -49,7 +49,15 @@ impl Store {
         Ok(())
     }
 
-    /// The live (unrevoked) key with this hash, whatever its workspace.
+    /// The live (unrevoked) key with this hash in the workspace the key names:
+    /// a key naming another workspace than its row's is no key.
+    pub async fn live_key_in_workspace(&self, workspace_id: &str, key_hash: &str) -> ApiResult<Option<KeyRow>> {
+        self.first("SELECT * FROM api_keys WHERE workspace_id = ? AND key_hash = ? AND revoked_at IS NULL", &[text(workspace_id), text(key_hash)]).await
+    }
+
+    /// The live key with this hash, whatever its workspace: the directory of
+    /// keys made before keys named their workspace (`lb_sk_` + secret alone),
+    /// which work through it until they are rotated. New keys never come here.
     pub async fn live_key_by_hash(&self, key_hash: &str) -> ApiResult<Option<KeyRow>> {
         self.first("SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", &[text(key_hash)]).await
     }
@@ -88,8 +96,8 @@ impl Store {
         Ok(if live.is_some() { Revocation::LastAdminKey } else { Revocation::NoSuchKey })
     }
 
-    pub async fn touch_key(&self, id: &str, now: i64) -> ApiResult<()> {
-        self.run("UPDATE api_keys SET last_used_at = ? WHERE id = ?", &[number(now), text(id)]).await?;
+    pub async fn touch_key(&self, workspace_id: &str, id: &str, now: i64) -> ApiResult<()> {
+        self.run("UPDATE api_keys SET last_used_at = ? WHERE workspace_id = ? AND id = ?", &[number(now), text(workspace_id), text(id)]).await?;
         Ok(())
     }
 }

@@ -48,24 +48,26 @@ pub struct PreparedMail {
 impl PreparedMail {
     /// An invitation to `workspace_name` for `member`; its link works 7 days.
     pub fn invitation(app: &App, member: &MemberRow, workspace_name: &str) -> ApiResult<Self> {
-        Self::invitation_at(&app.config()?.link_key, app.now_ms, (&member.email, &member.role), workspace_name)
+        Self::invitation_at(&app.config()?.link_key, app.now_ms, (&member.workspace_id, &member.email, &member.role), workspace_name)
     }
 
-    /// `to`: the member's address and role.
-    fn invitation_at(link_key: &str, now: i64, to: (&str, &str), workspace_name: &str) -> ApiResult<Self> {
-        let role = Role::parse("role", to.1).map_err(|_| ApiError::internal("member role", to.1))?;
-        Self::new(link_key, now, to.0, invitation(workspace_name, role), LinkPurpose::Invitation, INVITATION_TTL_MS)
+    /// `to`: the member's workspace, address and role.
+    fn invitation_at(link_key: &str, now: i64, to: (&str, &str, &str), workspace_name: &str) -> ApiResult<Self> {
+        let (workspace_id, email, role) = to;
+        let role = Role::parse("role", role).map_err(|_| ApiError::internal("member role", role))?;
+        Self::new(link_key, now, (workspace_id, email), invitation(workspace_name, role), LinkPurpose::Invitation, INVITATION_TTL_MS)
     }
 
-    /// A sign-in link to `workspace_name` for `email`; it works 15 minutes.
-    fn sign_in(link_key: &str, now: i64, email: &str, workspace_name: &str) -> ApiResult<Self> {
-        Self::new(link_key, now, email, sign_in(workspace_name), LinkPurpose::SignIn, LINK_TTL_MS)
+    /// A sign-in link to `workspace_id` (named `workspace_name`) for `email`; it works 15 minutes.
+    fn sign_in(link_key: &str, now: i64, (workspace_id, email): (&str, &str), workspace_name: &str) -> ApiResult<Self> {
+        Self::new(link_key, now, (workspace_id, email), sign_in(workspace_name), LinkPurpose::SignIn, LINK_TTL_MS)
     }
 
-    fn new(link_key: &str, now: i64, to: &str, rendered: Rendered, purpose: LinkPurpose, ttl_ms: i64) -> ApiResult<Self> {
+    /// `(workspace_id, to)`: the link names the workspace it signs in to.
+    fn new(link_key: &str, now: i64, (workspace_id, to): (&str, &str), rendered: Rendered, purpose: LinkPurpose, ttl_ms: i64) -> ApiResult<Self> {
         let event_id = new_id(IdKind::Event, now)?;
-        let token_hash = secret_hash(&emailed_link_secret(link_key, &event_id));
-        let link = EmailedLink { id: event_id.clone(), purpose: purpose.as_str().into() };
+        let token_hash = secret_hash(&emailed_link_secret(link_key, &event_id, Some(workspace_id)));
+        let link = EmailedLink { id: event_id.clone(), purpose: purpose.as_str().into(), workspace_id: Some(workspace_id.into()) };
         let payload = EmailPayload { to: to.into(), subject: rendered.subject, text: rendered.text, html: rendered.html, link: Some(link) };
         Ok(Self { payload: serde_json::to_string(&payload)?, event_id, token_hash, purpose, expires_at: now + ttl_ms })
     }
@@ -101,8 +103,8 @@ async fn sign_in_mails(store: &Store, link_key: &str, address: &LeadEmail, now: 
     let mut jobs = Vec::new();
     for membership in store.memberships(address.as_ref()).await? {
         let mail = match membership.status.as_str() {
-            "active" => PreparedMail::sign_in(link_key, now, &membership.email, &membership.workspace_name)?,
-            _ => PreparedMail::invitation_at(link_key, now, (&membership.email, &membership.role), &membership.workspace_name)?,
+            "active" => PreparedMail::sign_in(link_key, now, (&membership.workspace_id, &membership.email), &membership.workspace_name)?,
+            _ => PreparedMail::invitation_at(link_key, now, (&membership.workspace_id, &membership.email, &membership.role), &membership.workspace_name)?,
         };
         jobs.extend(store.write_member_mail(&mail.write(&membership.workspace_id, &membership.id, now)).await?);
     }

@@ -145,7 +145,7 @@ named_schema! {
     /// A lead's notes list cursor.
     NoteCursor = schema(json!({"type": "string", "pattern": "^(|note_[0-9A-HJKMNP-TV-Z]{26})$"}));
     /// A capture URL list cursor: the last one's `created_at` (ms) and id.
-    CaptureUrlCursor = schema(json!({"type": "string", "pattern": "^(|[0-9]{1,15}\\.(cap|wh)_[0-9A-Za-z]{24})$"}));
+    CaptureUrlCursor = schema(json!({"type": "string", "pattern": "^(|[0-9]{1,15}\\.(cap_(ws_[0-9A-HJKMNP-TV-Z]{26}_)?|wh_)[0-9A-Za-z]{24})$"}));
     /// One of the delivery statuses.
     DeliveryStatusName = delivery_status();
     /// One of a job's statuses.
