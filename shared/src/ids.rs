@@ -108,7 +108,13 @@ pub fn workspace_of_public_token(token: &str) -> Option<&str> {
 
 /// What a list may show of a secret: enough to recognise it, never to use it.
 pub fn redacted_parts(secret: &str) -> (String, String) {
-    let prefix: String = secret.chars().take(10).collect();
+    // Up to the last `_` (the kind, and the workspace a credential names),
+    // then 4 characters of the secret: enough to tell a workspace's keys apart.
+    let named = secret.rfind('_').map_or(0, |at| at + 1);
+    let prefix: String = secret[named..].chars().take(4).fold(secret[..named].to_string(), |mut p, c| {
+        p.push(c);
+        p
+    });
     let chars: Vec<char> = secret.chars().collect();
     let last4: String = chars[chars.len().saturating_sub(4)..].iter().collect();
     (prefix, last4)
@@ -179,5 +185,10 @@ mod tests {
         assert!(key.starts_with(&prefix));
         assert!(key.ends_with(&last4));
         assert_eq!(last4.len(), 4);
+        let ws = sortable_id(IdKind::Workspace, 1, [7; 10]);
+        let other = api_key(&ws, [6; 32]);
+        assert_ne!(redacted_parts(&other).0, prefix, "a workspace's keys are told apart by their prefix");
+        assert_eq!(prefix.len(), format!("lb_sk_{ws}_").len() + 4, "the kind, the workspace, 4 characters of the secret");
+        assert_eq!(redacted_parts("lb_sk_abcdefgh12345678").0, "lb_sk_abcd", "an old key: as before");
     }
 }

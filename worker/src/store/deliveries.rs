@@ -224,18 +224,7 @@ impl Store {
         let mut statements = vec![webhooks];
         // A Telegram and a Slack alert for each new lead, where set up.
         if event.kind == leadsbot_shared::event::LEAD_CREATED {
-            statements.push(self.response_statement(
-                event,
-                (&guard_sql, guard_args),
-                ("tg", crate::store::integrations::TELEGRAM),
-                "EXISTS (SELECT 1 FROM integrations i WHERE i.workspace_id = ?4 AND i.kind = 'telegram')",
-            )?);
-            statements.push(self.response_statement(
-                event,
-                (&guard_sql, guard_args),
-                ("sl", crate::store::integrations::SLACK),
-                "EXISTS (SELECT 1 FROM integrations i WHERE i.workspace_id = ?4 AND i.kind = 'slack')",
-            )?);
+            statements.push(self.integration_alerts_statement(event, (&guard_sql, guard_args))?);
         }
         // An email alert for each active member who chose every new lead (or has it by their role).
         if event.kind == leadsbot_shared::event::LEAD_CREATED && self.member_mail {
@@ -262,7 +251,9 @@ impl Store {
     /// One row of response work for an event, if `wanted` (SQL over ?2, the
     /// event type, and ?4, the workspace) holds: held while the lead's
     /// campaign is paused (released in capture order on resume), none when
-    /// it is archived. `target` is (id suffix, target kind and id).
+    /// it is archived. `target` is (id suffix, target kind and id). `wanted`
+    /// is checked first (the cross join keeps that order), so the campaign's
+    /// status is looked up only for a row that is written.
     fn response_statement(&self, event: &EventRow, guard: (&str, &[JsValue]), target: (&str, &str), wanted: &str) -> ApiResult<D1PreparedStatement> {
         let (suffix, kind) = target;
         let mut args = vec![text(&event.id), text(&event.kind), number(event.created_at), text(&event.workspace_id), opt_text(event.lead_id.as_deref())];
@@ -271,11 +262,39 @@ impl Store {
             &format!(
                 "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, status, next_attempt_at, created_at, updated_at)
                  SELECT 'dlv_' || substr(?1, 5) || '_{suffix}', ?4, ?1, ?2, '{kind}', '{kind}', r.status, {}, ?3, ?3
-                 FROM (SELECT {} AS status) r
-                 WHERE r.status IS NOT NULL AND {wanted}{}
+                 FROM (SELECT 1 WHERE {wanted}) wanted CROSS JOIN (SELECT {} AS status) r
+                 WHERE r.status IS NOT NULL{}
                  RETURNING id, workspace_id, attempts, status = 'held' AS held",
                 next_attempt_sql("r.status", "?3"),
                 response_status_sql("?5", "?4"),
+                numbered(guard.0, 6)
+            ),
+            &args,
+        )
+    }
+
+    /// A new lead's alert to each chat integration the workspace has set up
+    /// (Telegram, Slack), as response work like `response_statement`'s: one
+    /// statement for all of them, which for a workspace with none reads the
+    /// integrations and nothing else (the campaign's status is looked up
+    /// only for a row it writes).
+    fn integration_alerts_statement(&self, event: &EventRow, guard: (&str, &[JsValue])) -> ApiResult<D1PreparedStatement> {
+        use crate::store::integrations::{SLACK, TELEGRAM};
+        let (kinds, suffixes): (Vec<String>, Vec<String>) =
+            [(TELEGRAM, "tg"), (SLACK, "sl")].iter().map(|(kind, suffix)| (format!("'{kind}'"), format!(" WHEN '{kind}' THEN '{suffix}'"))).unzip();
+        let mut args = vec![text(&event.id), text(&event.kind), number(event.created_at), text(&event.workspace_id), opt_text(event.lead_id.as_deref())];
+        args.extend_from_slice(guard.1);
+        self.statement(
+            &format!(
+                "INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, status, next_attempt_at, created_at, updated_at)
+                 SELECT 'dlv_' || substr(?1, 5) || '_' || CASE i.kind{} END, ?4, ?1, ?2, i.kind, i.kind, r.status, {}, ?3, ?3
+                 FROM integrations i CROSS JOIN (SELECT {} AS status) r
+                 WHERE i.workspace_id = ?4 AND i.kind IN ({}) AND r.status IS NOT NULL{}
+                 RETURNING id, workspace_id, attempts, status = 'held' AS held",
+                suffixes.concat(),
+                next_attempt_sql("r.status", "?3"),
+                response_status_sql("?5", "?4"),
+                kinds.join(", "),
                 numbered(guard.0, 6)
             ),
             &args,
