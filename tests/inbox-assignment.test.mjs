@@ -4,20 +4,11 @@
 // and the policy strict on those pages.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { useAppAndBrowser } from "./support/browser.mjs";
-import { inboxLink, signInWithLink } from "./support/inbox.mjs";
+import { inboxLink, signInWithLink, axeViolations } from "./support/inbox.mjs";
 import { acceptInvitation } from "./support/team.mjs";
 
-const axeSource = createRequire(import.meta.url)("axe-core").source;
 const fixture = useAppAndBrowser({ mail: true });
-
-async function axeViolations(page) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document));
-  assert.ok(result.passes.length > 10, "axe ran its rules on the page");
-  return result.violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target).join(", ")}`);
-}
 
 test("choosing an assignee on the lead page saves it; the list shows and filters by it", async () => {
   const { app, browser } = fixture;

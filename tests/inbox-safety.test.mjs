@@ -4,11 +4,9 @@
 // another workspace's lead is a 404, and axe finds no violation of any impact.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { useAppAndBrowser } from "./support/browser.mjs";
-import { inboxLink, signInWithLink, sessionCookie, postForm, csrfOf } from "./support/inbox.mjs";
+import { inboxLink, signInWithLink, sessionCookie, postForm, csrfOf, axeViolations } from "./support/inbox.mjs";
 
-const axeSource = createRequire(import.meta.url)("axe-core").source;
 const fixture = useAppAndBrowser();
 
 const IMG = "<img src=x onerror=alert(1)>";
@@ -194,13 +192,6 @@ test("a new workspace's empty list shows how to get the first lead: its snippet,
   assert.deepEqual(problems, []);
   await context.close();
 });
-
-async function axeViolations(page) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document));
-  assert.ok(result.passes.length > 10, "axe ran its rules on the page");
-  return result.violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target).join(", ")}`);
-}
 
 test("axe-core finds no violation of any impact on the list, lead, conflict, settings and sign-in pages, light and dark", async () => {
   const { app, browser } = fixture;

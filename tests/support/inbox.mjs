@@ -1,6 +1,9 @@
 // Inbox (/app) helpers for the Chromium tests: sign in with a one-time link,
 // read the session cookie, post forms as the page would.
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+
+const axeSource = createRequire(import.meta.url)("axe-core").source;
 
 /** A one-time sign-in link from the API (admin key). */
 export async function inboxLink(app, ws) {
@@ -57,4 +60,12 @@ export async function postForm(app, path, fields, { cookie, origin = app.baseUrl
 /** The CSRF token the inbox put into the page. */
 export function csrfOf(page) {
   return page.locator('meta[name="csrf-token"]').getAttribute("content");
+}
+
+/** axe-core's violations on the page, at every impact; asserts axe really ran its rules. */
+export async function axeViolations(page) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document));
+  assert.ok(result.passes.length > 10, "axe ran its rules on the page");
+  return result.violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target).join(", ")}`);
 }

@@ -51,7 +51,7 @@ pub struct CaptureUrlIn {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaptureUrlOut {
     /// `cap_<workspace id>_…`; capture URLs made earlier keep their `cap_…` or `wh_…` id.
-    #[schema(pattern = "^(cap|wh)_[0-9A-Za-z]{24}$")]
+    #[schema(pattern = "^(cap_(ws_[0-9A-HJKMNP-TV-Z]{26}_)?|wh_)[0-9A-Za-z]{24}$")]
     id: String,
     name: String,
     /// Give this URL to the tool.
