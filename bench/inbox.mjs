@@ -85,7 +85,7 @@ const app = await spawnApp();
 try {
   const ws = await app.createWorkspace({ name: 'Bench inbox' });
   const seedStarted = performance.now();
-  const args = ['d1', 'execute', 'DB', '--local', '--persist-to', app.stateDir, '--command', seedSql(ws.id, LEADS)];
+  const args = ['d1', 'execute', ws.database, '--local', '--persist-to', app.stateDir, '--command', seedSql(ws.id, LEADS)];
   await promisify(execFile)('wrangler', args, { maxBuffer: 1 << 24 });
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   const [{ n }] = await app.sql(`SELECT count(*) AS n FROM leads WHERE workspace_id = '${ws.id}'`);

@@ -20,8 +20,10 @@ demo_key() { node -p 'require(require("path").resolve(process.argv[1])).api_key'
 # The demo workspace's first owner: a person, who signs in by email.
 owner_email="${DEMO_OWNER_EMAIL:-owner@example.com}"
 
-echo "==> Applying D1 migrations to the local database ($state)"
-LEADSBOT_SKIP_BUILD=1 wrangler d1 migrations apply DB --local --persist-to "$state" >/dev/null
+echo "==> Applying D1 migrations to the local databases DB and DB_1 ($state)"
+for database in DB DB_1; do
+  LEADSBOT_SKIP_BUILD=1 wrangler d1 migrations apply "$database" --local --persist-to "$state" >/dev/null
+done
 
 # wrangler dev delivers no email: every message the worker sends is kept as
 # an .eml file in $mail by a local receiver (scripts/mail-sink.mjs; README, "Email").

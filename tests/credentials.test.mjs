@@ -26,24 +26,24 @@ const sqlText = (value) => `'${String(value).replaceAll("'", "''")}'`;
 async function plantKey(ws, secret, scopes = 'read write admin') {
   const id = keyId();
   await app.sql(`INSERT INTO api_keys (id, workspace_id, name, key_hash, prefix, last4, scopes, created_at)
-    VALUES (${sqlText(id)}, ${sqlText(ws.id)}, 'Planted', ${sqlText(sha256(secret))}, ${sqlText(secret.slice(0, 10))}, ${sqlText(secret.slice(-4))}, ${sqlText(scopes)}, ${Date.now()})`);
+    VALUES (${sqlText(id)}, ${sqlText(ws.id)}, 'Planted', ${sqlText(sha256(secret))}, ${sqlText(secret.slice(0, 10))}, ${sqlText(secret.slice(-4))}, ${sqlText(scopes)}, ${Date.now()})`, { database: ws.database });
   return id;
 }
 
 async function plantSession(ws, secret, keyIdOfWs) {
   const now = Date.now();
   await app.sql(`INSERT INTO inbox_sessions (id_hash, workspace_id, key_id, created_at, expires_at, last_seen_at)
-    VALUES (${sqlText(sha256(secret))}, ${sqlText(ws.id)}, ${sqlText(keyIdOfWs)}, ${now}, ${now + 3_600_000}, ${now})`);
+    VALUES (${sqlText(sha256(secret))}, ${sqlText(ws.id)}, ${sqlText(keyIdOfWs)}, ${now}, ${now + 3_600_000}, ${now})`, { database: ws.database });
 }
 
 async function plantLink(ws, secret, keyIdOfWs) {
   const now = Date.now();
   await app.sql(`INSERT INTO inbox_links (token_hash, workspace_id, key_id, created_at, expires_at)
-    VALUES (${sqlText(sha256(secret))}, ${sqlText(ws.id)}, ${sqlText(keyIdOfWs)}, ${now}, ${now + 600_000})`);
+    VALUES (${sqlText(sha256(secret))}, ${sqlText(ws.id)}, ${sqlText(keyIdOfWs)}, ${now}, ${now + 600_000})`, { database: ws.database });
 }
 
 async function plantCaptureUrl(ws, id) {
-  await app.sql(`INSERT INTO capture_urls (id, workspace_id, name, field_mapping, created_at) VALUES (${sqlText(id)}, ${sqlText(ws.id)}, 'Planted', '{}', ${Date.now()})`);
+  await app.sql(`INSERT INTO capture_urls (id, workspace_id, name, field_mapping, created_at) VALUES (${sqlText(id)}, ${sqlText(ws.id)}, 'Planted', '{}', ${Date.now()})`, { database: ws.database });
 }
 
 /** The workspace an API key opens, or its status when it opens none. */

@@ -6,6 +6,7 @@
 
 pub mod body;
 pub mod credentials;
+pub mod databases;
 pub mod campaign;
 pub mod email;
 pub mod encoding;

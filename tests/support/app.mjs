@@ -86,13 +86,18 @@ async function migratedTemplate() {
  * `config` is another wrangler config (a migration test's, whose
  * `migrations_dir` holds an older release's migrations).
  */
-export async function applyMigrations(stateDir, { config } = {}) {
+export async function applyMigrations(stateDir, { config, databases = config ? ['DB'] : DATABASES } = {}) {
   const extra = config ? ['--config', config] : [];
-  await promisify(execFile)(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir, ...extra], {
-    cwd: root,
-    env: offlineEnv,
-  });
+  for (const database of databases) {
+    await promisify(execFile)(wrangler, ['d1', 'migrations', 'apply', database, '--local', '--persist-to', stateDir, ...extra], {
+      cwd: root,
+      env: offlineEnv,
+    });
+  }
 }
+
+/** The D1 bindings workspaces are spread over (wrangler.toml `DATABASES`), the directory's first. */
+export const DATABASES = ['DB', 'DB_1'];
 
 /** Runs SQL against the local D1 in `stateDir` (no server needed); the rows of the last statement. */
 export async function sqlOn(stateDir, query, { config } = {}) {
@@ -160,6 +165,24 @@ export async function spawnApp({ vars = {}, testScheduled = false, port, stateDi
   return new App({ baseUrl, child, stateDir, assetsDir, logs: () => output, mail: sink });
 }
 
+/**
+ * Several databases' answers to one query, as one database would give it:
+ * when each gave one row of the same columns (an aggregate), numbers are
+ * summed column by column and otherwise the value some database had is
+ * kept; else the rows of all of them, in database order.
+ */
+export function asOneDatabase(results) {
+  const keys = (row) => Object.keys(row).join('\u0000');
+  const oneRowEach = results.every((rows) => rows.length === 1) && results.every((rows) => keys(rows[0]) === keys(results[0][0]));
+  if (!oneRowEach) return results.flat();
+  const merged = {};
+  for (const column of Object.keys(results[0][0])) {
+    const values = results.map((rows) => rows[0][column]).filter((v) => v !== null && v !== undefined);
+    merged[column] = values.length && values.every((v) => typeof v === 'number') ? values.reduce((a, b) => a + b, 0) : values[0] ?? null;
+  }
+  return [merged];
+}
+
 function stopProcess(child) {
   if (child.exitCode !== null) return;
   try {
@@ -186,6 +209,8 @@ export function faultLines(logs) {
 export class App {
   constructor({ baseUrl, child, stateDir, assetsDir, logs, mail }) {
     Object.assign(this, { baseUrl, child, stateDir, assetsDir, logs, mail, adminToken: ADMIN_TOKEN });
+    /** Workspace id → the database it was placed on, for `sql`. */
+    this.homes = new Map();
   }
 
   /** The .eml files this app's mail sink kept (spawned with `mail: true`), oldest first: { name, raw }. */
@@ -221,6 +246,7 @@ export class App {
       body: { name, allowed_origins, owner_email },
     });
     if (response.status !== 201) throw new Error(`creating a workspace failed: ${JSON.stringify(response)}`);
+    this.homes.set(response.body.id, response.body.database);
     return response.body;
   }
 
@@ -257,10 +283,23 @@ export class App {
   /**
    * Runs SQL straight against this app's local D1, behind the API's back
    * (e.g. to plant a row an older release could have written); returns the
-   * rows of the last statement.
+   * rows of the last statement. Workspaces live in several databases: a
+   * query naming a workspace this app created runs in that workspace's
+   * (`database` names one outright). Any other runs in every database and
+   * answers as if they were one: rows found in any, and a one-row aggregate
+   * (a count, say) summed over them. An INSERT must say where it goes.
    */
-  async sql(query) {
-    const args = ['d1', 'execute', 'DB', '--local', '--persist-to', this.stateDir, '--json', '--command', query];
+  async sql(query, { database } = {}) {
+    const named = [...new Set(query.match(/ws_[0-9A-HJKMNP-TV-Z]{26}/g) ?? [])].map((id) => this.homes.get(id)).filter(Boolean);
+    const databases = database ? [database] : named.length ? [...new Set(named)] : DATABASES;
+    if (databases.length > 1 && /^\s*(WITH\b[\s\S]*\b)?INSERT\b/i.test(query)) throw new Error(`say which database this INSERT goes to (name a workspace this app created, or pass { database }): ${query}`);
+    const results = await Promise.all(databases.map((db) => this.sqlIn(db, query)));
+    return results.length === 1 ? results[0] : asOneDatabase(results);
+  }
+
+  /** Runs SQL in one of this app's local databases. */
+  async sqlIn(database, query) {
+    const args = ['d1', 'execute', database, '--local', '--persist-to', this.stateDir, '--json', '--command', query];
     // The JSON is printed at wrangler's `log` level, which scripts/env.sh turns down.
     const run = () => promisify(execFile)(wrangler, args, { cwd: root, env: { ...offlineEnv, WRANGLER_LOG: 'log' } });
     // The running worker holds the database now and then: run again (each run takes a second to start).

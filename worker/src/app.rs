@@ -3,7 +3,9 @@
 
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
-use crate::store::Store;
+use crate::store::{databases, Store};
+use leadsbot_shared::credentials::Home;
+use leadsbot_shared::databases::DatabaseName;
 use worker::{Context, Env, Request};
 
 /// A request's `:name` path parameters, as its route matched them.
@@ -28,14 +30,57 @@ pub struct App {
     /// allowed; every response to the request then carries CORS headers,
     /// errors included, so the page can read why it failed.
     pub cors_origin: Option<String>,
+    /// The workspace `store` was pointed at, and its database, once the request named it.
+    bound: std::cell::RefCell<Option<(String, DatabaseName)>>,
 }
 
 impl App {
     /// The request with what every handler needs: the store, the time.
     pub fn open(req: Request, env: Env, ctx: Context, params: PathParams) -> ApiResult<Self> {
         let sends_mail = crate::config::Config::sends_email(&env);
-        let store = Store::new(env.d1("DB").map_err(|err| ApiError::internal("D1 binding DB", err))?).with_member_mail(sends_mail);
-        Ok(App { req, env, ctx, store, now_ms: crate::platform::now_ms(), params, cors_origin: None })
+        // Until the request names its workspace, the store is the directory's database.
+        let store = databases::directory(&env)?.with_member_mail(sends_mail);
+        Ok(App { req, env, ctx, store, now_ms: crate::platform::now_ms(), params, cors_origin: None, bound: Default::default() })
+    }
+
+    /// Points this request's store at the database holding `workspace_id`
+    /// (the directory says which; a moving workspace answers 503). Every
+    /// credential and path that names a workspace comes through here before
+    /// its first read; a request serves one workspace only.
+    pub async fn bind_workspace(&self, workspace_id: &str) -> ApiResult<()> {
+        if let Some((bound, _)) = self.bound.borrow().as_ref() {
+            return match bound == workspace_id {
+                true => Ok(()),
+                false => Err(ApiError::internal("bind_workspace", "one request named two workspaces")),
+            };
+        }
+        let database = databases::home_of(&self.env, workspace_id, self.now_ms).await?;
+        self.store.point_at(&databases::open(&self.env, &database)?);
+        *self.bound.borrow_mut() = Some((workspace_id.to_string(), database));
+        Ok(())
+    }
+
+    /// The database `store` runs on: the bound workspace's, else the directory's.
+    pub fn database(&self) -> DatabaseName {
+        self.bound.borrow().as_ref().map_or_else(DatabaseName::directory, |(_, database)| database.clone())
+    }
+
+    /// Looks a credential up where it lives: a new one in the workspace it
+    /// names; an old one (naming no workspace) in each database in turn
+    /// until one knows it. `lookup` returns the credential's workspace and
+    /// what was found; the request is then bound to that workspace.
+    pub async fn find_credential<T, F, Fut>(&self, home: Home<'_>, lookup: F) -> ApiResult<Option<T>>
+    where
+        F: Fn(Store) -> Fut,
+        Fut: std::future::Future<Output = ApiResult<Option<(String, T)>>>,
+    {
+        if let Home::Workspace(workspace_id) = home {
+            self.bind_workspace(workspace_id).await?;
+            return Ok(lookup(self.store.clone()).await?.map(|(_, found)| found));
+        }
+        let Some((workspace_id, found)) = databases::first_found(&self.env, lookup).await? else { return Ok(None) };
+        self.bind_workspace(&workspace_id).await?;
+        Ok(Some(found))
     }
 
     pub fn header(&self, name: &str) -> Option<String> {

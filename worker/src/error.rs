@@ -28,6 +28,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     Validation(Vec<FieldError>),
     RateLimited { retry_after_secs: u32 },
+    /// The workspace cannot be served for a moment (it is moving between
+    /// databases): 503 with `Retry-After`, which clients and the widget honour.
+    Unavailable { detail: String, retry_after_secs: u32 },
     /// Something on our side failed. The cause is logged, never sent.
     Internal(String),
 }
@@ -57,6 +60,7 @@ impl ApiError {
             Self::Validation(_) => 422,
             Self::RateLimited { .. } => 429,
             Self::Internal(_) => 500,
+            Self::Unavailable { .. } => 503,
         }
     }
 
@@ -77,6 +81,7 @@ impl ApiError {
             Self::Validation(_) => ("validation", "Invalid input"),
             Self::RateLimited { .. } => ("rate-limited", "Too many requests"),
             Self::Internal(_) => ("internal", "Internal server error"),
+            Self::Unavailable { .. } => ("unavailable", "Temporarily unavailable"),
         }
     }
 
@@ -93,6 +98,7 @@ impl ApiError {
                 _ => format!("{} fields are invalid", errors.len()),
             },
             Self::RateLimited { retry_after_secs } => format!("slow down; retry after {retry_after_secs} seconds"),
+            Self::Unavailable { detail, .. } => detail.clone(),
             Self::Internal(_) => "an unexpected error occurred on our side; it has been logged".into(),
         }
     }
@@ -122,7 +128,7 @@ impl ApiError {
             Self::MethodNotAllowed(allowed) => {
                 let _ = headers.set("Allow", &allowed.join(", "));
             }
-            Self::RateLimited { retry_after_secs } => {
+            Self::RateLimited { retry_after_secs } | Self::Unavailable { retry_after_secs, .. } => {
                 let _ = headers.set("Retry-After", &retry_after_secs.to_string());
             }
             Self::Unauthorized(_) => {
@@ -194,6 +200,7 @@ pub fn title_of(status: u16) -> &'static str {
         415 => ApiError::UnsupportedMediaType(String::new()),
         422 => ApiError::Validation(Vec::new()),
         429 => ApiError::RateLimited { retry_after_secs: 0 },
+        503 => ApiError::Unavailable { detail: String::new(), retry_after_secs: 0 },
         _ => ApiError::Internal(String::new()),
     };
     sample.kind().1

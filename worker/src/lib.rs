@@ -56,11 +56,19 @@ async fn queue(batch: MessageBatch<outbox::message::DeliveryMessage>, env: Env, 
 /// they had one form.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    outbox::sweeper::sweep(env.clone()).await;
-    automation::telegram::forget_old_updates(&env).await;
-    lifecycle::retention::run(env.clone()).await;
-    lifecycle::summaries::cron::run(env.clone()).await;
-    lifecycle::rotation::reseal(&env).await;
-    inbox::sweep(env.clone()).await;
-    lifecycle::email_renormalisation::run(&env).await;
+    let databases = match store::databases::all(&env) {
+        Ok(databases) => databases,
+        Err(err) => return worker::console_error!("cron: {err:?}"),
+    };
+    // Every sweep runs on each database, side by side; nothing joins across them.
+    futures_util::future::join_all(databases.iter().map(|(_, store)| async {
+        outbox::sweeper::sweep(&env, store).await;
+        automation::telegram::forget_old_updates(store).await;
+        lifecycle::retention::run(&env, store).await;
+        lifecycle::summaries::cron::run(&env, store).await;
+        lifecycle::rotation::reseal(&env, store).await;
+        inbox::sweep(store).await;
+        lifecycle::email_renormalisation::run(store).await;
+    }))
+    .await;
 }

@@ -2420,6 +2420,11 @@ export interface components {
             allowed_origins: string[];
             /** @description An API key with every scope. */
             api_key: string;
+            /**
+             * @description The D1 binding of the database the workspace was placed on (`DB`, `DB_1`, …).
+             * @example DB_1
+             */
+            database: string;
             id: string;
             /** @description Signs server posts to the capture endpoint (X-LeadsBot-Signature). */
             inbound_signing_secret: string;

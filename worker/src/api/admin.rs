@@ -9,8 +9,10 @@ use crate::http::{json, read_json};
 use crate::team::{self, invited_member, PreparedMail};
 use crate::api::openapi::problems::{AdminProblems, BodyProblems};
 use crate::platform::random_bytes;
+use crate::store::databases;
 use crate::store::workspaces::{NewWorkspace, WorkspaceRow};
 use crate::workspace::{validate_settings, WorkspaceCreatedOut, WorkspaceIn};
+use leadsbot_shared::databases::DatabaseName;
 use leadsbot_shared::ids::{redacted_parts, IdKind};
 use leadsbot_shared::members::Role;
 use leadsbot_shared::signing::new_endpoint_secret;
@@ -53,7 +55,12 @@ pub async fn create_workspace(app: &mut App) -> ApiResult<Response> {
     };
     let invitation = owner.as_ref().map(|owner| PreparedMail::invitation(app, owner, &row.name)).transpose()?;
     let invitation_write = owner.as_ref().zip(invitation.as_ref()).map(|(owner, mail)| mail.write(&id, &owner.id, now));
-    let jobs = app.store.create_workspace(NewWorkspace { row: &row, key: &key_row, owner: owner.as_ref().zip(invitation_write.as_ref()) }).await?;
+    let database = place(app, &id).await?;
+    let created = app.store.create_workspace(NewWorkspace { row: &row, key: &key_row, owner: owner.as_ref().zip(invitation_write.as_ref()) }).await;
+    if created.is_err() {
+        databases::directory(&app.env)?.unplace_workspace(&id).await?;
+    }
+    let jobs = created?;
     team::send(app, jobs);
     let created = WorkspaceCreatedOut {
         id,
@@ -62,6 +69,18 @@ pub async fn create_workspace(app: &mut App) -> ApiResult<Response> {
         public_token: token,
         api_key: key,
         inbound_signing_secret: inbound_secret,
+        database: database.to_string(),
     };
     json(201, &created)
+}
+
+/// Places a new workspace on the least full database (`Databases::least_full`
+/// says why that rule), records it in the directory, and binds the request to it.
+async fn place(app: &App, workspace_id: &str) -> ApiResult<DatabaseName> {
+    let directory = databases::directory(&app.env)?;
+    let counts = directory.workspaces_per_database().await?;
+    let database = databases::configured(&app.env)?.least_full(&counts).clone();
+    directory.place_workspace(workspace_id, database.as_str(), app.now_ms).await?;
+    app.bind_workspace(workspace_id).await?;
+    Ok(database)
 }

@@ -59,6 +59,7 @@ pub async fn capture(app: &mut App) -> ApiResult<Response> {
     let workspace_id = app.param("workspace_id");
     let credential = Credential::from_request(app, &fields)?;
     let requirement = require(&workspace_id, &credential, request_origin(app).as_deref(), app.now_ms).map_err(Refusal::into_error)?;
+    app.bind_workspace(&workspace_id).await?;
     match &requirement.proof {
         Proof::PublicToken { token_hash, .. } => abuse::limit_browser(app, token_hash).await?,
         Proof::ApiKey { key_hash, .. } => {
@@ -137,10 +138,16 @@ pub async fn capture_via_url(app: &mut App) -> ApiResult<Response> {
     let not_found = || ApiError::NotFound("no such capture URL".into());
     let Some(home) = credentials::home(CredentialKind::CaptureUrl, &id) else { return Err(not_found()) };
     abuse::limit_credential(app, format!("url:{id}")).await?;
-    let endpoint = match home {
-        Home::Workspace(workspace_id) => app.store.capture_url_in(workspace_id, &id).await?,
-        Home::Directory => app.store.capture_url(&id).await?,
-    };
+    let id = &id;
+    let endpoint = app
+        .find_credential(home, |store| async move {
+            let row = match home {
+                Home::Workspace(workspace_id) => store.capture_url_in(workspace_id, id).await?,
+                Home::Directory => store.capture_url(id).await?,
+            };
+            Ok(row.map(|row| (row.workspace_id.clone(), row)))
+        })
+        .await?;
     let endpoint = endpoint.ok_or_else(not_found)?;
     loops::cap_workspace_leads(app, &endpoint.workspace_id).await?;
     let preset = endpoint.preset();
@@ -202,7 +209,13 @@ async fn read_fields(app: &mut App) -> ApiResult<(Vec<u8>, Fields)> {
 pub async fn preflight(app: &mut App) -> ApiResult<Response> {
     let workspace_id = app.param("workspace_id");
     let origin = app.header("Origin").ok_or_else(|| ApiError::BadRequest("a preflight needs an Origin header".into()))?;
-    let workspace = if is_sortable_id(IdKind::Workspace, &workspace_id) { app.store.workspace(&workspace_id).await? } else { None };
+    let workspace = match is_sortable_id(IdKind::Workspace, &workspace_id) {
+        true => {
+            app.bind_workspace(&workspace_id).await?;
+            app.store.workspace(&workspace_id).await?
+        }
+        false => None,
+    };
     let normalized = normalize_origin(&origin).unwrap_or_else(|| origin.clone());
     let allowed = workspace.is_some_and(|w| origin_allowed(&w.allowed_origins(), Some(&normalized)));
     if !allowed {

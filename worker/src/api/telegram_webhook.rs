@@ -24,6 +24,7 @@ pub async fn update(app: &mut App) -> ApiResult<Response> {
     let workspace_id = app.param("workspace_id");
     // Per workspace, before the secret is checked against D1 (the id is only a key here, bounded).
     admit(&app.env, TELEGRAM_UPDATES_PER_WORKSPACE, format!("tg:{}", workspace_id.chars().take(64).collect::<String>())).await?;
+    app.bind_workspace(&workspace_id).await?;
     let secret = app.header(SECRET_HEADER);
     let integration = triage::authenticate(app, &workspace_id, secret.as_deref()).await?;
     let body = read_body(&mut app.req).await?;

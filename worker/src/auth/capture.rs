@@ -9,6 +9,7 @@
 use super::Scope;
 use crate::app::App;
 use crate::error::{ApiError, ApiResult};
+use crate::store::databases;
 use crate::store::keys::KeyRow;
 use crate::store::workspaces::WorkspaceRow;
 use leadsbot_shared::body::Fields;
@@ -152,7 +153,8 @@ pub async fn diagnose(app: &App, requirement: &Requirement) -> ApiResult<Result<
         Proof::ApiKey { key_hash, scope, old } => {
             // A new key named this workspace (`require`): it is looked up there alone.
             let key = if *old {
-                app.store.live_key_by_hash(key_hash).await?
+                // Wherever it lives: a key of another workspace is told apart from no key.
+                databases::first_found(&app.env, |store| async move { store.live_key_by_hash(key_hash).await }).await?
             } else {
                 app.store.live_key_in_workspace(&requirement.workspace_id, key_hash).await?
             };

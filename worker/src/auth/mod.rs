@@ -56,11 +56,17 @@ pub async fn api_key(app: &App) -> ApiResult<KeyAuth> {
 /// A new key is looked up in the workspace it names, an old one (no
 /// workspace inside) through the directory; what has neither shape is no key.
 pub async fn resolve_key(app: &App, secret: &str) -> ApiResult<Option<KeyAuth>> {
-    let found = match credential_home(CredentialKind::ApiKey, secret) {
-        Some(Home::Workspace(workspace_id)) => app.store.live_key_in_workspace(workspace_id, &key_hash(secret)).await?,
-        Some(Home::Directory) => app.store.live_key_by_hash(&key_hash(secret)).await?,
-        None => None,
-    };
+    let Some(home) = credential_home(CredentialKind::ApiKey, secret) else { return Ok(None) };
+    let hash = &key_hash(secret);
+    let found = app
+        .find_credential(home, |store| async move {
+            let row = match home {
+                Home::Workspace(workspace_id) => store.live_key_in_workspace(workspace_id, hash).await?,
+                Home::Directory => store.live_key_by_hash(hash).await?,
+            };
+            Ok(row.map(|row| (row.workspace_id.clone(), row)))
+        })
+        .await?;
     let Some(row) = found else { return Ok(None) };
     touch_later(app, &row);
     let scopes = row.scopes.split_whitespace().filter_map(Scope::parse).collect();

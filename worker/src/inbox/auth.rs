@@ -78,7 +78,10 @@ pub async fn session(app: &App) -> ApiResult<Session> {
     let id_hash = secret_hash(&secret);
     // A new session is looked up in the workspace it names, an old one by its hash alone.
     let found = match credentials::home(CredentialKind::Session, &secret) {
-        Some(home) => app.store.live_session(home, &id_hash, app.now_ms).await?,
+        Some(home) => {
+            let (id_hash, now) = (&id_hash, app.now_ms);
+            app.find_credential(home, |store| async move { Ok(store.live_session(home, id_hash, now).await?.map(|row| (row.workspace_id.clone(), row))) }).await?
+        }
         None => None,
     };
     let Some(row) = found else {

@@ -60,10 +60,9 @@ async fn route(app: &mut App, method: &str, segments: &[&str]) -> ApiResult<Resp
     }
 }
 
-/// The cron: forgets expired links and sessions.
-pub async fn sweep(env: worker::Env) {
-    let Ok(db) = env.d1("DB") else { return };
-    if let Err(err) = crate::store::Store::new(db).sweep_inbox(crate::platform::now_ms()).await {
+/// The cron: forgets expired links and sessions, in one database (it runs on each).
+pub async fn sweep(store: &crate::store::Store) {
+    if let Err(err) = store.sweep_inbox(crate::platform::now_ms()).await {
         worker::console_warn!("inbox sweep failed: {err:?}");
     }
 }

@@ -154,7 +154,9 @@ async fn key_owner(app: &App, secret: &str) -> ApiResult<Option<LinkOwner>> {
 async fn spend(app: &App, link: &str, purpose: LinkPurpose, name: Option<String>) -> ApiResult<Option<LinkOwner>> {
     let Some(home) = credentials::home(CredentialKind::Link, link) else { return Ok(None) };
     let hash = secret_hash(link);
-    let Some(workspace_id) = app.store.spendable_link_workspace(home, &hash, purpose, app.now_ms).await? else { return Ok(None) };
+    let (hash_ref, now) = (&hash, app.now_ms);
+    let spendable = app.find_credential(home, |store| async move { Ok(store.spendable_link_workspace(home, hash_ref, purpose, now).await?.map(|ws| (ws.clone(), ws))) });
+    let Some(workspace_id) = spendable.await? else { return Ok(None) };
     admit(&app.env, SIGN_INS_PER_WORKSPACE, workspace_id.clone()).await?;
     app.store.spend_inbox_link(&workspace_id, &hash, purpose, name.as_deref(), app.now_ms).await
 }

@@ -5,16 +5,12 @@
 use crate::store::email_renormalisations::LegacyEmail;
 use crate::store::Store;
 use leadsbot_shared::email::LeadEmail;
-use worker::Env;
 
 /// Leads re-normalised per tick: one read and one batch.
 const PER_TICK: u32 = 200;
 
-pub async fn run(env: &Env) {
-    let store = match env.d1("DB") {
-        Ok(db) => Store::new(db),
-        Err(err) => return worker::console_error!("email re-normalisation: D1 binding DB: {err}"),
-    };
+/// Runs on one database (the cron runs it on each).
+pub async fn run(store: &Store) {
     let result = async {
         let listed = store.legacy_emails(PER_TICK).await?;
         let done: Vec<(&LegacyEmail, Option<String>)> = listed.iter().map(|lead| (lead, normal_form(lead.email.as_deref()))).collect();

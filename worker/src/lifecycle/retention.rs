@@ -34,11 +34,11 @@ const WORKSPACES_PER_TICK: u32 = 100;
 /// This sweep's cursor in `sweep_cursors`.
 const LEAD_RETENTION_SWEEP: &str = "lead_retention";
 
-pub async fn run(env: Env) {
-    let (config, store) = match (Config::from_env(&env), env.d1("DB")) {
-        (Ok(config), Ok(db)) => (config, Store::new(db)),
-        (Err(err), _) => return worker::console_error!("retention: {err:?}"),
-        (_, Err(err)) => return worker::console_error!("retention: D1 binding DB: {err}"),
+/// Runs on one database (the cron runs it on each).
+pub async fn run(env: &Env, store: &Store) {
+    let config = match Config::from_env(env) {
+        Ok(config) => config,
+        Err(err) => return worker::console_error!("retention: {err:?}"),
     };
     let now = now_ms();
     if let Err(err) = sweep_logs(&store, &config, now).await {

@@ -13,11 +13,11 @@ use worker::Env;
 /// deployment's secrets are re-sealed within minutes.
 const MAX_PER_COLUMN: u32 = 100;
 
-pub async fn reseal(env: &Env) {
-    let (config, store) = match (Config::from_env(env), env.d1("DB")) {
-        (Ok(config), Ok(db)) => (config, Store::new(db)),
-        (Err(err), _) => return worker::console_error!("re-sealing: {err:?}"),
-        (_, Err(err)) => return worker::console_error!("re-sealing: D1 binding DB: {err}"),
+/// Runs on one database (the cron runs it on each).
+pub async fn reseal(env: &Env, store: &Store) {
+    let config = match Config::from_env(env) {
+        Ok(config) => config,
+        Err(err) => return worker::console_error!("re-sealing: {err:?}"),
     };
     let patterns = config.secrets.stale_patterns();
     for column in SEALED_COLUMNS {

@@ -19,9 +19,10 @@ use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
 use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, DueDelivery, CANCELLED, FAILED, PENDING, SUCCEEDED};
-use crate::store::Store;
+use crate::store::{databases, Store};
 use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
+use leadsbot_shared::databases::DatabaseName;
 use leadsbot_shared::job::JobKind;
 use leadsbot_shared::retry::{verdict, AttemptResult, Verdict};
 use worker::{D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptions, QueueRetryOptionsBuilder, RawMessage};
@@ -79,18 +80,54 @@ struct Settled<'a> {
 
 
 pub async fn consume<D: Decisions>(batch: MessageBatch<DeliveryMessage>, env: Env, decisions: &D) {
-    let deliverer = match Config::from_env(&env).and_then(|config| Deliverer::new(env, config, TIME_BUDGET_MS, decisions)) {
-        Ok(deliverer) => deliverer,
-        Err(err) => {
-            worker::console_error!("delivery consumer cannot start: {err:?}");
-            return batch.retry_all_with_options(&retry_later());
-        }
-    };
+    if let Err(err) = Config::from_env(&env) {
+        worker::console_error!("delivery consumer cannot start: {err:?}");
+        return batch.retry_all_with_options(&retry_later());
+    }
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
     let readable: Vec<(&RawMessage, DeliveryMessage)> = messages.iter().filter_map(|m| read(m).map(|msg| (m, msg))).collect();
-    let claimed = deliverer.claim_all(&readable).await;
-    let created = deliverer.work(claimed).await;
-    deliverer.work_created(created).await;
+    // Each database's jobs are claimed, worked and recorded there; the databases side by side.
+    let groups = by_database(&env, readable).await;
+    join_all(groups.into_iter().map(|(database, readable)| {
+        let env = env.clone();
+        async move {
+            let opened = Config::from_env(&env).and_then(|config| Ok((databases::open(&env, &database)?.with_member_mail(config.email.is_some()), config)));
+            let deliverer = match opened.and_then(|(store, config)| Deliverer::new(env, store, config, TIME_BUDGET_MS, decisions)) {
+                Ok(deliverer) => deliverer,
+                Err(err) => {
+                    worker::console_error!("delivery consumer cannot open {database}: {err:?}");
+                    return readable.iter().for_each(|(raw, _)| raw.retry_with_options(&retry_later()));
+                }
+            };
+            let claimed = deliverer.claim_all(&readable).await;
+            let created = deliverer.work(claimed).await;
+            deliverer.work_created(created).await;
+        }
+    }))
+    .await;
+}
+
+/// The messages by the database holding their workspace. A message whose
+/// workspace is moving (or whose home cannot be read now) is retried later.
+async fn by_database<'a>(env: &Env, readable: Vec<(&'a RawMessage, DeliveryMessage)>) -> Vec<(DatabaseName, Vec<(&'a RawMessage, DeliveryMessage)>)> {
+    let mut groups: Vec<(DatabaseName, Vec<(&RawMessage, DeliveryMessage)>)> = Vec::new();
+    let now = now_ms();
+    for (raw, message) in readable {
+        let DeliveryMessage::DeliveryV1 { workspace_id, .. } = &message;
+        match databases::home_of(env, workspace_id, now).await {
+            Ok(database) => match groups.iter_mut().find(|(d, _)| *d == database) {
+                Some((_, group)) => group.push((raw, message)),
+                None => groups.push((database, vec![(raw, message)])),
+            },
+            Err(err) => {
+                if !matches!(err, ApiError::Unavailable { .. }) {
+                    worker::console_error!("delivery message for {workspace_id}: {err:?}");
+                }
+                raw.retry_with_options(&retry_later());
+            }
+        }
+    }
+    groups
 }
 
 /// The claimed jobs in turns, by index, in batch order: the runs of one lead
@@ -250,8 +287,7 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
     }
 
     /// `budget_ms`: how long attempts may start for (`TIME_BUDGET_MS` on the queue).
-    pub(super) fn new(env: Env, config: Config, budget_ms: i64, decisions: &'d D) -> ApiResult<Self> {
-        let store = Store::new(env.d1("DB").map_err(|e| ApiError::internal("D1 binding DB", e))?).with_member_mail(config.email.is_some());
+    pub(super) fn new(env: Env, store: Store, config: Config, budget_ms: i64, decisions: &'d D) -> ApiResult<Self> {
         Ok(Self { store, config, env, decisions, started_at: now_ms(), budget_ms })
     }
 

@@ -6,27 +6,34 @@
 
 use super::consumer::{read, retry_later};
 use super::message::DeliveryMessage;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
-use crate::store::Store;
+use crate::store::{databases, Store};
 use futures_util::future::join_all;
 use worker::{Env, MessageBatch, MessageExt, RawMessage};
 
 pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
-    let store = match env.d1("DB") {
-        Ok(db) => Store::new(db),
-        Err(err) => {
-            worker::console_error!("dead-letter consumer: D1 binding DB: {err}");
-            return batch.retry_all_with_options(&retry_later());
-        }
-    };
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
     // Concurrently: each message stands alone, so one store error retries only its own.
-    join_all(messages.iter().filter_map(|raw| read(raw).map(|message| settle(&store, raw, message)))).await;
+    join_all(messages.iter().filter_map(|raw| read(raw).map(|message| settle(&env, raw, message)))).await;
 }
 
-async fn settle(store: &Store, raw: &RawMessage, message: DeliveryMessage) {
-    match record(store, &message).await {
+async fn settle(env: &Env, raw: &RawMessage, message: DeliveryMessage) {
+    let DeliveryMessage::DeliveryV1 { workspace_id, .. } = &message;
+    // Recorded in the database holding the workspace (a moving one's waits, retried).
+    match databases::for_workspace(env, workspace_id, now_ms()).await {
+        Ok(store) => settle_in(&store, raw, &message).await,
+        Err(err) => {
+            if !matches!(err, ApiError::Unavailable { .. }) {
+                worker::console_error!("dead letter for {workspace_id}: {err:?}");
+            }
+            raw.retry_with_options(&retry_later());
+        }
+    }
+}
+
+async fn settle_in(store: &Store, raw: &RawMessage, message: &DeliveryMessage) {
+    match record(store, message).await {
         Ok(()) => raw.ack(),
         Err(err) => {
             worker::console_error!("recording a dead letter failed, retrying it: {err:?}");

@@ -25,6 +25,7 @@
 use super::message::DeliveryMessage;
 use crate::store::deliveries::DeliveryJob;
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// The groups of one isolate: at most `max_running` at work, at most one
 /// open. Plain state, so its rules are tested natively (`J` is `DeliveryJob`
@@ -81,14 +82,20 @@ pub enum Handed {
 }
 
 thread_local! {
-    // An isolate runs on one thread: these are its groups.
-    static GROUPS: RefCell<Groups<Handed>> = const { RefCell::new(Groups::new()) };
+    // An isolate runs on one thread: these are its groups, one set per
+    // database (a group's jobs are claimed and recorded in one database).
+    static GROUPS: RefCell<HashMap<String, Groups<Handed>>> = RefCell::new(HashMap::new());
+}
+
+fn with_groups<T>(database: &str, f: impl FnOnce(&mut Groups<Handed>) -> T) -> T {
+    GROUPS.with(|groups| f(groups.borrow_mut().entry(database.to_string()).or_insert_with(Groups::new)))
 }
 
 /// A group slot a request holds, and the jobs it is to work in it.
 /// Dropping it (the work finished or cut off) gives the slot back, unless
 /// `next` passed it on to the open group.
 pub struct Group {
+    database: String,
     items: Vec<Handed>,
     holds_slot: bool,
 }
@@ -112,26 +119,27 @@ impl Group {
     /// request to work next, in the same slot.
     pub fn next(mut self, go_on: bool) -> Option<Group> {
         self.holds_slot = false;
-        GROUPS.with(|groups| groups.borrow_mut().next(go_on)).map(|items| Group { items, holds_slot: true })
+        let database = std::mem::take(&mut self.database);
+        with_groups(&database, |groups| groups.next(go_on)).map(|items| Group { database, items, holds_slot: true })
     }
 }
 
 impl Drop for Group {
     fn drop(&mut self) {
         if self.holds_slot {
-            GROUPS.with(|groups| groups.borrow_mut().next(false));
+            with_groups(&self.database, |groups| groups.next(false));
         }
     }
 }
 
 /// Hands what a capture leaves to be done after its response to this
-/// isolate's groups, at most `max_running` at work. `Some(group)` when this
-/// request is to work a group now (its own items and any that were
-/// waiting); `None` when they went into the open group, for the request
-/// that works it.
-pub fn gather(items: Vec<Handed>, max_running: usize) -> Option<Group> {
-    match GROUPS.with(|groups| groups.borrow_mut().arrive(items, max_running)) {
-        Arrival::Lead(items) => Some(Group { items, holds_slot: true }),
+/// isolate's groups for its database, at most `max_running` at work.
+/// `Some(group)` when this request is to work a group now (its own items and
+/// any that were waiting); `None` when they went into the open group, for
+/// the request that works it.
+pub fn gather(database: &str, items: Vec<Handed>, max_running: usize) -> Option<Group> {
+    match with_groups(database, |groups| groups.arrive(items, max_running)) {
+        Arrival::Lead(items) => Some(Group { database: database.to_string(), items, holds_slot: true }),
         Arrival::Handed => None,
     }
 }

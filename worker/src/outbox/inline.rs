@@ -23,6 +23,7 @@ use super::message::{enqueue, DeliveryMessage};
 use crate::app::App;
 use crate::config::Config;
 use crate::store::deliveries::{DeliveryJob, DueDelivery, NewClaim};
+use crate::store::Store;
 use worker::Env;
 
 /// How long `ctx.wait_until` keeps a request's work alive after its response (Workers: 30 s).
@@ -89,8 +90,8 @@ impl FirstAttempts {
         if items.is_empty() {
             return;
         }
-        if let Some(group) = gather(items, self.config.max_in_flight) {
-            app.ctx.wait_until(attempt_groups(app.env.clone(), self.config, self.budget_ms, group, decisions));
+        if let Some(group) = gather(app.database().as_str(), items, self.config.max_in_flight) {
+            app.ctx.wait_until(attempt_groups(app.env.clone(), app.store.clone(), self.config, self.budget_ms, group, decisions));
         }
     }
 }
@@ -128,8 +129,8 @@ fn start_budget_ms(delivery_timeout_ms: u32) -> Option<i64> {
 /// Claims and attempts `due` (new, not held), then works the rows those
 /// attempts created, as a queue batch would. Never fails: what it cannot
 /// start goes on the queue.
-pub async fn attempt<D: Decisions>(env: Env, config: Config, budget_ms: i64, due: Vec<DueDelivery>, decisions: D) {
-    let deliverer = match Deliverer::new(env.clone(), config, budget_ms, &decisions) {
+pub async fn attempt<D: Decisions>(env: Env, store: Store, config: Config, budget_ms: i64, due: Vec<DueDelivery>, decisions: D) {
+    let deliverer = match Deliverer::new(env.clone(), store, config, budget_ms, &decisions) {
         Ok(deliverer) => deliverer,
         Err(err) => {
             worker::console_error!("first attempts cannot start, enqueueing them: {err:?}");
@@ -144,9 +145,9 @@ pub async fn attempt<D: Decisions>(env: Env, config: Config, budget_ms: i64, due
 /// the group slot this request holds; while its time lasts, then the group
 /// that gathered meanwhile, in the same slot. Then it works the rows those
 /// attempts created.
-async fn attempt_groups<D: Decisions>(env: Env, mut config: Config, budget_ms: i64, mut group: Group, decisions: D) {
+async fn attempt_groups<D: Decisions>(env: Env, store: Store, mut config: Config, budget_ms: i64, mut group: Group, decisions: D) {
     config.max_in_flight = GROUP_SENDS_IN_FLIGHT;
-    let deliverer = match Deliverer::new(env.clone(), config, budget_ms, &decisions) {
+    let deliverer = match Deliverer::new(env.clone(), store, config, budget_ms, &decisions) {
         Ok(deliverer) => deliverer,
         Err(err) => return worker::console_error!("first attempts cannot start; the sweeper takes them once their claim lapses: {err:?}"),
     };

@@ -94,7 +94,7 @@ fn start<D: Decisions + 'static>(app: &App, mut deliveries: Vec<DueDelivery>, se
         Err(err) => return worker::console_error!("dispatch: {err:?}"),
     };
     match inline::first_attempt(config.inline_first_attempt, config.skip_enqueue && sends_may_be_lost, config.delivery_timeout_ms) {
-        FirstAttempt::Inline { budget_ms } => app.ctx.wait_until(inline::attempt(app.env.clone(), config, budget_ms, deliveries, decisions)),
+        FirstAttempt::Inline { budget_ms } => app.ctx.wait_until(inline::attempt(app.env.clone(), app.store.clone(), config, budget_ms, deliveries, decisions)),
         FirstAttempt::Queue => enqueue_after_response(app, deliveries, false),
         FirstAttempt::Sweeper => enqueue_after_response(app, deliveries, true),
     }

@@ -18,14 +18,12 @@ const MAX_PER_SWEEP: u32 = 1000;
 /// handed to the queue now, with the delay that remains.
 const LOOKAHEAD_MS: i64 = 60_000;
 
-pub async fn sweep(env: Env) {
+/// Sweeps one database's outbox (the cron runs it on each).
+pub async fn sweep(env: &Env, store: &Store) {
+    let (env, store) = (env.clone(), store.clone());
     let config = match Config::from_env(&env) {
         Ok(config) => config,
         Err(err) => return worker::console_error!("sweeper: {err:?}"),
-    };
-    let store = match env.d1("DB") {
-        Ok(db) => Store::new(db),
-        Err(err) => return worker::console_error!("sweeper: D1 binding DB: {err}"),
     };
     let now = now_ms();
     let overdue_before = now - config.sweep_after_secs * 1000;

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
 use crate::store::suppressions::UNSUBSCRIBED;
-use crate::store::Store;
+use crate::store::databases;
 use leadsbot_shared::mail::open_unsubscribe_token;
 use leadsbot_shared::template::escape_html;
 use worker::{Env, Headers, Method, Request, Response};
@@ -33,7 +33,7 @@ async fn handle(req: Request, env: Env) -> ApiResult<Response> {
     match req.method() {
         Method::Get | Method::Head => page(200, &confirm_page(token)),
         Method::Post => {
-            let store = Store::new(env.d1("DB").map_err(|e| ApiError::internal("D1 binding DB", e))?);
+            let store = databases::for_workspace(&env, &workspace_id, now_ms()).await?;
             store.suppress(&workspace_id, &address_hash, UNSUBSCRIBED, now_ms()).await?;
             page(200, DONE_PAGE)
         }

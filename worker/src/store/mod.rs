@@ -3,6 +3,8 @@
 //! workspace.
 
 pub mod campaigns;
+pub mod databases;
+pub mod directory;
 pub mod capture;
 pub mod capture_urls;
 pub mod deliveries;
@@ -38,19 +40,34 @@ pub mod workspaces;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement};
 
+/// The statements over one database. Clones share their database: a
+/// request's store starts on the directory's and is pointed once at its
+/// workspace's (`App::bind_workspace`), and every clone made before follows.
 #[derive(Clone)]
 pub struct Store {
-    db: std::rc::Rc<D1Database>,
+    db: Rc<RefCell<Rc<D1Database>>>,
     /// Whether this deployment sends email: members' alerts are jobs only then.
     member_mail: bool,
 }
 
 impl Store {
     pub fn new(db: D1Database) -> Self {
-        Self { db: std::rc::Rc::new(db), member_mail: false }
+        Self { db: Rc::new(RefCell::new(Rc::new(db))), member_mail: false }
+    }
+
+    /// Points this store (and its clones) at `other`'s database.
+    pub fn point_at(&self, other: &Store) {
+        let database = other.database();
+        *self.db.borrow_mut() = database;
+    }
+
+    fn database(&self) -> Rc<D1Database> {
+        self.db.borrow().clone()
     }
 
     /// A store whose new events raise members' email alerts (when the
@@ -60,7 +77,7 @@ impl Store {
     }
 
     fn statement(&self, sql: &str, args: &[JsValue]) -> ApiResult<D1PreparedStatement> {
-        self.db.prepare(sql).bind(args).map_err(|e| ApiError::internal("d1 bind", e))
+        self.database().prepare(sql).bind(args).map_err(|e| ApiError::internal("d1 bind", e))
     }
 
     async fn all<T: DeserializeOwned>(&self, sql: &str, args: &[JsValue]) -> ApiResult<Vec<T>> {
@@ -81,7 +98,8 @@ impl Store {
     /// Runs statements atomically (D1 batches are transactions); returns the
     /// rows changed by each.
     async fn batch(&self, statements: Vec<D1PreparedStatement>) -> ApiResult<Vec<worker::D1Result>> {
-        self.db.batch(statements).await.map_err(|e| ApiError::internal("d1 batch", e))
+        let database = self.database();
+        database.batch(statements).await.map_err(|e| ApiError::internal("d1 batch", e))
     }
 }
 

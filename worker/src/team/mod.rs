@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
 use crate::outbox::email::{EmailPayload, EmailedLink};
 use crate::outbox::message::{enqueue, messages_for};
-use crate::store::Store;
+use crate::store::databases;
 use crate::store::deliveries::DueDelivery;
 use crate::store::inbox::LinkPurpose;
 use crate::store::member_mail::{MailedLink, MemberMailWrite};
@@ -89,9 +89,9 @@ pub fn send(app: &App, jobs: Vec<DueDelivery>) {
 /// the response, through the queue: the answer, and how long it takes, are
 /// the same whether the address is anyone's member or not.
 pub fn mail_sign_in_links(app: &App, address: LeadEmail) -> ApiResult<()> {
-    let (store, env, link_key, now) = (app.store.clone(), app.env.clone(), app.config()?.link_key, app.now_ms);
+    let (env, link_key, now) = (app.env.clone(), app.config()?.link_key, app.now_ms);
     app.ctx.wait_until(async move {
-        match sign_in_mails(&store, &link_key, &address, now).await {
+        match sign_in_mails(&env, &link_key, &address, now).await {
             Ok(jobs) => enqueue(&env, messages_for(&jobs)).await,
             Err(err) => worker::console_error!("sign-in mail: {err:?}"),
         }
@@ -99,14 +99,22 @@ pub fn mail_sign_in_links(app: &App, address: LeadEmail) -> ApiResult<()> {
     Ok(())
 }
 
-async fn sign_in_mails(store: &Store, link_key: &str, address: &LeadEmail, now: i64) -> ApiResult<Vec<DueDelivery>> {
+/// An address may be a member of workspaces in every database: each is
+/// asked. A membership is mailed from its workspace's home only (a moving
+/// workspace's is skipped: asking again after the move sends it).
+async fn sign_in_mails(env: &worker::Env, link_key: &str, address: &LeadEmail, now: i64) -> ApiResult<Vec<DueDelivery>> {
     let mut jobs = Vec::new();
-    for membership in store.memberships(address.as_ref()).await? {
-        let mail = match membership.status.as_str() {
-            "active" => PreparedMail::sign_in(link_key, now, (&membership.workspace_id, &membership.email), &membership.workspace_name)?,
-            _ => PreparedMail::invitation_at(link_key, now, (&membership.workspace_id, &membership.email, &membership.role), &membership.workspace_name)?,
-        };
-        jobs.extend(store.write_member_mail(&mail.write(&membership.workspace_id, &membership.id, now)).await?);
+    for (database, store) in databases::all(env)? {
+        for membership in store.memberships(address.as_ref()).await? {
+            if !databases::home_of(env, &membership.workspace_id, now).await.is_ok_and(|home| home == database) {
+                continue;
+            }
+            let mail = match membership.status.as_str() {
+                "active" => PreparedMail::sign_in(link_key, now, (&membership.workspace_id, &membership.email), &membership.workspace_name)?,
+                _ => PreparedMail::invitation_at(link_key, now, (&membership.workspace_id, &membership.email, &membership.role), &membership.workspace_name)?,
+            };
+            jobs.extend(store.write_member_mail(&mail.write(&membership.workspace_id, &membership.id, now)).await?);
+        }
     }
     Ok(jobs)
 }

@@ -197,6 +197,9 @@ pub struct WorkspaceCreatedOut {
     pub api_key: String,
     /// Signs server posts to the capture endpoint (X-LeadsBot-Signature).
     pub inbound_signing_secret: String,
+    /// The D1 binding of the database the workspace was placed on (`DB`, `DB_1`, …).
+    #[schema(example = "DB_1")]
+    pub database: String,
 }
 
 #[cfg(test)]

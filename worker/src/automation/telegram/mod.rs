@@ -14,7 +14,6 @@ use crate::platform::now_ms;
 use crate::store::integrations::IntegrationRow;
 use crate::store::Store;
 use serde_json::Value;
-use worker::Env;
 
 /// Handled update ids are remembered this long: Telegram keeps an
 /// undelivered update for one day.
@@ -22,11 +21,7 @@ const REMEMBER_UPDATES_MS: i64 = 2 * 86_400_000;
 
 /// The cron's part: forgets handled update ids older than
 /// `REMEMBER_UPDATES_MS`, a bounded batch per run.
-pub async fn forget_old_updates(env: &Env) {
-    let store = match env.d1("DB") {
-        Ok(db) => Store::new(db),
-        Err(err) => return worker::console_error!("pruning telegram updates: D1 binding DB: {err}"),
-    };
+pub async fn forget_old_updates(store: &Store) {
     if let Err(err) = store.prune_telegram_updates(now_ms() - REMEMBER_UPDATES_MS).await {
         worker::console_error!("pruning telegram updates failed: {err:?}");
     }

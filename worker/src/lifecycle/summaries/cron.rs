@@ -30,12 +30,10 @@ const MAX_DIGESTS_PER_TICK: usize = 100;
 /// This sweep's cursor in `sweep_cursors`.
 const DIGESTS_SWEEP: &str = "digests";
 
-pub async fn run(env: Env) {
-    let store = match env.d1("DB") {
-        Ok(db) => Store::new(db).with_member_mail(crate::config::Config::sends_email(&env)),
-        Err(err) => return worker::console_error!("digests: D1 binding DB: {err}"),
-    };
-    if let Err(err) = send_page(&env, &store, now_ms()).await {
+/// Runs on one database (the cron runs it on each).
+pub async fn run(env: &Env, store: &Store) {
+    let store = store.clone().with_member_mail(crate::config::Config::sends_email(env));
+    if let Err(err) = send_page(env, &store, now_ms()).await {
         worker::console_error!("digests: {err:?}");
     }
 }
