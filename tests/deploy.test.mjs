@@ -44,21 +44,22 @@ test.after(() => {
   else rmSync(deployConfig, { force: true });
 });
 
-test('a first run creates the database and both queues, migrates, sets both secrets, writes the local config and deploys; a second only deploys', () => {
+test('a first run creates both databases and both queues, migrates each, sets both secrets, writes the local config and deploys; a second only deploys', () => {
   const cf = account();
   try {
     const first = cf.deploy();
     assert.equal(first.status, 0, first.stderr + first.stdout);
     const created = cf.state();
-    assert.equal(created.databases.length, 1);
-    const id = created.databases[0].uuid;
+    // Workspaces are spread over both (README, "Scale-out").
+    assert.deepEqual(created.databases.map((d) => d.name), ['leadsbot', 'leadsbot-1']);
+    const [id, id1] = created.databases.map((d) => d.uuid);
     assert.deepEqual(created.queues.map((q) => q.queue_name).sort(), QUEUES);
-    assert.deepEqual(created.migrated, [id]);
+    assert.deepEqual(created.migrated, [id, id1]);
     assert.deepEqual(Object.keys(created.worker.secrets).sort(), ['ADMIN_TOKEN', 'SECRETS_KEY']);
     assert.match(created.worker.secrets.ADMIN_TOKEN, /^[0-9a-f]{48}$/);
     assert.equal(Buffer.from(created.worker.secrets.SECRETS_KEY, 'base64').length, 32);
-    for (const command of ['d1 create leadsbot', 'queues create leadsbot-deliveries', 'queues create leadsbot-deliveries-dlq',
-      'd1 migrations apply leadsbot --remote --config wrangler.deploy.toml', 'secret put ADMIN_TOKEN --config wrangler.deploy.toml',
+    for (const command of ['d1 create leadsbot', 'd1 create leadsbot-1', 'queues create leadsbot-deliveries', 'queues create leadsbot-deliveries-dlq',
+      'd1 migrations apply leadsbot --remote --config wrangler.deploy.toml', 'd1 migrations apply leadsbot-1 --remote --config wrangler.deploy.toml', 'secret put ADMIN_TOKEN --config wrangler.deploy.toml',
       'secret put SECRETS_KEY --config wrangler.deploy.toml']) {
       assert.ok(first.commands.includes(command), `${command} in ${first.commands.join('\n')}`);
     }
@@ -69,6 +70,7 @@ test('a first run creates the database and both queues, migrates, sets both secr
     // The local config carries the id; the deployed worker got exactly it.
     const local = readFileSync(deployConfig, 'utf8');
     assert.match(local, new RegExp(`^database_id = "${id}"$`, 'm'));
+    assert.match(local, new RegExp(`^database_name = "leadsbot-1"\ndatabase_id = "${id1}"$`, 'm'));
     assert.equal(created.worker.deployedWith, local);
     assert.match(first.stdout, /URL +https:\/\/leadsbot\.example-account\.workers\.dev\n/);
     assert.ok(first.stdout.includes(created.worker.secrets.ADMIN_TOKEN), 'a new admin token is shown');
@@ -91,10 +93,10 @@ test('a first run creates the database and both queues, migrates, sets both secr
 
 test('a run finds what exists by exact name: a queue whose name extends another is not that queue, a set secret is kept', () => {
   const cf = account({
-    databases: [{ uuid: 'existing-db-id', name: 'leadsbot' }],
+    databases: [{ uuid: 'existing-db-id', name: 'leadsbot' }, { uuid: 'existing-db-1-id', name: 'leadsbot-1' }],
     queues: [{ queue_id: 'q1', queue_name: 'leadsbot-deliveries-dlq' }],
     worker: { secrets: { ADMIN_TOKEN: 'kept' }, deployedWith: null },
-    migrated: ['existing-db-id'],
+    migrated: ['existing-db-id', 'existing-db-1-id'],
   });
   try {
     const run = cf.deploy();

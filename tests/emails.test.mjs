@@ -47,7 +47,8 @@ test('leads stored before the upgrade are re-normalised by the cron and erased b
   const dir = await mkdtemp(join(tmpdir(), 'leadsbot-emails-'));
   dirs.push(dir);
   const [stateDir, oldMigrations] = [join(dir, 'state'), join(dir, 'migrations')];
-  for (const name of (await readdir(join(root, 'migrations'))).filter((n) => n < '0022')) {
+  // With the directory (0036), which this release's worker places the legacy workspace with (in DB, the first).
+  for (const name of (await readdir(join(root, 'migrations'))).filter((n) => n < '0022' || n.startsWith('0036_'))) {
     await cp(join(root, 'migrations', name), join(oldMigrations, name));
   }
   const oldConfig = join(dir, 'wrangler.toml');
@@ -55,13 +56,15 @@ test('leads stored before the upgrade are re-normalised by the cron and erased b
   await applyMigrations(stateDir, { config: oldConfig });
 
   const before = await spawnApp({ stateDir });
+  apps.push(before);
   const ws = await before.createWorkspace({ name: 'Legacy' });
   const { id: leadId } = (await before.capture(ws, { email: 'kept@example.com', name: 'Legacy Ada' })).body;
   // As the release before stored them: only the domain's ASCII letters lowercased.
-  await before.sql(`UPDATE leads SET email = 'Ada@bÜro.de' WHERE id = '${leadId}'`);
+  await before.sql(`UPDATE leads SET email = 'Ada@bÜro.de' WHERE id = '${leadId}'`, { database: ws.database });
   const { id: otherId } = (await before.capture(ws, { email: 'kept2@example.com' })).body;
-  await before.sql(`UPDATE leads SET email = 'zoe@stra\u00dfe.de' WHERE id = '${otherId}'`);
+  await before.sql(`UPDATE leads SET email = 'zoe@stra\u00dfe.de' WHERE id = '${otherId}'`, { database: ws.database });
   await before.stop({ keepState: true });
+  apps.splice(apps.indexOf(before), 1);
 
   await applyMigrations(stateDir);
   const app = await spawnApp({ stateDir, testScheduled: true });

@@ -5,7 +5,7 @@
 // and follow-ups that named it, whose messages Telegram echoed into the log.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnApp } from './support/app.mjs';
+import { DATABASES, spawnApp } from './support/app.mjs';
 import { startReceiver } from './support/receiver.mjs';
 
 const TOKEN = '123456:erasure-test-token';
@@ -25,9 +25,17 @@ after(async () => {
   await receiver?.close();
 });
 
-/** Every row of every table (listed from sqlite_master), as lower-cased JSON text, except another workspace's rows. */
+/** Every row of every table of every database, as lower-cased JSON text, except another workspace's rows. */
 async function everyRowOutside(workspaceId) {
-  const columns = await app.sql(`SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p
+  const dumps = await Promise.all(DATABASES.map((database) => everyRowIn(database, workspaceId)));
+  const dump = {};
+  for (const one of dumps) for (const [table, rows] of Object.entries(one)) dump[table] = [...(dump[table] ?? []), ...rows];
+  return dump;
+}
+
+/** Every row of every table (listed from sqlite_master) of one database, except another workspace's rows. */
+async function everyRowIn(database, workspaceId) {
+  const columns = await app.sqlIn(database, `SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p
     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE '\\_cf\\_%' ESCAPE '\\'`);
   const tables = [...new Set(columns.map((c) => c.t))];
   assert.ok(tables.includes('leads') && tables.includes('delivery_attempts') && tables.includes('idempotency_keys'));
@@ -42,7 +50,7 @@ async function everyRowOutside(workspaceId) {
     const where = perLead[t] ? ` WHERE ${perLead[t]} NOT IN (SELECT rowid FROM leads WHERE workspace_id = '${workspaceId}')` : '';
     return `(SELECT json_group_array(json_object(${pairs})) FROM ${quote(t)}${where}) AS ${quote(t)}`;
   });
-  const [all] = await app.sql(`SELECT ${arrays.join(', ')}`);
+  const [all] = await app.sqlIn(database, `SELECT ${arrays.join(', ')}`);
   const dump = {};
   for (const t of tables) {
     const rows = JSON.parse(all[t]).filter((r) => r.workspace_id !== workspaceId && r.id !== workspaceId);
@@ -98,8 +106,11 @@ test('erasing a person leaves no trace in any table, announces lead.erased, spar
   for (const id of ids) assert.equal((await app.api(ws.api_key, 'GET', `/api/v1/leads/${id}`)).status, 404);
   assert.deepEqual(tracesOf(await everyRowOutside(other.id), EMAIL, NAME, '7946 0958'), []);
   // The search index (tokens, not whole values, so checked by a match): only the other workspace's lead.
-  const matched = await app.sql(`SELECT rowid AS r FROM leads_fts WHERE leads_fts MATCH '"gwendolyn" OR "79460958"'`);
-  assert.deepEqual(matched.map((m) => m.r), (await app.sql(`SELECT rowid AS r FROM leads WHERE id = '${theirs}'`)).map((m) => m.r));
+  // (In every database: the other workspace's may be another one.)
+  for (const database of DATABASES) {
+    const matched = await app.sqlIn(database, `SELECT rowid AS r FROM leads_fts WHERE leads_fts MATCH '"gwendolyn" OR "79460958"'`);
+    assert.deepEqual(matched.map((m) => m.r), (await app.sqlIn(database, `SELECT rowid AS r FROM leads WHERE id = '${theirs}'`)).map((m) => m.r), database);
+  }
   assert.equal((await app.api(other.api_key, 'GET', `/api/v1/leads/${theirs}`)).body.email, EMAIL, "the other workspace's lead stays");
 
   await app.waitFor(() => receiver.to('/erase').filter((r) => r.json?.event === 'lead.erased').length >= 2, { what: 'two lead.erased webhooks' });

@@ -26,7 +26,7 @@ const count = async (sql) => (await app.sql(sql))[0].n;
 const localHour = (timeZone) => Number(new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' }).format(new Date()));
 
 /**
- * 600 workspaces keeping leads a day, with Telegram (the far workspace's
+ * 600 workspaces keeping leads a day, planted in the far workspace's database, with Telegram (the far workspace's
  * sealed secrets, copied), whose digest is not due while the test runs
  * (hour 23, in a zone where it is not yet 22). Ids `ws_0…` sort before a
  * real (time-ordered) id, `ws_Z…` after it. The first has 60 expired leads (three erasure batches).
@@ -36,13 +36,13 @@ async function seed(far) {
   await app.sql(`INSERT INTO workspaces (id, name, public_token_hash, public_token_prefix, inbound_secret_sealed, lead_retention_days, timezone, digest_hour, created_at, updated_at)
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)
     SELECT CASE WHEN i <= 550 THEN 'ws_0' ELSE 'ws_Z' END || printf('%06d', i), 'Seeded ' || i, 'seeded-' || i, 'seeded', w.inbound_secret_sealed, 1, '${zone}', 23, w.created_at, w.created_at
-    FROM n, workspaces w WHERE w.id = '${far.id}'`);
+    FROM n, workspaces w WHERE w.id = '${far.id}'`, { database: far.database });
   await app.sql(`INSERT INTO integrations (workspace_id, kind, secret_sealed, settings, created_at, updated_at)
     SELECT w.id, i.kind, i.secret_sealed, '{"chat_id":"seeded"}', i.created_at, i.updated_at
-    FROM workspaces w JOIN integrations i ON i.workspace_id = '${far.id}' AND i.kind = 'telegram' WHERE w.name LIKE 'Seeded %'`);
+    FROM workspaces w JOIN integrations i ON i.workspace_id = '${far.id}' AND i.kind = 'telegram' WHERE w.name LIKE 'Seeded %'`, { database: far.database });
   await app.sql(`INSERT INTO leads (id, workspace_id, email, source, created_at, updated_at)
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60)
-    SELECT 'lead_0' || printf('%06d', i), 'ws_0000001', 'backlog' || i || '@example.com', 'api', ${Date.now() - 2 * DAY_MS}, ${Date.now() - 2 * DAY_MS} FROM n`);
+    SELECT 'lead_0' || printf('%06d', i), 'ws_0000001', 'backlog' || i || '@example.com', 'api', ${Date.now() - 2 * DAY_MS}, ${Date.now() - 2 * DAY_MS} FROM n`, { database: far.database });
 }
 
 test('lead retention and digests reach a workspace beyond the 500th; a backlog holds nobody back', async () => {
@@ -52,9 +52,9 @@ test('lead retention and digests reach a workspace beyond the 500th; a backlog h
   const lead = (await app.capture(far, { email: 'expired@example.com' })).body.id;
   await app.sql(`UPDATE leads SET created_at = created_at - ${2 * DAY_MS} WHERE id = '${lead}'`);
   await seed(far);
-  const order = await app.sql("SELECT count(*) AS n, sum(id < 'ws_0000551') AS earlier FROM workspaces WHERE lead_retention_days IS NOT NULL");
+  const order = await app.sql("SELECT count(*) AS n, sum(id < 'ws_0000551') AS earlier FROM workspaces WHERE lead_retention_days IS NOT NULL", { database: far.database });
   assert.deepEqual(order, [{ n: 601, earlier: 550 }], 'the far workspace is the 551st in id order');
-  const backlog = () => count("SELECT count(*) AS n FROM leads WHERE workspace_id = 'ws_0000001'");
+  const backlog = async () => (await app.sql("SELECT count(*) AS n FROM leads WHERE workspace_id = 'ws_0000001'", { database: far.database }))[0].n;
 
   // Its expired lead erased and its daily digest claimed (one query: each costs a wrangler start).
   const farDone = async () => (await count(`SELECT (SELECT count(*) FROM leads WHERE id = '${lead}') = 0

@@ -24,8 +24,8 @@
 
 use super::message::DeliveryMessage;
 use crate::store::deliveries::DeliveryJob;
+use leadsbot_shared::databases::DatabaseName;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// The groups of one isolate: at most `max_running` at work, at most one
 /// open. Plain state, so its rules are tested natively (`J` is `DeliveryJob`
@@ -82,33 +82,34 @@ pub enum Handed {
 }
 
 thread_local! {
-    // An isolate runs on one thread: these are its groups, one set per
-    // database (a group's jobs are claimed and recorded in one database).
-    static GROUPS: RefCell<HashMap<String, Groups<Handed>>> = RefCell::new(HashMap::new());
-}
-
-fn with_groups<T>(database: &str, f: impl FnOnce(&mut Groups<Handed>) -> T) -> T {
-    GROUPS.with(|groups| f(groups.borrow_mut().entry(database.to_string()).or_insert_with(Groups::new)))
+    // An isolate runs on one thread: these are its groups. A group may hold
+    // jobs of several databases; its request works each database's apart.
+    static GROUPS: RefCell<Groups<(DatabaseName, Handed)>> = const { RefCell::new(Groups::new()) };
 }
 
 /// A group slot a request holds, and the jobs it is to work in it.
 /// Dropping it (the work finished or cut off) gives the slot back, unless
 /// `next` passed it on to the open group.
 pub struct Group {
-    database: String,
-    items: Vec<Handed>,
+    items: Vec<(DatabaseName, Handed)>,
     holds_slot: bool,
 }
 
+/// One database's part of a group: the jobs to attempt there.
+pub type DatabaseJobs = (DatabaseName, Vec<DeliveryJob>);
+
 impl Group {
-    /// The jobs every capture in the group handed to it to attempt, and the
-    /// messages to send to the queue.
-    pub fn take(&mut self) -> (Vec<DeliveryJob>, Vec<DeliveryMessage>) {
-        let mut jobs = Vec::new();
+    /// The jobs every capture in the group handed to it to attempt, by
+    /// database, and the messages to send to the queue.
+    pub fn take(&mut self) -> (Vec<DatabaseJobs>, Vec<DeliveryMessage>) {
+        let mut jobs: Vec<DatabaseJobs> = Vec::new();
         let mut messages = Vec::new();
-        for item in std::mem::take(&mut self.items) {
+        for (database, item) in std::mem::take(&mut self.items) {
             match item {
-                Handed::Attempt(job) => jobs.push(job),
+                Handed::Attempt(job) => match jobs.iter_mut().find(|(d, _)| *d == database) {
+                    Some((_, of_database)) => of_database.push(job),
+                    None => jobs.push((database, vec![job])),
+                },
                 Handed::Enqueue(message) => messages.push(message),
             }
         }
@@ -119,27 +120,27 @@ impl Group {
     /// request to work next, in the same slot.
     pub fn next(mut self, go_on: bool) -> Option<Group> {
         self.holds_slot = false;
-        let database = std::mem::take(&mut self.database);
-        with_groups(&database, |groups| groups.next(go_on)).map(|items| Group { database, items, holds_slot: true })
+        GROUPS.with(|groups| groups.borrow_mut().next(go_on)).map(|items| Group { items, holds_slot: true })
     }
 }
 
 impl Drop for Group {
     fn drop(&mut self) {
         if self.holds_slot {
-            with_groups(&self.database, |groups| groups.next(false));
+            GROUPS.with(|groups| groups.borrow_mut().next(false));
         }
     }
 }
 
-/// Hands what a capture leaves to be done after its response to this
-/// isolate's groups for its database, at most `max_running` at work.
+/// Hands what a capture leaves to be done after its response (its jobs in
+/// `database`) to this isolate's groups, at most `max_running` at work.
 /// `Some(group)` when this request is to work a group now (its own items and
 /// any that were waiting); `None` when they went into the open group, for
 /// the request that works it.
-pub fn gather(database: &str, items: Vec<Handed>, max_running: usize) -> Option<Group> {
-    match with_groups(database, |groups| groups.arrive(items, max_running)) {
-        Arrival::Lead(items) => Some(Group { database: database.to_string(), items, holds_slot: true }),
+pub fn gather(database: &DatabaseName, items: Vec<Handed>, max_running: usize) -> Option<Group> {
+    let items = items.into_iter().map(|item| (database.clone(), item)).collect();
+    match GROUPS.with(|groups| groups.borrow_mut().arrive(items, max_running)) {
+        Arrival::Lead(items) => Some(Group { items, holds_slot: true }),
         Arrival::Handed => None,
     }
 }

@@ -23,7 +23,8 @@ use super::message::{enqueue, DeliveryMessage};
 use crate::app::App;
 use crate::config::Config;
 use crate::store::deliveries::{DeliveryJob, DueDelivery, NewClaim};
-use crate::store::Store;
+use crate::store::{databases, Store};
+use leadsbot_shared::databases::DatabaseName;
 use worker::Env;
 
 /// How long `ctx.wait_until` keeps a request's work alive after its response (Workers: 30 s).
@@ -90,8 +91,8 @@ impl FirstAttempts {
         if items.is_empty() {
             return;
         }
-        if let Some(group) = gather(app.database().as_str(), items, self.config.max_in_flight) {
-            app.ctx.wait_until(attempt_groups(app.env.clone(), app.store.clone(), self.config, self.budget_ms, group, decisions));
+        if let Some(group) = gather(&app.database(), items, self.config.max_in_flight) {
+            app.ctx.wait_until(attempt_groups(app.env.clone(), self.budget_ms, group, decisions));
         }
     }
 }
@@ -144,25 +145,46 @@ pub async fn attempt<D: Decisions>(env: Env, store: Store, config: Config, budge
 /// Attempts a group of jobs claimed with the batches that wrote them, in
 /// the group slot this request holds; while its time lasts, then the group
 /// that gathered meanwhile, in the same slot. Then it works the rows those
-/// attempts created.
-async fn attempt_groups<D: Decisions>(env: Env, store: Store, mut config: Config, budget_ms: i64, mut group: Group, decisions: D) {
-    config.max_in_flight = GROUP_SENDS_IN_FLIGHT;
-    let deliverer = match Deliverer::new(env.clone(), store, config, budget_ms, &decisions) {
-        Ok(deliverer) => deliverer,
-        Err(err) => return worker::console_error!("first attempts cannot start; the sweeper takes them once their claim lapses: {err:?}"),
-    };
-    let mut created = Vec::new();
+/// attempts created. Each database's jobs are worked there, side by side.
+async fn attempt_groups<D: Decisions>(env: Env, budget_ms: i64, mut group: Group, decisions: D) {
+    let started_at = crate::platform::now_ms();
+    let mut deliverers: Vec<(DatabaseName, Deliverer<'_, D>)> = Vec::new();
+    let mut created: Vec<(DatabaseName, Vec<DueDelivery>)> = Vec::new();
     loop {
         let (jobs, messages) = group.take();
+        for (database, _) in &jobs {
+            if !deliverers.iter().any(|(d, _)| d == database) {
+                match open_deliverer(&env, database, budget_ms, &decisions) {
+                    Ok(deliverer) => deliverers.push((database.clone(), deliverer)),
+                    Err(err) => worker::console_error!("first attempts in {database} cannot start; the sweeper takes them once their claim lapses: {err:?}"),
+                }
+            }
+        }
+        let work = jobs.into_iter().filter_map(|(database, jobs)| {
+            let (_, deliverer) = deliverers.iter().find(|(d, _)| *d == database)?;
+            Some(async move { (database, deliverer.work_jobs(jobs).await) })
+        });
         // Should this request end first, the sweeper finds the rows those messages were for.
-        let (worked, ()) = futures_util::future::join(deliverer.work_jobs(jobs), enqueue(&env, messages)).await;
+        let (worked, ()) = futures_util::future::join(futures_util::future::join_all(work), enqueue(&env, messages)).await;
         created.extend(worked);
-        match group.next(!deliverer.out_of_time()) {
+        let in_time = crate::platform::now_ms() - started_at < budget_ms;
+        match group.next(in_time) {
             Some(next) => group = next,
             None => break,
         }
     }
-    deliverer.work_created(created).await;
+    let follow_ups = deliverers.iter().map(|(database, deliverer)| {
+        let rows: Vec<DueDelivery> = created.iter().filter(|(d, _)| d == database).flat_map(|(_, rows)| rows.iter().cloned()).collect();
+        deliverer.work_created(rows)
+    });
+    futures_util::future::join_all(follow_ups).await;
+}
+
+fn open_deliverer<'d, D: Decisions>(env: &Env, database: &DatabaseName, budget_ms: i64, decisions: &'d D) -> crate::error::ApiResult<Deliverer<'d, D>> {
+    let mut config = Config::from_env(env)?;
+    config.max_in_flight = GROUP_SENDS_IN_FLIGHT;
+    let store = databases::open(env, database)?.with_member_mail(config.email.is_some());
+    Deliverer::new(env.clone(), store, config, budget_ms, decisions)
 }
 
 #[cfg(test)]
