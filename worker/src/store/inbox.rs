@@ -115,6 +115,19 @@ struct Total {
     n: i64,
 }
 
+/// What a list's tab counts count: its leads whatever their status, spam or page.
+fn across_tabs(query: &LeadQuery) -> LeadQuery {
+    LeadQuery { status: None, exclude_spam: false, before_id: None, after_id: None, few_matches: true, newest_matches: None, ..query.clone() }
+}
+
+/// Whether a list's tab counts (`across_tabs`: its status, spam rule and
+/// cursor already dropped) are the workspace's counts by status, which the
+/// lead triggers keep (migration 0035): no search or filter narrows them.
+/// Any field not named here narrows (a filter added later is counted exactly).
+fn counts_whole_workspace(across_tabs: &LeadQuery) -> bool {
+    *across_tabs == LeadQuery { few_matches: across_tabs.few_matches, limit: across_tabs.limit, ..LeadQuery::default() }
+}
+
 /// `SELECT status, n`: a query's leads counted by status, at most `MAX_COUNTED_MATCHES` + 1 of them.
 fn capped_counts(workspace_id: &str, query: &LeadQuery) -> (String, Vec<wasm_bindgen::JsValue>) {
     let (matches, mut args) = super::leads::lead_filter("status", workspace_id, query);
@@ -224,13 +237,18 @@ impl Store {
     }
 
     /// How many leads of each status match `query` (its status, spam rule and cursor aside):
-    /// the inbox's tab counts, which follow the search and filters. A search's
+    /// the inbox's tab counts, which follow the search and filters. Without
+    /// either they are read from the counts the lead triggers keep. A search's
     /// matches are counted up to `MAX_COUNTED_MATCHES`, read from the matches
     /// themselves, first among the index's `SEARCH_CANDIDATES` newest (so a
     /// word in every lead costs a bounded read), then among all of them only
     /// when those held too few of this workspace's.
     pub async fn lead_counts(&self, workspace_id: &str, query: &LeadQuery) -> ApiResult<LeadCounts> {
-        let across_tabs = LeadQuery { status: None, exclude_spam: false, before_id: None, after_id: None, few_matches: true, newest_matches: None, ..query.clone() };
+        let across_tabs = across_tabs(query);
+        if counts_whole_workspace(&across_tabs) {
+            let by_status = self.all("SELECT status, n FROM lead_status_counts WHERE workspace_id = ?", &[text(workspace_id)]).await?;
+            return Ok(LeadCounts { by_status, more: false, candidates_cut: false });
+        }
         let Some(search) = across_tabs.search.clone() else {
             let (mut sql, args) = super::leads::lead_filter("status, count(*) AS n", workspace_id, &across_tabs);
             sql.push_str(" GROUP BY status");
@@ -272,6 +290,27 @@ mod tests {
 
     fn counts(more: bool, candidates_cut: bool) -> LeadCounts {
         LeadCounts { by_status: Vec::new(), more, candidates_cut }
+    }
+
+    #[test]
+    fn only_a_list_without_search_or_filter_is_counted_from_the_kept_counts() {
+        let tabs = |query: LeadQuery| across_tabs(&query);
+        assert!(counts_whole_workspace(&tabs(LeadQuery { limit: 50, ..LeadQuery::default() })));
+        let tab_and_page = LeadQuery { status: Some("won".into()), exclude_spam: true, before_id: Some("lead_1".into()), limit: 50, ..LeadQuery::default() };
+        assert!(counts_whole_workspace(&tabs(tab_and_page)), "the tab and the page are not filters of the counts");
+        let narrowed = [
+            LeadQuery { search: Some("ada".into()), ..LeadQuery::default() },
+            LeadQuery { source: Some("widget".into()), ..LeadQuery::default() },
+            LeadQuery { campaign: Some("spring".into()), ..LeadQuery::default() },
+            LeadQuery { email: Some("a@b.example".into()), ..LeadQuery::default() },
+            LeadQuery { tag: Some("vip".into()), ..LeadQuery::default() },
+            LeadQuery { assignee: Some(None), ..LeadQuery::default() },
+            LeadQuery { created_after: Some(1), ..LeadQuery::default() },
+            LeadQuery { created_before: Some(1), ..LeadQuery::default() },
+        ];
+        for query in narrowed {
+            assert!(!counts_whole_workspace(&tabs(query.clone())), "{query:?}");
+        }
     }
 
     #[test]

@@ -131,7 +131,7 @@ pub struct Neighbours {
     pub newer: Option<String>,
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct LeadQuery {
     pub status: Option<String>,
     pub source: Option<String>,
