@@ -80,17 +80,22 @@ pub struct StatusCount {
 
 /// A search's matches are counted by status up to this many.
 pub const MAX_COUNTED_MATCHES: u32 = 2_000;
-/// A search is read first from the index's newest this many matches.
+/// A search is counted first among the index's newest this many matches.
 pub const SEARCH_CANDIDATES: u32 = 10_000;
+/// A search matching many leads reads its page first from the index's newest
+/// this many matches (then `SEARCH_CANDIDATES`, then all): a page of a word in
+/// every lead is among them, and each candidate costs a read.
+pub const PAGE_CANDIDATES: u32 = 1_000;
 
 /// Leads per status; when `more`, a search matched more than
 /// `MAX_COUNTED_MATCHES` and `by_status` counts only some of them;
-/// `candidates_cut`: the search index matched more than `SEARCH_CANDIDATES`.
+/// `matches`: how many leads of any workspace the search index matched,
+/// counted up to `SEARCH_CANDIDATES` + 1 (0 without a search).
 #[derive(Debug, Clone)]
 pub struct LeadCounts {
     pub by_status: Vec<StatusCount>,
     pub more: bool,
-    pub candidates_cut: bool,
+    pub matches: i64,
 }
 
 impl LeadCounts {
@@ -98,15 +103,21 @@ impl LeadCounts {
     /// few leads is read from its matches; one matching many, from the
     /// index's newest matches first.
     pub fn page_query(&self, query: LeadQuery) -> LeadQuery {
-        LeadQuery { few_matches: !self.more, newest_matches: self.more.then_some(SEARCH_CANDIDATES), ..query }
+        LeadQuery { few_matches: !self.more, newest_matches: self.more.then_some(PAGE_CANDIDATES), ..query }
     }
 
-    /// Whether a page read by `page_query` must be read again from every
-    /// match: the newest matches held less than a page of this list's. A full
+    /// The query to read a page again with, from more of the newest matches
+    /// (`SEARCH_CANDIDATES`, then every one), when those `page_query` read
+    /// held less than a page of this list's and left matches out. A full
     /// page from them is the page: a lead outside them was written before
-    /// thousands of matches, so its id (time-ordered) is older than theirs.
-    pub fn page_came_up_short(&self, page_query: &LeadQuery, rows_read: usize) -> bool {
-        self.candidates_cut && page_query.newest_matches.is_some() && rows_read <= page_query.limit as usize
+    /// all of them, so its id (time-ordered) is older than theirs.
+    pub fn wider_page_query(&self, page_query: &LeadQuery, rows_read: usize) -> Option<LeadQuery> {
+        let read_from = page_query.newest_matches?;
+        if rows_read > page_query.limit as usize || self.matches <= i64::from(read_from) {
+            return None;
+        }
+        let wider = (read_from < SEARCH_CANDIDATES).then_some(SEARCH_CANDIDATES);
+        Some(LeadQuery { newest_matches: wider, ..page_query.clone() })
     }
 }
 
@@ -247,29 +258,29 @@ impl Store {
         let across_tabs = across_tabs(query);
         if counts_whole_workspace(&across_tabs) {
             let by_status = self.all("SELECT status, n FROM lead_status_counts WHERE workspace_id = ?", &[text(workspace_id)]).await?;
-            return Ok(LeadCounts { by_status, more: false, candidates_cut: false });
+            return Ok(LeadCounts { by_status, more: false, matches: 0 });
         }
         let Some(search) = across_tabs.search.clone() else {
             let (mut sql, args) = super::leads::lead_filter("status, count(*) AS n", workspace_id, &across_tabs);
             sql.push_str(" GROUP BY status");
-            return Ok(LeadCounts { by_status: self.all(&sql, &args).await?, more: false, candidates_cut: false });
+            return Ok(LeadCounts { by_status: self.all(&sql, &args).await?, more: false, matches: 0 });
         };
         let Some((total_sql, total_args)) = super::leads::search_match_count(&search, SEARCH_CANDIDATES + 1) else {
-            return Ok(LeadCounts { by_status: Vec::new(), more: false, candidates_cut: false });
+            return Ok(LeadCounts { by_status: Vec::new(), more: false, matches: 0 });
         };
         let (counts_sql, counts_args) = capped_counts(workspace_id, &LeadQuery { newest_matches: Some(SEARCH_CANDIDATES), ..across_tabs.clone() });
         let results = self.batch(vec![self.statement(&total_sql, &total_args)?, self.statement(&counts_sql, &counts_args)?]).await?;
         let rows = |i: usize| results.get(i).ok_or_else(|| ApiError::internal("lead counts", "missing result"));
-        let total = rows(0)?.results::<Total>().map_err(|e| ApiError::internal("d1 rows", e))?.first().map_or(0, |t| t.n);
+        let matches = rows(0)?.results::<Total>().map_err(|e| ApiError::internal("d1 rows", e))?.first().map_or(0, |t| t.n);
         let by_status: Vec<StatusCount> = rows(1)?.results().map_err(|e| ApiError::internal("d1 rows", e))?;
-        let candidates_cut = total > i64::from(SEARCH_CANDIDATES);
+        let candidates_cut = matches > i64::from(SEARCH_CANDIDATES);
         let counted = |by_status: &[StatusCount]| by_status.iter().map(|c| c.n).sum::<i64>();
         if counted(&by_status) > i64::from(MAX_COUNTED_MATCHES) || !candidates_cut {
-            return Ok(LeadCounts { more: counted(&by_status) > i64::from(MAX_COUNTED_MATCHES), by_status, candidates_cut });
+            return Ok(LeadCounts { more: counted(&by_status) > i64::from(MAX_COUNTED_MATCHES), by_status, matches });
         }
         let (sql, args) = capped_counts(workspace_id, &across_tabs);
         let by_status: Vec<StatusCount> = self.all(&sql, &args).await?;
-        Ok(LeadCounts { more: counted(&by_status) > i64::from(MAX_COUNTED_MATCHES), by_status, candidates_cut })
+        Ok(LeadCounts { more: counted(&by_status) > i64::from(MAX_COUNTED_MATCHES), by_status, matches })
     }
 
     /// Every webhook, Telegram, email and Slack delivery of every event of one lead, oldest
@@ -288,10 +299,9 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn counts(more: bool, candidates_cut: bool) -> LeadCounts {
-        LeadCounts { by_status: Vec::new(), more, candidates_cut }
+    fn counts(more: bool, matches: u32) -> LeadCounts {
+        LeadCounts { by_status: Vec::new(), more, matches: i64::from(matches) }
     }
-
     #[test]
     fn only_a_list_without_search_or_filter_is_counted_from_the_kept_counts() {
         let tabs = |query: LeadQuery| across_tabs(&query);
@@ -316,19 +326,29 @@ mod tests {
     #[test]
     fn a_search_page_reads_few_matches_whole_and_many_from_the_newest() {
         let query = LeadQuery { search: Some("ada".into()), limit: 50, ..LeadQuery::default() };
-        let few = counts(false, false).page_query(query.clone());
+        let few = counts(false, 900).page_query(query.clone());
         assert_eq!((few.few_matches, few.newest_matches), (true, None));
-        let many = counts(true, true).page_query(query);
-        assert_eq!((many.few_matches, many.newest_matches), (false, Some(SEARCH_CANDIDATES)));
+        let many = counts(true, SEARCH_CANDIDATES + 1).page_query(query);
+        assert_eq!((many.few_matches, many.newest_matches), (false, Some(PAGE_CANDIDATES)));
     }
 
     #[test]
-    fn a_short_page_from_the_newest_matches_is_read_again_only_when_they_were_cut() {
-        let query = counts(true, true).page_query(LeadQuery { search: Some("ada".into()), limit: 50, ..LeadQuery::default() });
-        assert!(counts(true, true).page_came_up_short(&query, 50), "not one more than a page: maybe more further back");
-        assert!(!counts(true, true).page_came_up_short(&query, 51), "a full page");
-        assert!(!counts(true, false).page_came_up_short(&query, 3), "every match was a candidate");
-        let whole = counts(false, true).page_query(LeadQuery { search: Some("ada".into()), limit: 50, ..LeadQuery::default() });
-        assert!(!counts(false, true).page_came_up_short(&whole, 3), "read from every match already");
+    fn a_short_page_from_the_newest_matches_is_read_again_from_more_only_when_they_left_some_out() {
+        let ada = LeadQuery { search: Some("ada".into()), limit: 50, ..LeadQuery::default() };
+        let all_cut = counts(true, SEARCH_CANDIDATES + 1);
+        let first = all_cut.page_query(ada.clone());
+        let second = all_cut.wider_page_query(&first, 50).expect("not one more than a page: maybe more further back");
+        assert_eq!(second.newest_matches, Some(SEARCH_CANDIDATES));
+        let third = all_cut.wider_page_query(&second, 3).expect("still short, and matches beyond the candidates");
+        assert_eq!((third.newest_matches, third.few_matches), (None, false), "every match");
+        assert!(all_cut.wider_page_query(&third, 3).is_none(), "every match was read");
+        assert!(all_cut.wider_page_query(&first, 51).is_none(), "a full page");
+        let within_first = counts(true, PAGE_CANDIDATES);
+        assert!(within_first.wider_page_query(&within_first.page_query(ada.clone()), 3).is_none(), "every match was a candidate");
+        let within_second = counts(true, SEARCH_CANDIDATES);
+        let short = within_second.wider_page_query(&within_second.page_query(ada.clone()), 3).expect("matches beyond the first candidates");
+        assert!(within_second.wider_page_query(&short, 3).is_none(), "every match was a candidate");
+        let whole = counts(false, SEARCH_CANDIDATES + 1).page_query(ada);
+        assert!(counts(false, SEARCH_CANDIDATES + 1).wider_page_query(&whole, 3).is_none(), "read from every match already");
     }
 }

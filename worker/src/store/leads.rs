@@ -155,8 +155,8 @@ pub struct LeadQuery {
     pub few_matches: bool,
     /// Only the search index's newest this many matches (all workspaces') are
     /// candidates: a word in every lead is then read from a bounded set. The
-    /// caller knows whether that cut any match off (`LeadCounts::candidates_cut`)
-    /// and asks again without it when the answer came up short.
+    /// caller knows whether that cut any match off (`LeadCounts::wider_page_query`)
+    /// and asks again from more of them when the answer came up short.
     pub newest_matches: Option<u32>,
     pub limit: u32,
 }

@@ -89,10 +89,11 @@ async fn counted_page(app: &App, workspace_id: &str, query: LeadQuery) -> ApiRes
         return futures_util::future::try_join(app.store.lead_counts(workspace_id, &query), app.store.leads(workspace_id, &query)).await;
     }
     let counts = app.store.lead_counts(workspace_id, &query).await?;
-    let page_query = counts.page_query(query);
+    let mut page_query = counts.page_query(query);
     let mut rows = app.store.leads(workspace_id, &page_query).await?;
-    if counts.page_came_up_short(&page_query, rows.len()) {
-        rows = app.store.leads(workspace_id, &LeadQuery { newest_matches: None, ..page_query }).await?;
+    while let Some(wider) = counts.wider_page_query(&page_query, rows.len()) {
+        rows = app.store.leads(workspace_id, &wider).await?;
+        page_query = wider;
     }
     Ok((counts, rows))
 }
