@@ -80,7 +80,11 @@ pub struct StatusCount {
 
 /// A search's matches are counted by status up to this many.
 pub const MAX_COUNTED_MATCHES: u32 = 2_000;
-/// A search is counted first among the index's newest this many matches.
+/// A search is counted first among the index's newest this many matches,
+/// then among `SEARCH_CANDIDATES` (a word in every lead has more than
+/// `MAX_COUNTED_MATCHES` of a workspace's among the first).
+pub const COUNT_CANDIDATES: u32 = 2_500;
+/// A search is read from the index's newest this many matches before all of them.
 pub const SEARCH_CANDIDATES: u32 = 10_000;
 /// A search matching many leads reads its page first from the index's newest
 /// this many matches (then `SEARCH_CANDIDATES`, then all): a page of a word in
@@ -121,9 +125,12 @@ impl LeadCounts {
     }
 }
 
+/// A row of `counts_among`: the index's matches, and one status's count (none without any).
 #[derive(Deserialize)]
-struct Total {
-    n: i64,
+struct CountAmong {
+    matches: i64,
+    status: Option<String>,
+    n: Option<i64>,
 }
 
 /// What a list's tab counts count: its leads whatever their status, spam or page.
@@ -144,6 +151,25 @@ fn capped_counts(workspace_id: &str, query: &LeadQuery) -> (String, Vec<wasm_bin
     let (matches, mut args) = super::leads::lead_filter("status", workspace_id, query);
     args.push(number(i64::from(MAX_COUNTED_MATCHES) + 1));
     (format!("SELECT status, count(*) AS n FROM ({matches} LIMIT ?) GROUP BY status"), args)
+}
+
+/// `SELECT matches, status, n`: how many leads of any workspace the search
+/// index matched (up to `SEARCH_CANDIDATES` + 1), and `query`'s leads among
+/// `among` of those candidates counted by status (capped), from one reading
+/// of the index. Which `among` they are does not matter: more than
+/// `MAX_COUNTED_MATCHES` of them is more than that in all, and when
+/// `matches` ≤ `among` they are every match.
+fn counts_among(candidates: &(String, Vec<wasm_bindgen::JsValue>), workspace_id: &str, query: &LeadQuery, among: u32) -> (String, Vec<wasm_bindgen::JsValue>) {
+    let (with_candidates, mut args) = candidates.clone();
+    let (capped, capped_args) = capped_counts(workspace_id, &LeadQuery { among_candidates: true, newest_matches: Some(among), ..query.clone() });
+    args.extend(capped_args);
+    (format!("{with_candidates}SELECT (SELECT count(*) FROM candidates) AS matches, c.status, c.n FROM (SELECT 1) LEFT JOIN ({capped}) c ON 1"), args)
+}
+
+/// Whether counts read among `among` candidates answer: more than
+/// `MAX_COUNTED_MATCHES` counted (more in all), or every match a candidate.
+fn counts_settled(counted: i64, matches: i64, among: u32) -> bool {
+    counted > i64::from(MAX_COUNTED_MATCHES) || matches <= i64::from(among)
 }
 
 impl Store {
@@ -251,9 +277,10 @@ impl Store {
     /// the inbox's tab counts, which follow the search and filters. Without
     /// either they are read from the counts the lead triggers keep. A search's
     /// matches are counted up to `MAX_COUNTED_MATCHES`, read from the matches
-    /// themselves, first among the index's `SEARCH_CANDIDATES` newest (so a
-    /// word in every lead costs a bounded read), then among all of them only
-    /// when those held too few of this workspace's.
+    /// themselves, first among the index's `COUNT_CANDIDATES` newest, then its
+    /// `SEARCH_CANDIDATES` newest (so a word in every lead costs a bounded
+    /// read), then among all of them only when those held too few of this
+    /// workspace's and left matches out.
     pub async fn lead_counts(&self, workspace_id: &str, query: &LeadQuery) -> ApiResult<LeadCounts> {
         let across_tabs = across_tabs(query);
         if counts_whole_workspace(&across_tabs) {
@@ -265,18 +292,19 @@ impl Store {
             sql.push_str(" GROUP BY status");
             return Ok(LeadCounts { by_status: self.all(&sql, &args).await?, more: false, matches: 0 });
         };
-        let Some((total_sql, total_args)) = super::leads::search_match_count(&search, SEARCH_CANDIDATES + 1) else {
+        let Some(candidates) = super::leads::search_candidates(&search, SEARCH_CANDIDATES + 1) else {
             return Ok(LeadCounts { by_status: Vec::new(), more: false, matches: 0 });
         };
-        let (counts_sql, counts_args) = capped_counts(workspace_id, &LeadQuery { newest_matches: Some(SEARCH_CANDIDATES), ..across_tabs.clone() });
-        let results = self.batch(vec![self.statement(&total_sql, &total_args)?, self.statement(&counts_sql, &counts_args)?]).await?;
-        let rows = |i: usize| results.get(i).ok_or_else(|| ApiError::internal("lead counts", "missing result"));
-        let matches = rows(0)?.results::<Total>().map_err(|e| ApiError::internal("d1 rows", e))?.first().map_or(0, |t| t.n);
-        let by_status: Vec<StatusCount> = rows(1)?.results().map_err(|e| ApiError::internal("d1 rows", e))?;
-        let candidates_cut = matches > i64::from(SEARCH_CANDIDATES);
         let counted = |by_status: &[StatusCount]| by_status.iter().map(|c| c.n).sum::<i64>();
-        if counted(&by_status) > i64::from(MAX_COUNTED_MATCHES) || !candidates_cut {
-            return Ok(LeadCounts { more: counted(&by_status) > i64::from(MAX_COUNTED_MATCHES), by_status, matches });
+        let mut matches = 0;
+        for among in [COUNT_CANDIDATES, SEARCH_CANDIDATES] {
+            let (sql, args) = counts_among(&candidates, workspace_id, &across_tabs, among);
+            let rows: Vec<CountAmong> = self.all(&sql, &args).await?;
+            matches = rows.first().map_or(0, |r| r.matches);
+            let by_status: Vec<StatusCount> = rows.into_iter().filter_map(|r| Some(StatusCount { status: r.status?, n: r.n? })).collect();
+            if counts_settled(counted(&by_status), matches, among) {
+                return Ok(LeadCounts { more: counted(&by_status) > i64::from(MAX_COUNTED_MATCHES), by_status, matches });
+            }
         }
         let (sql, args) = capped_counts(workspace_id, &across_tabs);
         let by_status: Vec<StatusCount> = self.all(&sql, &args).await?;
@@ -321,6 +349,15 @@ mod tests {
         for query in narrowed {
             assert!(!counts_whole_workspace(&tabs(query.clone())), "{query:?}");
         }
+    }
+
+    #[test]
+    fn counts_among_candidates_answer_when_over_the_cap_or_every_match_was_one() {
+        assert!(counts_settled(2_001, 10_001, COUNT_CANDIDATES), "more than the cap among the first: more in all");
+        assert!(counts_settled(40, 2_500, COUNT_CANDIDATES), "every match was a candidate: exact");
+        assert!(!counts_settled(2_000, 2_501, COUNT_CANDIDATES), "matches left out might be this workspace's");
+        assert!(!counts_settled(0, 10_001, SEARCH_CANDIDATES), "then among every match");
+        assert!(counts_settled(0, 0, COUNT_CANDIDATES), "no match");
     }
 
     #[test]
