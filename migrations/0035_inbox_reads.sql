@@ -48,7 +48,9 @@ INSERT INTO lead_status_counts (workspace_id, status, n)
 --
 -- The indexed text is copied from the old index, not recomputed, and the
 -- triggers of migration 0015 stay as they are: they name `leads_fts`, which is
--- created again under that name.
+-- created again under that name. (`wrangler d1 export` needs `leads_fts`
+-- dropped: restore it with the CREATE and INSERTs below, from `leads` as 0015's
+-- last statement reads it, not by re-running 0015.)
 CREATE TABLE leads_fts_rebuild AS
   SELECT rowid AS lead_rowid, email, name, phone, company, message, note, tags, custom FROM leads_fts;
 DROP TABLE leads_fts;
