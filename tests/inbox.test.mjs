@@ -548,12 +548,13 @@ test("Email marks a new lead contacted in the same click, unless unticked", asyn
 test("a search on a word in thousands of leads stays a page: no counts by status, a note; a rarer one is counted", async () => {
   const { app, browser } = fixture;
   const ws = await app.createWorkspace({ name: "many matches" });
-  const rare = (await app.capture(ws, { email: "rare@example.com", name: "Rare Zebra", message: "common words and zebras" })).body.id;
-  // 2,001 more leads carrying the word, in one statement (through the search triggers).
+  // 2,001 leads carrying the word, in one statement (through the search triggers), written before
+  // the newest as leads are (ids follow the order leads are written in, which the search relies on).
   await app.sql(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2001)
     INSERT INTO leads (id, workspace_id, email, name, message, source, status, tags, custom, created_at, updated_at)
     SELECT 'lead_00' || printf('%024d', i), '${ws.id}', 'bulk' || i || '@example.com', 'Bulk ' || i, 'common words', 'api',
       CASE i % 2 WHEN 0 THEN 'new' ELSE 'contacted' END, '[]', '{}', 1000 + i, 1000 + i FROM n`);
+  const rare = (await app.capture(ws, { email: "rare@example.com", name: "Rare Zebra", message: "common words and zebras" })).body.id;
   const { context, page, problems } = await signInWithLink(browser, await inboxLink(app, ws));
   await page.goto(`${app.baseUrl}/app?status=all&q=common`);
   await page.getByText("More than 2000 leads match this search").waitFor();

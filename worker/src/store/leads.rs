@@ -131,7 +131,7 @@ pub struct Neighbours {
     pub newer: Option<String>,
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct LeadQuery {
     pub status: Option<String>,
     pub source: Option<String>,
@@ -155,9 +155,12 @@ pub struct LeadQuery {
     pub few_matches: bool,
     /// Only the search index's newest this many matches (all workspaces') are
     /// candidates: a word in every lead is then read from a bounded set. The
-    /// caller knows whether that cut any match off (`LeadCounts::candidates_cut`)
-    /// and asks again without it when the answer came up short.
+    /// caller knows whether that cut any match off (`LeadCounts::wider_page_query`)
+    /// and asks again from more of them when the answer came up short.
     pub newest_matches: Option<u32>,
+    /// The search's matches are read from the statement's `candidates`
+    /// (`search_candidates`), the first `newest_matches` of them.
+    pub among_candidates: bool,
     pub limit: u32,
 }
 
@@ -334,27 +337,34 @@ pub(super) fn lead_filter(columns: &str, workspace_id: &str, query: &LeadQuery) 
         sql.push_str(" AND EXISTS (SELECT 1 FROM json_each(leads.tags) WHERE value = ?)");
         args.push(text(tag));
     }
-    if let Some(search) = &query.search {
-        search_filter(&mut sql, &mut args, search, query.newest_matches);
+    match (&query.search, query.among_candidates) {
+        (Some(_), true) => {
+            sql.push_str(" AND rowid IN (SELECT r FROM candidates LIMIT ?)");
+            args.push(number(i64::from(query.newest_matches.unwrap_or(u32::MAX))));
+        }
+        (Some(search), false) => search_filter(&mut sql, &mut args, search, query.newest_matches),
+        (None, _) => {}
     }
     (sql, args)
 }
 
-/// How many leads of any workspace the search index matches, counted up to
-/// `at_most` (`SELECT n`); `None` for a search that matches nothing by construction.
-pub(super) fn search_match_count(search: &str, at_most: u32) -> Option<(String, Vec<JsValue>)> {
+/// `WITH candidates(r)`: the rowids of the search index's newest `at_most`
+/// matches (any workspace's), read once for the statement it starts (a
+/// `LeadQuery` with `among_candidates` reads from them); `None` for a search
+/// that matches nothing by construction.
+pub(super) fn search_candidates(search: &str, at_most: u32) -> Option<(String, Vec<JsValue>)> {
     let query = SearchQuery::parse(search)?;
     Some((
-        "SELECT count(*) AS n FROM (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ? LIMIT ?)".to_string(),
+        "WITH candidates(r) AS MATERIALIZED (SELECT rowid FROM leads_fts WHERE leads_fts MATCH ? ORDER BY rowid DESC LIMIT ?) ".to_string(),
         vec![text(query.as_fts5()), number(i64::from(at_most))],
     ))
 }
 
 /// How the workspace is named in the filter: `+workspace_id` keeps SQLite
-/// off the workspace's indexes, so a search known to match few leads starts
-/// from its matches.
+/// off the workspace's indexes, so a search known to match few leads (or read
+/// among its candidates) starts from its matches.
 fn workspace_scope(query: &LeadQuery) -> &'static str {
-    if query.few_matches && query.search.is_some() { "+workspace_id" } else { "workspace_id" }
+    if (query.few_matches || query.among_candidates) && query.search.is_some() { "+workspace_id" } else { "workspace_id" }
 }
 
 /// The campaign a filter value names (`CampaignSlug::for_filter`: slug or

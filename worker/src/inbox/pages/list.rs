@@ -15,7 +15,7 @@ use crate::inbox::respond::html;
 use crate::inbox::Session;
 use crate::store::filter_choices::FilterChoices;
 use crate::store::filter_choices::MemberChoice;
-use crate::store::inbox::MAX_COUNTED_MATCHES;
+use crate::store::inbox::{LeadCounts, MAX_COUNTED_MATCHES};
 use crate::store::leads::{LeadQuery, LeadRow};
 use maud::{html, Markup};
 use worker::Response;
@@ -36,13 +36,8 @@ pub async fn first_lead(app: &App, session: &Session, token: &str) -> ApiResult<
 async fn render(app: &App, session: &Session, new_token: Option<&str>) -> ApiResult<Response> {
     let filters = Filters::parse(&query_pairs(&app.req)?)?;
     let query = filters.query_local(PAGE_SIZE, &session.timezone, current_member(session))?;
-    let (counts, choices) =
-        futures_util::future::try_join(app.store.lead_counts(&session.workspace_id, &query), app.store.filter_choices(&session.workspace_id)).await?;
-    let page_query = counts.page_query(query);
-    let mut rows = app.store.leads(&session.workspace_id, &page_query).await?;
-    if counts.page_came_up_short(&page_query, rows.len()) {
-        rows = app.store.leads(&session.workspace_id, &LeadQuery { newest_matches: None, ..page_query }).await?;
-    }
+    let ((counts, rows), choices) =
+        futures_util::future::try_join(counted_page(app, &session.workspace_id, query), app.store.filter_choices(&session.workspace_id)).await?;
     let ListPage { rows, older, newer } = filters.page(rows, PAGE_SIZE);
     // All is every status but spam, as its list is.
     let count = |status: &str| -> i64 {
@@ -84,6 +79,23 @@ async fn render(app: &App, session: &Session, new_token: Option<&str>) -> ApiRes
     };
     let title = TABS.iter().find(|(s, _)| *s == filters.status).map_or("Leads", |(_, l)| l);
     html(200, layout::page(title, session, nav, body))
+}
+
+/// The list's tab counts and its page of leads (one more than a page). A
+/// search's page is read the way its count says; a list without one is read
+/// alongside its counts.
+async fn counted_page(app: &App, workspace_id: &str, query: LeadQuery) -> ApiResult<(LeadCounts, Vec<LeadRow>)> {
+    if query.search.is_none() {
+        return futures_util::future::try_join(app.store.lead_counts(workspace_id, &query), app.store.leads(workspace_id, &query)).await;
+    }
+    let counts = app.store.lead_counts(workspace_id, &query).await?;
+    let mut page_query = counts.page_query(query);
+    let mut rows = app.store.leads(workspace_id, &page_query).await?;
+    while let Some(wider) = counts.wider_page_query(&page_query, rows.len()) {
+        rows = app.store.leads(workspace_id, &wider).await?;
+        page_query = wider;
+    }
+    Ok((counts, rows))
 }
 
 /// A workspace without a lead yet: how to get the first one, with the embed
