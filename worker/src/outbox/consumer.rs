@@ -20,6 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
 use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, DueDelivery, CANCELLED, FAILED, PENDING, SUCCEEDED};
 use crate::store::{databases, Store};
+use crate::workspace::moves;
 use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
 use leadsbot_shared::databases::DatabaseName;
@@ -85,6 +86,10 @@ pub async fn consume<D: Decisions>(batch: MessageBatch<DeliveryMessage>, env: En
         return batch.retry_all_with_options(&retry_later());
     }
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
+    // A workspace move's steps share the queue; they are not deliveries.
+    let (steps, messages): (Vec<_>, Vec<_>) = messages.into_iter().map(|m| (moves::read(&m), m)).partition(|(step, _)| step.is_some());
+    let messages: Vec<RawMessage> = messages.into_iter().map(|(_, m)| m).collect();
+    moves::run_steps(&env, steps.iter().filter_map(|(step, m)| Some((m, step.clone()?))).collect()).await;
     let readable: Vec<(&RawMessage, DeliveryMessage)> = messages.iter().filter_map(|m| read(m).map(|msg| (m, msg))).collect();
     // Each database's jobs are claimed, worked and recorded there; the databases side by side.
     let groups = by_database(&env, readable).await;
