@@ -23,11 +23,14 @@ after(async () => {
 const admin = (method, path, body) => app.request(method, path, { headers: { Authorization: `Bearer ${app.adminToken}` }, body });
 const placement = async (ws) => (await admin('GET', `/api/admin/workspaces/${ws.id}`)).body;
 
+let refusedWhileMoving = 0;
+
 /** Captures like the widget's outbox: on 503 it waits what Retry-After says and sends again. */
 async function captureRetrying(send) {
   for (let tries = 0; tries < 60; tries++) {
     const response = await send();
     if (response.status !== 503) return response;
+    refusedWhileMoving++;
     const wait = Number(response.headers.get('retry-after'));
     assert.ok(wait > 0, 'a 503 says when to come back');
     await sleep(wait * 1000);
@@ -113,6 +116,7 @@ test('a workspace moves to another database under a stream of captures, losing a
   const atFlip = stream.ids.length;
   await app.waitFor(() => stream.ids.length >= atFlip + 10, { timeoutMs: 30_000, what: 'captures after the move' });
   await stream.stop();
+  assert.ok(refusedWhileMoving > 0, 'the move froze the workspace mid-stream');
 
   const shown = await placement(ws);
   assert.deepEqual([shown.database, shown.moving_to, shown.move.from, shown.move.to], ['DB_1', null, 'DB', 'DB_1']);

@@ -208,3 +208,16 @@ async fn delete_some(source: &Store, plan: &Plan, workspace_id: &str) -> ApiResu
     }
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_is_tagged_and_versioned_and_no_delivery_reads_as_one() {
+        let step = MoveMessage::WorkspaceMoveV1 { workspace_id: "ws_1".into() };
+        assert_eq!(serde_json::to_string(&step).unwrap(), r#"{"type":"workspace.move.v1","workspace_id":"ws_1"}"#);
+        let delivery = r#"{"type":"delivery.v1","workspace_id":"ws_1","delivery_id":"dlv_1","attempts":0}"#;
+        assert!(serde_json::from_str::<MoveMessage>(delivery).is_err());
+    }
+}
