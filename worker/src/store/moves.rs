@@ -198,6 +198,18 @@ impl Store {
         .map(|changed| changed > 0)
     }
 
+    /// The states of the moves under way (the directory's `workspace_homes_moving` index).
+    pub async fn moves_under_way(&self) -> ApiResult<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Moving {
+            move_state: String,
+        }
+        let rows: Vec<Moving> = self
+            .all("SELECT move_state FROM workspace_homes WHERE move_state IS NOT NULL AND json_extract(move_state, '$.phase') <> 'done'", &[])
+            .await?;
+        Ok(rows.into_iter().map(|r| r.move_state).collect())
+    }
+
     /// Undoes a freeze nothing has been copied under (its first step could not be sent).
     pub async fn unfreeze_unstarted_move(&self, workspace_id: &str, move_id: &str) -> ApiResult<()> {
         self.run(

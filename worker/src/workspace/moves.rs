@@ -166,6 +166,21 @@ async fn step(env: &Env, workspace_id: &str) -> ApiResult<Option<u32>> {
     }
 }
 
+/// The databases a move under way copies from or to, which the cron's sweeps
+/// leave alone meanwhile (none if the directory cannot be read: the sweeps run as before).
+pub async fn databases_in_moves(env: &Env) -> Vec<DatabaseName> {
+    let states = match databases::directory(env) {
+        Ok(directory) => directory.moves_under_way().await,
+        Err(err) => Err(err),
+    };
+    let states = states.unwrap_or_else(|err| {
+        worker::console_error!("cron: reading the moves under way: {err:?}");
+        Vec::new()
+    });
+    let moves: Vec<MoveState> = states.iter().filter_map(|s| serde_json::from_str(s).ok()).collect();
+    moves.iter().flat_map(|m| [&m.from, &m.to]).filter_map(|name| DatabaseName::parse(name).ok()).collect()
+}
+
 async fn read_plan(source: &Store) -> ApiResult<Plan> {
     let (tables, triggers) = (source.schema_tables().await?, source.schema_triggers().await?);
     plan(&tables, &triggers).map_err(|e| ApiError::internal("move plan", e))
