@@ -41,6 +41,8 @@ pub const DEFAULT_SETTLE_SECS: i64 = 40;
 const QUEUE: &str = "DELIVERIES";
 /// Wait before retrying a step that failed (D1 or the queue unavailable).
 pub const RETRY_SECS: u32 = 10;
+/// Wait before a step back from the dead-letter queue runs again.
+const REVIVE_SECS: u32 = 60;
 
 /// One step of a move, on the delivery queue beside the deliveries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +128,18 @@ pub async fn run_steps(env: &Env, steps: Vec<(&RawMessage, MoveMessage)>) {
     }
 }
 
+/// Steps that exhausted their retries (the dead-letter queue's): sent to the
+/// delivery queue again after `REVIVE_SECS`, never dropped.
+pub async fn revive_steps(env: &Env, steps: Vec<(&RawMessage, MoveMessage)>) {
+    for (raw, MoveMessage::WorkspaceMoveV1 { workspace_id }) in steps {
+        worker::console_error!("move of {workspace_id}: a step ran out of retries; sending it again");
+        match send_step(env, &workspace_id, REVIVE_SECS).await {
+            Ok(()) => raw.ack(),
+            Err(_) => raw.retry_with_options(&worker::QueueRetryOptionsBuilder::new().with_delay_seconds(RETRY_SECS).build()),
+        }
+    }
+}
+
 /// One bounded step; the delay before the next, or none when the move is over.
 async fn step(env: &Env, workspace_id: &str) -> ApiResult<Option<u32>> {
     let directory = databases::directory(env)?;
@@ -138,20 +152,7 @@ async fn step(env: &Env, workspace_id: &str) -> ApiResult<Option<u32>> {
     match next_step(Some(&state), moving_to.as_deref(), now_ms()) {
         Step::Nothing => Ok(None),
         Step::Wait(secs) => Ok(Some(secs)),
-        Step::Copy => {
-            if state.phase == Phase::Settling {
-                state.phase = Phase::Copying;
-                directory.record_move_state(workspace_id, &state.id, &to_json(&state)?).await?;
-            }
-            let plan = read_plan(&source).await?;
-            if !copy_some(&source, &destination, &plan, workspace_id, &state.id).await? {
-                return Ok(Some(0));
-            }
-            state.rows_copied = destination.move_rows_copied(&state.id, workspace_id).await?;
-            state.phase = Phase::Deleting;
-            directory.flip_move(workspace_id, &state.id, &state.to, &to_json(&state)?).await?;
-            Ok(Some(0))
-        }
+        Step::Copy => copy_step(&directory, &source, &destination, workspace_id, state).await,
         Step::Delete => {
             let plan = read_plan(&source).await?;
             if !delete_some(&source, &plan, workspace_id).await? {
@@ -179,6 +180,21 @@ pub async fn databases_in_moves(env: &Env) -> Vec<DatabaseName> {
     });
     let moves: Vec<MoveState> = states.iter().filter_map(|s| serde_json::from_str(s).ok()).collect();
     moves.iter().flat_map(|m| [&m.from, &m.to]).filter_map(|name| DatabaseName::parse(name).ok()).collect()
+}
+
+/// Copies a step's worth; once all is copied, flips the directory to the destination.
+async fn copy_step(directory: &Store, source: &Store, destination: &Store, workspace_id: &str, mut state: MoveState) -> ApiResult<Option<u32>> {
+    if state.phase == Phase::Settling {
+        state.phase = Phase::Copying;
+        directory.record_move_state(workspace_id, &state.id, &to_json(&state)?).await?;
+    }
+    let plan = read_plan(source).await?;
+    if copy_some(source, destination, &plan, workspace_id, &state.id).await? {
+        state.rows_copied = destination.move_rows_copied(&state.id, workspace_id).await?;
+        state.phase = Phase::Deleting;
+        directory.flip_move(workspace_id, &state.id, &state.to, &to_json(&state)?).await?;
+    }
+    Ok(Some(0))
 }
 
 async fn read_plan(source: &Store) -> ApiResult<Plan> {
