@@ -21,6 +21,8 @@ pub mod lead_view;
 pub mod mail;
 pub mod loops;
 pub mod mapping;
+pub mod move_plan;
+pub mod move_steps;
 pub mod member_mail;
 pub mod members;
 pub mod presets;

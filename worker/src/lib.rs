@@ -60,8 +60,11 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(databases) => databases,
         Err(err) => return worker::console_error!("cron: {err:?}"),
     };
+    // A database a move is copying from or to is left alone until the move is
+    // over: a sweep's write there could land after its rows were copied.
+    let moving = workspace::moves::databases_in_moves(&env).await;
     // Every sweep runs on each database, side by side; nothing joins across them.
-    futures_util::future::join_all(databases.iter().map(|(_, store)| async {
+    futures_util::future::join_all(databases.iter().filter(|(name, _)| !moving.contains(name)).map(|(_, store)| async {
         outbox::sweeper::sweep(&env, store).await;
         automation::telegram::forget_old_updates(store).await;
         lifecycle::retention::run(&env, store).await;

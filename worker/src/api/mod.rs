@@ -2,6 +2,7 @@
 //! a problem document. Handlers live one file per resource.
 
 pub(crate) mod admin;
+pub(crate) mod admin_moves;
 pub(crate) mod campaigns;
 pub(crate) mod capture_urls;
 pub(crate) mod deliveries;
@@ -59,6 +60,8 @@ async fn dispatch(route: Route, app: &mut App) -> ApiResult<Response> {
         Route::Health => meta::health(),
         Route::OpenApi => meta::openapi(),
         Route::AdminCreateWorkspace => admin::create_workspace(app).await,
+        Route::AdminGetWorkspace => admin_moves::get(app).await,
+        Route::AdminMoveWorkspace => admin_moves::start(app).await,
         Route::InboundCapture => inbound::capture(app).await,
         Route::InboundPreflight => inbound::preflight(app).await,
         Route::CaptureUrlCapture => inbound::capture_via_url(app).await,

@@ -20,6 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
 use crate::store::deliveries::{AttemptClaim, AttemptRecord, AttemptRow, DeliveryJob, DueDelivery, CANCELLED, FAILED, PENDING, SUCCEEDED};
 use crate::store::{databases, Store};
+use crate::workspace::moves;
 use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
 use leadsbot_shared::databases::DatabaseName;
@@ -63,6 +64,9 @@ pub struct Deliverer<'d, D: Decisions> {
     /// No attempt starts after this long: `TIME_BUDGET_MS` on the queue,
     /// less after a response (`super::inline`).
     budget_ms: i64,
+    /// The database a queue batch was grouped on: a turn whose workspace has
+    /// since started moving away from it is not attempted (`moved_away`).
+    database: Option<DatabaseName>,
 }
 
 /// A claimed attempt, with the queue message that asked for it (none for
@@ -85,6 +89,10 @@ pub async fn consume<D: Decisions>(batch: MessageBatch<DeliveryMessage>, env: En
         return batch.retry_all_with_options(&retry_later());
     }
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
+    // A workspace move's steps share the queue; they are not deliveries.
+    let (steps, messages): (Vec<_>, Vec<_>) = messages.into_iter().map(|m| (moves::read(&m), m)).partition(|(step, _)| step.is_some());
+    let messages: Vec<RawMessage> = messages.into_iter().map(|(_, m)| m).collect();
+    moves::run_steps(&env, steps.iter().filter_map(|(step, m)| Some((m, step.clone()?))).collect()).await;
     let readable: Vec<(&RawMessage, DeliveryMessage)> = messages.iter().filter_map(|m| read(m).map(|msg| (m, msg))).collect();
     // Each database's jobs are claimed, worked and recorded there; the databases side by side.
     let groups = by_database(&env, readable).await;
@@ -92,7 +100,7 @@ pub async fn consume<D: Decisions>(batch: MessageBatch<DeliveryMessage>, env: En
         let env = env.clone();
         async move {
             let opened = Config::from_env(&env).and_then(|config| Ok((databases::open(&env, &database)?.with_member_mail(config.email.is_some()), config)));
-            let deliverer = match opened.and_then(|(store, config)| Deliverer::new(env, store, config, TIME_BUDGET_MS, decisions)) {
+            let deliverer = match opened.and_then(|(store, config)| Deliverer::new(env, store, config, TIME_BUDGET_MS, decisions)).map(|d| d.bound_to(database.clone())) {
                 Ok(deliverer) => deliverer,
                 Err(err) => {
                     worker::console_error!("delivery consumer cannot open {database}: {err:?}");
@@ -152,6 +160,9 @@ fn in_turns(claimed: &[Claimed<'_>], targets: &Targets) -> Vec<Vec<usize>> {
 
 /// The error of an attempt not made because its invocation ran out of time.
 const OUT_OF_TIME: &str = "not attempted: its batch ran out of time; tried again on the retry schedule";
+
+/// The error of an attempt not made because its workspace began moving to another database.
+const MOVING: &str = "not attempted: the workspace is moving to another database; tried again on the retry schedule";
 
 /// Whether an invocation that started at `started_at`, with `budget_ms` to
 /// start attempts in, may start no more.
@@ -213,6 +224,11 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
     async fn call_in_turn(&self, turn: Vec<usize>, claimed: &[Claimed<'_>], targets: &Targets) -> Vec<(usize, Attempted)> {
         if out_of_time(self.started_at, self.budget_ms, now_ms()) {
             return turn.into_iter().map(|i| (i, Call::not_sent(OUT_OF_TIME.into()).into())).collect();
+        }
+        if let Some(&first) = turn.first() {
+            if self.moved_away(&claimed[first].1.workspace_id).await {
+                return turn.into_iter().map(|i| (i, Call::not_sent(MOVING.into()).into())).collect();
+            }
         }
         let mut lead = D::Turn::default();
         let mut done = Vec::with_capacity(turn.len());
@@ -288,7 +304,21 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
 
     /// `budget_ms`: how long attempts may start for (`TIME_BUDGET_MS` on the queue).
     pub(super) fn new(env: Env, store: Store, config: Config, budget_ms: i64, decisions: &'d D) -> ApiResult<Self> {
-        Ok(Self { store, config, env, decisions, started_at: now_ms(), budget_ms })
+        Ok(Self { store, config, env, decisions, started_at: now_ms(), budget_ms, database: None })
+    }
+
+    fn bound_to(self, database: DatabaseName) -> Self {
+        Self { database: Some(database), ..self }
+    }
+
+    /// Whether `workspace_id` no longer lives (or is freezing to move) in the
+    /// database this batch writes to. A batch may run minutes; the directory
+    /// (cached `DIRECTORY_CACHE_SECS`) tells it of a freeze well before a
+    /// move starts copying (`MOVE_SETTLE_SECS` later), so no attempt starts
+    /// and is recorded where the copy would miss it.
+    async fn moved_away(&self, workspace_id: &str) -> bool {
+        let Some(database) = &self.database else { return false };
+        !matches!(databases::home_of(&self.env, workspace_id, now_ms()).await, Ok(home) if home == *database)
     }
 
     /// Claims every attempt; messages with nothing to send (finished, or a

@@ -9,11 +9,16 @@ use super::message::DeliveryMessage;
 use crate::error::{ApiError, ApiResult};
 use crate::platform::now_ms;
 use crate::store::{databases, Store};
+use crate::workspace::moves;
 use futures_util::future::join_all;
 use worker::{Env, MessageBatch, MessageExt, RawMessage};
 
 pub async fn consume(batch: MessageBatch<DeliveryMessage>, env: Env) {
     let messages: Vec<RawMessage> = batch.raw_iter().collect();
+    // A move's step that ran out of retries goes back: a move holds its workspace frozen until done.
+    let (steps, messages): (Vec<_>, Vec<_>) = messages.into_iter().map(|m| (moves::read(&m), m)).partition(|(step, _)| step.is_some());
+    let messages: Vec<RawMessage> = messages.into_iter().map(|(_, m)| m).collect();
+    moves::revive_steps(&env, steps.iter().filter_map(|(step, m)| Some((m, step.clone()?))).collect()).await;
     // Concurrently: each message stands alone, so one store error retries only its own.
     join_all(messages.iter().filter_map(|raw| read(raw).map(|message| settle(&env, raw, message)))).await;
 }

@@ -5,6 +5,7 @@
 pub mod campaigns;
 pub mod databases;
 pub mod directory;
+pub mod moves;
 pub mod capture;
 pub mod capture_urls;
 pub mod deliveries;

@@ -1,5 +1,7 @@
 //! Workspace settings: validation and the public shape.
 
+pub mod moves;
+
 use crate::error::{ApiError, ApiResult};
 use crate::store::workspaces::WorkspaceRow;
 use crate::wire::schema;

@@ -13,7 +13,7 @@ pub mod workflow_schemas;
 
 
 
-use crate::api::{admin, campaigns, capture_urls, deliveries, erasures, events, exports, follow_ups, inbound, inbox_links, keys, leads, members, meta, notes, slack, summaries, telegram, telegram_webhook, webhook_test_send, webhooks, workflows, workspace, workspace_credentials};
+use crate::api::{admin, admin_moves, campaigns, capture_urls, deliveries, erasures, events, exports, follow_ups, inbound, inbox_links, keys, leads, members, meta, notes, slack, summaries, telegram, telegram_webhook, webhook_test_send, webhooks, workflows, workspace, workspace_credentials};
 use utoipa::openapi::security::SecurityScheme;
 use utoipa::{Modify, OpenApi};
 
@@ -29,6 +29,8 @@ use utoipa::{Modify, OpenApi};
     paths(
         meta::health, meta::openapi,
         admin::create_workspace,
+        admin_moves::get,
+        admin_moves::start,
         inbound::capture, inbound::preflight, inbound::capture_via_url,
         workspace::get, workspace::patch, workspace::rejections,
         workspace_credentials::rotate_public_token, workspace_credentials::rotate_inbound_secret,
