@@ -114,7 +114,7 @@ test('a job of a kind this release does not know fails with that reason and is n
   }, { timeoutMs: 15_000, what: "the lead's own delivery to settle" });
   // As a newer release (or a bad write) might leave it: a job of a kind this one cannot carry out.
   await app.sql(`INSERT INTO deliveries (id, workspace_id, event_id, event_type, target_kind, target_id, next_attempt_at, created_at, updated_at)
-    SELECT 'dlv_unknown_kind', workspace_id, event_id, event_type, 'fax', target_id, 0, 0, 0 FROM deliveries WHERE id = '${delivered.id}'`);
+    SELECT 'dlv_unknown_kind', workspace_id, event_id, event_type, 'fax', target_id, 0, 0, 0 FROM deliveries WHERE workspace_id = '${ws.id}' AND id = '${delivered.id}'`);
   const [planted] = await app.sql(`SELECT lead_id FROM deliveries WHERE id = 'dlv_unknown_kind'`);
   assert.equal(planted.lead_id, lead.body.id, 'every job names its lead, whoever wrote it');
   await app.triggerScheduled();

@@ -5,7 +5,7 @@
 // and follow-ups that named it, whose messages Telegram echoed into the log.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnApp } from './support/app.mjs';
+import { spawnApp, DATABASES } from './support/app.mjs';
 import { startReceiver } from './support/receiver.mjs';
 
 const TOKEN = '123456:erasure-test-token';
@@ -25,9 +25,10 @@ after(async () => {
   await receiver?.close();
 });
 
-/** Every row of every table (listed from sqlite_master), as lower-cased JSON text, except another workspace's rows. */
+/** Every row of every table (listed from sqlite_master) in every database, as lower-cased JSON text, except another workspace's rows. */
 async function everyRowOutside(workspaceId) {
-  const columns = await app.sql(`SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p
+  // Every database has the same tables.
+  const columns = await app.sqlIn(DATABASES[0], `SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p
     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE '\\_cf\\_%' ESCAPE '\\'`);
   const tables = [...new Set(columns.map((c) => c.t))];
   assert.ok(tables.includes('leads') && tables.includes('delivery_attempts') && tables.includes('idempotency_keys'));
@@ -42,10 +43,11 @@ async function everyRowOutside(workspaceId) {
     const where = perLead[t] ? ` WHERE ${perLead[t]} NOT IN (SELECT rowid FROM leads WHERE workspace_id = '${workspaceId}')` : '';
     return `(SELECT json_group_array(json_object(${pairs})) FROM ${quote(t)}${where}) AS ${quote(t)}`;
   });
-  const [all] = await app.sql(`SELECT ${arrays.join(', ')}`);
+  // Asked of each database by name: the query names `workspaceId`, which `app.sql` would read as "only its database".
+  const all = await Promise.all(DATABASES.map(async (database) => (await app.sqlIn(database, `SELECT ${arrays.join(', ')}`))[0]));
   const dump = {};
   for (const t of tables) {
-    const rows = JSON.parse(all[t]).filter((r) => r.workspace_id !== workspaceId && r.id !== workspaceId);
+    const rows = all.flatMap((one) => JSON.parse(one[t])).filter((r) => r.workspace_id !== workspaceId && r.id !== workspaceId);
     dump[t] = rows.map((r) => JSON.stringify(r).toLowerCase());
   }
   return dump;

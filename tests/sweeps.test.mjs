@@ -30,6 +30,7 @@ const localHour = (timeZone) => Number(new Intl.DateTimeFormat('en-GB', { timeZo
  * sealed secrets, copied), whose digest is not due while the test runs
  * (hour 23, in a zone where it is not yet 22). Ids `ws_0…` sort before a
  * real (time-ordered) id, `ws_Z…` after it. The first has 60 expired leads (three erasure batches).
+ * All live in the far workspace's database, beside it.
  */
 async function seed(far) {
   const zone = ['UTC', 'Pacific/Honolulu'].find((z) => localHour(z) < 22);
@@ -42,7 +43,7 @@ async function seed(far) {
     FROM workspaces w JOIN integrations i ON i.workspace_id = '${far.id}' AND i.kind = 'telegram' WHERE w.name LIKE 'Seeded %'`);
   await app.sql(`INSERT INTO leads (id, workspace_id, email, source, created_at, updated_at)
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60)
-    SELECT 'lead_0' || printf('%06d', i), 'ws_0000001', 'backlog' || i || '@example.com', 'api', ${Date.now() - 2 * DAY_MS}, ${Date.now() - 2 * DAY_MS} FROM n`);
+    SELECT 'lead_0' || printf('%06d', i), 'ws_0000001', 'backlog' || i || '@example.com', 'api', ${Date.now() - 2 * DAY_MS}, ${Date.now() - 2 * DAY_MS} FROM n`, { database: far.database });
 }
 
 test('lead retention and digests reach a workspace beyond the 500th; a backlog holds nobody back', async () => {
