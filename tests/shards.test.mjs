@@ -54,6 +54,9 @@ async function captureEveryWay({ ws, captured }, tag) {
     signed: () => app.request('POST', inbound, { headers: { 'Content-Type': 'application/json', ...signInbound(ws.inbound_signing_secret, signedBody) }, raw: signedBody }),
     url: () => app.request('POST', `/api/inbound/w/${url.body.id}/leads`, { body: { email: email('url') } }),
   };
+  // A browser asks first: the preflight reads the allowed origins from the workspace's database.
+  const preflight = await app.request('OPTIONS', inbound, { headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'POST' } });
+  assert.equal(preflight.status, 204, `${ws.name}'s preflight`);
   for (const [via, send] of Object.entries(ways)) {
     const response = await send();
     assert.equal(response.status, 201, `${ws.name} by ${via}: ${JSON.stringify(response.body)}`);
