@@ -4,11 +4,11 @@
 // re-normalised by the cron after the upgrade, and erased by any spelling too.
 import test, { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyMigrations, spawnApp } from './support/app.mjs';
+import { applyMigrations, spawnApp, sqlOn } from './support/app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PUNYCODE = 'ada@xn--bro-hoa.de';
@@ -53,15 +53,22 @@ test('leads stored before the upgrade are re-normalised by the cron and erased b
   const oldConfig = join(dir, 'wrangler.toml');
   await writeFile(oldConfig, `name = "leadsbot-emails-test"\ncompatibility_date = "2026-04-01"\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "leadsbot"\ndatabase_id = "00000000-0000-0000-0000-000000000000"\nmigrations_dir = "${oldMigrations}"\n`);
   await applyMigrations(stateDir, { config: oldConfig });
+  // This release's worker writes the old rows, and it places workspaces in the directory (0036),
+  // on one database here: the table is lent for that and dropped again, so the upgrade makes it
+  // as it does for a deployment from before, with every workspace in DB.
+  const directory = await readFile(join(root, 'migrations/0036_workspace_directory.sql'), 'utf8');
+  await sqlOn(stateDir, directory.split('\n').filter((line) => !line.startsWith('--')).join('\n'), { config: oldConfig });
 
-  const before = await spawnApp({ stateDir });
+  const before = await spawnApp({ stateDir, vars: { DATABASES: 'DB' } });
+  apps.push(before);
   const ws = await before.createWorkspace({ name: 'Legacy' });
   const { id: leadId } = (await before.capture(ws, { email: 'kept@example.com', name: 'Legacy Ada' })).body;
   // As the release before stored them: only the domain's ASCII letters lowercased.
-  await before.sql(`UPDATE leads SET email = 'Ada@bÜro.de' WHERE id = '${leadId}'`);
+  await before.sql(`UPDATE leads SET email = 'Ada@bÜro.de' WHERE id = '${leadId}'`, { database: ws.database });
   const { id: otherId } = (await before.capture(ws, { email: 'kept2@example.com' })).body;
-  await before.sql(`UPDATE leads SET email = 'zoe@stra\u00dfe.de' WHERE id = '${otherId}'`);
+  await before.sql(`UPDATE leads SET email = 'zoe@stra\u00dfe.de' WHERE id = '${otherId}'`, { database: ws.database });
   await before.stop({ keepState: true });
+  await sqlOn(stateDir, 'DROP TABLE workspace_homes', { config: oldConfig });
 
   await applyMigrations(stateDir);
   const app = await spawnApp({ stateDir, testScheduled: true });
