@@ -10,7 +10,7 @@ export LEADSBOT_SKIP_BUILD=1
 # Through wrangler's dev proxy, as every figure in bench/RESULTS.md was measured;
 # the tests go straight to the runtime (scripts/dev-server.mjs says why).
 export LEADSBOT_DEV_DIRECT=0
-for bench in capture delivery widget export inbox workflows; do
+for bench in capture shards delivery widget export inbox workflows; do
   if [ -f "bench/$bench.mjs" ]; then
     echo "==> bench/$bench.mjs"
     node "bench/$bench.mjs"

@@ -150,3 +150,23 @@ test('old-format credentials, made before they named their workspace, still work
   assert.equal(await inboxWith(session), 200);
   assert.match(String(await signIn({ api_key: oldKey })), new RegExp(`^lbs_${a.id}_`), 'and so does the old key');
 });
+
+test('old-format credentials of a workspace on the second database are found there', async () => {
+  assert.deepEqual([a.database, b.database], ['DB', 'DB_1'], 'A and B live on different databases');
+  const oldKey = `lb_sk_${base62(48)}`;
+  const oldKeyId = await plantKey(b, oldKey);
+  assert.equal(await workspaceOf(oldKey), b.id, 'looked for in each database, found in DB_1');
+  assert.equal((await captureWith(b, oldKey, 'old-key-b@example.com')).status, 201);
+  assert.equal((await captureWith(a, oldKey, 'old-key-b@example.com')).status, 404, 'only its own workspace');
+  const oldUrl = `wh_${base62(24)}`;
+  await plantCaptureUrl(b, oldUrl);
+  const captured = await viaUrl(oldUrl, 'old-url-b@example.com');
+  assert.equal(captured.status, 201, JSON.stringify(captured.body));
+  assert.equal((await app.api(b.api_key, 'GET', `/api/v1/leads/${captured.body.id}`)).status, 200);
+  const oldSession = `lbs_${base62(24)}`;
+  await plantSession(b, oldSession, oldKeyId);
+  assert.equal(await inboxWith(oldSession), 200);
+  const oldLink = `lbl_${base62(24)}`;
+  await plantLink(b, oldLink, oldKeyId);
+  assert.match(String(await signIn({ link: oldLink })), new RegExp(`^lbs_${b.id}_`));
+});

@@ -165,8 +165,9 @@ test('a follow-up whose firing keeps failing ends failed, dead-lettered and repl
   const created = await followUp(ws, lead.body.id, { after_seconds: 4, action: { type: 'telegram', template: 'REPLAYED {{lead.email}}' } });
   assert.equal(created.status, 201);
   // An action this release cannot read (as a previous release might have stored one): firing it fails every time.
-  const [stored] = await app.sql(`SELECT action FROM follow_ups WHERE id = '${created.body.id}'`);
-  await app.sql(`UPDATE follow_ups SET action = '{"type":"fax"}' WHERE id = '${created.body.id}'`);
+  // Both name the workspace, so each runs in its database only (the firing is seconds away).
+  const [stored] = await app.sql(`SELECT action FROM follow_ups WHERE workspace_id = '${ws.id}' AND id = '${created.body.id}'`);
+  await app.sql(`UPDATE follow_ups SET action = '{"type":"fax"}' WHERE workspace_id = '${ws.id}' AND id = '${created.body.id}'`);
   // Retried on the delivery schedule (1,1,1 here: four attempts), then failed, with its reason, and dead-lettered.
   const [failed] = await app.waitFor(async () => { const l = await listFollowUps(app, ws, lead.body.id); return l[0]?.delivery?.status === 'failed' && l; }, { timeoutMs: 30_000, what: 'the firing failed' });
   assert.equal(failed.status, 'scheduled', 'never sent');
@@ -187,7 +188,7 @@ test('a follow-up whose firing keeps failing ends failed, dead-lettered and repl
   assert.deepEqual((await listFollowUps(app, ws, lead.body.id))[0].delivery, failed.delivery);
   assert.equal(reminders(token, 'REPLAYED').length, 0);
   // Once its action reads again, a replay fires it.
-  await app.sql(`UPDATE follow_ups SET action = '${stored.action.replaceAll("'", "''")}' WHERE id = '${created.body.id}'`);
+  await app.sql(`UPDATE follow_ups SET action = '${stored.action.replaceAll("'", "''")}' WHERE workspace_id = '${ws.id}' AND id = '${created.body.id}'`);
   const replay = await app.api(ws.api_key, 'POST', `/api/v1/deliveries/${failed.delivery.id}/retry`);
   assert.equal(replay.status, 202, JSON.stringify(replay.body));
   await app.waitFor(() => reminders(token, 'REPLAYED failing@example.com').length === 1, { timeoutMs: 30_000, what: 'the replayed reminder' });
@@ -240,7 +241,8 @@ test('follow-ups a previous release scheduled become jobs (migration 0019) and n
     VALUES ${row('fu_m_swept', swept, now + 2_000, 0, 0)}, ${row('fu_m_lost', lost, now - 300_000, 1, 0)}, ${row('fu_m_held', held, now - 60_000, 1, 1)}`);
   const migration = await readFile(new URL('../migrations/0019_follow_up_jobs.sql', import.meta.url), 'utf8');
   // Without its comment lines: wrangler would read a leading `--` as an option.
-  await app.sql(migration.split('\n').filter((line) => !line.startsWith('--')).join('\n'));
+  // Replayed in the database holding the planted rows.
+  await app.sql(migration.split('\n').filter((line) => !line.startsWith('--')).join('\n'), { database: ws.database });
   const [heldRow] = await listFollowUps(app, ws, held.body.id);
   assert.deepEqual([heldRow.held, heldRow.delivery.id, heldRow.delivery.status], [true, 'dlv_fu_m_held', 'held']);
   await app.triggerScheduled();

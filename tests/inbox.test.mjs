@@ -567,8 +567,11 @@ test("a search on a word in thousands of leads stays a page: no counts by status
   assert.equal(await page.getByText(/More than/).count(), 0);
 
   // Another workspace then writes 10,001 newer leads with the word: the index's newest matches are all
-  // theirs, and this workspace's page and counts are read from every match instead.
-  const other = await app.createWorkspace({ name: "many newer matches" });
+  // theirs, and this workspace's page and counts are read from every match instead. The index is its
+  // database's: the other workspace is the next one placed on this one's.
+  let other;
+  do other = await app.createWorkspace({ name: "many newer matches" });
+  while (other.database !== ws.database);
   await app.sql(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
     INSERT INTO leads (id, workspace_id, email, name, message, source, status, tags, custom, created_at, updated_at)
     SELECT 'lead_01' || printf('%024d', i), '${other.id}', 'other' || i || '@example.com', 'Other ' || i, 'common zebras', 'api',

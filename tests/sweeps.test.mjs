@@ -30,6 +30,7 @@ const localHour = (timeZone) => Number(new Intl.DateTimeFormat('en-GB', { timeZo
  * sealed secrets, copied), whose digest is not due while the test runs
  * (hour 23, in a zone where it is not yet 22). Ids `ws_0…` sort before a
  * real (time-ordered) id, `ws_Z…` after it. The first has 60 expired leads (three erasure batches).
+ * All live in the far workspace's database, beside it.
  */
 async function seed(far) {
   const zone = ['UTC', 'Pacific/Honolulu'].find((z) => localHour(z) < 22);

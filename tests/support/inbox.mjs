@@ -48,13 +48,13 @@ export async function sessionCookie(context, baseUrl) {
   return `lb_session=${session.value}`;
 }
 
-/** A form post to the inbox, outside the browser (no redirects followed). */
+/** A form post to the inbox, outside the browser (no redirects followed); `cookie` is the Set-Cookie answered. */
 export async function postForm(app, path, fields, { cookie, origin = app.baseUrl } = {}) {
   const headers = { "Content-Type": "application/x-www-form-urlencoded" };
   if (cookie) headers.Cookie = cookie;
   if (origin) headers.Origin = origin;
   const response = await fetch(`${app.baseUrl}${path}`, { method: "POST", headers, body: new URLSearchParams(fields).toString(), redirect: "manual" });
-  return { status: response.status, location: response.headers.get("location"), text: await response.text() };
+  return { status: response.status, location: response.headers.get("location"), cookie: response.headers.get("set-cookie"), text: await response.text() };
 }
 
 /** The CSRF token the inbox put into the page. */
