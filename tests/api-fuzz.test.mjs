@@ -52,6 +52,7 @@ test('schemathesis finds no difference between the API and its document', { time
   const captureUrl = await app.api(ws.api_key, 'POST', '/api/v1/inbound-webhooks', { name: 'Fuzzed capture URL' });
   assert.equal(captureUrl.status, 201);
   const keys = await app.api(ws.api_key, 'GET', '/api/v1/keys');
+  const movable = await app.createWorkspace({ name: 'Moved by the fuzzer' });
   const junit = join(reports, 'junit.xml');
   const env = {
     ...process.env,
@@ -60,6 +61,7 @@ test('schemathesis finds no difference between the API and its document', { time
     LEADSBOT_FUZZ_ADMIN_TOKEN: app.adminToken,
     LEADSBOT_FUZZ_PUBLIC_TOKEN: ws.public_token,
     LEADSBOT_FUZZ_WORKSPACE_ID: ws.id,
+    LEADSBOT_FUZZ_MOVABLE_WORKSPACE_ID: movable.id,
     LEADSBOT_FUZZ_CAPTURE_URL_ID: captureUrl.body.id,
     NO_COLOR: '1',
   };

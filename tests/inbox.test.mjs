@@ -572,6 +572,8 @@ test("a search on a word in thousands of leads stays a page: no counts by status
   let other;
   do other = await app.createWorkspace({ name: "many newer matches" });
   while (other.database !== ws.database);
+  // The page polls its list: not while another process writes 10,001 rows into the same database file.
+  await page.goto("about:blank");
   await app.sql(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
     INSERT INTO leads (id, workspace_id, email, name, message, source, status, tags, custom, created_at, updated_at)
     SELECT 'lead_01' || printf('%024d', i), '${other.id}', 'other' || i || '@example.com', 'Other ' || i, 'common zebras', 'api',

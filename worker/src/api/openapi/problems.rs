@@ -7,7 +7,7 @@ use utoipa::openapi::{RefOr, Response};
 
 /// Every status a problem can have, each declared once under
 /// `components.responses` and referenced by the operations.
-pub const STATUSES: [u16; 11] = [400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 429];
+pub const STATUSES: [u16; 12] = [400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 429, 503];
 
 pub fn component_name(status: u16) -> String {
     format!("Problem{status}")
@@ -27,7 +27,7 @@ pub fn problem_response(status: u16) -> Response {
     let header = match status {
         401 => Some(("WWW-Authenticate", serde_json::json!({"type": "string", "const": "Bearer"}))),
         405 => Some(("Allow", serde_json::json!({"type": "string"}))),
-        429 => Some(("Retry-After", serde_json::json!({"type": "string", "pattern": "^[0-9]+$"}))),
+        429 | 503 => Some(("Retry-After", serde_json::json!({"type": "string", "pattern": "^[0-9]+$"}))),
         _ => None,
     };
     if let Some((name, schema)) = header {
@@ -49,8 +49,9 @@ macro_rules! problems {
 }
 
 problems! {
-    /// `/api/v1/*`: no or an unknown API key (401), or one without the scope (403).
-    KeyProblems = [401, 403];
+    /// `/api/v1/*`: no or an unknown API key (401), or one without the scope (403);
+    /// the workspace is moving to another database (503, `Retry-After`).
+    KeyProblems = [401, 403, 503];
     /// `/api/admin/*`: no or a wrong operator token.
     AdminProblems = [401];
     /// A JSON body: broken or with unknown fields (400), over 64 KiB (413),
@@ -64,10 +65,12 @@ problems! {
     Stale = [412];
     /// The request conflicts with the resource's state.
     Conflict = [409];
-    /// The bot's webhook: no or a wrong secret token (401), a body over 64 KiB (413), too many posts (429).
-    TelegramProblems = [401, 413, 429];
+    /// The bot's webhook: no or a wrong secret token (401), a body over 64 KiB (413), too many posts (429),
+    /// the workspace moving (503).
+    TelegramProblems = [401, 413, 429, 503];
     /// Over a rate limit: `Retry-After` says when to try again.
     RateLimited = [429];
-    /// Everything a capture can refuse, from a malformed body to a rate limit.
-    CaptureProblems = [400, 401, 403, 404, 413, 415, 422, 429];
+    /// Everything a capture can refuse, from a malformed body to a rate limit,
+    /// and a workspace moving to another database (503: retry after `Retry-After`).
+    CaptureProblems = [400, 401, 403, 404, 413, 415, 422, 429, 503];
 }
