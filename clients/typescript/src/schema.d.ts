@@ -1950,7 +1950,7 @@ export interface components {
         /** @description Where to move a workspace. */
         MoveIn: {
             /**
-             * @description A D1 binding of this deployment (`DATABASES`): `DB`, `DB_1`, …
+             * @description A D1 binding of this deployment (`DATABASES`): `DB`, `DB_1`, … (one it does not bind: 422)
              * @example DB_1
              */
             database: string;

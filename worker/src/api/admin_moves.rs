@@ -18,8 +18,8 @@ use worker::Response;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveIn {
-    /// A D1 binding of this deployment (`DATABASES`): `DB`, `DB_1`, …
-    #[schema(example = "DB_1")]
+    /// A D1 binding of this deployment (`DATABASES`): `DB`, `DB_1`, … (one it does not bind: 422)
+    #[schema(example = "DB_1", pattern = "^DB(_[1-9][0-9]{0,3})?$")]
     pub database: String,
 }
 
