@@ -37,6 +37,8 @@ pub mod summaries;
 pub mod suppressions;
 pub mod sweep_cursors;
 pub mod telegram_updates;
+#[cfg(test)]
+mod tenant_scope;
 pub mod workflow_runs;
 pub mod workflows;
 pub mod workspaces;
