@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
-use crate::store::{databases, Store};
+use crate::store::{databases, CrossWorkspace, Store};
 use leadsbot_shared::credentials::Home;
 use leadsbot_shared::databases::DatabaseName;
 use worker::{Context, Env, Request};
@@ -39,7 +39,7 @@ impl App {
     pub fn open(req: Request, env: Env, ctx: Context, params: PathParams) -> ApiResult<Self> {
         let sends_mail = crate::config::Config::sends_email(&env);
         // Until the request names its workspace, the store is the directory's database.
-        let store = databases::directory(&env)?.with_member_mail(sends_mail);
+        let store = databases::open(&env, &DatabaseName::directory())?.with_member_mail(sends_mail);
         Ok(App { req, env, ctx, store, now_ms: crate::platform::now_ms(), params, cors_origin: None, bound: Default::default() })
     }
 
@@ -66,19 +66,20 @@ impl App {
     }
 
     /// Looks a credential up where it lives: a new one in the workspace it
-    /// names; an old one (naming no workspace) in each database in turn
-    /// until one knows it. `lookup` returns the credential's workspace and
-    /// what was found; the request is then bound to that workspace.
-    pub async fn find_credential<T, F, Fut>(&self, home: Home<'_>, lookup: F) -> ApiResult<Option<T>>
+    /// names, through the request's store; an old one (naming no workspace)
+    /// across the workspaces of each database in turn until one knows it.
+    /// `lookup` returns the credential's workspace and what was found; the
+    /// request is then bound to that workspace.
+    pub async fn find_credential<'a, T, F, Fut>(&self, home: Home<'a>, lookup: F) -> ApiResult<Option<T>>
     where
-        F: Fn(Store) -> Fut,
+        F: Fn(CredentialStore<'a>) -> Fut,
         Fut: std::future::Future<Output = ApiResult<Option<(String, T)>>>,
     {
         if let Home::Workspace(workspace_id) = home {
             self.bind_workspace(workspace_id).await?;
-            return Ok(lookup(self.store.clone()).await?.map(|(_, found)| found));
+            return Ok(lookup(CredentialStore::Workspace(self.store.clone(), workspace_id)).await?.map(|(_, found)| found));
         }
-        let Some((workspace_id, found)) = databases::first_found(&self.env, lookup).await? else { return Ok(None) };
+        let Some((workspace_id, found)) = databases::first_found(&self.env, |across| lookup(CredentialStore::OldCredential(across))).await? else { return Ok(None) };
         self.bind_workspace(&workspace_id).await?;
         Ok(Some(found))
     }
@@ -100,4 +101,12 @@ impl App {
         let url = self.req.url().map_err(|e| ApiError::BadRequest(format!("bad URL: {e}")))?;
         Ok(url.origin().ascii_serialization())
     }
+}
+
+/// Where `App::find_credential` looks a credential up: the request's store,
+/// bound to the workspace a new credential names, or one database's
+/// cross-workspace handle for an old credential, found by its hash alone.
+pub enum CredentialStore<'a> {
+    Workspace(Store, &'a str),
+    OldCredential(CrossWorkspace),
 }

@@ -104,7 +104,7 @@ async fn placement(app: &App, workspace_id: &str) -> ApiResult<WorkspacePlacemen
         Some(state) => {
             // Until the flip records the total, the destination's cursors count the copy.
             let rows_copied = match (state.phase, databases::configured(&app.env)?.get(&state.to)) {
-                (Phase::Settling | Phase::Copying, Some(to)) => databases::open(&app.env, to)?.move_rows_copied(&state.id, workspace_id).await?,
+                (Phase::Settling | Phase::Copying, Some(to)) => databases::across(&app.env, to)?.move_rows_copied(&state.id, workspace_id).await?,
                 _ => state.rows_copied,
             };
             Some(MoveOut {

@@ -3,7 +3,7 @@
 
 use crate::capture::abuse;
 use crate::outbox::loops;
-use crate::app::App;
+use crate::app::{App, CredentialStore};
 use crate::auth::capture::{diagnose, inbound_secrets, origin_allowed, require, Credential, Proof, Refusal, Requirement};
 use crate::auth::{server_signature, tool_signature};
 use crate::capture::{capture as store_capture, Capture, Outcome};
@@ -15,7 +15,7 @@ use crate::api::openapi::schemas::{LeadForm, LeadIn};
 use crate::api::openapi::problems::CaptureProblems;
 use leadsbot_shared::body::{is_supported, parse_fields, BodyError, Fields};
 use leadsbot_shared::idempotency::request_fingerprint;
-use leadsbot_shared::credentials::{self, CredentialKind, Home};
+use leadsbot_shared::credentials::{self, CredentialKind};
 use leadsbot_shared::ids::{is_sortable_id, IdKind};
 use leadsbot_shared::mapping::apply_mapping;
 use leadsbot_shared::signing::SignatureError;
@@ -140,10 +140,10 @@ pub async fn capture_via_url(app: &mut App) -> ApiResult<Response> {
     abuse::limit_credential(app, format!("url:{id}")).await?;
     let id = &id;
     let endpoint = app
-        .find_credential(home, |store| async move {
-            let row = match home {
-                Home::Workspace(workspace_id) => store.capture_url_in(workspace_id, id).await?,
-                Home::Directory => store.capture_url(id).await?,
+        .find_credential(home, |at| async move {
+            let row = match at {
+                CredentialStore::Workspace(store, workspace_id) => store.capture_url_in(workspace_id, id).await?,
+                CredentialStore::OldCredential(across) => across.capture_url(id).await?,
             };
             Ok(row.map(|row| (row.workspace_id.clone(), row)))
         })

@@ -5,10 +5,10 @@ pub mod credentials;
 /// Rate limits beyond capture's: the one check every limit makes.
 pub mod limiter;
 
-use crate::app::App;
+use crate::app::{App, CredentialStore};
 use crate::error::{ApiError, ApiResult};
 use crate::store::keys::KeyRow;
-use leadsbot_shared::credentials::{home as credential_home, CredentialKind, Home};
+use leadsbot_shared::credentials::{home as credential_home, CredentialKind};
 use leadsbot_shared::presets::Preset;
 use leadsbot_shared::signing::{constant_time_eq, sha256_hex, verify_server_signature, SignatureError};
 
@@ -59,10 +59,10 @@ pub async fn resolve_key(app: &App, secret: &str) -> ApiResult<Option<KeyAuth>> 
     let Some(home) = credential_home(CredentialKind::ApiKey, secret) else { return Ok(None) };
     let hash = &key_hash(secret);
     let found = app
-        .find_credential(home, |store| async move {
-            let row = match home {
-                Home::Workspace(workspace_id) => store.live_key_in_workspace(workspace_id, hash).await?,
-                Home::Directory => store.live_key_by_hash(hash).await?,
+        .find_credential(home, |at| async move {
+            let row = match at {
+                CredentialStore::Workspace(store, workspace_id) => store.live_key_in_workspace(workspace_id, hash).await?,
+                CredentialStore::OldCredential(across) => across.live_key_by_hash(hash).await?,
             };
             Ok(row.map(|row| (row.workspace_id.clone(), row)))
         })

@@ -3,7 +3,7 @@
 
 use crate::auth::session::{csrf_token, secret_hash, session_from_cookie, SessionCookie, TOUCH_EVERY_MS};
 use crate::capture::abuse::client_key;
-use crate::app::App;
+use crate::app::{App, CredentialStore};
 use crate::auth::Scope;
 use crate::auth::limiter::{count_failure, refuse_known_over, UNKNOWN_SESSIONS_PER_CLIENT};
 use crate::error::{ApiError, ApiResult};
@@ -80,7 +80,14 @@ pub async fn session(app: &App) -> ApiResult<Session> {
     let found = match credentials::home(CredentialKind::Session, &secret) {
         Some(home) => {
             let (id_hash, now) = (&id_hash, app.now_ms);
-            app.find_credential(home, |store| async move { Ok(store.live_session(home, id_hash, now).await?.map(|row| (row.workspace_id.clone(), row))) }).await?
+            let found = app.find_credential(home, |at| async move {
+                match at {
+                    CredentialStore::Workspace(store, workspace_id) => store.live_session(workspace_id, id_hash, now).await,
+                    CredentialStore::OldCredential(across) => across.live_session_by_hash(id_hash, now).await,
+                }
+                .map(|row| row.map(|row| (row.workspace_id.clone(), row)))
+            });
+            found.await?
         }
         None => None,
     };

@@ -61,7 +61,7 @@ async fn route(app: &mut App, method: &str, segments: &[&str]) -> ApiResult<Resp
 }
 
 /// The cron: forgets expired links and sessions, in one database (it runs on each).
-pub async fn sweep(store: &crate::store::Store) {
+pub async fn sweep(store: &crate::store::CrossWorkspace) {
     if let Err(err) = store.sweep_inbox(crate::platform::now_ms()).await {
         worker::console_warn!("inbox sweep failed: {err:?}");
     }

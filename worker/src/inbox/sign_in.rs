@@ -8,7 +8,7 @@ use super::forms::{check_csrf, check_origin, read_form, Form};
 use super::pages::layout;
 use super::respond::{html, inbox_path, redirect, redirect_signed_out, site};
 use crate::auth::session::{new_secret, secret_hash, set_cookie, SESSION_TTL_MS};
-use crate::app::App;
+use crate::app::{App, CredentialStore};
 use crate::capture::abuse::client_key;
 use crate::auth::{resolve_key, Scope};
 use crate::auth::limiter::{admit, SIGN_INS_PER_CLIENT, SIGN_INS_PER_WORKSPACE, SIGN_IN_MAILS_PER_ADDRESS};
@@ -155,7 +155,13 @@ async fn spend(app: &App, link: &str, purpose: LinkPurpose, name: Option<String>
     let Some(home) = credentials::home(CredentialKind::Link, link) else { return Ok(None) };
     let hash = secret_hash(link);
     let (hash_ref, now) = (&hash, app.now_ms);
-    let spendable = app.find_credential(home, |store| async move { Ok(store.spendable_link_workspace(home, hash_ref, purpose, now).await?.map(|ws| (ws.clone(), ws))) });
+    let spendable = app.find_credential(home, |at| async move {
+        let workspace_id = match at {
+            CredentialStore::Workspace(store, workspace_id) => store.spendable_link_workspace(workspace_id, hash_ref, purpose, now).await?,
+            CredentialStore::OldCredential(across) => across.spendable_link_workspace_by_hash(hash_ref, purpose, now).await?,
+        };
+        Ok(workspace_id.map(|ws| (ws.clone(), ws)))
+    });
     let Some(workspace_id) = spendable.await? else { return Ok(None) };
     admit(&app.env, SIGN_INS_PER_WORKSPACE, workspace_id.clone()).await?;
     app.store.spend_inbox_link(&workspace_id, &hash, purpose, name.as_deref(), app.now_ms).await

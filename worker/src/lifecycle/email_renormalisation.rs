@@ -3,14 +3,14 @@
 //! character), so erasure and filters find them under every spelling.
 
 use crate::store::email_renormalisations::LegacyEmail;
-use crate::store::Store;
+use crate::store::CrossWorkspace;
 use leadsbot_shared::email::LeadEmail;
 
 /// Leads re-normalised per tick: one read and one batch.
 const PER_TICK: u32 = 200;
 
 /// Runs on one database (the cron runs it on each).
-pub async fn run(store: &Store) {
+pub async fn run(store: &CrossWorkspace) {
     let result = async {
         let listed = store.legacy_emails(PER_TICK).await?;
         let done: Vec<(&LegacyEmail, Option<String>)> = listed.iter().map(|lead| (lead, normal_form(lead.email.as_deref()))).collect();

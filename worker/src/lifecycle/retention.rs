@@ -19,7 +19,7 @@ use crate::lifecycle::erasure::{erase_leads, Eraser, LEADS_PER_BATCH};
 use crate::error::ApiResult;
 use crate::platform::now_ms;
 use crate::store::retention::RetentionSetting;
-use crate::store::Store;
+use crate::store::CrossWorkspace;
 use crate::lifecycle::sweep_cursor::next_cursor;
 use worker::Env;
 
@@ -35,7 +35,7 @@ const WORKSPACES_PER_TICK: u32 = 100;
 const LEAD_RETENTION_SWEEP: &str = "lead_retention";
 
 /// Runs on one database (the cron runs it on each).
-pub async fn run(env: &Env, store: &Store) {
+pub async fn run(env: &Env, store: &CrossWorkspace) {
     let config = match Config::from_env(env) {
         Ok(config) => config,
         Err(err) => return worker::console_error!("retention: {err:?}"),
@@ -49,7 +49,7 @@ pub async fn run(env: &Env, store: &Store) {
     }
 }
 
-async fn sweep_logs(store: &Store, config: &Config, now: i64) -> ApiResult<()> {
+async fn sweep_logs(store: &CrossWorkspace, config: &Config, now: i64) -> ApiResult<()> {
     let keys = store.delete_expired_idempotency_keys(now - IDEMPOTENCY_WINDOW_MS, BATCH).await?;
     let cutoff = now - config.delivery_log_retention_days * config.retention_day_ms;
     let attempts = store.delete_old_attempts(cutoff, BATCH).await?;
@@ -64,7 +64,7 @@ async fn sweep_logs(store: &Store, config: &Config, now: i64) -> ApiResult<()> {
 /// One tick of the lead retention walk: the next page of workspaces after
 /// the cursor, one erasure batch for each with expired leads until the
 /// tick's budget is spent; the cursor then moves past the last one done.
-async fn expire_leads(env: &Env, store: &Store, config: &Config, now: i64) -> ApiResult<()> {
+async fn expire_leads(env: &Env, store: &CrossWorkspace, config: &Config, now: i64) -> ApiResult<()> {
     let cursor = store.sweep_cursor(LEAD_RETENTION_SWEEP).await?;
     let page = store.lead_retention_settings(cursor.as_deref(), now, config.retention_day_ms, WORKSPACES_PER_TICK).await?;
     let (mut batches, mut finished) = (0, 0);
@@ -87,14 +87,14 @@ async fn expire_leads(env: &Env, store: &Store, config: &Config, now: i64) -> Ap
 }
 
 /// Erases one batch of a workspace's oldest leads past its retention.
-async fn erase_expired_batch(env: &Env, store: &Store, config: &Config, setting: &RetentionSetting, now: i64) -> ApiResult<()> {
+async fn erase_expired_batch(env: &Env, store: &CrossWorkspace, config: &Config, setting: &RetentionSetting, now: i64) -> ApiResult<()> {
     let cutoff = now - setting.lead_retention_days * config.retention_day_ms;
-    let ids = store.leads_created_before(&setting.id, cutoff, LEADS_PER_BATCH).await?;
+    let ids = store.store().leads_created_before(&setting.id, cutoff, LEADS_PER_BATCH).await?;
     if ids.is_empty() {
         return Ok(());
     }
     let who = Eraser { workspace_id: &setting.id, requested_by: "retention", now_ms: now };
-    let deliveries = erase_leads(store, &who, &ids).await?;
+    let deliveries = erase_leads(store.store(), &who, &ids).await?;
     enqueue(env, deliveries.iter().map(DeliveryMessage::from).collect()).await;
     Ok(())
 }

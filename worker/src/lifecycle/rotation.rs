@@ -6,7 +6,7 @@
 use crate::config::Config;
 use crate::platform::random_bytes;
 use crate::store::sealed::{SealedValue, SEALED_COLUMNS};
-use crate::store::Store;
+use crate::store::CrossWorkspace;
 use worker::Env;
 
 /// Per column per cron run: small enough for one run, and a whole
@@ -14,7 +14,7 @@ use worker::Env;
 const MAX_PER_COLUMN: u32 = 100;
 
 /// Runs on one database (the cron runs it on each).
-pub async fn reseal(env: &Env, store: &Store) {
+pub async fn reseal(env: &Env, store: &CrossWorkspace) {
     let config = match Config::from_env(env) {
         Ok(config) => config,
         Err(err) => return worker::console_error!("re-sealing: {err:?}"),
@@ -27,7 +27,7 @@ pub async fn reseal(env: &Env, store: &Store) {
     }
 }
 
-async fn reseal_column(config: &Config, store: &Store, column: (&str, &str), patterns: &[String]) -> crate::error::ApiResult<()> {
+async fn reseal_column(config: &Config, store: &CrossWorkspace, column: (&str, &str), patterns: &[String]) -> crate::error::ApiResult<()> {
     let stale = store.sealed_values(column, patterns, MAX_PER_COLUMN).await?;
     let mut replacements: Vec<(SealedValue, String)> = Vec::new();
     for value in stale {

@@ -8,7 +8,7 @@
 use super::message::{dead_letter, delay_until, enqueue, enqueue_later, DeliveryMessage};
 use crate::config::Config;
 use crate::platform::now_ms;
-use crate::store::Store;
+use crate::store::CrossWorkspace;
 use futures_util::future::join_all;
 use worker::Env;
 
@@ -19,7 +19,7 @@ const MAX_PER_SWEEP: u32 = 1000;
 const LOOKAHEAD_MS: i64 = 60_000;
 
 /// Sweeps one database's outbox (the cron runs it on each).
-pub async fn sweep(env: &Env, store: &Store) {
+pub async fn sweep(env: &Env, store: &CrossWorkspace) {
     let (env, store) = (env.clone(), store.clone());
     let config = match Config::from_env(&env) {
         Ok(config) => config,
@@ -46,7 +46,7 @@ pub async fn sweep(env: &Env, store: &Store) {
 /// Deliveries claimed again and again without an outcome are marked failed
 /// with that reason and dead-lettered like exhausted ones; the lines they
 /// held up are released by the step after.
-async fn give_up(env: &Env, store: &Store, overdue_before: i64, now: i64) {
+async fn give_up(env: &Env, store: &CrossWorkspace, overdue_before: i64, now: i64) {
     match store.give_up_unattemptable(overdue_before, now, MAX_PER_SWEEP).await {
         Ok(given_up) => {
             for row in given_up {
@@ -61,7 +61,7 @@ async fn give_up(env: &Env, store: &Store, overdue_before: i64, now: i64) {
 /// Jobs due within the lookahead that were scheduled beyond the queue's
 /// reach go on the queue, each delayed until it is due. A lost send leaves
 /// the job overdue, for `claim_overdue` on a later run.
-async fn hand_over_due_soon(env: &Env, store: &Store, config: &Config, overdue_before: i64, now: i64) {
+async fn hand_over_due_soon(env: &Env, store: &CrossWorkspace, config: &Config, overdue_before: i64, now: i64) {
     let reach_ms = i64::from(config.follow_up_queue_max_delay_secs) * 1000;
     match store.claim_due_beyond_reach(now + LOOKAHEAD_MS, overdue_before, reach_ms, now, MAX_PER_SWEEP).await {
         Ok(due) => {

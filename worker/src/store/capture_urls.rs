@@ -1,4 +1,4 @@
-use super::{number, opt_text, text, Store};
+use super::{number, opt_text, text, CrossWorkspace, Store};
 use crate::error::ApiResult;
 use leadsbot_shared::presets::Preset;
 use serde::Deserialize;
@@ -48,13 +48,6 @@ impl Store {
         self.first("SELECT * FROM capture_urls WHERE workspace_id = ? AND id = ?", &[text(workspace_id), text(id)]).await
     }
 
-    /// Looked up by id alone: the directory of capture URLs made before ids
-    /// named their workspace (`wh_…`, `cap_…` with no workspace inside),
-    /// which keep working through it. New ids never come here.
-    pub async fn capture_url(&self, id: &str) -> ApiResult<Option<CaptureUrlRow>> {
-        self.first("SELECT * FROM capture_urls WHERE id = ?", &[text(id)]).await
-    }
-
     /// Capture URLs, newest first: by `created_at`, then id (ids
     /// are random, so they alone say nothing of age); `before` is the
     /// (created_at, id) of the previous page's last row. At most `limit` rows.
@@ -70,5 +63,14 @@ impl Store {
 
     pub async fn delete_capture_url(&self, workspace_id: &str, id: &str) -> ApiResult<bool> {
         Ok(self.run("DELETE FROM capture_urls WHERE workspace_id = ? AND id = ?", &[text(workspace_id), text(id)]).await? == 1)
+    }
+}
+
+impl CrossWorkspace {
+    /// Looked up by id alone: the directory of capture URLs made before ids
+    /// named their workspace (`wh_…`, `cap_…` with no workspace inside),
+    /// which keep working through it. New ids never come here.
+    pub async fn capture_url(&self, id: &str) -> ApiResult<Option<CaptureUrlRow>> {
+        self.first("SELECT * FROM capture_urls WHERE id = ?", &[text(id)]).await
     }
 }

@@ -9,7 +9,7 @@
 //! still sends the workspace's writes to the old database from memory.
 
 use super::directory::WorkspaceHome;
-use super::Store;
+use super::{CrossWorkspace, Store};
 use crate::error::{ApiError, ApiResult};
 use leadsbot_shared::databases::{DatabaseName, Databases};
 use std::cell::RefCell;
@@ -42,22 +42,27 @@ pub fn open(env: &Env, name: &DatabaseName) -> ApiResult<Store> {
     Ok(Store::new(db))
 }
 
+/// One database for work across its workspaces (`CrossWorkspace`).
+pub fn across(env: &Env, name: &DatabaseName) -> ApiResult<CrossWorkspace> {
+    Ok(CrossWorkspace::new(open(env, name)?))
+}
+
 /// The directory's database, for cross-workspace work: placing and finding workspaces.
-pub fn directory(env: &Env) -> ApiResult<Store> {
-    open(env, &DatabaseName::directory())
+pub fn directory(env: &Env) -> ApiResult<CrossWorkspace> {
+    across(env, &DatabaseName::directory())
 }
 
 /// Every database of this deployment, for the cron's sweeps and other
 /// cross-workspace work, which runs on each in turn and joins nothing across them.
-pub fn all(env: &Env) -> ApiResult<Vec<(DatabaseName, Store)>> {
-    configured(env)?.names().iter().map(|name| Ok((name.clone(), open(env, name)?))).collect()
+pub fn all(env: &Env) -> ApiResult<Vec<(DatabaseName, CrossWorkspace)>> {
+    configured(env)?.names().iter().map(|name| Ok((name.clone(), across(env, name)?))).collect()
 }
 
 /// What `lookup` finds in the first database (in order) where it finds
 /// anything: for old credentials, which name no workspace.
 pub async fn first_found<T, F, Fut>(env: &Env, lookup: F) -> ApiResult<Option<T>>
 where
-    F: Fn(Store) -> Fut,
+    F: Fn(CrossWorkspace) -> Fut,
     Fut: std::future::Future<Output = ApiResult<Option<T>>>,
 {
     for (_, store) in all(env)? {

@@ -2,7 +2,7 @@
 
 use super::deliveries::{AttemptRow, DeadLettered, DeliveryRow, DueDelivery, MAX_UNRECORDED_CLAIMS};
 use serde::Deserialize;
-use super::{number, opt_text, text, Store};
+use super::{number, opt_text, text, CrossWorkspace, Store};
 use crate::error::ApiResult;
 
 impl Store {
@@ -93,7 +93,39 @@ impl Store {
         )
         .await
     }
+}
 
+/// A job the queue must be handed now, with when it is due.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DueSoon {
+    pub id: String,
+    pub workspace_id: String,
+    pub attempts: u32,
+    pub next_attempt_at: i64,
+}
+
+/// The run a job belongs to: a send action's job names it in `run_id`, a run's own job as its target.
+const RUN_OF_JOB: &str = "LEFT JOIN workflow_runs r ON r.workspace_id = d.workspace_id AND r.id = COALESCE(d.run_id, CASE WHEN d.target_kind = 'run' THEN d.target_id END)";
+
+/// What a job list is narrowed to; `kind` is the stored `target_kind`.
+#[derive(Debug, Default)]
+pub struct JobFilter<'a> {
+    pub lead_id: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub kind: Option<&'a str>,
+}
+
+/// A replayed delivery, and where it goes (its line, if in order).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReplayedDelivery {
+    pub id: String,
+    pub workspace_id: String,
+    pub attempts: u32,
+    pub in_order: u32,
+    pub target_id: String,
+}
+
+impl CrossWorkspace {
     /// The sweeper's scan, across workspaces by design: pending deliveries
     /// due before `overdue_before` (so their queue message, if any, is long
     /// late). Marks them due `now`, so a lost re-enqueue is found again.
@@ -125,34 +157,4 @@ impl Store {
         )
         .await
     }
-}
-
-/// A job the queue must be handed now, with when it is due.
-#[derive(Debug, Clone, Deserialize)]
-pub struct DueSoon {
-    pub id: String,
-    pub workspace_id: String,
-    pub attempts: u32,
-    pub next_attempt_at: i64,
-}
-
-/// The run a job belongs to: a send action's job names it in `run_id`, a run's own job as its target.
-const RUN_OF_JOB: &str = "LEFT JOIN workflow_runs r ON r.workspace_id = d.workspace_id AND r.id = COALESCE(d.run_id, CASE WHEN d.target_kind = 'run' THEN d.target_id END)";
-
-/// What a job list is narrowed to; `kind` is the stored `target_kind`.
-#[derive(Debug, Default)]
-pub struct JobFilter<'a> {
-    pub lead_id: Option<&'a str>,
-    pub status: Option<&'a str>,
-    pub kind: Option<&'a str>,
-}
-
-/// A replayed delivery, and where it goes (its line, if in order).
-#[derive(Debug, Clone, Deserialize)]
-pub struct ReplayedDelivery {
-    pub id: String,
-    pub workspace_id: String,
-    pub attempts: u32,
-    pub in_order: u32,
-    pub target_id: String,
 }

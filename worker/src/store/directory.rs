@@ -2,7 +2,7 @@
 //! database. Cross-workspace by nature: reached only through
 //! `databases::directory`, never through a workspace's own store.
 
-use super::{number, text, Store};
+use super::{number, text, CrossWorkspace};
 use crate::error::ApiResult;
 use serde::Deserialize;
 
@@ -21,7 +21,7 @@ struct DatabaseCount {
     n: f64,
 }
 
-impl Store {
+impl CrossWorkspace {
     pub async fn workspace_home(&self, workspace_id: &str) -> ApiResult<Option<WorkspaceHome>> {
         self.first("SELECT database, moving_to, move_state FROM workspace_homes WHERE workspace_id = ?", &[text(workspace_id)]).await
     }

@@ -1,7 +1,7 @@
 //! Leads stored before emails had one form (migration 0022), re-normalised
 //! by the cron a batch at a time.
 
-use super::{number, text, Store};
+use super::{number, text, CrossWorkspace};
 use crate::error::ApiResult;
 use serde::Deserialize;
 
@@ -14,7 +14,7 @@ pub struct LegacyEmail {
     pub email: Option<String>,
 }
 
-impl Store {
+impl CrossWorkspace {
     /// The next leads listed, with their stored email (across workspaces: a cron sweep).
     pub async fn legacy_emails(&self, limit: u32) -> ApiResult<Vec<LegacyEmail>> {
         self.all(

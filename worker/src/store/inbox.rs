@@ -3,9 +3,8 @@
 
 use super::leads::LeadQuery;
 use super::deliveries::DeliveryRow;
-use super::{number, opt_text, text, Store};
+use super::{number, opt_text, text, CrossWorkspace, Store};
 use crate::error::{ApiError, ApiResult};
-use leadsbot_shared::credentials::Home;
 use serde::Deserialize;
 
 /// A live session: whose (an API key's or a member's), with the key's
@@ -54,16 +53,6 @@ impl LinkPurpose {
             LinkPurpose::SignIn => "sign_in",
             LinkPurpose::Invitation => "invitation",
         }
-    }
-}
-
-/// The workspace a link or session names, bound as `?N` in `(?N IS NULL OR
-/// workspace_id = ?N)`: NULL for one made before they named their workspace,
-/// found by its hash alone (the directory of old ones, until they expire).
-fn named_workspace(home: Home<'_>) -> wasm_bindgen::JsValue {
-    match home {
-        Home::Workspace(workspace_id) => text(workspace_id),
-        Home::Directory => wasm_bindgen::JsValue::NULL,
     }
 }
 
@@ -186,13 +175,12 @@ impl Store {
 
     /// The workspace of a link that can still be spent (read before
     /// spending it, so a sign-in over its workspace's limit keeps the link),
-    /// looked up in the workspace the link names (an old link: by its hash alone).
-    pub async fn spendable_link_workspace(&self, home: Home<'_>, token_hash: &str, purpose: LinkPurpose, now: i64) -> ApiResult<Option<String>> {
+    /// looked up in the workspace the link names.
+    pub async fn spendable_link_workspace(&self, workspace_id: &str, token_hash: &str, purpose: LinkPurpose, now: i64) -> ApiResult<Option<String>> {
         let row: Option<WorkspaceOf> = self
             .first(
-                "SELECT workspace_id FROM inbox_links WHERE token_hash = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at > ?3
-                   AND (?4 IS NULL OR workspace_id = ?4)",
-                &[text(token_hash), text(purpose.as_str()), number(now), named_workspace(home)],
+                "SELECT workspace_id FROM inbox_links WHERE workspace_id = ?4 AND token_hash = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at > ?3",
+                &[text(token_hash), text(purpose.as_str()), number(now), text(workspace_id)],
             )
             .await?;
         Ok(row.map(|r| r.workspace_id))
@@ -241,19 +229,9 @@ impl Store {
 
     /// The session, if unexpired and its key still live (a revoked key ends
     /// it) or its member still an active one (a removed member's ends at once),
-    /// looked up in the workspace it names (an old session: by its hash alone).
-    pub async fn live_session(&self, home: Home<'_>, id_hash: &str, now: i64) -> ApiResult<Option<SessionRow>> {
-        self.first(
-            "SELECT s.workspace_id, s.key_id, s.member_id, k.scopes, m.role, m.name AS member_name, m.email AS member_email,
-                    s.last_seen_at, w.timezone
-             FROM inbox_sessions s
-               JOIN workspaces w ON w.id = s.workspace_id
-               LEFT JOIN api_keys k ON k.id = s.key_id AND k.workspace_id = s.workspace_id AND k.revoked_at IS NULL
-               LEFT JOIN members m ON m.id = s.member_id AND m.workspace_id = s.workspace_id AND m.status = 'active'
-             WHERE s.id_hash = ?1 AND s.expires_at > ?2 AND (k.id IS NOT NULL OR m.id IS NOT NULL) AND (?3 IS NULL OR s.workspace_id = ?3)",
-            &[text(id_hash), number(now), named_workspace(home)],
-        )
-        .await
+    /// looked up in the workspace it names.
+    pub async fn live_session(&self, workspace_id: &str, id_hash: &str, now: i64) -> ApiResult<Option<SessionRow>> {
+        self.first(&format!("{LIVE_SESSION} AND s.workspace_id = ?3"), &[text(id_hash), number(now), text(workspace_id)]).await
     }
 
     pub async fn touch_session(&self, workspace_id: &str, id_hash: &str, now: i64) -> ApiResult<()> {
@@ -263,13 +241,6 @@ impl Store {
 
     pub async fn end_session(&self, workspace_id: &str, id_hash: &str) -> ApiResult<()> {
         self.run("DELETE FROM inbox_sessions WHERE workspace_id = ? AND id_hash = ?", &[text(workspace_id), text(id_hash)]).await?;
-        Ok(())
-    }
-
-    /// Drops spent or expired links and expired sessions (the cron).
-    pub async fn sweep_inbox(&self, now: i64) -> ApiResult<()> {
-        self.run("DELETE FROM inbox_links WHERE expires_at <= ?", &[number(now)]).await?;
-        self.run("DELETE FROM inbox_sessions WHERE expires_at <= ?", &[number(now)]).await?;
         Ok(())
     }
 
@@ -389,3 +360,40 @@ mod tests {
         assert!(counts(false, SEARCH_CANDIDATES + 1).wider_page_query(&whole, 3).is_none(), "read from every match already");
     }
 }
+
+impl CrossWorkspace {
+    /// Drops spent or expired links and expired sessions (the cron).
+    pub async fn sweep_inbox(&self, now: i64) -> ApiResult<()> {
+        self.run("DELETE FROM inbox_links WHERE expires_at <= ?", &[number(now)]).await?;
+        self.run("DELETE FROM inbox_sessions WHERE expires_at <= ?", &[number(now)]).await?;
+        Ok(())
+    }
+
+    /// `Store::spendable_link_workspace` for an old link, which names no
+    /// workspace: found by its hash alone.
+    pub async fn spendable_link_workspace_by_hash(&self, token_hash: &str, purpose: LinkPurpose, now: i64) -> ApiResult<Option<String>> {
+        let row: Option<WorkspaceOf> = self
+            .first(
+                "SELECT workspace_id FROM inbox_links WHERE token_hash = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at > ?3",
+                &[text(token_hash), text(purpose.as_str()), number(now)],
+            )
+            .await?;
+        Ok(row.map(|r| r.workspace_id))
+    }
+
+    /// `Store::live_session` for an old session, which names no workspace:
+    /// found by its hash alone.
+    pub async fn live_session_by_hash(&self, id_hash: &str, now: i64) -> ApiResult<Option<SessionRow>> {
+        self.first(LIVE_SESSION, &[text(id_hash), number(now)]).await
+    }
+}
+
+/// A live session by the hash of its id (?1) at `now` (?2); callers that
+/// know its workspace add the scope.
+const LIVE_SESSION: &str = "SELECT s.workspace_id, s.key_id, s.member_id, k.scopes, m.role, m.name AS member_name, m.email AS member_email,
+        s.last_seen_at, w.timezone
+ FROM inbox_sessions s
+   JOIN workspaces w ON w.id = s.workspace_id
+   LEFT JOIN api_keys k ON k.id = s.key_id AND k.workspace_id = s.workspace_id AND k.revoked_at IS NULL
+   LEFT JOIN members m ON m.id = s.member_id AND m.workspace_id = s.workspace_id AND m.status = 'active'
+ WHERE s.id_hash = ?1 AND s.expires_at > ?2 AND (k.id IS NOT NULL OR m.id IS NOT NULL)";

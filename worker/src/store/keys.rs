@@ -1,4 +1,4 @@
-use super::{number, opt_text, text, Store};
+use super::{number, opt_text, text, CrossWorkspace, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -55,13 +55,6 @@ impl Store {
         self.first("SELECT * FROM api_keys WHERE workspace_id = ? AND key_hash = ? AND revoked_at IS NULL", &[text(workspace_id), text(key_hash)]).await
     }
 
-    /// The live key with this hash, whatever its workspace: the directory of
-    /// keys made before keys named their workspace (`lb_sk_` + secret alone),
-    /// which work through it until they are rotated. New keys never come here.
-    pub async fn live_key_by_hash(&self, key_hash: &str) -> ApiResult<Option<KeyRow>> {
-        self.first("SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", &[text(key_hash)]).await
-    }
-
     pub async fn keys(&self, workspace_id: &str) -> ApiResult<Vec<KeyRow>> {
         self.all("SELECT * FROM api_keys WHERE workspace_id = ? ORDER BY id", &[text(workspace_id)]).await
     }
@@ -99,5 +92,14 @@ impl Store {
     pub async fn touch_key(&self, workspace_id: &str, id: &str, now: i64) -> ApiResult<()> {
         self.run("UPDATE api_keys SET last_used_at = ? WHERE workspace_id = ? AND id = ?", &[number(now), text(workspace_id), text(id)]).await?;
         Ok(())
+    }
+}
+
+impl CrossWorkspace {
+    /// The live key with this hash, whatever its workspace: the directory of
+    /// keys made before keys named their workspace (`lb_sk_` + secret alone),
+    /// which work through it until they are rotated. New keys never come here.
+    pub async fn live_key_by_hash(&self, key_hash: &str) -> ApiResult<Option<KeyRow>> {
+        self.first("SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", &[text(key_hash)]).await
     }
 }

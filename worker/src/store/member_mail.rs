@@ -6,7 +6,7 @@
 use super::deliveries::DueDelivery;
 use super::inbox::LinkPurpose;
 use super::members::MemberRow;
-use super::{number, text, Store};
+use super::{number, text, CrossWorkspace, Store};
 use crate::error::{ApiError, ApiResult};
 use leadsbot_shared::event::MEMBER_MAIL;
 use serde::Deserialize;
@@ -91,7 +91,17 @@ impl Store {
         }
         mail_job(&results).map(Some)
     }
+}
 
+/// The job a member mail's batch wrote: its last statement's rows.
+pub(super) fn mail_job(results: &[worker::D1Result]) -> ApiResult<Vec<DueDelivery>> {
+    match results.last() {
+        Some(last) => last.results().map_err(|e| ApiError::internal("d1 rows", e)),
+        None => Ok(Vec::new()),
+    }
+}
+
+impl CrossWorkspace {
     /// Every membership of an address, active or invited, across workspaces
     /// (signing in by email starts from the address alone).
     pub async fn memberships(&self, email: &str) -> ApiResult<Vec<Membership>> {
@@ -101,13 +111,5 @@ impl Store {
             &[text(email)],
         )
         .await
-    }
-}
-
-/// The job a member mail's batch wrote: its last statement's rows.
-pub(super) fn mail_job(results: &[worker::D1Result]) -> ApiResult<Vec<DueDelivery>> {
-    match results.last() {
-        Some(last) => last.results().map_err(|e| ApiError::internal("d1 rows", e)),
-        None => Ok(Vec::new()),
     }
 }

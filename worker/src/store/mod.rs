@@ -1,8 +1,10 @@
 //! Every SQL statement LeadsBot runs lives under this module, one file per
-//! group of tables, each returning plain structs. Every query is scoped by
-//! workspace.
+//! group of tables, each returning plain structs. Every statement on `Store`
+//! is scoped by workspace (`tenant_scope` checks it); the few that reach
+//! across workspaces live on `CrossWorkspace`, which request handlers never hold.
 
 pub mod campaigns;
+pub mod cross_workspace;
 pub mod databases;
 pub mod directory;
 pub mod moves;
@@ -35,9 +37,13 @@ pub mod summaries;
 pub mod suppressions;
 pub mod sweep_cursors;
 pub mod telegram_updates;
+#[cfg(test)]
+mod tenant_scope;
 pub mod workflow_runs;
 pub mod workflows;
 pub mod workspaces;
+
+pub use cross_workspace::CrossWorkspace;
 
 use crate::error::{ApiError, ApiResult};
 use serde::de::DeserializeOwned;

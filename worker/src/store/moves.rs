@@ -3,7 +3,7 @@
 //! chunk at a time, the copy cursors (in the destination) and the move's
 //! state in the directory. Every row statement is scoped to the workspace.
 
-use super::{number, text, wrote, Store};
+use super::{number, text, wrote, CrossWorkspace};
 use crate::error::{ApiError, ApiResult};
 use leadsbot_shared::move_plan::{Column, Cursor, TableInfo, TablePlan};
 use serde::Deserialize;
@@ -72,7 +72,7 @@ fn bind(value: &Value) -> JsValue {
     }
 }
 
-impl Store {
+impl CrossWorkspace {
     /// Every table with its columns and the tables its foreign keys name.
     pub async fn schema_tables(&self) -> ApiResult<Vec<TableInfo>> {
         let columns: Vec<ColumnRow> = self
@@ -170,7 +170,7 @@ impl Store {
 
 /// The move's state in the directory (`workspace_homes`, in `DB`): each
 /// change is conditional on the move it belongs to, so a stale step changes nothing.
-impl Store {
+impl CrossWorkspace {
     /// Freezes a workspace at rest in `from`; false if it is not (moved or moving meanwhile).
     pub async fn freeze_for_move(&self, workspace_id: &str, from: &str, to: &str, state: &str) -> ApiResult<bool> {
         self.run(

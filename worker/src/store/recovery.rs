@@ -7,7 +7,7 @@
 //! of one endpoint's deliveries sort like their events' ids, by event time.
 
 use super::deliveries::{DueDelivery, MAX_UNRECORDED_CLAIMS};
-use super::{number, text, Store};
+use super::{number, text, CrossWorkspace, Store};
 use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
 use worker::D1PreparedStatement;
@@ -112,7 +112,9 @@ impl Store {
         let result = self.release_head(workspace_id, target_id, now)?.all().await.map_err(|e| ApiError::internal("d1 query", e))?;
         result.results().map_err(|e| ApiError::internal("d1 rows", e))
     }
+}
 
+impl CrossWorkspace {
     /// The sweeper's safety net, across workspaces by design: releases the
     /// waiting head of every in-order line (one whose release was lost).
     pub async fn release_waiting_heads(&self, now: i64, limit: u32) -> ApiResult<Vec<DueDelivery>> {

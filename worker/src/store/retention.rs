@@ -5,7 +5,7 @@
 //! the events and attempts it needs, however old.
 
 use super::job_status::settled_sql;
-use super::{number, text, Store};
+use super::{number, text, CrossWorkspace, Store};
 use crate::error::ApiResult;
 use serde::Deserialize;
 
@@ -30,6 +30,19 @@ struct IdRow {
 }
 
 impl Store {
+    /// The oldest leads of a workspace created before the cutoff.
+    pub async fn leads_created_before(&self, workspace_id: &str, before: i64, limit: u32) -> ApiResult<Vec<String>> {
+        let rows: Vec<IdRow> = self
+            .all(
+                "SELECT id FROM leads WHERE workspace_id = ? AND created_at < ? ORDER BY created_at LIMIT ?",
+                &[text(workspace_id), number(before), number(i64::from(limit))],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+}
+
+impl CrossWorkspace {
     /// Idempotency claims older than their replay window.
     pub async fn delete_expired_idempotency_keys(&self, before: i64, limit: u32) -> ApiResult<u32> {
         self.delete_some("idempotency_keys", "created_at < ?", before, limit).await
@@ -82,16 +95,4 @@ impl Store {
         )
         .await
     }
-
-    /// The oldest leads of a workspace created before the cutoff.
-    pub async fn leads_created_before(&self, workspace_id: &str, before: i64, limit: u32) -> ApiResult<Vec<String>> {
-        let rows: Vec<IdRow> = self
-            .all(
-                "SELECT id FROM leads WHERE workspace_id = ? AND created_at < ? ORDER BY created_at LIMIT ?",
-                &[text(workspace_id), number(before), number(i64::from(limit))],
-            )
-            .await?;
-        Ok(rows.into_iter().map(|r| r.id).collect())
-    }
 }
-

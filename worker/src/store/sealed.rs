@@ -2,7 +2,7 @@
 //! works across workspaces by design; rows are addressed by rowid and only
 //! updated if the value is still the one that was read.
 
-use super::{number, text, Store};
+use super::{number, text, CrossWorkspace};
 use crate::error::ApiResult;
 use serde::Deserialize;
 
@@ -23,7 +23,7 @@ pub struct SealedValue {
     pub sealed: String,
 }
 
-impl Store {
+impl CrossWorkspace {
     /// Up to `limit` values of a column that match one of the `LIKE`
     /// patterns (the formats that need re-sealing).
     pub async fn sealed_values(&self, (table, column): (&str, &str), patterns: &[String], limit: u32) -> ApiResult<Vec<SealedValue>> {

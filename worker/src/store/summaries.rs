@@ -1,6 +1,6 @@
 //! A workspace's summary for a time range, read in one round trip.
 
-use super::{number, text, Store};
+use super::{number, text, CrossWorkspace, Store};
 use crate::error::{ApiError, ApiResult};
 use leadsbot_shared::members::Alerts;
 use serde::Deserialize;
@@ -127,24 +127,6 @@ impl Store {
         Ok(rows.into_iter().map(|r| (r.id, r.email)).collect())
     }
 
-    /// The next `limit` workspaces after `after` (by id) with someone to
-    /// send a digest to: a Telegram integration, or (when this deployment
-    /// sends email) a member who chose the digest (the cron's scan, across
-    /// workspaces by design).
-    pub async fn digest_targets(&self, after: Option<&str>, limit: u32) -> ApiResult<Vec<DigestTarget>> {
-        self.all(
-            &format!(
-                "SELECT w.id AS id, w.timezone AS timezone, w.digest_hour AS digest_hour FROM workspaces w
-                 WHERE w.id > ?1 AND (EXISTS (SELECT 1 FROM integrations i WHERE i.workspace_id = w.id AND i.kind = 'telegram')
-                   OR (?3 AND EXISTS (SELECT 1 FROM members m WHERE {})))
-                 ORDER BY w.id LIMIT ?2",
-                digest_member("w.id")
-            ),
-            &[text(after.unwrap_or("")), number(i64::from(limit)), number(i64::from(self.member_mail))],
-        )
-        .await
-    }
-
     pub async fn digest_sent(&self, workspace_id: &str, period: &str, date: &str) -> ApiResult<bool> {
         let found: Option<Count> = self
             .first("SELECT 1 AS n FROM digests WHERE workspace_id = ? AND period = ? AND date = ?", &[text(workspace_id), text(period), text(date)])
@@ -188,5 +170,25 @@ impl Store {
         let results = self.batch(statements).await?;
         let jobs = |at: usize| results.get(at).map(|r| r.results().unwrap_or_default()).unwrap_or_default();
         Ok([jobs(2), jobs(3)].concat())
+    }
+}
+
+impl CrossWorkspace {
+    /// The next `limit` workspaces after `after` (by id) with someone to
+    /// send a digest to: a Telegram integration, or (when this deployment
+    /// sends email) a member who chose the digest (the cron's scan, across
+    /// workspaces by design).
+    pub async fn digest_targets(&self, after: Option<&str>, limit: u32) -> ApiResult<Vec<DigestTarget>> {
+        self.all(
+            &format!(
+                "SELECT w.id AS id, w.timezone AS timezone, w.digest_hour AS digest_hour FROM workspaces w
+                 WHERE w.id > ?1 AND (EXISTS (SELECT 1 FROM integrations i WHERE i.workspace_id = w.id AND i.kind = 'telegram')
+                   OR (?3 AND EXISTS (SELECT 1 FROM members m WHERE {})))
+                 ORDER BY w.id LIMIT ?2",
+                digest_member("w.id")
+            ),
+            &[text(after.unwrap_or("")), number(i64::from(limit)), number(i64::from(self.0.member_mail))],
+        )
+        .await
     }
 }

@@ -1,7 +1,7 @@
 //! The cursors of the cron sweeps that walk workspaces (migration 0016):
 //! one row per sweep, not per workspace, as the cursor is a workspace id.
 
-use super::{number, opt_text, text, Store};
+use super::{number, opt_text, text, CrossWorkspace};
 use crate::error::ApiResult;
 use serde::Deserialize;
 
@@ -10,7 +10,7 @@ struct CursorRow {
     cursor: Option<String>,
 }
 
-impl Store {
+impl CrossWorkspace {
     /// Where the sweep `name` stopped; `None` before its first tick and after it wrapped around.
     pub async fn sweep_cursor(&self, name: &str) -> ApiResult<Option<String>> {
         let row: Option<CursorRow> = self.first("SELECT cursor FROM sweep_cursors WHERE name = ?", &[text(name)]).await?;

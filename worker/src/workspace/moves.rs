@@ -21,7 +21,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::platform::{now_ms, random_bytes};
 use crate::store::databases::{self, cache_secs};
-use crate::store::Store;
+use crate::store::CrossWorkspace;
 use leadsbot_shared::databases::DatabaseName;
 use leadsbot_shared::move_plan::{next_chunk, plan, Cursor, Plan};
 use leadsbot_shared::move_steps::{next_step, refusal, MoveState, Phase, Refusal, Step};
@@ -63,7 +63,7 @@ pub struct Home {
     pub state: Option<MoveState>,
 }
 
-pub async fn home(directory: &Store, workspace_id: &str) -> ApiResult<Option<Home>> {
+pub async fn home(directory: &CrossWorkspace, workspace_id: &str) -> ApiResult<Option<Home>> {
     let Some(row) = directory.workspace_home(workspace_id).await? else { return Ok(None) };
     let state = row.move_state.as_deref().map(serde_json::from_str).transpose().map_err(|e| ApiError::internal("move_state", e))?;
     Ok(Some(Home { database: row.database, moving_to: row.moving_to, state }))
@@ -148,7 +148,7 @@ async fn step(env: &Env, workspace_id: &str) -> ApiResult<Option<u32>> {
     let (Some(from), Some(to)) = (known.get(&state.from).cloned(), known.get(&state.to).cloned()) else {
         return Err(ApiError::internal("move", format!("{} → {}: a database DATABASES does not name", state.from, state.to)));
     };
-    let (source, destination) = (databases::open(env, &from)?, databases::open(env, &to)?);
+    let (source, destination) = (databases::across(env, &from)?, databases::across(env, &to)?);
     match next_step(Some(&state), moving_to.as_deref(), now_ms()) {
         Step::Nothing => Ok(None),
         Step::Wait(secs) => Ok(Some(secs)),
@@ -183,7 +183,7 @@ pub async fn databases_in_moves(env: &Env) -> Vec<DatabaseName> {
 }
 
 /// Copies a step's worth; once all is copied, flips the directory to the destination.
-async fn copy_step(directory: &Store, source: &Store, destination: &Store, workspace_id: &str, mut state: MoveState) -> ApiResult<Option<u32>> {
+async fn copy_step(directory: &CrossWorkspace, source: &CrossWorkspace, destination: &CrossWorkspace, workspace_id: &str, mut state: MoveState) -> ApiResult<Option<u32>> {
     if state.phase == Phase::Settling {
         state.phase = Phase::Copying;
         directory.record_move_state(workspace_id, &state.id, &to_json(&state)?).await?;
@@ -197,13 +197,13 @@ async fn copy_step(directory: &Store, source: &Store, destination: &Store, works
     Ok(Some(0))
 }
 
-async fn read_plan(source: &Store) -> ApiResult<Plan> {
+async fn read_plan(source: &CrossWorkspace) -> ApiResult<Plan> {
     let (tables, triggers) = (source.schema_tables().await?, source.schema_triggers().await?);
     plan(&tables, &triggers).map_err(|e| ApiError::internal("move plan", e))
 }
 
 /// Copies chunks until the step's budget is spent; true once every table is copied.
-async fn copy_some(source: &Store, destination: &Store, plan: &Plan, workspace_id: &str, move_id: &str) -> ApiResult<bool> {
+async fn copy_some(source: &CrossWorkspace, destination: &CrossWorkspace, plan: &Plan, workspace_id: &str, move_id: &str) -> ApiResult<bool> {
     let mut cursors = destination.move_cursors(move_id, workspace_id).await?;
     let mut rows_left = STEP_ROWS;
     for _ in 0..STEP_CHUNKS {
@@ -227,7 +227,7 @@ async fn copy_some(source: &Store, destination: &Store, plan: &Plan, workspace_i
 }
 
 /// Deletes chunks, children first, until the step's budget is spent; true once none is left.
-async fn delete_some(source: &Store, plan: &Plan, workspace_id: &str) -> ApiResult<bool> {
+async fn delete_some(source: &CrossWorkspace, plan: &Plan, workspace_id: &str) -> ApiResult<bool> {
     let mut chunks_left = STEP_ROWS / CHUNK_ROWS;
     for table in &plan.delete {
         while source.delete_workspace_rows(table, workspace_id, CHUNK_ROWS).await? {

@@ -12,7 +12,6 @@ pub mod update;
 
 use crate::platform::now_ms;
 use crate::store::integrations::IntegrationRow;
-use crate::store::Store;
 use serde_json::Value;
 
 /// Handled update ids are remembered this long: Telegram keeps an
@@ -21,7 +20,7 @@ const REMEMBER_UPDATES_MS: i64 = 2 * 86_400_000;
 
 /// The cron's part: forgets handled update ids older than
 /// `REMEMBER_UPDATES_MS`, a bounded batch per run.
-pub async fn forget_old_updates(store: &Store) {
+pub async fn forget_old_updates(store: &crate::store::CrossWorkspace) {
     if let Err(err) = store.prune_telegram_updates(now_ms() - REMEMBER_UPDATES_MS).await {
         worker::console_error!("pruning telegram updates failed: {err:?}");
     }

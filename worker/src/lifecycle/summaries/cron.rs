@@ -14,7 +14,7 @@ use crate::error::ApiResult;
 use crate::leads::events::SUMMARY_DIGEST;
 use crate::platform::now_ms;
 use crate::store::summaries::{DigestTarget, DigestWrite};
-use crate::store::Store;
+use crate::store::CrossWorkspace;
 use crate::lifecycle::sweep_cursor::next_cursor;
 use leadsbot_shared::ids::IdKind;
 use leadsbot_shared::time::format_rfc3339;
@@ -31,7 +31,7 @@ const MAX_DIGESTS_PER_TICK: usize = 100;
 const DIGESTS_SWEEP: &str = "digests";
 
 /// Runs on one database (the cron runs it on each).
-pub async fn run(env: &Env, store: &Store) {
+pub async fn run(env: &Env, store: &CrossWorkspace) {
     let store = store.clone().with_member_mail(crate::config::Config::sends_email(env));
     if let Err(err) = send_page(env, &store, now_ms()).await {
         worker::console_error!("digests: {err:?}");
@@ -40,7 +40,7 @@ pub async fn run(env: &Env, store: &Store) {
 
 /// One tick: the next page of workspaces after the cursor, until the tick's
 /// budget of digests is spent; the cursor then moves past the last one done.
-async fn send_page(env: &Env, store: &Store, now: i64) -> ApiResult<()> {
+async fn send_page(env: &Env, store: &CrossWorkspace, now: i64) -> ApiResult<()> {
     let cursor = store.sweep_cursor(DIGESTS_SWEEP).await?;
     let targets = store.digest_targets(cursor.as_deref(), WORKSPACES_PER_TICK).await?;
     let (mut written, mut finished) = (0, 0);
@@ -61,18 +61,18 @@ async fn send_page(env: &Env, store: &Store, now: i64) -> ApiResult<()> {
 }
 
 /// Sends a workspace's due digests not sent yet; returns how many it wrote.
-async fn send_due(env: &Env, store: &Store, target: &DigestTarget, now: i64) -> ApiResult<usize> {
+async fn send_due(env: &Env, store: &CrossWorkspace, target: &DigestTarget, now: i64) -> ApiResult<usize> {
     let Some(zone) = Zone::new(&target.timezone) else { return Ok(0) };
     let Some(local) = zone.local_parts(now) else { return Ok(0) };
     let mut written = 0;
     for (period, day) in due(local, target.digest_hour) {
         let query = SummaryQuery { period, day };
         let date = format_date(period.days(day).0);
-        if store.digest_sent(&target.id, period.as_str(), &date).await? {
+        if store.store().digest_sent(&target.id, period.as_str(), &date).await? {
             continue;
         }
         let (start, end) = utc_range(period, day, |t| zone.offset_ms(t));
-        let counts = store.summary_counts(&target.id, start, end, now - UNTOUCHED_AFTER_MS).await?;
+        let counts = store.store().summary_counts(&target.id, start, end, now - UNTOUCHED_AFTER_MS).await?;
         let summary = SummaryOut::new(&query, &target.timezone, counts);
         let event_id = new_id(IdKind::Event, now)?;
         // No text and no email: the message is built from this when it is sent (`summaries::message`).
@@ -82,7 +82,7 @@ async fn send_due(env: &Env, store: &Store, target: &DigestTarget, now: i64) -> 
         })
         .to_string();
         let write = DigestWrite { workspace_id: &target.id, period: period.as_str(), date: &date, event_id: &event_id, payload: &payload, now };
-        let deliveries = store.write_digest(&write).await?;
+        let deliveries = store.store().write_digest(&write).await?;
         written += 1;
         enqueue(env, deliveries.iter().map(DeliveryMessage::from).collect()).await;
     }
