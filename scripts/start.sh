@@ -21,8 +21,13 @@ demo_key() { node -p 'require(require("path").resolve(process.argv[1])).api_key'
 owner_email="${DEMO_OWNER_EMAIL:-owner@example.com}"
 
 echo "==> Applying D1 migrations to the local databases DB and DB_1 ($state)"
+# Applied again if it fails: with several wrangler processes starting at once the local runtime
+# now and then fails an internal assertion mid-apply, and a migration applies whole or not at all.
 for database in DB DB_1; do
-  LEADSBOT_SKIP_BUILD=1 wrangler d1 migrations apply "$database" --local --persist-to "$state" >/dev/null
+  for try in 1 2 3; do
+    LEADSBOT_SKIP_BUILD=1 wrangler d1 migrations apply "$database" --local --persist-to "$state" >/dev/null && break
+    [ "$try" = 3 ] && { echo "applying the migrations to $database failed" >&2; exit 1; }
+  done
 done
 
 # wrangler dev delivers no email: every message the worker sends is kept as
