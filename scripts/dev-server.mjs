@@ -6,7 +6,12 @@
 // filled ~/.config/.wrangler/logs with gigabytes per test run.
 // Usage: node scripts/dev-server.mjs --port N --persist-to DIR --assets DIR
 //        [--log-level L] [--var NAME:VALUE]... [--test-scheduled] [--direct]
+//        [--ready-timeout SECS]
+// `--port 0` lets the runtime pick a free port (no race with other servers
+// starting at once); the line `ready on URL` names the one clients use.
+// Exit code 3: the port asked for is taken.
 import { unstable_DevEnv } from 'wrangler';
+import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -19,8 +24,30 @@ const { values } = parseArgs({
     var: { type: 'string', multiple: true, default: [] },
     'test-scheduled': { type: 'boolean', default: false },
     direct: { type: 'boolean', default: false },
+    'ready-timeout': { type: 'string', default: '90' },
   },
 });
+
+// workerd aborts when its port is taken, and wrangler then waits forever
+// without a word (at any log level below debug). So a taken port is found
+// here first and said, and a start that never comes up ends with a message
+// rather than a silent hang (the port can still be taken in between).
+const port = Number(values.port ?? 0);
+if (port !== 0) {
+  const taken = await new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(true));
+    probe.listen(port, values.ip, () => probe.close(() => resolve(false)));
+  });
+  if (taken) {
+    console.error(`dev-server: port ${port} on ${values.ip} is taken; choose another (PORT=… for npm start)`);
+    process.exit(3);
+  }
+}
+const readyTimeout = setTimeout(() => {
+  console.error(`dev-server: not ready after ${values['ready-timeout']} s${port ? ` (was port ${port} taken meanwhile?)` : ''}`);
+  process.exit(4);
+}, Number(values['ready-timeout']) * 1000);
 
 const bindings = {};
 for (const pair of values.var) {
@@ -63,7 +90,7 @@ const worker = await devEnv.startWorker({
   assets: values.assets,
   dev: {
     inspector: false,
-    server: { hostname: values.ip, port: Number(values.port) },
+    server: { hostname: values.ip, port },
     persist: values['persist-to'],
     logLevel: values['log-level'],
     testScheduled: values['test-scheduled'],
@@ -78,7 +105,8 @@ await worker.ready;
 // "Your worker restarted mid-request" and GETs hang for minutes, with no
 // reload reported (why, is not known). Nothing reloads a test server, so the
 // proxy adds nothing there.
-const url = values.direct ? await runtimeStarted : `http://${values.ip}:${values.port}`;
+const url = values.direct ? await runtimeStarted : new URL(await worker.url).origin;
+clearTimeout(readyTimeout);
 console.log(`ready on ${url}`);
 const stop = async () => {
   await worker.dispose().catch(() => {});

@@ -4,7 +4,7 @@
 // the tests run this receiver and point the worker's EMAIL_DEV_SINK at it: it
 // keeps every message, exactly as the worker would have handed it to the
 // binding, as one .eml file in a folder (README, "Email").
-//   node scripts/mail-sink.mjs --dir .leadsbot/mail [--port 8788]
+//   node scripts/mail-sink.mjs --dir .leadsbot/mail [--port N]   (0, the default: any free port)
 // Imported, `startMailSink(dir)` returns { url, close, failWith } (the tests
 // make sends fail with `failWith(503)` and recover with `failWith(null)`).
 import { createServer } from 'node:http';

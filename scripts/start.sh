@@ -31,11 +31,25 @@ for database in DB DB_1; do
 done
 
 # wrangler dev delivers no email: every message the worker sends is kept as
-# an .eml file in $mail by a local receiver (scripts/mail-sink.mjs; README, "Email").
+# an .eml file in $mail by a local receiver (scripts/mail-sink.mjs; README,
+# "Email"), on a port of its own choosing unless MAIL_SINK_PORT says one.
 mail="$dir/mail"
-mail_port="${MAIL_SINK_PORT:-$((port + 1))}"
-node scripts/mail-sink.mjs --dir "$mail" --port "$mail_port" >/dev/null &
+sink_out="$dir/mail-sink.out"
+node scripts/mail-sink.mjs --dir "$mail" --port "${MAIL_SINK_PORT:-0}" > "$sink_out" 2>&1 &
 sink=$!
+trap 'kill $sink 2>/dev/null || true' EXIT INT TERM
+mail_url=""
+until [ -n "$mail_url" ]; do
+  kill -0 "$sink" 2>/dev/null || { echo "the mail sink did not start:" >&2; cat "$sink_out" >&2; exit 1; }
+  mail_url=$(grep -o 'http://[^ ]*' "$sink_out" || true)
+  [ -n "$mail_url" ] || sleep 0.1
+done
+
+# A taken port makes wrangler dev wait forever without a word: say so first.
+if ! node -e 'const s = require("net").createServer(); s.once("error", () => process.exit(1)); s.listen(+process.argv[1], "127.0.0.1", () => s.close())' "$port"; then
+  echo "port $port is taken; start on another with PORT=<port> npm start" >&2
+  exit 1
+fi
 
 echo "==> Starting wrangler dev on $base"
 # Two attempts in flight, not Cloudflare's 16: here one thread runs requests,
@@ -44,15 +58,17 @@ LEADSBOT_SKIP_BUILD=1 wrangler dev --ip 127.0.0.1 --port "$port" --persist-to "$
   --show-interactive-dev-session=false --test-scheduled \
   --var "DELIVERY_MAX_IN_FLIGHT:${DELIVERY_MAX_IN_FLIGHT:-2}" \
   --var "EMAIL_FROM:${EMAIL_FROM:-leads@leadsbot.localhost}" --var "PUBLIC_URL:$base" \
-  --var "EMAIL_DEV_SINK:http://127.0.0.1:$mail_port/" &
+  --var "EMAIL_DEV_SINK:$mail_url" &
 server=$!
 trap 'kill $server $sink 2>/dev/null || true' EXIT INT TERM
 
-for _ in $(seq 1 120); do
-  curl -fsS "$base/healthz" >/dev/null 2>&1 && break
+healthy=""
+for _ in $(seq 1 240); do
+  curl -fsS "$base/healthz" >/dev/null 2>&1 && { healthy=1; break; }
   kill -0 "$server" 2>/dev/null || { echo "wrangler dev exited; see its output above" >&2; exit 1; }
   sleep 0.5
 done
+[ -n "$healthy" ] || { echo "wrangler dev did not serve $base/healthz within 2 minutes; see its output above" >&2; exit 1; }
 
 # The demo workspace is created once through the admin API; its secrets are
 # shown once, so they are kept (git-ignored) beside the local database.

@@ -5,12 +5,12 @@
 // terminal session would (tests/support/readme.mjs says how blocks are marked).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { faultLines, freePort, waitFor } from './support/app.mjs';
+import { faultLines } from './support/app.mjs';
+import { npmStart } from './support/npm-start.mjs';
 import { readmeBlocks, runBlock, runProblem, RUNNABLE } from './support/readme.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,38 +28,24 @@ describe('README', () => {
 });
 
 describe('README examples on a fresh npm start, in order', () => {
-  let server, output = '', dir, session;
+  let server, dir, session;
+  const output = () => server?.output() ?? '';
   before(async () => {
     await mkdir(join(root, '.leadsbot'), { recursive: true });
     // Inside the checkout, so the js examples import @leadsbot/client as an installed package.
     dir = await mkdtemp(join(root, '.leadsbot', 'readme-'));
-    const port = await freePort();
-    server = spawn('npm', ['start'], {
-      cwd: root,
-      env: { ...process.env, PORT: String(port), LEADSBOT_DIR: join(dir, 'leadsbot') },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout.on('data', (d) => (output += d));
-    server.stderr.on('data', (d) => (output += d));
-    await waitFor(() => {
-      if (server.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
-      return output.includes('Press Ctrl-C to stop.');
-    }, { timeoutMs: 10 * 60_000, intervalMs: 250, what: 'npm start to print its summary' });
-    const exportLine = output.split('\n').find((line) => line.startsWith('export API='));
-    assert.ok(exportLine, `npm start prints the examples' export line:\n${output}`);
-    assert.ok(exportLine.includes(`API=http://127.0.0.1:${port} `));
+    server = await npmStart({ env: { LEADSBOT_DIR: join(dir, 'leadsbot') }, timeoutMs: 10 * 60_000 });
+    const exportLine = output().split('\n').find((line) => line.startsWith('export API='));
+    assert.ok(exportLine, `npm start prints the examples' export line:\n${output()}`);
+    assert.ok(exportLine.includes(`API=http://127.0.0.1:${server.port} `));
     session = join(dir, 'session.sh');
     await writeFile(session, `${exportLine}\n`);
   });
   after(async () => {
-    if (server) {
-      try { process.kill(-server.pid, 'SIGTERM'); } catch {}
-      await waitFor(() => server.exitCode !== null || server.signalCode !== null, { timeoutMs: 10_000, what: 'npm start to stop' }).catch(() => {});
-    }
+    await server?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
-    const faults = faultLines(output);
-    assert.deepEqual(faults, [], `the worker logged faults:\n${output.slice(-6000)}`);
+    const faults = faultLines(output());
+    assert.deepEqual(faults, [], `the worker logged faults:\n${output().slice(-6000)}`);
   });
 
   for (const block of blocks) {

@@ -1,13 +1,17 @@
 // README's promise: `npm start` serves, and the curl commands it prints
-// capture a lead and list it. Runs the real script, on a free port.
+// capture a lead and list it. Runs the real script, on a free port; on a
+// taken one it says so and exits.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitFor } from './support/app.mjs';
+import { waitFor } from './support/app.mjs';
+import { npmStart } from './support/npm-start.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -23,16 +27,10 @@ function printedCommand(output, heading) {
 }
 
 test('npm start prints working curl commands and an inbox link for the demo workspace', { timeout: 15 * 60_000 }, async () => {
-  const port = await freePort();
-  const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, PORT: String(port) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+  const server = await npmStart();
+  const { port } = server;
+  const output = server.output();
   try {
-    await waitFor(() => {
-      if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
-      return output.includes('Press Ctrl-C to stop.');
-    }, { timeoutMs: 14 * 60_000, intervalMs: 250, what: 'npm start to print its summary' });
     assert.match(output, new RegExp(`API base\\s+http://127\\.0\\.0\\.1:${port}`));
     for (const label of ['Workspace id', 'Public token', 'API key', 'Demo page']) assert.match(output, new RegExp(label));
 
@@ -83,6 +81,26 @@ test('npm start prints working curl commands and an inbox link for the demo work
       if (workflow.id) await api('DELETE', `/api/v1/workflows/${workflow.id}`);
     }
   } finally {
-    try { process.kill(-child.pid, 'SIGTERM'); } catch {}
+    await server.stop();
+  }
+});
+
+test('npm start on a taken port says so and exits, rather than waiting without a word', { timeout: 10 * 60_000 }, async () => {
+  const holder = createServer();
+  await new Promise((resolveListen) => holder.listen(0, '127.0.0.1', resolveListen));
+  const { port } = holder.address();
+  const dir = await mkdtemp(join(tmpdir(), 'leadsbot-taken-'));
+  try {
+    const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, PORT: String(port), LEADSBOT_DIR: dir }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const code = await new Promise((resolveExit) => child.once('exit', resolveExit));
+    assert.equal(code, 1, output);
+    assert.match(output, new RegExp(`port ${port} is taken; start on another with PORT=<port> npm start`));
+    assert.doesNotMatch(output, /Starting wrangler dev/);
+  } finally {
+    holder.close();
+    await rm(dir, { recursive: true, force: true });
   }
 });

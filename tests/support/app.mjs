@@ -37,6 +37,13 @@ export async function freePort() {
   });
 }
 
+/**
+ * An error that ends a `waitFor` at once: the condition can no longer come
+ * true (a process it waits on has exited), so waiting out the timeout would
+ * only hide why.
+ */
+export class GaveUp extends Error {}
+
 export async function waitFor(check, { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs;
   let lastError;
@@ -45,6 +52,7 @@ export async function waitFor(check, { timeoutMs = 10_000, intervalMs = 50, what
       const value = await check();
       if (value) return value;
     } catch (error) {
+      if (error instanceof GaveUp) throw error;
       lastError = error;
     }
     await new Promise((r) => setTimeout(r, intervalMs));
@@ -141,10 +149,27 @@ export async function testAssets() {
  * Starts the worker. `stateDir` reuses a stopped app's local D1 (stop it with
  * `{ keepState: true }`), as a restart or a redeploy would.
  */
-export async function spawnApp({ vars = {}, testScheduled = false, port, stateDir, logLevel = 'warn', direct = process.env.LEADSBOT_DEV_DIRECT !== '0', mail = false } = {}) {
-  stateDir ??= await migratedState();
+export async function spawnApp(options = {}) {
+  options.stateDir ??= await migratedState();
+  // The runtime picks its own free port unless the app must know it before it starts (its
+  // mail links name it). A port chosen here can be taken before the runtime binds it, by a
+  // server or a client connection of a test beside this one: the dev server then exits 3
+  // (taken when it looked) or 4 (never came up), and the app starts again on another port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startApp(options);
+    } catch (error) {
+      if (!(error instanceof PortTaken) || options.port !== undefined || attempt >= 3) throw error;
+      console.error(`spawnApp: ${error.message.split('\n')[0]}; starting again on another port`);
+    }
+  }
+}
+
+class PortTaken extends GaveUp {}
+
+async function startApp({ vars = {}, testScheduled = false, port, stateDir, logLevel = 'warn', direct = process.env.LEADSBOT_DEV_DIRECT !== '0', mail = false }) {
   const assetsDir = await testAssets();
-  port ??= await freePort();
+  port ??= mail ? await freePort() : 0;
   // With `mail`, email is set up and every message is kept as an .eml file in this app's own folder
   // (scripts/mail-sink.mjs), so test files running side by side never read each other's mail.
   const sink = mail ? await startMailSink(join(stateDir, 'mail')) : undefined;
@@ -164,14 +189,19 @@ export async function spawnApp({ vars = {}, testScheduled = false, port, stateDi
   let baseUrl;
   try {
     await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
+      if (child.exitCode !== null) {
+        const Failure = child.exitCode === 3 || (child.exitCode === 4 && port !== 0) ? PortTaken : GaveUp;
+        throw new Failure(`wrangler dev exited with code ${child.exitCode}:\n${output}`);
+      }
       baseUrl ??= output.match(/^ready on (http:\/\/\S+)$/m)?.[1];
       return baseUrl && (await fetch(`${baseUrl}/healthz`)).ok;
     }, { timeoutMs: 120_000, intervalMs: 200, what: 'wrangler dev to serve /healthz' });
   } catch (error) {
     stopProcess(child);
     await sink?.close();
-    throw new Error(`${error.message}\n--- dev server output ---\n${output.slice(-4000)}`);
+    await rm(assetsDir, { recursive: true, force: true });
+    error.message = `${error.message}\n--- dev server output ---\n${output.slice(-4000)}`;
+    throw error;
   }
   return new App({ baseUrl, child, stateDir, assetsDir, logs: () => output, mail: sink });
 }
