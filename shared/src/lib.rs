@@ -39,5 +39,6 @@ pub mod time_zone;
 pub mod triage_buttons;
 pub mod webhook_url;
 pub mod workflow;
+pub mod workspace_id;
 
 pub use field_error::FieldError;

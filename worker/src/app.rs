@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::{databases, CrossWorkspace, Store};
 use leadsbot_shared::credentials::Home;
 use leadsbot_shared::databases::DatabaseName;
+use leadsbot_shared::workspace_id::WorkspaceId;
 use worker::{Context, Env, Request};
 
 /// A request's `:name` path parameters, as its route matched them.
@@ -55,7 +56,13 @@ impl App {
             };
         }
         let database = databases::home_of(&self.env, workspace_id, self.now_ms).await?;
-        self.store.point_at(&databases::open(&self.env, &database)?);
+        let home = databases::open(&self.env, &database)?;
+        match WorkspaceId::parse(workspace_id) {
+            // From here on the request's store runs no statement naming another workspace.
+            Ok(workspace) => self.store.bind(&home, workspace),
+            // An id LeadsBot never issued: no workspace has it, so the request finds nothing.
+            Err(_) => self.store.point_at(&home),
+        }
         *self.bound.borrow_mut() = Some((workspace_id.to_string(), database));
         Ok(())
     }

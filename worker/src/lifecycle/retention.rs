@@ -89,12 +89,13 @@ async fn expire_leads(env: &Env, store: &CrossWorkspace, config: &Config, now: i
 /// Erases one batch of a workspace's oldest leads past its retention.
 async fn erase_expired_batch(env: &Env, store: &CrossWorkspace, config: &Config, setting: &RetentionSetting, now: i64) -> ApiResult<()> {
     let cutoff = now - setting.lead_retention_days * config.retention_day_ms;
-    let ids = store.store().leads_created_before(&setting.id, cutoff, LEADS_PER_BATCH).await?;
+    let workspace = store.for_workspace(&setting.id);
+    let ids = workspace.leads_created_before(&setting.id, cutoff, LEADS_PER_BATCH).await?;
     if ids.is_empty() {
         return Ok(());
     }
     let who = Eraser { workspace_id: &setting.id, requested_by: "retention", now_ms: now };
-    let deliveries = erase_leads(store.store(), &who, &ids).await?;
+    let deliveries = erase_leads(&workspace, &who, &ids).await?;
     enqueue(env, deliveries.iter().map(DeliveryMessage::from).collect()).await;
     Ok(())
 }

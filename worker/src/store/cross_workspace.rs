@@ -2,6 +2,7 @@
 
 use super::Store;
 use crate::error::ApiResult;
+use leadsbot_shared::workspace_id::WorkspaceId;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
@@ -25,10 +26,15 @@ impl CrossWorkspace {
         Self(self.0.with_member_mail(on))
     }
 
-    /// The tenant store over the same database, for the per-workspace work
-    /// a sweep does once it has found its workspaces.
-    pub fn store(&self) -> &Store {
-        &self.0
+    /// The tenant store over the same database bound to `workspace_id`
+    /// (`Store::for_workspace`), for the work a sweep does in each workspace
+    /// it has found.
+    pub fn for_workspace(&self, workspace_id: &str) -> Store {
+        match WorkspaceId::parse(workspace_id) {
+            Ok(workspace) => self.0.for_workspace(&workspace),
+            // An id LeadsBot never issued (a workspace made by hand): unbound, as before binding existed.
+            Err(_) => self.0.clone(),
+        }
     }
 
     pub(super) fn statement(&self, sql: &str, args: &[JsValue]) -> ApiResult<D1PreparedStatement> {

@@ -46,6 +46,7 @@ pub mod workspaces;
 pub use cross_workspace::CrossWorkspace;
 
 use crate::error::{ApiError, ApiResult};
+use leadsbot_shared::workspace_id::{names_only, WorkspaceId};
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -55,26 +56,52 @@ use worker::{D1Database, D1PreparedStatement};
 /// The statements over one database. Clones share their database: a
 /// request's store starts on the directory's and is pointed once at its
 /// workspace's (`App::bind_workspace`), and every clone made before follows.
+///
+/// A store bound to a workspace (`bind`, `for_workspace`) runs no statement
+/// that names another: every workspace argument (`workspace_arguments`) must
+/// be its id, checked here where every statement is prepared. With
+/// `tenant_scope`, which checks that every statement on `Store` names its
+/// workspace, a bound store reaches its own workspace's rows and no others.
 #[derive(Clone)]
 pub struct Store {
-    db: Rc<RefCell<Rc<D1Database>>>,
+    binding: Rc<RefCell<Binding>>,
     /// Whether this deployment sends email: members' alerts are jobs only then.
     member_mail: bool,
 }
 
+struct Binding {
+    db: Rc<D1Database>,
+    workspace: Option<WorkspaceId>,
+}
+
 impl Store {
     pub fn new(db: D1Database) -> Self {
-        Self { db: Rc::new(RefCell::new(Rc::new(db))), member_mail: false }
+        Self { binding: Rc::new(RefCell::new(Binding { db: Rc::new(db), workspace: None })), member_mail: false }
     }
 
-    /// Points this store (and its clones) at `other`'s database.
+    /// Points this store (and its clones) at `other`'s database, bound to
+    /// `workspace` from now on: a request's store, once it knows its workspace.
+    pub fn bind(&self, other: &Store, workspace: WorkspaceId) {
+        let database = other.database();
+        *self.binding.borrow_mut() = Binding { db: database, workspace: Some(workspace) };
+    }
+
+    /// Points this store (and its clones) at `other`'s database, bound to no workspace.
     pub fn point_at(&self, other: &Store) {
         let database = other.database();
-        *self.db.borrow_mut() = database;
+        self.binding.borrow_mut().db = database;
+    }
+
+    /// A store on this one's database bound to `workspace`, shared with no
+    /// other: for work that serves one workspace after another on one
+    /// database (a queue batch, a sweep).
+    pub fn for_workspace(&self, workspace: &WorkspaceId) -> Store {
+        let binding = Binding { db: self.database(), workspace: Some(workspace.clone()) };
+        Store { binding: Rc::new(RefCell::new(binding)), member_mail: self.member_mail }
     }
 
     fn database(&self) -> Rc<D1Database> {
-        self.db.borrow().clone()
+        self.binding.borrow().db.clone()
     }
 
     /// A store whose new events raise members' email alerts (when the
@@ -84,6 +111,9 @@ impl Store {
     }
 
     fn statement(&self, sql: &str, args: &[JsValue]) -> ApiResult<D1PreparedStatement> {
+        if let Some(bound) = &self.binding.borrow().workspace {
+            check_scope(bound, sql, args)?;
+        }
         self.database().prepare(sql).bind(args).map_err(|e| ApiError::internal("d1 bind", e))
     }
 
@@ -108,6 +138,15 @@ impl Store {
         let database = self.database();
         database.batch(statements).await.map_err(|e| ApiError::internal("d1 batch", e))
     }
+}
+
+/// Refuses a statement that names a workspace other than `bound`: a bug
+/// that would reach another workspace's rows, stopped before it runs.
+fn check_scope(bound: &WorkspaceId, sql: &str, args: &[JsValue]) -> ApiResult<()> {
+    names_only(bound, sql, |index| args.get(index).and_then(JsValue::as_string)).map_err(|other| {
+        let statement: String = sql.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(120).collect();
+        ApiError::internal("tenant scope", format!("a store bound to {bound} was given {:?} for a workspace in: {statement}", other.named))
+    })
 }
 
 /// Whether a statement wrote a row. Ask this, not `changes == 1`, of a

@@ -1,6 +1,10 @@
 //! Every statement on `Store` names its workspace: a native test reads the
-//! store's sources and fails on a tenant statement without `workspace_id`.
-//! Statements that reach across workspaces belong on `CrossWorkspace`.
+//! store's sources and fails on a tenant statement without a workspace
+//! argument, one that a bound store checks (`Store::for_workspace`) before
+//! it runs the statement. Statements that reach across workspaces belong on
+//! `CrossWorkspace`.
+
+use leadsbot_shared::workspace_id::workspace_arguments;
 
 /// Every file of the store, as compiled (`mod.rs` holds no statements).
 const SOURCES: &[(&str, &str)] = &[
@@ -64,6 +68,7 @@ const SCOPED_ELSEWHERE: &[&str] = &[
     "run_actions.rs:run_action_settled_statements",
     // `COLUMNS` names `workspace_id`, bound from the row.
     "workflows.rs:insert_workflow",
+    "campaigns.rs:insert_campaign",
 ];
 
 /// The bodies of `impl Store { ... }` blocks in `source`.
@@ -136,11 +141,13 @@ fn statements(block: &str) -> Vec<(String, &str)> {
     found
 }
 
-/// Whether a statement is scoped: it names `workspace_id`, or it is on
-/// the `workspaces` table (whose `id` is the workspace's).
+/// Whether a statement is scoped: an argument of it is compared with or
+/// written to a `workspace_id` column (`workspace_arguments`, the arguments a
+/// bound store checks before it runs the statement), or it is on the
+/// `workspaces` table (whose `id` is the workspace's).
 fn scoped(sql: &str) -> bool {
     let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    sql.contains("workspace_id") || sql.starts_with("INSERT INTO workspaces ") || (sql.contains(" workspaces ") && sql.contains("WHERE id = ?"))
+    !workspace_arguments(&sql).is_empty() || sql.starts_with("INSERT INTO workspaces ") || (sql.contains(" workspaces ") && sql.contains("WHERE id = ?"))
 }
 
 /// The `file:function` of every unscoped statement on `Store`.

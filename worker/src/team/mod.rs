@@ -113,7 +113,7 @@ async fn sign_in_mails(env: &worker::Env, link_key: &str, address: &LeadEmail, n
                 "active" => PreparedMail::sign_in(link_key, now, (&membership.workspace_id, &membership.email), &membership.workspace_name)?,
                 _ => PreparedMail::invitation_at(link_key, now, (&membership.workspace_id, &membership.email, &membership.role), &membership.workspace_name)?,
             };
-            jobs.extend(store.store().write_member_mail(&mail.write(&membership.workspace_id, &membership.id, now)).await?);
+            jobs.extend(store.for_workspace(&membership.workspace_id).write_member_mail(&mail.write(&membership.workspace_id, &membership.id, now)).await?);
         }
     }
     Ok(jobs)

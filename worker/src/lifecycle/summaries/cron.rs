@@ -68,11 +68,11 @@ async fn send_due(env: &Env, store: &CrossWorkspace, target: &DigestTarget, now:
     for (period, day) in due(local, target.digest_hour) {
         let query = SummaryQuery { period, day };
         let date = format_date(period.days(day).0);
-        if store.store().digest_sent(&target.id, period.as_str(), &date).await? {
+        if store.for_workspace(&target.id).digest_sent(&target.id, period.as_str(), &date).await? {
             continue;
         }
         let (start, end) = utc_range(period, day, |t| zone.offset_ms(t));
-        let counts = store.store().summary_counts(&target.id, start, end, now - UNTOUCHED_AFTER_MS).await?;
+        let counts = store.for_workspace(&target.id).summary_counts(&target.id, start, end, now - UNTOUCHED_AFTER_MS).await?;
         let summary = SummaryOut::new(&query, &target.timezone, counts);
         let event_id = new_id(IdKind::Event, now)?;
         // No text and no email: the message is built from this when it is sent (`summaries::message`).
@@ -82,7 +82,7 @@ async fn send_due(env: &Env, store: &CrossWorkspace, target: &DigestTarget, now:
         })
         .to_string();
         let write = DigestWrite { workspace_id: &target.id, period: period.as_str(), date: &date, event_id: &event_id, payload: &payload, now };
-        let deliveries = store.store().write_digest(&write).await?;
+        let deliveries = store.for_workspace(&target.id).write_digest(&write).await?;
         written += 1;
         enqueue(env, deliveries.iter().map(DeliveryMessage::from).collect()).await;
     }
