@@ -7,7 +7,7 @@ use crate::http::json;
 use crate::auth::session::{new_secret, secret_hash, LINK_TTL_MS};
 use crate::api::openapi::problems::KeyProblems;
 use crate::platform::random_bytes;
-use crate::store::inbox::LinkOwner;
+use crate::store::sessions::LinkOwner;
 use leadsbot_shared::credentials::CredentialKind;
 use leadsbot_shared::time::format_rfc3339;
 use serde::Serialize;

@@ -7,7 +7,7 @@ use crate::app::{App, CredentialStore};
 use crate::auth::Scope;
 use crate::auth::limiter::{count_failure, refuse_known_over, UNKNOWN_SESSIONS_PER_CLIENT};
 use crate::error::{ApiError, ApiResult};
-use crate::store::inbox::SessionRow;
+use crate::store::sessions::SessionRow;
 use leadsbot_shared::credentials::{self, CredentialKind};
 use leadsbot_shared::members::{member_actor, Role};
 

@@ -15,7 +15,7 @@ use crate::auth::limiter::{admit, SIGN_INS_PER_CLIENT, SIGN_INS_PER_WORKSPACE, S
 use crate::error::ApiResult;
 use crate::http::query_pairs;
 use crate::platform::random_bytes;
-use crate::store::inbox::{LinkOwner, LinkPurpose};
+use crate::store::sessions::{LinkOwner, LinkPurpose};
 use leadsbot_shared::credentials::{self, CredentialKind};
 use leadsbot_shared::email::LeadEmail;
 use leadsbot_shared::signing::sha256_hex;

@@ -230,12 +230,14 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
                 return turn.into_iter().map(|i| (i, Call::not_sent(MOVING.into()).into())).collect();
             }
         }
+        // A turn's jobs share one workspace: they run on a store bound to it.
+        let Some(store) = turn.first().map(|&first| self.store.bound_to(&claimed[first].1.workspace_id)) else { return Vec::new() };
         let mut lead = D::Turn::default();
         let mut done = Vec::with_capacity(turn.len());
         for i in turn {
-            done.push((i, self.call(&claimed[i].1, targets, &mut lead).await));
+            done.push((i, self.call(&store, &claimed[i].1, targets, &mut lead).await));
         }
-        let lost = self.decisions.finish_turn(&mut lead, &self.context()).await;
+        let lost = self.decisions.finish_turn(&mut lead, &self.context(&store)).await;
         for (i, attempted) in &mut done {
             if lost.contains(&claimed[*i].1.id) {
                 *attempted = Call::not_sent("the run's changes to its lead could not be written; the run is tried again".into()).into();
@@ -244,8 +246,8 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
         done
     }
 
-    fn context(&self) -> JobContext<'_> {
-        JobContext { store: &self.store, config: &self.config, env: &self.env }
+    fn context<'s>(&'s self, store: &'s Store) -> JobContext<'s> {
+        JobContext { store, config: &self.config, env: &self.env }
     }
 
     /// Works the outbox rows this batch's attempts created, stage by stage
@@ -351,10 +353,10 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
     /// Never an error: what keeps an attempt from being made is its outcome.
     /// A run works on its lead as the runs before it in its turn left it.
     /// A kind this release does not know fails its job with that reason.
-    async fn call(&self, job: &DeliveryJob, targets: &Targets, lead: &mut D::Turn) -> Attempted {
+    async fn call(&self, store: &Store, job: &DeliveryJob, targets: &Targets, lead: &mut D::Turn) -> Attempted {
         match job.kind() {
-            Ok(channel @ (JobKind::Webhook | JobKind::Telegram | JobKind::Email | JobKind::Slack)) => self.send(channel, job, targets).await.into(),
-            Ok(decision) => self.decisions.decide(decision, job, targets, lead, &self.context()).await,
+            Ok(channel @ (JobKind::Webhook | JobKind::Telegram | JobKind::Email | JobKind::Slack)) => self.send(store, channel, job, targets).await.into(),
+            Ok(decision) => self.decisions.decide(decision, job, targets, lead, &self.context(store)).await,
             Err(unknown) => {
                 worker::console_error!("job {} fails: {unknown}", job.id);
                 Call::unknown_kind(&unknown).into()
@@ -363,15 +365,15 @@ impl<'d, D: Decisions> Deliverer<'d, D> {
     }
 
     /// A webhook, a Telegram alert, an email or a Slack message.
-    async fn send(&self, channel: JobKind, job: &DeliveryJob, targets: &Targets) -> Call {
+    async fn send(&self, store: &Store, channel: JobKind, job: &DeliveryJob, targets: &Targets) -> Call {
         if job.payload.is_none() {
             return Call::stopped("the event no longer exists");
         }
         let call = match channel {
             JobKind::Webhook => call_webhook(&self.config, job, targets.endpoint(job)).await,
-            JobKind::Email => super::email::call_email(&self.config, &self.env, &self.store, job, targets.member(job), |hash| targets.is_suppressed(job, hash)).await,
+            JobKind::Email => super::email::call_email(&self.config, &self.env, store, job, targets.member(job), |hash| targets.is_suppressed(job, hash)).await,
             JobKind::Slack => super::slack::call_slack(&self.config, job, targets.slack(job)).await,
-            _ => call_telegram_job(&self.config, &self.store, job, targets.telegram(job)).await,
+            _ => call_telegram_job(&self.config, store, job, targets.telegram(job)).await,
         };
         call.unwrap_or_else(|err| {
             worker::console_error!("delivery {} could not be attempted: {err:?}", job.id);

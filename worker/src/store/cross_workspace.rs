@@ -2,7 +2,6 @@
 
 use super::Store;
 use crate::error::ApiResult;
-use leadsbot_shared::workspace_id::WorkspaceId;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
@@ -30,11 +29,7 @@ impl CrossWorkspace {
     /// (`Store::for_workspace`), for the work a sweep does in each workspace
     /// it has found.
     pub fn for_workspace(&self, workspace_id: &str) -> Store {
-        match WorkspaceId::parse(workspace_id) {
-            Ok(workspace) => self.0.for_workspace(&workspace),
-            // An id LeadsBot never issued (a workspace made by hand): unbound, as before binding existed.
-            Err(_) => self.0.clone(),
-        }
+        self.0.bound_to(workspace_id)
     }
 
     pub(super) fn statement(&self, sql: &str, args: &[JsValue]) -> ApiResult<D1PreparedStatement> {

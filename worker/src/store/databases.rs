@@ -12,7 +12,6 @@ use super::directory::WorkspaceHome;
 use super::{CrossWorkspace, Store};
 use crate::error::{ApiError, ApiResult};
 use leadsbot_shared::databases::{DatabaseName, Databases};
-use leadsbot_shared::workspace_id::WorkspaceId;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::Env;
@@ -113,9 +112,5 @@ fn settled_home(home: Option<WorkspaceHome>) -> ApiResult<String> {
 /// The store holding `workspace_id`, bound to it (`Store::for_workspace`)
 /// when it is an id LeadsBot issues.
 pub async fn for_workspace(env: &Env, workspace_id: &str, now_ms: i64) -> ApiResult<Store> {
-    let store = open(env, &home_of(env, workspace_id, now_ms).await?)?;
-    Ok(match WorkspaceId::parse(workspace_id) {
-        Ok(workspace) => store.for_workspace(&workspace),
-        Err(_) => store,
-    })
+    Ok(open(env, &home_of(env, workspace_id, now_ms).await?)?.bound_to(workspace_id))
 }

@@ -4,7 +4,7 @@
 //! a member written without its mail.
 
 use super::deliveries::DueDelivery;
-use super::inbox::LinkPurpose;
+use super::sessions::LinkPurpose;
 use super::members::MemberRow;
 use super::{number, text, CrossWorkspace, Store};
 use crate::error::{ApiError, ApiResult};

@@ -34,6 +34,7 @@ pub mod recovery;
 pub mod run_actions;
 pub mod sealed;
 pub mod summaries;
+pub mod sessions;
 pub mod suppressions;
 pub mod sweep_cursors;
 pub mod telegram_updates;
@@ -98,6 +99,16 @@ impl Store {
     pub fn for_workspace(&self, workspace: &WorkspaceId) -> Store {
         let binding = Binding { db: self.database(), workspace: Some(workspace.clone()) };
         Store { binding: Rc::new(RefCell::new(binding)), member_mail: self.member_mail }
+    }
+
+    /// `for_workspace` with an id read from a row or a message: bound when it
+    /// is an id LeadsBot issues, else (a workspace made by hand, which no
+    /// request can name) as unbound as this one.
+    pub fn bound_to(&self, workspace_id: &str) -> Store {
+        match WorkspaceId::parse(workspace_id) {
+            Ok(workspace) => self.for_workspace(&workspace),
+            Err(_) => self.clone(),
+        }
     }
 
     fn database(&self) -> Rc<D1Database> {

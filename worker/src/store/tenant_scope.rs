@@ -38,6 +38,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("retention.rs", include_str!("retention.rs")),
     ("run_actions.rs", include_str!("run_actions.rs")),
     ("sealed.rs", include_str!("sealed.rs")),
+    ("sessions.rs", include_str!("sessions.rs")),
     ("summaries.rs", include_str!("summaries.rs")),
     ("suppressions.rs", include_str!("suppressions.rs")),
     ("sweep_cursors.rs", include_str!("sweep_cursors.rs")),

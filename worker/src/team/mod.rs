@@ -10,7 +10,7 @@ use crate::outbox::email::{EmailPayload, EmailedLink};
 use crate::outbox::message::{enqueue, messages_for};
 use crate::store::databases;
 use crate::store::deliveries::DueDelivery;
-use crate::store::inbox::LinkPurpose;
+use crate::store::sessions::LinkPurpose;
 use crate::store::member_mail::{MailedLink, MemberMailWrite};
 use crate::store::members::MemberRow;
 use leadsbot_shared::email::LeadEmail;
