@@ -232,7 +232,7 @@ test("alerts follow each member's choice: new leads by email to those who want t
   const alert = await mailTo("owner-alerts@example.com", 2); // the invitation, then the alert
   assert.equal(alert.subject, "New lead: <img src=x> Hot Lead");
   assert.equal(alert.header("list-unsubscribe"), undefined, "a member's alert is ended by their choice, not an unsubscribe");
-  // PUBLIC_URL is the dev server's front port; the test talks to its runtime directly.
+  // PUBLIC_URL is the harness's forwarder to the runtime (tests/support/app.mjs); the test talks to the runtime directly.
   assert.match(textOf(alert), new RegExp(String.raw`Open it in the inbox: http://127\.0\.0\.1:\d+/app/leads/${lead.body.id}\n`));
   assert.ok(htmlOf(alert).includes("&lt;img src=x&gt; Hot Lead") && !htmlOf(alert).includes("<img"), "the lead is text in HTML");
   assert.ok(htmlOf(alert).includes("Big &amp; Co"));

@@ -5,7 +5,7 @@ import { spawn, execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { appendFile, copyFile, cp, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -149,34 +149,20 @@ export async function testAssets() {
  * Starts the worker. `stateDir` reuses a stopped app's local D1 (stop it with
  * `{ keepState: true }`), as a restart or a redeploy would.
  */
-export async function spawnApp(options = {}) {
-  options.stateDir ??= await migratedState();
-  // The runtime picks its own free port unless the app must know it before it starts (its
-  // mail links name it). A port chosen here can be taken before the runtime binds it, by a
-  // server or a client connection of a test beside this one: the dev server then exits 3
-  // (taken when it looked) or 4 (never came up), and the app starts again on another port.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startApp(options);
-    } catch (error) {
-      if (!(error instanceof PortTaken) || options.port !== undefined || attempt >= 3) throw error;
-      console.error(`spawnApp: ${error.message.split('\n')[0]}; starting again on another port`);
-    }
-  }
-}
-
-class PortTaken extends GaveUp {}
-
-async function startApp({ vars = {}, testScheduled = false, port, stateDir, logLevel = 'warn', direct = process.env.LEADSBOT_DEV_DIRECT !== '0', mail = false }) {
+export async function spawnApp({ vars = {}, testScheduled = false, port = 0, stateDir, logLevel = 'warn', direct = process.env.LEADSBOT_DEV_DIRECT !== '0', mail = false } = {}) {
+  stateDir ??= await migratedState();
   const assetsDir = await testAssets();
-  port ??= mail ? await freePort() : 0;
   // With `mail`, email is set up and every message is kept as an .eml file in this app's own folder
-  // (scripts/mail-sink.mjs), so test files running side by side never read each other's mail.
+  // (scripts/mail-sink.mjs), so test files running side by side never read each other's mail. Its
+  // links name PUBLIC_URL, which must be known before the runtime has a port: a forwarder of this
+  // process's, on a port it holds from the start, passes them on to the runtime once it is up.
   const sink = mail ? await startMailSink(join(stateDir, 'mail')) : undefined;
-  const mailVars = sink ? { EMAIL_FROM: 'leads@leadsbot.test', PUBLIC_URL: `http://127.0.0.1:${port}`, EMAIL_DEV_SINK: sink.url } : {};
+  const forwarder = mail ? await startForwarder() : undefined;
+  const mailVars = sink ? { EMAIL_FROM: 'leads@leadsbot.test', PUBLIC_URL: forwarder.url, EMAIL_DEV_SINK: sink.url } : {};
   // Two attempts in flight, as `npm start` runs: one thread runs everything here (wrangler.toml says more).
   const allVars = { ADMIN_TOKEN, SECRETS_KEY, WEBHOOK_URL_POLICY: 'allow-localhost', DELIVERY_MAX_IN_FLIGHT: '2', ...mailVars, ...vars };
-  // `wrangler dev` with DevTools' inspector off (scripts/dev-server.mjs says why).
+  // `wrangler dev` with DevTools' inspector off (scripts/dev-server.mjs says why). Port 0: the
+  // runtime picks a free one, so no other server starting meanwhile can take it first.
   const args = [join(root, 'scripts/dev-server.mjs'), '--port', String(port), '--persist-to', stateDir, '--assets', assetsDir, '--log-level', logLevel];
   for (const [name, value] of Object.entries(allVars)) args.push('--var', `${name}:${value}`);
   if (testScheduled) args.push('--test-scheduled');
@@ -189,21 +175,56 @@ async function startApp({ vars = {}, testScheduled = false, port, stateDir, logL
   let baseUrl;
   try {
     await waitFor(async () => {
-      if (child.exitCode !== null) {
-        const Failure = child.exitCode === 3 || (child.exitCode === 4 && port !== 0) ? PortTaken : GaveUp;
-        throw new Failure(`wrangler dev exited with code ${child.exitCode}:\n${output}`);
-      }
+      if (child.exitCode !== null) throw new GaveUp(`wrangler dev exited with code ${child.exitCode}:\n${output}`);
       baseUrl ??= output.match(/^ready on (http:\/\/\S+)$/m)?.[1];
       return baseUrl && (await fetch(`${baseUrl}/healthz`)).ok;
     }, { timeoutMs: 120_000, intervalMs: 200, what: 'wrangler dev to serve /healthz' });
   } catch (error) {
     stopProcess(child);
     await sink?.close();
+    await forwarder?.close();
     await rm(assetsDir, { recursive: true, force: true });
     error.message = `${error.message}\n--- dev server output ---\n${output.slice(-4000)}`;
     throw error;
   }
-  return new App({ baseUrl, child, stateDir, assetsDir, logs: () => output, mail: sink });
+  forwarder?.forwardTo(new URL(baseUrl));
+  return new App({ baseUrl, child, stateDir, assetsDir, logs: () => output, mail: sink, forwarder });
+}
+
+/**
+ * A TCP forwarder on a free port of its own (`url`): connections wait until
+ * `forwardTo` names where they go, then are passed on byte for byte.
+ */
+async function startForwarder() {
+  let target;
+  const waiting = [];
+  const sockets = new Set();
+  const pass = (socket) => {
+    const upstream = connect({ host: target.hostname, port: Number(target.port) });
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+    socket.pipe(upstream).pipe(socket);
+  };
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    if (target) pass(socket);
+    else waiting.push(socket);
+  });
+  await new Promise((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    forwardTo(url) {
+      target = url;
+      waiting.splice(0).forEach(pass);
+    },
+    close: () => {
+      sockets.forEach((socket) => socket.destroy());
+      return new Promise((resolveClose) => server.close(resolveClose));
+    },
+  };
 }
 
 /**
@@ -248,8 +269,8 @@ export function faultLines(logs) {
 }
 
 export class App {
-  constructor({ baseUrl, child, stateDir, assetsDir, logs, mail }) {
-    Object.assign(this, { baseUrl, child, stateDir, assetsDir, logs, mail, adminToken: ADMIN_TOKEN });
+  constructor({ baseUrl, child, stateDir, assetsDir, logs, mail, forwarder }) {
+    Object.assign(this, { baseUrl, child, stateDir, assetsDir, logs, mail, forwarder, adminToken: ADMIN_TOKEN });
     /** Workspace id → the database it was placed on, for `sql`. */
     this.homes = new Map();
   }
@@ -366,6 +387,7 @@ export class App {
   async stop({ keepState = false } = {}) {
     stopProcess(this.child);
     await this.mail?.close();
+    await this.forwarder?.close();
     await waitFor(() => this.child.exitCode !== null || this.child.signalCode !== null, { timeoutMs: 10_000, what: 'wrangler dev to stop' }).catch(() => {
       try { process.kill(-this.child.pid, 'SIGKILL'); } catch {}
     });
