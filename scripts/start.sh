@@ -101,6 +101,7 @@ LeadsBot is running.
 
   API base         ${base}
   Workspace id     ${demo.id}
+                   (in database ${demo.database ?? 'DB'} of DB and DB_1; README, "Scale-out")
   Public token     ${demo.public_token}
   API key          ${demo.api_key}
   Inbox            ${inboxLink}

@@ -33,6 +33,7 @@ test('npm start prints working curl commands and an inbox link for the demo work
   try {
     assert.match(output, new RegExp(`API base\\s+http://127\\.0\\.0\\.1:${port}`));
     for (const label of ['Workspace id', 'Public token', 'API key', 'Demo page']) assert.match(output, new RegExp(label));
+    assert.match(output, /\(in database (DB|DB_1) of DB and DB_1; README, "Scale-out"\)/, 'the demo workspace names its database');
 
     const capture = printedCommand(output, 'Capture a lead:');
     const { stdout: captured } = await promisify(execFile)('bash', ['-c', capture]);
