@@ -24,7 +24,7 @@ const { values } = parseArgs({
     var: { type: 'string', multiple: true, default: [] },
     'test-scheduled': { type: 'boolean', default: false },
     direct: { type: 'boolean', default: false },
-    'ready-timeout': { type: 'string', default: '90' },
+    'ready-timeout': { type: 'string', default: '110' },
   },
 });
 
@@ -40,7 +40,7 @@ if (port !== 0) {
     probe.listen(port, values.ip, () => probe.close(() => resolve(false)));
   });
   if (taken) {
-    console.error(`dev-server: port ${port} on ${values.ip} is taken; choose another (PORT=… for npm start)`);
+    console.error(`dev-server: port ${port} on ${values.ip} is taken; choose another`);
     process.exit(3);
   }
 }
